@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything `rapport serve` can be told, from flags or RAPPORT_*
+// environment variables (a flag wins over the variable).
+type config struct {
+	Listen             string
+	MongoDBURI         string
+	MongoDBDatabase    string
+	DataDir            string
+	EmbeddedListen     string
+	LogLevel           slog.Level
+	LogFormat          string
+	ShutdownTimeout    time.Duration
+	HealthInterval     time.Duration
+	DefaultPhoneRegion string
+	Reflection         bool
+}
+
+// parseServeConfig reads the serve flags from args, with defaults taken from
+// the environment, and validates the result once.
+func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var (
+		c        config
+		level    string
+		shutdown string
+		health   string
+		refl     string
+	)
+	fs := flag.NewFlagSet("rapport serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Listen, "listen", env("RAPPORT_LISTEN", "127.0.0.1:50051"), "gRPC listen address (RAPPORT_LISTEN)")
+	fs.StringVar(&c.MongoDBURI, "mongodb-uri", env("RAPPORT_MONGODB_URI", ""), "MongoDB connection string; empty runs the embedded store (RAPPORT_MONGODB_URI)")
+	fs.StringVar(&c.MongoDBDatabase, "mongodb-database", env("RAPPORT_MONGODB_DATABASE", "rapport"), "database name (RAPPORT_MONGODB_DATABASE)")
+	fs.StringVar(&c.DataDir, "data-dir", env("RAPPORT_DATA_DIR", "rapport-data"), "data directory of the embedded store (RAPPORT_DATA_DIR)")
+	fs.StringVar(&c.EmbeddedListen, "embedded-listen", env("RAPPORT_EMBEDDED_LISTEN", "127.0.0.1:0"), "loopback address of the embedded store's MongoDB listener (RAPPORT_EMBEDDED_LISTEN)")
+	fs.StringVar(&level, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
+	fs.StringVar(&shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "15s"), "how long to let calls finish on stop (RAPPORT_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&health, "health-interval", env("RAPPORT_HEALTH_INTERVAL", "1s"), "how often to check the database for health (RAPPORT_HEALTH_INTERVAL)")
+	fs.StringVar(&c.DefaultPhoneRegion, "default-phone-region", env("RAPPORT_DEFAULT_PHONE_REGION", ""), "region for phone numbers without +, e.g. US (RAPPORT_DEFAULT_PHONE_REGION)")
+	fs.StringVar(&refl, "reflection", env("RAPPORT_REFLECTION", "true"), "serve gRPC reflection (RAPPORT_REFLECTION)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	var errs []error
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", level))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
+	}
+	var err error
+	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout < 0 {
+		errs = append(errs, fmt.Errorf("shutdown timeout %q: want a duration such as 15s", shutdown))
+	}
+	if c.HealthInterval, err = time.ParseDuration(health); err != nil || c.HealthInterval <= 0 {
+		errs = append(errs, fmt.Errorf("health interval %q: want a positive duration such as 1s", health))
+	}
+	if c.Reflection, err = strconv.ParseBool(refl); err != nil {
+		errs = append(errs, fmt.Errorf("reflection %q: want true or false", refl))
+	}
+	if c.Listen == "" {
+		errs = append(errs, errors.New("listen address is empty"))
+	}
+	if c.MongoDBDatabase == "" || strings.ContainsAny(c.MongoDBDatabase, "/\\. \"$") {
+		errs = append(errs, fmt.Errorf("database name %q is not valid", c.MongoDBDatabase))
+	}
+	if r := c.DefaultPhoneRegion; r != "" && (len(r) != 2 || strings.ToUpper(r) != r) {
+		errs = append(errs, fmt.Errorf("default phone region %q: want a two-letter region code such as US", r))
+	}
+	if c.MongoDBURI == "" && c.DataDir == "" {
+		errs = append(errs, errors.New("data directory is empty"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// logValue is the configuration as logged at start, with secrets masked.
+func (c config) logValue() slog.Value {
+	store := "embedded FerretDB (SQLite) in " + c.DataDir
+	if c.MongoDBURI != "" {
+		store = redactURI(c.MongoDBURI)
+	}
+	return slog.GroupValue(
+		slog.String("listen", c.Listen),
+		slog.String("store", store),
+		slog.String("database", c.MongoDBDatabase),
+		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.Duration("health_interval", c.HealthInterval),
+		slog.String("default_phone_region", c.DefaultPhoneRegion),
+		slog.Bool("reflection", c.Reflection),
+	)
+}
+
+// redactURI hides the password of a connection string.
+func redactURI(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return "(unparsable URI)"
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,163 @@
+// Command rapport is the Rapport customer-context service.
+//
+//	rapport serve     run the gRPC server (embedded store unless a MongoDB URI is set)
+//	rapport version   print the version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+	_ "time/tzdata" // IANA time zones for preference validation, whatever the host has
+
+	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/repository/embedded"
+	"github.com/rapporthq/rapport/service"
+	"golang.org/x/sync/errgroup"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "rapport:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: rapport <command> [flags]
+
+commands:
+  serve     run the gRPC server; "rapport serve -h" lists its flags
+  version   print the version
+`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	switch args[0] {
+	case "serve":
+		cfg, err := parseServeConfig(args[1:], getenv, stderr)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, cfg, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "rapport", buildVersion())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// buildVersion is the -X version, else the module version Go recorded.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// serve runs the server until ctx ends, then stops it gracefully.
+func serve(ctx context.Context, cfg config, logw io.Writer) error {
+	logger := newLogger(cfg.LogFormat, cfg.LogLevel, logw)
+	logger.Info("starting rapport", "version", buildVersion(), "config", cfg.logValue())
+
+	uri := cfg.MongoDBURI
+	if uri == "" {
+		// FerretDB logs every connection at INFO: keep its warnings only,
+		// unless debugging.
+		storeLevel := slog.LevelWarn
+		if cfg.LogLevel <= slog.LevelDebug {
+			storeLevel = slog.LevelDebug
+		}
+		store, err := embedded.Start(ctx, embedded.Config{
+			DataDir:    cfg.DataDir,
+			ListenAddr: cfg.EmbeddedListen,
+			Logger:     newLogger(cfg.LogFormat, storeLevel, logw).With("component", "ferretdb"),
+		})
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		uri = store.URI()
+		logger.Info("no MongoDB URI configured: running the embedded FerretDB (SQLite) store in-process",
+			"data_dir", cfg.DataDir, "mongodb_uri", uri)
+	}
+	client, err := repository.Connect(uri, "rapport")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = client.Disconnect(dctx)
+	}()
+	store := repository.New(client.Database(cfg.MongoDBDatabase))
+
+	lis, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	srv := service.NewServer(store, service.Options{
+		Logger:             logger,
+		DefaultPhoneRegion: cfg.DefaultPhoneRegion,
+		Reflection:         cfg.Reflection,
+	})
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		logger.Info("serving gRPC", "address", lis.Addr().String())
+		return srv.GRPC.Serve(lis)
+	})
+	g.Go(func() error { return srv.WatchHealth(gctx, cfg.HealthInterval) })
+	g.Go(func() error {
+		<-gctx.Done()
+		logger.Info("stopping: health NOT_SERVING, letting calls finish", "timeout", cfg.ShutdownTimeout)
+		srv.Health.Shutdown()
+		stopped := make(chan struct{})
+		go func() {
+			srv.GRPC.GracefulStop()
+			close(stopped)
+		}()
+		select {
+		case <-stopped:
+		case <-time.After(cfg.ShutdownTimeout):
+			logger.Warn("shutdown timeout: cancelling calls still running")
+			srv.GRPC.Stop()
+			<-stopped
+		}
+		return nil
+	})
+	err = g.Wait()
+	logger.Info("stopped")
+	return err
+}

@@ -1,0 +1,190 @@
+package repository
+
+import (
+	"strconv"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// customerDoc is a customer as stored in the customers collection.
+type customerDoc struct {
+	ID         string `bson:"_id"`
+	Tenant     string `bson:"tenant"`
+	CustomerID string `bson:"customer_id"`
+	// Revision grows by one on every change; the etag is derived from it and
+	// it guards every replace (optimistic concurrency).
+	Revision int64 `bson:"revision"`
+	// CreateRequestID is the request_id of the CreateCustomer call that made
+	// the customer, so a retry can tell its own result from a name clash.
+	CreateRequestID string `bson:"create_request_id,omitempty"`
+	// Deleting marks a customer whose erasure has started: it is invisible to
+	// reads, and a retried DeleteCustomer finishes the job.
+	Deleting bool `bson:"deleting,omitempty"`
+
+	DisplayName   string            `bson:"display_name"`
+	PreferredName string            `bson:"preferred_name,omitempty"`
+	Identities    []identityValue   `bson:"identities,omitempty"`
+	Preferences   preferencesDoc    `bson:"preferences"`
+	Traits        map[string]string `bson:"traits,omitempty"`
+	Tags          []string          `bson:"tags,omitempty"`
+	CreateTime    time.Time         `bson:"create_time"`
+	UpdateTime    time.Time         `bson:"update_time"`
+}
+
+type identityValue struct {
+	Type     int32  `bson:"type"`
+	Value    string `bson:"value"`
+	Verified bool   `bson:"verified,omitempty"`
+}
+
+type preferencesDoc struct {
+	LanguageCode       string             `bson:"language_code,omitempty"`
+	TimeZone           string             `bson:"time_zone,omitempty"`
+	PreferredChannel   int32              `bson:"preferred_channel,omitempty"`
+	ContactWindows     []contactWindowDoc `bson:"contact_windows,omitempty"`
+	CommunicationStyle int32              `bson:"communication_style,omitempty"`
+	AccessibilityNeeds []int32            `bson:"accessibility_needs,omitempty"`
+	AccessibilityNotes string             `bson:"accessibility_notes,omitempty"`
+	Consents           []consentDoc       `bson:"consents,omitempty"`
+}
+
+type contactWindowDoc struct {
+	Days      []int32 `bson:"days"`
+	StartTime string  `bson:"start_time"`
+	EndTime   string  `bson:"end_time"`
+}
+
+type consentDoc struct {
+	Channel    int32     `bson:"channel"`
+	Status     int32     `bson:"status"`
+	UpdateTime time.Time `bson:"update_time"`
+}
+
+// CustomerName returns the resource name of a customer ID.
+func CustomerName(customerID string) string { return "customers/" + customerID }
+
+func etagOf(revision int64) string { return strconv.FormatInt(revision, 10) }
+
+func newCustomerDoc(tenant, customerID string, c *rapportv1.Customer) *customerDoc {
+	d := &customerDoc{
+		ID:            docID(tenant, customerID),
+		Tenant:        tenant,
+		CustomerID:    customerID,
+		DisplayName:   c.GetDisplayName(),
+		PreferredName: c.GetPreferredName(),
+		Traits:        c.GetTraits(),
+		Tags:          c.GetTags(),
+		CreateTime:    truncate(c.GetCreateTime().AsTime()),
+		UpdateTime:    truncate(c.GetUpdateTime().AsTime()),
+	}
+	if len(d.Traits) == 0 {
+		d.Traits = nil
+	}
+	for _, id := range c.GetIdentities() {
+		d.Identities = append(d.Identities, identityValue{Type: int32(id.GetType()), Value: id.GetValue(), Verified: id.GetVerified()})
+	}
+	p := c.GetPreferences()
+	d.Preferences = preferencesDoc{
+		LanguageCode:       p.GetLanguageCode(),
+		TimeZone:           p.GetTimeZone(),
+		PreferredChannel:   int32(p.GetPreferredChannel()),
+		CommunicationStyle: int32(p.GetCommunicationStyle()),
+		AccessibilityNotes: p.GetAccessibilityNotes(),
+	}
+	for _, w := range p.GetContactWindows() {
+		wd := contactWindowDoc{StartTime: w.GetStartTime(), EndTime: w.GetEndTime()}
+		for _, day := range w.GetDays() {
+			wd.Days = append(wd.Days, int32(day))
+		}
+		d.Preferences.ContactWindows = append(d.Preferences.ContactWindows, wd)
+	}
+	for _, n := range p.GetAccessibilityNeeds() {
+		d.Preferences.AccessibilityNeeds = append(d.Preferences.AccessibilityNeeds, int32(n))
+	}
+	for _, c := range p.GetConsents() {
+		d.Preferences.Consents = append(d.Preferences.Consents, consentDoc{
+			Channel: int32(c.GetChannel()), Status: int32(c.GetStatus()), UpdateTime: truncate(c.GetUpdateTime().AsTime()),
+		})
+	}
+	return d
+}
+
+func (d *customerDoc) proto() *rapportv1.Customer {
+	c := &rapportv1.Customer{
+		Name:          CustomerName(d.CustomerID),
+		DisplayName:   d.DisplayName,
+		PreferredName: d.PreferredName,
+		Traits:        d.Traits,
+		Tags:          d.Tags,
+		CreateTime:    timestamppb.New(d.CreateTime),
+		UpdateTime:    timestamppb.New(d.UpdateTime),
+		Etag:          etagOf(d.Revision),
+	}
+	for _, id := range d.Identities {
+		c.Identities = append(c.Identities, &rapportv1.Identity{
+			Type: rapportv1.IdentityType(id.Type), Value: id.Value, Verified: id.Verified,
+		})
+	}
+	p := d.Preferences
+	c.Preferences = &rapportv1.Preferences{
+		LanguageCode:       p.LanguageCode,
+		TimeZone:           p.TimeZone,
+		PreferredChannel:   rapportv1.Channel(p.PreferredChannel),
+		CommunicationStyle: rapportv1.CommunicationStyle(p.CommunicationStyle),
+		AccessibilityNotes: p.AccessibilityNotes,
+	}
+	for _, w := range p.ContactWindows {
+		cw := &rapportv1.ContactWindow{StartTime: w.StartTime, EndTime: w.EndTime}
+		for _, day := range w.Days {
+			cw.Days = append(cw.Days, rapportv1.DayOfWeek(day))
+		}
+		c.Preferences.ContactWindows = append(c.Preferences.ContactWindows, cw)
+	}
+	for _, n := range p.AccessibilityNeeds {
+		c.Preferences.AccessibilityNeeds = append(c.Preferences.AccessibilityNeeds, rapportv1.AccessibilityNeed(n))
+	}
+	for _, cs := range p.Consents {
+		c.Preferences.Consents = append(c.Preferences.Consents, &rapportv1.ChannelConsent{
+			Channel: rapportv1.Channel(cs.Channel), Status: rapportv1.ConsentStatus(cs.Status), UpdateTime: timestamppb.New(cs.UpdateTime),
+		})
+	}
+	return c
+}
+
+// identityKeys returns the claim keys of the customer's identities.
+func (d *customerDoc) identityKeys() []string {
+	keys := make([]string, 0, len(d.Identities))
+	for _, id := range d.Identities {
+		keys = append(keys, IdentityKey(rapportv1.IdentityType(id.Type), id.Value))
+	}
+	return keys
+}
+
+// identityPrefixes maps identity types to the prefix of their keys, which is
+// also how callers write them in LookupCustomer.
+var identityPrefixes = map[rapportv1.IdentityType]string{
+	rapportv1.IdentityType_IDENTITY_TYPE_EMAIL:         "email",
+	rapportv1.IdentityType_IDENTITY_TYPE_PHONE:         "phone",
+	rapportv1.IdentityType_IDENTITY_TYPE_CHAT_HANDLE:   "chat",
+	rapportv1.IdentityType_IDENTITY_TYPE_SOCIAL_HANDLE: "social",
+	rapportv1.IdentityType_IDENTITY_TYPE_EXTERNAL_ID:   "external",
+}
+
+// IdentityKey is the tenant-unique key of a normalised identity, e.g.
+// "email:ada@example.com".
+func IdentityKey(t rapportv1.IdentityType, value string) string {
+	return identityPrefixes[t] + ":" + value
+}
+
+// IdentityTypeByPrefix returns the identity type written as prefix ("email",
+// "phone", ...), and whether there is one.
+func IdentityTypeByPrefix(prefix string) (rapportv1.IdentityType, bool) {
+	for t, p := range identityPrefixes {
+		if p == prefix {
+			return t, true
+		}
+	}
+	return rapportv1.IdentityType_IDENTITY_TYPE_UNSPECIFIED, false
+}

@@ -1,0 +1,333 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// maxUpdateAttempts bounds the optimistic-concurrency retries of an update.
+const maxUpdateAttempts = 8
+
+// CreateRequest is a validated, normalised customer to create.
+type CreateRequest struct {
+	// CustomerID is the ID to use when this is not a retry.
+	CustomerID string
+	// RequestID makes the call idempotent when non-empty.
+	RequestID string
+	// Fingerprint identifies the request's content; a RequestID reused with
+	// another fingerprint is refused with ErrRequestReused.
+	Fingerprint string
+	Customer    *rapportv1.Customer
+}
+
+// requestDoc remembers which customer a create request made.
+type requestDoc struct {
+	ID          string `bson:"_id"`
+	Tenant      string `bson:"tenant"`
+	CustomerID  string `bson:"customer_id"`
+	Method      string `bson:"method"`
+	Fingerprint string `bson:"fingerprint"`
+}
+
+// CreateCustomer stores a new customer and claims its identities.
+//
+// The steps, each safe to repeat: (1) record the request ID with the chosen
+// customer ID, or, on a retry, take the customer ID the first attempt chose;
+// (2) claim every identity; (3) insert the customer. A crash after (1) or (2)
+// is finished by the retry; claims left by a caller that never retries are
+// ignored by readers (the customer does not list them) and taken over by the
+// next claimant after the grace period.
+func (s *Store) CreateCustomer(ctx context.Context, tenant string, req CreateRequest) (*rapportv1.Customer, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	customerID := req.CustomerID
+	if req.RequestID != "" {
+		rec := requestDoc{
+			ID:          docID(tenant, "CreateCustomer:"+req.RequestID),
+			Tenant:      tenant,
+			CustomerID:  customerID,
+			Method:      "CreateCustomer",
+			Fingerprint: req.Fingerprint,
+		}
+		first, err := s.recordRequest(ctx, rec)
+		if err != nil {
+			return nil, err
+		}
+		customerID = first.CustomerID
+		existing, err := s.getDoc(ctx, tenant, customerID)
+		switch {
+		case err == nil && existing.CreateRequestID == req.RequestID:
+			return existing.proto(), nil // a retry: the first result
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
+		// Not created yet (the first attempt stopped early), or the ID is taken
+		// by another customer: go on, and the insert below tells which.
+	}
+	if _, err := s.getDoc(ctx, tenant, customerID); err == nil {
+		return nil, fmt.Errorf("customer %q: %w", customerID, ErrAlreadyExists)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+
+	now := truncate(s.now())
+	c := req.Customer
+	c.CreateTime = timestamppb.New(now)
+	c.UpdateTime = c.CreateTime
+	stampConsents(nil, c.GetPreferences().GetConsents(), now)
+	doc := newCustomerDoc(tenant, customerID, c)
+	doc.Revision = 1
+	doc.CreateRequestID = req.RequestID
+
+	claimed, err := s.claimIdentities(ctx, tenant, customerID, doc.identityKeys())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.customers.InsertOne(ctx, doc); err != nil {
+		s.releaseClaims(ctx, tenant, customerID, claimed)
+		if mongo.IsDuplicateKeyError(err) {
+			return nil, fmt.Errorf("customer %q: %w", customerID, ErrAlreadyExists)
+		}
+		return nil, fmt.Errorf("insert customer: %w", err)
+	}
+	return doc.proto(), nil
+}
+
+// recordRequest stores rec, or returns the record of the first request with
+// the same _id. A different fingerprint is ErrRequestReused.
+func (s *Store) recordRequest(ctx context.Context, rec requestDoc) (requestDoc, error) {
+	_, err := s.requests.InsertOne(ctx, rec)
+	if err == nil {
+		return rec, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return requestDoc{}, fmt.Errorf("record request: %w", err)
+	}
+	var first requestDoc
+	if err := s.requests.FindOne(ctx, bson.D{{Key: "_id", Value: rec.ID}}).Decode(&first); err != nil {
+		return requestDoc{}, fmt.Errorf("read request record: %w", err)
+	}
+	if first.Fingerprint != rec.Fingerprint || first.Method != rec.Method {
+		return requestDoc{}, ErrRequestReused
+	}
+	return first, nil
+}
+
+// GetCustomer returns a customer of tenant.
+func (s *Store) GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	d, err := s.getDoc(ctx, tenant, customerID)
+	if err != nil {
+		return nil, err
+	}
+	return d.proto(), nil
+}
+
+// getDoc reads a customer by _id; a customer being erased is not found.
+func (s *Store) getDoc(ctx context.Context, tenant, customerID string) (*customerDoc, error) {
+	var d customerDoc
+	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && d.Deleting) {
+		return nil, fmt.Errorf("customer %q: %w", customerID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read customer: %w", err)
+	}
+	return &d, nil
+}
+
+// UpdateCustomer applies mutate to the stored customer and saves the result,
+// with optimistic concurrency: if somebody else changed the customer in
+// between, it reads again and reapplies mutate (unless etag was given, in
+// which case the change is refused with ErrEtagMismatch). mutate receives the
+// stored customer and changes it in place; an error from it is returned as is.
+// Identities added are claimed before the save and identities removed are
+// released after it.
+func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	for range maxUpdateAttempts {
+		old, err := s.getDoc(ctx, tenant, customerID)
+		if err != nil {
+			return nil, err
+		}
+		if etag != "" && etag != etagOf(old.Revision) {
+			return nil, ErrEtagMismatch
+		}
+		c := old.proto()
+		if err := mutate(c); err != nil {
+			return nil, err
+		}
+		now := truncate(s.now())
+		c.CreateTime = timestamppb.New(old.CreateTime)
+		c.UpdateTime = timestamppb.New(now)
+		stampConsents(old.Preferences.Consents, c.GetPreferences().GetConsents(), now)
+		doc := newCustomerDoc(tenant, customerID, c)
+		doc.Revision = old.Revision + 1
+		doc.CreateRequestID = old.CreateRequestID
+
+		added, removed := diffKeys(old.identityKeys(), doc.identityKeys())
+		claimed, err := s.claimIdentities(ctx, tenant, customerID, added)
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.customers.ReplaceOne(ctx,
+			bson.D{{Key: "_id", Value: doc.ID}, {Key: "revision", Value: old.Revision}, {Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}}},
+			doc)
+		if err != nil {
+			s.releaseClaims(ctx, tenant, customerID, claimed)
+			return nil, fmt.Errorf("replace customer: %w", err)
+		}
+		if res.MatchedCount == 0 {
+			s.releaseClaims(ctx, tenant, customerID, claimed)
+			if etag != "" {
+				return nil, ErrEtagMismatch
+			}
+			continue // changed under us: read again
+		}
+		s.releaseClaims(ctx, tenant, customerID, removed)
+		return doc.proto(), nil
+	}
+	return nil, ErrContention
+}
+
+// diffKeys returns the keys in next and not in prev, and those in prev and
+// not in next.
+func diffKeys(prev, next []string) (added, removed []string) {
+	in := func(k string, ks []string) bool {
+		for _, x := range ks {
+			if x == k {
+				return true
+			}
+		}
+		return false
+	}
+	for _, k := range next {
+		if !in(k, prev) {
+			added = append(added, k)
+		}
+	}
+	for _, k := range prev {
+		if !in(k, next) {
+			removed = append(removed, k)
+		}
+	}
+	return added, removed
+}
+
+// DeleteResult counts what DeleteCustomer removed.
+type DeleteResult struct {
+	Customers      int64
+	Identities     int64
+	RequestRecords int64
+}
+
+// DeleteCustomer erases a customer and every record that belongs to them.
+// The customer is first marked as being erased (guarded by etag when given),
+// which hides it from every read; then its other records are removed; then
+// the customer itself. A crash in between leaves the mark, and a retried
+// DeleteCustomer finishes the erasure.
+func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag string) (DeleteResult, error) {
+	var res DeleteResult
+	if err := checkTenant(tenant); err != nil {
+		return res, err
+	}
+	id := docID(tenant, customerID)
+	var d customerDoc
+	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return res, fmt.Errorf("customer %q: %w", customerID, ErrNotFound)
+	}
+	if err != nil {
+		return res, fmt.Errorf("read customer: %w", err)
+	}
+	if !d.Deleting {
+		if etag != "" && etag != etagOf(d.Revision) {
+			return res, ErrEtagMismatch
+		}
+		mark, err := s.customers.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: d.Revision}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}})
+		if err != nil {
+			return res, fmt.Errorf("mark customer for erasure: %w", err)
+		}
+		if mark.MatchedCount == 0 {
+			return res, ErrEtagMismatch // changed or erased concurrently
+		}
+	}
+	owned := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
+	ids, err := s.identities.DeleteMany(ctx, owned)
+	if err != nil {
+		return res, fmt.Errorf("erase identity claims: %w", err)
+	}
+	reqs, err := s.requests.DeleteMany(ctx, owned)
+	if err != nil {
+		return res, fmt.Errorf("erase request records: %w", err)
+	}
+	cust, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return res, fmt.Errorf("erase customer: %w", err)
+	}
+	return DeleteResult{Customers: cust.DeletedCount, Identities: ids.DeletedCount, RequestRecords: reqs.DeletedCount}, nil
+}
+
+// ListCustomers returns up to limit customers of tenant whose IDs sort after
+// afterID (all when empty), in ID order, and whether more follow.
+func (s *Store) ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, false, err
+	}
+	lo, hi := tenantRange(tenant)
+	if afterID != "" {
+		lo = docID(tenant, afterID)
+	}
+	filter := bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$gt", Value: lo}, {Key: "$lt", Value: hi}}},
+		{Key: "tenant", Value: tenant},
+		{Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}},
+	}
+	cur, err := s.customers.Find(ctx, filter, options.Find().
+		SetSort(bson.D{{Key: "_id", Value: 1}}).
+		SetLimit(int64(limit)+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("list customers: %w", err)
+	}
+	var docs []customerDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, false, fmt.Errorf("list customers: %w", err)
+	}
+	more := len(docs) > limit
+	if more {
+		docs = docs[:limit]
+	}
+	out := make([]*rapportv1.Customer, len(docs))
+	for i := range docs {
+		out[i] = docs[i].proto()
+	}
+	return out, more, nil
+}
+
+// stampConsents sets the update time of each consent: kept from prev when
+// its status did not change, now otherwise.
+func stampConsents(prev []consentDoc, next []*rapportv1.ChannelConsent, now time.Time) {
+	for _, cs := range next {
+		cs.UpdateTime = timestamppb.New(now)
+		for _, p := range prev {
+			if p.Channel == int32(cs.GetChannel()) && p.Status == int32(cs.GetStatus()) {
+				cs.UpdateTime = timestamppb.New(p.UpdateTime)
+			}
+		}
+	}
+}

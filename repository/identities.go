@@ -1,0 +1,163 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// IdentityConflictError says that an identity belongs to another customer.
+// It wraps ErrAlreadyExists.
+type IdentityConflictError struct {
+	// Identity is the identity key, e.g. "email:ada@example.com".
+	Identity string
+	// Owner is the ID of the customer who owns it.
+	Owner string
+}
+
+func (e *IdentityConflictError) Error() string {
+	return fmt.Sprintf("identity %q belongs to customer %q", e.Identity, e.Owner)
+}
+
+func (e *IdentityConflictError) Unwrap() error { return ErrAlreadyExists }
+
+// identityDoc is a claim: identity key -> customer, one per identity and
+// tenant, keyed by _id so that the database enforces uniqueness. The
+// customer document is the source of truth; a claim whose customer does not
+// list the identity is stale.
+type identityDoc struct {
+	ID         string    `bson:"_id"`
+	Tenant     string    `bson:"tenant"`
+	CustomerID string    `bson:"customer_id"`
+	ClaimTime  time.Time `bson:"claim_time"`
+}
+
+// maxClaimAttempts bounds the loop over a claim that keeps changing hands.
+const maxClaimAttempts = 4
+
+// claimIdentities claims every key for customerID and returns the keys it
+// newly claimed (not those the customer already held). On a conflict it
+// releases what it claimed and returns an *IdentityConflictError.
+func (s *Store) claimIdentities(ctx context.Context, tenant, customerID string, keys []string) ([]string, error) {
+	var claimed []string
+	for _, key := range keys {
+		isNew, err := s.claim(ctx, tenant, customerID, key)
+		if err != nil {
+			s.releaseClaims(ctx, tenant, customerID, claimed)
+			return nil, err
+		}
+		if isNew {
+			claimed = append(claimed, key)
+		}
+	}
+	return claimed, nil
+}
+
+func (s *Store) claim(ctx context.Context, tenant, customerID, key string) (bool, error) {
+	id := docID(tenant, key)
+	for range maxClaimAttempts {
+		now := truncate(s.now())
+		_, err := s.identities.InsertOne(ctx, identityDoc{ID: id, Tenant: tenant, CustomerID: customerID, ClaimTime: now})
+		if err == nil {
+			return true, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return false, fmt.Errorf("claim identity: %w", err)
+		}
+		var cur identityDoc
+		err = s.identities.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			continue // released meanwhile: try again
+		}
+		if err != nil {
+			return false, fmt.Errorf("read identity claim: %w", err)
+		}
+		if cur.CustomerID == customerID {
+			return false, nil
+		}
+		live, err := s.claimIsLive(ctx, tenant, key, cur)
+		if err != nil {
+			return false, err
+		}
+		if live {
+			return false, &IdentityConflictError{Identity: key, Owner: cur.CustomerID}
+		}
+		// Stale: take it over, only if nobody else did first.
+		res, err := s.identities.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "customer_id", Value: cur.CustomerID}, {Key: "claim_time", Value: cur.ClaimTime}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: customerID}, {Key: "claim_time", Value: now}}}})
+		if err != nil {
+			return false, fmt.Errorf("take over identity claim: %w", err)
+		}
+		if res.MatchedCount == 1 {
+			return true, nil
+		}
+	}
+	return false, ErrContention
+}
+
+// claimIsLive reports whether a claim is in force: its customer lists the
+// identity, or the claim is recent enough that its customer may still be
+// between claiming and saving.
+func (s *Store) claimIsLive(ctx context.Context, tenant, key string, c identityDoc) (bool, error) {
+	owner, err := s.getDoc(ctx, tenant, c.CustomerID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return false, err
+	case slices.Contains(owner.identityKeys(), key):
+		return true, nil
+	}
+	return s.now().Sub(c.ClaimTime) < s.claimGrace, nil
+}
+
+// releaseClaims removes the claims of keys held by customerID. It is best
+// effort: a claim left behind is stale and is taken over by the next
+// claimant, so a failure here is not an error for the caller.
+func (s *Store) releaseClaims(ctx context.Context, tenant, customerID string, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	for _, key := range keys {
+		_, _ = s.identities.DeleteOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, key)}, {Key: "customer_id", Value: customerID}})
+	}
+}
+
+// LookupIdentity returns the customer who owns the normalised identity
+// (type, value), with the identity as stored.
+func (s *Store) LookupIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (*rapportv1.Customer, *rapportv1.Identity, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, nil, err
+	}
+	key := IdentityKey(t, value)
+	var claim identityDoc
+	err := s.identities.FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, key)}}).Decode(&claim)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil, fmt.Errorf("identity %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read identity claim: %w", err)
+	}
+	owner, err := s.getDoc(ctx, tenant, claim.CustomerID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil, fmt.Errorf("identity %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	c := owner.proto()
+	for _, id := range c.GetIdentities() {
+		if id.GetType() == t && id.GetValue() == value {
+			return c, id, nil
+		}
+	}
+	// A stale claim: the customer no longer lists the identity.
+	return nil, nil, fmt.Errorf("identity %q: %w", key, ErrNotFound)
+}

@@ -1,0 +1,180 @@
+// Package repository persists Rapport's data in MongoDB (or the embedded
+// FerretDB) through the official Go driver.
+//
+// Storage rules, chosen so the same code is correct on a MongoDB replica set
+// and on the embedded store (see the brief):
+//   - every document has a string _id that starts with "{tenant}/", and a
+//     tenant field; every query is scoped by both;
+//   - hot reads are point reads by _id;
+//   - no transactions, change streams, $lookup or TTL: multi-document changes
+//     are ordered so that a crash between two steps leaves a state that the
+//     next retry, or the next reader, repairs;
+//   - driver errors become the sentinel errors below at this edge.
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+)
+
+// Sentinel errors. Callers test them with errors.Is; some come wrapped in a
+// typed error with more detail (see IdentityConflictError).
+var (
+	// ErrNotFound: the document does not exist in the tenant.
+	ErrNotFound = errors.New("not found")
+	// ErrAlreadyExists: a document with that key already exists.
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrEtagMismatch: the caller's etag is not the stored one.
+	ErrEtagMismatch = errors.New("etag mismatch")
+	// ErrRequestReused: a request ID was used before for a different request.
+	ErrRequestReused = errors.New("request id reused for a different request")
+	// ErrContention: optimistic concurrency gave up after repeated conflicts.
+	ErrContention = errors.New("too much contention, try again")
+)
+
+// Collection names.
+const (
+	customersCollection  = "customers"
+	identitiesCollection = "identities"
+	requestsCollection   = "requests"
+)
+
+// Store is the MongoDB-backed repository. It is safe for concurrent use by
+// many goroutines and by many processes sharing one database.
+type Store struct {
+	db         *mongo.Database
+	customers  *mongo.Collection
+	identities *mongo.Collection
+	requests   *mongo.Collection
+	now        func() time.Time
+	indexesMu    sync.Mutex
+	indexesReady bool
+	// claimGrace is how long an identity claim whose owner does not list the
+	// identity is still honoured (the owner may be between its two writes).
+	claimGrace time.Duration
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock used for timestamps (tests).
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithClaimGrace sets how long an unconfirmed identity claim is honoured.
+func WithClaimGrace(d time.Duration) Option { return func(s *Store) { s.claimGrace = d } }
+
+// New returns a Store on db. Call EnsureIndexes before serving.
+func New(db *mongo.Database, opts ...Option) *Store {
+	s := &Store{
+		db:         db,
+		customers:  db.Collection(customersCollection),
+		identities: db.Collection(identitiesCollection),
+		requests:   db.Collection(requestsCollection),
+		now:        time.Now,
+		claimGrace: time.Minute,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Connect opens a client for uri with the options Rapport relies on:
+// majority writes, primary reads, bounded server selection. It does not wait
+// for the server: use Store.Ping.
+func Connect(uri, appName string) (*mongo.Client, error) {
+	opts := options.Client().
+		ApplyURI(uri).
+		SetAppName(appName).
+		SetWriteConcern(writeconcern.Majority()).
+		SetReadPreference(readpref.Primary()).
+		SetServerSelectionTimeout(5 * time.Second).
+		SetConnectTimeout(5 * time.Second).
+		SetRetryWrites(true).
+		SetRetryReads(true)
+	c, err := mongo.Connect(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to mongodb: %w", err)
+	}
+	return c, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.Client().Ping(ctx, readpref.Primary()); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Ready reports whether the database answers and the indexes exist,
+// creating them on the first call that reaches the database.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.Ping(ctx); err != nil {
+		return err
+	}
+	s.indexesMu.Lock()
+	defer s.indexesMu.Unlock()
+	if !s.indexesReady {
+		if err := s.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		s.indexesReady = true
+	}
+	return nil
+}
+
+// EnsureIndexes creates the secondary indexes. It is idempotent and safe to
+// run from every replica at start. Every point read uses _id, which needs no
+// index; these serve the erasure sweeps and per-tenant scans.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	byOwner := mongo.IndexModel{
+		Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}},
+		Options: options.Index().SetName("tenant_customer"),
+	}
+	for _, c := range []*mongo.Collection{s.identities, s.requests} {
+		if _, err := c.Indexes().CreateOne(ctx, byOwner); err != nil {
+			return fmt.Errorf("create index on %s: %w", c.Name(), err)
+		}
+	}
+	return nil
+}
+
+// docID is the _id of a document of tenant with key: "{tenant}/{key}".
+func docID(tenant, key string) string { return tenant + "/" + key }
+
+// tenantRange returns the bounds of every _id of tenant: [tenant/, tenant0).
+// '0' is the byte after '/', and tenants never contain '/'.
+func tenantRange(tenant string) (string, string) { return tenant + "/", tenant + "0" }
+
+// checkTenant guards every entry point: a tenant must be non-empty and must
+// not contain '/', which separates it from the key in _ids.
+func checkTenant(tenant string) error {
+	if tenant == "" || strings.Contains(tenant, "/") {
+		return fmt.Errorf("invalid tenant %q", tenant)
+	}
+	return nil
+}
+
+// truncate returns t rounded down to what BSON dates keep (milliseconds), in
+// UTC, so values returned on write equal values read back later.
+func truncate(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
+
+// IsUnavailable reports whether err means the database could not be reached
+// in time (network error, timeout, no server selectable), as opposed to a
+// refusal of the operation: the caller may retry it.
+func IsUnavailable(err error) bool {
+	var sel topology.ServerSelectionError
+	return mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.As(err, &sel)
+}

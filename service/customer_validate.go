@@ -1,0 +1,169 @@
+package service
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"golang.org/x/text/language"
+)
+
+// Limits of a customer, as documented in customer.proto.
+const (
+	maxDisplayName        = 200
+	maxPreferredName      = 100
+	maxIdentities         = 50
+	maxTraits             = 50
+	maxTraitValue         = 1024
+	maxTags               = 50
+	maxTag                = 64
+	maxContactWindows     = 14
+	maxAccessibilityNotes = 1000
+)
+
+var (
+	traitKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	clockPattern    = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$`)
+)
+
+// normalizeCustomer checks every client-settable field of c, rewrites the
+// ones that have a canonical form (identities, language, tags), and returns
+// what is wrong, with paths under prefix (e.g. "customer").
+func (n identityNormalizer) normalizeCustomer(prefix string, c *rapportv1.Customer) violations {
+	var v violations
+	v.text(prefix+".display_name", c.GetDisplayName(), maxDisplayName, true, false)
+	v.text(prefix+".preferred_name", c.GetPreferredName(), maxPreferredName, false, false)
+	n.normalizeIdentities(&v, prefix+".identities", c)
+	normalizePreferences(&v, prefix+".preferences", c.GetPreferences())
+
+	if len(c.GetTraits()) > maxTraits {
+		v.add(prefix+".traits", "must have at most %d entries (got %d)", maxTraits, len(c.GetTraits()))
+	}
+	for k, val := range c.GetTraits() {
+		if !traitKeyPattern.MatchString(k) {
+			v.add(prefix+".traits["+k+"]", "key must be 1 to 64 characters of a-z, 0-9 and _, starting with a letter")
+			continue
+		}
+		v.text(prefix+".traits["+k+"]", val, maxTraitValue, false, true)
+	}
+
+	if len(c.GetTags()) > maxTags {
+		v.add(prefix+".tags", "must have at most %d entries (got %d)", maxTags, len(c.GetTags()))
+	}
+	var tags []string
+	for i, t := range c.GetTags() {
+		v.text(indexed(prefix+".tags", i), t, maxTag, true, false)
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	c.Tags = tags
+	return v
+}
+
+func (n identityNormalizer) normalizeIdentities(v *violations, field string, c *rapportv1.Customer) {
+	if len(c.GetIdentities()) > maxIdentities {
+		v.add(field, "must have at most %d entries (got %d)", maxIdentities, len(c.GetIdentities()))
+		return
+	}
+	var out []*rapportv1.Identity
+	for i, id := range c.GetIdentities() {
+		f := indexed(field, i)
+		if !v.enum(f+".type", id.GetType(), true) {
+			continue
+		}
+		value, err := n.normalize(id.GetType(), id.GetValue())
+		if err != nil {
+			v.add(f+".value", "%s", err.Error())
+			continue
+		}
+		id.Value = value
+		dup := slices.IndexFunc(out, func(o *rapportv1.Identity) bool { return o.GetType() == id.GetType() && o.GetValue() == value })
+		if dup >= 0 {
+			out[dup].Verified = out[dup].GetVerified() || id.GetVerified()
+			continue
+		}
+		out = append(out, id)
+	}
+	c.Identities = out
+}
+
+func normalizePreferences(v *violations, field string, p *rapportv1.Preferences) {
+	if p == nil {
+		return
+	}
+	if p.GetLanguageCode() != "" {
+		tag, err := language.Parse(p.GetLanguageCode())
+		if err != nil {
+			v.add(field+".language_code", "must be a BCP 47 language tag such as en-GB")
+		} else {
+			p.LanguageCode = tag.String()
+		}
+	}
+	if tz := p.GetTimeZone(); tz != "" {
+		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+			v.add(field+".time_zone", "must be an IANA time zone such as Europe/Lisbon")
+		}
+	} else if len(p.GetContactWindows()) > 0 {
+		v.add(field+".time_zone", "is required when contact_windows are given")
+	}
+	v.enum(field+".preferred_channel", p.GetPreferredChannel(), false)
+	v.enum(field+".communication_style", p.GetCommunicationStyle(), false)
+
+	if len(p.GetContactWindows()) > maxContactWindows {
+		v.add(field+".contact_windows", "must have at most %d entries (got %d)", maxContactWindows, len(p.GetContactWindows()))
+	}
+	for i, w := range p.GetContactWindows() {
+		f := indexed(field+".contact_windows", i)
+		if len(w.GetDays()) == 0 {
+			v.add(f+".days", "must name at least one day")
+		}
+		for j, d := range w.GetDays() {
+			if v.enum(indexed(f+".days", j), d, true) && slices.Index(w.GetDays(), d) != j {
+				v.add(indexed(f+".days", j), "repeats %s", d)
+			}
+		}
+		start, end := w.GetStartTime(), w.GetEndTime()
+		okStart, okEnd := clockPattern.MatchString(start), clockPattern.MatchString(end)
+		if !okStart || start == "24:00" {
+			v.add(f+".start_time", "must be HH:MM between 00:00 and 23:59")
+		}
+		if !okEnd {
+			v.add(f+".end_time", "must be HH:MM between 00:01 and 24:00")
+		}
+		if okStart && okEnd && end <= start {
+			v.add(f+".end_time", "must be later than start_time")
+		}
+	}
+
+	for i, a := range p.GetAccessibilityNeeds() {
+		f := indexed(field+".accessibility_needs", i)
+		if v.enum(f, a, true) && slices.Index(p.GetAccessibilityNeeds(), a) != i {
+			v.add(f, "repeats %s", a)
+		}
+	}
+	v.text(field+".accessibility_notes", p.GetAccessibilityNotes(), maxAccessibilityNotes, false, true)
+
+	seen := map[rapportv1.Channel]bool{}
+	for i, cs := range p.GetConsents() {
+		f := indexed(field+".consents", i)
+		if v.enum(f+".channel", cs.GetChannel(), true) {
+			if seen[cs.GetChannel()] {
+				v.add(f+".channel", "repeats %s: give one consent per channel", cs.GetChannel())
+			}
+			seen[cs.GetChannel()] = true
+		}
+		v.enum(f+".status", cs.GetStatus(), true)
+	}
+}
+
+// validCustomerID reports whether id can be the last part of a customer's
+// name: 1 to 63 characters of a-z, 0-9 and '-' (user-set IDs and UUIDs).
+func validCustomerID(id string) bool {
+	return len(id) >= 1 && len(id) <= 63 && strings.IndexFunc(id, func(r rune) bool {
+		return !(r == '-' || unicode.IsDigit(r) && r < unicode.MaxASCII || r >= 'a' && r <= 'z')
+	}) < 0
+}

@@ -1,0 +1,255 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash/crc32"
+	"slices"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"go.einride.tech/aip/fieldmask"
+	"go.einride.tech/aip/pagination"
+	"go.einride.tech/aip/resourceid"
+	"go.einride.tech/aip/resourcename"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
+)
+
+// CustomerStore is what the customer handlers need from storage.
+type CustomerStore interface {
+	CreateCustomer(ctx context.Context, tenant string, req repository.CreateRequest) (*rapportv1.Customer, error)
+	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
+	UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error)
+	DeleteCustomer(ctx context.Context, tenant, customerID, etag string) (repository.DeleteResult, error)
+	ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error)
+	LookupIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (*rapportv1.Customer, *rapportv1.Identity, error)
+}
+
+// Paging limits of ListCustomers, as documented in the proto.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+// updatableCustomerPaths are the update_mask paths UpdateCustomer accepts.
+var updatableCustomerPaths = []string{
+	"display_name", "preferred_name", "identities", "traits", "tags",
+	"preferences", "preferences.language_code", "preferences.time_zone",
+	"preferences.preferred_channel", "preferences.contact_windows",
+	"preferences.communication_style", "preferences.accessibility_needs",
+	"preferences.accessibility_notes", "preferences.consents",
+}
+
+// customerServer implements rapportv1.CustomerServiceServer.
+type customerServer struct {
+	rapportv1.UnimplementedCustomerServiceServer
+	store CustomerStore
+	ids   identityNormalizer
+}
+
+func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.CreateCustomerRequest) (*rapportv1.CreateCustomerResponse, error) {
+	var v violations
+	c := proto.Clone(req.GetCustomer()).(*rapportv1.Customer)
+	if req.GetCustomer() == nil {
+		v.add("customer", "is required")
+		c = &rapportv1.Customer{}
+	} else {
+		c.Name, c.Etag, c.CreateTime, c.UpdateTime = "", "", nil, nil
+		v = append(v, s.ids.normalizeCustomer("customer", c)...)
+	}
+	if id := req.GetCustomerId(); id != "" {
+		if err := resourceid.ValidateUserSettable(id); err != nil {
+			v.add("customer_id", "must be 1 to 63 characters of a-z, 0-9 and -, starting with a letter and not ending with -, or a UUID")
+		}
+	}
+	if rid := req.GetRequestId(); rid != "" {
+		if _, err := uuid.Parse(rid); err != nil {
+			v.add("request_id", "must be a UUID")
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	customerID := req.GetCustomerId()
+	if customerID == "" {
+		customerID = resourceid.NewSystemGenerated()
+	}
+	created, err := s.store.CreateCustomer(ctx, tenantOf(ctx), repository.CreateRequest{
+		CustomerID:  customerID,
+		RequestID:   req.GetRequestId(),
+		Fingerprint: fingerprint(&rapportv1.CreateCustomerRequest{Customer: c, CustomerId: req.GetCustomerId()}),
+		Customer:    c,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &rapportv1.CreateCustomerResponse{Customer: created}, nil
+}
+
+// fingerprint identifies a normalised request's content, to tell a retry
+// from a different request that reuses a request_id.
+func fingerprint(m proto.Message) string {
+	b, _ := proto.MarshalOptions{Deterministic: true}.Marshal(m)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func (s *customerServer) GetCustomer(ctx context.Context, req *rapportv1.GetCustomerRequest) (*rapportv1.GetCustomerResponse, error) {
+	id, err := parseCustomerName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.store.GetCustomer(ctx, tenantOf(ctx), id)
+	if err != nil {
+		return nil, customerErr(err, req.GetName())
+	}
+	return &rapportv1.GetCustomerResponse{Customer: c}, nil
+}
+
+func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.UpdateCustomerRequest) (*rapportv1.UpdateCustomerResponse, error) {
+	var v violations
+	in := req.GetCustomer()
+	if in == nil {
+		v.add("customer", "is required")
+		return nil, v.err()
+	}
+	id, err := parseCustomerName("customer.name", in.GetName())
+	if err != nil {
+		return nil, err
+	}
+	mask := req.GetUpdateMask()
+	if err := fieldmask.Validate(mask, in); err != nil {
+		v.add("update_mask", "%s", err.Error())
+	} else if !fieldmask.IsFullReplacement(mask) {
+		for _, p := range mask.GetPaths() {
+			if !slices.Contains(updatableCustomerPaths, p) {
+				v.add("update_mask", "%q cannot be changed; changeable: %v", p, updatableCustomerPaths)
+			}
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	updated, err := s.store.UpdateCustomer(ctx, tenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
+		name := c.GetName()
+		fieldmask.Update(mask, c, in)
+		c.Name = name
+		return s.ids.normalizeCustomer("customer", c).err()
+	})
+	if err != nil {
+		return nil, customerErr(err, in.GetName())
+	}
+	return &rapportv1.UpdateCustomerResponse{Customer: updated}, nil
+}
+
+func (s *customerServer) DeleteCustomer(ctx context.Context, req *rapportv1.DeleteCustomerRequest) (*rapportv1.DeleteCustomerResponse, error) {
+	id, err := parseCustomerName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.store.DeleteCustomer(ctx, tenantOf(ctx), id, req.GetEtag())
+	if err != nil {
+		return nil, customerErr(err, req.GetName())
+	}
+	return &rapportv1.DeleteCustomerResponse{
+		Name:                  req.GetName(),
+		CustomersDeleted:      res.Customers,
+		IdentitiesDeleted:     res.Identities,
+		RequestRecordsDeleted: res.RequestRecords,
+	}, nil
+}
+
+// customerPageToken is the position after the last customer of a page, tied
+// to the request (checksum) so it cannot be replayed with other parameters
+// or in another tenant.
+type customerPageToken struct {
+	After    string
+	Checksum uint32
+}
+
+func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListCustomersRequest) (*rapportv1.ListCustomersResponse, error) {
+	tenant := tenantOf(ctx)
+	var v violations
+	size := int(req.GetPageSize())
+	switch {
+	case size < 0:
+		v.add("page_size", "must not be negative")
+	case size == 0:
+		size = defaultPageSize
+	case size > maxPageSize:
+		size = maxPageSize
+	}
+	checksum, err := pagination.CalculateRequestChecksum(req)
+	if err != nil {
+		return nil, err
+	}
+	checksum ^= crc32.ChecksumIEEE([]byte(tenant))
+	var tok customerPageToken
+	if req.GetPageToken() != "" {
+		if err := pagination.DecodePageTokenStruct(req.GetPageToken(), &tok); err != nil || tok.Checksum != checksum || !validCustomerID(tok.After) {
+			v.add("page_token", "is not a page token of this request; start again without one")
+		}
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	customers, more, err := s.store.ListCustomers(ctx, tenant, tok.After, size)
+	if err != nil {
+		return nil, err
+	}
+	resp := &rapportv1.ListCustomersResponse{Customers: customers}
+	if more {
+		last := customers[len(customers)-1].GetName()
+		resp.NextPageToken = pagination.EncodePageTokenStruct(customerPageToken{
+			After: last[len("customers/"):], Checksum: checksum,
+		})
+	}
+	return resp, nil
+}
+
+func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.LookupCustomerRequest) (*rapportv1.LookupCustomerResponse, error) {
+	t, value, err := s.ids.parseIdentity(req.GetIdentity())
+	if err != nil {
+		var v violations
+		v.add("identity", "%s", err.Error())
+		return nil, v.err()
+	}
+	c, id, err := s.store.LookupIdentity(ctx, tenantOf(ctx), t, value)
+	if err != nil {
+		key := repository.IdentityKey(t, value)
+		if errors.Is(err, repository.ErrNotFound) {
+			return nil, notFound(ReasonIdentityNotFound, "identity", key)
+		}
+		return nil, err
+	}
+	return &rapportv1.LookupCustomerResponse{Customer: c, Identity: id}, nil
+}
+
+// parseCustomerName returns the ID in a `customers/{customer}` name, or
+// INVALID_ARGUMENT naming field.
+func parseCustomerName(field, name string) (string, error) {
+	var id string
+	if name == "" {
+		var v violations
+		v.add(field, "is required")
+		return "", v.err()
+	}
+	if err := resourcename.Sscan(name, "customers/{customer}", &id); err != nil || !validCustomerID(id) {
+		var v violations
+		v.add(field, "must be a customer name such as customers/ada-lovelace")
+		return "", v.err()
+	}
+	return id, nil
+}
+
+// customerErr reports a missing customer as NOT_FOUND naming it; other
+// errors go to the error interceptor unchanged.
+func customerErr(err error, name string) error {
+	if errors.Is(err, repository.ErrNotFound) {
+		return notFound(ReasonCustomerNotFound, "customer", name)
+	}
+	return err
+}

@@ -1,0 +1,132 @@
+// Package service holds Rapport's gRPC handlers and domain logic, and the one
+// place where the gRPC server and its interceptor chain are built.
+package service
+
+import (
+	"context"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+)
+
+// Store is everything the service needs from storage.
+type Store interface {
+	CustomerStore
+	// Ready reports whether the database answers and is set up for serving.
+	Ready(ctx context.Context) error
+}
+
+// Options configure the server.
+type Options struct {
+	// Logger receives request logs and errors. Required.
+	Logger *slog.Logger
+	// DefaultPhoneRegion reads phone numbers written without '+' (e.g. "US");
+	// empty requires international form.
+	DefaultPhoneRegion string
+	// Reflection registers the server reflection service (for grpcurl).
+	Reflection bool
+}
+
+// Server is the gRPC server with its services and health.
+type Server struct {
+	GRPC   *grpc.Server
+	Health *health.Server
+	store  Store
+	logger *slog.Logger
+}
+
+// servedServices are the services whose health follows the database.
+var servedServices = []string{"", rapportv1.CustomerService_ServiceDesc.ServiceName}
+
+// NewServer builds the gRPC server: the interceptor chain (logging, auth,
+// error mapping, panic recovery, outermost first), the Rapport services,
+// health checking and reflection. Health starts NOT_SERVING; WatchHealth
+// turns it SERVING while the database answers.
+func NewServer(store Store, opts Options) *Server {
+	logger := opts.Logger
+	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
+	recoveryOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
+		logger.ErrorContext(ctx, "panic in handler", "panic", p, "stack", string(debug.Stack()))
+		return newStatus(codes.Internal, ReasonInternal, "internal error", nil)
+	})
+	errUnary, errStream := errorInterceptor(logger)
+	s := grpc.NewServer(
+		grpc.ChainUnaryInterceptor(
+			logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
+			auth.UnaryServerInterceptor(authenticate),
+			errUnary,
+			recovery.UnaryServerInterceptor(recoveryOpt),
+		),
+		grpc.ChainStreamInterceptor(
+			logging.StreamServerInterceptor(slogAdapter(logger), logOpts...),
+			auth.StreamServerInterceptor(authenticate),
+			errStream,
+			recovery.StreamServerInterceptor(recoveryOpt),
+		),
+	)
+	rapportv1.RegisterCustomerServiceServer(s, &customerServer{
+		store: store,
+		ids:   identityNormalizer{defaultRegion: opts.DefaultPhoneRegion},
+	})
+	hs := health.NewServer()
+	for _, name := range servedServices {
+		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)
+	}
+	healthpb.RegisterHealthServer(s, hs)
+	if opts.Reflection {
+		reflection.Register(s)
+	}
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger}
+}
+
+// WatchHealth checks the database every interval until ctx ends and sets
+// health SERVING while it answers, NOT_SERVING while it does not, logging
+// each change once.
+func (s *Server) WatchHealth(ctx context.Context, interval time.Duration) error {
+	serving := false
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		checkCtx, cancel := context.WithTimeout(ctx, interval)
+		err := s.store.Ready(checkCtx)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if ok := err == nil; ok != serving {
+			serving = ok
+			st := healthpb.HealthCheckResponse_NOT_SERVING
+			if ok {
+				st = healthpb.HealthCheckResponse_SERVING
+				s.logger.InfoContext(ctx, "database ready: serving")
+			} else {
+				s.logger.WarnContext(ctx, "database not answering: not serving", "error", err)
+			}
+			for _, name := range servedServices {
+				s.Health.SetServingStatus(name, st)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// slogAdapter lets go-grpc-middleware's logging interceptor log through slog.
+func slogAdapter(l *slog.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		l.Log(ctx, slog.Level(lvl), msg, fields...)
+	})
+}

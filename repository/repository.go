@@ -53,11 +53,11 @@ const (
 // Store is the MongoDB-backed repository. It is safe for concurrent use by
 // many goroutines and by many processes sharing one database.
 type Store struct {
-	db         *mongo.Database
-	customers  *mongo.Collection
-	identities *mongo.Collection
-	requests   *mongo.Collection
-	now        func() time.Time
+	db           *mongo.Database
+	customers    *mongo.Collection
+	identities   *mongo.Collection
+	requests     *mongo.Collection
+	now          func() time.Time
 	indexesMu    sync.Mutex
 	indexesReady bool
 	// claimGrace is how long an identity claim whose owner does not list the

@@ -8,13 +8,13 @@ import (
 	"hash/crc32"
 	"slices"
 
+	"github.com/google/uuid"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/pagination"
 	"go.einride.tech/aip/resourceid"
 	"go.einride.tech/aip/resourcename"
-	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 )
 

@@ -8,10 +8,10 @@ import (
 	"runtime/debug"
 	"time"
 
-	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"

@@ -183,9 +183,13 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.customers.ReplaceOne(ctx,
-			bson.D{{Key: "_id", Value: doc.ID}, {Key: "revision", Value: old.Revision}, {Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}}},
-			doc)
+		var res *mongo.UpdateResult
+		err = s.locks.do(doc.ID, func() (err error) {
+			res, err = s.customers.ReplaceOne(ctx,
+				bson.D{{Key: "_id", Value: doc.ID}, {Key: "revision", Value: old.Revision}, {Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}}},
+				doc)
+			return err
+		})
 		if err != nil {
 			s.releaseClaims(ctx, tenant, customerID, claimed)
 			return nil, fmt.Errorf("replace customer: %w", err)
@@ -257,9 +261,13 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 		if etag != "" && etag != etagOf(d.Revision) {
 			return res, ErrEtagMismatch
 		}
-		mark, err := s.customers.UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: d.Revision}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}})
+		var mark *mongo.UpdateResult
+		err := s.locks.do(id, func() (err error) {
+			mark, err = s.customers.UpdateOne(ctx,
+				bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: d.Revision}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}})
+			return err
+		})
 		if err != nil {
 			return res, fmt.Errorf("mark customer for erasure: %w", err)
 		}

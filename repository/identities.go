@@ -89,9 +89,13 @@ func (s *Store) claim(ctx context.Context, tenant, customerID, key string) (bool
 			return false, &IdentityConflictError{Identity: key, Owner: cur.CustomerID}
 		}
 		// Stale: take it over, only if nobody else did first.
-		res, err := s.identities.UpdateOne(ctx,
-			bson.D{{Key: "_id", Value: id}, {Key: "customer_id", Value: cur.CustomerID}, {Key: "claim_time", Value: cur.ClaimTime}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: customerID}, {Key: "claim_time", Value: now}}}})
+		var res *mongo.UpdateResult
+		err = s.locks.do(id, func() (err error) {
+			res, err = s.identities.UpdateOne(ctx,
+				bson.D{{Key: "_id", Value: id}, {Key: "customer_id", Value: cur.CustomerID}, {Key: "claim_time", Value: cur.ClaimTime}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "customer_id", Value: customerID}, {Key: "claim_time", Value: now}}}})
+			return err
+		})
 		if err != nil {
 			return false, fmt.Errorf("take over identity claim: %w", err)
 		}
@@ -126,7 +130,11 @@ func (s *Store) releaseClaims(ctx context.Context, tenant, customerID string, ke
 	}
 	ctx = context.WithoutCancel(ctx)
 	for _, key := range keys {
-		_, _ = s.identities.DeleteOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, key)}, {Key: "customer_id", Value: customerID}})
+		id := docID(tenant, key)
+		_ = s.locks.do(id, func() error {
+			_, err := s.identities.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "customer_id", Value: customerID}})
+			return err
+		})
 	}
 }
 

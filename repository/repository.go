@@ -58,6 +58,7 @@ type Store struct {
 	identities   *mongo.Collection
 	requests     *mongo.Collection
 	now          func() time.Time
+	locks        *keyLocks
 	indexesMu    sync.Mutex
 	indexesReady bool
 	// claimGrace is how long an identity claim whose owner does not list the
@@ -82,6 +83,7 @@ func New(db *mongo.Database, opts ...Option) *Store {
 		identities: db.Collection(identitiesCollection),
 		requests:   db.Collection(requestsCollection),
 		now:        time.Now,
+		locks:      newKeyLocks(),
 		claimGrace: time.Minute,
 	}
 	for _, o := range opts {

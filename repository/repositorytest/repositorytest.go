@@ -1,0 +1,80 @@
+// Package repositorytest gives tests a real database server speaking the
+// MongoDB wire protocol: the embedded FerretDB by default, or the MongoDB at
+// RAPPORT_TEST_MONGODB_URI when that is set. Never a fake.
+package repositorytest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/repository/embedded"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// EnvURI names the variable that points the tests at a real MongoDB.
+const EnvURI = "RAPPORT_TEST_MONGODB_URI"
+
+var client *mongo.Client
+
+// Main starts the database server for a test binary, runs its tests and stops
+// the server. Call it from TestMain: os.Exit(repositorytest.Main(m)).
+func Main(m *testing.M) int {
+	uri := os.Getenv(EnvURI)
+	if uri == "" {
+		dir, err := os.MkdirTemp("", "rapport-test-*")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "repositorytest:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		store, err := embedded.Start(context.Background(), embedded.Config{DataDir: dir})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "repositorytest:", err)
+			return 1
+		}
+		defer store.Close()
+		uri = store.URI()
+	}
+	c, err := repository.Connect(uri, "rapport-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "repositorytest:", err)
+		return 1
+	}
+	client = c
+	defer func() { _ = c.Disconnect(context.Background()) }()
+	return m.Run()
+}
+
+// Database returns a new, uniquely named database, dropped when t ends.
+func Database(t testing.TB) *mongo.Database {
+	t.Helper()
+	if client == nil {
+		t.Fatal("repositorytest: call repositorytest.Main from TestMain")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	db := client.Database("t_" + hex.EncodeToString(b))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = db.Drop(ctx)
+	})
+	return db
+}
+
+// Store returns a repository on a new database, with its indexes created.
+func Store(t testing.TB, opts ...repository.Option) (*repository.Store, *mongo.Database) {
+	t.Helper()
+	db := Database(t)
+	s := repository.New(db, opts...)
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("repositorytest: %v", err)
+	}
+	return s, db
+}

@@ -33,6 +33,7 @@ type requestDoc struct {
 	ID          string `bson:"_id"`
 	Tenant      string `bson:"tenant"`
 	CustomerID  string `bson:"customer_id"`
+	ResourceID  string `bson:"resource_id,omitempty"`
 	Method      string `bson:"method"`
 	Fingerprint string `bson:"fingerprint"`
 }
@@ -236,6 +237,8 @@ type DeleteResult struct {
 	Customers      int64
 	Identities     int64
 	RequestRecords int64
+	Interactions   int64
+	Issues         int64
 }
 
 // DeleteCustomer erases a customer and every record that belongs to them.
@@ -276,19 +279,27 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 		}
 	}
 	owned := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
-	ids, err := s.identities.DeleteMany(ctx, owned)
-	if err != nil {
-		return res, fmt.Errorf("erase identity claims: %w", err)
-	}
-	reqs, err := s.requests.DeleteMany(ctx, owned)
-	if err != nil {
-		return res, fmt.Errorf("erase request records: %w", err)
+	for _, step := range []struct {
+		coll  string
+		count *int64
+	}{
+		{identitiesCollection, &res.Identities},
+		{requestsCollection, &res.RequestRecords},
+		{interactionsCollection, &res.Interactions},
+		{issuesCollection, &res.Issues},
+	} {
+		del, err := s.db.Collection(step.coll).DeleteMany(ctx, owned)
+		if err != nil {
+			return DeleteResult{}, fmt.Errorf("erase %s: %w", step.coll, err)
+		}
+		*step.count = del.DeletedCount
 	}
 	cust, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
-		return res, fmt.Errorf("erase customer: %w", err)
+		return DeleteResult{}, fmt.Errorf("erase customer: %w", err)
 	}
-	return DeleteResult{Customers: cust.DeletedCount, Identities: ids.DeletedCount, RequestRecords: reqs.DeletedCount}, nil
+	res.Customers = cust.DeletedCount
+	return res, nil
 }
 
 // ListCustomers returns up to limit customers of tenant whose IDs sort after

@@ -145,9 +145,22 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}},
 		Options: options.Index().SetName("tenant_customer"),
 	}
-	for _, c := range []*mongo.Collection{s.identities, s.requests} {
-		if _, err := c.Indexes().CreateOne(ctx, byOwner); err != nil {
-			return fmt.Errorf("create index on %s: %w", c.Name(), err)
+	indexes := map[string][]mongo.IndexModel{
+		identitiesCollection: {byOwner},
+		requestsCollection:   {byOwner},
+		// History newest first, and its paging cursor.
+		interactionsCollection: {{
+			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}, {Key: "occur_time", Value: -1}, {Key: "interaction_id", Value: -1}},
+			Options: options.Index().SetName("tenant_customer_occur"),
+		}},
+		issuesCollection: {{
+			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}, {Key: "open_time", Value: -1}, {Key: "issue_id", Value: -1}},
+			Options: options.Index().SetName("tenant_customer_open"),
+		}},
+	}
+	for coll, models := range indexes {
+		if _, err := s.db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
+			return fmt.Errorf("create indexes on %s: %w", coll, err)
 		}
 	}
 	return nil

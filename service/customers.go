@@ -14,7 +14,6 @@ import (
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/pagination"
 	"go.einride.tech/aip/resourceid"
-	"go.einride.tech/aip/resourcename"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -159,6 +158,8 @@ func (s *customerServer) DeleteCustomer(ctx context.Context, req *rapportv1.Dele
 		CustomersDeleted:      res.Customers,
 		IdentitiesDeleted:     res.Identities,
 		RequestRecordsDeleted: res.RequestRecords,
+		InteractionsDeleted:   res.Interactions,
+		IssuesDeleted:         res.Issues,
 	}, nil
 }
 
@@ -173,20 +174,11 @@ type customerPageToken struct {
 func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListCustomersRequest) (*rapportv1.ListCustomersResponse, error) {
 	tenant := tenantOf(ctx)
 	var v violations
-	size := int(req.GetPageSize())
-	switch {
-	case size < 0:
-		v.add("page_size", "must not be negative")
-	case size == 0:
-		size = defaultPageSize
-	case size > maxPageSize:
-		size = maxPageSize
-	}
-	checksum, err := pagination.CalculateRequestChecksum(req)
+	size := pageSize(&v, req.GetPageSize())
+	checksum, err := pageChecksum(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	checksum ^= crc32.ChecksumIEEE([]byte(tenant))
 	var tok customerPageToken
 	if req.GetPageToken() != "" {
 		if err := pagination.DecodePageTokenStruct(req.GetPageToken(), &tok); err != nil || tok.Checksum != checksum || !validCustomerID(tok.After) {
@@ -228,23 +220,6 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 	return &rapportv1.LookupCustomerResponse{Customer: c, Identity: id}, nil
 }
 
-// parseCustomerName returns the ID in a `customers/{customer}` name, or
-// INVALID_ARGUMENT naming field.
-func parseCustomerName(field, name string) (string, error) {
-	var id string
-	if name == "" {
-		var v violations
-		v.add(field, "is required")
-		return "", v.err()
-	}
-	if err := resourcename.Sscan(name, "customers/{customer}", &id); err != nil || !validCustomerID(id) {
-		var v violations
-		v.add(field, "must be a customer name such as customers/ada-lovelace")
-		return "", v.err()
-	}
-	return id, nil
-}
-
 // customerErr reports a missing customer as NOT_FOUND naming it; other
 // errors go to the error interceptor unchanged.
 func customerErr(err error, name string) error {
@@ -253,3 +228,5 @@ func customerErr(err error, name string) error {
 	}
 	return err
 }
+
+func crcString(s string) uint32 { return crc32.ChecksumIEEE([]byte(s)) }

@@ -22,6 +22,8 @@ import (
 // Store is everything the service needs from storage.
 type Store interface {
 	CustomerStore
+	InteractionStore
+	IssueStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -46,7 +48,12 @@ type Server struct {
 }
 
 // servedServices are the services whose health follows the database.
-var servedServices = []string{"", rapportv1.CustomerService_ServiceDesc.ServiceName}
+var servedServices = []string{
+	"",
+	rapportv1.CustomerService_ServiceDesc.ServiceName,
+	rapportv1.InteractionService_ServiceDesc.ServiceName,
+	rapportv1.IssueService_ServiceDesc.ServiceName,
+}
 
 // NewServer builds the gRPC server: the interceptor chain (logging, auth,
 // error mapping, panic recovery, outermost first), the Rapport services,
@@ -78,6 +85,13 @@ func NewServer(store Store, opts Options) *Server {
 		store: store,
 		ids:   identityNormalizer{defaultRegion: opts.DefaultPhoneRegion},
 	})
+	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
+		store:     store,
+		sentiment: newSentimentModel(),
+		logger:    logger,
+		now:       time.Now,
+	})
+	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, now: time.Now})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)

@@ -1,0 +1,326 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+const interactionsCollection = "interactions"
+
+// interactionDoc is an interaction as stored: _id "{tenant}/{interaction}".
+// The interaction ID is unique in the tenant (not only per customer), so
+// that an ID derived from a source record or request ID makes a retry, or the
+// same record sent for another customer, collide on _id.
+type interactionDoc struct {
+	ID            string         `bson:"_id"`
+	Tenant        string         `bson:"tenant"`
+	CustomerID    string         `bson:"customer_id"`
+	InteractionID string         `bson:"interaction_id"`
+	Fingerprint   string         `bson:"fingerprint,omitempty"`
+	Channel       int32          `bson:"channel"`
+	Direction     int32          `bson:"direction,omitempty"`
+	OccurTime     time.Time      `bson:"occur_time"`
+	Agent         string         `bson:"agent,omitempty"`
+	Summary       string         `bson:"summary,omitempty"`
+	Text          string         `bson:"text,omitempty"`
+	Topics        []string       `bson:"topics,omitempty"`
+	Sentiment     *sentimentDoc  `bson:"sentiment,omitempty"`
+	Survey        *surveyDoc     `bson:"survey,omitempty"`
+	Outcome       int32          `bson:"outcome,omitempty"`
+	IssueID       string         `bson:"issue_id,omitempty"`
+	SourceSystem  string         `bson:"source_system,omitempty"`
+	SourceID      string         `bson:"source_id,omitempty"`
+	Facts         []factDoc      `bson:"facts,omitempty"`
+	CreateTime    time.Time      `bson:"create_time"`
+}
+
+type sentimentDoc struct {
+	Score  float64 `bson:"score"`
+	Label  int32   `bson:"label"`
+	Source int32   `bson:"source"`
+}
+
+type surveyDoc struct {
+	CSAT *int32 `bson:"csat,omitempty"`
+	NPS  *int32 `bson:"nps,omitempty"`
+	CES  *int32 `bson:"ces,omitempty"`
+}
+
+// InteractionName returns the resource name of an interaction.
+func InteractionName(customerID, interactionID string) string {
+	return CustomerName(customerID) + "/interactions/" + interactionID
+}
+
+func newInteractionDoc(tenant, customerID, interactionID string, in *rapportv1.Interaction) *interactionDoc {
+	d := &interactionDoc{
+		ID:            docID(tenant, interactionID),
+		Tenant:        tenant,
+		CustomerID:    customerID,
+		InteractionID: interactionID,
+		Channel:       int32(in.GetChannel()),
+		Direction:     int32(in.GetDirection()),
+		OccurTime:     timeOf(in.GetOccurTime()),
+		Agent:         in.GetAgent(),
+		Summary:       in.GetSummary(),
+		Text:          in.GetText(),
+		Topics:        in.GetTopics(),
+		Outcome:       int32(in.GetOutcome()),
+		SourceSystem:  in.GetSourceSystem(),
+		SourceID:      in.GetSourceId(),
+		CreateTime:    timeOf(in.GetCreateTime()),
+	}
+	if len(in.GetFacts()) > 0 {
+		d.Facts = factsToDocs(in.GetFacts())
+	}
+	if s := in.GetSentiment(); s != nil {
+		d.Sentiment = &sentimentDoc{Score: s.GetScore(), Label: int32(s.GetLabel()), Source: int32(s.GetSource())}
+	}
+	if s := in.GetSurvey(); s != nil {
+		d.Survey = &surveyDoc{CSAT: s.Csat, NPS: s.Nps, CES: s.Ces}
+	}
+	return d
+}
+
+func (d *interactionDoc) proto() *rapportv1.Interaction {
+	in := &rapportv1.Interaction{
+		Name:         InteractionName(d.CustomerID, d.InteractionID),
+		Channel:      rapportv1.Channel(d.Channel),
+		Direction:    rapportv1.Direction(d.Direction),
+		OccurTime:    tsOrNil(d.OccurTime),
+		Agent:        d.Agent,
+		Summary:      d.Summary,
+		Text:         d.Text,
+		Topics:       d.Topics,
+		Outcome:      rapportv1.Outcome(d.Outcome),
+		SourceSystem: d.SourceSystem,
+		SourceId:     d.SourceID,
+		CreateTime:   tsOrNil(d.CreateTime),
+	}
+	if d.IssueID != "" {
+		in.Issue = IssueName(d.CustomerID, d.IssueID)
+	}
+	if len(d.Facts) > 0 {
+		in.Facts = factsFromDocs(d.Facts)
+	}
+	if s := d.Sentiment; s != nil {
+		in.Sentiment = &rapportv1.Sentiment{Score: s.Score, Label: rapportv1.SentimentLabel(s.Label), Source: rapportv1.SentimentSource(s.Source)}
+	}
+	if s := d.Survey; s != nil {
+		in.Survey = &rapportv1.SurveyAnswers{Csat: s.CSAT, Nps: s.NPS, Ces: s.CES}
+	}
+	return in
+}
+
+// NewInteraction is a validated interaction to record.
+type NewInteraction struct {
+	CustomerID    string
+	InteractionID string
+	// IssueID links the interaction to an issue of the same customer.
+	IssueID string
+	// Fingerprint identifies the request's content; a colliding ID with
+	// another fingerprint is ErrRequestReused (for request-ID derived IDs).
+	Fingerprint string
+	// CheckFingerprint says whether a collision with another fingerprint is
+	// an error (request IDs) or a replay of the same source record (source
+	// IDs: the first copy wins).
+	CheckFingerprint bool
+	Interaction      *rapportv1.Interaction
+}
+
+// RecordResult is the outcome of recording one interaction.
+type RecordResult struct {
+	Interaction *rapportv1.Interaction
+	// AlreadyRecorded: the interaction existed (a retry or replay).
+	AlreadyRecorded bool
+	// Err is set when the item was refused: ErrRequestReused, or
+	// *SourceConflictError, or a storage error.
+	Err error
+}
+
+// SourceConflictError says that an interaction ID (from a source record or
+// request ID) is already used by another customer's interaction. It wraps
+// ErrAlreadyExists.
+type SourceConflictError struct{ InteractionID string }
+
+func (e *SourceConflictError) Error() string {
+	return fmt.Sprintf("interaction %q is recorded for another customer", e.InteractionID)
+}
+
+func (e *SourceConflictError) Unwrap() error { return ErrAlreadyExists }
+
+// RecordInteractions stores interactions with one unordered bulk insert, and
+// reports each item's result in order. Items whose ID exists already are not
+// written again: they get the stored interaction, flagged AlreadyRecorded.
+// Customers and issues are not checked here: the caller does it first.
+func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []NewInteraction) ([]RecordResult, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	results := make([]RecordResult, len(items))
+	if len(items) == 0 {
+		return results, nil
+	}
+	now := truncate(s.now())
+	docs := make([]any, len(items))
+	for i, it := range items {
+		it.Interaction.CreateTime = timestamppb.New(now)
+		d := newInteractionDoc(tenant, it.CustomerID, it.InteractionID, it.Interaction)
+		d.IssueID = it.IssueID
+		d.Fingerprint = it.Fingerprint
+		docs[i] = d
+		results[i] = RecordResult{Interaction: d.proto()}
+	}
+	coll := s.db.Collection(interactionsCollection)
+	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	dups := map[int]bool{}
+	if err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return nil, fmt.Errorf("insert interactions: %w", err)
+		}
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) {
+				results[we.Index] = RecordResult{Err: fmt.Errorf("insert interaction: %w", we)}
+				continue
+			}
+			dups[we.Index] = true
+		}
+	}
+	if len(dups) == 0 {
+		return results, nil
+	}
+	// Items that collided: read what is stored (one query) and compare.
+	ids := make([]string, 0, len(dups))
+	for i := range dups {
+		ids = append(ids, docs[i].(*interactionDoc).ID)
+	}
+	cur, err := coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("read recorded interactions: %w", err)
+	}
+	var stored []interactionDoc
+	if err := cur.All(ctx, &stored); err != nil {
+		return nil, fmt.Errorf("read recorded interactions: %w", err)
+	}
+	storedByID := make(map[string]*interactionDoc, len(stored))
+	for i := range stored {
+		storedByID[stored[i].ID] = &stored[i]
+	}
+	for i := range dups {
+		it, d := items[i], docs[i].(*interactionDoc)
+		got, ok := storedByID[d.ID]
+		switch {
+		case !ok:
+			results[i] = RecordResult{Err: fmt.Errorf("interaction %q vanished after a duplicate key", d.ID)}
+		case got.CustomerID != it.CustomerID:
+			results[i] = RecordResult{Err: &SourceConflictError{InteractionID: it.InteractionID}}
+		case it.CheckFingerprint && got.Fingerprint != it.Fingerprint:
+			results[i] = RecordResult{Err: ErrRequestReused}
+		default:
+			results[i] = RecordResult{Interaction: got.proto(), AlreadyRecorded: true}
+		}
+	}
+	// Two copies of one ID within the batch: the first inserted, the rest
+	// collided with it and were handled above.
+	return results, nil
+}
+
+// GetInteraction returns an interaction of a customer.
+func (s *Store) GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	var d interactionDoc
+	err := s.db.Collection(interactionsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, interactionID)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && d.CustomerID != customerID) {
+		return nil, fmt.Errorf("interaction %q: %w", interactionID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read interaction: %w", err)
+	}
+	return d.proto(), nil
+}
+
+// InteractionFilter narrows ListInteractions; empty fields match everything.
+type InteractionFilter struct {
+	Channels []rapportv1.Channel
+	// After and Before bound occur_time; the *Inclusive flags say whether
+	// the bound itself matches.
+	After, Before                   time.Time
+	AfterInclusive, BeforeInclusive bool
+	Topics                          []string
+	IssueID                         string
+}
+
+// InteractionCursor is the position after the last interaction of a page.
+type InteractionCursor struct {
+	OccurTime     time.Time
+	InteractionID string
+}
+
+// ListInteractions returns up to limit interactions of a customer matching
+// f, newest first (by occur time, then ID), after the cursor if given, and
+// whether more follow.
+func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string, f InteractionFilter, after *InteractionCursor, limit int) ([]*rapportv1.Interaction, bool, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, false, err
+	}
+	filter := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
+	and := bson.A{}
+	if len(f.Channels) > 0 {
+		and = append(and, bson.D{{Key: "channel", Value: bson.D{{Key: "$in", Value: int32s(f.Channels)}}}})
+	}
+	bound := func(t time.Time, inclusive bool, op, opInclusive string) {
+		if t.IsZero() {
+			return
+		}
+		if inclusive {
+			op = opInclusive
+		}
+		and = append(and, bson.D{{Key: "occur_time", Value: bson.D{{Key: op, Value: t}}}})
+	}
+	bound(f.After, f.AfterInclusive, "$gt", "$gte")
+	bound(f.Before, f.BeforeInclusive, "$lt", "$lte")
+	for _, t := range f.Topics {
+		and = append(and, bson.D{{Key: "topics", Value: t}})
+	}
+	if f.IssueID != "" {
+		and = append(and, bson.D{{Key: "issue_id", Value: f.IssueID}})
+	}
+	if after != nil {
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "occur_time", Value: bson.D{{Key: "$lt", Value: after.OccurTime}}}},
+			bson.D{{Key: "occur_time", Value: after.OccurTime}, {Key: "interaction_id", Value: bson.D{{Key: "$lt", Value: after.InteractionID}}}},
+		}}})
+	}
+	if len(and) > 0 {
+		filter = append(filter, bson.E{Key: "$and", Value: and})
+	}
+	cur, err := s.db.Collection(interactionsCollection).Find(ctx, filter, options.Find().
+		SetSort(bson.D{{Key: "occur_time", Value: -1}, {Key: "interaction_id", Value: -1}}).
+		SetLimit(int64(limit)+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("list interactions: %w", err)
+	}
+	var docs []interactionDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, false, fmt.Errorf("list interactions: %w", err)
+	}
+	more := len(docs) > limit
+	if more {
+		docs = docs[:limit]
+	}
+	out := make([]*rapportv1.Interaction, len(docs))
+	for i := range docs {
+		out[i] = docs[i].proto()
+	}
+	return out, more, nil
+}

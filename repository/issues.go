@@ -1,0 +1,320 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+const issuesCollection = "issues"
+
+// issueDoc is an issue as stored: _id "{tenant}/{customer}/{issue}".
+type issueDoc struct {
+	ID              string    `bson:"_id"`
+	Tenant          string    `bson:"tenant"`
+	CustomerID      string    `bson:"customer_id"`
+	IssueID         string    `bson:"issue_id"`
+	Revision        int64     `bson:"revision"`
+	CreateRequestID string    `bson:"create_request_id,omitempty"`
+	Title           string    `bson:"title"`
+	Topic           string    `bson:"topic,omitempty"`
+	Priority        int32     `bson:"priority,omitempty"`
+	Status          int32     `bson:"status"`
+	OpenTime        time.Time `bson:"open_time"`
+	ResolveTime     time.Time `bson:"resolve_time,omitempty"`
+	Resolution      string    `bson:"resolution,omitempty"`
+	Interactions    []string  `bson:"interactions,omitempty"`
+	InteractionCnt  int32     `bson:"interaction_count,omitempty"`
+	Facts           []factDoc `bson:"facts,omitempty"`
+	ReopenCount     int32     `bson:"reopen_count,omitempty"`
+	CreateTime      time.Time `bson:"create_time"`
+	UpdateTime      time.Time `bson:"update_time"`
+}
+
+type factDoc struct {
+	Key         string    `bson:"key"`
+	Value       string    `bson:"value"`
+	Channel     int32     `bson:"channel,omitempty"`
+	GiveTime    time.Time `bson:"give_time,omitempty"`
+	Interaction string    `bson:"interaction,omitempty"`
+}
+
+// IssueName returns the resource name of an issue.
+func IssueName(customerID, issueID string) string {
+	return CustomerName(customerID) + "/issues/" + issueID
+}
+
+func tsOrNil(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}
+
+func timeOf(ts *timestamppb.Timestamp) time.Time {
+	if ts == nil {
+		return time.Time{}
+	}
+	return truncate(ts.AsTime())
+}
+
+func factsToDocs(facts []*rapportv1.Fact) []factDoc {
+	out := make([]factDoc, 0, len(facts))
+	for _, f := range facts {
+		out = append(out, factDoc{Key: f.GetKey(), Value: f.GetValue(), Channel: int32(f.GetChannel()), GiveTime: timeOf(f.GetGiveTime()), Interaction: f.GetInteraction()})
+	}
+	return out
+}
+
+func factsFromDocs(docs []factDoc) []*rapportv1.Fact {
+	out := make([]*rapportv1.Fact, 0, len(docs))
+	for _, f := range docs {
+		out = append(out, &rapportv1.Fact{Key: f.Key, Value: f.Value, Channel: rapportv1.Channel(f.Channel), GiveTime: tsOrNil(f.GiveTime), Interaction: f.Interaction})
+	}
+	return out
+}
+
+func newIssueDoc(tenant, customerID, issueID string, is *rapportv1.Issue) *issueDoc {
+	return &issueDoc{
+		ID:             docID(tenant, customerID+"/"+issueID),
+		Tenant:         tenant,
+		CustomerID:     customerID,
+		IssueID:        issueID,
+		Title:          is.GetTitle(),
+		Topic:          is.GetTopic(),
+		Priority:       int32(is.GetPriority()),
+		Status:         int32(is.GetStatus()),
+		OpenTime:       timeOf(is.GetOpenTime()),
+		ResolveTime:    timeOf(is.GetResolveTime()),
+		Resolution:     is.GetResolution(),
+		Interactions:   is.GetInteractions(),
+		InteractionCnt: is.GetInteractionCount(),
+		Facts:          factsToDocs(is.GetFacts()),
+		ReopenCount:    is.GetReopenCount(),
+		CreateTime:     timeOf(is.GetCreateTime()),
+		UpdateTime:     timeOf(is.GetUpdateTime()),
+	}
+}
+
+func (d *issueDoc) proto() *rapportv1.Issue {
+	return &rapportv1.Issue{
+		Name:             IssueName(d.CustomerID, d.IssueID),
+		Title:            d.Title,
+		Topic:            d.Topic,
+		Priority:         rapportv1.Priority(d.Priority),
+		Status:           rapportv1.IssueStatus(d.Status),
+		OpenTime:         tsOrNil(d.OpenTime),
+		ResolveTime:      tsOrNil(d.ResolveTime),
+		Resolution:       d.Resolution,
+		Interactions:     d.Interactions,
+		InteractionCount: d.InteractionCnt,
+		Facts:            factsFromDocs(d.Facts),
+		ReopenCount:      d.ReopenCount,
+		CreateTime:       tsOrNil(d.CreateTime),
+		UpdateTime:       tsOrNil(d.UpdateTime),
+		Etag:             etagOf(d.Revision),
+	}
+}
+
+// CreateIssueRequest is a validated issue to create.
+type CreateIssueRequest struct {
+	CustomerID  string
+	IssueID     string
+	RequestID   string
+	Fingerprint string
+	Issue       *rapportv1.Issue
+}
+
+// CreateIssue stores a new OPEN issue of an existing customer; with a
+// RequestID, a retry returns the first result (see CreateCustomer).
+func (s *Store) CreateIssue(ctx context.Context, tenant string, req CreateIssueRequest) (*rapportv1.Issue, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	if _, err := s.getDoc(ctx, tenant, req.CustomerID); err != nil {
+		return nil, err
+	}
+	issueID := req.IssueID
+	if req.RequestID != "" {
+		first, err := s.recordRequest(ctx, requestDoc{
+			ID: docID(tenant, "CreateIssue:"+req.RequestID), Tenant: tenant, CustomerID: req.CustomerID,
+			ResourceID: issueID, Method: "CreateIssue", Fingerprint: req.Fingerprint,
+		})
+		if err != nil {
+			return nil, err
+		}
+		issueID = first.ResourceID
+		existing, err := s.getIssueDoc(ctx, tenant, req.CustomerID, issueID)
+		switch {
+		case err == nil && existing.CreateRequestID == req.RequestID:
+			return existing.proto(), nil
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
+	}
+	now := truncate(s.now())
+	is := req.Issue
+	is.Status = rapportv1.IssueStatus_ISSUE_STATUS_OPEN
+	is.OpenTime, is.CreateTime, is.UpdateTime = timestamppb.New(now), timestamppb.New(now), timestamppb.New(now)
+	doc := newIssueDoc(tenant, req.CustomerID, issueID, is)
+	doc.Revision = 1
+	doc.CreateRequestID = req.RequestID
+	if _, err := s.db.Collection(issuesCollection).InsertOne(ctx, doc); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return nil, fmt.Errorf("issue %q: %w", issueID, ErrAlreadyExists)
+		}
+		return nil, fmt.Errorf("insert issue: %w", err)
+	}
+	return doc.proto(), nil
+}
+
+// GetIssue returns an issue of a customer.
+func (s *Store) GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	d, err := s.getIssueDoc(ctx, tenant, customerID, issueID)
+	if err != nil {
+		return nil, err
+	}
+	return d.proto(), nil
+}
+
+func (s *Store) getIssueDoc(ctx context.Context, tenant, customerID, issueID string) (*issueDoc, error) {
+	var d issueDoc
+	err := s.db.Collection(issuesCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID+"/"+issueID)}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("issue %q: %w", issueID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read issue: %w", err)
+	}
+	return &d, nil
+}
+
+// UpdateIssue applies mutate to the stored issue and saves it with
+// optimistic concurrency, like UpdateCustomer. mutate may return an error,
+// which is returned as is and changes nothing.
+func (s *Store) UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, err
+	}
+	coll := s.db.Collection(issuesCollection)
+	for range maxUpdateAttempts {
+		old, err := s.getIssueDoc(ctx, tenant, customerID, issueID)
+		if err != nil {
+			return nil, err
+		}
+		if etag != "" && etag != etagOf(old.Revision) {
+			return nil, ErrEtagMismatch
+		}
+		is := old.proto()
+		if err := mutate(is); err != nil {
+			return nil, err
+		}
+		is.CreateTime, is.OpenTime = timestamppb.New(old.CreateTime), timestamppb.New(old.OpenTime)
+		is.UpdateTime = timestamppb.New(truncate(s.now()))
+		doc := newIssueDoc(tenant, customerID, issueID, is)
+		doc.Revision = old.Revision + 1
+		doc.CreateRequestID = old.CreateRequestID
+		var res *mongo.UpdateResult
+		err = s.locks.do(doc.ID, func() (err error) {
+			res, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}, {Key: "revision", Value: old.Revision}}, doc)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("replace issue: %w", err)
+		}
+		if res.MatchedCount == 1 {
+			return doc.proto(), nil
+		}
+		if etag != "" {
+			return nil, ErrEtagMismatch
+		}
+	}
+	return nil, ErrContention
+}
+
+// IssueFilter narrows ListIssues. Empty fields match everything.
+type IssueFilter struct {
+	Statuses, NotStatuses     []rapportv1.IssueStatus
+	Priorities, NotPriorities []rapportv1.Priority
+	Topic                     string
+}
+
+// IssueCursor is the position after the last issue of a page.
+type IssueCursor struct {
+	OpenTime time.Time
+	IssueID  string
+}
+
+// ListIssues returns up to limit issues of a customer matching f, newest
+// first (by open time, then ID), after the cursor if given, and whether more
+// follow.
+func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f IssueFilter, after *IssueCursor, limit int) ([]*rapportv1.Issue, bool, error) {
+	if err := checkTenant(tenant); err != nil {
+		return nil, false, err
+	}
+	filter := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
+	and := bson.A{}
+	enumIn := func(field string, in []int32, not bool) {
+		if len(in) == 0 {
+			return
+		}
+		op := "$in"
+		if not {
+			op = "$nin"
+		}
+		and = append(and, bson.D{{Key: field, Value: bson.D{{Key: op, Value: in}}}})
+	}
+	enumIn("status", int32s(f.Statuses), false)
+	enumIn("status", int32s(f.NotStatuses), true)
+	enumIn("priority", int32s(f.Priorities), false)
+	enumIn("priority", int32s(f.NotPriorities), true)
+	if f.Topic != "" {
+		and = append(and, bson.D{{Key: "topic", Value: f.Topic}})
+	}
+	if after != nil {
+		and = append(and, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: "open_time", Value: bson.D{{Key: "$lt", Value: after.OpenTime}}}},
+			bson.D{{Key: "open_time", Value: after.OpenTime}, {Key: "issue_id", Value: bson.D{{Key: "$lt", Value: after.IssueID}}}},
+		}}})
+	}
+	if len(and) > 0 {
+		filter = append(filter, bson.E{Key: "$and", Value: and})
+	}
+	cur, err := s.db.Collection(issuesCollection).Find(ctx, filter, options.Find().
+		SetSort(bson.D{{Key: "open_time", Value: -1}, {Key: "issue_id", Value: -1}}).
+		SetLimit(int64(limit)+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("list issues: %w", err)
+	}
+	var docs []issueDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, false, fmt.Errorf("list issues: %w", err)
+	}
+	more := len(docs) > limit
+	if more {
+		docs = docs[:limit]
+	}
+	out := make([]*rapportv1.Issue, len(docs))
+	for i := range docs {
+		out[i] = docs[i].proto()
+	}
+	return out, more, nil
+}
+
+func int32s[E ~int32](es []E) []int32 {
+	out := make([]int32, len(es))
+	for i, e := range es {
+		out[i] = int32(e)
+	}
+	return out
+}

@@ -1,0 +1,155 @@
+package service
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+)
+
+// Limits of an interaction and of facts, as documented in the proto.
+const (
+	maxAgent        = 200
+	maxSummary      = 2000
+	maxTextBytes    = 65536
+	maxTopics       = 20
+	maxFacts        = 50
+	maxIssueFacts   = 200
+	maxFactValue    = 1000
+	maxSourceID     = 256
+	maxFutureSkew   = 5 * time.Minute
+	maxBatchItems   = 500
+	maxIssueTitle   = 200
+	maxResolution   = 2000
+	earliestHistory = 1990
+)
+
+var (
+	topicPattern        = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	sourceSystemPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	factKeyPattern      = traitKeyPattern
+)
+
+// normalizeTopic lowers and trims a topic and reports whether it is valid.
+func normalizeTopic(t string) (string, bool) {
+	t = strings.ToLower(strings.TrimSpace(t))
+	return t, topicPattern.MatchString(t)
+}
+
+// normalizeInteraction checks an interaction to record and rewrites it in
+// canonical form: topics lowered and de-duplicated, sentiment given or
+// computed, facts trimmed and de-duplicated. Paths are under prefix.
+func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.Interaction, now time.Time) violations {
+	var v violations
+	in.Name, in.CreateTime = "", nil
+	v.enum(prefix+".channel", in.GetChannel(), true)
+	v.enum(prefix+".direction", in.GetDirection(), false)
+	v.enum(prefix+".outcome", in.GetOutcome(), false)
+	switch ot := in.GetOccurTime(); {
+	case ot == nil:
+		v.add(prefix+".occur_time", "is required")
+	case !ot.IsValid():
+		v.add(prefix+".occur_time", "is not a valid time")
+	case ot.AsTime().After(now.Add(maxFutureSkew)):
+		v.add(prefix+".occur_time", "is in the future")
+	case ot.AsTime().Year() < earliestHistory:
+		v.add(prefix+".occur_time", "must not be before %d", earliestHistory)
+	}
+	v.text(prefix+".agent", in.GetAgent(), maxAgent, false, false)
+	v.text(prefix+".summary", in.GetSummary(), maxSummary, false, true)
+	if len(in.GetText()) > maxTextBytes {
+		v.add(prefix+".text", "must be at most %d bytes (got %d)", maxTextBytes, len(in.GetText()))
+	} else {
+		v.text(prefix+".text", in.GetText(), maxTextBytes, false, true)
+	}
+
+	if len(in.GetTopics()) > maxTopics {
+		v.add(prefix+".topics", "must have at most %d entries (got %d)", maxTopics, len(in.GetTopics()))
+	}
+	var topics []string
+	for i, t := range in.GetTopics() {
+		nt, ok := normalizeTopic(t)
+		if !ok {
+			v.add(indexed(prefix+".topics", i), "must be 1 to 64 characters of a-z, 0-9, _ and -")
+			continue
+		}
+		if !slices.Contains(topics, nt) {
+			topics = append(topics, nt)
+		}
+	}
+	in.Topics = topics
+
+	if sv := in.GetSurvey(); sv != nil {
+		check := func(field string, val *int32, lo, hi int32) {
+			if val != nil && (*val < lo || *val > hi) {
+				v.add(prefix+".survey."+field, "must be between %d and %d (got %d)", lo, hi, *val)
+			}
+		}
+		check("csat", sv.Csat, 1, 5)
+		check("nps", sv.Nps, 0, 10)
+		check("ces", sv.Ces, 1, 7)
+	}
+
+	if st := in.GetSentiment(); st != nil {
+		if math.IsNaN(st.GetScore()) || st.GetScore() < -1 || st.GetScore() > 1 {
+			v.add(prefix+".sentiment.score", "must be between -1 and 1")
+		}
+		if v.enum(prefix+".sentiment.label", st.GetLabel(), false) && st.GetLabel() == rapportv1.SentimentLabel_SENTIMENT_LABEL_UNSPECIFIED {
+			st.Label = labelOf(st.GetScore())
+		}
+		st.Source = rapportv1.SentimentSource_SENTIMENT_SOURCE_GIVEN
+	} else if text := strings.TrimSpace(in.GetText() + " " + in.GetSummary()); text != "" && len(v) == 0 {
+		src := in.GetText()
+		if strings.TrimSpace(src) == "" {
+			src = in.GetSummary()
+		}
+		in.Sentiment = s.sentiment.compute(src)
+	}
+
+	sys, id := in.GetSourceSystem(), in.GetSourceId()
+	switch {
+	case sys == "" && id == "":
+	case sys == "" || id == "":
+		v.add(prefix+".source_id", "source_system and source_id go together")
+	case !sourceSystemPattern.MatchString(sys):
+		v.add(prefix+".source_system", "must be 1 to 64 characters of a-z, 0-9, ., _ and -")
+	default:
+		v.text(prefix+".source_id", id, maxSourceID, true, false)
+	}
+
+	if len(in.GetFacts()) > maxFacts {
+		v.add(prefix+".facts", "must have at most %d entries (got %d)", maxFacts, len(in.GetFacts()))
+	}
+	in.Facts = normalizeFacts(&v, prefix+".facts", in.GetFacts())
+	for _, f := range in.Facts {
+		f.Channel, f.GiveTime, f.Interaction = in.GetChannel(), nil, ""
+	}
+	return v
+}
+
+// normalizeFacts checks facts, trims them, and drops repeats (same key and
+// value, ignoring case and spaces), keeping the first.
+func normalizeFacts(v *violations, field string, facts []*rapportv1.Fact) []*rapportv1.Fact {
+	var out []*rapportv1.Fact
+	for i, f := range facts {
+		f.Key, f.Value = strings.TrimSpace(f.GetKey()), strings.TrimSpace(f.GetValue())
+		fi := indexed(field, i)
+		if !factKeyPattern.MatchString(f.GetKey()) {
+			v.add(fi+".key", "must be 1 to 64 characters of a-z, 0-9 and _, starting with a letter")
+		}
+		v.text(fi+".value", f.GetValue(), maxFactValue, true, false)
+		v.enum(fi+".channel", f.GetChannel(), false)
+		if slices.IndexFunc(out, func(o *rapportv1.Fact) bool { return sameFact(o, f) }) < 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// sameFact reports whether two facts say the same thing.
+func sameFact(a, b *rapportv1.Fact) bool {
+	return a.GetKey() == b.GetKey() && strings.EqualFold(strings.Join(strings.Fields(a.GetValue()), " "), strings.Join(strings.Fields(b.GetValue()), " "))
+}

@@ -1,0 +1,488 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"go.einride.tech/aip/filtering"
+	"go.einride.tech/aip/pagination"
+	"go.einride.tech/aip/resourceid"
+	"google.golang.org/genproto/googleapis/rpc/code"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// InteractionStore is what the interaction handlers need from storage.
+type InteractionStore interface {
+	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
+	GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error)
+	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
+	RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error)
+	GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error)
+	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.InteractionCursor, limit int) ([]*rapportv1.Interaction, bool, error)
+}
+
+type interactionServer struct {
+	rapportv1.UnimplementedInteractionServiceServer
+	store     InteractionStore
+	sentiment *sentimentModel
+	logger    *slog.Logger
+	now       func() time.Time
+}
+
+// outcome is the result of recording one item: the interaction, or an error
+// (a status, or a repository error that toStatus maps).
+type outcome struct {
+	interaction *rapportv1.Interaction
+	already     bool
+	err         error
+}
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// derivedID makes an interaction ID from what identifies a record, so that
+// the same record always gets the same ID (and the database's _id
+// uniqueness makes recording idempotent).
+func derivedID(prefix string, parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return prefix + idEncoding.EncodeToString(h.Sum(nil)[:15])
+}
+
+// record validates and stores items (of any customers) and links them to
+// their issues. Each item gets an outcome, in order; invalid items store
+// nothing. requireKey demands a source ID or request ID on every item.
+func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.RecordInteractionRequest, requireKey bool) []outcome {
+	tenant := tenantOf(ctx)
+	now := s.now()
+	outcomes := make([]outcome, len(reqs))
+	var items []repository.NewInteraction
+	var itemIndex []int
+	customers := map[string]error{}
+	issues := map[[2]string]error{}
+	for i, req := range reqs {
+		var v violations
+		customerID, err := parseCustomerName("parent", req.GetParent())
+		if err != nil {
+			outcomes[i].err = err
+			continue
+		}
+		in := req.GetInteraction()
+		if in == nil {
+			v.add("interaction", "is required")
+			outcomes[i].err = v.err()
+			continue
+		}
+		v = append(v, s.normalizeInteraction("interaction", in, now)...)
+		var issueID string
+		if in.GetIssue() != "" {
+			issueCustomer, id, err := parseIssueName("interaction.issue", in.GetIssue())
+			switch {
+			case err != nil:
+				v.add("interaction.issue", "must be an issue name such as %s/issues/refund", req.GetParent())
+			case issueCustomer != customerID:
+				v.add("interaction.issue", "must be an issue of %s", req.GetParent())
+			default:
+				issueID = id
+			}
+		}
+		if rid := req.GetRequestId(); rid != "" {
+			if _, err := uuid.Parse(rid); err != nil {
+				v.add("request_id", "must be a UUID")
+			}
+		}
+		hasSource := in.GetSourceSystem() != "" && in.GetSourceId() != ""
+		if requireKey && !hasSource && req.GetRequestId() == "" {
+			v.add("interaction.source_id", "an import needs source_system and source_id (or a request_id) on every item, so that a replay creates nothing twice")
+		}
+		if err := v.err(); err != nil {
+			outcomes[i].err = err
+			continue
+		}
+		item := repository.NewInteraction{CustomerID: customerID, IssueID: issueID, Interaction: in}
+		item.Fingerprint = fingerprint(&rapportv1.RecordInteractionRequest{Parent: req.GetParent(), Interaction: in})
+		switch {
+		case hasSource:
+			item.InteractionID = derivedID("s", in.GetSourceSystem(), in.GetSourceId())
+		case req.GetRequestId() != "":
+			item.InteractionID = derivedID("r", req.GetRequestId())
+			item.CheckFingerprint = true
+		default:
+			item.InteractionID = resourceid.NewSystemGenerated()
+		}
+		// The customer and the issue must exist: one point read each per call.
+		if _, seen := customers[customerID]; !seen {
+			_, customers[customerID] = s.store.GetCustomer(ctx, tenant, customerID)
+		}
+		if err := customers[customerID]; err != nil {
+			outcomes[i].err = customerErr(err, req.GetParent())
+			continue
+		}
+		if issueID != "" {
+			key := [2]string{customerID, issueID}
+			if _, seen := issues[key]; !seen {
+				_, issues[key] = s.store.GetIssue(ctx, tenant, customerID, issueID)
+			}
+			if err := issues[key]; err != nil {
+				outcomes[i].err = issueErr(err, in.GetIssue())
+				continue
+			}
+		}
+		items = append(items, item)
+		itemIndex = append(itemIndex, i)
+	}
+	if len(items) == 0 {
+		return outcomes
+	}
+	results, err := s.store.RecordInteractions(ctx, tenant, items)
+	if err != nil {
+		for _, i := range itemIndex {
+			outcomes[i].err = err
+		}
+		return outcomes
+	}
+	for k, r := range results {
+		i := itemIndex[k]
+		switch {
+		case errors.Is(r.Err, repository.ErrRequestReused):
+			outcomes[i].err = newStatus(codes.FailedPrecondition, ReasonRequestIDReused, "request_id was already used for a different interaction", nil)
+		case errors.As(r.Err, new(*repository.SourceConflictError)):
+			outcomes[i].err = newStatus(codes.AlreadyExists, ReasonSourceOfOtherCustomer,
+				"this source record (or request) was recorded for another customer", nil)
+		case r.Err != nil:
+			outcomes[i].err = r.Err
+		default:
+			outcomes[i] = outcome{interaction: r.Interaction, already: r.AlreadyRecorded}
+		}
+	}
+	s.linkIssues(ctx, tenant, items, itemIndex, outcomes)
+	return outcomes
+}
+
+// linkIssues adds recorded interactions (new, or found again on a retry, so
+// that a retry repairs a link the first attempt did not make) to their
+// issues, with the facts they carry: one optimistic update per issue. An
+// interaction whose link fails keeps its error so the caller retries.
+func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome) {
+	byIssue := map[[2]string][]int{}
+	var order [][2]string
+	for k, it := range items {
+		i := itemIndex[k]
+		if it.IssueID == "" || outcomes[i].err != nil {
+			continue
+		}
+		key := [2]string{it.CustomerID, it.IssueID}
+		if byIssue[key] == nil {
+			order = append(order, key)
+		}
+		byIssue[key] = append(byIssue[key], i)
+	}
+	for _, key := range order {
+		idx := byIssue[key]
+		_, err := s.store.UpdateIssue(ctx, tenant, key[0], key[1], "", func(is *rapportv1.Issue) error {
+			changed := false
+			for _, i := range idx {
+				changed = linkInteraction(is, outcomes[i].interaction) || changed
+			}
+			if !changed {
+				return errUnchanged
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errUnchanged) {
+			for _, i := range idx {
+				outcomes[i] = outcome{err: err}
+			}
+		}
+	}
+}
+
+// errUnchanged tells the store that a mutation changed nothing to save.
+var errUnchanged = errors.New("unchanged")
+
+// linkInteraction adds an interaction and its facts to an issue and reports
+// whether anything changed.
+func linkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction) bool {
+	changed := false
+	if !containsString(is.GetInteractions(), in.GetName()) {
+		is.Interactions = append(is.Interactions, in.GetName())
+		is.InteractionCount = int32(len(is.Interactions))
+		changed = true
+	}
+	for _, f := range in.GetFacts() {
+		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName()}
+		if mergeFact(is, given) {
+			changed = true
+		}
+	}
+	return changed
+}
+
+// mergeFact adds f to the issue's facts unless the same fact is there; of
+// two givings of one fact the earliest is kept. It reports a change.
+func mergeFact(is *rapportv1.Issue, f *rapportv1.Fact) bool {
+	for i, have := range is.GetFacts() {
+		if sameFact(have, f) {
+			if have.GetGiveTime() != nil && f.GetGiveTime() != nil && f.GetGiveTime().AsTime().Before(have.GetGiveTime().AsTime()) {
+				is.Facts[i] = f
+				return true
+			}
+			return false
+		}
+	}
+	if len(is.GetFacts()) >= maxIssueFacts {
+		return false
+	}
+	is.Facts = append(is.Facts, f)
+	return true
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *interactionServer) RecordInteraction(ctx context.Context, req *rapportv1.RecordInteractionRequest) (*rapportv1.RecordInteractionResponse, error) {
+	o := s.record(ctx, []*rapportv1.RecordInteractionRequest{req}, false)[0]
+	if o.err != nil {
+		return nil, o.err
+	}
+	return &rapportv1.RecordInteractionResponse{Interaction: o.interaction, AlreadyRecorded: o.already}, nil
+}
+
+// checkBatchSize refuses an empty or oversized list of items.
+func checkBatchSize(n int) error {
+	var v violations
+	switch {
+	case n == 0:
+		v.add("requests", "must have at least one item")
+	case n > maxBatchItems:
+		v.add("requests", "must have at most %d items (got %d)", maxBatchItems, n)
+	}
+	return v.err()
+}
+
+func (s *interactionServer) BatchRecordInteractions(ctx context.Context, req *rapportv1.BatchRecordInteractionsRequest) (*rapportv1.BatchRecordInteractionsResponse, error) {
+	if err := checkBatchSize(len(req.GetRequests())); err != nil {
+		return nil, err
+	}
+	outcomes := s.record(ctx, req.GetRequests(), false)
+	resp := &rapportv1.BatchRecordInteractionsResponse{Results: make([]*rapportv1.RecordResult, len(outcomes))}
+	for i, o := range outcomes {
+		resp.Results[i] = &rapportv1.RecordResult{Interaction: o.interaction, AlreadyRecorded: o.already, Error: s.itemError(ctx, o.err)}
+	}
+	return resp, nil
+}
+
+func (s *interactionServer) ImportInteractions(stream rapportv1.InteractionService_ImportInteractionsServer) error {
+	ctx := stream.Context()
+	var totals rapportv1.ImportInteractionsResponse
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkBatchSize(len(msg.GetRequests())); err != nil {
+			return err
+		}
+		resp := &rapportv1.ImportInteractionsResponse{}
+		for i, o := range s.record(ctx, msg.GetRequests(), true) {
+			totals.Received++
+			switch {
+			case o.err != nil:
+				totals.Failed++
+				resp.Failures = append(resp.Failures, &rapportv1.ImportFailure{Index: int32(i), Error: s.itemError(ctx, o.err)})
+			case o.already:
+				totals.AlreadyRecorded++
+			default:
+				totals.Recorded++
+			}
+		}
+		resp.Received, resp.Recorded, resp.AlreadyRecorded, resp.Failed = totals.Received, totals.Recorded, totals.AlreadyRecorded, totals.Failed
+		if err := stream.Send(resp); err != nil {
+			return err
+		}
+	}
+}
+
+// itemError turns an item's error into the ItemError of a batch result,
+// logging errors whose text the client does not see.
+func (s *interactionServer) itemError(ctx context.Context, err error) *rapportv1.ItemError {
+	if err == nil {
+		return nil
+	}
+	stErr, ok := toStatus(err)
+	if !ok {
+		s.logger.ErrorContext(ctx, "batch item failed", "error", err)
+	}
+	st := status.Convert(stErr)
+	ie := &rapportv1.ItemError{Code: code.Code_name[int32(st.Code())], Message: st.Message()}
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			ie.Reason = d.GetReason()
+		case *errdetails.BadRequest:
+			for _, fv := range d.GetFieldViolations() {
+				ie.FieldViolations = append(ie.FieldViolations, &rapportv1.FieldViolation{Field: fv.GetField(), Description: fv.GetDescription()})
+			}
+		}
+	}
+	return ie
+}
+
+func (s *interactionServer) GetInteraction(ctx context.Context, req *rapportv1.GetInteractionRequest) (*rapportv1.GetInteractionResponse, error) {
+	customerID, id, err := parseInteractionName("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.store.GetInteraction(ctx, tenantOf(ctx), customerID, id)
+	if errors.Is(err, repository.ErrNotFound) {
+		return nil, notFound(ReasonInteractionNotFound, "interaction", req.GetName())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &rapportv1.GetInteractionResponse{Interaction: in}, nil
+}
+
+var interactionFilterDecls = mustDeclarations(
+	filtering.DeclareEnumIdent("channel", rapportv1.Channel(0).Type()),
+	filtering.DeclareIdent("occur_time", filtering.TypeTimestamp),
+	filtering.DeclareIdent("topics", filtering.TypeList(filtering.TypeString)),
+	filtering.DeclareIdent("issue", filtering.TypeString),
+)
+
+// interactionFilter turns a ListInteractions filter into a repository one.
+func interactionFilter(filter, parent string) (repository.InteractionFilter, error) {
+	var f repository.InteractionFilter
+	terms, err := parseFilter(filter, interactionFilterDecls)
+	if err != nil {
+		return f, err
+	}
+	for _, t := range terms {
+		switch {
+		case t.field == "channel" && t.op == filtering.FunctionEquals:
+			f.Channels = append(f.Channels, rapportv1.Channel(rapportv1.Channel_value[t.str]))
+		case t.field == "occur_time" && !t.time.IsZero() && (t.op == filtering.FunctionGreaterThan || t.op == filtering.FunctionGreaterEquals):
+			f.After, f.AfterInclusive = t.time, t.op == filtering.FunctionGreaterEquals
+		case t.field == "occur_time" && !t.time.IsZero() && (t.op == filtering.FunctionLessThan || t.op == filtering.FunctionLessEquals):
+			f.Before, f.BeforeInclusive = t.time, t.op == filtering.FunctionLessEquals
+		case t.field == "topics" && t.op == filtering.FunctionHas:
+			topic, _ := normalizeTopic(t.str)
+			f.Topics = append(f.Topics, topic)
+		case t.field == "issue" && t.op == filtering.FunctionEquals:
+			customer, issue, err := parseIssueName("filter", t.str)
+			if err != nil || repository.CustomerName(customer) != parent {
+				return f, errors.New("issue must be an issue of the parent, e.g. " + parent + "/issues/refund")
+			}
+			f.IssueID = issue
+		default:
+			return f, errors.New("unsupported comparison on " + t.field + "; see the filter's documentation")
+		}
+	}
+	if len(f.Channels) > 1 {
+		return f, errors.New("channel can be compared once")
+	}
+	return f, nil
+}
+
+// historyPageToken is the position after the last item of a page, bound to
+// the request's parent and filter (and the tenant) by a checksum.
+type historyPageToken struct {
+	Time     time.Time
+	ID       string
+	Checksum uint32
+}
+
+// pageSize applies the default and maximum of a List method's page_size.
+func pageSize(v *violations, size int32) int {
+	switch {
+	case size < 0:
+		v.add("page_size", "must not be negative")
+	case size == 0:
+		return defaultPageSize
+	case size > maxPageSize:
+		return maxPageSize
+	}
+	return int(size)
+}
+
+// pageChecksum binds a page token to the request (without paging fields)
+// and to the caller's tenant.
+func pageChecksum(ctx context.Context, req pagination.Request) (uint32, error) {
+	c, err := pagination.CalculateRequestChecksum(req)
+	if err != nil {
+		return 0, err
+	}
+	return c ^ crcString(tenantOf(ctx)), nil
+}
+
+// decodeHistoryToken reads a page token into tok, or adds a violation.
+func decodeHistoryToken(v *violations, token string, checksum uint32, tok *historyPageToken) {
+	if token == "" {
+		return
+	}
+	if err := pagination.DecodePageTokenStruct(token, tok); err != nil || tok.Checksum != checksum || tok.ID == "" {
+		v.add("page_token", "is not a page token of this request; start again without one")
+	}
+}
+
+func (s *interactionServer) ListInteractions(ctx context.Context, req *rapportv1.ListInteractionsRequest) (*rapportv1.ListInteractionsResponse, error) {
+	tenant := tenantOf(ctx)
+	customerID, err := parseCustomerName("parent", req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	var v violations
+	size := pageSize(&v, req.GetPageSize())
+	f, ferr := interactionFilter(req.GetFilter(), req.GetParent())
+	if ferr != nil {
+		v.add("filter", "%s", ferr.Error())
+	}
+	checksum, err := pageChecksum(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	var tok historyPageToken
+	decodeHistoryToken(&v, req.GetPageToken(), checksum, &tok)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.GetCustomer(ctx, tenant, customerID); err != nil {
+		return nil, customerErr(err, req.GetParent())
+	}
+	var after *repository.InteractionCursor
+	if tok.ID != "" {
+		after = &repository.InteractionCursor{OccurTime: tok.Time, InteractionID: tok.ID}
+	}
+	list, more, err := s.store.ListInteractions(ctx, tenant, customerID, f, after, size)
+	if err != nil {
+		return nil, err
+	}
+	resp := &rapportv1.ListInteractionsResponse{Interactions: list}
+	if more {
+		last := list[len(list)-1]
+		_, id, _ := parseInteractionName("", last.GetName())
+		resp.NextPageToken = pagination.EncodePageTokenStruct(historyPageToken{Time: last.GetOccurTime().AsTime(), ID: id, Checksum: checksum})
+	}
+	return resp, nil
+}

@@ -20,26 +20,26 @@ const interactionsCollection = "interactions"
 // that an ID derived from a source record or request ID makes a retry, or the
 // same record sent for another customer, collide on _id.
 type interactionDoc struct {
-	ID            string         `bson:"_id"`
-	Tenant        string         `bson:"tenant"`
-	CustomerID    string         `bson:"customer_id"`
-	InteractionID string         `bson:"interaction_id"`
-	Fingerprint   string         `bson:"fingerprint,omitempty"`
-	Channel       int32          `bson:"channel"`
-	Direction     int32          `bson:"direction,omitempty"`
-	OccurTime     time.Time      `bson:"occur_time"`
-	Agent         string         `bson:"agent,omitempty"`
-	Summary       string         `bson:"summary,omitempty"`
-	Text          string         `bson:"text,omitempty"`
-	Topics        []string       `bson:"topics,omitempty"`
-	Sentiment     *sentimentDoc  `bson:"sentiment,omitempty"`
-	Survey        *surveyDoc     `bson:"survey,omitempty"`
-	Outcome       int32          `bson:"outcome,omitempty"`
-	IssueID       string         `bson:"issue_id,omitempty"`
-	SourceSystem  string         `bson:"source_system,omitempty"`
-	SourceID      string         `bson:"source_id,omitempty"`
-	Facts         []factDoc      `bson:"facts,omitempty"`
-	CreateTime    time.Time      `bson:"create_time"`
+	ID            string        `bson:"_id"`
+	Tenant        string        `bson:"tenant"`
+	CustomerID    string        `bson:"customer_id"`
+	InteractionID string        `bson:"interaction_id"`
+	Fingerprint   string        `bson:"fingerprint,omitempty"`
+	Channel       int32         `bson:"channel"`
+	Direction     int32         `bson:"direction,omitempty"`
+	OccurTime     time.Time     `bson:"occur_time"`
+	Agent         string        `bson:"agent,omitempty"`
+	Summary       string        `bson:"summary,omitempty"`
+	Text          string        `bson:"text,omitempty"`
+	Topics        []string      `bson:"topics,omitempty"`
+	Sentiment     *sentimentDoc `bson:"sentiment,omitempty"`
+	Survey        *surveyDoc    `bson:"survey,omitempty"`
+	Outcome       int32         `bson:"outcome,omitempty"`
+	IssueID       string        `bson:"issue_id,omitempty"`
+	SourceSystem  string        `bson:"source_system,omitempty"`
+	SourceID      string        `bson:"source_id,omitempty"`
+	Facts         []factDoc     `bson:"facts,omitempty"`
+	CreateTime    time.Time     `bson:"create_time"`
 }
 
 type sentimentDoc struct {

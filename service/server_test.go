@@ -27,8 +27,10 @@ func TestMain(m *testing.M) { os.Exit(repositorytest.Main(m)) }
 // database, reached through an in-memory connection.
 type testServer struct {
 	conn      *grpc.ClientConn
-	customers rapportv1.CustomerServiceClient
-	health    healthpb.HealthClient
+	customers    rapportv1.CustomerServiceClient
+	interactions rapportv1.InteractionServiceClient
+	issues       rapportv1.IssueServiceClient
+	health       healthpb.HealthClient
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -56,7 +58,13 @@ func newTestServer(t *testing.T) *testServer {
 		<-done
 		<-done
 	})
-	return &testServer{conn: conn, customers: rapportv1.NewCustomerServiceClient(conn), health: healthpb.NewHealthClient(conn)}
+	return &testServer{
+		conn:         conn,
+		customers:    rapportv1.NewCustomerServiceClient(conn),
+		interactions: rapportv1.NewInteractionServiceClient(conn),
+		issues:       rapportv1.NewIssueServiceClient(conn),
+		health:       healthpb.NewHealthClient(conn),
+	}
 }
 
 // statusDetails returns the code, ErrorInfo and field violations of err.

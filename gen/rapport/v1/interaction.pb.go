@@ -455,10 +455,12 @@ func (x *Interaction) GetCreateTime() *timestamppb.Timestamp {
 // `summary` when there is no text). VADER is a rule-based lexicon model made
 // for short, informal English text: it reads negation ("not good"), degree
 // words ("very"), capitals, exclamation marks and emoticons, and is fast and
-// explainable. It does not understand other languages, sarcasm, or domain
-// words whose polarity it does not know ("charged twice" is neutral to it),
-// and long transcripts drift towards neutral. Give a sentiment when a better
-// source exists.
+// explainable. It does not understand other languages or sarcasm ("Oh
+// great, another outage." scores +0.62), misses complaints without
+// emotional words ("The parcel never arrived." scores 0), leans positive on
+// politeness ("Please help, my parcel never arrived." scores +0.61), and
+// long transcripts drift towards neutral. Give a sentiment when a better
+// source exists (e.g. speech analytics).
 type Sentiment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// From -1 (most negative) to 1 (most positive). Required when a sentiment

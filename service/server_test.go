@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { os.Exit(repositorytest.Main(m)) }
 // testServer is the real server (interceptor chain included) on a fresh
 // database, reached through an in-memory connection.
 type testServer struct {
-	conn      *grpc.ClientConn
+	conn         *grpc.ClientConn
 	customers    rapportv1.CustomerServiceClient
 	interactions rapportv1.InteractionServiceClient
 	issues       rapportv1.IssueServiceClient

@@ -15,7 +15,7 @@ import (
 )
 
 // newCustomer creates customers/{id} through the API.
-func (ts *testServer) newCustomer(t *testing.T, id string) string {
+func (ts *testServer) newCustomer(t testing.TB, id string) string {
 	t.Helper()
 	_, err := ts.customers.CreateCustomer(t.Context(), &rapportv1.CreateCustomerRequest{CustomerId: id, Customer: &rapportv1.Customer{DisplayName: "Customer " + id}})
 	if err != nil {

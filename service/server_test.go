@@ -12,6 +12,7 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -33,9 +34,17 @@ type testServer struct {
 	health       healthpb.HealthClient
 }
 
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
-	store, _ := repositorytest.Store(t)
+	ts, _ := newTestServerDB(t)
+	return ts
+}
+
+// newTestServerDB is newTestServer that also returns its database, for
+// tests that look at what is stored.
+func newTestServerDB(t testing.TB) (*testServer, *mongo.Database) {
+	t.Helper()
+	store, db := repositorytest.Store(t)
 	srv := service.NewServer(store, service.Options{
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Reflection: true,
@@ -64,7 +73,7 @@ func newTestServer(t *testing.T) *testServer {
 		interactions: rapportv1.NewInteractionServiceClient(conn),
 		issues:       rapportv1.NewIssueServiceClient(conn),
 		health:       healthpb.NewHealthClient(conn),
-	}
+	}, db
 }
 
 // statusDetails returns the code, ErrorInfo and field violations of err.

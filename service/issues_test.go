@@ -296,3 +296,33 @@ func TestDeleteCustomerErasesHistory(t *testing.T) {
 		t.Error("an erased interaction still counts as recorded")
 	}
 }
+
+func TestConcurrentRecordsLinkEveryInteraction(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	parent := ts.newCustomer(t, "ada")
+	is := ts.newIssue(t, parent, "outage", &rapportv1.Issue{Title: "Outage"})
+	const writers = 8
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			in := interaction(rapportv1.Channel_CHANNEL_CHAT, i, fmt.Sprint("c-", i))
+			in.Issue = is.GetName()
+			in.Facts = []*rapportv1.Fact{{Key: "step_tried", Value: fmt.Sprint("step ", i)}}
+			_, err := ts.interactions.RecordInteraction(t.Context(), &rapportv1.RecordInteractionRequest{Parent: parent, Interaction: in})
+			errs <- err
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ts.issues.GetIssue(t.Context(), &rapportv1.GetIssueRequest{Name: is.GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got.GetIssue(); g.GetInteractionCount() != writers || len(g.GetFacts()) != writers {
+		t.Errorf("%d interactions and %d facts linked, want %d of each", g.GetInteractionCount(), len(g.GetFacts()), writers)
+	}
+}

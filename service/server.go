@@ -28,6 +28,9 @@ type Store interface {
 	Ready(ctx context.Context) error
 }
 
+// MaxMessageBytes is the largest request message the server accepts.
+const MaxMessageBytes = 40 << 20
+
 // Options configure the server.
 type Options struct {
 	// Logger receives request logs and errors. Required.
@@ -68,6 +71,8 @@ func NewServer(store Store, opts Options) *Server {
 	})
 	errUnary, errStream := errorInterceptor(logger)
 	s := grpc.NewServer(
+		// A full batch (500 interactions of up to 64 KiB of text) must fit.
+		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.ChainUnaryInterceptor(
 			logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
 			auth.UnaryServerInterceptor(authenticate),

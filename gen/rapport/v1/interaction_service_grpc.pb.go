@@ -41,7 +41,8 @@ type InteractionServiceClient interface {
 	// exist; ALREADY_EXISTS (reason SOURCE_RECORD_OF_OTHER_CUSTOMER) if the
 	// source record was recorded for another customer.
 	RecordInteraction(ctx context.Context, in *RecordInteractionRequest, opts ...grpc.CallOption) (*RecordInteractionResponse, error)
-	// Records up to 500 interactions, of any customers. Each gets a result, in
+	// Records up to 500 interactions, of any customers (a request message may
+	// be up to 40 MiB). Each gets a result, in
 	// request order: the valid ones are stored, each invalid one says why and
 	// stores nothing. Retrying the whole batch creates no duplicates of items
 	// that carry a source ID or request ID.
@@ -134,7 +135,8 @@ type InteractionServiceServer interface {
 	// exist; ALREADY_EXISTS (reason SOURCE_RECORD_OF_OTHER_CUSTOMER) if the
 	// source record was recorded for another customer.
 	RecordInteraction(context.Context, *RecordInteractionRequest) (*RecordInteractionResponse, error)
-	// Records up to 500 interactions, of any customers. Each gets a result, in
+	// Records up to 500 interactions, of any customers (a request message may
+	// be up to 40 MiB). Each gets a result, in
 	// request order: the valid ones are stored, each invalid one says why and
 	// stores nothing. Retrying the whole batch creates no duplicates of items
 	// that carry a source ID or request ID.

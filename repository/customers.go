@@ -239,6 +239,7 @@ type DeleteResult struct {
 	RequestRecords int64
 	Interactions   int64
 	Issues         int64
+	Summaries      int64
 }
 
 // DeleteCustomer erases a customer and every record that belongs to them.
@@ -287,6 +288,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 		{requestsCollection, &res.RequestRecords},
 		{interactionsCollection, &res.Interactions},
 		{issuesCollection, &res.Issues},
+		{summariesCollection, &res.Summaries},
 	} {
 		del, err := s.db.Collection(step.coll).DeleteMany(ctx, owned)
 		if err != nil {

@@ -169,3 +169,22 @@ func (s *Store) LookupIdentity(ctx context.Context, tenant string, t rapportv1.I
 	// A stale claim: the customer no longer lists the identity.
 	return nil, nil, fmt.Errorf("identity %q: %w", key, ErrNotFound)
 }
+
+// ResolveIdentity returns the ID of the customer an identity claim points
+// to: one point read. The claim may be stale; the caller checks that the
+// customer lists the identity (a summary's profile does).
+func (s *Store) ResolveIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (string, error) {
+	if err := checkTenant(tenant); err != nil {
+		return "", err
+	}
+	key := IdentityKey(t, value)
+	var claim identityDoc
+	err := s.identities.FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, key)}}).Decode(&claim)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", fmt.Errorf("identity %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read identity claim: %w", err)
+	}
+	return claim.CustomerID, nil
+}

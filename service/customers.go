@@ -45,8 +45,18 @@ var updatableCustomerPaths = []string{
 // customerServer implements rapportv1.CustomerServiceServer.
 type customerServer struct {
 	rapportv1.UnimplementedCustomerServiceServer
-	store CustomerStore
-	ids   identityNormalizer
+	store     CustomerStore
+	ids       identityNormalizer
+	summaries summaries
+}
+
+// keepSummary puts the customer's profile in their context summary.
+func (s *customerServer) keepSummary(ctx context.Context, c *rapportv1.Customer) error {
+	id, err := parseCustomerName("", c.GetName())
+	if err != nil {
+		return err
+	}
+	return s.summaries.update(ctx, tenantOf(ctx), id, summaryUpdate{customer: c})
 }
 
 func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.CreateCustomerRequest) (*rapportv1.CreateCustomerResponse, error) {
@@ -83,6 +93,9 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 		Customer:    c,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.keepSummary(ctx, created); err != nil {
 		return nil, err
 	}
 	return &rapportv1.CreateCustomerResponse{Customer: created}, nil
@@ -141,6 +154,9 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 	if err != nil {
 		return nil, customerErr(err, in.GetName())
 	}
+	if err := s.keepSummary(ctx, updated); err != nil {
+		return nil, err
+	}
 	return &rapportv1.UpdateCustomerResponse{Customer: updated}, nil
 }
 
@@ -154,12 +170,13 @@ func (s *customerServer) DeleteCustomer(ctx context.Context, req *rapportv1.Dele
 		return nil, customerErr(err, req.GetName())
 	}
 	return &rapportv1.DeleteCustomerResponse{
-		Name:                  req.GetName(),
-		CustomersDeleted:      res.Customers,
-		IdentitiesDeleted:     res.Identities,
-		RequestRecordsDeleted: res.RequestRecords,
-		InteractionsDeleted:   res.Interactions,
-		IssuesDeleted:         res.Issues,
+		Name:                    req.GetName(),
+		CustomersDeleted:        res.Customers,
+		IdentitiesDeleted:       res.Identities,
+		RequestRecordsDeleted:   res.RequestRecords,
+		InteractionsDeleted:     res.Interactions,
+		IssuesDeleted:           res.Issues,
+		ContextSummariesDeleted: res.Summaries,
 	}, nil
 }
 

@@ -34,6 +34,7 @@ type InteractionStore interface {
 type interactionServer struct {
 	rapportv1.UnimplementedInteractionServiceServer
 	store     InteractionStore
+	summaries summaries
 	sentiment *sentimentModel
 	logger    *slog.Logger
 	now       func() time.Time
@@ -167,15 +168,47 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 			outcomes[i] = outcome{interaction: r.Interaction, already: r.AlreadyRecorded}
 		}
 	}
-	s.linkIssues(ctx, tenant, items, itemIndex, outcomes)
+	linked := s.linkIssues(ctx, tenant, items, itemIndex, outcomes)
+	s.keepSummaries(ctx, tenant, items, itemIndex, outcomes, linked)
 	return outcomes
+}
+
+// keepSummaries applies the recorded interactions (new, or found again on a
+// retry) and the issues they changed to each customer's context summary: one
+// update per customer. If it fails, the customer's items report the error,
+// so that the client retries and the retry repairs the summary.
+func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome, linked map[string][]*rapportv1.Issue) {
+	byCustomer := map[string][]int{}
+	var order []string
+	for k, it := range items {
+		i := itemIndex[k]
+		if outcomes[i].err != nil {
+			continue
+		}
+		if byCustomer[it.CustomerID] == nil {
+			order = append(order, it.CustomerID)
+		}
+		byCustomer[it.CustomerID] = append(byCustomer[it.CustomerID], i)
+	}
+	for _, customerID := range order {
+		u := summaryUpdate{issues: linked[customerID]}
+		for _, i := range byCustomer[customerID] {
+			u.interactions = append(u.interactions, outcomes[i].interaction)
+		}
+		if err := s.summaries.update(ctx, tenant, customerID, u); err != nil {
+			for _, i := range byCustomer[customerID] {
+				outcomes[i] = outcome{err: err}
+			}
+		}
+	}
 }
 
 // linkIssues adds recorded interactions (new, or found again on a retry, so
 // that a retry repairs a link the first attempt did not make) to their
 // issues, with the facts they carry: one optimistic update per issue. An
 // interaction whose link fails keeps its error so the caller retries.
-func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome) {
+func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome) map[string][]*rapportv1.Issue {
+	linked := map[string][]*rapportv1.Issue{}
 	byIssue := map[[2]string][]int{}
 	var order [][2]string
 	for k, it := range items {
@@ -191,7 +224,7 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 	}
 	for _, key := range order {
 		idx := byIssue[key]
-		_, err := s.store.UpdateIssue(ctx, tenant, key[0], key[1], "", func(is *rapportv1.Issue) error {
+		updated, err := s.store.UpdateIssue(ctx, tenant, key[0], key[1], "", func(is *rapportv1.Issue) error {
 			changed := false
 			for _, i := range idx {
 				changed = linkInteraction(is, outcomes[i].interaction) || changed
@@ -201,12 +234,19 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 			}
 			return nil
 		})
-		if err != nil && !errors.Is(err, errUnchanged) {
+		switch {
+		case err == nil:
+			linked[key[0]] = append(linked[key[0]], updated)
+		case errors.Is(err, errUnchanged):
+			// Linked before: a summary missing this issue's latest state is
+			// repaired by a rebuild.
+		default:
 			for _, i := range idx {
 				outcomes[i] = outcome{err: err}
 			}
 		}
 	}
+	return linked
 }
 
 // errUnchanged tells the store that a mutation changed nothing to save.
@@ -285,7 +325,7 @@ func (s *interactionServer) BatchRecordInteractions(ctx context.Context, req *ra
 	outcomes := s.record(ctx, req.GetRequests(), false)
 	resp := &rapportv1.BatchRecordInteractionsResponse{Results: make([]*rapportv1.RecordResult, len(outcomes))}
 	for i, o := range outcomes {
-		resp.Results[i] = &rapportv1.RecordResult{Interaction: o.interaction, AlreadyRecorded: o.already, Error: s.itemError(ctx, o.err)}
+		resp.Results[i] = &rapportv1.RecordResult{Interaction: o.interaction, AlreadyRecorded: o.already, Error: itemError(ctx, s.logger, o.err)}
 	}
 	return resp, nil
 }
@@ -310,7 +350,7 @@ func (s *interactionServer) ImportInteractions(stream rapportv1.InteractionServi
 			switch {
 			case o.err != nil:
 				totals.Failed++
-				resp.Failures = append(resp.Failures, &rapportv1.ImportFailure{Index: int32(i), Error: s.itemError(ctx, o.err)})
+				resp.Failures = append(resp.Failures, &rapportv1.ImportFailure{Index: int32(i), Error: itemError(ctx, s.logger, o.err)})
 			case o.already:
 				totals.AlreadyRecorded++
 			default:
@@ -326,13 +366,13 @@ func (s *interactionServer) ImportInteractions(stream rapportv1.InteractionServi
 
 // itemError turns an item's error into the ItemError of a batch result,
 // logging errors whose text the client does not see.
-func (s *interactionServer) itemError(ctx context.Context, err error) *rapportv1.ItemError {
+func itemError(ctx context.Context, logger *slog.Logger, err error) *rapportv1.ItemError {
 	if err == nil {
 		return nil
 	}
 	stErr, ok := toStatus(err)
 	if !ok {
-		s.logger.ErrorContext(ctx, "batch item failed", "error", err)
+		logger.ErrorContext(ctx, "batch item failed", "error", err)
 	}
 	st := status.Convert(stErr)
 	ie := &rapportv1.ItemError{Code: code.Code_name[int32(st.Code())], Message: st.Message()}

@@ -29,8 +29,9 @@ type IssueStore interface {
 
 type issueServer struct {
 	rapportv1.UnimplementedIssueServiceServer
-	store IssueStore
-	now   func() time.Time
+	store     IssueStore
+	summaries summaries
+	now       func() time.Time
 }
 
 type issueStatus = rapportv1.IssueStatus
@@ -143,6 +144,9 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 	if err != nil {
 		return nil, issueErr(err, "")
 	}
+	if err := s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{created}}); err != nil {
+		return nil, err
+	}
 	return &rapportv1.CreateIssueResponse{Issue: created}, nil
 }
 
@@ -205,6 +209,9 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 	})
 	if err != nil {
 		return nil, issueErr(err, in.GetName())
+	}
+	if err := s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{updated}}); err != nil {
+		return nil, err
 	}
 	return &rapportv1.UpdateIssueResponse{Issue: updated}, nil
 }

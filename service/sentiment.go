@@ -1,7 +1,6 @@
 package service
 
 import (
-	"math"
 
 	"github.com/jonreiter/govader"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -28,7 +27,7 @@ func newSentimentModel() *sentimentModel {
 // compute returns the sentiment of text, marked computed.
 func (m *sentimentModel) compute(text string) *rapportv1.Sentiment {
 	score := m.vader.PolarityScores(text).Compound
-	score = math.Round(score*1e4) / 1e4
+	score = roundScore(score)
 	return &rapportv1.Sentiment{Score: score, Label: labelOf(score), Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED}
 }
 

@@ -24,6 +24,7 @@ type Store interface {
 	CustomerStore
 	InteractionStore
 	IssueStore
+	ContextStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -40,6 +41,11 @@ type Options struct {
 	DefaultPhoneRegion string
 	// Reflection registers the server reflection service (for grpcurl).
 	Reflection bool
+	// Hints are the thresholds of the personalization hints; the zero value
+	// means DefaultHintConfig.
+	Hints HintConfig
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the gRPC server with its services and health.
@@ -56,6 +62,7 @@ var servedServices = []string{
 	rapportv1.CustomerService_ServiceDesc.ServiceName,
 	rapportv1.InteractionService_ServiceDesc.ServiceName,
 	rapportv1.IssueService_ServiceDesc.ServiceName,
+	rapportv1.ContextService_ServiceDesc.ServiceName,
 }
 
 // NewServer builds the gRPC server: the interceptor chain (logging, auth,
@@ -86,17 +93,26 @@ func NewServer(store Store, opts Options) *Server {
 			recovery.StreamServerInterceptor(recoveryOpt),
 		),
 	)
-	rapportv1.RegisterCustomerServiceServer(s, &customerServer{
-		store: store,
-		ids:   identityNormalizer{defaultRegion: opts.DefaultPhoneRegion},
-	})
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	hints := opts.Hints
+	if hints == (HintConfig{}) {
+		hints = DefaultHintConfig()
+	}
+	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
+	sums := summaries{store: store, now: now}
+	rapportv1.RegisterCustomerServiceServer(s, &customerServer{store: store, ids: ids, summaries: sums})
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		store:     store,
+		summaries: sums,
 		sentiment: newSentimentModel(),
 		logger:    logger,
-		now:       time.Now,
+		now:       now,
 	})
-	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, now: time.Now})
+	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
+	rapportv1.RegisterContextServiceServer(s, &contextServer{store: store, ids: ids, hints: hints, logger: logger, now: now})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)

@@ -272,8 +272,10 @@ type DeleteCustomerResponse struct {
 	InteractionsDeleted int64 `protobuf:"varint,5,opt,name=interactions_deleted,json=interactionsDeleted,proto3" json:"interactions_deleted,omitempty"`
 	// Issues removed, with their facts.
 	IssuesDeleted int64 `protobuf:"varint,6,opt,name=issues_deleted,json=issuesDeleted,proto3" json:"issues_deleted,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Context summaries removed.
+	ContextSummariesDeleted int64 `protobuf:"varint,7,opt,name=context_summaries_deleted,json=contextSummariesDeleted,proto3" json:"context_summaries_deleted,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *DeleteCustomerResponse) Reset() {
@@ -344,6 +346,13 @@ func (x *DeleteCustomerResponse) GetInteractionsDeleted() int64 {
 func (x *DeleteCustomerResponse) GetIssuesDeleted() int64 {
 	if x != nil {
 		return x.IssuesDeleted
+	}
+	return 0
+}
+
+func (x *DeleteCustomerResponse) GetContextSummariesDeleted() int64 {
+	if x != nil {
+		return x.ContextSummariesDeleted
 	}
 	return 0
 }
@@ -723,14 +732,15 @@ const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"updateMask\"?\n" +
 	"\x15DeleteCustomerRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x9a\x02\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"\xd6\x02\n" +
 	"\x16DeleteCustomerResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
 	"\x11customers_deleted\x18\x02 \x01(\x03R\x10customersDeleted\x12-\n" +
 	"\x12identities_deleted\x18\x03 \x01(\x03R\x11identitiesDeleted\x126\n" +
 	"\x17request_records_deleted\x18\x04 \x01(\x03R\x15requestRecordsDeleted\x121\n" +
 	"\x14interactions_deleted\x18\x05 \x01(\x03R\x13interactionsDeleted\x12%\n" +
-	"\x0eissues_deleted\x18\x06 \x01(\x03R\rissuesDeleted\"R\n" +
+	"\x0eissues_deleted\x18\x06 \x01(\x03R\rissuesDeleted\x12:\n" +
+	"\x19context_summaries_deleted\x18\a \x01(\x03R\x17contextSummariesDeleted\"R\n" +
 	"\x14ListCustomersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +

@@ -1,0 +1,232 @@
+package service
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Context limits, as documented in the proto.
+const (
+	defaultRecentLimit = 10
+	trendSample        = 5
+	trendChange        = 0.15
+)
+
+// countWindows are the contact-count windows of a context, in days.
+var countWindows = []int32{7, 30, 90}
+
+// decodedSummary is a summary with its messages decoded.
+type decodedSummary struct {
+	sum      *repository.Summary
+	customer *rapportv1.Customer
+	issues   []*rapportv1.Issue
+	recent   []*rapportv1.Interaction
+}
+
+// decodeSummary decodes a summary's messages. ok is false when the summary
+// has no profile (it was started by a write that raced the customer's
+// creation, or the customer is gone): the caller then checks the customer.
+func decodeSummary(sum *repository.Summary) (d decodedSummary, ok bool, err error) {
+	d.sum = sum
+	if sum.Customer == nil {
+		return d, false, nil
+	}
+	d.customer = &rapportv1.Customer{}
+	if err := proto.Unmarshal(sum.Customer, d.customer); err != nil {
+		return d, false, err
+	}
+	for _, si := range sum.Issues {
+		is := &rapportv1.Issue{}
+		if err := proto.Unmarshal(si.Issue, is); err != nil {
+			return d, false, err
+		}
+		d.issues = append(d.issues, is)
+	}
+	for _, r := range sum.Recent {
+		in := &rapportv1.Interaction{}
+		if err := proto.Unmarshal(r.Interaction, in); err != nil {
+			return d, false, err
+		}
+		d.recent = append(d.recent, in)
+	}
+	return d, true, nil
+}
+
+// buildContext computes a customer's context from their summary, as of now.
+// It reads nothing: counts and hints come from the summary alone.
+func buildContext(d decodedSummary, now time.Time, recentLimit int, channel rapportv1.Channel, cfg HintConfig, wantHints bool) *rapportv1.CustomerContext {
+	sum, c := d.sum, d.customer
+	cc := &rapportv1.CustomerContext{
+		Customer:    c.GetName(),
+		Profile:     c,
+		ComputeTime: timestamppb.New(now),
+	}
+	for _, is := range d.issues {
+		if isOpen(is.GetStatus()) {
+			cc.OpenIssues = append(cc.OpenIssues, is)
+		} else {
+			cc.RecentlyResolvedIssues = append(cc.RecentlyResolvedIssues, is)
+		}
+	}
+	byUpdate := func(a, b *rapportv1.Issue) int {
+		return b.GetUpdateTime().AsTime().Compare(a.GetUpdateTime().AsTime())
+	}
+	slices.SortFunc(cc.OpenIssues, byUpdate)
+	slices.SortFunc(cc.RecentlyResolvedIssues, byUpdate)
+	cc.RecentInteractions = d.recent[:min(recentLimit, len(d.recent))]
+
+	if !sum.LastContact.IsZero() {
+		cc.LastContactTime = timestamppb.New(sum.LastContact)
+		cc.LastContactChannel = rapportv1.Channel(sum.LastChannel)
+	}
+	today := dayNumber(now)
+	for _, w := range countWindows {
+		count := &rapportv1.ContactCount{Days: w}
+		perChannel := make([]int32, numChannels)
+		for _, b := range sum.Days {
+			if b.Day > today-w {
+				for ch, n := range b.Channels {
+					perChannel[ch] += n
+					count.Total += n
+				}
+			}
+		}
+		for ch, n := range perChannel {
+			if n > 0 {
+				count.ByChannel = append(count.ByChannel, &rapportv1.ChannelCount{Channel: rapportv1.Channel(ch), Count: n})
+			}
+		}
+		slices.SortStableFunc(count.ByChannel, func(a, b *rapportv1.ChannelCount) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
+		cc.ContactCounts = append(cc.ContactCounts, count)
+	}
+	cc.RepeatContacts = repeatContacts(d, today, cfg)
+	cc.SentimentTrend = sentimentTrend(d.recent)
+	cc.Satisfaction = satisfaction(sum)
+
+	since := c.GetCreateTime().AsTime()
+	if !sum.FirstContact.IsZero() && sum.FirstContact.Before(since) {
+		since = sum.FirstContact
+	}
+	cc.CustomerSince = timestamppb.New(since)
+	cc.TenureDays = int32(now.Sub(since) / day)
+	if wantHints {
+		cc.Hints = hintsFor(cc, d, now, channel, cfg)
+	}
+	return cc
+}
+
+// repeatContacts finds topics and issues contacted about at least
+// cfg.RepeatMinContacts times in the repeat window.
+func repeatContacts(d decodedSummary, today int32, cfg HintConfig) []*rapportv1.RepeatContact {
+	var out []*rapportv1.RepeatContact
+	windowStart := today - int32(cfg.RepeatWindowDays)
+	collect := func(counts []repository.KeyDayCount, isIssue bool) {
+		totals := map[string]int32{}
+		var keys []string
+		for _, k := range counts {
+			if k.Day > windowStart {
+				if _, seen := totals[k.Key]; !seen {
+					keys = append(keys, k.Key)
+				}
+				totals[k.Key] += k.Count
+			}
+		}
+		for _, key := range keys {
+			n := totals[key]
+			if int(n) < cfg.RepeatMinContacts {
+				continue
+			}
+			rc := &rapportv1.RepeatContact{Count: n, Days: int32(cfg.RepeatWindowDays)}
+			if isIssue {
+				rc.Issue = key
+			} else {
+				rc.Topic = key
+			}
+			for _, in := range d.recent {
+				if dayNumber(in.GetOccurTime().AsTime()) <= windowStart {
+					continue
+				}
+				if (isIssue && in.GetIssue() == key) || (!isIssue && slices.Contains(in.GetTopics(), key)) {
+					rc.Interactions = append(rc.Interactions, in.GetName())
+				}
+			}
+			out = append(out, rc)
+		}
+	}
+	collect(d.sum.IssueDays, true)
+	collect(d.sum.TopicDays, false)
+	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
+	return out
+}
+
+// sentimentTrend compares the latest contacts with a sentiment against the
+// ones before them.
+func sentimentTrend(recent []*rapportv1.Interaction) *rapportv1.SentimentTrend {
+	var scores []float64
+	tr := &rapportv1.SentimentTrend{}
+	for _, in := range recent {
+		if s := in.GetSentiment(); s != nil {
+			if tr.Last == nil {
+				tr.Last = s
+			}
+			scores = append(scores, s.GetScore())
+		}
+	}
+	avg := func(xs []float64) float64 {
+		if len(xs) == 0 {
+			return 0
+		}
+		t := 0.0
+		for _, x := range xs {
+			t += x
+		}
+		return roundScore(t / float64(len(xs)))
+	}
+	recentN := min(trendSample, len(scores))
+	prevN := min(trendSample, len(scores)-recentN)
+	tr.RecentAverage, tr.RecentCount = avg(scores[:recentN]), int32(recentN)
+	tr.PreviousAverage, tr.PreviousCount = avg(scores[recentN:recentN+prevN]), int32(prevN)
+	switch delta := tr.RecentAverage - tr.PreviousAverage; {
+	case recentN == 0 || prevN == 0:
+	case delta > trendChange:
+		tr.Direction = rapportv1.TrendDirection_TREND_DIRECTION_IMPROVING
+	case delta < -trendChange:
+		tr.Direction = rapportv1.TrendDirection_TREND_DIRECTION_WORSENING
+	default:
+		tr.Direction = rapportv1.TrendDirection_TREND_DIRECTION_STABLE
+	}
+	return tr
+}
+
+func roundScore(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+func satisfaction(sum *repository.Summary) *rapportv1.Satisfaction {
+	score := func(s *repository.SummaryScore) *rapportv1.SurveyScore {
+		if s == nil {
+			return nil
+		}
+		return &rapportv1.SurveyScore{Value: s.Value, Time: timestamppb.New(s.Time), Interaction: s.Interaction}
+	}
+	out := &rapportv1.Satisfaction{Csat: score(sum.CSAT), Nps: score(sum.NPS), Ces: score(sum.CES)}
+	if sum.NPS != nil {
+		out.NpsCategory = npsCategory(sum.NPS.Value)
+	}
+	return out
+}
+
+func npsCategory(v int32) rapportv1.NpsCategory {
+	switch {
+	case v >= 9:
+		return rapportv1.NpsCategory_NPS_CATEGORY_PROMOTER
+	case v >= 7:
+		return rapportv1.NpsCategory_NPS_CATEGORY_PASSIVE
+	}
+	return rapportv1.NpsCategory_NPS_CATEGORY_DETRACTOR
+}

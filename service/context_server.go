@@ -1,0 +1,376 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// Limits of the context methods, as documented in the proto.
+const (
+	maxRecentLimit   = 20
+	maxContextBatch  = 100
+	maxTicketSubject = 500
+	rebuildPageSize  = 500
+)
+
+// ContextStore is what the context handlers need from storage.
+type ContextStore interface {
+	SummaryStore
+	ResolveIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (string, error)
+	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
+	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.IssueCursor, limit int) ([]*rapportv1.Issue, bool, error)
+	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.InteractionCursor, limit int) ([]*rapportv1.Interaction, bool, error)
+}
+
+type contextServer struct {
+	rapportv1.UnimplementedContextServiceServer
+	store  ContextStore
+	ids    identityNormalizer
+	hints  HintConfig
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// target is a customer named by resource name or by identity.
+type target struct {
+	name     string // as the caller wrote it, for errors
+	identity *rapportv1.Identity
+	id       string
+}
+
+// parseTarget reads the customer/identity pair of a request: exactly one.
+func (s *contextServer) parseTarget(customer, identity, customerField, identityField string) (target, error) {
+	var v violations
+	switch {
+	case customer != "" && identity != "":
+		v.add(identityField, "give %s or %s, not both", customerField, identityField)
+		return target{}, v.err()
+	case customer == "" && identity == "":
+		v.add(customerField, "%s or %s is required", customerField, identityField)
+		return target{}, v.err()
+	case customer != "":
+		id, err := parseCustomerName(customerField, customer)
+		return target{name: customer, id: id}, err
+	}
+	t, value, err := s.ids.parseIdentity(identity)
+	if err != nil {
+		v.add(identityField, "%s", err.Error())
+		return target{}, v.err()
+	}
+	return target{name: repository.IdentityKey(t, value), identity: &rapportv1.Identity{Type: t, Value: value}}, nil
+}
+
+// load returns the customer's decoded summary. By name it is one point
+// read; by identity, two. A customer whose summary is missing or has no
+// profile (a write that died half-way, or data from before summaries) gets
+// it rebuilt from the history on the spot.
+func (s *contextServer) load(ctx context.Context, tg target) (decodedSummary, error) {
+	tenant := tenantOf(ctx)
+	if tg.identity != nil {
+		id, err := s.store.ResolveIdentity(ctx, tenant, tg.identity.GetType(), tg.identity.GetValue())
+		if errors.Is(err, repository.ErrNotFound) {
+			return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name)
+		}
+		if err != nil {
+			return decodedSummary{}, err
+		}
+		tg.id = id
+	}
+	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
+	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+		return decodedSummary{}, err
+	}
+	var d decodedSummary
+	ok := false
+	if err == nil {
+		if d, ok, err = decodeSummary(sum); err != nil {
+			return decodedSummary{}, err
+		}
+	}
+	if !ok {
+		if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
+			if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
+				return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name)
+			}
+			return decodedSummary{}, customerErr(err, repository.CustomerName(tg.id))
+		}
+		if d, _, err = decodeSummary(sum); err != nil {
+			return decodedSummary{}, err
+		}
+	}
+	if tg.identity != nil && !slices.ContainsFunc(d.customer.GetIdentities(), func(id *rapportv1.Identity) bool {
+		return id.GetType() == tg.identity.GetType() && id.GetValue() == tg.identity.GetValue()
+	}) {
+		return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name) // a stale claim
+	}
+	return d, nil
+}
+
+// rebuild recomputes a customer's summary from the stored history. The
+// history is read inside the optimistic update, so a write that lands
+// meanwhile makes the save retry with it included.
+func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) (*repository.Summary, int64, error) {
+	var read int64
+	now := s.now()
+	sum, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
+		c, err := s.store.GetCustomer(ctx, tenant, customerID)
+		if err != nil {
+			return err
+		}
+		u := summaryUpdate{customer: c}
+		var issueAfter *repository.IssueCursor
+		for {
+			page, more, err := s.store.ListIssues(ctx, tenant, customerID, repository.IssueFilter{}, issueAfter, rebuildPageSize)
+			if err != nil {
+				return err
+			}
+			u.issues = append(u.issues, page...)
+			if !more {
+				break
+			}
+			last := page[len(page)-1]
+			_, id, _ := parseIssueName("", last.GetName())
+			issueAfter = &repository.IssueCursor{OpenTime: last.GetOpenTime().AsTime(), IssueID: id}
+		}
+		var after *repository.InteractionCursor
+		for {
+			page, more, err := s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, rebuildPageSize)
+			if err != nil {
+				return err
+			}
+			u.interactions = append(u.interactions, page...)
+			if !more {
+				break
+			}
+			last := page[len(page)-1]
+			_, id, _ := parseInteractionName("", last.GetName())
+			after = &repository.InteractionCursor{OccurTime: last.GetOccurTime().AsTime(), InteractionID: id}
+		}
+		read = int64(len(u.interactions))
+		*sum = repository.Summary{Revision: sum.Revision}
+		return u.apply(sum, now)
+	})
+	return sum, read, err
+}
+
+// contextOptions are the parts of a GetCustomerContextRequest that shape
+// the answer.
+type contextOptions struct {
+	mask    *fieldmaskpb.FieldMask
+	limit   int
+	channel rapportv1.Channel
+}
+
+// parseContextOptions validates read mask, limit and channel.
+func parseContextOptions(req *rapportv1.GetCustomerContextRequest) (contextOptions, violations) {
+	var v violations
+	o := contextOptions{mask: req.GetReadMask(), limit: defaultRecentLimit, channel: req.GetChannel()}
+	if err := fieldmask.Validate(o.mask, &rapportv1.CustomerContext{}); err != nil {
+		v.add("read_mask", "%s", err.Error())
+	} else if !fieldmask.IsFullReplacement(o.mask) {
+		for _, p := range o.mask.GetPaths() {
+			if strings.Contains(p, ".") {
+				v.add("read_mask", "%q: only top-level fields of CustomerContext can be selected", p)
+			}
+		}
+	}
+	if req.RecentInteractionLimit != nil {
+		switch l := req.GetRecentInteractionLimit(); {
+		case l < 0 || l > maxRecentLimit:
+			v.add("recent_interaction_limit", "must be between 0 and %d (got %d)", maxRecentLimit, l)
+		default:
+			o.limit = int(l)
+		}
+	}
+	v.enum("channel", o.channel, false)
+	return o, v
+}
+
+// wants reports whether the mask selects a top-level field.
+func (o contextOptions) wants(field string) bool {
+	return len(o.mask.GetPaths()) == 0 || fieldmask.IsFullReplacement(o.mask) || slices.Contains(o.mask.GetPaths(), field)
+}
+
+// prune clears the fields the mask does not select; `customer` stays.
+func (o contextOptions) prune(cc *rapportv1.CustomerContext) {
+	m := cc.ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if name := string(fd.Name()); name != "customer" && !o.wants(name) {
+			m.Clear(fd)
+		}
+	}
+}
+
+func (s *contextServer) getContext(ctx context.Context, req *rapportv1.GetCustomerContextRequest) (*rapportv1.CustomerContext, error) {
+	tg, err := s.parseTarget(req.GetCustomer(), req.GetIdentity(), "customer", "identity")
+	if err != nil {
+		return nil, err
+	}
+	opts, v := parseContextOptions(req)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	d, err := s.load(ctx, tg)
+	if err != nil {
+		return nil, err
+	}
+	cc := buildContext(d, s.now(), opts.limit, opts.channel, s.hints, opts.wants("hints"))
+	opts.prune(cc)
+	return cc, nil
+}
+
+func (s *contextServer) GetCustomerContext(ctx context.Context, req *rapportv1.GetCustomerContextRequest) (*rapportv1.GetCustomerContextResponse, error) {
+	cc, err := s.getContext(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &rapportv1.GetCustomerContextResponse{Context: cc}, nil
+}
+
+func (s *contextServer) BatchGetCustomerContexts(ctx context.Context, req *rapportv1.BatchGetCustomerContextsRequest) (*rapportv1.BatchGetCustomerContextsResponse, error) {
+	var v violations
+	if n := len(req.GetRequests()); n == 0 || n > maxContextBatch {
+		v.add("requests", "must have 1 to %d items (got %d)", maxContextBatch, n)
+		return nil, v.err()
+	}
+	resp := &rapportv1.BatchGetCustomerContextsResponse{}
+	for _, r := range req.GetRequests() {
+		cc, err := s.getContext(ctx, r)
+		resp.Results = append(resp.Results, &rapportv1.ContextResult{Context: cc, Error: itemError(ctx, s.logger, err)})
+	}
+	return resp, nil
+}
+
+func (s *contextServer) GetPersonalizationHints(ctx context.Context, req *rapportv1.GetPersonalizationHintsRequest) (*rapportv1.GetPersonalizationHintsResponse, error) {
+	tg, err := s.parseTarget(req.GetCustomer(), req.GetIdentity(), "customer", "identity")
+	if err != nil {
+		return nil, err
+	}
+	var v violations
+	v.enum("channel", req.GetChannel(), false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	d, err := s.load(ctx, tg)
+	if err != nil {
+		return nil, err
+	}
+	cc := buildContext(d, s.now(), 0, req.GetChannel(), s.hints, true)
+	return &rapportv1.GetPersonalizationHintsResponse{Customer: cc.GetCustomer(), Hints: cc.GetHints()}, nil
+}
+
+func (s *contextServer) EnrichTicket(ctx context.Context, req *rapportv1.EnrichTicketRequest) (*rapportv1.EnrichTicketResponse, error) {
+	var v violations
+	tg, err := s.parseTarget("", req.GetRequester(), "requester", "requester")
+	if err != nil {
+		return nil, err
+	}
+	v.text("subject", req.GetSubject(), maxTicketSubject, false, false)
+	v.enum("channel", req.GetChannel(), false)
+	topic := ""
+	if req.GetTopic() != "" {
+		t, ok := normalizeTopic(req.GetTopic())
+		if !ok {
+			v.add("topic", "must be 1 to 64 characters of a-z, 0-9, _ and -")
+		}
+		topic = t
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	d, err := s.load(ctx, tg)
+	if err != nil {
+		return nil, err
+	}
+	cc := buildContext(d, s.now(), 0, req.GetChannel(), s.hints, true)
+	issue, reason := likelyIssue(cc.GetOpenIssues(), req.GetSubject(), topic)
+	return &rapportv1.EnrichTicketResponse{Customer: cc.GetProfile(), LikelyIssue: issue, MatchReason: reason, Hints: cc.GetHints()}, nil
+}
+
+func (s *contextServer) RebuildCustomerContext(ctx context.Context, req *rapportv1.RebuildCustomerContextRequest) (*rapportv1.RebuildCustomerContextResponse, error) {
+	id, err := parseCustomerName("customer", req.GetCustomer())
+	if err != nil {
+		return nil, err
+	}
+	sum, read, err := s.rebuild(ctx, tenantOf(ctx), id)
+	if err != nil {
+		return nil, customerErr(err, req.GetCustomer())
+	}
+	d, _, err := decodeSummary(sum)
+	if err != nil {
+		return nil, err
+	}
+	return &rapportv1.RebuildCustomerContextResponse{
+		Context:          buildContext(d, s.now(), defaultRecentLimit, rapportv1.Channel_CHANNEL_UNSPECIFIED, s.hints, true),
+		InteractionsRead: read,
+	}, nil
+}
+
+// stopWords are left out when matching a ticket subject to issue titles.
+var stopWords = map[string]bool{"the": true, "and": true, "for": true, "with": true, "still": true, "again": true, "not": true, "was": true, "has": true, "have": true, "my": true, "our": true, "your": true, "about": true, "from": true}
+
+func words(s string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
+		if len(w) >= 3 && !stopWords[w] && !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// likelyIssue picks the open issue a new ticket most likely continues:
+// facts already given that the subject mentions weigh most (3 each), then
+// the same topic (2), then words shared with the title (1 each, up to 3);
+// ties go to the most recently changed issue. With no evidence at all, a
+// customer's only open issue is still the likely one.
+func likelyIssue(open []*rapportv1.Issue, subject, topic string) (*rapportv1.Issue, string) {
+	subj := strings.ToLower(subject)
+	subjWords := words(subject)
+	var best *rapportv1.Issue
+	bestScore, bestReason := 0, ""
+	for _, is := range open { // most recently changed first
+		score := 0
+		var reasons []string
+		for _, f := range is.GetFacts() {
+			if v := strings.ToLower(f.GetValue()); len(v) >= 3 && strings.Contains(subj, v) {
+				score += 3
+				reasons = append(reasons, fmt.Sprintf("subject mentions %s, already given as %s", f.GetValue(), f.GetKey()))
+			}
+		}
+		if topic != "" && is.GetTopic() == topic {
+			score += 2
+			reasons = append(reasons, "same topic ("+topic+")")
+		}
+		var shared []string
+		for _, w := range words(is.GetTitle()) {
+			if slices.Contains(subjWords, w) && len(shared) < 3 {
+				shared = append(shared, w)
+			}
+		}
+		if len(shared) > 0 {
+			score += len(shared)
+			reasons = append(reasons, "subject shares words with the title: "+strings.Join(shared, ", "))
+		}
+		if score > bestScore {
+			best, bestScore, bestReason = is, score, strings.Join(reasons, "; ")
+		}
+	}
+	if best == nil && len(open) == 1 {
+		return open[0], "the customer's only open issue"
+	}
+	return best, bestReason
+}

@@ -1,7 +1,6 @@
 package service
 
 import (
-
 	"github.com/jonreiter/govader"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 )

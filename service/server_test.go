@@ -31,6 +31,7 @@ type testServer struct {
 	customers    rapportv1.CustomerServiceClient
 	interactions rapportv1.InteractionServiceClient
 	issues       rapportv1.IssueServiceClient
+	contexts     rapportv1.ContextServiceClient
 	health       healthpb.HealthClient
 }
 
@@ -45,10 +46,16 @@ func newTestServer(t testing.TB) *testServer {
 func newTestServerDB(t testing.TB) (*testServer, *mongo.Database) {
 	t.Helper()
 	store, db := repositorytest.Store(t)
-	srv := service.NewServer(store, service.Options{
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Reflection: true,
-	})
+	return startServer(t, store, service.Options{}), db
+}
+
+// startServer serves store through the real server (interceptor chain
+// included) on an in-memory connection until t ends.
+func startServer(t testing.TB, store service.Store, opts service.Options) *testServer {
+	t.Helper()
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts.Reflection = true
+	srv := service.NewServer(store, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	lis := bufconn.Listen(1 << 20)
 	done := make(chan struct{}, 2)
@@ -72,8 +79,9 @@ func newTestServerDB(t testing.TB) (*testServer, *mongo.Database) {
 		customers:    rapportv1.NewCustomerServiceClient(conn),
 		interactions: rapportv1.NewInteractionServiceClient(conn),
 		issues:       rapportv1.NewIssueServiceClient(conn),
+		contexts:     rapportv1.NewContextServiceClient(conn),
 		health:       healthpb.NewHealthClient(conn),
-	}, db
+	}
 }
 
 // statusDetails returns the code, ErrorInfo and field violations of err.

@@ -14,18 +14,23 @@ import (
 
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/embedded"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // EnvURI names the variable that points the tests at a real MongoDB.
 const EnvURI = "RAPPORT_TEST_MONGODB_URI"
 
-var client *mongo.Client
+var (
+	client *mongo.Client
+	uri    string
+)
 
 // Main starts the database server for a test binary, runs its tests and stops
 // the server. Call it from TestMain: os.Exit(repositorytest.Main(m)).
 func Main(m *testing.M) int {
-	uri := os.Getenv(EnvURI)
+	uri = os.Getenv(EnvURI)
 	if uri == "" {
 		dir, err := os.MkdirTemp("", "rapport-test-*")
 		if err != nil {
@@ -57,9 +62,32 @@ func Database(t testing.TB) *mongo.Database {
 	if client == nil {
 		t.Fatal("repositorytest: call repositorytest.Main from TestMain")
 	}
+	return newDatabase(t, client)
+}
+
+// MonitoredStore is Store on a client of its own that reports every
+// command it sends to monitor: for tests that count database round trips.
+func MonitoredStore(t testing.TB, monitor *event.CommandMonitor) *repository.Store {
+	t.Helper()
+	if client == nil {
+		t.Fatal("repositorytest: call repositorytest.Main from TestMain")
+	}
+	c, err := mongo.Connect(options.Client().ApplyURI(uri).SetMonitor(monitor))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	s := repository.New(newDatabase(t, c))
+	if err := s.Ready(t.Context()); err != nil {
+		t.Fatalf("repositorytest: %v", err)
+	}
+	return s
+}
+
+func newDatabase(t testing.TB, c *mongo.Client) *mongo.Database {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	db := client.Database("t_" + hex.EncodeToString(b))
+	db := c.Database("t_" + hex.EncodeToString(b))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

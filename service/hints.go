@@ -128,8 +128,26 @@ func hintsFor(cc *rapportv1.CustomerContext, d decodedSummary, now time.Time, ch
 			"They rated a recent contact %d out of 5: apologise and make it right.", sat.GetCsat().GetValue())
 	}
 
-	// Repeat contacts.
+	// Repeat contacts; a topic repeat that an issue repeat already covers
+	// (all its interactions are about the issue) is not said twice.
+	var byIssueContacts [][]string
 	for _, rc := range cc.GetRepeatContacts() {
+		if rc.GetIssue() != "" {
+			byIssueContacts = append(byIssueContacts, rc.GetInteractions())
+		}
+	}
+	covered := func(names []string) bool {
+		for _, issueNames := range byIssueContacts {
+			if len(names) > 0 && !slices.ContainsFunc(names, func(n string) bool { return !slices.Contains(issueNames, n) }) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, rc := range cc.GetRepeatContacts() {
+		if rc.GetIssue() == "" && covered(rc.GetInteractions()) {
+			continue
+		}
 		if rc.GetIssue() != "" {
 			add(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_ISSUE", latest(d, rc.GetInteractions()), append([]string{rc.GetIssue()}, rc.GetInteractions()...),
 				"Acknowledge this is a repeat contact: %d contacts in %d days about %q.", rc.GetCount(), rc.GetDays(), issueTitle[rc.GetIssue()])

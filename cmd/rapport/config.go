@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rapporthq/rapport/service"
 )
 
 // config is everything `rapport serve` can be told, from flags or RAPPORT_*
@@ -26,6 +28,8 @@ type config struct {
 	HealthInterval     time.Duration
 	DefaultPhoneRegion string
 	Reflection         bool
+	Demo               bool
+	Hints              service.HintConfig
 }
 
 // parseServeConfig reads the serve flags from args, with defaults taken from
@@ -42,7 +46,6 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		level    string
 		shutdown string
 		health   string
-		refl     string
 	)
 	fs := flag.NewFlagSet("rapport serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -56,14 +59,58 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "15s"), "how long to let calls finish on stop (RAPPORT_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&health, "health-interval", env("RAPPORT_HEALTH_INTERVAL", "1s"), "how often to check the database for health (RAPPORT_HEALTH_INTERVAL)")
 	fs.StringVar(&c.DefaultPhoneRegion, "default-phone-region", env("RAPPORT_DEFAULT_PHONE_REGION", ""), "region for phone numbers without +, e.g. US (RAPPORT_DEFAULT_PHONE_REGION)")
-	fs.StringVar(&refl, "reflection", env("RAPPORT_REFLECTION", "true"), "serve gRPC reflection (RAPPORT_REFLECTION)")
+	var errs []error
+	envBool := func(name string, def bool) bool {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+		}
+		return b
+	}
+	fs.BoolVar(&c.Reflection, "reflection", envBool("RAPPORT_REFLECTION", true), "serve gRPC reflection (RAPPORT_REFLECTION)")
+	fs.BoolVar(&c.Demo, "demo", envBool("RAPPORT_DEMO", false), "load the demo customers at start; idempotent (RAPPORT_DEMO)")
+	envNum := func(name string, def float64) float64 {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: want a number", name, v))
+			return def
+		}
+		return f
+	}
+	h := service.DefaultHintConfig()
+	hintInt := func(dst *int, flagName, envName, usage string) {
+		fs.IntVar(dst, flagName, int(envNum(envName, float64(*dst))), usage+" ("+envName+")")
+	}
+	hintInt(&h.RepeatWindowDays, "hint-repeat-window-days", "RAPPORT_HINT_REPEAT_WINDOW_DAYS", "days in which contacts about one topic or issue count as repeats")
+	hintInt(&h.RepeatMinContacts, "hint-repeat-min-contacts", "RAPPORT_HINT_REPEAT_MIN_CONTACTS", "contacts in the repeat window that make a repeat contact")
+	fs.Float64Var(&h.NegativeScore, "hint-negative-score", envNum("RAPPORT_HINT_NEGATIVE_SCORE", h.NegativeScore), "sentiment at or below which a contact calls for an apology (RAPPORT_HINT_NEGATIVE_SCORE)")
+	hintInt(&h.NegativeWindowDays, "hint-negative-window-days", "RAPPORT_HINT_NEGATIVE_WINDOW_DAYS", "how recent a negative contact must be to call for an apology")
+	lowCSAT := int(h.LowCSAT)
+	hintInt(&lowCSAT, "hint-low-csat", "RAPPORT_HINT_LOW_CSAT", "CSAT at or below which a recent answer calls for an apology")
+	hintInt(&h.SurveyWindowDays, "hint-survey-window-days", "RAPPORT_HINT_SURVEY_WINDOW_DAYS", "how recent a low CSAT or detractor NPS must be")
+	hintInt(&h.FollowUpDays, "hint-follow-up-days", "RAPPORT_HINT_FOLLOW_UP_DAYS", "issues resolved within this many days get a follow-up hint")
+	reopens := int(h.EscalateReopens)
+	hintInt(&reopens, "hint-escalate-reopens", "RAPPORT_HINT_ESCALATE_REOPENS", "reopenings of an issue that call for escalation")
+	hintInt(&h.EscalateContacts, "hint-escalate-contacts", "RAPPORT_HINT_ESCALATE_CONTACTS", "contacts about one issue in the repeat window that call for escalation")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	h.LowCSAT, h.EscalateReopens = int32(lowCSAT), int32(reopens)
+	c.Hints = h
+	if err := h.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("hints: %w", err))
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	var errs []error
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", level))
 	}
@@ -77,9 +124,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.HealthInterval, err = time.ParseDuration(health); err != nil || c.HealthInterval <= 0 {
 		errs = append(errs, fmt.Errorf("health interval %q: want a positive duration such as 1s", health))
 	}
-	if c.Reflection, err = strconv.ParseBool(refl); err != nil {
-		errs = append(errs, fmt.Errorf("reflection %q: want true or false", refl))
-	}
+
 	if c.Listen == "" {
 		errs = append(errs, errors.New("listen address is empty"))
 	}
@@ -110,6 +155,8 @@ func (c config) logValue() slog.Value {
 		slog.Duration("health_interval", c.HealthInterval),
 		slog.String("default_phone_region", c.DefaultPhoneRegion),
 		slog.Bool("reflection", c.Reflection),
+		slog.Bool("demo", c.Demo),
+		slog.Any("hints", c.Hints),
 	)
 }
 

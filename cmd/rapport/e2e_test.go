@@ -52,10 +52,10 @@ type process struct {
 
 // start runs `rapport serve` with the embedded store in dataDir on addr and
 // waits until health says SERVING.
-func start(t *testing.T, bin, dataDir, addr string) *process {
+func start(t *testing.T, bin, dataDir, addr string, extra ...string) *process {
 	t.Helper()
 	p := &process{logs: &bytes.Buffer{}}
-	p.cmd = exec.Command(bin, "serve", "--listen", addr, "--data-dir", dataDir)
+	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, extra...)...)
 	p.cmd.Env = append(os.Environ(), "RAPPORT_MONGODB_URI=")
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -212,7 +212,8 @@ func TestServeConfig(t *testing.T) {
 		{"--log-level", "loud"},
 		{"--log-format", "xml"},
 		{"--shutdown-timeout", "soon"},
-		{"--reflection", "maybe"},
+		{"--reflection=maybe"},
+		{"--hint-repeat-window-days", "0"},
 		{"--default-phone-region", "usa"},
 		{"--listen", ""},
 		{"extra"},

@@ -22,6 +22,8 @@ import (
 	"github.com/rapporthq/rapport/repository/embedded"
 	"github.com/rapporthq/rapport/service"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -41,6 +43,7 @@ const usage = `usage: rapport <command> [flags]
 
 commands:
   serve     run the gRPC server; "rapport serve -h" lists its flags
+  seed      load the demo customers into a running server: rapport seed --demo
   version   print the version
 `
 
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return serve(ctx, cfg, stderr)
+	case "seed":
+		return seedCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "rapport", buildVersion())
 		return nil
@@ -84,6 +89,24 @@ func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// loadDemo loads the demo data through the server's own API, logging the
+// outcome: a failure leaves the server running.
+func loadDemo(ctx context.Context, addr string, logger *slog.Logger) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		logger.Error("demo data not loaded", "error", err)
+		return
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := seedDemo(ctx, conn, time.Now()); err != nil {
+		logger.Error("demo data not loaded", "error", err)
+		return
+	}
+	logger.Info("demo data loaded", "customers", "customers/ada-lovelace, customers/grace-hopper, customers/alan-turing, customers/katherine-johnson")
 }
 
 // serve runs the server until ctx ends, then stops it gracefully.
@@ -131,6 +154,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		Logger:             logger,
 		DefaultPhoneRegion: cfg.DefaultPhoneRegion,
 		Reflection:         cfg.Reflection,
+		Hints:              cfg.Hints,
 	})
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -139,6 +163,12 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return srv.GRPC.Serve(lis)
 	})
 	g.Go(func() error { return srv.WatchHealth(gctx, cfg.HealthInterval) })
+	if cfg.Demo {
+		g.Go(func() error {
+			loadDemo(gctx, lis.Addr().String(), logger)
+			return nil
+		})
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		logger.Info("stopping: health NOT_SERVING, letting calls finish", "timeout", cfg.ShutdownTimeout)

@@ -42,7 +42,7 @@ func TestReadmeExamples(t *testing.T) {
 		t.Fatalf("build grpcurl: %v\n%s", err, out)
 	}
 	addr := freeAddr(t)
-	p := start(t, bin, filepath.Join(t.TempDir(), "data"), addr)
+	p := start(t, bin, filepath.Join(t.TempDir(), "data"), addr, "--demo")
 	defer p.stop(t)
 
 	expect := regexp.MustCompile(`(?m)^# expect: (.*)$`)

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// The demo data: a few customers with multi-channel histories, open and
+// resolved issues, facts, surveys and mixed sentiment, loaded through the
+// public API. Every write is idempotent (fixed IDs, request IDs and source
+// IDs, and status changes only when the status differs), so loading it twice
+// changes nothing. Times are relative to the first load.
+
+type demoContact struct {
+	ago      time.Duration
+	channel  rapportv1.Channel
+	summary  string
+	text     string
+	topics   []string
+	issue    string
+	facts    map[string]string
+	csat     int32
+	nps      int32
+	outcome  rapportv1.Outcome
+	agent    string
+	sourceID string
+}
+
+type demoIssue struct {
+	id, title, topic string
+	priority         rapportv1.Priority
+	statuses         []rapportv1.IssueStatus // moves after creation
+	resolution       string
+}
+
+type demoCustomer struct {
+	id        string
+	requestID string
+	customer  *rapportv1.Customer
+	issues    []demoIssue
+	contacts  []demoContact
+}
+
+const (
+	hour = time.Hour
+	dayD = 24 * time.Hour
+)
+
+func consent(ch rapportv1.Channel, granted bool) *rapportv1.ChannelConsent {
+	st := rapportv1.ConsentStatus_CONSENT_STATUS_DENIED
+	if granted {
+		st = rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED
+	}
+	return &rapportv1.ChannelConsent{Channel: ch, Status: st}
+}
+
+func weekdays() []rapportv1.DayOfWeek {
+	return []rapportv1.DayOfWeek{1, 2, 3, 4, 5}
+}
+
+func demoCustomers() []demoCustomer {
+	email := rapportv1.IdentityType_IDENTITY_TYPE_EMAIL
+	phone := rapportv1.IdentityType_IDENTITY_TYPE_PHONE
+	chat := rapportv1.IdentityType_IDENTITY_TYPE_CHAT_HANDLE
+	return []demoCustomer{{
+		id: "ada-lovelace", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a01",
+		customer: &rapportv1.Customer{
+			DisplayName: "Ada Lovelace", PreferredName: "Ada",
+			Identities: []*rapportv1.Identity{{Type: email, Value: "ada.lovelace@example.org", Verified: true}, {Type: phone, Value: "+442079460123", Verified: true}},
+			Preferences: &rapportv1.Preferences{
+				LanguageCode: "en-GB", TimeZone: "Europe/London", PreferredChannel: rapportv1.Channel_CHANNEL_EMAIL,
+				ContactWindows:     []*rapportv1.ContactWindow{{Days: weekdays(), StartTime: "09:00", EndTime: "17:30"}},
+				CommunicationStyle: rapportv1.CommunicationStyle_COMMUNICATION_STYLE_CONCISE,
+				Consents:           []*rapportv1.ChannelConsent{consent(rapportv1.Channel_CHANNEL_EMAIL, true), consent(rapportv1.Channel_CHANNEL_VOICE, true), consent(rapportv1.Channel_CHANNEL_SMS, false)},
+			},
+			Traits: map[string]string{"plan": "premium"}, Tags: []string{"vip"},
+		},
+		issues: []demoIssue{
+			{id: "double-charge", title: "Charged twice for order A-1234", topic: "billing", priority: rapportv1.Priority_PRIORITY_HIGH},
+			{id: "router-swap", title: "Router replacement", topic: "hardware", statuses: []rapportv1.IssueStatus{rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED}, resolution: "Sent a new router"},
+		},
+		contacts: []demoContact{
+			{ago: 400 * dayD, channel: rapportv1.Channel_CHANNEL_WEB, summary: "Signed up for the premium plan", topics: []string{"account"}, sourceID: "ada-web-1", outcome: rapportv1.Outcome_OUTCOME_INFORMATION_GIVEN},
+			{ago: 12 * dayD, channel: rapportv1.Channel_CHANNEL_VOICE, summary: "Router keeps dropping the connection", text: "My router keeps disconnecting every hour, it is frustrating.", topics: []string{"hardware"}, issue: "router-swap", facts: map[string]string{"router_model": "RX-200"}, agent: "agent-3", sourceID: "ada-call-1", outcome: rapportv1.Outcome_OUTCOME_FOLLOW_UP_NEEDED},
+			{ago: 6 * dayD, channel: rapportv1.Channel_CHANNEL_EMAIL, summary: "Thanked us for the new router", text: "The new router works perfectly, thank you so much!", topics: []string{"hardware"}, issue: "router-swap", csat: 5, sourceID: "ada-mail-1", outcome: rapportv1.Outcome_OUTCOME_RESOLVED},
+			{ago: 3*dayD + 2*hour, channel: rapportv1.Channel_CHANNEL_VOICE, summary: "Charged twice for order A-1234; asked for a refund", text: "I was charged twice for the same order and I am really annoyed.", topics: []string{"billing"}, issue: "double-charge", facts: map[string]string{"order_number": "A-1234", "identity_verified": "yes"}, agent: "agent-17", sourceID: "ada-call-2", outcome: rapportv1.Outcome_OUTCOME_FOLLOW_UP_NEEDED},
+			{ago: 1*dayD + 5*hour, channel: rapportv1.Channel_CHANNEL_CHAT, summary: "Refund not received yet", text: "Still no refund. I already checked my bank statement twice. This is terrible.", topics: []string{"billing"}, issue: "double-charge", facts: map[string]string{"step_tried": "checked the bank statement"}, csat: 2, agent: "bot-1", sourceID: "ada-chat-1", outcome: rapportv1.Outcome_OUTCOME_ESCALATED},
+		},
+	}, {
+		id: "grace-hopper", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a02",
+		customer: &rapportv1.Customer{
+			DisplayName: "Grace Hopper", PreferredName: "Grace",
+			Identities: []*rapportv1.Identity{{Type: email, Value: "grace.hopper@example.org"}, {Type: chat, Value: "amazing.grace"}},
+			Preferences: &rapportv1.Preferences{
+				LanguageCode: "en-US", TimeZone: "America/New_York", PreferredChannel: rapportv1.Channel_CHANNEL_CHAT,
+				AccessibilityNeeds: []rapportv1.AccessibilityNeed{rapportv1.AccessibilityNeed_ACCESSIBILITY_NEED_HEARING},
+				AccessibilityNotes: "prefers chat or email to calls",
+				Consents:           []*rapportv1.ChannelConsent{consent(rapportv1.Channel_CHANNEL_CHAT, true), consent(rapportv1.Channel_CHANNEL_EMAIL, true), consent(rapportv1.Channel_CHANNEL_VOICE, false)},
+			},
+		},
+		issues: []demoIssue{{id: "outage", title: "Intermittent outage at the office", topic: "connectivity", priority: rapportv1.Priority_PRIORITY_URGENT,
+			statuses: []rapportv1.IssueStatus{rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED, rapportv1.IssueStatus_ISSUE_STATUS_REOPENED, rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED, rapportv1.IssueStatus_ISSUE_STATUS_REOPENED}}},
+		contacts: []demoContact{
+			{ago: 20 * dayD, channel: rapportv1.Channel_CHANNEL_CHAT, summary: "Connection drops at the office", topics: []string{"connectivity"}, issue: "outage", facts: map[string]string{"site": "Arlington office", "step_tried": "rebooted the modem"}, sourceID: "grace-chat-1"},
+			{ago: 9 * dayD, channel: rapportv1.Channel_CHANNEL_EMAIL, summary: "Outage is back", text: "The outage is back. Disappointing.", topics: []string{"connectivity"}, issue: "outage", nps: 4, sourceID: "grace-mail-1"},
+			{ago: 2 * dayD, channel: rapportv1.Channel_CHANNEL_CHAT, summary: "Outage again, third time", text: "Again down. I am losing patience.", topics: []string{"connectivity"}, issue: "outage", sourceID: "grace-chat-2", outcome: rapportv1.Outcome_OUTCOME_ESCALATED},
+		},
+	}, {
+		id: "alan-turing", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a03",
+		customer: &rapportv1.Customer{
+			DisplayName: "Alan Turing",
+			Identities:  []*rapportv1.Identity{{Type: email, Value: "alan.turing@example.org"}},
+			Preferences: &rapportv1.Preferences{LanguageCode: "en-GB", CommunicationStyle: rapportv1.CommunicationStyle_COMMUNICATION_STYLE_FORMAL,
+				Consents: []*rapportv1.ChannelConsent{consent(rapportv1.Channel_CHANNEL_EMAIL, true)}},
+		},
+		contacts: []demoContact{
+			{ago: 30 * dayD, channel: rapportv1.Channel_CHANNEL_EMAIL, summary: "Asked about the annual plan", text: "Could you tell me about the annual plan? Thanks.", topics: []string{"plans"}, sourceID: "alan-mail-1", outcome: rapportv1.Outcome_OUTCOME_INFORMATION_GIVEN},
+			{ago: 8 * dayD, channel: rapportv1.Channel_CHANNEL_VOICE, summary: "Upgraded to the annual plan", text: "Great service, very helpful, I love it.", topics: []string{"plans"}, nps: 10, csat: 5, sourceID: "alan-call-1", outcome: rapportv1.Outcome_OUTCOME_RESOLVED},
+		},
+	}, {
+		id: "katherine-johnson", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a04",
+		customer: &rapportv1.Customer{
+			DisplayName: "Katherine Johnson", PreferredName: "Katherine",
+			Identities: []*rapportv1.Identity{{Type: email, Value: "katherine.johnson@example.org"}, {Type: rapportv1.IdentityType_IDENTITY_TYPE_EXTERNAL_ID, Value: "crm-0042"}},
+			Preferences: &rapportv1.Preferences{LanguageCode: "pt-BR", TimeZone: "America/Sao_Paulo", PreferredChannel: rapportv1.Channel_CHANNEL_EMAIL,
+				AccessibilityNeeds: []rapportv1.AccessibilityNeed{rapportv1.AccessibilityNeed_ACCESSIBILITY_NEED_VISION},
+				Consents:           []*rapportv1.ChannelConsent{consent(rapportv1.Channel_CHANNEL_EMAIL, true)}},
+		},
+		issues: []demoIssue{{id: "address-change", title: "Change the delivery address", topic: "delivery", statuses: []rapportv1.IssueStatus{rapportv1.IssueStatus_ISSUE_STATUS_PENDING}}},
+		contacts: []demoContact{
+			{ago: 4 * dayD, channel: rapportv1.Channel_CHANNEL_WEB, summary: "Requested a delivery address change", topics: []string{"delivery"}, issue: "address-change", facts: map[string]string{"identity_verified": "yes", "new_address": "Rua Augusta 100, São Paulo"}, sourceID: "kj-web-1"},
+		},
+	}}
+}
+
+// seedDemo loads the demo data through the API at conn, as of now.
+func seedDemo(ctx context.Context, conn grpc.ClientConnInterface, now time.Time) error {
+	customers := rapportv1.NewCustomerServiceClient(conn)
+	issues := rapportv1.NewIssueServiceClient(conn)
+	interactions := rapportv1.NewInteractionServiceClient(conn)
+	for _, dc := range demoCustomers() {
+		parent := "customers/" + dc.id
+		if _, err := customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: dc.id, RequestId: dc.requestID, Customer: dc.customer}); err != nil {
+			return fmt.Errorf("demo customer %s: %w", dc.id, err)
+		}
+		for _, di := range dc.issues {
+			name := parent + "/issues/" + di.id
+			_, err := issues.CreateIssue(ctx, &rapportv1.CreateIssueRequest{Parent: parent, IssueId: di.id,
+				Issue: &rapportv1.Issue{Title: di.title, Topic: di.topic, Priority: di.priority}})
+			if err != nil && status.Code(err) != codes.AlreadyExists {
+				return fmt.Errorf("demo issue %s: %w", name, err)
+			}
+		}
+		var batch []*rapportv1.RecordInteractionRequest
+		for _, c := range dc.contacts {
+			in := &rapportv1.Interaction{Channel: c.channel, Direction: rapportv1.Direction_DIRECTION_INBOUND, OccurTime: timestamppb.New(now.Add(-c.ago)),
+				Agent: c.agent, Summary: c.summary, Text: c.text, Topics: c.topics, Outcome: c.outcome, SourceSystem: "demo", SourceId: c.sourceID}
+			if c.issue != "" {
+				in.Issue = parent + "/issues/" + c.issue
+			}
+			for k, v := range c.facts {
+				in.Facts = append(in.Facts, &rapportv1.Fact{Key: k, Value: v})
+			}
+			if c.csat != 0 || c.nps != 0 {
+				in.Survey = &rapportv1.SurveyAnswers{}
+				if c.csat != 0 {
+					in.Survey.Csat = &c.csat
+				}
+				if c.nps != 0 {
+					in.Survey.Nps = &c.nps
+				}
+			}
+			batch = append(batch, &rapportv1.RecordInteractionRequest{Parent: parent, Interaction: in})
+		}
+		if len(batch) > 0 {
+			res, err := interactions.BatchRecordInteractions(ctx, &rapportv1.BatchRecordInteractionsRequest{Requests: batch})
+			if err != nil {
+				return fmt.Errorf("demo history of %s: %w", dc.id, err)
+			}
+			for i, r := range res.GetResults() {
+				if r.GetError() != nil {
+					return fmt.Errorf("demo interaction %s: %s", dc.contacts[i].sourceID, r.GetError().GetMessage())
+				}
+			}
+		}
+		// Status moves, only on the first load: an issue that has moved
+		// already is left as it is.
+		for _, di := range dc.issues {
+			name := parent + "/issues/" + di.id
+			cur, err := issues.GetIssue(ctx, &rapportv1.GetIssueRequest{Name: name})
+			if err != nil {
+				return fmt.Errorf("demo issue %s: %w", name, err)
+			}
+			if cur.GetIssue().GetStatus() != rapportv1.IssueStatus_ISSUE_STATUS_OPEN || cur.GetIssue().GetReopenCount() > 0 {
+				continue
+			}
+			for _, st := range di.statuses {
+				upd := &rapportv1.Issue{Name: name, Status: st}
+				paths := []string{"status"}
+				if st == rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED && di.resolution != "" {
+					upd.Resolution, paths = di.resolution, append(paths, "resolution")
+				}
+				if _, err := issues.UpdateIssue(ctx, &rapportv1.UpdateIssueRequest{Issue: upd, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}); err != nil {
+					return fmt.Errorf("demo issue %s to %v: %w", name, st, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// seedCommand is `rapport seed --demo`: loads the demo data into a running
+// server through its API.
+func seedCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rapport seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := getenv("RAPPORT_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:50051"
+	}
+	fs.StringVar(&addr, "addr", addr, "address of the Rapport server (RAPPORT_ADDR)")
+	demo := fs.Bool("demo", false, "load the demo customers (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*demo {
+		return errors.New("seed: say --demo to load the demo customers")
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := seedDemo(ctx, conn, time.Now()); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "demo data loaded: customers/ada-lovelace, customers/grace-hopper, customers/alan-turing, customers/katherine-johnson")
+	return nil
+}

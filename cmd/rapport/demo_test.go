@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+)
+
+// snapshot is what the demo data looks like through the API: every
+// customer's and issue's etag (they change on any write) and every
+// interaction name.
+func snapshot(t *testing.T, ctx context.Context, p *process) map[string]string {
+	t.Helper()
+	customers := rapportv1.NewCustomerServiceClient(p.conn)
+	issues := rapportv1.NewIssueServiceClient(p.conn)
+	interactions := rapportv1.NewInteractionServiceClient(p.conn)
+	out := map[string]string{}
+	list, err := customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list.GetCustomers() {
+		out[c.GetName()] = c.GetEtag()
+		is, err := issues.ListIssues(ctx, &rapportv1.ListIssuesRequest{Parent: c.GetName(), PageSize: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range is.GetIssues() {
+			out[i.GetName()] = i.GetEtag()
+		}
+		ins, err := interactions.ListInteractions(ctx, &rapportv1.ListInteractionsRequest{Parent: c.GetName(), PageSize: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range ins.GetInteractions() {
+			out[in.GetName()] = in.GetCreateTime().AsTime().String()
+		}
+	}
+	return out
+}
+
+func TestDemoDataIsIdempotent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	p := start(t, bin, filepath.Join(t.TempDir(), "data"), freeAddr(t), "--demo")
+	defer p.stop(t)
+	ctx := t.Context()
+	contexts := rapportv1.NewContextServiceClient(p.conn)
+	var cc *rapportv1.CustomerContext
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		res, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/katherine-johnson"})
+		if err == nil {
+			cc = res.GetContext()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo data not loaded: %v\n%s", err, p.logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(cc.GetOpenIssues()) != 1 || len(cc.GetHints()) == 0 {
+		t.Errorf("demo context: %v", cc)
+	}
+	before := snapshot(t, ctx, p)
+	// 4 customers, 4 issues, 11 interactions.
+	if len(before) != 19 {
+		t.Fatalf("demo data has %d records, want 19", len(before))
+	}
+	if err := seedDemo(ctx, p.conn, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	after := snapshot(t, ctx, p)
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s changed on the second load: %q -> %q", k, v, after[k])
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("%d records after the second load, %d before", len(after), len(before))
+	}
+	ada, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Identity: "email:ada.lovelace@example.org"})
+	if err != nil || len(ada.GetContext().GetRepeatContacts()) == 0 {
+		t.Errorf("ada's demo context: %v, %v", ada, err)
+	}
+}

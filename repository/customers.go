@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -14,7 +15,20 @@ import (
 )
 
 // maxUpdateAttempts bounds the optimistic-concurrency retries of an update.
-const maxUpdateAttempts = 8
+const maxUpdateAttempts = 16
+
+// backoff waits before the next attempt of an optimistic update that lost a
+// race: a random pause that grows with the attempt (up to ~8 ms), so that
+// writers of one document spread out instead of colliding again.
+func backoff(ctx context.Context, attempt int) {
+	d := time.Duration(rand.Int64N(int64(min(attempt+1, 16)) * int64(500*time.Microsecond)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
 
 // CreateRequest is a validated, normalised customer to create.
 type CreateRequest struct {
@@ -159,7 +173,10 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
 	}
-	for range maxUpdateAttempts {
+	for attempt := range maxUpdateAttempts {
+		if attempt > 0 {
+			backoff(ctx, attempt)
+		}
 		old, err := s.getDoc(ctx, tenant, customerID)
 		if err != nil {
 			return nil, err

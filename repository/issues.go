@@ -207,7 +207,10 @@ func (s *Store) UpdateIssue(ctx context.Context, tenant, customerID, issueID, et
 		return nil, err
 	}
 	coll := s.db.Collection(issuesCollection)
-	for range maxUpdateAttempts {
+	for attempt := range maxUpdateAttempts {
+		if attempt > 0 {
+			backoff(ctx, attempt)
+		}
 		old, err := s.getIssueDoc(ctx, tenant, customerID, issueID)
 		if err != nil {
 			return nil, err

@@ -16,12 +16,13 @@ import (
 
 // How much history a summary keeps.
 const (
-	recentKept        = 20             // latest interactions
-	windowDays        = 90             // day buckets
-	resolvedKeptDays  = 30             // resolved and closed issues
-	numChannels       = 8              // channel numbers 0..7
-	summaryHashLength = 8              // bytes per interaction hash
-	day               = 24 * time.Hour // a UTC day
+	recentKept            = 20             // latest interactions
+	issueInteractionsKept = 10             // latest interactions linked to an issue
+	windowDays            = 90             // day buckets
+	resolvedKeptDays      = 30             // resolved and closed issues
+	numChannels           = 8              // channel numbers 0..7
+	summaryHashLength     = 8              // bytes per interaction hash
+	day                   = 24 * time.Hour // a UTC day
 )
 
 // SummaryStore is what keeping summaries needs from storage.
@@ -83,6 +84,12 @@ func applyIssue(sum *repository.Summary, is *rapportv1.Issue) error {
 		return err
 	}
 	rev := revisionOf(is.GetEtag())
+	// The summary keeps the latest linked interactions only, so that its
+	// size does not grow with the issue's history.
+	if n := len(is.GetInteractions()); n > issueInteractionsKept {
+		is = proto.Clone(is).(*rapportv1.Issue)
+		is.Interactions = is.Interactions[n-issueInteractionsKept:]
+	}
 	b, err := proto.Marshal(is)
 	if err != nil {
 		return err

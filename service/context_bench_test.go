@@ -1,0 +1,98 @@
+package service_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// historyOf gives customers/{id} a history of n interactions spread evenly
+// over five years (about 1 in 20 in the last 90 days), on every channel,
+// with topics, surveys and computed sentiment, a third of them about one of
+// two open issues; loaded through ImportInteractions.
+func historyOf(b *testing.B, ts *testServer, id string, n int) string {
+	b.Helper()
+	parent := ts.newCustomer(b, id)
+	var issues []string
+	for i := range 2 {
+		res, err := ts.issues.CreateIssue(b.Context(), &rapportv1.CreateIssueRequest{Parent: parent, IssueId: fmt.Sprint("issue-", i),
+			Issue: &rapportv1.Issue{Title: fmt.Sprint("Issue ", i), Topic: "billing"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		issues = append(issues, res.GetIssue().GetName())
+	}
+	stream, err := ts.interactions.ImportInteractions(b.Context())
+	if err != nil {
+		b.Fatal(err)
+	}
+	span := 5 * 365 * 24 * time.Hour
+	now := time.Now()
+	for start := 0; start < n; start += importBatch {
+		msg := &rapportv1.ImportInteractionsRequest{}
+		for i := start; i < min(n, start+importBatch); i++ {
+			item := historyItem(parent, i)
+			item.Interaction.OccurTime = timestamppb.New(now.Add(-time.Duration(i) * (span / time.Duration(n))))
+			item.Interaction.SourceId = fmt.Sprint(id, "-", i)
+			if i%3 == 0 {
+				item.Interaction.Issue = issues[i%2]
+			}
+			msg.Requests = append(msg.Requests, item)
+		}
+		if err := stream.Send(msg); err != nil {
+			b.Fatal(err)
+		}
+		if ack, err := stream.Recv(); err != nil || ack.GetFailed() != 0 {
+			b.Fatalf("import: %d failed (first: %v), %v", ack.GetFailed(), ack.GetFailures()[:min(1, len(ack.GetFailures()))], err)
+		}
+	}
+	_ = stream.CloseSend()
+	return parent
+}
+
+// BenchmarkGetCustomerContext measures GetCustomerContext through the
+// public API (in-memory gRPC connection, real interceptor chain, embedded
+// store) for customers with 10 and with 10,000 interactions, next to its
+// floor in the same run: an empty gRPC call (a health check through the
+// same server) and the raw driver's FindOne by _id of the same summary
+// document.
+//
+//	go test -run '^$' -bench BenchmarkGetCustomerContext -benchmem -count 5 ./service/
+func BenchmarkGetCustomerContext(b *testing.B) {
+	ts, db := newTestServerDB(b)
+	small := historyOf(b, ts, "small", 10)
+	large := historyOf(b, ts, "large", 10_000)
+	for _, bc := range []struct{ name, parent string }{{"history=10", small}, {"history=10000", large}} {
+		b.Run("rapport/"+bc.name, func(b *testing.B) {
+			req := &rapportv1.GetCustomerContextRequest{Customer: bc.parent}
+			for b.Loop() {
+				res, err := ts.contexts.GetCustomerContext(b.Context(), req)
+				if err != nil || len(res.GetContext().GetHints()) == 0 {
+					b.Fatal(res, err)
+				}
+			}
+		})
+		b.Run("floor-findone/"+bc.name, func(b *testing.B) {
+			id := "default/" + bc.parent[len("customers/"):]
+			coll := db.Collection("contexts")
+			for b.Loop() {
+				raw, err := coll.FindOne(b.Context(), bson.D{{Key: "_id", Value: id}}).Raw()
+				if err != nil || len(raw) == 0 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("floor-empty-grpc-call", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ts.health.Check(b.Context(), &healthpb.HealthCheckRequest{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

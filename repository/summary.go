@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -72,8 +73,8 @@ type summaryDoc struct {
 type summaryData struct {
 	Customer         []byte               `bson:"customer,omitempty"`
 	CustomerRevision int64                `bson:"customer_revision,omitempty"`
-	Issues           []SummaryIssue       `bson:"issues,omitempty"`
-	Recent           []SummaryInteraction `bson:"recent,omitempty"`
+	Issues           []byte               `bson:"issues,omitempty"`
+	Recent           []byte               `bson:"recent,omitempty"`
 	Days             []byte               `bson:"days,omitempty"`
 	TopicDays        []byte               `bson:"topic_days,omitempty"`
 	IssueDays        []byte               `bson:"issue_days,omitempty"`
@@ -87,7 +88,7 @@ type summaryData struct {
 
 func (s *Summary) doc() (*summaryDoc, error) {
 	data, err := bson.Marshal(summaryData{
-		Customer: s.Customer, CustomerRevision: s.CustomerRevision, Issues: s.Issues, Recent: s.Recent,
+		Customer: s.Customer, CustomerRevision: s.CustomerRevision, Issues: packIssues(s.Issues), Recent: packRecent(s.Recent),
 		Days: packDays(s.Days), TopicDays: packKeyDays(s.TopicDays), IssueDays: packKeyDays(s.IssueDays),
 		CSAT: s.CSAT, NPS: s.NPS, CES: s.CES,
 		FirstContact: s.FirstContact, LastContact: s.LastContact, LastChannel: s.LastChannel,
@@ -95,15 +96,27 @@ func (s *Summary) doc() (*summaryDoc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode summary: %w", err)
 	}
-	return &summaryDoc{ID: s.ID, Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision, UpdateTime: s.UpdateTime, Data: data}, nil
+	return &summaryDoc{ID: s.ID, Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision, UpdateTime: s.UpdateTime, Data: s2.Encode(nil, data)}, nil
 }
 
 func (d *summaryDoc) summary() (*Summary, error) {
+	raw, err := s2.Decode(nil, d.Data)
+	if err != nil {
+		return nil, fmt.Errorf("decompress summary: %w", err)
+	}
 	var data summaryData
-	if err := bson.Unmarshal(d.Data, &data); err != nil {
+	if err := bson.Unmarshal(raw, &data); err != nil {
 		return nil, fmt.Errorf("decode summary: %w", err)
 	}
 	days, err := unpackDays(data.Days)
+	if err != nil {
+		return nil, err
+	}
+	summaryIssues, err := unpackIssues(data.Issues)
+	if err != nil {
+		return nil, err
+	}
+	recent, err := unpackRecent(data.Recent)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +130,7 @@ func (d *summaryDoc) summary() (*Summary, error) {
 	}
 	return &Summary{
 		ID: d.ID, Tenant: d.Tenant, CustomerID: d.CustomerID, Revision: d.Revision, UpdateTime: d.UpdateTime,
-		Customer: data.Customer, CustomerRevision: data.CustomerRevision, Issues: data.Issues, Recent: data.Recent,
+		Customer: data.Customer, CustomerRevision: data.CustomerRevision, Issues: summaryIssues, Recent: recent,
 		Days: days, TopicDays: topics, IssueDays: issues,
 		CSAT: data.CSAT, NPS: data.NPS, CES: data.CES,
 		FirstContact: data.FirstContact, LastContact: data.LastContact, LastChannel: data.LastChannel,
@@ -162,6 +175,67 @@ func unpackDays(b []byte) ([]DayBucket, error) {
 	return out, nil
 }
 
+// packIssues writes each issue as: ID (uint16 length, bytes), revision
+// (uint64), the serialised issue (uint32 length, bytes).
+func packIssues(issues []SummaryIssue) []byte {
+	var b []byte
+	for _, is := range issues {
+		b = appendString16(b, is.IssueID)
+		b = binary.BigEndian.AppendUint64(b, uint64(is.Revision))
+		b = appendBytes32(b, is.Issue)
+	}
+	return b
+}
+
+func unpackIssues(b []byte) ([]SummaryIssue, error) {
+	var out []SummaryIssue
+	r := byteReader{b: b}
+	for r.more() {
+		is := SummaryIssue{IssueID: string(r.bytes(int(r.uint16()))), Revision: int64(r.uint64())}
+		is.Issue = r.bytes(int(r.uint32()))
+		if r.err {
+			return nil, errCorruptSummary
+		}
+		out = append(out, is)
+	}
+	return out, nil
+}
+
+// packRecent writes each interaction as: ID (uint16 length, bytes), time
+// (Unix milliseconds, uint64), the serialised interaction (uint32 length,
+// bytes).
+func packRecent(recent []SummaryInteraction) []byte {
+	var b []byte
+	for _, in := range recent {
+		b = appendString16(b, in.InteractionID)
+		b = binary.BigEndian.AppendUint64(b, uint64(in.OccurTime.UnixMilli()))
+		b = appendBytes32(b, in.Interaction)
+	}
+	return b
+}
+
+func unpackRecent(b []byte) ([]SummaryInteraction, error) {
+	var out []SummaryInteraction
+	r := byteReader{b: b}
+	for r.more() {
+		in := SummaryInteraction{InteractionID: string(r.bytes(int(r.uint16()))), OccurTime: time.UnixMilli(int64(r.uint64())).UTC()}
+		in.Interaction = r.bytes(int(r.uint32()))
+		if r.err {
+			return nil, errCorruptSummary
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+func appendString16(b []byte, s string) []byte {
+	return append(binary.BigEndian.AppendUint16(b, uint16(len(s))), s...)
+}
+
+func appendBytes32(b, v []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(b, uint32(len(v))), v...)
+}
+
 // packKeyDays writes the counts grouped by key: the key's length (uint16)
 // and bytes, the number of days (uint32), then day and count (uint32 each).
 func packKeyDays(counts []KeyDayCount) []byte {
@@ -175,8 +249,7 @@ func packKeyDays(counts []KeyDayCount) []byte {
 	}
 	var b []byte
 	for _, k := range keys {
-		b = binary.BigEndian.AppendUint16(b, uint16(len(k)))
-		b = append(b, k...)
+		b = appendString16(b, k)
 		b = binary.BigEndian.AppendUint32(b, uint32(len(byKey[k])))
 		for _, c := range byKey[k] {
 			b = binary.BigEndian.AppendUint32(b, uint32(c.Day))
@@ -234,6 +307,13 @@ func (r *byteReader) uint16() uint16 {
 	return 0
 }
 
+func (r *byteReader) uint64() uint64 {
+	if v := r.bytes(8); v != nil {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
 func (r *byteReader) uint32() uint32 {
 	if v := r.bytes(4); v != nil {
 		return binary.BigEndian.Uint32(v)
@@ -263,7 +343,7 @@ type DayBucket struct {
 	Day int32 `bson:"d"`
 	// Channels[c] counts contacts on channel number c.
 	Channels []int32 `bson:"c"`
-	// Hashes holds 8 bytes per counted interaction (a hash of its ID), so
+	// Hashes holds 4 bytes per counted interaction (a hash of its ID), so
 	// that counting the same interaction again is detected.
 	Hashes []byte `bson:"h"`
 }

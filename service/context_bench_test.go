@@ -11,11 +11,13 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// historyOf gives customers/{id} a history of n interactions spread evenly
-// over five years (about 1 in 20 in the last 90 days), on every channel,
-// with topics, surveys and computed sentiment, a third of them about one of
-// two open issues; loaded through ImportInteractions.
-func historyOf(b *testing.B, ts *testServer, id string, n int) string {
+// historyOf gives customers/{id} a history of n interactions on every
+// channel, with topics, surveys and computed sentiment, a third of them
+// about one of two open issues; loaded through ImportInteractions. The
+// latest `recent` are spread over the last 30 days; the others over the
+// five years before the last 90 days (busy=false), or all n evenly over the
+// last five years (busy=true: about 1 in 20 in the last 90 days).
+func historyOf(b *testing.B, ts *testServer, id string, n int, busy bool) string {
 	b.Helper()
 	parent := ts.newCustomer(b, id)
 	var issues []string
@@ -31,13 +33,23 @@ func historyOf(b *testing.B, ts *testServer, id string, n int) string {
 	if err != nil {
 		b.Fatal(err)
 	}
+	const recent = 10
 	span := 5 * 365 * 24 * time.Hour
 	now := time.Now()
+	occur := func(i int) time.Time {
+		switch {
+		case busy:
+			return now.Add(-time.Duration(i) * (span / time.Duration(n)))
+		case i < recent:
+			return now.Add(-time.Duration(i) * 3 * 24 * time.Hour)
+		}
+		return now.Add(-100*24*time.Hour - time.Duration(i-recent)*(span/time.Duration(n)))
+	}
 	for start := 0; start < n; start += importBatch {
 		msg := &rapportv1.ImportInteractionsRequest{}
 		for i := start; i < min(n, start+importBatch); i++ {
 			item := historyItem(parent, i)
-			item.Interaction.OccurTime = timestamppb.New(now.Add(-time.Duration(i) * (span / time.Duration(n))))
+			item.Interaction.OccurTime = timestamppb.New(occur(i))
 			item.Interaction.SourceId = fmt.Sprint(id, "-", i)
 			if i%3 == 0 {
 				item.Interaction.Issue = issues[i%2]
@@ -57,7 +69,9 @@ func historyOf(b *testing.B, ts *testServer, id string, n int) string {
 
 // BenchmarkGetCustomerContext measures GetCustomerContext through the
 // public API (in-memory gRPC connection, real interceptor chain, embedded
-// store) for customers with 10 and with 10,000 interactions, next to its
+// store) for customers with 10 and with 10,000 interactions and the same
+// recent activity (10 contacts in the last 30 days), and for a busy
+// customer (10,000 over five years, ~550 in the last 90 days), next to its
 // floor in the same run: an empty gRPC call (a health check through the
 // same server) and the raw driver's FindOne by _id of the same summary
 // document.
@@ -65,9 +79,10 @@ func historyOf(b *testing.B, ts *testServer, id string, n int) string {
 //	go test -run '^$' -bench BenchmarkGetCustomerContext -benchmem -count 5 ./service/
 func BenchmarkGetCustomerContext(b *testing.B) {
 	ts, db := newTestServerDB(b)
-	small := historyOf(b, ts, "small", 10)
-	large := historyOf(b, ts, "large", 10_000)
-	for _, bc := range []struct{ name, parent string }{{"history=10", small}, {"history=10000", large}} {
+	small := historyOf(b, ts, "small", 10, false)
+	large := historyOf(b, ts, "large", 10_000, false)
+	busy := historyOf(b, ts, "busy", 10_000, true)
+	for _, bc := range []struct{ name, parent string }{{"history=10", small}, {"history=10000", large}, {"busy-history=10000", busy}} {
 		b.Run("rapport/"+bc.name, func(b *testing.B) {
 			req := &rapportv1.GetCustomerContextRequest{Customer: bc.parent}
 			for b.Loop() {

@@ -67,74 +67,83 @@ type summaryDoc struct {
 	Data       []byte    `bson:"data"`
 }
 
-// summaryData is how a summary's contents are encoded: like Summary, with
-// the day buckets and per-key counts packed into byte strings (a few
-// hundred small values become three).
-type summaryData struct {
-	Customer         []byte               `bson:"customer,omitempty"`
-	CustomerRevision int64                `bson:"customer_revision,omitempty"`
-	Issues           []byte               `bson:"issues,omitempty"`
-	Recent           []byte               `bson:"recent,omitempty"`
-	Days             []byte               `bson:"days,omitempty"`
-	TopicDays        []byte               `bson:"topic_days,omitempty"`
-	IssueDays        []byte               `bson:"issue_days,omitempty"`
-	CSAT             *SummaryScore        `bson:"csat,omitempty"`
-	NPS              *SummaryScore        `bson:"nps,omitempty"`
-	CES              *SummaryScore        `bson:"ces,omitempty"`
-	FirstContact     time.Time            `bson:"first_contact,omitempty"`
-	LastContact      time.Time            `bson:"last_contact,omitempty"`
-	LastChannel      int32                `bson:"last_channel,omitempty"`
+// summaryFormat is the version of the encoding of a summary's contents.
+const summaryFormat = 1
+
+// doc encodes the summary's contents as one byte string, s2-compressed:
+// the format byte, then each field in a fixed order (see encode).
+func (s *Summary) doc() *summaryDoc {
+	var b []byte
+	b = append(b, summaryFormat)
+	b = appendBytes32(b, s.Customer)
+	b = binary.BigEndian.AppendUint64(b, uint64(s.CustomerRevision))
+	b = appendBytes32(b, packIssues(s.Issues))
+	b = appendBytes32(b, packRecent(s.Recent))
+	b = appendBytes32(b, packDays(s.Days))
+	b = appendBytes32(b, packKeyDays(s.TopicDays))
+	b = appendBytes32(b, packKeyDays(s.IssueDays))
+	for _, sc := range []*SummaryScore{s.CSAT, s.NPS, s.CES} {
+		if sc == nil {
+			b = append(b, 0)
+			continue
+		}
+		b = append(b, 1)
+		b = binary.BigEndian.AppendUint32(b, uint32(sc.Value))
+		b = appendTime(b, sc.Time)
+		b = appendString16(b, sc.Interaction)
+	}
+	b = appendTime(b, s.FirstContact)
+	b = appendTime(b, s.LastContact)
+	b = binary.BigEndian.AppendUint32(b, uint32(s.LastChannel))
+	return &summaryDoc{ID: s.ID, Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision, UpdateTime: s.UpdateTime, Data: s2.Encode(nil, b)}
 }
 
-func (s *Summary) doc() (*summaryDoc, error) {
-	data, err := bson.Marshal(summaryData{
-		Customer: s.Customer, CustomerRevision: s.CustomerRevision, Issues: packIssues(s.Issues), Recent: packRecent(s.Recent),
-		Days: packDays(s.Days), TopicDays: packKeyDays(s.TopicDays), IssueDays: packKeyDays(s.IssueDays),
-		CSAT: s.CSAT, NPS: s.NPS, CES: s.CES,
-		FirstContact: s.FirstContact, LastContact: s.LastContact, LastChannel: s.LastChannel,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("encode summary: %w", err)
+// decodeSummaryData decodes what doc encoded into sum.
+func decodeSummaryData(data []byte, sum *Summary) error {
+	raw, err := s2.Decode(nil, data)
+	if err != nil || len(raw) == 0 || raw[0] != summaryFormat {
+		return errCorruptSummary
 	}
-	return &summaryDoc{ID: s.ID, Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision, UpdateTime: s.UpdateTime, Data: s2.Encode(nil, data)}, nil
+	r := byteReader{b: raw[1:]}
+	sum.Customer = r.bytes(int(r.uint32()))
+	sum.CustomerRevision = int64(r.uint64())
+	issues, recent, days := r.bytes(int(r.uint32())), r.bytes(int(r.uint32())), r.bytes(int(r.uint32()))
+	topicDays, issueDays := r.bytes(int(r.uint32())), r.bytes(int(r.uint32()))
+	for _, dst := range []**SummaryScore{&sum.CSAT, &sum.NPS, &sum.CES} {
+		if r.byte() == 1 {
+			*dst = &SummaryScore{Value: int32(r.uint32()), Time: r.time(), Interaction: string(r.bytes(int(r.uint16())))}
+		}
+	}
+	sum.FirstContact, sum.LastContact, sum.LastChannel = r.time(), r.time(), int32(r.uint32())
+	if r.err {
+		return errCorruptSummary
+	}
+	if len(sum.Customer) == 0 {
+		sum.Customer = nil
+	}
+	if sum.Issues, err = unpackIssues(issues); err != nil {
+		return err
+	}
+	if sum.Recent, err = unpackRecent(recent); err != nil {
+		return err
+	}
+	if sum.Days, err = unpackDays(days); err != nil {
+		return err
+	}
+	if sum.TopicDays, err = unpackKeyDays(topicDays); err != nil {
+		return err
+	}
+	sum.IssueDays, err = unpackKeyDays(issueDays)
+	return err
 }
 
-func (d *summaryDoc) summary() (*Summary, error) {
-	raw, err := s2.Decode(nil, d.Data)
-	if err != nil {
-		return nil, fmt.Errorf("decompress summary: %w", err)
+// appendTime writes t as Unix milliseconds, the zero time as 0.
+func appendTime(b []byte, t time.Time) []byte {
+	var ms int64
+	if !t.IsZero() {
+		ms = t.UnixMilli()
 	}
-	var data summaryData
-	if err := bson.Unmarshal(raw, &data); err != nil {
-		return nil, fmt.Errorf("decode summary: %w", err)
-	}
-	days, err := unpackDays(data.Days)
-	if err != nil {
-		return nil, err
-	}
-	summaryIssues, err := unpackIssues(data.Issues)
-	if err != nil {
-		return nil, err
-	}
-	recent, err := unpackRecent(data.Recent)
-	if err != nil {
-		return nil, err
-	}
-	topics, err := unpackKeyDays(data.TopicDays)
-	if err != nil {
-		return nil, err
-	}
-	issues, err := unpackKeyDays(data.IssueDays)
-	if err != nil {
-		return nil, err
-	}
-	return &Summary{
-		ID: d.ID, Tenant: d.Tenant, CustomerID: d.CustomerID, Revision: d.Revision, UpdateTime: d.UpdateTime,
-		Customer: data.Customer, CustomerRevision: data.CustomerRevision, Issues: summaryIssues, Recent: recent,
-		Days: days, TopicDays: topics, IssueDays: issues,
-		CSAT: data.CSAT, NPS: data.NPS, CES: data.CES,
-		FirstContact: data.FirstContact, LastContact: data.LastContact, LastChannel: data.LastChannel,
-	}, nil
+	return binary.BigEndian.AppendUint64(b, uint64(ms))
 }
 
 var errCorruptSummary = errors.New("corrupt summary encoding")
@@ -208,7 +217,7 @@ func packRecent(recent []SummaryInteraction) []byte {
 	var b []byte
 	for _, in := range recent {
 		b = appendString16(b, in.InteractionID)
-		b = binary.BigEndian.AppendUint64(b, uint64(in.OccurTime.UnixMilli()))
+		b = appendTime(b, in.OccurTime)
 		b = appendBytes32(b, in.Interaction)
 	}
 	return b
@@ -218,7 +227,7 @@ func unpackRecent(b []byte) ([]SummaryInteraction, error) {
 	var out []SummaryInteraction
 	r := byteReader{b: b}
 	for r.more() {
-		in := SummaryInteraction{InteractionID: string(r.bytes(int(r.uint16()))), OccurTime: time.UnixMilli(int64(r.uint64())).UTC()}
+		in := SummaryInteraction{InteractionID: string(r.bytes(int(r.uint16()))), OccurTime: r.time()}
 		in.Interaction = r.bytes(int(r.uint32()))
 		if r.err {
 			return nil, errCorruptSummary
@@ -307,6 +316,14 @@ func (r *byteReader) uint16() uint16 {
 	return 0
 }
 
+func (r *byteReader) time() time.Time {
+	ms := int64(r.uint64())
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
 func (r *byteReader) uint64() uint64 {
 	if v := r.bytes(8); v != nil {
 		return binary.BigEndian.Uint64(v)
@@ -367,15 +384,27 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*Sum
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
 	}
-	var d summaryDoc
-	err := s.db.Collection(summariesCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID)}}).Decode(&d)
+	raw, err := s.db.Collection(summariesCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID)}}).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fmt.Errorf("summary of %q: %w", customerID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read summary: %w", err)
 	}
-	return d.summary()
+	// Read the few fields straight from the raw document: cheaper than
+	// decoding into a struct, on the hot path.
+	sum := &Summary{ID: docID(tenant, customerID), Tenant: tenant, CustomerID: customerID}
+	rev, okRev := raw.Lookup("revision").Int64OK()
+	updated, okTime := raw.Lookup("update_time").TimeOK()
+	_, data, okData := raw.Lookup("data").BinaryOK()
+	if !okRev || !okTime || !okData {
+		return nil, errCorruptSummary
+	}
+	sum.Revision, sum.UpdateTime = rev, updated.UTC()
+	if err := decodeSummaryData(data, sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
 }
 
 // UpdateSummary applies mutate to a customer's summary (an empty one if
@@ -407,10 +436,7 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 		cur.ID, cur.Tenant, cur.CustomerID = id, tenant, customerID
 		cur.Revision = old + 1
 		cur.UpdateTime = truncate(s.now())
-		doc, err := cur.doc()
-		if err != nil {
-			return nil, err
-		}
+		doc := cur.doc()
 		if isNew {
 			_, err := coll.InsertOne(ctx, doc)
 			if mongo.IsDuplicateKeyError(err) {

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"slices"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
 	"path/filepath"
 	"testing"
 	"time"
@@ -86,5 +92,22 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 	ada, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Identity: "email:ada.lovelace@example.org"})
 	if err != nil || len(ada.GetContext().GetRepeatContacts()) == 0 {
 		t.Errorf("ada's demo context: %v, %v", ada, err)
+	}
+	// rapport repair rebuilds every summary; the contexts stay the same.
+	var out, errw bytes.Buffer
+	addr := p.cmd.Args[slices.Index(p.cmd.Args, "--listen")+1]
+	if err := run(ctx, []string{"repair", "--addr", addr}, func(string) string { return "" }, &out, &errw); err != nil {
+		t.Fatalf("repair: %v\n%s", err, errw.String())
+	}
+	if n := strings.Count(out.String(), "rebuilt from"); n != 4 {
+		t.Errorf("repair rebuilt %d customers:\n%s", n, out.String())
+	}
+	again, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Identity: "email:ada.lovelace@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore := protocmp.IgnoreFields(&rapportv1.CustomerContext{}, "compute_time")
+	if diff := cmp.Diff(ada.GetContext(), again.GetContext(), protocmp.Transform(), ignore); diff != "" {
+		t.Errorf("context changed by repair (-before +after):\n%s", diff)
 	}
 }

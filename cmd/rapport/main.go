@@ -44,6 +44,7 @@ const usage = `usage: rapport <command> [flags]
 commands:
   serve     run the gRPC server; "rapport serve -h" lists its flags
   seed      load the demo customers into a running server: rapport seed --demo
+  repair    rebuild context summaries from the history: rapport repair [--customer customers/ID]
   version   print the version
 `
 
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, stderr)
 	case "seed":
 		return seedCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "repair":
+		return repairCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "rapport", buildVersion())
 		return nil

@@ -80,9 +80,12 @@ func historyOf(b *testing.B, ts *testServer, id string, n int, busy bool) string
 func BenchmarkGetCustomerContext(b *testing.B) {
 	ts, db := newTestServerDB(b)
 	small := historyOf(b, ts, "small", 10, false)
+	medium := historyOf(b, ts, "medium", 100, false)
 	large := historyOf(b, ts, "large", 10_000, false)
 	busy := historyOf(b, ts, "busy", 10_000, true)
-	for _, bc := range []struct{ name, parent string }{{"history=10", small}, {"history=10000", large}, {"busy-history=10000", busy}} {
+	for _, bc := range []struct{ name, parent string }{
+		{"history=10", small}, {"history=100", medium}, {"history=10000", large}, {"busy-history=10000", busy},
+	} {
 		b.Run("rapport/"+bc.name, func(b *testing.B) {
 			req := &rapportv1.GetCustomerContextRequest{Customer: bc.parent}
 			for b.Loop() {

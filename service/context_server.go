@@ -344,10 +344,11 @@ func likelyIssue(open []*rapportv1.Issue, subject, topic string) (*rapportv1.Iss
 	bestScore, bestReason := 0, ""
 	for _, is := range open { // most recently changed first
 		score := 0
-		var reasons []string
+		var reasons, mentioned []string
 		for _, f := range is.GetFacts() {
 			if v := strings.ToLower(f.GetValue()); len(v) >= 3 && strings.Contains(subj, v) {
 				score += 3
+				mentioned = append(mentioned, words(v)...)
 				reasons = append(reasons, fmt.Sprintf("subject mentions %s, already given as %s", f.GetValue(), f.GetKey()))
 			}
 		}
@@ -357,7 +358,7 @@ func likelyIssue(open []*rapportv1.Issue, subject, topic string) (*rapportv1.Iss
 		}
 		var shared []string
 		for _, w := range words(is.GetTitle()) {
-			if slices.Contains(subjWords, w) && len(shared) < 3 {
+			if slices.Contains(subjWords, w) && !slices.Contains(mentioned, w) && len(shared) < 3 {
 				shared = append(shared, w)
 			}
 		}

@@ -20,13 +20,13 @@ func TestSummaryRoundTripAndConcurrency(t *testing.T) {
 	when := time.Date(2026, 3, 4, 5, 6, 7, 8_000_000, time.UTC)
 	want := repository.Summary{
 		Customer: []byte("profile"), CustomerRevision: 7,
-		Issues:    []repository.SummaryIssue{{IssueID: "refund", Revision: 3, Issue: []byte("issue")}},
-		Recent:    []repository.SummaryInteraction{{InteractionID: "i1", OccurTime: when, Interaction: []byte("in")}},
-		Days:      []repository.DayBucket{{Day: 20000, Channels: []int32{0, 2, 0, 1, 0, 0, 0, 0}, Hashes: []byte{1, 2, 3, 4, 5, 6, 7, 8}}},
-		TopicDays: []repository.KeyDayCount{{Key: "billing", Day: 20000, Count: 2}, {Key: "billing", Day: 20001, Count: 1}},
-		IssueDays: []repository.KeyDayCount{{Key: "customers/ada/issues/refund", Day: 20000, Count: 3}},
-		CSAT:      &repository.SummaryScore{Value: 2, Time: when, Interaction: "i1"},
-		NPS:       &repository.SummaryScore{Value: 9, Time: when, Interaction: "i1"},
+		Issues:       []repository.SummaryIssue{{IssueID: "refund", Revision: 3, Issue: []byte("issue")}},
+		Recent:       []repository.SummaryInteraction{{InteractionID: "i1", OccurTime: when, Interaction: []byte("in")}},
+		Days:         []repository.DayBucket{{Day: 20000, Channels: []int32{0, 2, 0, 1, 0, 0, 0, 0}, Hashes: []byte{1, 2, 3, 4, 5, 6, 7, 8}}},
+		TopicDays:    []repository.KeyDayCount{{Key: "billing", Day: 20000, Count: 2}, {Key: "billing", Day: 20001, Count: 1}},
+		IssueDays:    []repository.KeyDayCount{{Key: "customers/ada/issues/refund", Day: 20000, Count: 3}},
+		CSAT:         &repository.SummaryScore{Value: 2, Time: when, Interaction: "i1"},
+		NPS:          &repository.SummaryScore{Value: 9, Time: when, Interaction: "i1"},
 		FirstContact: when, LastContact: when, LastChannel: 3,
 	}
 	if _, err := s.UpdateSummary(t.Context(), tenant, "ada", func(sum *repository.Summary) error {

@@ -10,7 +10,6 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -336,25 +335,7 @@ func (s *Store) ListCustomers(ctx context.Context, tenant, afterID string, limit
 		{Key: "tenant", Value: tenant},
 		{Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}},
 	}
-	cur, err := s.customers.Find(ctx, filter, options.Find().
-		SetSort(bson.D{{Key: "_id", Value: 1}}).
-		SetLimit(int64(limit)+1))
-	if err != nil {
-		return nil, false, fmt.Errorf("list customers: %w", err)
-	}
-	var docs []customerDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, false, fmt.Errorf("list customers: %w", err)
-	}
-	more := len(docs) > limit
-	if more {
-		docs = docs[:limit]
-	}
-	out := make([]*rapportv1.Customer, len(docs))
-	for i := range docs {
-		out[i] = docs[i].proto()
-	}
-	return out, more, nil
+	return findPage(ctx, s.customers, filter, bson.D{{Key: "_id", Value: 1}}, limit, (*customerDoc).proto)
 }
 
 // stampConsents sets the update time of each consent: kept from prev when

@@ -260,20 +260,10 @@ type InteractionFilter struct {
 	IssueID                         string
 }
 
-// InteractionCursor is the position after the last interaction of a page.
-type InteractionCursor struct {
-	OccurTime     time.Time
-	InteractionID string
-}
-
-// ListInteractions returns up to limit interactions of a customer matching
-// f, newest first (by occur time, then ID), after the cursor if given, and
-// whether more follow.
-func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string, f InteractionFilter, after *InteractionCursor, limit int) ([]*rapportv1.Interaction, bool, error) {
+func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string, f InteractionFilter, after *Cursor, limit int) ([]*rapportv1.Interaction, bool, error) {
 	if err := checkTenant(tenant); err != nil {
 		return nil, false, err
 	}
-	filter := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
 	and := bson.A{}
 	if len(f.Channels) > 0 {
 		and = append(and, bson.D{{Key: "channel", Value: bson.D{{Key: "$in", Value: int32s(f.Channels)}}}})
@@ -295,32 +285,6 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 	if f.IssueID != "" {
 		and = append(and, bson.D{{Key: "issue_id", Value: f.IssueID}})
 	}
-	if after != nil {
-		and = append(and, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "occur_time", Value: bson.D{{Key: "$lt", Value: after.OccurTime}}}},
-			bson.D{{Key: "occur_time", Value: after.OccurTime}, {Key: "interaction_id", Value: bson.D{{Key: "$lt", Value: after.InteractionID}}}},
-		}}})
-	}
-	if len(and) > 0 {
-		filter = append(filter, bson.E{Key: "$and", Value: and})
-	}
-	cur, err := s.db.Collection(interactionsCollection).Find(ctx, filter, options.Find().
-		SetSort(bson.D{{Key: "occur_time", Value: -1}, {Key: "interaction_id", Value: -1}}).
-		SetLimit(int64(limit)+1))
-	if err != nil {
-		return nil, false, fmt.Errorf("list interactions: %w", err)
-	}
-	var docs []interactionDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, false, fmt.Errorf("list interactions: %w", err)
-	}
-	more := len(docs) > limit
-	if more {
-		docs = docs[:limit]
-	}
-	out := make([]*rapportv1.Interaction, len(docs))
-	for i := range docs {
-		out[i] = docs[i].proto()
-	}
-	return out, more, nil
+	return newestFirst(ctx, s.db.Collection(interactionsCollection), tenant, customerID, and,
+		"occur_time", "interaction_id", after, limit, (*interactionDoc).proto)
 }

@@ -65,7 +65,7 @@ func TestListInteractionsKeysetWithEqualTimes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	var after *repository.InteractionCursor
+	var after *repository.Cursor
 	for range 10 {
 		page, more, err := s.ListInteractions(t.Context(), tenant, "ada", repository.InteractionFilter{}, after, 4)
 		if err != nil {
@@ -78,7 +78,7 @@ func TestListInteractionsKeysetWithEqualTimes(t *testing.T) {
 			break
 		}
 		last := page[len(page)-1]
-		after = &repository.InteractionCursor{OccurTime: last.GetOccurTime().AsTime(), InteractionID: last.GetName()[len("customers/ada/interactions/"):]}
+		after = &repository.Cursor{Time: last.GetOccurTime().AsTime(), ID: last.GetName()[len("customers/ada/interactions/"):]}
 	}
 	if len(got) != 25 {
 		t.Fatalf("listed %d, want 25: %v", len(got), got)

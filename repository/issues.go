@@ -9,7 +9,6 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -252,20 +251,13 @@ type IssueFilter struct {
 	Topic                     string
 }
 
-// IssueCursor is the position after the last issue of a page.
-type IssueCursor struct {
-	OpenTime time.Time
-	IssueID  string
-}
-
 // ListIssues returns up to limit issues of a customer matching f, newest
 // first (by open time, then ID), after the cursor if given, and whether more
 // follow.
-func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f IssueFilter, after *IssueCursor, limit int) ([]*rapportv1.Issue, bool, error) {
+func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f IssueFilter, after *Cursor, limit int) ([]*rapportv1.Issue, bool, error) {
 	if err := checkTenant(tenant); err != nil {
 		return nil, false, err
 	}
-	filter := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
 	and := bson.A{}
 	enumIn := func(field string, in []int32, not bool) {
 		if len(in) == 0 {
@@ -284,34 +276,8 @@ func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f Iss
 	if f.Topic != "" {
 		and = append(and, bson.D{{Key: "topic", Value: f.Topic}})
 	}
-	if after != nil {
-		and = append(and, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: "open_time", Value: bson.D{{Key: "$lt", Value: after.OpenTime}}}},
-			bson.D{{Key: "open_time", Value: after.OpenTime}, {Key: "issue_id", Value: bson.D{{Key: "$lt", Value: after.IssueID}}}},
-		}}})
-	}
-	if len(and) > 0 {
-		filter = append(filter, bson.E{Key: "$and", Value: and})
-	}
-	cur, err := s.db.Collection(issuesCollection).Find(ctx, filter, options.Find().
-		SetSort(bson.D{{Key: "open_time", Value: -1}, {Key: "issue_id", Value: -1}}).
-		SetLimit(int64(limit)+1))
-	if err != nil {
-		return nil, false, fmt.Errorf("list issues: %w", err)
-	}
-	var docs []issueDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, false, fmt.Errorf("list issues: %w", err)
-	}
-	more := len(docs) > limit
-	if more {
-		docs = docs[:limit]
-	}
-	out := make([]*rapportv1.Issue, len(docs))
-	for i := range docs {
-		out[i] = docs[i].proto()
-	}
-	return out, more, nil
+	return newestFirst(ctx, s.db.Collection(issuesCollection), tenant, customerID, and,
+		"open_time", "issue_id", after, limit, (*issueDoc).proto)
 }
 
 func int32s[E ~int32](es []E) []int32 {

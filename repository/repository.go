@@ -193,3 +193,51 @@ func IsUnavailable(err error) bool {
 	var sel topology.ServerSelectionError
 	return mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.As(err, &sel)
 }
+
+// Cursor is the position after the last item of a page of a list ordered
+// newest first: the item's time, and its ID to order items of equal time.
+type Cursor struct {
+	Time time.Time
+	ID   string
+}
+
+// newestFirst lists one customer's documents of coll that match every
+// condition in conds, newest first by timeField then idField, after the
+// cursor if given; it returns up to limit of them converted by conv, and
+// whether more follow.
+func newestFirst[D, P any](ctx context.Context, coll *mongo.Collection, tenant, customerID string, conds bson.A,
+	timeField, idField string, after *Cursor, limit int, conv func(*D) P) ([]P, bool, error) {
+	filter := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
+	if after != nil {
+		conds = append(conds, bson.D{{Key: "$or", Value: bson.A{
+			bson.D{{Key: timeField, Value: bson.D{{Key: "$lt", Value: after.Time}}}},
+			bson.D{{Key: timeField, Value: after.Time}, {Key: idField, Value: bson.D{{Key: "$lt", Value: after.ID}}}},
+		}}})
+	}
+	if len(conds) > 0 {
+		filter = append(filter, bson.E{Key: "$and", Value: conds})
+	}
+	return findPage(ctx, coll, filter, bson.D{{Key: timeField, Value: -1}, {Key: idField, Value: -1}}, limit, conv)
+}
+
+// findPage runs a find with sort and returns up to limit documents
+// converted by conv, and whether more follow.
+func findPage[D, P any](ctx context.Context, coll *mongo.Collection, filter, sort bson.D, limit int, conv func(*D) P) ([]P, bool, error) {
+	cur, err := coll.Find(ctx, filter, options.Find().SetSort(sort).SetLimit(int64(limit)+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("list %s: %w", coll.Name(), err)
+	}
+	var docs []D
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, false, fmt.Errorf("list %s: %w", coll.Name(), err)
+	}
+	more := len(docs) > limit
+	if more {
+		docs = docs[:limit]
+	}
+	out := make([]P, len(docs))
+	for i := range docs {
+		out[i] = conv(&docs[i])
+	}
+	return out, more, nil
+}

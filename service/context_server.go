@@ -21,7 +21,6 @@ const (
 	maxRecentLimit   = 20
 	maxContextBatch  = 100
 	maxTicketSubject = 500
-	rebuildPageSize  = 500
 )
 
 // ContextStore is what the context handlers need from storage.
@@ -29,8 +28,8 @@ type ContextStore interface {
 	SummaryStore
 	ResolveIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (string, error)
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
-	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.IssueCursor, limit int) ([]*rapportv1.Issue, bool, error)
-	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.InteractionCursor, limit int) ([]*rapportv1.Interaction, bool, error)
+	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error)
+	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
 }
 
 type contextServer struct {
@@ -129,33 +128,15 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 			return err
 		}
 		u := summaryUpdate{customer: c}
-		var issueAfter *repository.IssueCursor
-		for {
-			page, more, err := s.store.ListIssues(ctx, tenant, customerID, repository.IssueFilter{}, issueAfter, rebuildPageSize)
-			if err != nil {
-				return err
-			}
-			u.issues = append(u.issues, page...)
-			if !more {
-				break
-			}
-			last := page[len(page)-1]
-			_, id, _ := parseIssueName("", last.GetName())
-			issueAfter = &repository.IssueCursor{OpenTime: last.GetOpenTime().AsTime(), IssueID: id}
+		if u.issues, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
+			return s.store.ListIssues(ctx, tenant, customerID, repository.IssueFilter{}, after, size)
+		}, issueCursor); err != nil {
+			return err
 		}
-		var after *repository.InteractionCursor
-		for {
-			page, more, err := s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, rebuildPageSize)
-			if err != nil {
-				return err
-			}
-			u.interactions = append(u.interactions, page...)
-			if !more {
-				break
-			}
-			last := page[len(page)-1]
-			_, id, _ := parseInteractionName("", last.GetName())
-			after = &repository.InteractionCursor{OccurTime: last.GetOccurTime().AsTime(), InteractionID: id}
+		if u.interactions, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
+			return s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+		}, interactionCursor); err != nil {
+			return err
 		}
 		read = int64(len(u.interactions))
 		*sum = repository.Summary{Revision: sum.Revision}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"hash/crc32"
 	"slices"
 
 	"github.com/google/uuid"
@@ -26,12 +25,6 @@ type CustomerStore interface {
 	ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error)
 	LookupIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (*rapportv1.Customer, *rapportv1.Identity, error)
 }
-
-// Paging limits of ListCustomers, as documented in the proto.
-const (
-	defaultPageSize = 50
-	maxPageSize     = 500
-)
 
 // updatableCustomerPaths are the update_mask paths UpdateCustomer accepts.
 var updatableCustomerPaths = []string{
@@ -245,5 +238,3 @@ func customerErr(err error, name string) error {
 	}
 	return err
 }
-
-func crcString(s string) uint32 { return crc32.ChecksumIEEE([]byte(s)) }

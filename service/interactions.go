@@ -13,7 +13,6 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"go.einride.tech/aip/filtering"
-	"go.einride.tech/aip/pagination"
 	"go.einride.tech/aip/resourceid"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
@@ -28,7 +27,7 @@ type InteractionStore interface {
 	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
 	RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error)
 	GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error)
-	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.InteractionCursor, limit int) ([]*rapportv1.Interaction, bool, error)
+	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
 }
 
 type interactionServer struct {
@@ -445,84 +444,14 @@ func interactionFilter(filter, parent string) (repository.InteractionFilter, err
 	return f, nil
 }
 
-// historyPageToken is the position after the last item of a page, bound to
-// the request's parent and filter (and the tenant) by a checksum.
-type historyPageToken struct {
-	Time     time.Time
-	ID       string
-	Checksum uint32
-}
-
-// pageSize applies the default and maximum of a List method's page_size.
-func pageSize(v *violations, size int32) int {
-	switch {
-	case size < 0:
-		v.add("page_size", "must not be negative")
-	case size == 0:
-		return defaultPageSize
-	case size > maxPageSize:
-		return maxPageSize
-	}
-	return int(size)
-}
-
-// pageChecksum binds a page token to the request (without paging fields)
-// and to the caller's tenant.
-func pageChecksum(ctx context.Context, req pagination.Request) (uint32, error) {
-	c, err := pagination.CalculateRequestChecksum(req)
-	if err != nil {
-		return 0, err
-	}
-	return c ^ crcString(tenantOf(ctx)), nil
-}
-
-// decodeHistoryToken reads a page token into tok, or adds a violation.
-func decodeHistoryToken(v *violations, token string, checksum uint32, tok *historyPageToken) {
-	if token == "" {
-		return
-	}
-	if err := pagination.DecodePageTokenStruct(token, tok); err != nil || tok.Checksum != checksum || tok.ID == "" {
-		v.add("page_token", "is not a page token of this request; start again without one")
-	}
-}
-
 func (s *interactionServer) ListInteractions(ctx context.Context, req *rapportv1.ListInteractionsRequest) (*rapportv1.ListInteractionsResponse, error) {
-	tenant := tenantOf(ctx)
-	customerID, err := parseCustomerName("parent", req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	var v violations
-	size := pageSize(&v, req.GetPageSize())
 	f, ferr := interactionFilter(req.GetFilter(), req.GetParent())
-	if ferr != nil {
-		v.add("filter", "%s", ferr.Error())
-	}
-	checksum, err := pageChecksum(ctx, req)
+	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
+		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
+			return s.store.ListInteractions(ctx, tenantOf(ctx), customerID, f, after, size)
+		}, interactionCursor)
 	if err != nil {
 		return nil, err
 	}
-	var tok historyPageToken
-	decodeHistoryToken(&v, req.GetPageToken(), checksum, &tok)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	if _, err := s.store.GetCustomer(ctx, tenant, customerID); err != nil {
-		return nil, customerErr(err, req.GetParent())
-	}
-	var after *repository.InteractionCursor
-	if tok.ID != "" {
-		after = &repository.InteractionCursor{OccurTime: tok.Time, InteractionID: tok.ID}
-	}
-	list, more, err := s.store.ListInteractions(ctx, tenant, customerID, f, after, size)
-	if err != nil {
-		return nil, err
-	}
-	resp := &rapportv1.ListInteractionsResponse{Interactions: list}
-	if more {
-		last := list[len(list)-1]
-		_, id, _ := parseInteractionName("", last.GetName())
-		resp.NextPageToken = pagination.EncodePageTokenStruct(historyPageToken{Time: last.GetOccurTime().AsTime(), ID: id, Checksum: checksum})
-	}
-	return resp, nil
+	return &rapportv1.ListInteractionsResponse{Interactions: list, NextPageToken: next}, nil
 }

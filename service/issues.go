@@ -11,7 +11,6 @@ import (
 	"github.com/rapporthq/rapport/repository"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/filtering"
-	"go.einride.tech/aip/pagination"
 	"go.einride.tech/aip/resourceid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -23,7 +22,7 @@ type IssueStore interface {
 	CreateIssue(ctx context.Context, tenant string, req repository.CreateIssueRequest) (*rapportv1.Issue, error)
 	GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error)
 	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
-	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.IssueCursor, limit int) ([]*rapportv1.Issue, bool, error)
+	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error)
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 }
 
@@ -278,42 +277,13 @@ func issueFilter(filter string) (repository.IssueFilter, error) {
 }
 
 func (s *issueServer) ListIssues(ctx context.Context, req *rapportv1.ListIssuesRequest) (*rapportv1.ListIssuesResponse, error) {
-	tenant := tenantOf(ctx)
-	customerID, err := parseCustomerName("parent", req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	var v violations
-	size := pageSize(&v, req.GetPageSize())
 	f, ferr := issueFilter(req.GetFilter())
-	if ferr != nil {
-		v.add("filter", "%s", ferr.Error())
-	}
-	checksum, err := pageChecksum(ctx, req)
+	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
+		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
+			return s.store.ListIssues(ctx, tenantOf(ctx), customerID, f, after, size)
+		}, issueCursor)
 	if err != nil {
 		return nil, err
 	}
-	var tok historyPageToken
-	decodeHistoryToken(&v, req.GetPageToken(), checksum, &tok)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	if _, err := s.store.GetCustomer(ctx, tenant, customerID); err != nil {
-		return nil, customerErr(err, req.GetParent())
-	}
-	var after *repository.IssueCursor
-	if tok.ID != "" {
-		after = &repository.IssueCursor{OpenTime: tok.Time, IssueID: tok.ID}
-	}
-	list, more, err := s.store.ListIssues(ctx, tenant, customerID, f, after, size)
-	if err != nil {
-		return nil, err
-	}
-	resp := &rapportv1.ListIssuesResponse{Issues: list}
-	if more {
-		last := list[len(list)-1]
-		_, id, _ := parseIssueName("", last.GetName())
-		resp.NextPageToken = pagination.EncodePageTokenStruct(historyPageToken{Time: last.GetOpenTime().AsTime(), ID: id, Checksum: checksum})
-	}
-	return resp, nil
+	return &rapportv1.ListIssuesResponse{Issues: list, NextPageToken: next}, nil
 }

@@ -1,0 +1,131 @@
+package service
+
+import (
+	"context"
+	"hash/crc32"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"go.einride.tech/aip/pagination"
+)
+
+// Paging limits of every List method, as documented in the proto.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 500
+)
+
+// historyPageToken is the position after the last item of a page, bound to
+// the request's parent and filter (and the tenant) by a checksum.
+type historyPageToken struct {
+	Time     time.Time
+	ID       string
+	Checksum uint32
+}
+
+// pageSize applies the default and maximum of a List method's page_size.
+func pageSize(v *violations, size int32) int {
+	switch {
+	case size < 0:
+		v.add("page_size", "must not be negative")
+	case size == 0:
+		return defaultPageSize
+	case size > maxPageSize:
+		return maxPageSize
+	}
+	return int(size)
+}
+
+// pageChecksum binds a page token to the request (without paging fields)
+// and to the caller's tenant.
+func pageChecksum(ctx context.Context, req pagination.Request) (uint32, error) {
+	c, err := pagination.CalculateRequestChecksum(req)
+	if err != nil {
+		return 0, err
+	}
+	return c ^ crcString(tenantOf(ctx)), nil
+}
+
+// decodeHistoryToken reads a page token into tok, or adds a violation.
+func decodeHistoryToken(v *violations, token string, checksum uint32, tok *historyPageToken) {
+	if token == "" {
+		return
+	}
+	if err := pagination.DecodePageTokenStruct(token, tok); err != nil || tok.Checksum != checksum || tok.ID == "" {
+		v.add("page_token", "is not a page token of this request; start again without one")
+	}
+}
+
+// newestFirstPage serves one page of a customer's newest-first list
+// (interactions, issues): it checks page size, filter error and page token,
+// that the parent customer exists, lists after the token's cursor, and
+// makes the next page's token from the last item's cursor.
+func newestFirstPage[T any](ctx context.Context, req pagination.Request, parent string, filterErr error,
+	getCustomer func(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error),
+	list func(customerID string, after *repository.Cursor, size int) ([]T, bool, error),
+	cursor func(T) repository.Cursor,
+) ([]T, string, error) {
+	customerID, err := parseCustomerName("parent", parent)
+	if err != nil {
+		return nil, "", err
+	}
+	var v violations
+	size := pageSize(&v, req.GetPageSize())
+	if filterErr != nil {
+		v.add("filter", "%s", filterErr.Error())
+	}
+	checksum, err := pageChecksum(ctx, req)
+	if err != nil {
+		return nil, "", err
+	}
+	var tok historyPageToken
+	decodeHistoryToken(&v, req.GetPageToken(), checksum, &tok)
+	if err := v.err(); err != nil {
+		return nil, "", err
+	}
+	if _, err := getCustomer(ctx, tenantOf(ctx), customerID); err != nil {
+		return nil, "", customerErr(err, parent)
+	}
+	var after *repository.Cursor
+	if tok.ID != "" {
+		after = &repository.Cursor{Time: tok.Time, ID: tok.ID}
+	}
+	items, more, err := list(customerID, after, size)
+	if err != nil || !more {
+		return items, "", err
+	}
+	c := cursor(items[len(items)-1])
+	return items, pagination.EncodePageTokenStruct(historyPageToken{Time: c.Time, ID: c.ID, Checksum: checksum}), nil
+}
+
+// allPages collects every item of a newest-first list, page by page.
+func allPages[T any](list func(after *repository.Cursor, size int) ([]T, bool, error), cursor func(T) repository.Cursor) ([]T, error) {
+	var all []T
+	var after *repository.Cursor
+	for {
+		page, more, err := list(after, maxPageSize)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if !more {
+			return all, nil
+		}
+		c := cursor(page[len(page)-1])
+		after = &c
+	}
+}
+
+// interactionCursor and issueCursor are the list positions of an item.
+func interactionCursor(in *rapportv1.Interaction) repository.Cursor {
+	_, id, _ := parseInteractionName("", in.GetName())
+	return repository.Cursor{Time: in.GetOccurTime().AsTime(), ID: id}
+}
+
+func issueCursor(is *rapportv1.Issue) repository.Cursor {
+	_, id, _ := parseIssueName("", is.GetName())
+	return repository.Cursor{Time: is.GetOpenTime().AsTime(), ID: id}
+}
+
+func crcString(s string) uint32 { return crc32.ChecksumIEEE([]byte(s)) }

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,11 +13,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -486,5 +489,52 @@ func TestContextRequestsAreValidated(t *testing.T) {
 	}
 	if _, err := ts.contexts.EnrichTicket(ctx, &rapportv1.EnrichTicketRequest{Requester: "ada"}); err == nil {
 		t.Error("a requester without a type was accepted")
+	}
+}
+
+// failingSummaries is the real store whose next summary updates fail, as if
+// the process died between a write and its summary update.
+type failingSummaries struct {
+	*repository.Store
+	failures atomic.Int32
+}
+
+func (f *failingSummaries) UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error) {
+	if f.failures.Add(-1) >= 0 {
+		return nil, errors.New("process died")
+	}
+	return f.Store.UpdateSummary(ctx, tenant, customerID, mutate)
+}
+
+// A write whose summary update is lost (the process died between the two)
+// is repaired by the client's retry, and a second retry counts nothing
+// twice.
+func TestRetryRepairsSummaryAfterCrash(t *testing.T) {
+	t.Parallel()
+	base, _ := repositorytest.Store(t)
+	store := &failingSummaries{Store: base}
+	ts := startServer(t, store, service.Options{})
+	parent := ts.newCustomer(t, "ada")
+	in := interaction(rapportv1.Channel_CHANNEL_CHAT, 0, "crash-1")
+	in.OccurTime = ago(time.Hour)
+	store.failures.Store(1)
+	if _, err := ts.interactions.RecordInteraction(t.Context(), &rapportv1.RecordInteractionRequest{Parent: parent, Interaction: in}); status.Code(err) != codes.Internal {
+		t.Fatalf("the write whose summary update died: %v, want INTERNAL", err)
+	}
+	before := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent})
+	if n := before.GetContactCounts()[0].GetTotal(); n != 0 {
+		t.Fatalf("the summary has %d contacts before the retry", n)
+	}
+	retry := ts.record(t, parent, in)
+	if !retry.GetAlreadyRecorded() {
+		t.Errorf("the retry recorded the interaction again")
+	}
+	after := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent})
+	if n := after.GetContactCounts()[0].GetTotal(); n != 1 || len(after.GetRecentInteractions()) != 1 || after.GetRecentInteractions()[0].GetName() != retry.GetInteraction().GetName() {
+		t.Errorf("after the retry: %d contacts, recent %v", n, after.GetRecentInteractions())
+	}
+	ts.record(t, parent, in)
+	if n := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent}).GetContactCounts()[0].GetTotal(); n != 1 {
+		t.Errorf("a second retry counted again: %d", n)
 	}
 }

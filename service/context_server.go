@@ -34,11 +34,12 @@ type ContextStore interface {
 
 type contextServer struct {
 	rapportv1.UnimplementedContextServiceServer
-	store  ContextStore
-	ids    identityNormalizer
-	hints  HintConfig
-	logger *slog.Logger
-	now    func() time.Time
+	store   ContextStore
+	watches *watchHub
+	ids     identityNormalizer
+	hints   HintConfig
+	logger  *slog.Logger
+	now     func() time.Time
 }
 
 // target is a customer named by resource name or by identity.

@@ -27,6 +27,7 @@ const (
 	ReasonIssueAlreadyExists     = "ISSUE_ALREADY_EXISTS"
 	ReasonSourceOfOtherCustomer  = "SOURCE_RECORD_OF_OTHER_CUSTOMER"
 	ReasonIllegalStatusChange    = "ILLEGAL_STATUS_CHANGE"
+	ReasonShuttingDown           = "SHUTTING_DOWN"
 	ReasonCustomerAlreadyExists  = "CUSTOMER_ALREADY_EXISTS"
 	ReasonIdentityAlreadyClaimed = "IDENTITY_ALREADY_CLAIMED"
 	ReasonEtagMismatch           = "ETAG_MISMATCH"

@@ -46,15 +46,27 @@ type Options struct {
 	Hints HintConfig
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// WatchPollInterval is how often watched customers' summaries are
+	// checked for changes; zero means 1s.
+	WatchPollInterval time.Duration
+	// MaxWatchStreams bounds the WatchCustomerContext streams of the
+	// process; zero means 1000.
+	MaxWatchStreams int
 }
 
 // Server is the gRPC server with its services and health.
 type Server struct {
-	GRPC   *grpc.Server
-	Health *health.Server
-	store  Store
-	logger *slog.Logger
+	GRPC    *grpc.Server
+	Health  *health.Server
+	store   Store
+	logger  *slog.Logger
+	watches *watchHub
 }
+
+// StopWatches ends every WatchCustomerContext stream (with UNAVAILABLE, so
+// desktops reconnect elsewhere) and stops their pollers. Call it before
+// GracefulStop, which otherwise waits for these long-lived streams.
+func (s *Server) StopWatches() { s.watches.close() }
 
 // servedServices are the services whose health follows the database.
 var servedServices = []string{
@@ -112,7 +124,8 @@ func NewServer(store Store, opts Options) *Server {
 		now:       now,
 	})
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
-	rapportv1.RegisterContextServiceServer(s, &contextServer{store: store, ids: ids, hints: hints, logger: logger, now: now})
+	watches := newWatchHub(store, opts.WatchPollInterval, opts.MaxWatchStreams, logger)
+	rapportv1.RegisterContextServiceServer(s, &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)
@@ -121,7 +134,7 @@ func NewServer(store Store, opts Options) *Server {
 	if opts.Reflection {
 		reflection.Register(s)
 	}
-	return &Server{GRPC: s, Health: hs, store: store, logger: logger}
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches}
 }
 
 // WatchHealth checks the database every interval until ctx ends and sets

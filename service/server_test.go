@@ -52,6 +52,12 @@ func newTestServerDB(t testing.TB) (*testServer, *mongo.Database) {
 // startServer serves store through the real server (interceptor chain
 // included) on an in-memory connection until t ends.
 func startServer(t testing.TB, store service.Store, opts service.Options) *testServer {
+	ts, _ := startServerWith(t, store, opts)
+	return ts
+}
+
+// startServerWith is startServer that also returns the server.
+func startServerWith(t testing.TB, store service.Store, opts service.Options) (*testServer, *service.Server) {
 	t.Helper()
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts.Reflection = true
@@ -70,6 +76,7 @@ func startServer(t testing.TB, store service.Store, opts service.Options) *testS
 	t.Cleanup(func() {
 		_ = conn.Close()
 		cancel()
+		srv.StopWatches()
 		srv.GRPC.Stop()
 		<-done
 		<-done
@@ -81,7 +88,7 @@ func startServer(t testing.TB, store service.Store, opts service.Options) *testS
 		issues:       rapportv1.NewIssueServiceClient(conn),
 		contexts:     rapportv1.NewContextServiceClient(conn),
 		health:       healthpb.NewHealthClient(conn),
-	}
+	}, srv
 }
 
 // statusDetails returns the code, ErrorInfo and field violations of err.

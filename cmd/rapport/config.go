@@ -30,6 +30,8 @@ type config struct {
 	Reflection         bool
 	Demo               bool
 	Hints              service.HintConfig
+	WatchPollInterval  time.Duration
+	MaxWatchStreams    int
 }
 
 // parseServeConfig reads the serve flags from args, with defaults taken from
@@ -42,10 +44,11 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return def
 	}
 	var (
-		c        config
-		level    string
-		shutdown string
-		health   string
+		c         config
+		level     string
+		shutdown  string
+		health    string
+		watchPoll string
 	)
 	fs := flag.NewFlagSet("rapport serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -72,6 +75,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return b
 	}
 	fs.BoolVar(&c.Reflection, "reflection", envBool("RAPPORT_REFLECTION", true), "serve gRPC reflection (RAPPORT_REFLECTION)")
+	fs.StringVar(&watchPoll, "watch-poll-interval", env("RAPPORT_WATCH_POLL_INTERVAL", "1s"), "how often watched customers are checked for changes (RAPPORT_WATCH_POLL_INTERVAL)")
 	fs.BoolVar(&c.Demo, "demo", envBool("RAPPORT_DEMO", false), "load the demo customers at start; idempotent (RAPPORT_DEMO)")
 	envNum := func(name string, def float64) float64 {
 		v := getenv(name)
@@ -99,6 +103,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	hintInt(&h.FollowUpDays, "hint-follow-up-days", "RAPPORT_HINT_FOLLOW_UP_DAYS", "issues resolved within this many days get a follow-up hint")
 	reopens := int(h.EscalateReopens)
 	hintInt(&reopens, "hint-escalate-reopens", "RAPPORT_HINT_ESCALATE_REOPENS", "reopenings of an issue that call for escalation")
+	fs.IntVar(&c.MaxWatchStreams, "max-watch-streams", int(envNum("RAPPORT_MAX_WATCH_STREAMS", 1000)), "WatchCustomerContext streams per process (RAPPORT_MAX_WATCH_STREAMS)")
 	hintInt(&h.EscalateContacts, "hint-escalate-contacts", "RAPPORT_HINT_ESCALATE_CONTACTS", "contacts about one issue in the repeat window that call for escalation")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -120,6 +125,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	var err error
 	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout < 0 {
 		errs = append(errs, fmt.Errorf("shutdown timeout %q: want a duration such as 15s", shutdown))
+	}
+	if c.WatchPollInterval, err = time.ParseDuration(watchPoll); err != nil || c.WatchPollInterval < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("watch poll interval %q: want a duration of at least 10ms", watchPoll))
+	}
+	if c.MaxWatchStreams < 1 {
+		errs = append(errs, fmt.Errorf("max watch streams %d: want at least 1", c.MaxWatchStreams))
 	}
 	if c.HealthInterval, err = time.ParseDuration(health); err != nil || c.HealthInterval <= 0 {
 		errs = append(errs, fmt.Errorf("health interval %q: want a positive duration such as 1s", health))
@@ -156,6 +167,8 @@ func (c config) logValue() slog.Value {
 		slog.String("default_phone_region", c.DefaultPhoneRegion),
 		slog.Bool("reflection", c.Reflection),
 		slog.Bool("demo", c.Demo),
+		slog.Duration("watch_poll_interval", c.WatchPollInterval),
+		slog.Int("max_watch_streams", c.MaxWatchStreams),
 		slog.Any("hints", c.Hints),
 	)
 }

@@ -158,6 +158,8 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		DefaultPhoneRegion: cfg.DefaultPhoneRegion,
 		Reflection:         cfg.Reflection,
 		Hints:              cfg.Hints,
+		WatchPollInterval:  cfg.WatchPollInterval,
+		MaxWatchStreams:    cfg.MaxWatchStreams,
 	})
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -176,6 +178,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		<-gctx.Done()
 		logger.Info("stopping: health NOT_SERVING, letting calls finish", "timeout", cfg.ShutdownTimeout)
 		srv.Health.Shutdown()
+		srv.StopWatches()
 		stopped := make(chan struct{})
 		go func() {
 			srv.GRPC.GracefulStop()

@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -672,12 +673,155 @@ func (x *RebuildCustomerContextResponse) GetInteractionsRead() int64 {
 	return 0
 }
 
+// Request for WatchCustomerContext.
+type WatchCustomerContextRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What to watch and how to shape each context, as in GetCustomerContext.
+	Context *GetCustomerContextRequest `protobuf:"bytes,1,opt,name=context,proto3" json:"context,omitempty"`
+	// How long the stream may stay silent before a heartbeat: 1 to 60
+	// seconds, default 15.
+	HeartbeatSeconds int32 `protobuf:"varint,2,opt,name=heartbeat_seconds,json=heartbeatSeconds,proto3" json:"heartbeat_seconds,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *WatchCustomerContextRequest) Reset() {
+	*x = WatchCustomerContextRequest{}
+	mi := &file_rapport_v1_context_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchCustomerContextRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchCustomerContextRequest) ProtoMessage() {}
+
+func (x *WatchCustomerContextRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_context_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchCustomerContextRequest.ProtoReflect.Descriptor instead.
+func (*WatchCustomerContextRequest) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_context_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *WatchCustomerContextRequest) GetContext() *GetCustomerContextRequest {
+	if x != nil {
+		return x.Context
+	}
+	return nil
+}
+
+func (x *WatchCustomerContextRequest) GetHeartbeatSeconds() int32 {
+	if x != nil {
+		return x.HeartbeatSeconds
+	}
+	return 0
+}
+
+// One message of WatchCustomerContext.
+type WatchCustomerContextResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A context or a heartbeat.
+	//
+	// Types that are valid to be assigned to Event:
+	//
+	//	*WatchCustomerContextResponse_Context
+	//	*WatchCustomerContextResponse_Heartbeat
+	Event         isWatchCustomerContextResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchCustomerContextResponse) Reset() {
+	*x = WatchCustomerContextResponse{}
+	mi := &file_rapport_v1_context_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchCustomerContextResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchCustomerContextResponse) ProtoMessage() {}
+
+func (x *WatchCustomerContextResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_context_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchCustomerContextResponse.ProtoReflect.Descriptor instead.
+func (*WatchCustomerContextResponse) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_context_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *WatchCustomerContextResponse) GetEvent() isWatchCustomerContextResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchCustomerContextResponse) GetContext() *CustomerContext {
+	if x != nil {
+		if x, ok := x.Event.(*WatchCustomerContextResponse_Context); ok {
+			return x.Context
+		}
+	}
+	return nil
+}
+
+func (x *WatchCustomerContextResponse) GetHeartbeat() *timestamppb.Timestamp {
+	if x != nil {
+		if x, ok := x.Event.(*WatchCustomerContextResponse_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+type isWatchCustomerContextResponse_Event interface {
+	isWatchCustomerContextResponse_Event()
+}
+
+type WatchCustomerContextResponse_Context struct {
+	// The customer's context: the first message, and after every change.
+	Context *CustomerContext `protobuf:"bytes,1,opt,name=context,proto3,oneof"`
+}
+
+type WatchCustomerContextResponse_Heartbeat struct {
+	// Nothing changed; the stream is alive. The server's time.
+	Heartbeat *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=heartbeat,proto3,oneof"`
+}
+
+func (*WatchCustomerContextResponse_Context) isWatchCustomerContextResponse_Event() {}
+
+func (*WatchCustomerContextResponse_Heartbeat) isWatchCustomerContextResponse_Event() {}
+
 var File_rapport_v1_context_service_proto protoreflect.FileDescriptor
 
 const file_rapport_v1_context_service_proto_rawDesc = "" +
 	"\n" +
 	" rapport/v1/context_service.proto\x12\n" +
-	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x18rapport/v1/context.proto\x1a\x19rapport/v1/customer.proto\x1a$rapport/v1/interaction_service.proto\x1a\x16rapport/v1/issue.proto\"\x97\x02\n" +
+	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18rapport/v1/context.proto\x1a\x19rapport/v1/customer.proto\x1a$rapport/v1/interaction_service.proto\x1a\x16rapport/v1/issue.proto\"\x97\x02\n" +
 	"\x19GetCustomerContextRequest\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12\x1a\n" +
 	"\bidentity\x18\x02 \x01(\tR\bidentity\x127\n" +
@@ -715,12 +859,20 @@ const file_rapport_v1_context_service_proto_rawDesc = "" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\"\x84\x01\n" +
 	"\x1eRebuildCustomerContextResponse\x125\n" +
 	"\acontext\x18\x01 \x01(\v2\x1b.rapport.v1.CustomerContextR\acontext\x12+\n" +
-	"\x11interactions_read\x18\x02 \x01(\x03R\x10interactionsRead2\xa4\x04\n" +
+	"\x11interactions_read\x18\x02 \x01(\x03R\x10interactionsRead\"\x8b\x01\n" +
+	"\x1bWatchCustomerContextRequest\x12?\n" +
+	"\acontext\x18\x01 \x01(\v2%.rapport.v1.GetCustomerContextRequestR\acontext\x12+\n" +
+	"\x11heartbeat_seconds\x18\x02 \x01(\x05R\x10heartbeatSeconds\"\x9c\x01\n" +
+	"\x1cWatchCustomerContextResponse\x127\n" +
+	"\acontext\x18\x01 \x01(\v2\x1b.rapport.v1.CustomerContextH\x00R\acontext\x12:\n" +
+	"\theartbeat\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\theartbeatB\a\n" +
+	"\x05event2\x91\x05\n" +
 	"\x0eContextService\x12c\n" +
 	"\x12GetCustomerContext\x12%.rapport.v1.GetCustomerContextRequest\x1a&.rapport.v1.GetCustomerContextResponse\x12u\n" +
 	"\x18BatchGetCustomerContexts\x12+.rapport.v1.BatchGetCustomerContextsRequest\x1a,.rapport.v1.BatchGetCustomerContextsResponse\x12r\n" +
 	"\x17GetPersonalizationHints\x12*.rapport.v1.GetPersonalizationHintsRequest\x1a+.rapport.v1.GetPersonalizationHintsResponse\x12Q\n" +
-	"\fEnrichTicket\x12\x1f.rapport.v1.EnrichTicketRequest\x1a .rapport.v1.EnrichTicketResponse\x12o\n" +
+	"\fEnrichTicket\x12\x1f.rapport.v1.EnrichTicketRequest\x1a .rapport.v1.EnrichTicketResponse\x12k\n" +
+	"\x14WatchCustomerContext\x12'.rapport.v1.WatchCustomerContextRequest\x1a(.rapport.v1.WatchCustomerContextResponse0\x01\x12o\n" +
 	"\x16RebuildCustomerContext\x12).rapport.v1.RebuildCustomerContextRequest\x1a*.rapport.v1.RebuildCustomerContextResponseB\xa5\x01\n" +
 	"\x0ecom.rapport.v1B\x13ContextServiceProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
 	"Rapport.V1\xca\x02\n" +
@@ -738,7 +890,7 @@ func file_rapport_v1_context_service_proto_rawDescGZIP() []byte {
 	return file_rapport_v1_context_service_proto_rawDescData
 }
 
-var file_rapport_v1_context_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_rapport_v1_context_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_rapport_v1_context_service_proto_goTypes = []any{
 	(*GetCustomerContextRequest)(nil),        // 0: rapport.v1.GetCustomerContextRequest
 	(*GetCustomerContextResponse)(nil),       // 1: rapport.v1.GetCustomerContextResponse
@@ -751,44 +903,52 @@ var file_rapport_v1_context_service_proto_goTypes = []any{
 	(*EnrichTicketResponse)(nil),             // 8: rapport.v1.EnrichTicketResponse
 	(*RebuildCustomerContextRequest)(nil),    // 9: rapport.v1.RebuildCustomerContextRequest
 	(*RebuildCustomerContextResponse)(nil),   // 10: rapport.v1.RebuildCustomerContextResponse
-	(*fieldmaskpb.FieldMask)(nil),            // 11: google.protobuf.FieldMask
-	(Channel)(0),                             // 12: rapport.v1.Channel
-	(*CustomerContext)(nil),                  // 13: rapport.v1.CustomerContext
-	(*ItemError)(nil),                        // 14: rapport.v1.ItemError
-	(*Hint)(nil),                             // 15: rapport.v1.Hint
-	(*Customer)(nil),                         // 16: rapport.v1.Customer
-	(*Issue)(nil),                            // 17: rapport.v1.Issue
+	(*WatchCustomerContextRequest)(nil),      // 11: rapport.v1.WatchCustomerContextRequest
+	(*WatchCustomerContextResponse)(nil),     // 12: rapport.v1.WatchCustomerContextResponse
+	(*fieldmaskpb.FieldMask)(nil),            // 13: google.protobuf.FieldMask
+	(Channel)(0),                             // 14: rapport.v1.Channel
+	(*CustomerContext)(nil),                  // 15: rapport.v1.CustomerContext
+	(*ItemError)(nil),                        // 16: rapport.v1.ItemError
+	(*Hint)(nil),                             // 17: rapport.v1.Hint
+	(*Customer)(nil),                         // 18: rapport.v1.Customer
+	(*Issue)(nil),                            // 19: rapport.v1.Issue
+	(*timestamppb.Timestamp)(nil),            // 20: google.protobuf.Timestamp
 }
 var file_rapport_v1_context_service_proto_depIdxs = []int32{
-	11, // 0: rapport.v1.GetCustomerContextRequest.read_mask:type_name -> google.protobuf.FieldMask
-	12, // 1: rapport.v1.GetCustomerContextRequest.channel:type_name -> rapport.v1.Channel
-	13, // 2: rapport.v1.GetCustomerContextResponse.context:type_name -> rapport.v1.CustomerContext
+	13, // 0: rapport.v1.GetCustomerContextRequest.read_mask:type_name -> google.protobuf.FieldMask
+	14, // 1: rapport.v1.GetCustomerContextRequest.channel:type_name -> rapport.v1.Channel
+	15, // 2: rapport.v1.GetCustomerContextResponse.context:type_name -> rapport.v1.CustomerContext
 	0,  // 3: rapport.v1.BatchGetCustomerContextsRequest.requests:type_name -> rapport.v1.GetCustomerContextRequest
 	4,  // 4: rapport.v1.BatchGetCustomerContextsResponse.results:type_name -> rapport.v1.ContextResult
-	13, // 5: rapport.v1.ContextResult.context:type_name -> rapport.v1.CustomerContext
-	14, // 6: rapport.v1.ContextResult.error:type_name -> rapport.v1.ItemError
-	12, // 7: rapport.v1.GetPersonalizationHintsRequest.channel:type_name -> rapport.v1.Channel
-	15, // 8: rapport.v1.GetPersonalizationHintsResponse.hints:type_name -> rapport.v1.Hint
-	12, // 9: rapport.v1.EnrichTicketRequest.channel:type_name -> rapport.v1.Channel
-	16, // 10: rapport.v1.EnrichTicketResponse.customer:type_name -> rapport.v1.Customer
-	17, // 11: rapport.v1.EnrichTicketResponse.likely_issue:type_name -> rapport.v1.Issue
-	15, // 12: rapport.v1.EnrichTicketResponse.hints:type_name -> rapport.v1.Hint
-	13, // 13: rapport.v1.RebuildCustomerContextResponse.context:type_name -> rapport.v1.CustomerContext
-	0,  // 14: rapport.v1.ContextService.GetCustomerContext:input_type -> rapport.v1.GetCustomerContextRequest
-	2,  // 15: rapport.v1.ContextService.BatchGetCustomerContexts:input_type -> rapport.v1.BatchGetCustomerContextsRequest
-	5,  // 16: rapport.v1.ContextService.GetPersonalizationHints:input_type -> rapport.v1.GetPersonalizationHintsRequest
-	7,  // 17: rapport.v1.ContextService.EnrichTicket:input_type -> rapport.v1.EnrichTicketRequest
-	9,  // 18: rapport.v1.ContextService.RebuildCustomerContext:input_type -> rapport.v1.RebuildCustomerContextRequest
-	1,  // 19: rapport.v1.ContextService.GetCustomerContext:output_type -> rapport.v1.GetCustomerContextResponse
-	3,  // 20: rapport.v1.ContextService.BatchGetCustomerContexts:output_type -> rapport.v1.BatchGetCustomerContextsResponse
-	6,  // 21: rapport.v1.ContextService.GetPersonalizationHints:output_type -> rapport.v1.GetPersonalizationHintsResponse
-	8,  // 22: rapport.v1.ContextService.EnrichTicket:output_type -> rapport.v1.EnrichTicketResponse
-	10, // 23: rapport.v1.ContextService.RebuildCustomerContext:output_type -> rapport.v1.RebuildCustomerContextResponse
-	19, // [19:24] is the sub-list for method output_type
-	14, // [14:19] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	15, // 5: rapport.v1.ContextResult.context:type_name -> rapport.v1.CustomerContext
+	16, // 6: rapport.v1.ContextResult.error:type_name -> rapport.v1.ItemError
+	14, // 7: rapport.v1.GetPersonalizationHintsRequest.channel:type_name -> rapport.v1.Channel
+	17, // 8: rapport.v1.GetPersonalizationHintsResponse.hints:type_name -> rapport.v1.Hint
+	14, // 9: rapport.v1.EnrichTicketRequest.channel:type_name -> rapport.v1.Channel
+	18, // 10: rapport.v1.EnrichTicketResponse.customer:type_name -> rapport.v1.Customer
+	19, // 11: rapport.v1.EnrichTicketResponse.likely_issue:type_name -> rapport.v1.Issue
+	17, // 12: rapport.v1.EnrichTicketResponse.hints:type_name -> rapport.v1.Hint
+	15, // 13: rapport.v1.RebuildCustomerContextResponse.context:type_name -> rapport.v1.CustomerContext
+	0,  // 14: rapport.v1.WatchCustomerContextRequest.context:type_name -> rapport.v1.GetCustomerContextRequest
+	15, // 15: rapport.v1.WatchCustomerContextResponse.context:type_name -> rapport.v1.CustomerContext
+	20, // 16: rapport.v1.WatchCustomerContextResponse.heartbeat:type_name -> google.protobuf.Timestamp
+	0,  // 17: rapport.v1.ContextService.GetCustomerContext:input_type -> rapport.v1.GetCustomerContextRequest
+	2,  // 18: rapport.v1.ContextService.BatchGetCustomerContexts:input_type -> rapport.v1.BatchGetCustomerContextsRequest
+	5,  // 19: rapport.v1.ContextService.GetPersonalizationHints:input_type -> rapport.v1.GetPersonalizationHintsRequest
+	7,  // 20: rapport.v1.ContextService.EnrichTicket:input_type -> rapport.v1.EnrichTicketRequest
+	11, // 21: rapport.v1.ContextService.WatchCustomerContext:input_type -> rapport.v1.WatchCustomerContextRequest
+	9,  // 22: rapport.v1.ContextService.RebuildCustomerContext:input_type -> rapport.v1.RebuildCustomerContextRequest
+	1,  // 23: rapport.v1.ContextService.GetCustomerContext:output_type -> rapport.v1.GetCustomerContextResponse
+	3,  // 24: rapport.v1.ContextService.BatchGetCustomerContexts:output_type -> rapport.v1.BatchGetCustomerContextsResponse
+	6,  // 25: rapport.v1.ContextService.GetPersonalizationHints:output_type -> rapport.v1.GetPersonalizationHintsResponse
+	8,  // 26: rapport.v1.ContextService.EnrichTicket:output_type -> rapport.v1.EnrichTicketResponse
+	12, // 27: rapport.v1.ContextService.WatchCustomerContext:output_type -> rapport.v1.WatchCustomerContextResponse
+	10, // 28: rapport.v1.ContextService.RebuildCustomerContext:output_type -> rapport.v1.RebuildCustomerContextResponse
+	23, // [23:29] is the sub-list for method output_type
+	17, // [17:23] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_context_service_proto_init() }
@@ -801,13 +961,17 @@ func file_rapport_v1_context_service_proto_init() {
 	file_rapport_v1_interaction_service_proto_init()
 	file_rapport_v1_issue_proto_init()
 	file_rapport_v1_context_service_proto_msgTypes[0].OneofWrappers = []any{}
+	file_rapport_v1_context_service_proto_msgTypes[12].OneofWrappers = []any{
+		(*WatchCustomerContextResponse_Context)(nil),
+		(*WatchCustomerContextResponse_Heartbeat)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_context_service_proto_rawDesc), len(file_rapport_v1_context_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	ContextService_BatchGetCustomerContexts_FullMethodName = "/rapport.v1.ContextService/BatchGetCustomerContexts"
 	ContextService_GetPersonalizationHints_FullMethodName  = "/rapport.v1.ContextService/GetPersonalizationHints"
 	ContextService_EnrichTicket_FullMethodName             = "/rapport.v1.ContextService/EnrichTicket"
+	ContextService_WatchCustomerContext_FullMethodName     = "/rapport.v1.ContextService/WatchCustomerContext"
 	ContextService_RebuildCustomerContext_FullMethodName   = "/rapport.v1.ContextService/RebuildCustomerContext"
 )
 
@@ -46,6 +47,16 @@ type ContextServiceClient interface {
 	// most likely continues (with the facts already given), and the hints for
 	// this contact.
 	EnrichTicket(ctx context.Context, in *EnrichTicketRequest, opts ...grpc.CallOption) (*EnrichTicketResponse, error)
+	// Streams a customer's context to an agent desktop for as long as a
+	// contact lasts: the current context first, then a new one whenever
+	// anything about the customer changes (through any replica), and a
+	// heartbeat whenever nothing was sent for `heartbeat_interval`. Changes
+	// are seen within `--watch-poll-interval` (default 1s; the embedded store
+	// has no change streams). A reader slower than the changes gets the latest
+	// context, never a backlog. At most `--max-watch-streams` streams run per
+	// process (RESOURCE_EXHAUSTED beyond); streams end with UNAVAILABLE when
+	// the server shuts down, and the desktop reconnects.
+	WatchCustomerContext(ctx context.Context, in *WatchCustomerContextRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCustomerContextResponse], error)
 	// Rebuilds a customer's context summary from the stored history (profile,
 	// issues, every interaction). The summary is kept up to date on every
 	// write; this repairs it after a crash between two writes, or a change
@@ -101,6 +112,25 @@ func (c *contextServiceClient) EnrichTicket(ctx context.Context, in *EnrichTicke
 	return out, nil
 }
 
+func (c *contextServiceClient) WatchCustomerContext(ctx context.Context, in *WatchCustomerContextRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchCustomerContextResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ContextService_ServiceDesc.Streams[0], ContextService_WatchCustomerContext_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchCustomerContextRequest, WatchCustomerContextResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ContextService_WatchCustomerContextClient = grpc.ServerStreamingClient[WatchCustomerContextResponse]
+
 func (c *contextServiceClient) RebuildCustomerContext(ctx context.Context, in *RebuildCustomerContextRequest, opts ...grpc.CallOption) (*RebuildCustomerContextResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(RebuildCustomerContextResponse)
@@ -131,6 +161,16 @@ type ContextServiceServer interface {
 	// most likely continues (with the facts already given), and the hints for
 	// this contact.
 	EnrichTicket(context.Context, *EnrichTicketRequest) (*EnrichTicketResponse, error)
+	// Streams a customer's context to an agent desktop for as long as a
+	// contact lasts: the current context first, then a new one whenever
+	// anything about the customer changes (through any replica), and a
+	// heartbeat whenever nothing was sent for `heartbeat_interval`. Changes
+	// are seen within `--watch-poll-interval` (default 1s; the embedded store
+	// has no change streams). A reader slower than the changes gets the latest
+	// context, never a backlog. At most `--max-watch-streams` streams run per
+	// process (RESOURCE_EXHAUSTED beyond); streams end with UNAVAILABLE when
+	// the server shuts down, and the desktop reconnects.
+	WatchCustomerContext(*WatchCustomerContextRequest, grpc.ServerStreamingServer[WatchCustomerContextResponse]) error
 	// Rebuilds a customer's context summary from the stored history (profile,
 	// issues, every interaction). The summary is kept up to date on every
 	// write; this repairs it after a crash between two writes, or a change
@@ -157,6 +197,9 @@ func (UnimplementedContextServiceServer) GetPersonalizationHints(context.Context
 }
 func (UnimplementedContextServiceServer) EnrichTicket(context.Context, *EnrichTicketRequest) (*EnrichTicketResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method EnrichTicket not implemented")
+}
+func (UnimplementedContextServiceServer) WatchCustomerContext(*WatchCustomerContextRequest, grpc.ServerStreamingServer[WatchCustomerContextResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchCustomerContext not implemented")
 }
 func (UnimplementedContextServiceServer) RebuildCustomerContext(context.Context, *RebuildCustomerContextRequest) (*RebuildCustomerContextResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RebuildCustomerContext not implemented")
@@ -254,6 +297,17 @@ func _ContextService_EnrichTicket_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ContextService_WatchCustomerContext_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchCustomerContextRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ContextServiceServer).WatchCustomerContext(m, &grpc.GenericServerStream[WatchCustomerContextRequest, WatchCustomerContextResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ContextService_WatchCustomerContextServer = grpc.ServerStreamingServer[WatchCustomerContextResponse]
+
 func _ContextService_RebuildCustomerContext_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RebuildCustomerContextRequest)
 	if err := dec(in); err != nil {
@@ -300,6 +354,12 @@ var ContextService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ContextService_RebuildCustomerContext_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchCustomerContext",
+			Handler:       _ContextService_WatchCustomerContext_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "rapport/v1/context_service.proto",
 }

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -94,8 +95,8 @@ func New(db *mongo.Database, opts ...Option) *Store {
 
 // Connect opens a client for uri with the options Rapport relies on:
 // majority writes, primary reads, bounded server selection. It does not wait
-// for the server: use Store.Ping.
-func Connect(uri, appName string) (*mongo.Client, error) {
+// for the server: use Store.Ping. pool may be nil.
+func Connect(uri, appName string, pool *event.PoolMonitor) (*mongo.Client, error) {
 	opts := options.Client().
 		ApplyURI(uri).
 		SetAppName(appName).
@@ -105,6 +106,9 @@ func Connect(uri, appName string) (*mongo.Client, error) {
 		SetConnectTimeout(5 * time.Second).
 		SetRetryWrites(true).
 		SetRetryReads(true)
+	if pool != nil {
+		opts.SetPoolMonitor(pool)
+	}
 	c, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to mongodb: %w", err)

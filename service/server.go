@@ -8,9 +8,11 @@ import (
 	"runtime/debug"
 	"time"
 
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -52,6 +54,10 @@ type Options struct {
 	// MaxWatchStreams bounds the WatchCustomerContext streams of the
 	// process; zero means 1000.
 	MaxWatchStreams int
+	// Metrics, when set, receives the RPC metrics (go-grpc-middleware's
+	// Prometheus provider: counts by method and code, handling time) and
+	// the service's own (database up, watch streams).
+	Metrics prometheus.Registerer
 }
 
 // Server is the gRPC server with its services and health.
@@ -61,6 +67,7 @@ type Server struct {
 	store   Store
 	logger  *slog.Logger
 	watches *watchHub
+	dbUp    prometheus.Gauge
 }
 
 // StopWatches ends every WatchCustomerContext stream (with UNAVAILABLE, so
@@ -89,21 +96,32 @@ func NewServer(store Store, opts Options) *Server {
 		return newStatus(codes.Internal, ReasonInternal, "internal error", nil)
 	})
 	errUnary, errStream := errorInterceptor(logger)
+	unary := []grpc.UnaryServerInterceptor{
+		logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
+		auth.UnaryServerInterceptor(authenticate),
+		errUnary,
+		recovery.UnaryServerInterceptor(recoveryOpt),
+	}
+	stream := []grpc.StreamServerInterceptor{
+		logging.StreamServerInterceptor(slogAdapter(logger), logOpts...),
+		auth.StreamServerInterceptor(authenticate),
+		errStream,
+		recovery.StreamServerInterceptor(recoveryOpt),
+	}
+	var rpcMetrics *grpcprom.ServerMetrics
+	dbUp := prometheus.NewGauge(prometheus.GaugeOpts{Name: "rapport_database_up", Help: "1 while the database answers health checks, else 0."})
+	if opts.Metrics != nil {
+		rpcMetrics = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+		opts.Metrics.MustRegister(rpcMetrics, dbUp)
+		// Outermost, so that every call is counted with its final code.
+		unary = append([]grpc.UnaryServerInterceptor{rpcMetrics.UnaryServerInterceptor()}, unary...)
+		stream = append([]grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor()}, stream...)
+	}
 	s := grpc.NewServer(
 		// A full batch (500 interactions of up to 64 KiB of text) must fit.
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
-		grpc.ChainUnaryInterceptor(
-			logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
-			auth.UnaryServerInterceptor(authenticate),
-			errUnary,
-			recovery.UnaryServerInterceptor(recoveryOpt),
-		),
-		grpc.ChainStreamInterceptor(
-			logging.StreamServerInterceptor(slogAdapter(logger), logOpts...),
-			auth.StreamServerInterceptor(authenticate),
-			errStream,
-			recovery.StreamServerInterceptor(recoveryOpt),
-		),
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
 	)
 	now := opts.Now
 	if now == nil {
@@ -125,6 +143,11 @@ func NewServer(store Store, opts Options) *Server {
 	})
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
 	watches := newWatchHub(store, opts.WatchPollInterval, opts.MaxWatchStreams, logger)
+	if opts.Metrics != nil {
+		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "rapport_watch_streams", Help: "WatchCustomerContext streams open.",
+		}, func() float64 { return float64(watches.count()) }))
+	}
 	rapportv1.RegisterContextServiceServer(s, &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now})
 	hs := health.NewServer()
 	for _, name := range servedServices {
@@ -134,7 +157,10 @@ func NewServer(store Store, opts Options) *Server {
 	if opts.Reflection {
 		reflection.Register(s)
 	}
-	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches}
+	if rpcMetrics != nil {
+		rpcMetrics.InitializeMetrics(s)
+	}
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp}
 }
 
 // WatchHealth checks the database every interval until ctx ends and sets
@@ -162,6 +188,11 @@ func (s *Server) WatchHealth(ctx context.Context, interval time.Duration) error 
 			}
 			for _, name := range servedServices {
 				s.Health.SetServingStatus(name, st)
+			}
+			if ok {
+				s.dbUp.Set(1)
+			} else {
+				s.dbUp.Set(0)
 			}
 		}
 		select {

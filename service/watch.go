@@ -138,6 +138,13 @@ func (h *watchHub) poll(ctx context.Context, tenant, customerID, key string, rev
 	}
 }
 
+// count is the number of open streams.
+func (h *watchHub) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.streams
+}
+
 // close ends every stream and poller and waits for the pollers.
 func (h *watchHub) close() {
 	h.mu.Lock()

@@ -32,6 +32,7 @@ type config struct {
 	Hints              service.HintConfig
 	WatchPollInterval  time.Duration
 	MaxWatchStreams    int
+	MetricsListen      string
 }
 
 // parseServeConfig reads the serve flags from args, with defaults taken from
@@ -75,6 +76,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return b
 	}
 	fs.BoolVar(&c.Reflection, "reflection", envBool("RAPPORT_REFLECTION", true), "serve gRPC reflection (RAPPORT_REFLECTION)")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", env("RAPPORT_METRICS_LISTEN", "127.0.0.1:9464"), "HTTP address of the Prometheus /metrics endpoint; empty disables it (RAPPORT_METRICS_LISTEN)")
 	fs.StringVar(&watchPoll, "watch-poll-interval", env("RAPPORT_WATCH_POLL_INTERVAL", "1s"), "how often watched customers are checked for changes (RAPPORT_WATCH_POLL_INTERVAL)")
 	fs.BoolVar(&c.Demo, "demo", envBool("RAPPORT_DEMO", false), "load the demo customers at start; idempotent (RAPPORT_DEMO)")
 	envNum := func(name string, def float64) float64 {
@@ -159,6 +161,7 @@ func (c config) logValue() slog.Value {
 	}
 	return slog.GroupValue(
 		slog.String("listen", c.Listen),
+		slog.String("metrics_listen", c.MetricsListen),
 		slog.String("store", store),
 		slog.String("database", c.MongoDBDatabase),
 		slog.String("log_level", c.LogLevel.String()),

@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,16 +50,35 @@ func freeAddr(t *testing.T) string {
 // process is a running `rapport serve`.
 type process struct {
 	cmd  *exec.Cmd
-	logs *bytes.Buffer
+	logs *syncBuffer
 	conn *grpc.ClientConn
+}
+
+// syncBuffer is a bytes.Buffer that the process's output goroutine and the
+// test may use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // start runs `rapport serve` with the embedded store in dataDir on addr and
 // waits until health says SERVING.
 func start(t *testing.T, bin, dataDir, addr string, extra ...string) *process {
 	t.Helper()
-	p := &process{logs: &bytes.Buffer{}}
-	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", addr, "--data-dir", dataDir}, extra...)...)
+	p := &process{logs: &syncBuffer{}}
+	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", addr, "--data-dir", dataDir, "--metrics-listen", "127.0.0.1:0"}, extra...)...)
 	p.cmd.Env = append(os.Environ(), "RAPPORT_MONGODB_URI=")
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -156,6 +179,20 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 		t.Errorf("reflection lists %q", got)
 	}
 	_ = refl.CloseSend()
+	// Prometheus metrics on their own port: RPCs by method and code, the
+	// database, the connection pool.
+	metrics := scrape(t, p)
+	for _, want := range []string{
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="CreateCustomer",grpc_service="rapport.v1.CustomerService",grpc_type="unary"} 1`,
+		`grpc_server_handled_total{grpc_code="InvalidArgument",grpc_method="CreateCustomer",grpc_service="rapport.v1.CustomerService",grpc_type="unary"} 1`,
+		"rapport_database_up 1",
+		"rapport_mongodb_pool_connections ",
+		"rapport_watch_streams 0",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 	p.stop(t)
 	if !strings.Contains(p.logs.String(), "embedded FerretDB") {
 		t.Errorf("the log does not say the embedded store runs:\n%s", p.logs)
@@ -222,4 +259,23 @@ func TestServeConfig(t *testing.T) {
 			t.Errorf("%v accepted", bad)
 		}
 	}
+}
+
+// scrape reads the process's /metrics, at the address its log gives.
+func scrape(t *testing.T, p *process) string {
+	t.Helper()
+	m := regexp.MustCompile(`msg="serving metrics" address=(\S+)`).FindStringSubmatch(p.logs.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", p.logs)
+	}
+	resp, err := http.Get("http://" + m[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("metrics: %d, %v", resp.StatusCode, err)
+	}
+	return string(b)
 }

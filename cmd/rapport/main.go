@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -18,6 +19,9 @@ import (
 	"time"
 	_ "time/tzdata" // IANA time zones for preference validation, whatever the host has
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/embedded"
 	"github.com/rapporthq/rapport/service"
@@ -138,7 +142,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		logger.Info("no MongoDB URI configured: running the embedded FerretDB (SQLite) store in-process",
 			"data_dir", cfg.DataDir, "mongodb_uri", uri)
 	}
-	client, err := repository.Connect(uri, "rapport")
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	client, err := repository.Connect(uri, "rapport", repository.NewPoolMetrics(reg).Monitor())
 	if err != nil {
 		return err
 	}
@@ -160,6 +166,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		Hints:              cfg.Hints,
 		WatchPollInterval:  cfg.WatchPollInterval,
 		MaxWatchStreams:    cfg.MaxWatchStreams,
+		Metrics:            reg,
 	})
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -168,6 +175,29 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return srv.GRPC.Serve(lis)
 	})
 	g.Go(func() error { return srv.WatchHealth(gctx, cfg.HealthInterval) })
+	if cfg.MetricsListen != "" {
+		mlis, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			_ = lis.Close()
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsListen, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		g.Go(func() error {
+			logger.Info("serving metrics", "address", mlis.Addr().String(), "path", "/metrics")
+			if err := hs.Serve(mlis); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("metrics server: %w", err)
+			}
+			return nil
+		})
+		g.Go(func() error {
+			<-gctx.Done()
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(gctx), 5*time.Second)
+			defer cancel()
+			return hs.Shutdown(sctx)
+		})
+	}
 	if cfg.Demo {
 		g.Go(func() error {
 			loadDemo(gctx, lis.Addr().String(), logger)

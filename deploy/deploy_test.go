@@ -1,0 +1,152 @@
+// Package deploy holds the deployment files; its test checks them.
+package deploy
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// docs parses every YAML document of a file.
+func docs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []map[string]any
+	dec := yaml.NewDecoder(f)
+	for {
+		var d map[string]any
+		if err := dec.Decode(&d); err != nil {
+			if err.Error() == "EOF" {
+				return out
+			}
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, d)
+	}
+}
+
+func get(m any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			mm, _ := m.(map[string]any)
+			m = mm[k]
+		case int:
+			s, _ := m.([]any)
+			if k >= len(s) {
+				return nil
+			}
+			m = s[k]
+		}
+	}
+	return m
+}
+
+func TestKubernetesManifests(t *testing.T) {
+	files, _ := filepath.Glob("k8s/*.yaml")
+	if len(files) < 6 {
+		t.Fatalf("found %d manifests", len(files))
+	}
+	kinds := map[string]map[string]any{}
+	for _, f := range files {
+		for _, d := range docs(t, f) {
+			for _, field := range []string{"apiVersion", "kind"} {
+				if s, _ := d[field].(string); s == "" {
+					t.Errorf("%s: no %s", f, field)
+				}
+			}
+			if name, _ := get(d, "metadata", "name").(string); name == "" {
+				t.Errorf("%s: no metadata.name", f)
+			}
+			kinds[d["kind"].(string)] = d
+		}
+	}
+	for _, k := range []string{"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap", "Secret"} {
+		if kinds[k] == nil {
+			t.Errorf("no %s", k)
+		}
+	}
+	dep := kinds["Deployment"]
+	c := get(dep, "spec", "template", "spec", "containers", 0)
+	ports := map[string]int{}
+	for _, p := range get(c, "ports").([]any) {
+		ports[get(p, "name").(string)] = get(p, "containerPort").(int)
+	}
+	for _, probe := range []string{"readinessProbe", "livenessProbe", "startupProbe"} {
+		if port, _ := get(c, probe, "grpc", "port").(int); port != ports["grpc"] {
+			t.Errorf("%s is not a gRPC probe on the grpc port %d", probe, ports["grpc"])
+		}
+	}
+	labels := get(dep, "spec", "template", "metadata", "labels").(map[string]any)
+	for _, sel := range []any{get(dep, "spec", "selector", "matchLabels"), get(kinds["Service"], "spec", "selector"), get(kinds["PodDisruptionBudget"], "spec", "selector", "matchLabels")} {
+		for k, v := range sel.(map[string]any) {
+			if labels[k] != v {
+				t.Errorf("selector %s=%v does not match the pod labels %v", k, v, labels)
+			}
+		}
+	}
+	if get(kinds["Service"], "spec", "clusterIP") != "None" {
+		t.Error("the Service should be headless so gRPC clients balance across pods")
+	}
+	if get(c, "securityContext", "allowPrivilegeEscalation") != false || get(dep, "spec", "template", "spec", "securityContext", "runAsNonRoot") != true {
+		t.Error("the container should run non-root without privilege escalation")
+	}
+	if get(kinds["HorizontalPodAutoscaler"], "spec", "scaleTargetRef", "name") != get(dep, "metadata", "name") {
+		t.Error("the autoscaler does not target the Deployment")
+	}
+	env := map[string]bool{}
+	for _, ref := range get(c, "envFrom").([]any) {
+		for _, kind := range []string{"configMapRef", "secretRef"} {
+			if n, ok := get(ref, kind, "name").(string); ok {
+				env[kind+"/"+n] = true
+			}
+		}
+	}
+	if !env["configMapRef/"+get(kinds["ConfigMap"], "metadata", "name").(string)] || !env["secretRef/"+get(kinds["Secret"], "metadata", "name").(string)] {
+		t.Errorf("the Deployment does not read the ConfigMap and Secret: %v", env)
+	}
+}
+
+func TestComposeFile(t *testing.T) {
+	d := docs(t, "compose.yaml")[0]
+	services := d["services"].(map[string]any)
+	var mongos, rapports []string
+	for name, s := range services {
+		cmd := strings.Join(toStrings(get(s, "command")), " ")
+		if strings.Contains(cmd, "--replSet rs0") {
+			mongos = append(mongos, name)
+		}
+		if uri, _ := get(s, "environment", "RAPPORT_MONGODB_URI").(string); uri != "" {
+			rapports = append(rapports, name)
+			if !strings.Contains(uri, "replicaSet=rs0") || !strings.Contains(uri, "w=majority") {
+				t.Errorf("%s: URI %q should name the replica set and w=majority", name, uri)
+			}
+		}
+	}
+	slices.Sort(mongos)
+	if len(mongos) != 3 || len(rapports) != 2 {
+		t.Errorf("replica set members %v, Rapport replicas %v; want 3 and 2", mongos, rapports)
+	}
+	if _, err := os.Stat(filepath.Join("..", toString(get(services["rapport1"], "build", "dockerfile")))); err != nil {
+		t.Errorf("the compose build's Dockerfile: %v", err)
+	}
+}
+
+func toStrings(v any) []string {
+	var out []string
+	list, _ := v.([]any)
+	for _, x := range list {
+		out = append(out, toString(x))
+	}
+	return out
+}
+
+func toString(v any) string { s, _ := v.(string); return s }

@@ -93,6 +93,10 @@ func New(db *mongo.Database, opts ...Option) *Store {
 	return s
 }
 
+// ServerSelectionTimeout is how long an operation waits for a usable
+// database server before failing with an error IsUnavailable recognises.
+const ServerSelectionTimeout = 2 * time.Second
+
 // Connect opens a client for uri with the options Rapport relies on:
 // majority writes, primary reads, bounded server selection. It does not wait
 // for the server: use Store.Ping. pool may be nil.
@@ -102,8 +106,12 @@ func Connect(uri, appName string, pool *event.PoolMonitor) (*mongo.Client, error
 		SetAppName(appName).
 		SetWriteConcern(writeconcern.Majority()).
 		SetReadPreference(readpref.Primary()).
-		SetServerSelectionTimeout(5 * time.Second).
-		SetConnectTimeout(5 * time.Second).
+		// Fail fast when the database is away: a call gets UNAVAILABLE
+		// (retryable) within ServerSelectionTimeout rather than hanging to
+		// its deadline. A primary election takes longer: callers retry.
+		SetServerSelectionTimeout(ServerSelectionTimeout).
+		SetConnectTimeout(ServerSelectionTimeout).
+		SetHeartbeatInterval(2 * time.Second).
 		SetRetryWrites(true).
 		SetRetryReads(true)
 	if pool != nil {

@@ -80,12 +80,14 @@ func toStatus(err error) (st error, ok bool) {
 		return newStatus(codes.FailedPrecondition, ReasonRequestIDReused, "request_id was already used for a different request", nil), true
 	case errors.Is(err, repository.ErrContention):
 		return newStatus(codes.Aborted, ReasonContention, "too many concurrent changes; retry", nil), true
+	case repository.IsUnavailable(err):
+		// Also when the driver's own server-selection timeout expired (it
+		// wraps context.DeadlineExceeded): the caller's deadline has not.
+		return newStatus(codes.Unavailable, ReasonUnavailable, "the database is unavailable; retry", nil), false
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded"), true
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "canceled"), true
-	case repository.IsUnavailable(err):
-		return newStatus(codes.Unavailable, ReasonUnavailable, "the database is unavailable; retry", nil), false
 	}
 	return newStatus(codes.Internal, ReasonInternal, "internal error", nil), false
 }
@@ -96,6 +98,11 @@ func errorInterceptor(logger *slog.Logger) (grpc.UnaryServerInterceptor, grpc.St
 	mapErr := func(ctx context.Context, method string, err error) error {
 		if err == nil {
 			return nil
+		}
+		if _, isStatus := status.FromError(err); !isStatus && ctx.Err() != nil {
+			// The caller's deadline passed or it went away: say so, whatever
+			// the store made of it.
+			return status.FromContextError(ctx.Err()).Err()
 		}
 		st, ok := toStatus(err)
 		if !ok {

@@ -77,7 +77,7 @@ func TestWatchSeesChangesMadeThroughAnotherReplica(t *testing.T) {
 
 func TestWatchHeartbeatsAndSlowReaders(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, mustStore(t), service.Options{WatchPollInterval: 20 * time.Millisecond})
+	ts := startServer(t, mustStore(t), service.Options{WatchPollInterval: time.Second})
 	parent := ts.newCustomer(t, "ada")
 	stream, err := ts.contexts.WatchCustomerContext(t.Context(), &rapportv1.WatchCustomerContextRequest{
 		Context: &rapportv1.GetCustomerContextRequest{Customer: parent, ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"contact_counts"}}}, HeartbeatSeconds: 1,

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -54,6 +55,15 @@ func Main(m *testing.M) int {
 	client = c
 	defer func() { _ = c.Disconnect(context.Background()) }()
 	return m.Run()
+}
+
+// Address is the host:port of the test database server.
+func Address() string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 // Database returns a new, uniquely named database, dropped when t ends.

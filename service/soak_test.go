@@ -1,0 +1,92 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service"
+)
+
+// TestSoak runs a mixed load (records, contexts, history pages, watch
+// streams opened and closed) for a bounded time and checks that goroutines
+// and the live heap do not grow between the first and the last sample.
+func TestSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 30-second soak")
+	}
+	ts := startServer(t, mustStore(t), service.Options{WatchPollInterval: 50 * time.Millisecond})
+	parents := []string{ts.newCustomer(t, "a"), ts.newCustomer(t, "b"), ts.newCustomer(t, "c")}
+	sample := func() (int, uint64) {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return runtime.NumGoroutine(), m.HeapAlloc
+	}
+	errs := make(chan error, 16)
+	// load runs the mixed load for d and returns when every caller stopped.
+	load := func(d time.Duration) {
+		ctx, stop := context.WithTimeout(t.Context(), d)
+		defer stop()
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ctx.Err() == nil; i++ {
+					parent := parents[(w+i)%len(parents)]
+					var err error
+					switch i % 4 {
+					case 0:
+						// A bounded history: source IDs repeat, so replays
+						// add nothing and the data stops growing.
+						_, err = ts.interactions.RecordInteraction(ctx, &rapportv1.RecordInteractionRequest{Parent: parent,
+							Interaction: interaction(rapportv1.Channel(i%7+1), i%50, fmt.Sprint("soak-", parent, "-", w, "-", i%200))})
+					case 1:
+						_, err = ts.contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: parent})
+					case 2:
+						_, err = ts.interactions.ListInteractions(ctx, &rapportv1.ListInteractionsRequest{Parent: parent, PageSize: 20})
+					case 3:
+						wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+						stream, werr := ts.contexts.WatchCustomerContext(wctx, &rapportv1.WatchCustomerContextRequest{Context: &rapportv1.GetCustomerContextRequest{Customer: parent}})
+						if werr == nil {
+							_, werr = stream.Recv()
+						}
+						cancel()
+						err = werr
+					}
+					if err != nil && ctx.Err() == nil {
+						select {
+						case errs <- err:
+						default:
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		time.Sleep(500 * time.Millisecond) // let streams and pollers wind down
+	}
+	load(5 * time.Second) // warm up: pools, caches, first allocations
+	g0, h0 := sample()
+	load(25 * time.Second)
+	g1, h1 := sample()
+	close(errs)
+	for err := range errs {
+		t.Errorf("call failed during the soak: %v", err)
+	}
+	t.Logf("goroutines %d -> %d, heap %d KiB -> %d KiB", g0, g1, h0>>10, h1>>10)
+	// The driver may open a pooled connection or two more under a longer
+	// load (the pool is bounded); each is 3 goroutines of the embedded
+	// FerretDB. More than that is a leak.
+	if g1 > g0+6 {
+		t.Errorf("goroutines grew from %d to %d", g0, g1)
+	}
+	if h1 > 2*h0+16<<20 {
+		t.Errorf("heap grew from %d KiB to %d KiB", h0>>10, h1>>10)
+	}
+}

@@ -198,12 +198,13 @@ func checkTenant(tenant string) error {
 // UTC, so values returned on write equal values read back later.
 func truncate(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
 
-// IsUnavailable reports whether err means the database could not be reached
-// in time (network error, timeout, no server selectable), as opposed to a
-// refusal of the operation: the caller may retry it.
+// IsUnavailable reports whether err means the database could not be
+// reached (a network error, or no server selectable within
+// ServerSelectionTimeout), as opposed to a refusal of the operation, or the
+// caller's own deadline: the caller may retry it.
 func IsUnavailable(err error) bool {
 	var sel topology.ServerSelectionError
-	return mongo.IsNetworkError(err) || mongo.IsTimeout(err) || errors.As(err, &sel)
+	return mongo.IsNetworkError(err) || errors.As(err, &sel)
 }
 
 // Cursor is the position after the last item of a page of a list ordered

@@ -112,7 +112,7 @@ func (h *watchHub) poll(ctx context.Context, tenant, customerID, key string, rev
 			return
 		case <-t.C:
 		}
-		readCtx, cancel := context.WithTimeout(ctx, h.interval)
+		readCtx, cancel := context.WithTimeout(ctx, max(h.interval, time.Second))
 		sum, err := h.store.GetSummary(readCtx, tenant, customerID)
 		cancel()
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"testing"
@@ -39,7 +40,15 @@ func Main(m *testing.M) int {
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		store, err := embedded.Start(context.Background(), embedded.Config{DataDir: dir})
+		var logger *slog.Logger
+		if path := os.Getenv("RAPPORT_TEST_STORE_LOG"); path != "" {
+			f, err := os.Create(path)
+			if err == nil {
+				defer f.Close()
+				logger = slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			}
+		}
+		store, err := embedded.Start(context.Background(), embedded.Config{DataDir: dir, Logger: logger})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "repositorytest:", err)
 			return 1

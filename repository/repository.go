@@ -99,8 +99,8 @@ const ServerSelectionTimeout = 2 * time.Second
 
 // Connect opens a client for uri with the options Rapport relies on:
 // majority writes, primary reads, bounded server selection. It does not wait
-// for the server: use Store.Ping. pool may be nil.
-func Connect(uri, appName string, pool *event.PoolMonitor) (*mongo.Client, error) {
+// for the server: use Store.Ping. The monitors may be nil.
+func Connect(uri, appName string, pool *event.PoolMonitor, commands *event.CommandMonitor) (*mongo.Client, error) {
 	opts := options.Client().
 		ApplyURI(uri).
 		SetAppName(appName).
@@ -116,6 +116,9 @@ func Connect(uri, appName string, pool *event.PoolMonitor) (*mongo.Client, error
 		SetRetryReads(true)
 	if pool != nil {
 		opts.SetPoolMonitor(pool)
+	}
+	if commands != nil {
+		opts.SetMonitor(commands)
 	}
 	c, err := mongo.Connect(opts)
 	if err != nil {

@@ -114,7 +114,7 @@ func healthWithin(t *testing.T, ts *testServer, want healthpb.HealthCheckRespons
 // storeBehind returns a repository reaching the test database through p.
 func storeBehind(t *testing.T, p *proxy) *repository.Store {
 	t.Helper()
-	c, err := repository.Connect("mongodb://"+p.addr()+"/", "rapport-fault-test", nil)
+	c, err := repository.Connect("mongodb://"+p.addr()+"/", "rapport-fault-test", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

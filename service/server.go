@@ -14,6 +14,8 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
@@ -54,6 +56,8 @@ type Options struct {
 	// MaxWatchStreams bounds the WatchCustomerContext streams of the
 	// process; zero means 1000.
 	MaxWatchStreams int
+	// Tracer, when set, traces every RPC (otelgrpc); nil traces nothing.
+	Tracer trace.TracerProvider
 	// Metrics, when set, receives the RPC metrics (go-grpc-middleware's
 	// Prometheus provider: counts by method and code, handling time) and
 	// the service's own (database up, watch streams).
@@ -117,12 +121,16 @@ func NewServer(store Store, opts Options) *Server {
 		unary = append([]grpc.UnaryServerInterceptor{rpcMetrics.UnaryServerInterceptor()}, unary...)
 		stream = append([]grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor()}, stream...)
 	}
-	s := grpc.NewServer(
+	serverOpts := []grpc.ServerOption{
 		// A full batch (500 interactions of up to 64 KiB of text) must fit.
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-	)
+	}
+	if opts.Tracer != nil {
+		serverOpts = append(serverOpts, grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(opts.Tracer))))
+	}
+	s := grpc.NewServer(serverOpts...)
 	now := opts.Now
 	if now == nil {
 		now = time.Now

@@ -59,7 +59,9 @@ func startServer(t testing.TB, store service.Store, opts service.Options) *testS
 // startServerWith is startServer that also returns the server.
 func startServerWith(t testing.TB, store service.Store, opts service.Options) (*testServer, *service.Server) {
 	t.Helper()
-	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	opts.Reflection = true
 	srv := service.NewServer(store, opts)
 	ctx, cancel := context.WithCancel(context.Background())

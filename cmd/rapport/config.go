@@ -33,6 +33,8 @@ type config struct {
 	WatchPollInterval  time.Duration
 	MaxWatchStreams    int
 	MetricsListen      string
+	OTLPEndpoint       string
+	OTLPInsecure       bool
 }
 
 // parseServeConfig reads the serve flags from args, with defaults taken from
@@ -77,7 +79,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	fs.BoolVar(&c.Reflection, "reflection", envBool("RAPPORT_REFLECTION", true), "serve gRPC reflection (RAPPORT_REFLECTION)")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", env("RAPPORT_METRICS_LISTEN", "127.0.0.1:9464"), "HTTP address of the Prometheus /metrics endpoint; empty disables it (RAPPORT_METRICS_LISTEN)")
+	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", env("RAPPORT_OTLP_ENDPOINT", ""), "OTLP/gRPC collector (host:port) to export traces to; empty disables tracing (RAPPORT_OTLP_ENDPOINT)")
 	fs.StringVar(&watchPoll, "watch-poll-interval", env("RAPPORT_WATCH_POLL_INTERVAL", "1s"), "how often watched customers are checked for changes (RAPPORT_WATCH_POLL_INTERVAL)")
+	fs.BoolVar(&c.OTLPInsecure, "otlp-insecure", envBool("RAPPORT_OTLP_INSECURE", false), "talk to the OTLP collector without TLS (RAPPORT_OTLP_INSECURE)")
 	fs.BoolVar(&c.Demo, "demo", envBool("RAPPORT_DEMO", false), "load the demo customers at start; idempotent (RAPPORT_DEMO)")
 	envNum := func(name string, def float64) float64 {
 		v := getenv(name)
@@ -162,6 +166,7 @@ func (c config) logValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("listen", c.Listen),
 		slog.String("metrics_listen", c.MetricsListen),
+		slog.String("otlp_endpoint", c.OTLPEndpoint),
 		slog.String("store", store),
 		slog.String("database", c.MongoDBDatabase),
 		slog.String("log_level", c.LogLevel.String()),

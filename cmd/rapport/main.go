@@ -25,6 +25,12 @@ import (
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/embedded"
 	"github.com/rapporthq/rapport/service"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -92,10 +98,32 @@ func buildVersion() string {
 
 func newLogger(format string, level slog.Level, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(service.TraceLogHandler(h))
+}
+
+// newTracer returns the tracer provider exporting to the OTLP collector,
+// or nil when no collector is configured; stop flushes and stops it.
+func newTracer(ctx context.Context, cfg config) (tp trace.TracerProvider, stop func(context.Context) error, err error) {
+	if cfg.OTLPEndpoint == "" {
+		return nil, func(context.Context) error { return nil }, nil
+	}
+	opts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(cfg.OTLPEndpoint)}
+	if cfg.OTLPInsecure {
+		opts = append(opts, otlptracegrpc.WithInsecure())
+	}
+	exp, err := otlptracegrpc.New(ctx, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("otlp exporter: %w", err)
+	}
+	sdk := sdktrace.NewTracerProvider(
+		sdktrace.WithBatcher(exp),
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "rapport"), attribute.String("service.version", buildVersion()))),
+	)
+	return sdk, sdk.Shutdown, nil
 }
 
 // loadDemo loads the demo data through the server's own API, logging the
@@ -144,7 +172,21 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	client, err := repository.Connect(uri, "rapport", repository.NewPoolMetrics(reg).Monitor())
+	tracer, stopTracer, err := newTracer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = stopTracer(sctx)
+	}()
+	var commands *event.CommandMonitor
+	if tracer != nil {
+		commands = repository.TracingMonitor(tracer)
+		logger.Info("tracing RPCs and database commands over OTLP", "endpoint", cfg.OTLPEndpoint)
+	}
+	client, err := repository.Connect(uri, "rapport", repository.NewPoolMetrics(reg).Monitor(), commands)
 	if err != nil {
 		return err
 	}
@@ -167,6 +209,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		WatchPollInterval:  cfg.WatchPollInterval,
 		MaxWatchStreams:    cfg.MaxWatchStreams,
 		Metrics:            reg,
+		Tracer:             tracer,
 	})
 
 	g, gctx := errgroup.WithContext(ctx)

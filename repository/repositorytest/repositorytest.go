@@ -56,7 +56,7 @@ func Main(m *testing.M) int {
 		defer store.Close()
 		uri = store.URI()
 	}
-	c, err := repository.Connect(uri, "rapport-test", nil)
+	c, err := repository.Connect(uri, "rapport-test", nil, nil)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "repositorytest:", err)
 		return 1

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -460,4 +461,41 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 		}
 	}
 	return nil, ErrContention
+}
+
+// ErrChangeStreamsUnsupported: the server has no change streams (the
+// embedded store, or a MongoDB that is not a replica set).
+var ErrChangeStreamsUnsupported = errors.New("change streams are not supported by this server")
+
+// WatchSummaries calls fn with the tenant and customer of every summary
+// that changes, from a MongoDB change stream, until ctx ends. It returns
+// ErrChangeStreamsUnsupported at once when the server refuses change
+// streams, and another error when the stream breaks (the caller retries).
+func (s *Store) WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error {
+	pipeline := mongo.Pipeline{
+		{{Key: "$match", Value: bson.D{{Key: "operationType", Value: bson.D{{Key: "$in", Value: bson.A{"insert", "replace", "update", "delete"}}}}}}},
+		{{Key: "$project", Value: bson.D{{Key: "documentKey", Value: 1}}}},
+	}
+	cs, err := s.db.Collection(summariesCollection).Watch(ctx, pipeline)
+	if err != nil {
+		var se mongo.ServerError
+		if errors.As(err, &se) {
+			return fmt.Errorf("%w: %v", ErrChangeStreamsUnsupported, err)
+		}
+		return fmt.Errorf("open change stream: %w", err)
+	}
+	defer cs.Close(context.WithoutCancel(ctx))
+	for cs.Next(ctx) {
+		id, ok := cs.Current.Lookup("documentKey", "_id").StringValueOK()
+		if !ok {
+			continue
+		}
+		if tenant, customer, found := strings.Cut(id, "/"); found {
+			fn(tenant, customer)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("change stream: %w", cs.Err())
 }

@@ -4,6 +4,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime/debug"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
@@ -72,6 +74,36 @@ type Server struct {
 	logger  *slog.Logger
 	watches *watchHub
 	dbUp    prometheus.Gauge
+}
+
+// ChangeStore is what following database changes needs.
+type ChangeStore interface {
+	WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error
+}
+
+// FollowChanges feeds watch streams from the database's change stream, when
+// it has one (a MongoDB replica set), so that changes reach watchers at
+// once; the per-customer poll stays as the safety net. Without change
+// streams (the embedded store, a standalone MongoDB) it logs that once and
+// returns nil: watchers then rely on the poll. It runs until ctx ends,
+// reopening a broken stream after a pause.
+func (s *Server) FollowChanges(ctx context.Context, store ChangeStore) error {
+	for {
+		err := store.WatchSummaries(ctx, s.watches.changed)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, repository.ErrChangeStreamsUnsupported):
+			s.logger.InfoContext(ctx, "no change streams on this database: watchers see changes by polling", "error", err)
+			return nil
+		}
+		s.logger.WarnContext(ctx, "change stream interrupted; reopening", "error", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // StopWatches ends every WatchCustomerContext stream (with UNAVAILABLE, so

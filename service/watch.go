@@ -145,6 +145,21 @@ func (h *watchHub) count() int {
 	return h.streams
 }
 
+// changed notifies the streams of a customer at once (from a change
+// stream), without waiting for the poller.
+func (h *watchHub) changed(tenant, customerID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if w := h.watched[tenant+"/"+customerID]; w != nil {
+		for ch := range w.subs {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
 // close ends every stream and poller and waits for the pollers.
 func (h *watchHub) close() {
 	h.mu.Lock()

@@ -2,6 +2,8 @@ package service_test
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,5 +177,27 @@ func TestWatchLimitsAndShutdown(t *testing.T) {
 	}
 	if status.Code(err) != codes.Unavailable {
 		t.Errorf("a new stream after shutdown: %v, want UNAVAILABLE", err)
+	}
+}
+
+// The embedded store has no change streams: following changes says so once
+// and leaves watchers to the poll.
+func TestFollowChangesFallsBackToPolling(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	store := mustStore(t)
+	_, srv := startServerWith(t, store, service.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	done := make(chan error, 1)
+	go func() { done <- srv.FollowChanges(t.Context(), store) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("FollowChanges kept running on a store without change streams")
+	}
+	if !strings.Contains(logs.String(), "no change streams on this database") {
+		t.Errorf("the fallback was not logged:\n%s", logs.String())
 	}
 }

@@ -218,6 +218,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return srv.GRPC.Serve(lis)
 	})
 	g.Go(func() error { return srv.WatchHealth(gctx, cfg.HealthInterval) })
+	g.Go(func() error { return srv.FollowChanges(gctx, store) })
 	if cfg.MetricsListen != "" {
 		mlis, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -50,9 +50,9 @@ type ContextServiceClient interface {
 	// Streams a customer's context to an agent desktop for as long as a
 	// contact lasts: the current context first, then a new one whenever
 	// anything about the customer changes (through any replica), and a
-	// heartbeat whenever nothing was sent for `heartbeat_interval`. Changes
-	// are seen within `--watch-poll-interval` (default 1s; the embedded store
-	// has no change streams). A reader slower than the changes gets the latest
+	// heartbeat whenever nothing was sent for `heartbeat_seconds`. On a
+	// MongoDB replica set changes arrive through a change stream at once;
+	// elsewhere (the embedded store) within `--watch-poll-interval` (1s). A reader slower than the changes gets the latest
 	// context, never a backlog. At most `--max-watch-streams` streams run per
 	// process (RESOURCE_EXHAUSTED beyond); streams end with UNAVAILABLE when
 	// the server shuts down, and the desktop reconnects.
@@ -164,9 +164,9 @@ type ContextServiceServer interface {
 	// Streams a customer's context to an agent desktop for as long as a
 	// contact lasts: the current context first, then a new one whenever
 	// anything about the customer changes (through any replica), and a
-	// heartbeat whenever nothing was sent for `heartbeat_interval`. Changes
-	// are seen within `--watch-poll-interval` (default 1s; the embedded store
-	// has no change streams). A reader slower than the changes gets the latest
+	// heartbeat whenever nothing was sent for `heartbeat_seconds`. On a
+	// MongoDB replica set changes arrive through a change stream at once;
+	// elsewhere (the embedded store) within `--watch-poll-interval` (1s). A reader slower than the changes gets the latest
 	// context, never a backlog. At most `--max-watch-streams` streams run per
 	// process (RESOURCE_EXHAUSTED beyond); streams end with UNAVAILABLE when
 	// the server shuts down, and the desktop reconnects.

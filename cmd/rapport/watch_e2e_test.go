@@ -1,0 +1,65 @@
+package main
+
+import (
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Two server processes share one database: the first runs the embedded
+// store and exposes its MongoDB listener, the second uses it as its
+// MongoDB. A change made through the second reaches a watcher of the first.
+func TestWatchAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	storeAddr := freeAddr(t)
+	first := start(t, bin, filepath.Join(t.TempDir(), "data"), freeAddr(t), "--embedded-listen", storeAddr, "--watch-poll-interval", "200ms")
+	defer first.stop(t)
+	if !regexp.MustCompile(`mongodb_uri=mongodb://` + regexp.QuoteMeta(storeAddr)).MatchString(first.logs.String()) {
+		t.Fatalf("the first process does not say where its store listens:\n%s", first.logs)
+	}
+	second := start(t, bin, t.TempDir(), freeAddr(t), "--mongodb-uri", "mongodb://"+storeAddr+"/")
+	defer second.stop(t)
+
+	ctx := t.Context()
+	_, err := rapportv1.NewCustomerServiceClient(second.conn).CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{
+		CustomerId: "ada", Customer: &rapportv1.Customer{DisplayName: "Ada"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := rapportv1.NewContextServiceClient(first.conn).WatchCustomerContext(ctx, &rapportv1.WatchCustomerContextRequest{
+		Context: &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := stream.Recv()
+	if err != nil || msg.GetContext().GetProfile().GetDisplayName() != "Ada" {
+		t.Fatalf("first context: %v, %v", msg, err)
+	}
+	_, err = rapportv1.NewInteractionServiceClient(second.conn).RecordInteraction(ctx, &rapportv1.RecordInteractionRequest{
+		Parent: "customers/ada", Interaction: &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT,
+			OccurTime: timestamppb.Now(), Summary: "via the second process", SourceSystem: "e2e", SourceId: "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		msg, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in := msg.GetContext().GetRecentInteractions(); len(in) == 1 && in[0].GetSummary() == "via the second process" {
+			t.Logf("the change reached the watcher of the other process in %v", time.Since(start))
+			return
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the change made through the second process did not reach the watcher")
+		}
+	}
+}

@@ -190,9 +190,12 @@ func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, it
 		byCustomer[it.CustomerID] = append(byCustomer[it.CustomerID], i)
 	}
 	for _, customerID := range order {
-		u := summaryUpdate{issues: linked[customerID]}
+		u := summaryUpdate{issues: linked[customerID], replayed: map[string]bool{}}
 		for _, i := range byCustomer[customerID] {
 			u.interactions = append(u.interactions, outcomes[i].interaction)
+			if outcomes[i].already {
+				u.replayed[outcomes[i].interaction.GetName()] = true
+			}
 		}
 		if err := s.summaries.update(ctx, tenant, customerID, u); err != nil {
 			for _, i := range byCustomer[customerID] {

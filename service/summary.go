@@ -22,6 +22,7 @@ const (
 	resolvedKeptDays      = 30             // resolved and closed issues
 	numChannels           = 8              // channel numbers 0..7
 	summaryHashLength     = 4              // bytes per interaction hash
+	maxDayHashes          = 100            // interactions remembered per day
 	day                   = 24 * time.Hour // a UTC day
 )
 
@@ -47,6 +48,9 @@ type summaryUpdate struct {
 	customer     *rapportv1.Customer
 	issues       []*rapportv1.Issue
 	interactions []*rapportv1.Interaction
+	// replayed holds the names of interactions that were already recorded
+	// before this write (retries, replayed imports).
+	replayed map[string]bool
 }
 
 func (u summaryUpdate) empty() bool {
@@ -70,7 +74,7 @@ func (u summaryUpdate) apply(sum *repository.Summary, now time.Time) error {
 		}
 	}
 	for _, in := range u.interactions {
-		if err := applyInteraction(sum, in, now); err != nil {
+		if err := applyInteraction(sum, in, u.replayed[in.GetName()], now); err != nil {
 			return err
 		}
 	}
@@ -114,7 +118,11 @@ func interactionHash(name string) []byte {
 	return binary.BigEndian.AppendUint32(nil, h.Sum32())
 }
 
-func applyInteraction(sum *repository.Summary, in *rapportv1.Interaction, now time.Time) error {
+// applyInteraction merges an interaction into the summary. replayed says it
+// was recorded before this write: it is counted only if the day's bucket
+// does not remember it, and, when the bucket is full, not at all (its first
+// recording most likely counted it; `rapport repair` recounts).
+func applyInteraction(sum *repository.Summary, in *rapportv1.Interaction, replayed bool, now time.Time) error {
 	t := in.GetOccurTime().AsTime()
 	if sum.FirstContact.IsZero() || t.Before(sum.FirstContact) {
 		sum.FirstContact = t
@@ -163,7 +171,14 @@ func applyInteraction(sum *repository.Summary, in *rapportv1.Interaction, now ti
 			return nil // counted before: a retry or replay
 		}
 	}
-	bucket.Hashes = append(bucket.Hashes, h...)
+	// Remember the first maxDayHashes contacts of a day, which bounds the
+	// summary of a customer with an extraordinary number of contacts; past
+	// that, replays are not counted (see above).
+	if full := len(bucket.Hashes) >= maxDayHashes*summaryHashLength; full && replayed {
+		return nil
+	} else if !full {
+		bucket.Hashes = append(bucket.Hashes, h...)
+	}
 	if c := int(in.GetChannel()); c < len(bucket.Channels) {
 		bucket.Channels[c]++
 	}

@@ -12,13 +12,14 @@ import (
 )
 
 // importMessage is message m of a back-fill: 200 interactions with source
-// IDs, in the last few days.
+// IDs, one every 30 minutes going back (fewer than 100 a day, so that a
+// retry's repair of the context is exact; see maxDayHashes).
 func importMessage(parent string, m int) *rapportv1.ImportInteractionsRequest {
 	msg := &rapportv1.ImportInteractionsRequest{}
 	for i := range 200 {
 		n := m*200 + i
 		msg.Requests = append(msg.Requests, &rapportv1.RecordInteractionRequest{Parent: parent, Interaction: &rapportv1.Interaction{
-			Channel: rapportv1.Channel(n%7 + 1), OccurTime: timestamppb.New(time.Now().Add(-time.Duration(n) * time.Minute)),
+			Channel: rapportv1.Channel(n%7 + 1), OccurTime: timestamppb.New(time.Now().Add(-time.Duration(n) * 30 * time.Minute)),
 			Summary: fmt.Sprint("back-filled ", n), SourceSystem: "legacy", SourceId: fmt.Sprint(n),
 		}})
 	}

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,8 +18,9 @@ import (
 )
 
 // TestSoak runs a mixed load (records, contexts, history pages, watch
-// streams opened and closed) for a bounded time and checks that goroutines
-// and the live heap do not grow between the first and the last sample.
+// streams opened and closed) for a bounded time (25 s after a 5 s warm-up;
+// RAPPORT_SOAK_DURATION=5m for a longer one) and checks that goroutines and
+// the live heap do not grow between the first and the last sample.
 func TestSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 30-second soak")
@@ -99,7 +101,11 @@ func TestSoak(t *testing.T) {
 	}
 	load(5 * time.Second) // warm up: pools, caches, first allocations
 	g0, h0 := sample()
-	load(25 * time.Second)
+	soak := 25 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("RAPPORT_SOAK_DURATION")); err == nil && d > 0 {
+		soak = d
+	}
+	load(soak)
 	g1, h1 := sample()
 	close(errs)
 	for err := range errs {

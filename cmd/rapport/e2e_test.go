@@ -188,6 +188,7 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 		"rapport_database_up 1",
 		"rapport_mongodb_pool_connections ",
 		"rapport_watch_streams 0",
+		`rapport_store_info{kind="embedded"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q", want)

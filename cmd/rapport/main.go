@@ -172,6 +172,16 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	storeKind := "mongodb"
+	if cfg.MongoDBURI == "" {
+		storeKind = "embedded"
+	}
+	storeInfo := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "rapport_store_info", Help: "The kind of store: embedded (FerretDB in the process) or mongodb.",
+		ConstLabels: prometheus.Labels{"kind": storeKind},
+	})
+	storeInfo.Set(1)
+	reg.MustRegister(storeInfo)
 	tracer, stopTracer, err := newTracer(ctx, cfg)
 	if err != nil {
 		return err

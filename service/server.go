@@ -120,10 +120,11 @@ var servedServices = []string{
 	rapportv1.ContextService_ServiceDesc.ServiceName,
 }
 
-// NewServer builds the gRPC server: the interceptor chain (logging, auth,
-// error mapping, panic recovery, outermost first), the Rapport services,
-// health checking and reflection. Health starts NOT_SERVING; WatchHealth
-// turns it SERVING while the database answers.
+// NewServer builds the gRPC server: tracing (a stats handler, when
+// configured), the interceptor chain (metrics when configured, logging,
+// auth, error mapping, panic recovery, outermost first), the Rapport
+// services, health checking and reflection. Health starts NOT_SERVING;
+// WatchHealth turns it SERVING while the database answers.
 func NewServer(store Store, opts Options) *Server {
 	logger := opts.Logger
 	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}

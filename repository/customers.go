@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -227,21 +228,13 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 // diffKeys returns the keys in next and not in prev, and those in prev and
 // not in next.
 func diffKeys(prev, next []string) (added, removed []string) {
-	in := func(k string, ks []string) bool {
-		for _, x := range ks {
-			if x == k {
-				return true
-			}
-		}
-		return false
-	}
 	for _, k := range next {
-		if !in(k, prev) {
+		if !slices.Contains(prev, k) {
 			added = append(added, k)
 		}
 	}
 	for _, k := range prev {
-		if !in(k, next) {
+		if !slices.Contains(next, k) {
 			removed = append(removed, k)
 		}
 	}

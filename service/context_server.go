@@ -264,11 +264,7 @@ func (s *contextServer) EnrichTicket(ctx context.Context, req *rapportv1.EnrichT
 	v.enum("channel", req.GetChannel(), false)
 	topic := ""
 	if req.GetTopic() != "" {
-		t, ok := normalizeTopic(req.GetTopic())
-		if !ok {
-			v.add("topic", "must be 1 to 64 characters of a-z, 0-9, _ and -")
-		}
-		topic = t
+		topic, _ = v.topic("topic", req.GetTopic())
 	}
 	if err := v.err(); err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"slices"
 
-	"github.com/google/uuid"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"go.einride.tech/aip/fieldmask"
@@ -62,16 +61,8 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 		c.Name, c.Etag, c.CreateTime, c.UpdateTime = "", "", nil, nil
 		v = append(v, s.ids.normalizeCustomer("customer", c)...)
 	}
-	if id := req.GetCustomerId(); id != "" {
-		if err := resourceid.ValidateUserSettable(id); err != nil {
-			v.add("customer_id", "must be 1 to 63 characters of a-z, 0-9 and -, starting with a letter and not ending with -, or a UUID")
-		}
-	}
-	if rid := req.GetRequestId(); rid != "" {
-		if _, err := uuid.Parse(rid); err != nil {
-			v.add("request_id", "must be a UUID")
-		}
-	}
+	v.userID("customer_id", req.GetCustomerId())
+	v.requestID("request_id", req.GetRequestId())
 	if err := v.err(); err != nil {
 		return nil, err
 	}

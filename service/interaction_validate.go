@@ -71,12 +71,7 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 	}
 	var topics []string
 	for i, t := range in.GetTopics() {
-		nt, ok := normalizeTopic(t)
-		if !ok {
-			v.add(indexed(prefix+".topics", i), "must be 1 to 64 characters of a-z, 0-9, _ and -")
-			continue
-		}
-		if !slices.Contains(topics, nt) {
+		if nt, ok := v.topic(indexed(prefix+".topics", i), t); ok && !slices.Contains(topics, nt) {
 			topics = append(topics, nt)
 		}
 	}

@@ -7,9 +7,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"go.einride.tech/aip/filtering"
@@ -98,11 +98,7 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 				issueID = id
 			}
 		}
-		if rid := req.GetRequestId(); rid != "" {
-			if _, err := uuid.Parse(rid); err != nil {
-				v.add("request_id", "must be a UUID")
-			}
-		}
+		v.requestID("request_id", req.GetRequestId())
 		hasSource := in.GetSourceSystem() != "" && in.GetSourceId() != ""
 		if requireKey && !hasSource && req.GetRequestId() == "" {
 			v.add("interaction.source_id", "an import needs source_system and source_id (or a request_id) on every item, so that a replay creates nothing twice")
@@ -258,7 +254,7 @@ var errUnchanged = errors.New("unchanged")
 // whether anything changed.
 func linkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction) bool {
 	changed := false
-	if !containsString(is.GetInteractions(), in.GetName()) {
+	if !slices.Contains(is.GetInteractions(), in.GetName()) {
 		is.Interactions = append(is.Interactions, in.GetName())
 		is.InteractionCount = int32(len(is.Interactions))
 		changed = true
@@ -289,15 +285,6 @@ func mergeFact(is *rapportv1.Issue, f *rapportv1.Fact) bool {
 	}
 	is.Facts = append(is.Facts, f)
 	return true
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *interactionServer) RecordInteraction(ctx context.Context, req *rapportv1.RecordInteractionRequest) (*rapportv1.RecordInteractionResponse, error) {

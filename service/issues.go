@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"go.einride.tech/aip/fieldmask"
@@ -70,11 +69,7 @@ func normalizeIssue(prefix string, is *rapportv1.Issue, now time.Time) violation
 	var v violations
 	v.text(prefix+".title", is.GetTitle(), maxIssueTitle, true, false)
 	if is.GetTopic() != "" {
-		t, ok := normalizeTopic(is.GetTopic())
-		if !ok {
-			v.add(prefix+".topic", "must be 1 to 64 characters of a-z, 0-9, _ and -")
-		}
-		is.Topic = t
+		is.Topic, _ = v.topic(prefix+".topic", is.GetTopic())
 	}
 	v.enum(prefix+".priority", is.GetPriority(), false)
 	v.enum(prefix+".status", is.GetStatus(), false)
@@ -111,14 +106,8 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 		}
 		v = append(v, normalizeIssue("issue", is, s.now())...)
 	}
-	if id := req.GetIssueId(); id != "" && resourceid.ValidateUserSettable(id) != nil {
-		v.add("issue_id", "must be 1 to 63 characters of a-z, 0-9 and -, starting with a letter and not ending with -, or a UUID")
-	}
-	if rid := req.GetRequestId(); rid != "" {
-		if _, err := uuid.Parse(rid); err != nil {
-			v.add("request_id", "must be a UUID")
-		}
-	}
+	v.userID("issue_id", req.GetIssueId())
+	v.requestID("request_id", req.GetRequestId())
 	if err := v.err(); err != nil {
 		return nil, err
 	}

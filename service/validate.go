@@ -2,6 +2,9 @@ package service
 
 import (
 	"fmt"
+
+	"github.com/google/uuid"
+	"go.einride.tech/aip/resourceid"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -70,3 +73,31 @@ func (v *violations) enum(field string, e protoreflect.Enum, required bool) bool
 }
 
 func indexed(field string, i int) string { return fmt.Sprintf("%s[%d]", field, i) }
+
+// userID checks an optional client-chosen resource ID (AIP-122): 1 to 63
+// characters of a-z, 0-9 and '-', starting with a letter, or a UUID.
+func (v *violations) userID(field, id string) {
+	if id != "" && resourceid.ValidateUserSettable(id) != nil {
+		v.add(field, "must be 1 to 63 characters of a-z, 0-9 and -, starting with a letter and not ending with -, or a UUID")
+	}
+}
+
+// requestID checks an optional request_id (AIP-155): a UUID.
+func (v *violations) requestID(field, id string) {
+	if id == "" {
+		return
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		v.add(field, "must be a UUID")
+	}
+}
+
+// topic normalises a topic and reports whether it is one, adding a
+// violation when it is not.
+func (v *violations) topic(field, t string) (string, bool) {
+	nt, ok := normalizeTopic(t)
+	if !ok {
+		v.add(field, "must be 1 to 64 characters of a-z, 0-9, _ and -")
+	}
+	return nt, ok
+}

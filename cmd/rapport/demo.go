@@ -11,7 +11,6 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -226,11 +225,7 @@ func seedDemo(ctx context.Context, conn grpc.ClientConnInterface, now time.Time)
 func seedCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rapport seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := getenv("RAPPORT_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:50051"
-	}
-	fs.StringVar(&addr, "addr", addr, "address of the Rapport server (RAPPORT_ADDR)")
+	addr := addrFlag(fs, getenv)
 	demo := fs.Bool("demo", false, "load the demo customers (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -238,16 +233,9 @@ func seedCommand(ctx context.Context, args []string, getenv func(string) string,
 	if !*demo {
 		return errors.New("seed: say --demo to load the demo customers")
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
+	if err := loadDemoAt(ctx, *addr); err != nil {
 		return err
 	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := seedDemo(ctx, conn, time.Now()); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "demo data loaded: customers/ada-lovelace, customers/grace-hopper, customers/alan-turing, customers/katherine-johnson")
+	fmt.Fprintln(stdout, "demo data loaded:", demoCustomerNames)
 	return nil
 }

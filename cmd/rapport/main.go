@@ -32,8 +32,6 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -129,19 +127,11 @@ func newTracer(ctx context.Context, cfg config) (tp trace.TracerProvider, stop f
 // loadDemo loads the demo data through the server's own API, logging the
 // outcome: a failure leaves the server running.
 func loadDemo(ctx context.Context, addr string, logger *slog.Logger) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
+	if err := loadDemoAt(ctx, addr); err != nil {
 		logger.Error("demo data not loaded", "error", err)
 		return
 	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := seedDemo(ctx, conn, time.Now()); err != nil {
-		logger.Error("demo data not loaded", "error", err)
-		return
-	}
-	logger.Info("demo data loaded", "customers", "customers/ada-lovelace, customers/grace-hopper, customers/alan-turing, customers/katherine-johnson")
+	logger.Info("demo data loaded", "customers", demoCustomerNames)
 }
 
 // serve runs the server until ctx ends, then stops it gracefully.

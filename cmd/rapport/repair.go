@@ -8,8 +8,6 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // repairCommand is `rapport repair`: rebuilds context summaries from the
@@ -18,17 +16,13 @@ import (
 func repairCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rapport repair", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := getenv("RAPPORT_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:50051"
-	}
-	fs.StringVar(&addr, "addr", addr, "address of the Rapport server (RAPPORT_ADDR)")
+	addr := addrFlag(fs, getenv)
 	customer := fs.String("customer", "", "the customer to repair, customers/{customer}; empty: every customer")
 	timeout := fs.Duration("timeout", 30*time.Second, "deadline of each rebuild")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := dial(*addr)
 	if err != nil {
 		return err
 	}

@@ -246,12 +246,21 @@ func (s *contextServer) GetPersonalizationHints(ctx context.Context, req *rappor
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	cc, err := s.hintsContext(ctx, tg, req.GetChannel())
+	if err != nil {
+		return nil, err
+	}
+	return &rapportv1.GetPersonalizationHintsResponse{Customer: cc.GetCustomer(), Hints: cc.GetHints()}, nil
+}
+
+// hintsContext is the context computed for its hints, without recent
+// interactions: what bots and ticketing need.
+func (s *contextServer) hintsContext(ctx context.Context, tg target, channel rapportv1.Channel) (*rapportv1.CustomerContext, error) {
 	d, err := s.load(ctx, tg)
 	if err != nil {
 		return nil, err
 	}
-	cc := buildContext(d, s.now(), 0, req.GetChannel(), s.hints, true)
-	return &rapportv1.GetPersonalizationHintsResponse{Customer: cc.GetCustomer(), Hints: cc.GetHints()}, nil
+	return buildContext(d, s.now(), 0, channel, s.hints, true), nil
 }
 
 func (s *contextServer) EnrichTicket(ctx context.Context, req *rapportv1.EnrichTicketRequest) (*rapportv1.EnrichTicketResponse, error) {
@@ -269,11 +278,10 @@ func (s *contextServer) EnrichTicket(ctx context.Context, req *rapportv1.EnrichT
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	d, err := s.load(ctx, tg)
+	cc, err := s.hintsContext(ctx, tg, req.GetChannel())
 	if err != nil {
 		return nil, err
 	}
-	cc := buildContext(d, s.now(), 0, req.GetChannel(), s.hints, true)
 	issue, reason := likelyIssue(cc.GetOpenIssues(), req.GetSubject(), topic)
 	return &rapportv1.EnrichTicketResponse{Customer: cc.GetProfile(), LikelyIssue: issue, MatchReason: reason, Hints: cc.GetHints()}, nil
 }

@@ -172,10 +172,22 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}, {Key: "open_time", Value: -1}, {Key: "issue_id", Value: -1}},
 			Options: options.Index().SetName("tenant_customer_open"),
 		}},
+		auditCollection: {
+			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "time", Value: -1}, {Key: "audit_id", Value: -1}}, Options: options.Index().SetName("tenant_time")},
+			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "customer", Value: 1}, {Key: "time", Value: -1}}, Options: options.Index().SetName("tenant_customer_time")},
+		},
+		apiKeysCollection: {{
+			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "create_time", Value: 1}},
+			Options: options.Index().SetName("tenant_create"),
+		}},
 	}
 	for coll, models := range indexes {
-		if _, err := s.db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", coll, err)
+		// One at a time: FerretDB v1 panics when createIndexes names
+		// several indexes of which some exist already.
+		for _, m := range models {
+			if _, err := s.db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("create indexes on %s: %w", coll, err)
+			}
 		}
 	}
 	return nil

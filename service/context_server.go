@@ -86,6 +86,7 @@ func (s *contextServer) load(ctx context.Context, tg target) (decodedSummary, er
 			return decodedSummary{}, err
 		}
 		tg.id = id
+		noteCustomer(ctx, repository.CustomerName(id))
 	}
 	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
 	if err != nil && !errors.Is(err, repository.ErrNotFound) {

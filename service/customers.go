@@ -79,6 +79,7 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 	if err != nil {
 		return nil, err
 	}
+	noteCustomer(ctx, created.GetName())
 	if err := s.keepSummary(ctx, created); err != nil {
 		return nil, err
 	}
@@ -193,6 +194,9 @@ func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListC
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range customers {
+		noteCustomer(ctx, c.GetName())
+	}
 	resp := &rapportv1.ListCustomersResponse{Customers: customers}
 	if more {
 		last := customers[len(customers)-1].GetName()
@@ -218,6 +222,7 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 		}
 		return nil, err
 	}
+	noteCustomer(ctx, c.GetName())
 	return &rapportv1.LookupCustomerResponse{Customer: c, Identity: id}, nil
 }
 

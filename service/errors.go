@@ -35,6 +35,9 @@ const (
 	ReasonContention             = "CONTENTION"
 	ReasonInternal               = "INTERNAL"
 	ReasonUnavailable            = "DATABASE_UNAVAILABLE"
+	ReasonUnauthenticated        = "UNAUTHENTICATED"
+	ReasonMissingScope           = "MISSING_SCOPE"
+	ReasonRateLimited            = "RATE_LIMITED"
 )
 
 // newStatus builds a status with an ErrorInfo and any further details.

@@ -4,15 +4,19 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/selector"
 	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
@@ -20,8 +24,10 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 )
 
@@ -31,6 +37,8 @@ type Store interface {
 	InteractionStore
 	IssueStore
 	ContextStore
+	APIKeyStore
+	AuditStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -64,6 +72,14 @@ type Options struct {
 	// Prometheus provider: counts by method and code, handling time) and
 	// the service's own (database up, watch streams).
 	Metrics prometheus.Registerer
+	// Auth says which credentials are accepted; the zero value is
+	// development mode (every call in DefaultTenant, every scope).
+	Auth AuthConfig
+	// Limits are the rate limits, default deadline and stream limits.
+	Limits Limits
+	// TLS, when set, serves over TLS (with client certificates checked if
+	// it says so); nil serves plaintext.
+	TLS *tls.Config
 }
 
 // Server is the gRPC server with its services and health.
@@ -74,6 +90,7 @@ type Server struct {
 	logger  *slog.Logger
 	watches *watchHub
 	dbUp    prometheus.Gauge
+	audit   *auditor
 }
 
 // ChangeStore is what following database changes needs.
@@ -118,38 +135,71 @@ var servedServices = []string{
 	rapportv1.InteractionService_ServiceDesc.ServiceName,
 	rapportv1.IssueService_ServiceDesc.ServiceName,
 	rapportv1.ContextService_ServiceDesc.ServiceName,
+	rapportv1.AuditService_ServiceDesc.ServiceName,
 }
 
 // NewServer builds the gRPC server: tracing (a stats handler, when
-// configured), the interceptor chain (metrics when configured, logging,
-// auth, error mapping, panic recovery, outermost first), the Rapport
-// services, health checking and reflection. Health starts NOT_SERVING;
-// WatchHealth turns it SERVING while the database answers.
+// configured), the interceptor chain, the Rapport services, health checking
+// and reflection. The chain, outermost first: metrics (when configured),
+// logging, error mapping, authentication (health and reflection stay
+// open), rate limits, audit, scope check, default deadline, panic
+// recovery. Health starts NOT_SERVING; WatchHealth turns it SERVING while
+// the database answers. Run RunAudit while serving.
 func NewServer(store Store, opts Options) *Server {
 	logger := opts.Logger
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	limits := opts.Limits
+	if limits.DefaultDeadline <= 0 {
+		limits.DefaultDeadline = 30 * time.Second
+	}
+	if limits.MaxConcurrentStreams == 0 {
+		limits.MaxConcurrentStreams = 1000
+	}
 	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
 	recoveryOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		logger.ErrorContext(ctx, "panic in handler", "panic", p, "stack", string(debug.Stack()))
 		return newStatus(codes.Internal, ReasonInternal, "internal error", nil)
 	})
 	errUnary, errStream := errorInterceptor(logger)
+	authn := newAuthenticator(opts.Auth, store, now)
+	// Health and reflection answer without credentials.
+	guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
+		return c.Service != healthpb.Health_ServiceDesc.ServiceName && !strings.HasPrefix(c.Service, "grpc.reflection.")
+	})
+	limitUnary, limitStream := rateLimitInterceptors(newRateLimiter(limits, now))
+	audit := newAuditor(store, logger, now)
+	auditUnary, auditStream := audit.interceptors()
 	unary := []grpc.UnaryServerInterceptor{
 		logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
-		auth.UnaryServerInterceptor(authenticate),
 		errUnary,
-		recovery.UnaryServerInterceptor(recoveryOpt),
+		selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(authn.authenticate), guarded),
 	}
+	unary = append(unary, limitUnary...)
+	unary = append(unary,
+		auditUnary,
+		selector.UnaryServerInterceptor(authorizeUnary, guarded),
+		defaultDeadline(limits.DefaultDeadline),
+		recovery.UnaryServerInterceptor(recoveryOpt),
+	)
 	stream := []grpc.StreamServerInterceptor{
 		logging.StreamServerInterceptor(slogAdapter(logger), logOpts...),
-		auth.StreamServerInterceptor(authenticate),
 		errStream,
-		recovery.StreamServerInterceptor(recoveryOpt),
+		selector.StreamServerInterceptor(auth.StreamServerInterceptor(authn.authenticate), guarded),
 	}
+	stream = append(stream, limitStream...)
+	stream = append(stream,
+		auditStream,
+		selector.StreamServerInterceptor(authorizeStream, guarded),
+		recovery.StreamServerInterceptor(recoveryOpt),
+	)
 	var rpcMetrics *grpcprom.ServerMetrics
 	dbUp := prometheus.NewGauge(prometheus.GaugeOpts{Name: "rapport_database_up", Help: "1 while the database answers health checks, else 0."})
 	if opts.Metrics != nil {
 		rpcMetrics = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
-		opts.Metrics.MustRegister(rpcMetrics, dbUp)
+		opts.Metrics.MustRegister(rpcMetrics, dbUp, audit.dropped, audit.written)
 		// Outermost, so that every call is counted with its final code.
 		unary = append([]grpc.UnaryServerInterceptor{rpcMetrics.UnaryServerInterceptor()}, unary...)
 		stream = append([]grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor()}, stream...)
@@ -157,17 +207,22 @@ func NewServer(store Store, opts Options) *Server {
 	serverOpts := []grpc.ServerOption{
 		// A full batch (500 interactions of up to 64 KiB of text) must fit.
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		grpc.MaxConcurrentStreams(limits.MaxConcurrentStreams),
+		// Refuse clients that ping more often than every 10s (a misbehaving
+		// client could otherwise keep the server busy with pings); check
+		// idle connections every 2 minutes and drop dead ones.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 2 * time.Minute, Timeout: 20 * time.Second}),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
+	}
+	if opts.TLS != nil {
+		serverOpts = append(serverOpts, grpc.Creds(credentials.NewTLS(opts.TLS)))
 	}
 	if opts.Tracer != nil {
 		serverOpts = append(serverOpts, grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(opts.Tracer))))
 	}
 	s := grpc.NewServer(serverOpts...)
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
 	hints := opts.Hints
 	if hints == (HintConfig{}) {
 		hints = DefaultHintConfig()
@@ -190,6 +245,7 @@ func NewServer(store Store, opts Options) *Server {
 		}, func() float64 { return float64(watches.count()) }))
 	}
 	rapportv1.RegisterContextServiceServer(s, &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now})
+	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)
@@ -201,8 +257,16 @@ func NewServer(store Store, opts Options) *Server {
 	if rpcMetrics != nil {
 		rpcMetrics.InitializeMetrics(s)
 	}
-	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp}
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp, audit: audit}
 }
+
+// RunAudit writes the audit trail until StopAudit, then writes what is
+// left and returns.
+func (s *Server) RunAudit() { s.audit.run() }
+
+// StopAudit ends RunAudit once the events queued are written. Call it
+// after GracefulStop, when no call can add events.
+func (s *Server) StopAudit() { s.audit.close() }
 
 // WatchHealth checks the database every interval until ctx ends and sets
 // health SERVING while it answers, NOT_SERVING while it does not, logging

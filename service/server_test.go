@@ -66,8 +66,9 @@ func startServerWith(t testing.TB, store service.Store, opts service.Options) (*
 	srv := service.NewServer(store, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	lis := bufconn.Listen(1 << 20)
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
 	go func() { _ = srv.GRPC.Serve(lis); done <- struct{}{} }()
+	go func() { srv.RunAudit(); done <- struct{}{} }()
 	go func() { _ = srv.WatchHealth(ctx, 50*time.Millisecond); done <- struct{}{} }()
 	conn, err := grpc.NewClient("passthrough:///bufnet",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
@@ -80,6 +81,8 @@ func startServerWith(t testing.TB, store service.Store, opts service.Options) (*
 		cancel()
 		srv.StopWatches()
 		srv.GRPC.Stop()
+		srv.StopAudit()
+		<-done
 		<-done
 		<-done
 	})

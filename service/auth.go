@@ -1,0 +1,377 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+)
+
+// Scope is a permission a credential carries. A method needs exactly one.
+type Scope string
+
+// The scopes. They do not imply one another: a credential that may write
+// history and read context carries both.
+const (
+	// ScopeContextRead reads customers, their history, issues and context.
+	ScopeContextRead Scope = "context.read"
+	// ScopeHistoryWrite records interactions and creates and updates issues.
+	ScopeHistoryWrite Scope = "history.write"
+	// ScopeCustomerWrite creates and updates customers.
+	ScopeCustomerWrite Scope = "customer.write"
+	// ScopePrivacy erases and exports customers.
+	ScopePrivacy Scope = "privacy"
+	// ScopeAdmin reads the audit trail and rebuilds context summaries.
+	ScopeAdmin Scope = "admin"
+)
+
+// AllScopes lists every scope.
+var AllScopes = []Scope{ScopeContextRead, ScopeHistoryWrite, ScopeCustomerWrite, ScopePrivacy, ScopeAdmin}
+
+// ParseScopes checks scope names; "all" stands for every scope.
+func ParseScopes(names []string) ([]Scope, error) {
+	var out []Scope
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "all" {
+			return slices.Clone(AllScopes), nil
+		}
+		if !slices.Contains(AllScopes, Scope(n)) {
+			return nil, fmt.Errorf("unknown scope %q (scopes: %s, or all)", n, scopeList(AllScopes))
+		}
+		if !slices.Contains(out, Scope(n)) {
+			out = append(out, Scope(n))
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no scopes")
+	}
+	return out, nil
+}
+
+func scopeList(scopes []Scope) string {
+	s := make([]string, len(scopes))
+	for i, sc := range scopes {
+		s[i] = string(sc)
+	}
+	return strings.Join(s, ", ")
+}
+
+// MethodScopes is the scope each RPC needs. A method missing here is
+// refused to everybody (a test checks that every method has one).
+var MethodScopes = map[string]Scope{
+	rapportv1.CustomerService_CreateCustomer_FullMethodName: ScopeCustomerWrite,
+	rapportv1.CustomerService_UpdateCustomer_FullMethodName: ScopeCustomerWrite,
+	rapportv1.CustomerService_GetCustomer_FullMethodName:    ScopeContextRead,
+	rapportv1.CustomerService_ListCustomers_FullMethodName:  ScopeContextRead,
+	rapportv1.CustomerService_LookupCustomer_FullMethodName: ScopeContextRead,
+	rapportv1.CustomerService_DeleteCustomer_FullMethodName: ScopePrivacy,
+
+	rapportv1.InteractionService_RecordInteraction_FullMethodName:       ScopeHistoryWrite,
+	rapportv1.InteractionService_BatchRecordInteractions_FullMethodName: ScopeHistoryWrite,
+	rapportv1.InteractionService_ImportInteractions_FullMethodName:      ScopeHistoryWrite,
+	rapportv1.InteractionService_GetInteraction_FullMethodName:          ScopeContextRead,
+	rapportv1.InteractionService_ListInteractions_FullMethodName:        ScopeContextRead,
+
+	rapportv1.IssueService_CreateIssue_FullMethodName: ScopeHistoryWrite,
+	rapportv1.IssueService_UpdateIssue_FullMethodName: ScopeHistoryWrite,
+	rapportv1.IssueService_GetIssue_FullMethodName:    ScopeContextRead,
+	rapportv1.IssueService_ListIssues_FullMethodName:  ScopeContextRead,
+
+	rapportv1.ContextService_GetCustomerContext_FullMethodName:       ScopeContextRead,
+	rapportv1.ContextService_BatchGetCustomerContexts_FullMethodName: ScopeContextRead,
+	rapportv1.ContextService_GetPersonalizationHints_FullMethodName:  ScopeContextRead,
+	rapportv1.ContextService_EnrichTicket_FullMethodName:             ScopeContextRead,
+	rapportv1.ContextService_WatchCustomerContext_FullMethodName:     ScopeContextRead,
+	rapportv1.ContextService_RebuildCustomerContext_FullMethodName:   ScopeAdmin,
+
+	rapportv1.AuditService_ListAuditEvents_FullMethodName: ScopeAdmin,
+}
+
+// Principal is who is calling: the tenant they act in, an identifier for
+// the audit trail, and what they may do.
+type Principal struct {
+	Tenant string
+	// ID names the credential: "apiKeys/{id}", "jwt/{subject}" or "dev".
+	ID     string
+	Scopes []Scope
+}
+
+// Has reports whether p carries scope s.
+func (p *Principal) Has(s Scope) bool { return slices.Contains(p.Scopes, s) }
+
+// callState is what the interceptors learn about a call, shared with the
+// handler through the context: the principal, the customers it touched
+// (for the audit trail), and why it was rate limited.
+type callState struct {
+	principal  *Principal
+	mu         sync.Mutex
+	customers  []string
+	retryAfter time.Duration
+}
+
+// maxNotedCustomers bounds the customers one call records for the audit.
+const maxNotedCustomers = 1000
+
+type callKey struct{}
+
+func callOf(ctx context.Context) *callState {
+	c, _ := ctx.Value(callKey{}).(*callState)
+	return c
+}
+
+// tenantOf returns the caller's tenant. Handlers only ever run behind the
+// auth interceptor, which always sets one.
+func tenantOf(ctx context.Context) string {
+	if c := callOf(ctx); c != nil {
+		return c.principal.Tenant
+	}
+	return ""
+}
+
+// noteCustomer records that the call touched the named customer
+// ("customers/{id}"), for the audit trail.
+func noteCustomer(ctx context.Context, name string) {
+	c := callOf(ctx)
+	if c == nil || name == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.customers) < maxNotedCustomers && !slices.Contains(c.customers, name) {
+		c.customers = append(c.customers, name)
+	}
+}
+
+// DefaultTenant is the tenant of development mode.
+const DefaultTenant = "default"
+
+// tenantPattern is what a tenant name may look like: it prefixes every
+// stored _id, so it never holds '/'.
+var tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// ValidTenant reports whether name can be a tenant.
+func ValidTenant(name string) bool { return tenantPattern.MatchString(name) }
+
+// AuthConfig says how callers prove who they are. With neither API keys nor
+// JWT configured the server is in development mode: every call runs in
+// DefaultTenant with every scope, credentials or not.
+type AuthConfig struct {
+	// APIKeys accepts the API keys stored in the database.
+	APIKeys bool
+	// KeyCacheTTL is how long a verified (or unknown) key is remembered
+	// before the database is asked again: the longest a revocation takes to
+	// reach every replica. Zero means 10s.
+	KeyCacheTTL time.Duration
+	// JWT, when set, accepts bearer tokens it verifies.
+	JWT *JWTVerifier
+}
+
+// Development reports whether c configures no credentials at all.
+func (c AuthConfig) Development() bool { return !c.APIKeys && c.JWT == nil }
+
+// APIKeyStore is what verifying API keys needs from storage.
+type APIKeyStore interface {
+	GetAPIKey(ctx context.Context, id string) (*repository.APIKey, error)
+}
+
+// authenticator is the go-grpc-middleware auth function's state.
+type authenticator struct {
+	cfg  AuthConfig
+	keys *keyVerifier
+}
+
+func newAuthenticator(cfg AuthConfig, store APIKeyStore, now func() time.Time) *authenticator {
+	a := &authenticator{cfg: cfg}
+	if cfg.APIKeys {
+		ttl := cfg.KeyCacheTTL
+		if ttl <= 0 {
+			ttl = 10 * time.Second
+		}
+		a.keys = &keyVerifier{store: store, ttl: ttl, now: now, cache: map[string]cachedKey{}}
+	}
+	return a
+}
+
+var devPrincipal = &Principal{Tenant: DefaultTenant, ID: "dev", Scopes: AllScopes}
+
+// authenticate decides who the caller is from their credentials (the
+// "authorization: Bearer ..." metadata: an API key or a JWT) and puts the
+// call state in the context. The tenant comes from the credentials, never
+// from a request field.
+func (a *authenticator) authenticate(ctx context.Context) (context.Context, error) {
+	p, err := a.principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return context.WithValue(ctx, callKey{}, &callState{principal: p}), nil
+}
+
+// authorize refuses the call unless its principal carries the method's
+// scope. It runs after the audit interceptor, so refusals are audited.
+func authorize(ctx context.Context, method string) error {
+	c := callOf(ctx)
+	if c == nil {
+		return unauthenticated("no credentials")
+	}
+	need, ok := MethodScopes[method]
+	if !ok {
+		return newStatus(codes.PermissionDenied, ReasonMissingScope, "method "+method+" is not open to any credential", nil)
+	}
+	if !c.principal.Has(need) {
+		return newStatus(codes.PermissionDenied, ReasonMissingScope,
+			fmt.Sprintf("%s needs scope %q, which this credential does not carry", method, need),
+			map[string]string{"scope": string(need), "principal": c.principal.ID})
+	}
+	return nil
+}
+
+func authorizeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if err := authorize(ctx, info.FullMethod); err != nil {
+		return nil, err
+	}
+	return h(ctx, req)
+}
+
+func authorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	if err := authorize(ss.Context(), info.FullMethod); err != nil {
+		return err
+	}
+	return h(srv, ss)
+}
+
+func (a *authenticator) principal(ctx context.Context) (*Principal, error) {
+	if a.cfg.Development() {
+		return devPrincipal, nil
+	}
+	token, err := auth.AuthFromMD(ctx, "bearer")
+	if err != nil {
+		return nil, unauthenticated("send credentials as \"authorization: Bearer <API key or JWT>\"")
+	}
+	if strings.HasPrefix(token, apiKeyPrefix) {
+		if a.keys == nil {
+			return nil, unauthenticated("API keys are not accepted by this server")
+		}
+		return a.keys.verify(ctx, token)
+	}
+	if a.cfg.JWT == nil {
+		return nil, unauthenticated("not an API key, and bearer tokens (JWT) are not accepted by this server")
+	}
+	return a.cfg.JWT.verify(token)
+}
+
+func unauthenticated(msg string) error {
+	return newStatus(codes.Unauthenticated, ReasonUnauthenticated, msg, nil)
+}
+
+// API keys look like "rk_{id}_{secret}": the ID finds the stored key, the
+// secret is checked against its hash.
+const apiKeyPrefix = "rk_"
+
+var keyIDPattern = regexp.MustCompile(`^[a-z0-9]{16}$`)
+
+// NewAPIKey makes a key for tenant with scopes: the token to hand to the
+// caller once, and what to store (only a hash of the secret). expire may be
+// zero (never).
+func NewAPIKey(tenant, name string, scopes []Scope, now, expire time.Time) (string, repository.APIKey, error) {
+	if !ValidTenant(tenant) {
+		return "", repository.APIKey{}, fmt.Errorf("tenant %q: want 1-63 lowercase letters, digits, '.', '_' or '-'", tenant)
+	}
+	if len(scopes) == 0 {
+		return "", repository.APIKey{}, errors.New("a key needs at least one scope")
+	}
+	id := strings.ToLower(rand.Text()[:16]) // base32: a-z, 2-7
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret) // never fails (crypto/rand)
+	sec := base64.RawURLEncoding.EncodeToString(secret)
+	sum := sha256.Sum256([]byte(sec))
+	names := make([]string, len(scopes))
+	for i, s := range scopes {
+		names[i] = string(s)
+	}
+	k := repository.APIKey{ID: id, Tenant: tenant, Name: name, Scopes: names,
+		SecretHash: sum[:], CreateTime: now, ExpireTime: expire}
+	return apiKeyPrefix + id + "_" + sec, k, nil
+}
+
+// keyVerifier checks API keys against the store, remembering what it read
+// for ttl: a revoked key stops working on every replica within ttl.
+type keyVerifier struct {
+	store APIKeyStore
+	ttl   time.Duration
+	now   func() time.Time
+	mu    sync.Mutex
+	cache map[string]cachedKey
+}
+
+type cachedKey struct {
+	key  *repository.APIKey // nil: no such key
+	read time.Time
+}
+
+// maxCachedKeys bounds the cache, which unknown key IDs could otherwise grow.
+const maxCachedKeys = 10000
+
+func (v *keyVerifier) verify(ctx context.Context, token string) (*Principal, error) {
+	id, secret, ok := strings.Cut(strings.TrimPrefix(token, apiKeyPrefix), "_")
+	if !ok || !keyIDPattern.MatchString(id) || secret == "" {
+		return nil, unauthenticated("malformed API key")
+	}
+	k, err := v.lookup(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(secret))
+	now := v.now()
+	switch {
+	case k == nil || subtle.ConstantTimeCompare(sum[:], k.SecretHash) != 1:
+		return nil, unauthenticated("unknown API key")
+	case !k.RevokeTime.IsZero():
+		return nil, unauthenticated("API key apiKeys/" + id + " was revoked")
+	case !k.ExpireTime.IsZero() && !now.Before(k.ExpireTime):
+		return nil, unauthenticated("API key apiKeys/" + id + " has expired")
+	}
+	scopes := make([]Scope, 0, len(k.Scopes))
+	for _, s := range k.Scopes {
+		scopes = append(scopes, Scope(s))
+	}
+	return &Principal{Tenant: k.Tenant, ID: "apiKeys/" + id, Scopes: scopes}, nil
+}
+
+func (v *keyVerifier) lookup(ctx context.Context, id string) (*repository.APIKey, error) {
+	now := v.now()
+	v.mu.Lock()
+	c, ok := v.cache[id]
+	v.mu.Unlock()
+	if ok && now.Sub(c.read) < v.ttl {
+		return c.key, nil
+	}
+	k, err := v.store.GetAPIKey(ctx, id)
+	if errors.Is(err, repository.ErrNotFound) {
+		k, err = nil, nil
+	}
+	if err != nil {
+		return nil, err // UNAVAILABLE or INTERNAL through toStatus
+	}
+	v.mu.Lock()
+	if len(v.cache) >= maxCachedKeys {
+		clear(v.cache)
+	}
+	v.cache[id] = cachedKey{key: k, read: now}
+	v.mu.Unlock()
+	return k, nil
+}

@@ -1,0 +1,231 @@
+package service
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// JWTConfig says which bearer tokens (JWT) to accept and how to read them.
+type JWTConfig struct {
+	// KeysFile holds the public keys that sign valid tokens: PEM (PUBLIC
+	// KEY, RSA PUBLIC KEY or CERTIFICATE blocks) or a JWKS (JSON). RSA,
+	// ECDSA and Ed25519 keys; shared (HMAC) secrets are not accepted.
+	KeysFile string
+	// Issuer and Audience, when set, must match the iss and aud claims.
+	Issuer   string
+	Audience string
+	// TenantClaim names the claim holding the tenant; empty means "tenant".
+	TenantClaim string
+	// ScopesClaim names the claim holding the scopes, a space-separated
+	// string or an array of strings; empty means "scope".
+	ScopesClaim string
+	// Leeway is the clock skew tolerated on exp, nbf and iat.
+	Leeway time.Duration
+}
+
+// JWTVerifier verifies bearer tokens against configured public keys.
+type JWTVerifier struct {
+	cfg    JWTConfig
+	byKID  map[string]crypto.PublicKey
+	all    []crypto.PublicKey
+	parser *jwt.Parser
+}
+
+// jwtMethods are the signing algorithms accepted: asymmetric ones only, so
+// neither "none" nor an HMAC made with a public key can pass.
+var jwtMethods = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// NewJWTVerifier loads the keys of cfg. now is the clock (nil: time.Now).
+func NewJWTVerifier(cfg JWTConfig, now func() time.Time) (*JWTVerifier, error) {
+	if cfg.TenantClaim == "" {
+		cfg.TenantClaim = "tenant"
+	}
+	if cfg.ScopesClaim == "" {
+		cfg.ScopesClaim = "scope"
+	}
+	if now == nil {
+		now = time.Now
+	}
+	data, err := os.ReadFile(cfg.KeysFile)
+	if err != nil {
+		return nil, fmt.Errorf("jwt keys: %w", err)
+	}
+	v := &JWTVerifier{cfg: cfg, byKID: map[string]crypto.PublicKey{}}
+	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
+		err = v.loadJWKS(data)
+	} else {
+		err = v.loadPEM(data)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jwt keys in %s: %w", cfg.KeysFile, err)
+	}
+	if len(v.all) == 0 {
+		return nil, fmt.Errorf("jwt keys in %s: no public key found", cfg.KeysFile)
+	}
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(jwtMethods),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(now),
+	}
+	if cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	if cfg.Audience != "" {
+		opts = append(opts, jwt.WithAudience(cfg.Audience))
+	}
+	v.parser = jwt.NewParser(opts...)
+	return v, nil
+}
+
+// Keys is how many public keys the verifier holds.
+func (v *JWTVerifier) Keys() int { return len(v.all) }
+
+func (v *JWTVerifier) add(kid string, k crypto.PublicKey) error {
+	switch k.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+	default:
+		return fmt.Errorf("key %q: unsupported key type %T (want RSA, ECDSA or Ed25519 public keys)", kid, k)
+	}
+	if kid != "" {
+		v.byKID[kid] = k
+	}
+	v.all = append(v.all, k)
+	return nil
+}
+
+func (v *JWTVerifier) loadJWKS(data []byte) error {
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(data, &set); err != nil {
+		return fmt.Errorf("not a JWKS: %w", err)
+	}
+	for _, k := range set.Keys {
+		if !k.IsPublic() {
+			return fmt.Errorf("key %q is not a public key: only public keys belong in the keys file", k.KeyID)
+		}
+		if err := v.add(k.KeyID, k.Key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (v *JWTVerifier) loadPEM(data []byte) error {
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return nil
+		}
+		var k crypto.PublicKey
+		var err error
+		switch b.Type {
+		case "PUBLIC KEY":
+			k, err = x509.ParsePKIXPublicKey(b.Bytes)
+		case "RSA PUBLIC KEY":
+			k, err = x509.ParsePKCS1PublicKey(b.Bytes)
+		case "CERTIFICATE":
+			var c *x509.Certificate
+			if c, err = x509.ParseCertificate(b.Bytes); err == nil {
+				k = c.PublicKey
+			}
+		default:
+			return fmt.Errorf("PEM block %q: want PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE", b.Type)
+		}
+		if err != nil {
+			return fmt.Errorf("PEM block %q: %w", b.Type, err)
+		}
+		if err := v.add("", k); err != nil {
+			return err
+		}
+	}
+}
+
+func (v *JWTVerifier) keyFor(t *jwt.Token) (any, error) {
+	if kid, _ := t.Header["kid"].(string); kid != "" {
+		if k, ok := v.byKID[kid]; ok {
+			return k, nil
+		}
+		if len(v.byKID) > 0 {
+			return nil, fmt.Errorf("unknown key id %q", kid)
+		}
+	}
+	keys := make([]jwt.VerificationKey, len(v.all))
+	for i, k := range v.all {
+		keys[i] = k
+	}
+	return jwt.VerificationKeySet{Keys: keys}, nil
+}
+
+// verify checks the token's signature, expiry, issuer and audience, and
+// reads the principal from its claims.
+func (v *JWTVerifier) verify(token string) (*Principal, error) {
+	claims := jwt.MapClaims{}
+	if _, err := v.parser.ParseWithClaims(token, claims, v.keyFor); err != nil {
+		return nil, unauthenticated("invalid bearer token: " + jwtReason(err))
+	}
+	sub, _ := claims.GetSubject()
+	if sub == "" {
+		return nil, unauthenticated("invalid bearer token: no subject (sub)")
+	}
+	tenant, _ := claims[v.cfg.TenantClaim].(string)
+	if !ValidTenant(tenant) {
+		return nil, unauthenticated(fmt.Sprintf("invalid bearer token: claim %q does not name a tenant", v.cfg.TenantClaim))
+	}
+	var names []string
+	switch s := claims[v.cfg.ScopesClaim].(type) {
+	case string:
+		names = strings.Fields(s)
+	case []any:
+		for _, n := range s {
+			if n, ok := n.(string); ok {
+				names = append(names, n)
+			}
+		}
+	}
+	p := &Principal{Tenant: tenant, ID: "jwt/" + sub}
+	for _, n := range names {
+		// Scopes of other services may share the token: keep ours.
+		for _, s := range AllScopes {
+			if n == string(s) && !p.Has(s) {
+				p.Scopes = append(p.Scopes, s)
+			}
+		}
+	}
+	return p, nil
+}
+
+// jwtReason says why a token failed, without echoing it.
+func jwtReason(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "malformed"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "signature not made by a trusted key, or algorithm not accepted"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "not valid yet"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "a required claim (exp) is missing"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "wrong issuer"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "wrong audience"
+	}
+	return "rejected"
+}

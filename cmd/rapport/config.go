@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,7 +36,19 @@ type config struct {
 	MetricsListen      string
 	OTLPEndpoint       string
 	OTLPInsecure       bool
+
+	// Authentication and transport security.
+	APIKeys             bool
+	APIKeyCacheTTL      time.Duration
+	JWT                 service.JWTConfig
+	TLSCert, TLSKey     string
+	TLSClientCA         string
+	InsecureAllowNoAuth bool
+	Limits              service.Limits
 }
+
+// development reports whether no credentials are configured.
+func (c config) development() bool { return !c.APIKeys && c.JWT.KeysFile == "" }
 
 // parseServeConfig reads the serve flags from args, with defaults taken from
 // the environment, and validates the result once.
@@ -52,6 +65,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		shutdown  string
 		health    string
 		watchPoll string
+		keyTTL    string
+		deadline  string
+		jwtLeeway string
 	)
 	fs := flag.NewFlagSet("rapport serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -111,9 +127,28 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	hintInt(&reopens, "hint-escalate-reopens", "RAPPORT_HINT_ESCALATE_REOPENS", "reopenings of an issue that call for escalation")
 	fs.IntVar(&c.MaxWatchStreams, "max-watch-streams", int(envNum("RAPPORT_MAX_WATCH_STREAMS", 1000)), "WatchCustomerContext streams per process (RAPPORT_MAX_WATCH_STREAMS)")
 	hintInt(&h.EscalateContacts, "hint-escalate-contacts", "RAPPORT_HINT_ESCALATE_CONTACTS", "contacts about one issue in the repeat window that call for escalation")
+	fs.BoolVar(&c.APIKeys, "api-keys", envBool("RAPPORT_API_KEYS", false), "accept the API keys stored in the database (rapport keys create) (RAPPORT_API_KEYS)")
+	fs.StringVar(&keyTTL, "api-key-cache-ttl", env("RAPPORT_API_KEY_CACHE_TTL", "10s"), "how long a verified API key is trusted before it is read again: the longest a revocation takes to apply (RAPPORT_API_KEY_CACHE_TTL)")
+	fs.StringVar(&c.JWT.KeysFile, "jwt-keys", env("RAPPORT_JWT_KEYS", ""), "file of public keys (PEM or JWKS) whose signed bearer tokens (JWT) are accepted (RAPPORT_JWT_KEYS)")
+	fs.StringVar(&c.JWT.Issuer, "jwt-issuer", env("RAPPORT_JWT_ISSUER", ""), "required iss claim of bearer tokens; empty accepts any (RAPPORT_JWT_ISSUER)")
+	fs.StringVar(&c.JWT.Audience, "jwt-audience", env("RAPPORT_JWT_AUDIENCE", ""), "required aud claim of bearer tokens; empty accepts any (RAPPORT_JWT_AUDIENCE)")
+	fs.StringVar(&c.JWT.TenantClaim, "jwt-tenant-claim", env("RAPPORT_JWT_TENANT_CLAIM", "tenant"), "claim naming the caller's tenant (RAPPORT_JWT_TENANT_CLAIM)")
+	fs.StringVar(&c.JWT.ScopesClaim, "jwt-scopes-claim", env("RAPPORT_JWT_SCOPES_CLAIM", "scope"), "claim holding the scopes, space-separated or an array (RAPPORT_JWT_SCOPES_CLAIM)")
+	fs.StringVar(&jwtLeeway, "jwt-leeway", env("RAPPORT_JWT_LEEWAY", "30s"), "clock skew tolerated on exp, nbf and iat (RAPPORT_JWT_LEEWAY)")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("RAPPORT_TLS_CERT", ""), "PEM certificate (chain) of the gRPC listener; with --tls-key enables TLS (RAPPORT_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", env("RAPPORT_TLS_KEY", ""), "PEM private key of --tls-cert (RAPPORT_TLS_KEY)")
+	fs.StringVar(&c.TLSClientCA, "tls-client-ca", env("RAPPORT_TLS_CLIENT_CA", ""), "PEM CA certificates: require client certificates they signed (mutual TLS) (RAPPORT_TLS_CLIENT_CA)")
+	fs.BoolVar(&c.InsecureAllowNoAuth, "insecure-allow-unauthenticated", envBool("RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED", false), "allow development mode (no credentials) on a non-loopback address: anyone who reaches the port reads and changes everything (RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED)")
+	fs.Float64Var(&c.Limits.TenantRate, "tenant-rate", envNum("RAPPORT_TENANT_RATE", 1000), "calls per second one tenant may make, sustained; 0 = unlimited (RAPPORT_TENANT_RATE)")
+	fs.IntVar(&c.Limits.TenantBurst, "tenant-burst", int(envNum("RAPPORT_TENANT_BURST", 2000)), "calls one tenant may make at once above its rate (RAPPORT_TENANT_BURST)")
+	fs.Float64Var(&c.Limits.KeyRate, "key-rate", envNum("RAPPORT_KEY_RATE", 500), "calls per second one credential (API key or token subject) may make; 0 = unlimited (RAPPORT_KEY_RATE)")
+	fs.IntVar(&c.Limits.KeyBurst, "key-burst", int(envNum("RAPPORT_KEY_BURST", 1000)), "calls one credential may make at once above its rate (RAPPORT_KEY_BURST)")
+	fs.StringVar(&deadline, "default-deadline", env("RAPPORT_DEFAULT_DEADLINE", "30s"), "deadline of unary calls that set none (RAPPORT_DEFAULT_DEADLINE)")
+	maxStreams := fs.Uint("max-concurrent-streams", uint(envNum("RAPPORT_MAX_CONCURRENT_STREAMS", 1000)), "calls one connection may have open at once (RAPPORT_MAX_CONCURRENT_STREAMS)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
+	c.Limits.MaxConcurrentStreams = uint32(min(*maxStreams, 1<<31))
 	h.LowCSAT, h.EscalateReopens = int32(lowCSAT), int32(reopens)
 	c.Hints = h
 	if err := h.Validate(); err != nil {
@@ -154,7 +189,54 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.MongoDBURI == "" && c.DataDir == "" {
 		errs = append(errs, errors.New("data directory is empty"))
 	}
+	if c.APIKeyCacheTTL, err = time.ParseDuration(keyTTL); err != nil || c.APIKeyCacheTTL <= 0 || c.APIKeyCacheTTL > time.Hour {
+		errs = append(errs, fmt.Errorf("api key cache ttl %q: want a duration between 1ms and 1h", keyTTL))
+	}
+	if c.JWT.Leeway, err = time.ParseDuration(jwtLeeway); err != nil || c.JWT.Leeway < 0 || c.JWT.Leeway > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("jwt leeway %q: want a duration between 0 and 5m", jwtLeeway))
+	}
+	if c.Limits.DefaultDeadline, err = time.ParseDuration(deadline); err != nil || c.Limits.DefaultDeadline <= 0 {
+		errs = append(errs, fmt.Errorf("default deadline %q: want a positive duration such as 30s", deadline))
+	}
+	if c.Limits.TenantRate < 0 || c.Limits.KeyRate < 0 || c.Limits.TenantBurst < 1 || c.Limits.KeyBurst < 1 {
+		errs = append(errs, errors.New("rates must not be negative and bursts must be at least 1"))
+	}
+	if *maxStreams < 1 {
+		errs = append(errs, errors.New("max concurrent streams: want at least 1"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if c.TLSClientCA != "" && c.TLSCert == "" {
+		errs = append(errs, errors.New("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key"))
+	}
+	if c.development() {
+		if !c.InsecureAllowNoAuth && !isLoopback(c.Listen) {
+			errs = append(errs, fmt.Errorf("no credentials are configured (development mode), so the server listens on loopback addresses only, not %q: "+
+				"configure --api-keys or --jwt-keys, listen on 127.0.0.1, or pass --insecure-allow-unauthenticated", c.Listen))
+		}
+	} else if c.Demo {
+		errs = append(errs, errors.New("--demo loads its data through the API without credentials: it works in development mode only"))
+	}
+	if c.Demo && c.TLSCert != "" {
+		errs = append(errs, errors.New("--demo loads its data over a plaintext connection: it does not work with --tls-cert"))
+	}
 	return c, errors.Join(errs...)
+}
+
+// isLoopback reports whether a listen address only accepts connections from
+// this machine: localhost or a loopback IP (not an empty host, which means
+// every interface).
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // logValue is the configuration as logged at start, with secrets masked.
@@ -178,6 +260,12 @@ func (c config) logValue() slog.Value {
 		slog.Duration("watch_poll_interval", c.WatchPollInterval),
 		slog.Int("max_watch_streams", c.MaxWatchStreams),
 		slog.Any("hints", c.Hints),
+		slog.Bool("development_mode", c.development()),
+		slog.Bool("api_keys", c.APIKeys),
+		slog.String("jwt_keys", c.JWT.KeysFile),
+		slog.Bool("tls", c.TLSCert != ""),
+		slog.Bool("mutual_tls", c.TLSClientCA != ""),
+		slog.Any("limits", c.Limits),
 	)
 }
 

@@ -225,7 +225,7 @@ func seedDemo(ctx context.Context, conn grpc.ClientConnInterface, now time.Time)
 func seedCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rapport seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := addrFlag(fs, getenv)
+	client := clientFlags(fs, getenv)
 	demo := fs.Bool("demo", false, "load the demo customers (required)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -233,7 +233,7 @@ func seedCommand(ctx context.Context, args []string, getenv func(string) string,
 	if !*demo {
 		return errors.New("seed: say --demo to load the demo customers")
 	}
-	if err := loadDemoAt(ctx, *addr); err != nil {
+	if err := loadDemoAt(ctx, client); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "demo data loaded:", demoCustomerNames)

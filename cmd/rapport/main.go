@@ -1,11 +1,14 @@
 // Command rapport is the Rapport customer-context service.
 //
 //	rapport serve     run the gRPC server (embedded store unless a MongoDB URI is set)
+//	rapport keys      create, list and revoke API keys
 //	rapport version   print the version
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -53,6 +56,7 @@ commands:
   serve     run the gRPC server; "rapport serve -h" lists its flags
   seed      load the demo customers into a running server: rapport seed --demo
   repair    rebuild context summaries from the history: rapport repair [--customer customers/ID]
+  keys      manage API keys: rapport keys create|list|revoke
   version   print the version
 `
 
@@ -72,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seedCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "repair":
 		return repairCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "rapport", buildVersion())
 		return nil
@@ -127,11 +133,57 @@ func newTracer(ctx context.Context, cfg config) (tp trace.TracerProvider, stop f
 // loadDemo loads the demo data through the server's own API, logging the
 // outcome: a failure leaves the server running.
 func loadDemo(ctx context.Context, addr string, logger *slog.Logger) {
-	if err := loadDemoAt(ctx, addr); err != nil {
+	if err := loadDemoAt(ctx, &clientConfig{addr: addr}); err != nil {
 		logger.Error("demo data not loaded", "error", err)
 		return
 	}
 	logger.Info("demo data loaded", "customers", demoCustomerNames)
+}
+
+// authConfig is the credentials the server accepts.
+func authConfig(cfg config) (service.AuthConfig, error) {
+	a := service.AuthConfig{APIKeys: cfg.APIKeys, KeyCacheTTL: cfg.APIKeyCacheTTL}
+	if cfg.JWT.KeysFile != "" {
+		v, err := service.NewJWTVerifier(cfg.JWT, nil)
+		if err != nil {
+			return a, err
+		}
+		a.JWT = v
+	}
+	return a, nil
+}
+
+// serverTLS is the TLS configuration of the gRPC listener, or nil.
+func serverTLS(cfg config) (*tls.Config, error) {
+	if cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	t := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cfg.TLSClientCA != "" {
+		pool, err := certPool(cfg.TLSClientCA)
+		if err != nil {
+			return nil, err
+		}
+		t.ClientCAs, t.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return t, nil
+}
+
+// certPool reads PEM CA certificates.
+func certPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("tls: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("tls: no PEM certificate in %s", file)
+	}
+	return pool, nil
 }
 
 // serve runs the server until ctx ends, then stops it gracefully.
@@ -197,11 +249,26 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	}()
 	store := repository.New(client.Database(cfg.MongoDBDatabase))
 
+	authCfg, err := authConfig(cfg)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := serverTLS(cfg)
+	if err != nil {
+		return err
+	}
+	if authCfg.Development() {
+		logger.Warn("DEVELOPMENT MODE: no credentials configured (--api-keys, --jwt-keys); every caller is in tenant \"default\" with every scope. Never run this way with real data.",
+			"listen", cfg.Listen)
+	}
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	srv := service.NewServer(store, service.Options{
+		Auth:               authCfg,
+		Limits:             cfg.Limits,
+		TLS:                tlsCfg,
 		Logger:             logger,
 		DefaultPhoneRegion: cfg.DefaultPhoneRegion,
 		Reflection:         cfg.Reflection,
@@ -218,6 +285,10 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return srv.GRPC.Serve(lis)
 	})
 	g.Go(func() error { return srv.WatchHealth(gctx, cfg.HealthInterval) })
+	g.Go(func() error {
+		srv.RunAudit()
+		return nil
+	})
 	g.Go(func() error { return srv.FollowChanges(gctx, store) })
 	if cfg.MetricsListen != "" {
 		mlis, err := net.Listen("tcp", cfg.MetricsListen)
@@ -265,6 +336,8 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 			srv.GRPC.Stop()
 			<-stopped
 		}
+		// No call runs any more: write the audit events still queued.
+		srv.StopAudit()
 		return nil
 	})
 	err = g.Wait()

@@ -16,13 +16,13 @@ import (
 func repairCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rapport repair", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := addrFlag(fs, getenv)
+	client := clientFlags(fs, getenv)
 	customer := fs.String("customer", "", "the customer to repair, customers/{customer}; empty: every customer")
 	timeout := fs.Duration("timeout", 30*time.Second, "deadline of each rebuild")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	conn, err := dial(*addr)
+	conn, err := client.dial()
 	if err != nil {
 		return err
 	}

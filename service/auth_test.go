@@ -1,0 +1,361 @@
+package service_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/golang-jwt/jwt/v5"
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/repository/repositorytest"
+	"github.com/rapporthq/rapport/service"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// issuer signs test tokens with an Ed25519 key published in a JWKS file.
+type issuer struct {
+	priv ed25519.PrivateKey
+	file string
+}
+
+func newIssuer(t testing.TB) *issuer {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: pub, KeyID: "k1", Algorithm: "EdDSA", Use: "sig"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &issuer{priv: priv, file: file}
+}
+
+// token signs claims (with defaults for what is not given).
+func (is *issuer) token(t testing.TB, claims jwt.MapClaims) string {
+	t.Helper()
+	c := jwt.MapClaims{"iss": "https://idp.test", "aud": "rapport", "sub": "agent-1", "exp": time.Now().Add(time.Hour).Unix()}
+	for k, v := range claims {
+		if v == nil {
+			delete(c, k)
+			continue
+		}
+		c[k] = v
+	}
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+	tok.Header["kid"] = "k1"
+	s, err := tok.SignedString(is.priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// tenantToken is a valid token of tenant with scopes (space-separated).
+func (is *issuer) tenantToken(t testing.TB, tenant, scopes string) string {
+	return is.token(t, jwt.MapClaims{"tenant": tenant, "scope": scopes, "sub": "agent-of-" + tenant})
+}
+
+func (is *issuer) verifier(t testing.TB) *service.JWTVerifier {
+	t.Helper()
+	v, err := service.NewJWTVerifier(service.JWTConfig{KeysFile: is.file, Issuer: "https://idp.test", Audience: "rapport"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// as returns a context that calls with the bearer token.
+func as(ctx context.Context, token string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+}
+
+const allScopes = "context.read history.write customer.write privacy admin"
+
+// authServer serves a fresh store with API keys and JWTs accepted.
+func authServer(t *testing.T, opts service.Options) (*testServer, *repository.Store, *issuer) {
+	t.Helper()
+	is := newIssuer(t)
+	store, _ := repositorytest.Store(t)
+	opts.Auth.APIKeys = true
+	opts.Auth.JWT = is.verifier(t)
+	return startServer(t, store, opts), store, is
+}
+
+// apiKey stores a key and returns its token.
+func apiKey(t *testing.T, store *repository.Store, tenant string, expire time.Time, scopes ...service.Scope) (string, repository.APIKey) {
+	t.Helper()
+	token, k, err := service.NewAPIKey(tenant, "test", scopes, time.Now(), expire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateAPIKey(t.Context(), k); err != nil {
+		t.Fatal(err)
+	}
+	return token, k
+}
+
+func TestEveryMethodNeedsAScope(t *testing.T) {
+	t.Parallel()
+	store, _ := repositorytest.Store(t)
+	_, srv := startServerWith(t, store, service.Options{})
+	for name, info := range srv.GRPC.GetServiceInfo() {
+		if name == healthpb.Health_ServiceDesc.ServiceName || name == "grpc.reflection.v1.ServerReflection" || name == "grpc.reflection.v1alpha.ServerReflection" {
+			continue
+		}
+		for _, m := range info.Methods {
+			full := "/" + name + "/" + m.Name
+			if _, ok := service.MethodScopes[full]; !ok {
+				t.Errorf("%s has no scope: nobody may call it", full)
+			}
+		}
+	}
+}
+
+func TestBadCredentialsAreRefused(t *testing.T) {
+	t.Parallel()
+	ts, store, is := authServer(t, service.Options{})
+	ctx := t.Context()
+	good, _ := apiKey(t, store, "acme", time.Time{}, service.ScopeContextRead, service.ScopeCustomerWrite)
+	revoked, rk := apiKey(t, store, "acme", time.Time{}, service.AllScopes...)
+	if _, err := store.RevokeAPIKey(ctx, rk.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	expired, _ := apiKey(t, store, "acme", time.Now().Add(-time.Minute), service.AllScopes...)
+	otherIssuer := newIssuer(t)
+	none := func() string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"iss": "https://idp.test", "aud": "rapport", "sub": "x", "tenant": "acme", "scope": allScopes, "exp": time.Now().Add(time.Hour).Unix()})
+		s, err := tok.SignedString(jwt.UnsafeAllowNoneSignatureType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}()
+	hmacWithPublicKey := func() string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": "https://idp.test", "aud": "rapport", "sub": "x", "tenant": "acme", "scope": allScopes, "exp": time.Now().Add(time.Hour).Unix()})
+		tok.Header["kid"] = "k1"
+		s, err := tok.SignedString([]byte(is.priv.Public().(ed25519.PublicKey)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}()
+	create := func(ctx context.Context) error {
+		_, err := ts.customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: "mallory", Customer: &rapportv1.Customer{DisplayName: "M"}})
+		return err
+	}
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		want codes.Code
+	}{
+		{"no credentials", ctx, codes.Unauthenticated},
+		{"not a token", as(ctx, "hello"), codes.Unauthenticated},
+		{"basic auth", metadata.AppendToOutgoingContext(ctx, "authorization", "Basic YWRtaW46YWRtaW4="), codes.Unauthenticated},
+		{"malformed API key", as(ctx, "rk_short_x"), codes.Unauthenticated},
+		{"API key with a wrong secret", as(ctx, good[:len(good)-4]+"AAAA"), codes.Unauthenticated},
+		{"unknown API key", as(ctx, "rk_aaaaaaaaaaaaaaaa_secret"), codes.Unauthenticated},
+		{"revoked API key", as(ctx, revoked), codes.Unauthenticated},
+		{"expired API key", as(ctx, expired), codes.Unauthenticated},
+		{"expired token", as(ctx, is.token(t, jwt.MapClaims{"tenant": "acme", "scope": allScopes, "exp": time.Now().Add(-time.Hour).Unix()})), codes.Unauthenticated},
+		{"token without expiry", as(ctx, is.token(t, jwt.MapClaims{"tenant": "acme", "scope": allScopes, "exp": nil})), codes.Unauthenticated},
+		{"token not yet valid", as(ctx, is.token(t, jwt.MapClaims{"tenant": "acme", "scope": allScopes, "nbf": time.Now().Add(time.Hour).Unix()})), codes.Unauthenticated},
+		{"token signed with another key", as(ctx, otherIssuer.tenantToken(t, "acme", allScopes)), codes.Unauthenticated},
+		{"token with alg none", as(ctx, none), codes.Unauthenticated},
+		{"token signed with HMAC over the public key", as(ctx, hmacWithPublicKey), codes.Unauthenticated},
+		{"token of another issuer", as(ctx, is.token(t, jwt.MapClaims{"iss": "https://evil.test", "tenant": "acme", "scope": allScopes})), codes.Unauthenticated},
+		{"token for another audience", as(ctx, is.token(t, jwt.MapClaims{"aud": "billing", "tenant": "acme", "scope": allScopes})), codes.Unauthenticated},
+		{"token without tenant", as(ctx, is.token(t, jwt.MapClaims{"scope": allScopes})), codes.Unauthenticated},
+		{"token with a malformed tenant", as(ctx, is.token(t, jwt.MapClaims{"tenant": "acme/other", "scope": allScopes})), codes.Unauthenticated},
+		{"token without subject", as(ctx, is.token(t, jwt.MapClaims{"sub": nil, "tenant": "acme", "scope": allScopes})), codes.Unauthenticated},
+		{"tampered token (scope escalated)", as(ctx, tamper(t, is.tenantToken(t, "acme", "context.read"), "scope", allScopes)), codes.Unauthenticated},
+		{"token without the scope", as(ctx, is.tenantToken(t, "acme", "context.read history.write")), codes.PermissionDenied},
+		{"token with a look-alike scope", as(ctx, is.tenantToken(t, "acme", "customer.write.all context.read")), codes.PermissionDenied},
+		{"API key without the scope", as(ctx, mustKey(t, store, "acme", service.ScopeContextRead)), codes.PermissionDenied},
+	} {
+		err := create(tc.ctx)
+		code, info, _ := statusDetails(t, err)
+		if code != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+			continue
+		}
+		if code == codes.PermissionDenied && (info.GetReason() != service.ReasonMissingScope || info.GetMetadata()["scope"] != "customer.write") {
+			t.Errorf("%s: error info %v, want MISSING_SCOPE naming customer.write", tc.name, info)
+		}
+	}
+	// Nothing refused changed anything.
+	list, err := ts.customers.ListCustomers(as(ctx, good), &rapportv1.ListCustomersRequest{})
+	if err != nil || len(list.GetCustomers()) != 0 {
+		t.Fatalf("after refused calls: %v, %v; want no customer", list, err)
+	}
+	// The good credentials work, and health needs none.
+	if err := create(as(ctx, good)); err != nil {
+		t.Fatalf("good API key: %v", err)
+	}
+	if _, err := ts.customers.GetCustomer(as(ctx, is.tenantToken(t, "acme", "context.read")), &rapportv1.GetCustomerRequest{Name: "customers/mallory"}); err != nil {
+		t.Fatalf("good token: %v", err)
+	}
+	if _, err := ts.health.Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatalf("health without credentials: %v", err)
+	}
+}
+
+func mustKey(t *testing.T, store *repository.Store, tenant string, scopes ...service.Scope) string {
+	tok, _ := apiKey(t, store, tenant, time.Time{}, scopes...)
+	return tok
+}
+
+// tamper rewrites one claim of a signed token, keeping its signature.
+func tamper(t *testing.T, token, claim string, value any) string {
+	t.Helper()
+	parts := splitToken(token)
+	payload, err := jwt.NewParser().DecodeSegment(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	claims[claim] = value
+	b, _ := json.Marshal(claims)
+	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(b) + "." + parts[2]
+}
+
+func splitToken(s string) [3]string {
+	var out [3]string
+	i := 0
+	start := 0
+	for j := range len(s) {
+		if s[j] == '.' && i < 2 {
+			out[i] = s[start:j]
+			i++
+			start = j + 1
+		}
+	}
+	out[2] = s[start:]
+	return out
+}
+
+// clock is a settable clock for tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestRevokedKeyStopsWorkingWithinTheCacheTTL(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now()}
+	ts, store, _ := authServer(t, service.Options{Now: clk.now, Auth: service.AuthConfig{KeyCacheTTL: 5 * time.Second}})
+	key, k := apiKey(t, store, "acme", time.Time{}, service.ScopeContextRead)
+	ctx := as(t.Context(), key)
+	list := func() error {
+		_, err := ts.customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{})
+		return err
+	}
+	if err := list(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.RevokeAPIKey(t.Context(), k.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Within the TTL a replica may still trust what it read...
+	clk.advance(4 * time.Second)
+	_ = list()
+	// ...and past it, no replica does.
+	clk.advance(2 * time.Second)
+	if code := status.Code(list()); code != codes.Unauthenticated {
+		t.Fatalf("revoked key past the cache TTL: %v, want UNAUTHENTICATED", code)
+	}
+}
+
+func TestRateLimitsPerTenantAndPerKey(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now()}
+	ts, store, is := authServer(t, service.Options{Now: clk.now, Limits: service.Limits{TenantRate: 1, TenantBurst: 3, KeyRate: 1, KeyBurst: 2}})
+	ctx := t.Context()
+	call := func(token string) error {
+		_, err := ts.customers.ListCustomers(as(ctx, token), &rapportv1.ListCustomersRequest{})
+		return err
+	}
+	a1 := mustKey(t, store, "a", service.ScopeContextRead)
+	a2 := mustKey(t, store, "a", service.ScopeContextRead)
+	b := is.tenantToken(t, "b", "context.read")
+	// Key a1 has a burst of 2.
+	for i := range 2 {
+		if err := call(a1); err != nil {
+			t.Fatalf("call %d of key a1: %v", i+1, err)
+		}
+	}
+	err := call(a1)
+	if code, info, _ := statusDetails(t, err); code != codes.ResourceExhausted || info.GetReason() != service.ReasonRateLimited {
+		t.Fatalf("third call of a1: %v, want RESOURCE_EXHAUSTED RATE_LIMITED", err)
+	}
+	var retry *errdetails.RetryInfo
+	for _, d := range status.Convert(err).Details() {
+		if r, ok := d.(*errdetails.RetryInfo); ok {
+			retry = r
+		}
+	}
+	if retry == nil || retry.GetRetryDelay().AsDuration() <= 0 || retry.GetRetryDelay().AsDuration() > time.Second {
+		t.Fatalf("RetryInfo %v, want a delay up to 1s", retry)
+	}
+	// Tenant a has a burst of 3: key a2 gets the one left.
+	if err := call(a2); err != nil {
+		t.Fatalf("a2: %v", err)
+	}
+	if code := status.Code(call(a2)); code != codes.ResourceExhausted {
+		t.Fatalf("a2 past tenant a's burst: %v, want RESOURCE_EXHAUSTED", code)
+	}
+	// Tenant b is not affected by a's exhaustion.
+	if err := call(b); err != nil {
+		t.Fatalf("tenant b while a is limited: %v", err)
+	}
+	// Once the retry delay has passed, a1 may call again.
+	clk.advance(retry.GetRetryDelay().AsDuration())
+	if err := call(a1); err != nil {
+		t.Fatalf("a1 after the retry delay: %v", err)
+	}
+}
+
+func TestHugeMessageIsRefused(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	big := make([]byte, service.MaxMessageBytes+1)
+	for i := range big {
+		big[i] = 'a'
+	}
+	_, err := ts.customers.CreateCustomer(t.Context(), &rapportv1.CreateCustomerRequest{Customer: &rapportv1.Customer{DisplayName: string(big)}})
+	if code := status.Code(err); code != codes.ResourceExhausted {
+		t.Fatalf("a %d-byte message: %v, want RESOURCE_EXHAUSTED", len(big), err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/rapporthq/rapport/repository"
 	"go.einride.tech/aip/filtering"
 	"go.einride.tech/aip/pagination"
+	rpccode "google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -68,8 +69,7 @@ func (a *auditor) record(ctx context.Context, start time.Time, method string, er
 	code := "OK"
 	if err != nil {
 		st, _ := toStatus(err)
-		code = strings.ToUpper(status.Code(st).String())
-		code = codeNames[code]
+		code = rpccode.Code_name[int32(status.Code(st))]
 	}
 	c.mu.Lock()
 	customers := c.customers
@@ -105,17 +105,6 @@ func (a *auditor) record(ctx context.Context, start time.Time, method string, er
 		}
 		t.Stop()
 	}
-}
-
-// codeNames maps codes.Code.String() in upper case to the canonical
-// UPPER_SNAKE names (Code.String() says "NotFound").
-var codeNames = map[string]string{
-	"OK": "OK", "CANCELED": "CANCELLED", "UNKNOWN": "UNKNOWN", "INVALIDARGUMENT": "INVALID_ARGUMENT",
-	"DEADLINEEXCEEDED": "DEADLINE_EXCEEDED", "NOTFOUND": "NOT_FOUND", "ALREADYEXISTS": "ALREADY_EXISTS",
-	"PERMISSIONDENIED": "PERMISSION_DENIED", "RESOURCEEXHAUSTED": "RESOURCE_EXHAUSTED",
-	"FAILEDPRECONDITION": "FAILED_PRECONDITION", "ABORTED": "ABORTED", "OUTOFRANGE": "OUT_OF_RANGE",
-	"UNIMPLEMENTED": "UNIMPLEMENTED", "INTERNAL": "INTERNAL", "UNAVAILABLE": "UNAVAILABLE",
-	"DATALOSS": "DATA_LOSS", "UNAUTHENTICATED": "UNAUTHENTICATED",
 }
 
 // run writes queued events in batches until close, then writes what is

@@ -32,6 +32,7 @@ type testServer struct {
 	interactions rapportv1.InteractionServiceClient
 	issues       rapportv1.IssueServiceClient
 	contexts     rapportv1.ContextServiceClient
+	audit        rapportv1.AuditServiceClient
 	health       healthpb.HealthClient
 }
 
@@ -92,6 +93,7 @@ func startServerWith(t testing.TB, store service.Store, opts service.Options) (*
 		interactions: rapportv1.NewInteractionServiceClient(conn),
 		issues:       rapportv1.NewIssueServiceClient(conn),
 		contexts:     rapportv1.NewContextServiceClient(conn),
+		audit:        rapportv1.NewAuditServiceClient(conn),
 		health:       healthpb.NewHealthClient(conn),
 	}, srv
 }

@@ -1,0 +1,390 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository/repositorytest"
+	"github.com/rapporthq/rapport/service"
+	"go.einride.tech/aip/pagination"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// seedTenant gives the caller's tenant customer "ada" with an identity, an
+// interaction, an issue, and returns the names.
+func seedTenant(t *testing.T, ts *testServer, ctx context.Context) (customer, interaction, issue string) {
+	t.Helper()
+	c, err := ts.customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: "ada", Customer: &rapportv1.Customer{
+		DisplayName: "Ada", Identities: []*rapportv1.Identity{{Type: emailType, Value: "ada@a.example"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := ts.interactions.RecordInteraction(ctx, &rapportv1.RecordInteractionRequest{Parent: c.GetCustomer().GetName(), Interaction: &rapportv1.Interaction{
+		Channel: rapportv1.Channel_CHANNEL_EMAIL, OccurTime: timestamppb.Now(), Summary: "printer jams", Text: "my secret text", SourceSystem: "zendesk", SourceId: "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := ts.issues.CreateIssue(ctx, &rapportv1.CreateIssueRequest{Parent: c.GetCustomer().GetName(), IssueId: "jam", Issue: &rapportv1.Issue{Title: "Printer jams"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.GetCustomer().GetName(), in.GetInteraction().GetName(), is.GetIssue().GetName()
+}
+
+// Every RPC, called by tenant B with tenant A's names, finds nothing of A
+// and changes nothing of A. The table must name every method.
+func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
+	t.Parallel()
+	ts, _, is := authServer(t, service.Options{})
+	a := as(t.Context(), is.tenantToken(t, "tenant-a", allScopes))
+	b := as(t.Context(), is.tenantToken(t, "tenant-b", allScopes))
+	customer, interaction, issue := seedTenant(t, ts, a)
+	before, err := ts.customers.GetCustomer(a, &rapportv1.GetCustomerRequest{Name: customer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notFound := func(err error) error {
+		if status.Code(err) != codes.NotFound {
+			return errors.New("got " + status.Code(err).String() + ": " + status.Convert(err).Message())
+		}
+		return nil
+	}
+	calls := map[string]func() error{
+		rapportv1.CustomerService_GetCustomer_FullMethodName: func() error {
+			_, err := ts.customers.GetCustomer(b, &rapportv1.GetCustomerRequest{Name: customer})
+			return notFound(err)
+		},
+		rapportv1.CustomerService_UpdateCustomer_FullMethodName: func() error {
+			_, err := ts.customers.UpdateCustomer(b, &rapportv1.UpdateCustomerRequest{Customer: &rapportv1.Customer{Name: customer, DisplayName: "Eve"},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
+			return notFound(err)
+		},
+		rapportv1.CustomerService_DeleteCustomer_FullMethodName: func() error {
+			_, err := ts.customers.DeleteCustomer(b, &rapportv1.DeleteCustomerRequest{Name: customer})
+			return notFound(err)
+		},
+		rapportv1.CustomerService_ListCustomers_FullMethodName: func() error {
+			res, err := ts.customers.ListCustomers(b, &rapportv1.ListCustomersRequest{})
+			if err != nil || len(res.GetCustomers()) != 0 {
+				return errors.New("tenant b lists customers")
+			}
+			return nil
+		},
+		rapportv1.CustomerService_LookupCustomer_FullMethodName: func() error {
+			_, err := ts.customers.LookupCustomer(b, &rapportv1.LookupCustomerRequest{Identity: "email:ada@a.example"})
+			return notFound(err)
+		},
+		rapportv1.CustomerService_CreateCustomer_FullMethodName: func() error {
+			// The same ID and identity in tenant b make b's own customer.
+			res, err := ts.customers.CreateCustomer(b, &rapportv1.CreateCustomerRequest{CustomerId: "ada", Customer: &rapportv1.Customer{
+				DisplayName: "Other Ada", Identities: []*rapportv1.Identity{{Type: emailType, Value: "ada@a.example"}}}})
+			if err != nil || res.GetCustomer().GetDisplayName() != "Other Ada" {
+				return errors.New("tenant b cannot have its own ada: " + status.Convert(err).Message())
+			}
+			_, err = ts.customers.DeleteCustomer(b, &rapportv1.DeleteCustomerRequest{Name: customer})
+			return err
+		},
+		rapportv1.InteractionService_RecordInteraction_FullMethodName: func() error {
+			_, err := ts.interactions.RecordInteraction(b, &rapportv1.RecordInteractionRequest{Parent: customer, Interaction: &rapportv1.Interaction{
+				Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: timestamppb.Now(), Summary: "x", SourceSystem: "zendesk", SourceId: "2"}})
+			return notFound(err)
+		},
+		rapportv1.InteractionService_BatchRecordInteractions_FullMethodName: func() error {
+			res, err := ts.interactions.BatchRecordInteractions(b, &rapportv1.BatchRecordInteractionsRequest{Requests: []*rapportv1.RecordInteractionRequest{{
+				Parent: customer, Interaction: &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: timestamppb.Now(), Summary: "x", SourceSystem: "zendesk", SourceId: "3"}}}})
+			if err != nil {
+				return notFound(err)
+			}
+			if r := res.GetResults(); len(r) != 1 || r[0].GetInteraction() != nil {
+				return errors.New("recorded into tenant a")
+			}
+			return nil
+		},
+		rapportv1.InteractionService_ImportInteractions_FullMethodName: func() error {
+			st, err := ts.interactions.ImportInteractions(b)
+			if err != nil {
+				return err
+			}
+			if err := st.Send(&rapportv1.ImportInteractionsRequest{Requests: []*rapportv1.RecordInteractionRequest{{
+				Parent: customer, Interaction: &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: timestamppb.Now(), Summary: "x", SourceSystem: "zendesk", SourceId: "4"}}}}); err != nil {
+				return err
+			}
+			_ = st.CloseSend()
+			for {
+				res, err := st.Recv()
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					return notFound(err)
+				}
+				if res.GetRecorded() != 0 {
+					return errors.New("imported into tenant a")
+				}
+			}
+		},
+		rapportv1.InteractionService_GetInteraction_FullMethodName: func() error {
+			_, err := ts.interactions.GetInteraction(b, &rapportv1.GetInteractionRequest{Name: interaction})
+			return notFound(err)
+		},
+		rapportv1.InteractionService_ListInteractions_FullMethodName: func() error {
+			_, err := ts.interactions.ListInteractions(b, &rapportv1.ListInteractionsRequest{Parent: customer})
+			return notFound(err)
+		},
+		rapportv1.IssueService_CreateIssue_FullMethodName: func() error {
+			_, err := ts.issues.CreateIssue(b, &rapportv1.CreateIssueRequest{Parent: customer, Issue: &rapportv1.Issue{Title: "x"}})
+			return notFound(err)
+		},
+		rapportv1.IssueService_GetIssue_FullMethodName: func() error {
+			_, err := ts.issues.GetIssue(b, &rapportv1.GetIssueRequest{Name: issue})
+			return notFound(err)
+		},
+		rapportv1.IssueService_UpdateIssue_FullMethodName: func() error {
+			_, err := ts.issues.UpdateIssue(b, &rapportv1.UpdateIssueRequest{Issue: &rapportv1.Issue{Name: issue, Title: "Eve was here"},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+			return notFound(err)
+		},
+		rapportv1.IssueService_ListIssues_FullMethodName: func() error {
+			_, err := ts.issues.ListIssues(b, &rapportv1.ListIssuesRequest{Parent: customer})
+			return notFound(err)
+		},
+		rapportv1.ContextService_GetCustomerContext_FullMethodName: func() error {
+			if _, err := ts.contexts.GetCustomerContext(b, &rapportv1.GetCustomerContextRequest{Customer: customer}); notFound(err) != nil {
+				return notFound(err)
+			}
+			_, err := ts.contexts.GetCustomerContext(b, &rapportv1.GetCustomerContextRequest{Identity: "email:ada@a.example"})
+			return notFound(err)
+		},
+		rapportv1.ContextService_BatchGetCustomerContexts_FullMethodName: func() error {
+			res, err := ts.contexts.BatchGetCustomerContexts(b, &rapportv1.BatchGetCustomerContextsRequest{Requests: []*rapportv1.GetCustomerContextRequest{{Customer: customer}}})
+			if err != nil {
+				return err
+			}
+			if r := res.GetResults(); len(r) != 1 || r[0].GetContext() != nil || r[0].GetError().GetCode() != "NOT_FOUND" {
+				return errors.New("tenant b got a result other than NOT_FOUND")
+			}
+			return nil
+		},
+		rapportv1.ContextService_GetPersonalizationHints_FullMethodName: func() error {
+			_, err := ts.contexts.GetPersonalizationHints(b, &rapportv1.GetPersonalizationHintsRequest{Customer: customer})
+			return notFound(err)
+		},
+		rapportv1.ContextService_EnrichTicket_FullMethodName: func() error {
+			_, err := ts.contexts.EnrichTicket(b, &rapportv1.EnrichTicketRequest{Requester: "email:ada@a.example", Subject: "printer jams"})
+			return notFound(err)
+		},
+		rapportv1.ContextService_WatchCustomerContext_FullMethodName: func() error {
+			st, err := ts.contexts.WatchCustomerContext(b, &rapportv1.WatchCustomerContextRequest{Context: &rapportv1.GetCustomerContextRequest{Customer: customer}})
+			if err != nil {
+				return notFound(err)
+			}
+			_, err = st.Recv()
+			return notFound(err)
+		},
+		rapportv1.ContextService_RebuildCustomerContext_FullMethodName: func() error {
+			_, err := ts.contexts.RebuildCustomerContext(b, &rapportv1.RebuildCustomerContextRequest{Customer: customer})
+			return notFound(err)
+		},
+		rapportv1.AuditService_ListAuditEvents_FullMethodName: func() error {
+			// Give A's events time to be written, then look for them from B.
+			waitForAudit(t, ts, a, `customer = "`+customer+`"`)
+			res, err := ts.audit.ListAuditEvents(b, &rapportv1.ListAuditEventsRequest{PageSize: 500})
+			if err != nil {
+				return err
+			}
+			for _, e := range res.GetAuditEvents() {
+				if e.GetPrincipal() == "jwt/agent-of-tenant-a" {
+					return errors.New("tenant b sees tenant a's audit events")
+				}
+			}
+			return nil
+		},
+	}
+	for method := range service.MethodScopes {
+		if _, ok := calls[method]; !ok {
+			t.Errorf("%s: no isolation check", method)
+		}
+	}
+	for method, call := range calls {
+		if err := call(); err != nil {
+			t.Errorf("%s as tenant b on tenant a's data: %v", method, err)
+		}
+	}
+	after, err := ts.customers.GetCustomer(a, &rapportv1.GetCustomerRequest{Name: customer})
+	if err != nil || !proto.Equal(before, after) {
+		t.Fatalf("tenant a's customer changed: %v -> %v (%v)", before, after, err)
+	}
+	list, err := ts.interactions.ListInteractions(a, &rapportv1.ListInteractionsRequest{Parent: customer})
+	if err != nil || len(list.GetInteractions()) != 1 {
+		t.Fatalf("tenant a's history: %v, %v; want its one interaction", list, err)
+	}
+	got, err := ts.issues.GetIssue(a, &rapportv1.GetIssueRequest{Name: issue})
+	if err != nil || got.GetIssue().GetTitle() != "Printer jams" {
+		t.Fatalf("tenant a's issue: %v, %v", got, err)
+	}
+}
+
+// waitForAudit polls until the filter matches an audit event (they are
+// written asynchronously) and returns the events.
+func waitForAudit(t *testing.T, ts *testServer, ctx context.Context, filter string) []*rapportv1.AuditEvent {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := ts.audit.ListAuditEvents(ctx, &rapportv1.ListAuditEventsRequest{Filter: filter, PageSize: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.GetAuditEvents()) > 0 {
+			return res.GetAuditEvents()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no audit event matches %s", filter)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestPageTokensAreBoundToTenantAndRequest(t *testing.T) {
+	t.Parallel()
+	ts, _, is := authServer(t, service.Options{})
+	a := as(t.Context(), is.tenantToken(t, "tenant-a", allScopes))
+	b := as(t.Context(), is.tenantToken(t, "tenant-b", allScopes))
+	for _, id := range []string{"c1", "c2", "c3"} {
+		for _, ctx := range []context.Context{a, b} {
+			if _, err := ts.customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: id, Customer: &rapportv1.Customer{DisplayName: id}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	page, err := ts.customers.ListCustomers(a, &rapportv1.ListCustomersRequest{PageSize: 1})
+	if err != nil || page.GetNextPageToken() == "" {
+		t.Fatalf("first page: %v, %v", page, err)
+	}
+	tok := page.GetNextPageToken()
+	if _, err := ts.customers.ListCustomers(a, &rapportv1.ListCustomersRequest{PageSize: 1, PageToken: tok}); err != nil {
+		t.Fatalf("own token: %v", err)
+	}
+	// A token made up with a guessed checksum.
+	forged := pagination.EncodePageTokenStruct(struct {
+		After    string
+		Checksum uint32
+	}{"c1", 12345})
+	for name, tc := range map[string]struct {
+		ctx context.Context
+		req *rapportv1.ListCustomersRequest
+	}{
+		"another tenant's token": {b, &rapportv1.ListCustomersRequest{PageSize: 1, PageToken: tok}},
+		"a forged token":         {a, &rapportv1.ListCustomersRequest{PageSize: 1, PageToken: forged}},
+		"garbage":                {a, &rapportv1.ListCustomersRequest{PageToken: "not-a-token"}},
+	} {
+		_, err := ts.customers.ListCustomers(tc.ctx, tc.req)
+		if code, _, fields := statusDetails(t, err); code != codes.InvalidArgument || fields["page_token"] == "" {
+			t.Errorf("%s: %v, want INVALID_ARGUMENT on page_token", name, err)
+		}
+	}
+	// Audit pages are bound to their filter too.
+	waitForAudit(t, ts, a, `method = "/rapport.v1.CustomerService/CreateCustomer"`)
+	ap, err := ts.audit.ListAuditEvents(a, &rapportv1.ListAuditEventsRequest{PageSize: 1})
+	if err != nil || ap.GetNextPageToken() == "" {
+		t.Fatalf("audit page: %v, %v", ap, err)
+	}
+	_, err = ts.audit.ListAuditEvents(a, &rapportv1.ListAuditEventsRequest{PageSize: 1, PageToken: ap.GetNextPageToken(), Filter: `code = "OK"`})
+	if code, _, fields := statusDetails(t, err); code != codes.InvalidArgument || fields["page_token"] == "" {
+		t.Errorf("audit token with another filter: %v, want INVALID_ARGUMENT on page_token", err)
+	}
+}
+
+func TestAuditTrailRecordsWhoTouchedWhichCustomer(t *testing.T) {
+	t.Parallel()
+	is := newIssuer(t)
+	store, db := repositorytest.Store(t)
+	ts := startServer(t, store, service.Options{Auth: service.AuthConfig{APIKeys: true, JWT: is.verifier(t)}})
+	admin := as(t.Context(), is.tenantToken(t, "acme", allScopes))
+	reader := as(t.Context(), is.tenantToken(t, "acme", "context.read"))
+	customer, _, _ := seedTenant(t, ts, admin)
+	if _, err := ts.contexts.GetCustomerContext(reader, &rapportv1.GetCustomerContextRequest{Identity: "email:ada@a.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.customers.DeleteCustomer(reader, &rapportv1.DeleteCustomerRequest{Name: customer}); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("delete without privacy scope: %v", err)
+	}
+	if _, err := ts.audit.ListAuditEvents(reader, &rapportv1.ListAuditEventsRequest{}); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("audit trail without admin scope: %v", err)
+	}
+	want := map[string]string{ // method -> code, for the reader's calls
+		rapportv1.ContextService_GetCustomerContext_FullMethodName: "OK",
+		rapportv1.CustomerService_DeleteCustomer_FullMethodName:    "PERMISSION_DENIED",
+	}
+	var events []*rapportv1.AuditEvent
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		events = waitForAudit(t, ts, admin, `principal = "jwt/agent-of-acme" AND customer = "`+customer+`"`)
+		found := map[string]string{}
+		for _, e := range events {
+			found[e.GetMethod()] = e.GetCode()
+		}
+		if found[rapportv1.ContextService_GetCustomerContext_FullMethodName] == "OK" &&
+			found[rapportv1.CustomerService_DeleteCustomer_FullMethodName] == "PERMISSION_DENIED" &&
+			found[rapportv1.InteractionService_RecordInteraction_FullMethodName] == "OK" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("audit events %v lack %v", events, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, e := range events {
+		if !strings.HasPrefix(e.GetName(), "auditEvents/") || e.GetTime() == nil {
+			t.Errorf("event %v lacks a name or time", e)
+		}
+	}
+	// Filters and their errors.
+	res, err := ts.audit.ListAuditEvents(admin, &rapportv1.ListAuditEventsRequest{Filter: `code = "PERMISSION_DENIED"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range res.GetAuditEvents() {
+		if e.GetCode() != "PERMISSION_DENIED" {
+			t.Errorf("filter on code returned %v", e)
+		}
+	}
+	for _, f := range []string{`text = "x"`, `time = "2026-01-01T00:00:00Z"`, `customer > "a"`, `(`} {
+		_, err := ts.audit.ListAuditEvents(admin, &rapportv1.ListAuditEventsRequest{Filter: f})
+		if code, _, fields := statusDetails(t, err); code != codes.InvalidArgument || fields["filter"] == "" {
+			t.Errorf("filter %s: %v, want INVALID_ARGUMENT on filter", f, err)
+		}
+	}
+	res, err = ts.audit.ListAuditEvents(admin, &rapportv1.ListAuditEventsRequest{Filter: `time > "2999-01-01T00:00:00Z"`})
+	if err != nil || len(res.GetAuditEvents()) != 0 {
+		t.Fatalf("events from the future: %v, %v", res, err)
+	}
+	// The stored trail never holds what the customer said.
+	cur, err := db.Collection("audit_events").Find(t.Context(), bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []bson.Raw
+	if err := cur.All(t.Context(), &docs); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		for _, secret := range []string{"my secret text", "printer jams", "Printer jams", "ada@a.example"} {
+			if strings.Contains(d.String(), secret) {
+				t.Errorf("audit document holds %q: %s", secret, d)
+			}
+		}
+		if v, err := d.LookupErr("tenant"); err != nil || v.StringValue() != "acme" {
+			t.Errorf("audit document without its tenant: %s", d)
+		}
+	}
+}

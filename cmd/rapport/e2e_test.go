@@ -19,6 +19,7 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
@@ -77,6 +78,12 @@ func (s *syncBuffer) String() string {
 // waits until health says SERVING.
 func start(t *testing.T, bin, dataDir, addr string, extra ...string) *process {
 	t.Helper()
+	return startWith(t, bin, dataDir, addr, insecure.NewCredentials(), extra...)
+}
+
+// startWith is start with the transport credentials to talk to it.
+func startWith(t *testing.T, bin, dataDir, addr string, creds credentials.TransportCredentials, extra ...string) *process {
+	t.Helper()
 	p := &process{logs: &syncBuffer{}}
 	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", addr, "--data-dir", dataDir, "--metrics-listen", "127.0.0.1:0"}, extra...)...)
 	p.cmd.Env = append(os.Environ(), "RAPPORT_MONGODB_URI=")
@@ -90,7 +97,7 @@ func start(t *testing.T, bin, dataDir, addr string, extra ...string) *process {
 			_ = p.cmd.Wait()
 		}
 	})
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		t.Fatal(err)
 	}

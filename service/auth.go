@@ -80,6 +80,7 @@ var MethodScopes = map[string]Scope{
 	rapportv1.CustomerService_ListCustomers_FullMethodName:  ScopeContextRead,
 	rapportv1.CustomerService_LookupCustomer_FullMethodName: ScopeContextRead,
 	rapportv1.CustomerService_DeleteCustomer_FullMethodName: ScopePrivacy,
+	rapportv1.CustomerService_ExportCustomer_FullMethodName: ScopePrivacy,
 
 	rapportv1.InteractionService_RecordInteraction_FullMethodName:       ScopeHistoryWrite,
 	rapportv1.InteractionService_BatchRecordInteractions_FullMethodName: ScopeHistoryWrite,

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"slices"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -40,6 +41,11 @@ type customerServer struct {
 	store     CustomerStore
 	ids       identityNormalizer
 	summaries summaries
+	// history, contexts and logger serve ExportCustomer: the history lists,
+	// the context as GetCustomerContext builds it, and the audit record.
+	history  HistoryStore
+	contexts *contextServer
+	logger   *slog.Logger
 }
 
 // keepSummary puts the customer's profile in their context summary.

@@ -95,6 +95,16 @@ func toStatus(err error) (st error, ok bool) {
 	return newStatus(codes.Internal, ReasonInternal, "internal error", nil), false
 }
 
+// clientStatus is toStatus for a handler's error as the client will see it:
+// when the caller's deadline passed or it went away, that is what it says,
+// whatever the store made of it.
+func clientStatus(ctx context.Context, err error) (st error, ok bool) {
+	if _, isStatus := status.FromError(err); !isStatus && ctx.Err() != nil {
+		return status.FromContextError(ctx.Err()).Err(), true
+	}
+	return toStatus(err)
+}
+
 // errorInterceptor maps handler errors to statuses in one place and logs the
 // ones whose text the client does not see, once.
 func errorInterceptor(logger *slog.Logger) (grpc.UnaryServerInterceptor, grpc.StreamServerInterceptor) {
@@ -102,12 +112,7 @@ func errorInterceptor(logger *slog.Logger) (grpc.UnaryServerInterceptor, grpc.St
 		if err == nil {
 			return nil
 		}
-		if _, isStatus := status.FromError(err); !isStatus && ctx.Err() != nil {
-			// The caller's deadline passed or it went away: say so, whatever
-			// the store made of it.
-			return status.FromContextError(ctx.Err()).Err()
-		}
-		st, ok := toStatus(err)
+		st, ok := clientStatus(ctx, err)
 		if !ok {
 			logger.ErrorContext(ctx, "request failed", "method", method, "error", err)
 		}

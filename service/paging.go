@@ -102,15 +102,31 @@ func newestFirstPage[T any](ctx context.Context, req pagination.Request, parent 
 // allPages collects every item of a newest-first list, page by page.
 func allPages[T any](list func(after *repository.Cursor, size int) ([]T, bool, error), cursor func(T) repository.Cursor) ([]T, error) {
 	var all []T
+	err := eachPage(list, cursor, func(page []T) error {
+		all = append(all, page...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return all, nil
+}
+
+// eachPage reads a newest-first list a page of maxPageSize at a time and
+// hands each page to fn before reading the next, so that only one page is
+// held at once. An error from list or fn stops it and is returned.
+func eachPage[T any](list func(after *repository.Cursor, size int) ([]T, bool, error), cursor func(T) repository.Cursor, fn func(page []T) error) error {
 	var after *repository.Cursor
 	for {
 		page, more, err := list(after, maxPageSize)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		all = append(all, page...)
-		if !more {
-			return all, nil
+		if err := fn(page); err != nil {
+			return err
+		}
+		if !more || len(page) == 0 {
+			return nil
 		}
 		c := cursor(page[len(page)-1])
 		after = &c

@@ -229,7 +229,6 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
 	sums := summaries{store: store, now: now}
-	rapportv1.RegisterCustomerServiceServer(s, &customerServer{store: store, ids: ids, summaries: sums})
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		store:     store,
 		summaries: sums,
@@ -244,7 +243,17 @@ func NewServer(store Store, opts Options) *Server {
 			Name: "rapport_watch_streams", Help: "WatchCustomerContext streams open.",
 		}, func() float64 { return float64(watches.count()) }))
 	}
-	rapportv1.RegisterContextServiceServer(s, &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now})
+	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
+	rapportv1.RegisterContextServiceServer(s, contexts)
+	// CustomerService, ExportCustomer included.
+	rapportv1.RegisterCustomerServiceServer(s, &customerServer{
+		store:     store,
+		ids:       ids,
+		summaries: sums,
+		history:   store,
+		contexts:  contexts,
+		logger:    logger,
+	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
 	hs := health.NewServer()
 	for _, name := range servedServices {

@@ -80,6 +80,17 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 			}
 			return nil
 		},
+		rapportv1.CustomerService_ExportCustomer_FullMethodName: func() error {
+			st, err := ts.customers.ExportCustomer(b, &rapportv1.ExportCustomerRequest{Name: customer})
+			if err != nil {
+				return notFound(err)
+			}
+			if msg, err := st.Recv(); err == nil {
+				return errors.New("tenant b exports tenant a's customer: " + msg.String())
+			} else {
+				return notFound(err)
+			}
+		},
 		rapportv1.CustomerService_LookupCustomer_FullMethodName: func() error {
 			_, err := ts.customers.LookupCustomer(b, &rapportv1.LookupCustomerRequest{Identity: "email:ada@a.example"})
 			return notFound(err)
@@ -321,9 +332,21 @@ func TestAuditTrailRecordsWhoTouchedWhichCustomer(t *testing.T) {
 	if _, err := ts.audit.ListAuditEvents(reader, &rapportv1.ListAuditEventsRequest{}); status.Code(err) != codes.PermissionDenied {
 		t.Fatalf("audit trail without admin scope: %v", err)
 	}
-	want := map[string]string{ // method -> code, for the reader's calls
+	st, err := ts.customers.ExportCustomer(admin, &rapportv1.ExportCustomerRequest{Name: customer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := st.Recv(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{ // method -> code
 		rapportv1.ContextService_GetCustomerContext_FullMethodName: "OK",
 		rapportv1.CustomerService_DeleteCustomer_FullMethodName:    "PERMISSION_DENIED",
+		rapportv1.CustomerService_ExportCustomer_FullMethodName:    "OK",
 	}
 	var events []*rapportv1.AuditEvent
 	deadline := time.Now().Add(10 * time.Second)
@@ -333,9 +356,11 @@ func TestAuditTrailRecordsWhoTouchedWhichCustomer(t *testing.T) {
 		for _, e := range events {
 			found[e.GetMethod()] = e.GetCode()
 		}
-		if found[rapportv1.ContextService_GetCustomerContext_FullMethodName] == "OK" &&
-			found[rapportv1.CustomerService_DeleteCustomer_FullMethodName] == "PERMISSION_DENIED" &&
-			found[rapportv1.InteractionService_RecordInteraction_FullMethodName] == "OK" {
+		done := found[rapportv1.InteractionService_RecordInteraction_FullMethodName] == "OK"
+		for m, code := range want {
+			done = done && found[m] == code
+		}
+		if done {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -518,6 +518,175 @@ func (x *LookupCustomerRequest) GetIdentity() string {
 	return ""
 }
 
+// Request for ExportCustomer.
+type ExportCustomerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The customer's name, `customers/{customer}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerRequest) Reset() {
+	*x = ExportCustomerRequest{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerRequest) ProtoMessage() {}
+
+func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
+func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ExportCustomerRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// One message of ExportCustomer: one item of the customer's data. The
+// stream's order is customer, interactions, issues, context (see
+// ExportCustomer).
+type ExportCustomerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The item. Exactly one is set.
+	//
+	// Types that are valid to be assigned to Item:
+	//
+	//	*ExportCustomerResponse_Customer
+	//	*ExportCustomerResponse_Interaction
+	//	*ExportCustomerResponse_Issue
+	//	*ExportCustomerResponse_Context
+	Item          isExportCustomerResponse_Item `protobuf_oneof:"item"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCustomerResponse) Reset() {
+	*x = ExportCustomerResponse{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCustomerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCustomerResponse) ProtoMessage() {}
+
+func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
+func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ExportCustomerResponse) GetItem() isExportCustomerResponse_Item {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+func (x *ExportCustomerResponse) GetCustomer() *Customer {
+	if x != nil {
+		if x, ok := x.Item.(*ExportCustomerResponse_Customer); ok {
+			return x.Customer
+		}
+	}
+	return nil
+}
+
+func (x *ExportCustomerResponse) GetInteraction() *Interaction {
+	if x != nil {
+		if x, ok := x.Item.(*ExportCustomerResponse_Interaction); ok {
+			return x.Interaction
+		}
+	}
+	return nil
+}
+
+func (x *ExportCustomerResponse) GetIssue() *Issue {
+	if x != nil {
+		if x, ok := x.Item.(*ExportCustomerResponse_Issue); ok {
+			return x.Issue
+		}
+	}
+	return nil
+}
+
+func (x *ExportCustomerResponse) GetContext() *CustomerContext {
+	if x != nil {
+		if x, ok := x.Item.(*ExportCustomerResponse_Context); ok {
+			return x.Context
+		}
+	}
+	return nil
+}
+
+type isExportCustomerResponse_Item interface {
+	isExportCustomerResponse_Item()
+}
+
+type ExportCustomerResponse_Customer struct {
+	// The customer, with identities and preferences: the first message.
+	Customer *Customer `protobuf:"bytes,1,opt,name=customer,proto3,oneof"`
+}
+
+type ExportCustomerResponse_Interaction struct {
+	// One interaction, in full (text included).
+	Interaction *Interaction `protobuf:"bytes,2,opt,name=interaction,proto3,oneof"`
+}
+
+type ExportCustomerResponse_Issue struct {
+	// One issue, with its facts already given and linked interactions.
+	Issue *Issue `protobuf:"bytes,3,opt,name=issue,proto3,oneof"`
+}
+
+type ExportCustomerResponse_Context struct {
+	// The customer's computed context: the last message.
+	Context *CustomerContext `protobuf:"bytes,4,opt,name=context,proto3,oneof"`
+}
+
+func (*ExportCustomerResponse_Customer) isExportCustomerResponse_Item() {}
+
+func (*ExportCustomerResponse_Interaction) isExportCustomerResponse_Item() {}
+
+func (*ExportCustomerResponse_Issue) isExportCustomerResponse_Item() {}
+
+func (*ExportCustomerResponse_Context) isExportCustomerResponse_Item() {}
+
 // Response for CreateCustomer.
 type CreateCustomerResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -530,7 +699,7 @@ type CreateCustomerResponse struct {
 
 func (x *CreateCustomerResponse) Reset() {
 	*x = CreateCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[8]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +711,7 @@ func (x *CreateCustomerResponse) String() string {
 func (*CreateCustomerResponse) ProtoMessage() {}
 
 func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[8]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +724,7 @@ func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*CreateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{8}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateCustomerResponse) GetCustomer() *Customer {
@@ -576,7 +745,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[9]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -588,7 +757,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[9]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -601,7 +770,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{9}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetCustomerResponse) GetCustomer() *Customer {
@@ -622,7 +791,7 @@ type UpdateCustomerResponse struct {
 
 func (x *UpdateCustomerResponse) Reset() {
 	*x = UpdateCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[10]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -634,7 +803,7 @@ func (x *UpdateCustomerResponse) String() string {
 func (*UpdateCustomerResponse) ProtoMessage() {}
 
 func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[10]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -647,7 +816,7 @@ func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{10}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateCustomerResponse) GetCustomer() *Customer {
@@ -670,7 +839,7 @@ type LookupCustomerResponse struct {
 
 func (x *LookupCustomerResponse) Reset() {
 	*x = LookupCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[11]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -682,7 +851,7 @@ func (x *LookupCustomerResponse) String() string {
 func (*LookupCustomerResponse) ProtoMessage() {}
 
 func (x *LookupCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[11]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -695,7 +864,7 @@ func (x *LookupCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupCustomerResponse.ProtoReflect.Descriptor instead.
 func (*LookupCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{11}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *LookupCustomerResponse) GetCustomer() *Customer {
@@ -717,7 +886,7 @@ var File_rapport_v1_customer_service_proto protoreflect.FileDescriptor
 const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"\n" +
 	"!rapport/v1/customer_service.proto\x12\n" +
-	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x19rapport/v1/customer.proto\"\x89\x01\n" +
+	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x18rapport/v1/context.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\x89\x01\n" +
 	"\x15CreateCustomerRequest\x120\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
@@ -749,7 +918,15 @@ const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"\tcustomers\x18\x01 \x03(\v2\x14.rapport.v1.CustomerR\tcustomers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"3\n" +
 	"\x15LookupCustomerRequest\x12\x1a\n" +
-	"\bidentity\x18\x01 \x01(\tR\bidentity\"J\n" +
+	"\bidentity\x18\x01 \x01(\tR\bidentity\"+\n" +
+	"\x15ExportCustomerRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xf5\x01\n" +
+	"\x16ExportCustomerResponse\x122\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerH\x00R\bcustomer\x12;\n" +
+	"\vinteraction\x18\x02 \x01(\v2\x17.rapport.v1.InteractionH\x00R\vinteraction\x12)\n" +
+	"\x05issue\x18\x03 \x01(\v2\x11.rapport.v1.IssueH\x00R\x05issue\x127\n" +
+	"\acontext\x18\x04 \x01(\v2\x1b.rapport.v1.CustomerContextH\x00R\acontextB\x06\n" +
+	"\x04item\"J\n" +
 	"\x16CreateCustomerResponse\x120\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\"G\n" +
 	"\x13GetCustomerResponse\x120\n" +
@@ -758,14 +935,15 @@ const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\"|\n" +
 	"\x16LookupCustomerResponse\x120\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\x120\n" +
-	"\bidentity\x18\x02 \x01(\v2\x14.rapport.v1.IdentityR\bidentity2\x9b\x04\n" +
+	"\bidentity\x18\x02 \x01(\v2\x14.rapport.v1.IdentityR\bidentity2\xf6\x04\n" +
 	"\x0fCustomerService\x12W\n" +
 	"\x0eCreateCustomer\x12!.rapport.v1.CreateCustomerRequest\x1a\".rapport.v1.CreateCustomerResponse\x12N\n" +
 	"\vGetCustomer\x12\x1e.rapport.v1.GetCustomerRequest\x1a\x1f.rapport.v1.GetCustomerResponse\x12W\n" +
 	"\x0eUpdateCustomer\x12!.rapport.v1.UpdateCustomerRequest\x1a\".rapport.v1.UpdateCustomerResponse\x12W\n" +
 	"\x0eDeleteCustomer\x12!.rapport.v1.DeleteCustomerRequest\x1a\".rapport.v1.DeleteCustomerResponse\x12T\n" +
 	"\rListCustomers\x12 .rapport.v1.ListCustomersRequest\x1a!.rapport.v1.ListCustomersResponse\x12W\n" +
-	"\x0eLookupCustomer\x12!.rapport.v1.LookupCustomerRequest\x1a\".rapport.v1.LookupCustomerResponseB\xa6\x01\n" +
+	"\x0eLookupCustomer\x12!.rapport.v1.LookupCustomerRequest\x1a\".rapport.v1.LookupCustomerResponse\x12Y\n" +
+	"\x0eExportCustomer\x12!.rapport.v1.ExportCustomerRequest\x1a\".rapport.v1.ExportCustomerResponse0\x01B\xa6\x01\n" +
 	"\x0ecom.rapport.v1B\x14CustomerServiceProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
 	"Rapport.V1\xca\x02\n" +
 	"Rapport\\V1\xe2\x02\x16Rapport\\V1\\GPBMetadata\xea\x02\vRapport::V1b\x06proto3"
@@ -782,7 +960,7 @@ func file_rapport_v1_customer_service_proto_rawDescGZIP() []byte {
 	return file_rapport_v1_customer_service_proto_rawDescData
 }
 
-var file_rapport_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_rapport_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_rapport_v1_customer_service_proto_goTypes = []any{
 	(*CreateCustomerRequest)(nil),  // 0: rapport.v1.CreateCustomerRequest
 	(*GetCustomerRequest)(nil),     // 1: rapport.v1.GetCustomerRequest
@@ -792,41 +970,52 @@ var file_rapport_v1_customer_service_proto_goTypes = []any{
 	(*ListCustomersRequest)(nil),   // 5: rapport.v1.ListCustomersRequest
 	(*ListCustomersResponse)(nil),  // 6: rapport.v1.ListCustomersResponse
 	(*LookupCustomerRequest)(nil),  // 7: rapport.v1.LookupCustomerRequest
-	(*CreateCustomerResponse)(nil), // 8: rapport.v1.CreateCustomerResponse
-	(*GetCustomerResponse)(nil),    // 9: rapport.v1.GetCustomerResponse
-	(*UpdateCustomerResponse)(nil), // 10: rapport.v1.UpdateCustomerResponse
-	(*LookupCustomerResponse)(nil), // 11: rapport.v1.LookupCustomerResponse
-	(*Customer)(nil),               // 12: rapport.v1.Customer
-	(*fieldmaskpb.FieldMask)(nil),  // 13: google.protobuf.FieldMask
-	(*Identity)(nil),               // 14: rapport.v1.Identity
+	(*ExportCustomerRequest)(nil),  // 8: rapport.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil), // 9: rapport.v1.ExportCustomerResponse
+	(*CreateCustomerResponse)(nil), // 10: rapport.v1.CreateCustomerResponse
+	(*GetCustomerResponse)(nil),    // 11: rapport.v1.GetCustomerResponse
+	(*UpdateCustomerResponse)(nil), // 12: rapport.v1.UpdateCustomerResponse
+	(*LookupCustomerResponse)(nil), // 13: rapport.v1.LookupCustomerResponse
+	(*Customer)(nil),               // 14: rapport.v1.Customer
+	(*fieldmaskpb.FieldMask)(nil),  // 15: google.protobuf.FieldMask
+	(*Interaction)(nil),            // 16: rapport.v1.Interaction
+	(*Issue)(nil),                  // 17: rapport.v1.Issue
+	(*CustomerContext)(nil),        // 18: rapport.v1.CustomerContext
+	(*Identity)(nil),               // 19: rapport.v1.Identity
 }
 var file_rapport_v1_customer_service_proto_depIdxs = []int32{
-	12, // 0: rapport.v1.CreateCustomerRequest.customer:type_name -> rapport.v1.Customer
-	12, // 1: rapport.v1.UpdateCustomerRequest.customer:type_name -> rapport.v1.Customer
-	13, // 2: rapport.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	12, // 3: rapport.v1.ListCustomersResponse.customers:type_name -> rapport.v1.Customer
-	12, // 4: rapport.v1.CreateCustomerResponse.customer:type_name -> rapport.v1.Customer
-	12, // 5: rapport.v1.GetCustomerResponse.customer:type_name -> rapport.v1.Customer
-	12, // 6: rapport.v1.UpdateCustomerResponse.customer:type_name -> rapport.v1.Customer
-	12, // 7: rapport.v1.LookupCustomerResponse.customer:type_name -> rapport.v1.Customer
-	14, // 8: rapport.v1.LookupCustomerResponse.identity:type_name -> rapport.v1.Identity
-	0,  // 9: rapport.v1.CustomerService.CreateCustomer:input_type -> rapport.v1.CreateCustomerRequest
-	1,  // 10: rapport.v1.CustomerService.GetCustomer:input_type -> rapport.v1.GetCustomerRequest
-	2,  // 11: rapport.v1.CustomerService.UpdateCustomer:input_type -> rapport.v1.UpdateCustomerRequest
-	3,  // 12: rapport.v1.CustomerService.DeleteCustomer:input_type -> rapport.v1.DeleteCustomerRequest
-	5,  // 13: rapport.v1.CustomerService.ListCustomers:input_type -> rapport.v1.ListCustomersRequest
-	7,  // 14: rapport.v1.CustomerService.LookupCustomer:input_type -> rapport.v1.LookupCustomerRequest
-	8,  // 15: rapport.v1.CustomerService.CreateCustomer:output_type -> rapport.v1.CreateCustomerResponse
-	9,  // 16: rapport.v1.CustomerService.GetCustomer:output_type -> rapport.v1.GetCustomerResponse
-	10, // 17: rapport.v1.CustomerService.UpdateCustomer:output_type -> rapport.v1.UpdateCustomerResponse
-	4,  // 18: rapport.v1.CustomerService.DeleteCustomer:output_type -> rapport.v1.DeleteCustomerResponse
-	6,  // 19: rapport.v1.CustomerService.ListCustomers:output_type -> rapport.v1.ListCustomersResponse
-	11, // 20: rapport.v1.CustomerService.LookupCustomer:output_type -> rapport.v1.LookupCustomerResponse
-	15, // [15:21] is the sub-list for method output_type
-	9,  // [9:15] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	14, // 0: rapport.v1.CreateCustomerRequest.customer:type_name -> rapport.v1.Customer
+	14, // 1: rapport.v1.UpdateCustomerRequest.customer:type_name -> rapport.v1.Customer
+	15, // 2: rapport.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	14, // 3: rapport.v1.ListCustomersResponse.customers:type_name -> rapport.v1.Customer
+	14, // 4: rapport.v1.ExportCustomerResponse.customer:type_name -> rapport.v1.Customer
+	16, // 5: rapport.v1.ExportCustomerResponse.interaction:type_name -> rapport.v1.Interaction
+	17, // 6: rapport.v1.ExportCustomerResponse.issue:type_name -> rapport.v1.Issue
+	18, // 7: rapport.v1.ExportCustomerResponse.context:type_name -> rapport.v1.CustomerContext
+	14, // 8: rapport.v1.CreateCustomerResponse.customer:type_name -> rapport.v1.Customer
+	14, // 9: rapport.v1.GetCustomerResponse.customer:type_name -> rapport.v1.Customer
+	14, // 10: rapport.v1.UpdateCustomerResponse.customer:type_name -> rapport.v1.Customer
+	14, // 11: rapport.v1.LookupCustomerResponse.customer:type_name -> rapport.v1.Customer
+	19, // 12: rapport.v1.LookupCustomerResponse.identity:type_name -> rapport.v1.Identity
+	0,  // 13: rapport.v1.CustomerService.CreateCustomer:input_type -> rapport.v1.CreateCustomerRequest
+	1,  // 14: rapport.v1.CustomerService.GetCustomer:input_type -> rapport.v1.GetCustomerRequest
+	2,  // 15: rapport.v1.CustomerService.UpdateCustomer:input_type -> rapport.v1.UpdateCustomerRequest
+	3,  // 16: rapport.v1.CustomerService.DeleteCustomer:input_type -> rapport.v1.DeleteCustomerRequest
+	5,  // 17: rapport.v1.CustomerService.ListCustomers:input_type -> rapport.v1.ListCustomersRequest
+	7,  // 18: rapport.v1.CustomerService.LookupCustomer:input_type -> rapport.v1.LookupCustomerRequest
+	8,  // 19: rapport.v1.CustomerService.ExportCustomer:input_type -> rapport.v1.ExportCustomerRequest
+	10, // 20: rapport.v1.CustomerService.CreateCustomer:output_type -> rapport.v1.CreateCustomerResponse
+	11, // 21: rapport.v1.CustomerService.GetCustomer:output_type -> rapport.v1.GetCustomerResponse
+	12, // 22: rapport.v1.CustomerService.UpdateCustomer:output_type -> rapport.v1.UpdateCustomerResponse
+	4,  // 23: rapport.v1.CustomerService.DeleteCustomer:output_type -> rapport.v1.DeleteCustomerResponse
+	6,  // 24: rapport.v1.CustomerService.ListCustomers:output_type -> rapport.v1.ListCustomersResponse
+	13, // 25: rapport.v1.CustomerService.LookupCustomer:output_type -> rapport.v1.LookupCustomerResponse
+	9,  // 26: rapport.v1.CustomerService.ExportCustomer:output_type -> rapport.v1.ExportCustomerResponse
+	20, // [20:27] is the sub-list for method output_type
+	13, // [13:20] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_customer_service_proto_init() }
@@ -834,14 +1023,23 @@ func file_rapport_v1_customer_service_proto_init() {
 	if File_rapport_v1_customer_service_proto != nil {
 		return
 	}
+	file_rapport_v1_context_proto_init()
 	file_rapport_v1_customer_proto_init()
+	file_rapport_v1_interaction_proto_init()
+	file_rapport_v1_issue_proto_init()
+	file_rapport_v1_customer_service_proto_msgTypes[9].OneofWrappers = []any{
+		(*ExportCustomerResponse_Customer)(nil),
+		(*ExportCustomerResponse_Interaction)(nil),
+		(*ExportCustomerResponse_Issue)(nil),
+		(*ExportCustomerResponse_Context)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_customer_service_proto_rawDesc), len(file_rapport_v1_customer_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

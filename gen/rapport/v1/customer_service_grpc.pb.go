@@ -25,6 +25,7 @@ const (
 	CustomerService_DeleteCustomer_FullMethodName = "/rapport.v1.CustomerService/DeleteCustomer"
 	CustomerService_ListCustomers_FullMethodName  = "/rapport.v1.CustomerService/ListCustomers"
 	CustomerService_LookupCustomer_FullMethodName = "/rapport.v1.CustomerService/LookupCustomer"
+	CustomerService_ExportCustomer_FullMethodName = "/rapport.v1.CustomerService/ExportCustomer"
 )
 
 // CustomerServiceClient is the client API for CustomerService service.
@@ -61,6 +62,34 @@ type CustomerServiceClient interface {
 	// Finds the customer who owns an identity. NOT_FOUND (reason
 	// IDENTITY_NOT_FOUND) if nobody does.
 	LookupCustomer(ctx context.Context, in *LookupCustomerRequest, opts ...grpc.CallOption) (*LookupCustomerResponse, error)
+	// Exports everything stored about one customer, for a data-subject access
+	// request. The stream sends one item per message, in this order:
+	//
+	//  1. the customer, with identities and preferences (one message);
+	//  2. every interaction, in full (text included), newest first by
+	//     `occur_time` as ListInteractions orders them;
+	//  3. every issue, with its facts already given, newest first by
+	//     `open_time` as ListIssues orders them;
+	//  4. the customer's context, as GetCustomerContext returns it with no
+	//     read mask and the default `recent_interaction_limit` (one message,
+	//     the last).
+	//
+	// The stream can be large: one message per interaction, however long the
+	// history (each interaction up to its 64 KiB of text). The server reads
+	// the history a page of 500 at a time and sends as the client reads, so
+	// read it to the end or cancel it; a stream that ends without the context
+	// message is incomplete. It is not a snapshot: what changes while it runs
+	// may or may not be included.
+	//
+	// Every call is audited: the server logs a record (message "audit:
+	// customer export", INFO level, attribute `audit=true`) with the tenant,
+	// the customer, how many items of each kind were sent and how the call
+	// ended, whether it completed, failed or was cancelled.
+	//
+	// Errors: INVALID_ARGUMENT (reason INVALID_FIELD) for a bad `name`;
+	// NOT_FOUND (reason CUSTOMER_NOT_FOUND) if there is no such customer in
+	// the caller's tenant.
+	ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportCustomerResponse], error)
 }
 
 type customerServiceClient struct {
@@ -131,6 +160,25 @@ func (c *customerServiceClient) LookupCustomer(ctx context.Context, in *LookupCu
 	return out, nil
 }
 
+func (c *customerServiceClient) ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportCustomerResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &CustomerService_ServiceDesc.Streams[0], CustomerService_ExportCustomer_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportCustomerRequest, ExportCustomerResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CustomerService_ExportCustomerClient = grpc.ServerStreamingClient[ExportCustomerResponse]
+
 // CustomerServiceServer is the server API for CustomerService service.
 // All implementations must embed UnimplementedCustomerServiceServer
 // for forward compatibility.
@@ -165,6 +213,34 @@ type CustomerServiceServer interface {
 	// Finds the customer who owns an identity. NOT_FOUND (reason
 	// IDENTITY_NOT_FOUND) if nobody does.
 	LookupCustomer(context.Context, *LookupCustomerRequest) (*LookupCustomerResponse, error)
+	// Exports everything stored about one customer, for a data-subject access
+	// request. The stream sends one item per message, in this order:
+	//
+	//  1. the customer, with identities and preferences (one message);
+	//  2. every interaction, in full (text included), newest first by
+	//     `occur_time` as ListInteractions orders them;
+	//  3. every issue, with its facts already given, newest first by
+	//     `open_time` as ListIssues orders them;
+	//  4. the customer's context, as GetCustomerContext returns it with no
+	//     read mask and the default `recent_interaction_limit` (one message,
+	//     the last).
+	//
+	// The stream can be large: one message per interaction, however long the
+	// history (each interaction up to its 64 KiB of text). The server reads
+	// the history a page of 500 at a time and sends as the client reads, so
+	// read it to the end or cancel it; a stream that ends without the context
+	// message is incomplete. It is not a snapshot: what changes while it runs
+	// may or may not be included.
+	//
+	// Every call is audited: the server logs a record (message "audit:
+	// customer export", INFO level, attribute `audit=true`) with the tenant,
+	// the customer, how many items of each kind were sent and how the call
+	// ended, whether it completed, failed or was cancelled.
+	//
+	// Errors: INVALID_ARGUMENT (reason INVALID_FIELD) for a bad `name`;
+	// NOT_FOUND (reason CUSTOMER_NOT_FOUND) if there is no such customer in
+	// the caller's tenant.
+	ExportCustomer(*ExportCustomerRequest, grpc.ServerStreamingServer[ExportCustomerResponse]) error
 	mustEmbedUnimplementedCustomerServiceServer()
 }
 
@@ -192,6 +268,9 @@ func (UnimplementedCustomerServiceServer) ListCustomers(context.Context, *ListCu
 }
 func (UnimplementedCustomerServiceServer) LookupCustomer(context.Context, *LookupCustomerRequest) (*LookupCustomerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method LookupCustomer not implemented")
+}
+func (UnimplementedCustomerServiceServer) ExportCustomer(*ExportCustomerRequest, grpc.ServerStreamingServer[ExportCustomerResponse]) error {
+	return status.Error(codes.Unimplemented, "method ExportCustomer not implemented")
 }
 func (UnimplementedCustomerServiceServer) mustEmbedUnimplementedCustomerServiceServer() {}
 func (UnimplementedCustomerServiceServer) testEmbeddedByValue()                         {}
@@ -322,6 +401,17 @@ func _CustomerService_LookupCustomer_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CustomerService_ExportCustomer_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportCustomerRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(CustomerServiceServer).ExportCustomer(m, &grpc.GenericServerStream[ExportCustomerRequest, ExportCustomerResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type CustomerService_ExportCustomerServer = grpc.ServerStreamingServer[ExportCustomerResponse]
+
 // CustomerService_ServiceDesc is the grpc.ServiceDesc for CustomerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -354,6 +444,12 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _CustomerService_LookupCustomer_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ExportCustomer",
+			Handler:       _CustomerService_ExportCustomer_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "rapport/v1/customer_service.proto",
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -42,7 +43,21 @@ type JWTVerifier struct {
 	byKID  map[string]crypto.PublicKey
 	all    []crypto.PublicKey
 	parser *jwt.Parser
+	now    func() time.Time
+	// verified remembers tokens already verified until they expire, so that
+	// a client reusing its token (they all do) costs one signature check,
+	// not one per call.
+	mu       sync.Mutex
+	verified map[string]verifiedToken
 }
+
+type verifiedToken struct {
+	principal *Principal
+	exp       time.Time
+}
+
+// maxVerifiedTokens bounds the verified-token cache; past it, it starts afresh.
+const maxVerifiedTokens = 10000
 
 // jwtMethods are the signing algorithms accepted: asymmetric ones only, so
 // neither "none" nor an HMAC made with a public key can pass.
@@ -63,7 +78,7 @@ func NewJWTVerifier(cfg JWTConfig, now func() time.Time) (*JWTVerifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jwt keys: %w", err)
 	}
-	v := &JWTVerifier{cfg: cfg, byKID: map[string]crypto.PublicKey{}}
+	v := &JWTVerifier{cfg: cfg, byKID: map[string]crypto.PublicKey{}, now: now, verified: map[string]verifiedToken{}}
 	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
 		err = v.loadJWKS(data)
 	} else {
@@ -174,10 +189,35 @@ func (v *JWTVerifier) keyFor(t *jwt.Token) (any, error) {
 // verify checks the token's signature, expiry, issuer and audience, and
 // reads the principal from its claims.
 func (v *JWTVerifier) verify(token string) (*Principal, error) {
+	now := v.now()
+	v.mu.Lock()
+	c, ok := v.verified[token]
+	v.mu.Unlock()
+	if ok && now.Before(c.exp) {
+		return c.principal, nil
+	}
 	claims := jwt.MapClaims{}
 	if _, err := v.parser.ParseWithClaims(token, claims, v.keyFor); err != nil {
 		return nil, unauthenticated("invalid bearer token: " + jwtReason(err))
 	}
+	p, err := v.principal(claims)
+	if err != nil {
+		return nil, err
+	}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		v.mu.Lock()
+		if len(v.verified) >= maxVerifiedTokens {
+			clear(v.verified)
+		}
+		// Not a moment past exp: the leeway only excuses clock skew once.
+		v.verified[token] = verifiedToken{principal: p, exp: exp.Time}
+		v.mu.Unlock()
+	}
+	return p, nil
+}
+
+// principal reads the caller from a verified token's claims.
+func (v *JWTVerifier) principal(claims jwt.MapClaims) (*Principal, error) {
 	sub, _ := claims.GetSubject()
 	if sub == "" {
 		return nil, unauthenticated("invalid bearer token: no subject (sub)")

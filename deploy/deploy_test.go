@@ -113,6 +113,25 @@ func TestKubernetesManifests(t *testing.T) {
 	if !env["configMapRef/"+get(kinds["ConfigMap"], "metadata", "name").(string)] || !env["secretRef/"+get(kinds["Secret"], "metadata", "name").(string)] {
 		t.Errorf("the Deployment does not read the ConfigMap and Secret: %v", env)
 	}
+	requiresCredentials(t, "the ConfigMap", get(kinds["ConfigMap"], "data").(map[string]any))
+}
+
+// requiresCredentials checks that a deployment listening beyond loopback
+// configures credentials (the server refuses to start otherwise) and never
+// the insecure override.
+func requiresCredentials(t *testing.T, what string, env map[string]any) {
+	t.Helper()
+	if listen, _ := env["RAPPORT_LISTEN"].(string); strings.HasPrefix(listen, "127.") {
+		return
+	}
+	keys, _ := env["RAPPORT_API_KEYS"].(string)
+	jwks, _ := env["RAPPORT_JWT_KEYS"].(string)
+	if keys != "true" && jwks == "" {
+		t.Errorf("%s listens beyond loopback without RAPPORT_API_KEYS or RAPPORT_JWT_KEYS: the server would refuse to start", what)
+	}
+	if v, ok := env["RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED"]; ok {
+		t.Errorf("%s sets RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED=%v", what, v)
+	}
 }
 
 func TestComposeFile(t *testing.T) {
@@ -126,6 +145,7 @@ func TestComposeFile(t *testing.T) {
 		}
 		if uri, _ := get(s, "environment", "RAPPORT_MONGODB_URI").(string); uri != "" {
 			rapports = append(rapports, name)
+			requiresCredentials(t, name, get(s, "environment").(map[string]any))
 			if !strings.Contains(uri, "replicaSet=rs0") || !strings.Contains(uri, "w=majority") {
 				t.Errorf("%s: URI %q should name the replica set and w=majority", name, uri)
 			}

@@ -12,7 +12,8 @@ ghz=$(command -v ghz || echo "$(go env GOPATH)/bin/ghz")
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 go build -o "$dir/rapport" ./cmd/rapport
-"$dir/rapport" serve --demo --listen "127.0.0.1:$port" --data-dir "$dir/data" --log-level warn &
+# Rate limits off: this measures capacity, not the limits.
+"$dir/rapport" serve --demo --listen "127.0.0.1:$port" --data-dir "$dir/data" --log-level warn --tenant-rate 0 --key-rate 0 &
 pid=$!
 for _ in $(seq 100); do
   "$ghz" --insecure --call rapport.v1.ContextService/GetCustomerContext -n 1 \

@@ -359,3 +359,28 @@ func TestHugeMessageIsRefused(t *testing.T) {
 		t.Fatalf("a %d-byte message: %v, want RESOURCE_EXHAUSTED", len(big), err)
 	}
 }
+
+// Authenticating with an API key costs a database read the first time a
+// replica sees the key, then none until the cache TTL passes: a context
+// read stays one round trip.
+func TestAPIKeyAuthCostsNoRoundTripOnceCached(t *testing.T) {
+	t.Parallel()
+	var counter commandCounter
+	store := repositorytest.MonitoredStore(t, counter.monitor())
+	ts := startServer(t, store, service.Options{Auth: service.AuthConfig{APIKeys: true, KeyCacheTTL: time.Hour}})
+	key := mustKey(t, store, "acme", service.AllScopes...)
+	ctx := as(t.Context(), key)
+	if _, err := ts.customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: "ada", Customer: &rapportv1.Customer{DisplayName: "Ada"}}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		byName := counter.during(func() {
+			if _, err := ts.contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if total(byName) != 1 || byName["find"] != 1 {
+			t.Fatalf("GetCustomerContext with a cached API key sent %v, want one find", byName)
+		}
+	}
+}

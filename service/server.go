@@ -31,6 +31,7 @@ type Store interface {
 	InteractionStore
 	IssueStore
 	ContextStore
+	RetentionStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -62,18 +63,26 @@ type Options struct {
 	Tracer trace.TracerProvider
 	// Metrics, when set, receives the RPC metrics (go-grpc-middleware's
 	// Prometheus provider: counts by method and code, handling time) and
-	// the service's own (database up, watch streams).
+	// the service's own (database up, watch streams, retention purge).
 	Metrics prometheus.Registerer
+	// Retention is how long interactions are kept, by tenant: interactions
+	// are recorded with their expiry, and PurgeOnce and PurgeExpired apply
+	// it. The zero value keeps everything.
+	Retention RetentionPolicy
 }
 
 // Server is the gRPC server with its services and health.
 type Server struct {
-	GRPC    *grpc.Server
-	Health  *health.Server
-	store   Store
-	logger  *slog.Logger
-	watches *watchHub
-	dbUp    prometheus.Gauge
+	GRPC         *grpc.Server
+	Health       *health.Server
+	store        Store
+	logger       *slog.Logger
+	watches      *watchHub
+	dbUp         prometheus.Gauge
+	contexts     *contextServer
+	retention    RetentionPolicy
+	now          func() time.Time
+	purgeMetrics *purgeMetrics
 }
 
 // ChangeStore is what following database changes needs.
@@ -181,6 +190,7 @@ func NewServer(store Store, opts Options) *Server {
 		sentiment: newSentimentModel(),
 		logger:    logger,
 		now:       now,
+		retention: opts.Retention,
 	})
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
 	watches := newWatchHub(store, opts.WatchPollInterval, opts.MaxWatchStreams, logger)
@@ -189,7 +199,8 @@ func NewServer(store Store, opts Options) *Server {
 			Name: "rapport_watch_streams", Help: "WatchCustomerContext streams open.",
 		}, func() float64 { return float64(watches.count()) }))
 	}
-	rapportv1.RegisterContextServiceServer(s, &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now})
+	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
+	rapportv1.RegisterContextServiceServer(s, contexts)
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)
@@ -201,7 +212,8 @@ func NewServer(store Store, opts Options) *Server {
 	if rpcMetrics != nil {
 		rpcMetrics.InitializeMetrics(s)
 	}
-	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp}
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp,
+		contexts: contexts, retention: opts.Retention, now: now, purgeMetrics: newPurgeMetrics(opts.Metrics)}
 }
 
 // WatchHealth checks the database every interval until ctx ends and sets

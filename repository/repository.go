@@ -203,9 +203,14 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			Options: options.Index().SetName("tenant_first_contact"),
 		}},
 	}
+	// One index per createIndexes: FerretDB v1 panics (and drops the
+	// connection) when one createIndexes names two or more indexes that
+	// already exist, as every start after the first does.
 	for coll, models := range indexes {
-		if _, err := s.db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("create indexes on %s: %w", coll, err)
+		for _, m := range models {
+			if _, err := s.db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("create indexes on %s: %w", coll, err)
+			}
 		}
 	}
 	ttl := false

@@ -68,6 +68,21 @@ func TestTTLIndexOnlyWhereSupported(t *testing.T) {
 	})
 }
 
+// Every start creates the indexes again: that must be a no-op.
+func TestEnsureIndexesTwice(t *testing.T) {
+	t.Parallel()
+	_, db := repositorytest.Store(t)
+	before := indexes(t, db, "interactions")
+	for range 2 {
+		if err := repository.New(db).EnsureIndexes(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := indexes(t, db, "interactions"); len(after) != len(before) {
+		t.Errorf("indexes %v, then %v", before, after)
+	}
+}
+
 // rawInteraction reads an interaction as stored.
 func rawInteraction(t *testing.T, db *mongo.Database, id string) bson.Raw {
 	t.Helper()

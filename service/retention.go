@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -58,7 +59,7 @@ func (p RetentionPolicy) Validate() error {
 	var errs []error
 	check := func(what string, d time.Duration) {
 		if d != 0 && d < MinRetention {
-			errs = append(errs, fmt.Errorf("%s %v: want 0 (keep forever) or at least %v", what, d, MinRetention))
+			errs = append(errs, fmt.Errorf("%s is %v: want 0 (keep forever) or at least %v", what, d, MinRetention))
 		}
 	}
 	check("retention", p.Default)
@@ -67,7 +68,7 @@ func (p RetentionPolicy) Validate() error {
 			errs = append(errs, fmt.Errorf("tenant %q: not a tenant name", t))
 			continue
 		}
-		check("retention of tenant "+t, p.Tenants[t])
+		check(fmt.Sprintf("retention of tenant %q", t), p.Tenants[t])
 	}
 	return errors.Join(errs...)
 }
@@ -203,8 +204,8 @@ func (s *Server) purge(ctx context.Context, horizon time.Duration) (PurgeResult,
 }
 
 // PurgeExpired runs the retention purge at once, then every interval, until
-// ctx ends, logging what each run did; a run that fails is retried within a
-// minute. Every replica runs it: runs are idempotent. Its first successful
+// ctx ends, logging what each run did (at debug level when it did nothing);
+// a run that fails is retried within a minute. Every replica runs it: runs are idempotent. Its first successful
 // run logs how interactions expire on this database.
 func (s *Server) PurgeExpired(ctx context.Context, interval time.Duration) error {
 	logged := false
@@ -225,7 +226,11 @@ func (s *Server) PurgeExpired(ctx context.Context, interval time.Duration) error
 				logged = true
 				s.logRetentionMode(ctx, interval)
 			}
-			s.logger.InfoContext(ctx, "retention purge done", attrs...)
+			level := slog.LevelDebug
+			if res != (PurgeResult{}) {
+				level = slog.LevelInfo
+			}
+			s.logger.Log(ctx, level, "retention purge done", attrs...)
 		}
 		s.purgeMetrics.record(res, err)
 		select {

@@ -18,7 +18,8 @@ import (
 // which keeps interactions forever).
 const MinRetention = time.Hour
 
-// DefaultPurgeInterval is how often `rapport serve` purges by default.
+// DefaultPurgeInterval is how often `rapport serve` purges by default, and
+// the interval PurgeOnce assumes to the next run.
 const DefaultPurgeInterval = time.Hour
 
 // RetentionPolicy says how long interactions are kept after they occurred,
@@ -73,13 +74,17 @@ func (p RetentionPolicy) Validate() error {
 	return errors.Join(errs...)
 }
 
-// String is the policy as logged: "30d0h0m0s, acme=8760h0m0s".
+// String is the policy as logged: the default, then the tenants' own,
+// e.g. "8760h0m0s; acme=720h0m0s, initech=forever".
 func (p RetentionPolicy) String() string {
-	parts := []string{durationOrForever(p.Default)}
+	var tenants []string
 	for _, t := range slices.Sorted(maps.Keys(p.Tenants)) {
-		parts = append(parts, t+"="+durationOrForever(p.Tenants[t]))
+		tenants = append(tenants, t+"="+durationOrForever(p.Tenants[t]))
 	}
-	return strings.Join(parts, ", ")
+	if len(tenants) == 0 {
+		return durationOrForever(p.Default)
+	}
+	return durationOrForever(p.Default) + "; " + strings.Join(tenants, ", ")
 }
 
 func durationOrForever(d time.Duration) string {

@@ -210,6 +210,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		MaxWatchStreams:    cfg.MaxWatchStreams,
 		Metrics:            reg,
 		Tracer:             tracer,
+		Retention:          cfg.Retention,
 	})
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -219,6 +220,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	})
 	g.Go(func() error { return srv.WatchHealth(gctx, cfg.HealthInterval) })
 	g.Go(func() error { return srv.FollowChanges(gctx, store) })
+	g.Go(func() error { return srv.PurgeExpired(gctx, cfg.PurgeInterval) })
 	if cfg.MetricsListen != "" {
 		mlis, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

@@ -40,6 +40,11 @@ type interactionDoc struct {
 	SourceID      string        `bson:"source_id,omitempty"`
 	Facts         []factDoc     `bson:"facts,omitempty"`
 	CreateTime    time.Time     `bson:"create_time"`
+	// ExpireAt is when the tenant's retention ends for the interaction:
+	// occur_time plus the retention it was recorded under; absent when it
+	// is kept forever. The TTL index deletes it then, where the server has
+	// TTL indexes; the retention purge does everywhere.
+	ExpireAt *time.Time `bson:"expire_at,omitempty"`
 }
 
 type sentimentDoc struct {
@@ -132,7 +137,10 @@ type NewInteraction struct {
 	// an error (request IDs) or a replay of the same source record (source
 	// IDs: the first copy wins).
 	CheckFingerprint bool
-	Interaction      *rapportv1.Interaction
+	// Retention is how long after it occurred the interaction is kept: it
+	// gets expire_at = occur_time + Retention. Zero keeps it forever.
+	Retention   time.Duration
+	Interaction *rapportv1.Interaction
 }
 
 // RecordResult is the outcome of recording one interaction.
@@ -175,6 +183,10 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []N
 		d := newInteractionDoc(tenant, it.CustomerID, it.InteractionID, it.Interaction)
 		d.IssueID = it.IssueID
 		d.Fingerprint = it.Fingerprint
+		if it.Retention > 0 {
+			exp := d.OccurTime.Add(it.Retention)
+			d.ExpireAt = &exp
+		}
 		docs[i] = d
 		results[i] = RecordResult{Interaction: d.proto()}
 	}

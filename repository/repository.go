@@ -6,9 +6,11 @@
 //   - every document has a string _id that starts with "{tenant}/", and a
 //     tenant field; every query is scoped by both;
 //   - hot reads are point reads by _id;
-//   - no transactions, change streams, $lookup or TTL: multi-document changes
-//     are ordered so that a crash between two steps leaves a state that the
-//     next retry, or the next reader, repairs;
+//   - no transactions, change streams or $lookup, and TTL indexes only where
+//     the server has them (see SupportsTTL; the retention purge does the same
+//     work everywhere): multi-document changes are ordered so that a crash
+//     between two steps leaves a state that the next retry, or the next
+//     reader, repairs;
 //   - driver errors become the sentinel errors below at this edge.
 package repository
 
@@ -16,8 +18,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -62,6 +67,10 @@ type Store struct {
 	locks        *keyLocks
 	indexesMu    sync.Mutex
 	indexesReady bool
+	// useTTL says whether TTL indexes may be used where the server has them
+	// (WithTTL); supportsTTL is what EnsureIndexes found.
+	useTTL      bool
+	supportsTTL atomic.Bool
 	// claimGrace is how long an identity claim whose owner does not list the
 	// identity is still honoured (the owner may be between its two writes).
 	claimGrace time.Duration
@@ -76,6 +85,11 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // WithClaimGrace sets how long an unconfirmed identity claim is honoured.
 func WithClaimGrace(d time.Duration) Option { return func(s *Store) { s.claimGrace = d } }
 
+// WithTTL says whether to create the TTL index that deletes expired
+// interactions where the server supports TTL indexes (the default, true);
+// false leaves expiry to the retention purge alone, on any server.
+func WithTTL(use bool) Option { return func(s *Store) { s.useTTL = use } }
+
 // New returns a Store on db. Call EnsureIndexes before serving.
 func New(db *mongo.Database, opts ...Option) *Store {
 	s := &Store{
@@ -86,6 +100,7 @@ func New(db *mongo.Database, opts ...Option) *Store {
 		now:        time.Now,
 		locks:      newKeyLocks(),
 		claimGrace: time.Minute,
+		useTTL:     true,
 	}
 	for _, o := range opts {
 		o(s)
@@ -154,7 +169,9 @@ func (s *Store) Ready(ctx context.Context) error {
 
 // EnsureIndexes creates the secondary indexes. It is idempotent and safe to
 // run from every replica at start. Every point read uses _id, which needs no
-// index; these serve the erasure sweeps and per-tenant scans.
+// index; these serve the erasure sweeps, per-tenant scans and the retention
+// purge. Where the server supports TTL indexes (see SupportsTTL) it also
+// creates the one that deletes interactions at their expire_at.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	byOwner := mongo.IndexModel{
 		Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}},
@@ -163,11 +180,18 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	indexes := map[string][]mongo.IndexModel{
 		identitiesCollection: {byOwner},
 		requestsCollection:   {byOwner},
-		// History newest first, and its paging cursor.
-		interactionsCollection: {{
-			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}, {Key: "occur_time", Value: -1}, {Key: "interaction_id", Value: -1}},
-			Options: options.Index().SetName("tenant_customer_occur"),
-		}},
+		interactionsCollection: {
+			// History newest first, and its paging cursor.
+			{
+				Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}, {Key: "occur_time", Value: -1}, {Key: "interaction_id", Value: -1}},
+				Options: options.Index().SetName("tenant_customer_occur"),
+			},
+			// The retention purge: a tenant's interactions older than a cutoff.
+			{
+				Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "occur_time", Value: 1}},
+				Options: options.Index().SetName("tenant_occur"),
+			},
+		},
 		issuesCollection: {{
 			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}, {Key: "open_time", Value: -1}, {Key: "issue_id", Value: -1}},
 			Options: options.Index().SetName("tenant_customer_open"),
@@ -180,7 +204,16 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "create_time", Value: 1}},
 			Options: options.Index().SetName("tenant_create"),
 		}},
+		// The retention purge: summaries that count an interaction older
+		// than a cutoff.
+		summariesCollection: {{
+			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "first_contact", Value: 1}},
+			Options: options.Index().SetName("tenant_first_contact"),
+		}},
 	}
+	// One index per createIndexes: FerretDB v1 panics (and drops the
+	// connection) when one createIndexes names two or more indexes that
+	// already exist, as every start after the first does.
 	for coll, models := range indexes {
 		// One at a time: FerretDB v1 panics when createIndexes names
 		// several indexes of which some exist already.
@@ -190,7 +223,72 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			}
 		}
 	}
+	ttl := false
+	if s.useTTL {
+		var err error
+		if ttl, err = s.serverHasTTL(ctx); err != nil {
+			return err
+		}
+	}
+	if ttl {
+		_, err := s.db.Collection(interactionsCollection).Indexes().CreateOne(ctx, mongo.IndexModel{
+			Keys: bson.D{{Key: "expire_at", Value: 1}},
+			// Sparse: interactions kept forever have no expire_at.
+			Options: options.Index().SetName(ttlIndexName).SetExpireAfterSeconds(0).SetSparse(true),
+		})
+		var ce mongo.CommandError
+		switch {
+		case errors.As(err, &ce) && slices.Contains(ttlRefusedCodes, ce.Code):
+			// A server that claims MongoDB compatibility but refuses the
+			// option: the purge does the work.
+			ttl = false
+		case err != nil:
+			return fmt.Errorf("create the TTL index on %s: %w", interactionsCollection, err)
+		}
+	}
+	s.supportsTTL.Store(ttl)
 	return nil
+}
+
+// ttlIndexName is the TTL index on interactions' expire_at.
+const ttlIndexName = "expire_at_ttl"
+
+// ttlRefusedCodes are the server error codes by which createIndexes says it
+// does not know expireAfterSeconds: NotImplemented (FerretDB v1),
+// CommandNotSupported, InvalidIndexSpecificationOption.
+var ttlRefusedCodes = []int32{238, 115, 197}
+
+// SupportsTTL reports whether the server deletes expired interactions
+// itself, through the TTL index EnsureIndexes created: MongoDB, and
+// FerretDB from v2 (v1 refuses TTL indexes). It is false until
+// EnsureIndexes (or Ready) has run, and with WithTTL(false).
+func (s *Store) SupportsTTL() bool { return s.supportsTTL.Load() }
+
+// serverHasTTL tells TTL-capable servers apart by their buildInfo. FerretDB
+// adds a ferretdbVersion field to it: TTL indexes came in its v2, and v1,
+// when embedded as a library (as here), reports "unknown"; anything that
+// does not parse as v2 or later is taken as without TTL, which is the safe
+// side (the purge still runs). A server without that field is MongoDB.
+func (s *Store) serverHasTTL(ctx context.Context) (bool, error) {
+	info, err := s.db.Client().Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Raw()
+	if err != nil {
+		return false, fmt.Errorf("buildInfo: %w", err)
+	}
+	if v, ok := info.Lookup("ferretdbVersion").StringValueOK(); ok {
+		return ferretDBMajor(v) >= 2, nil
+	}
+	return true, nil
+}
+
+// ferretDBMajor reads the major version of a FerretDB version such as
+// "v1.24.2" or "2.1.0"; 0 when it does not parse.
+func ferretDBMajor(v string) int {
+	major, _, _ := strings.Cut(strings.TrimPrefix(v, "v"), ".")
+	n, err := strconv.Atoi(major)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // docID is the _id of a document of tenant with key: "{tenant}/{key}".

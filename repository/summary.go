@@ -59,13 +59,19 @@ type Summary struct {
 // (day buckets, counts by topic); the embedded store (FerretDB v1) parses
 // every stored value on each read, which took ~10 ms for a busy customer's
 // summary spread over fields, against well under 1 ms as one binary.
+//
+// FirstContact repeats the summary's first contact as an indexed field, so
+// that the retention purge finds the summaries that still count an
+// interaction older than its cutoff. It is null for a customer without
+// contacts, and missing from summaries written before it existed.
 type summaryDoc struct {
-	ID         string    `bson:"_id"`
-	Tenant     string    `bson:"tenant"`
-	CustomerID string    `bson:"customer_id"`
-	Revision   int64     `bson:"revision"`
-	UpdateTime time.Time `bson:"update_time"`
-	Data       []byte    `bson:"data"`
+	ID           string     `bson:"_id"`
+	Tenant       string     `bson:"tenant"`
+	CustomerID   string     `bson:"customer_id"`
+	Revision     int64      `bson:"revision"`
+	UpdateTime   time.Time  `bson:"update_time"`
+	FirstContact *time.Time `bson:"first_contact"`
+	Data         []byte     `bson:"data"`
 }
 
 // summaryFormat is the version of the encoding of a summary's contents.
@@ -96,7 +102,13 @@ func (s *Summary) doc() *summaryDoc {
 	b = appendTime(b, s.FirstContact)
 	b = appendTime(b, s.LastContact)
 	b = binary.BigEndian.AppendUint32(b, uint32(s.LastChannel))
-	return &summaryDoc{ID: s.ID, Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision, UpdateTime: s.UpdateTime, Data: s2.Encode(nil, b)}
+	d := &summaryDoc{ID: s.ID, Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision, UpdateTime: s.UpdateTime, Data: s2.Encode(nil, b)}
+	if !s.FirstContact.IsZero() {
+		// As stored in Data: to the millisecond.
+		first := time.UnixMilli(s.FirstContact.UnixMilli()).UTC()
+		d.FirstContact = &first
+	}
+	return d
 }
 
 // decodeSummaryData decodes what doc encoded into sum.

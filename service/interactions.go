@@ -37,6 +37,8 @@ type interactionServer struct {
 	sentiment *sentimentModel
 	logger    *slog.Logger
 	now       func() time.Time
+	// retention stamps each interaction with its expiry.
+	retention RetentionPolicy
 }
 
 // outcome is the result of recording one item: the interaction, or an error
@@ -107,7 +109,7 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 			outcomes[i].err = err
 			continue
 		}
-		item := repository.NewInteraction{CustomerID: customerID, IssueID: issueID, Interaction: in}
+		item := repository.NewInteraction{CustomerID: customerID, IssueID: issueID, Retention: s.retention.For(tenant), Interaction: in}
 		item.Fingerprint = fingerprint(&rapportv1.RecordInteractionRequest{Parent: req.GetParent(), Interaction: in})
 		switch {
 		case hasSource:

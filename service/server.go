@@ -39,6 +39,7 @@ type Store interface {
 	ContextStore
 	APIKeyStore
 	AuditStore
+	RetentionStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -70,7 +71,7 @@ type Options struct {
 	Tracer trace.TracerProvider
 	// Metrics, when set, receives the RPC metrics (go-grpc-middleware's
 	// Prometheus provider: counts by method and code, handling time) and
-	// the service's own (database up, watch streams).
+	// the service's own (database up, watch streams, retention purge).
 	Metrics prometheus.Registerer
 	// Auth says which credentials are accepted; the zero value is
 	// development mode (every call in DefaultTenant, every scope).
@@ -80,17 +81,25 @@ type Options struct {
 	// TLS, when set, serves over TLS (with client certificates checked if
 	// it says so); nil serves plaintext.
 	TLS *tls.Config
+	// Retention is how long interactions are kept, by tenant: interactions
+	// are recorded with their expiry, and PurgeOnce and PurgeExpired apply
+	// it. The zero value keeps everything.
+	Retention RetentionPolicy
 }
 
 // Server is the gRPC server with its services and health.
 type Server struct {
-	GRPC    *grpc.Server
-	Health  *health.Server
-	store   Store
-	logger  *slog.Logger
-	watches *watchHub
-	dbUp    prometheus.Gauge
-	audit   *auditor
+	GRPC         *grpc.Server
+	Health       *health.Server
+	store        Store
+	logger       *slog.Logger
+	watches      *watchHub
+	dbUp         prometheus.Gauge
+	contexts     *contextServer
+	retention    RetentionPolicy
+	now          func() time.Time
+	purgeMetrics *purgeMetrics
+	audit        *auditor
 }
 
 // ChangeStore is what following database changes needs.
@@ -235,6 +244,7 @@ func NewServer(store Store, opts Options) *Server {
 		sentiment: newSentimentModel(),
 		logger:    logger,
 		now:       now,
+		retention: opts.Retention,
 	})
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
 	watches := newWatchHub(store, opts.WatchPollInterval, opts.MaxWatchStreams, logger)
@@ -266,7 +276,8 @@ func NewServer(store Store, opts Options) *Server {
 	if rpcMetrics != nil {
 		rpcMetrics.InitializeMetrics(s)
 	}
-	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp, audit: audit}
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp,
+		contexts: contexts, retention: opts.Retention, now: now, purgeMetrics: newPurgeMetrics(opts.Metrics), audit: audit}
 }
 
 // RunAudit writes the audit trail until StopAudit, then writes what is

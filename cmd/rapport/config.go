@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"strconv"
@@ -45,6 +46,8 @@ type config struct {
 	TLSClientCA         string
 	InsecureAllowNoAuth bool
 	Limits              service.Limits
+	Retention           service.RetentionPolicy
+	PurgeInterval       time.Duration
 }
 
 // development reports whether no credentials are configured.
@@ -68,6 +71,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		keyTTL    string
 		deadline  string
 		jwtLeeway string
+		retention string
+		perTenant string
+		purge     string
 	)
 	fs := flag.NewFlagSet("rapport serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -80,6 +86,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "15s"), "how long to let calls finish on stop (RAPPORT_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&health, "health-interval", env("RAPPORT_HEALTH_INTERVAL", "1s"), "how often to check the database for health (RAPPORT_HEALTH_INTERVAL)")
+	fs.StringVar(&retention, "retention", env("RAPPORT_RETENTION", "0"), "how long interactions are kept after they occurred, in every tenant without a --tenant-retention: a duration (8760h) or days (365d); 0 keeps them forever (RAPPORT_RETENTION)")
+	fs.StringVar(&perTenant, "tenant-retention", env("RAPPORT_TENANT_RETENTION", ""), "retention by tenant, overriding --retention: tenantA=8760h,tenantB=30d; 0 keeps a tenant's forever (RAPPORT_TENANT_RETENTION)")
+	fs.StringVar(&purge, "purge-interval", env("RAPPORT_PURGE_INTERVAL", "1h"), "how often expired interactions are deleted and their customers' contexts rebuilt (RAPPORT_PURGE_INTERVAL)")
 	fs.StringVar(&c.DefaultPhoneRegion, "default-phone-region", env("RAPPORT_DEFAULT_PHONE_REGION", ""), "region for phone numbers without +, e.g. US (RAPPORT_DEFAULT_PHONE_REGION)")
 	var errs []error
 	envBool := func(name string, def bool) bool {
@@ -176,6 +185,12 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.HealthInterval, err = time.ParseDuration(health); err != nil || c.HealthInterval <= 0 {
 		errs = append(errs, fmt.Errorf("health interval %q: want a positive duration such as 1s", health))
 	}
+	if c.Retention, err = parseRetentionPolicy(retention, perTenant); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PurgeInterval, err = time.ParseDuration(purge); err != nil || c.PurgeInterval < minPurgeInterval {
+		errs = append(errs, fmt.Errorf("purge interval %q: want a duration of at least %v", purge, minPurgeInterval))
+	}
 
 	if c.Listen == "" {
 		errs = append(errs, errors.New("listen address is empty"))
@@ -266,7 +281,67 @@ func (c config) logValue() slog.Value {
 		slog.Bool("tls", c.TLSCert != ""),
 		slog.Bool("mutual_tls", c.TLSClientCA != ""),
 		slog.Any("limits", c.Limits),
+		slog.String("retention", c.Retention.String()),
+		slog.Duration("purge_interval", c.PurgeInterval),
 	)
+}
+
+// minPurgeInterval bounds how often every replica purges.
+const minPurgeInterval = time.Minute
+
+// parseRetentionPolicy reads --retention and --tenant-retention and
+// validates the policy they make.
+func parseRetentionPolicy(def, perTenant string) (service.RetentionPolicy, error) {
+	var p service.RetentionPolicy
+	var errs []error
+	d, err := parseRetention(def)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("retention %q: %w", def, err))
+	}
+	p.Default = d
+	if strings.TrimSpace(perTenant) != "" {
+		p.Tenants = map[string]time.Duration{}
+		for item := range strings.SplitSeq(perTenant, ",") {
+			tenant, value, ok := strings.Cut(item, "=")
+			tenant = strings.TrimSpace(tenant)
+			switch _, dup := p.Tenants[tenant]; {
+			case !ok:
+				errs = append(errs, fmt.Errorf("tenant retention %q: want tenant=duration, e.g. acme=8760h", item))
+				continue
+			case dup:
+				errs = append(errs, fmt.Errorf("tenant retention: %q given twice", tenant))
+				continue
+			}
+			d, err := parseRetention(value)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("retention of tenant %q: %w", tenant, err))
+				continue
+			}
+			p.Tenants[tenant] = d
+		}
+	}
+	if err := p.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return p, errors.Join(errs...)
+}
+
+// parseRetention reads a retention: a Go duration (720h) or a whole number
+// of days (30d); 0 is forever.
+func parseRetention(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || days < 0 || days > int64(math.MaxInt64/(24*time.Hour)) {
+			return 0, errors.New("want a whole number of days such as 365d, or a duration such as 8760h")
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, errors.New("want a duration such as 8760h, or a number of days such as 365d")
+	}
+	return d, nil
 }
 
 // redactURI hides the password of a connection string.

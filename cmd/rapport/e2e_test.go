@@ -196,6 +196,7 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 		"rapport_mongodb_pool_connections ",
 		"rapport_watch_streams 0",
 		`rapport_store_info{kind="embedded"} 1`,
+		"rapport_purge_interactions_deleted_total 0",
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q", want)
@@ -206,7 +207,8 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 		t.Errorf("the log does not say the embedded store runs:\n%s", p.logs)
 	}
 
-	p = start(t, bin, dataDir, addr)
+	// Again, with a retention: the purge runs at start and says how.
+	p = start(t, bin, dataDir, addr, "--retention", "365d", "--tenant-retention", "acme=30d")
 	customers = rapportv1.NewCustomerServiceClient(p.conn)
 	got, err := customers.GetCustomer(ctx, &rapportv1.GetCustomerRequest{Name: "customers/ada"})
 	if err != nil {
@@ -218,6 +220,13 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 	found, err = customers.LookupCustomer(ctx, &rapportv1.LookupCustomerRequest{Identity: "email:ADA@example.com"})
 	if err != nil || found.GetCustomer().GetName() != "customers/ada" {
 		t.Errorf("lookup after restart = %v, %v", found, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(p.logs.String(), "the database has no TTL indexes"); {
+		if time.Now().After(deadline) {
+			t.Errorf("the log does not say how interactions expire:\n%s", p.logs)
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	p.stop(t)
 }

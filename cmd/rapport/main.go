@@ -277,6 +277,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		MaxWatchStreams:    cfg.MaxWatchStreams,
 		Metrics:            reg,
 		Tracer:             tracer,
+		Retention:          cfg.Retention,
 	})
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -290,6 +291,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return nil
 	})
 	g.Go(func() error { return srv.FollowChanges(gctx, store) })
+	g.Go(func() error { return srv.PurgeExpired(gctx, cfg.PurgeInterval) })
 	if cfg.MetricsListen != "" {
 		mlis, err := net.Listen("tcp", cfg.MetricsListen)
 		if err != nil {

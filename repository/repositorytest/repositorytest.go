@@ -66,6 +66,10 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
+// Embedded reports whether the tests run on the embedded FerretDB (v1),
+// rather than on the MongoDB at RAPPORT_TEST_MONGODB_URI.
+func Embedded() bool { return os.Getenv(EnvURI) == "" }
+
 // Address is the host:port of the test database server.
 func Address() string {
 	u, err := url.Parse(uri)

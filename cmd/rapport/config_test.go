@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"maps"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapporthq/rapport/service"
+)
+
+func TestRetentionConfig(t *testing.T) {
+	t.Parallel()
+	const days = 24 * time.Hour
+	noEnv := func(string) string { return "" }
+	cfg, err := parseServeConfig(nil, noEnv, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Retention.Enabled() || cfg.Retention.Tenants != nil || cfg.PurgeInterval != service.DefaultPurgeInterval {
+		t.Errorf("defaults: retention %v, purge interval %v; want forever, 1h", cfg.Retention, cfg.PurgeInterval)
+	}
+
+	env := map[string]string{"RAPPORT_RETENTION": "365d", "RAPPORT_TENANT_RETENTION": "acme=720h, initech = 0 ,umbrella=2d", "RAPPORT_PURGE_INTERVAL": "15m"}
+	cfg, err = parseServeConfig(nil, func(k string) string { return env[k] }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := service.RetentionPolicy{Default: 365 * days, Tenants: map[string]time.Duration{"acme": 30 * days, "initech": 0, "umbrella": 2 * days}}
+	if cfg.Retention.Default != want.Default || !maps.Equal(cfg.Retention.Tenants, want.Tenants) || cfg.PurgeInterval != 15*time.Minute {
+		t.Errorf("from the environment: %v every %v, want %v every 15m", cfg.Retention, cfg.PurgeInterval, want)
+	}
+	if got := cfg.Retention.For("acme"); got != 30*days {
+		t.Errorf("acme keeps %v", got)
+	}
+	if got := cfg.Retention.For("initech"); got != 0 {
+		t.Errorf("initech keeps %v, want forever", got)
+	}
+	if got := cfg.Retention.For("default"); got != 365*days {
+		t.Errorf("the default tenant keeps %v", got)
+	}
+	if logged := cfg.logValue().String(); !strings.Contains(logged, "retention=8760h0m0s; acme=720h0m0s, initech=forever, umbrella=48h0m0s") || !strings.Contains(logged, "purge_interval=15m0s") {
+		t.Errorf("logged configuration lacks the retention: %s", logged)
+	}
+
+	// A flag wins over the variable.
+	cfg, err = parseServeConfig([]string{"--retention", "0", "--tenant-retention", "default=90d"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Retention.Default != 0 || !maps.Equal(cfg.Retention.Tenants, map[string]time.Duration{"default": 90 * days}) {
+		t.Errorf("flags: %v", cfg.Retention)
+	}
+
+	for _, bad := range [][]string{
+		{"--retention", "-1h"},
+		{"--retention", "30m"},
+		{"--retention", "1.5d"},
+		{"--retention", "d"},
+		{"--retention", "forever"},
+		{"--tenant-retention", "acme"},
+		{"--tenant-retention", "=30d"},
+		{"--tenant-retention", "acme=30d,acme=60d"},
+		{"--tenant-retention", "acme=30d,"},
+		{"--tenant-retention", "a/b=30d"},
+		{"--tenant-retention", "acme=10m"},
+		{"--tenant-retention", "acme=soon"},
+		{"--purge-interval", "0"},
+		{"--purge-interval", "10s"},
+		{"--purge-interval", "hourly"},
+	} {
+		if _, err := parseServeConfig(bad, noEnv, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

@@ -110,3 +110,13 @@ func (s *Store) ListAuditEvents(ctx context.Context, tenant string, f AuditFilte
 		bson.D{{Key: "time", Value: -1}, {Key: "audit_id", Value: -1}}, limit,
 		func(d *auditDoc) AuditEvent { return d.AuditEvent })
 }
+
+// DeleteAuditEventsBefore deletes the audit events of every tenant older
+// than cutoff and returns how many it deleted.
+func (s *Store) DeleteAuditEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.db.Collection(auditCollection).DeleteMany(ctx, bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: cutoff}}}})
+	if err != nil {
+		return 0, fmt.Errorf("delete expired audit events: %w", err)
+	}
+	return res.DeletedCount, nil
+}

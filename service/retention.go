@@ -117,6 +117,7 @@ type RetentionStore interface {
 	DeleteInteractionsBefore(ctx context.Context, scope repository.TenantScope, cutoff time.Time) (int64, error)
 	ReviseExpiry(ctx context.Context, scope repository.TenantScope, retention time.Duration, now time.Time, horizon time.Duration) (int64, error)
 	SummariesContactedBefore(ctx context.Context, scope repository.TenantScope, cutoff time.Time, after repository.SummaryRef, limit int) ([]repository.SummaryRef, error)
+	DeleteAuditEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
 // PurgeResult is what one purge did.
@@ -131,6 +132,8 @@ type PurgeResult struct {
 	// Failed counts the summaries that could not be rebuilt; the next purge
 	// tries them again.
 	Failed int64
+	// AuditEvents deleted because they are older than the audit retention.
+	AuditEvents int64
 }
 
 // summariesPerPage is how many summaries the purge lists at a time.
@@ -156,6 +159,13 @@ func (s *Server) purge(ctx context.Context, horizon time.Duration) (PurgeResult,
 		return res, err
 	}
 	now := s.now()
+	if s.auditRetention > 0 {
+		n, err := s.store.DeleteAuditEventsBefore(ctx, now.Add(-s.auditRetention))
+		res.AuditEvents += n
+		if err != nil {
+			return res, err
+		}
+	}
 	var errs []error
 	for _, r := range s.retention.rules() {
 		if s.store.SupportsTTL() {
@@ -221,7 +231,7 @@ func (s *Server) PurgeExpired(ctx context.Context, interval time.Duration) error
 			return nil
 		}
 		next := interval
-		attrs := []any{"interactions_deleted", res.Interactions, "summaries_rebuilt", res.Summaries,
+		attrs := []any{"interactions_deleted", res.Interactions, "summaries_rebuilt", res.Summaries, "audit_events_deleted", res.AuditEvents,
 			"expiries_revised", res.Expiries, "duration", time.Since(start).Round(time.Millisecond)}
 		if err != nil {
 			next = min(interval, time.Minute)

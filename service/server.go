@@ -85,6 +85,9 @@ type Options struct {
 	// are recorded with their expiry, and PurgeOnce and PurgeExpired apply
 	// it. The zero value keeps everything.
 	Retention RetentionPolicy
+	// AuditRetention is how long audit events are kept; the purge deletes
+	// older ones. Zero keeps them forever.
+	AuditRetention time.Duration
 }
 
 // Server is the gRPC server with its services and health.
@@ -100,6 +103,8 @@ type Server struct {
 	now          func() time.Time
 	purgeMetrics *purgeMetrics
 	audit        *auditor
+	// auditRetention is Options.AuditRetention.
+	auditRetention time.Duration
 }
 
 // ChangeStore is what following database changes needs.
@@ -277,7 +282,7 @@ func NewServer(store Store, opts Options) *Server {
 		rpcMetrics.InitializeMetrics(s)
 	}
 	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp,
-		contexts: contexts, retention: opts.Retention, now: now, purgeMetrics: newPurgeMetrics(opts.Metrics), audit: audit}
+		contexts: contexts, retention: opts.Retention, now: now, purgeMetrics: newPurgeMetrics(opts.Metrics), audit: audit, auditRetention: opts.AuditRetention}
 }
 
 // RunAudit writes the audit trail until StopAudit, then writes what is

@@ -419,3 +419,39 @@ func TestAuditTrailRecordsWhoTouchedWhichCustomer(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditEventsExpireWithTheAuditRetention(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: time.Now()}
+	store, _ := repositorytest.Store(t)
+	ts, srv := startServerWith(t, store, service.Options{Now: clk.now, AuditRetention: 24 * time.Hour})
+	ctx := t.Context()
+	if _, err := ts.customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	waitForAudit(t, ts, ctx, `method = "/rapport.v1.CustomerService/ListCustomers"`)
+	clk.advance(25 * time.Hour)
+	if _, err := ts.customers.GetCustomer(ctx, &rapportv1.GetCustomerRequest{Name: "customers/nobody"}); status.Code(err) != codes.NotFound {
+		t.Fatal(err)
+	}
+	waitForAudit(t, ts, ctx, `method = "/rapport.v1.CustomerService/GetCustomer"`)
+	res, err := srv.PurgeOnce(ctx)
+	// The old events: ListCustomers and the audit reads that waited for it.
+	if err != nil || res.AuditEvents < 2 {
+		t.Fatalf("purge: %+v, %v; want the old audit events deleted", res, err)
+	}
+	list, err := ts.audit.ListAuditEvents(ctx, &rapportv1.ListAuditEventsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := false
+	for _, e := range list.GetAuditEvents() {
+		if e.GetTime().AsTime().Before(clk.now().Add(-24 * time.Hour)) {
+			t.Fatalf("an audit event older than the retention survived: %v", e)
+		}
+		kept = kept || e.GetMethod() == rapportv1.CustomerService_GetCustomer_FullMethodName
+	}
+	if !kept {
+		t.Fatal("the recent GetCustomer event was deleted too")
+	}
+}

@@ -47,6 +47,7 @@ type config struct {
 	InsecureAllowNoAuth bool
 	Limits              service.Limits
 	Retention           service.RetentionPolicy
+	AuditRetention      time.Duration
 	PurgeInterval       time.Duration
 }
 
@@ -74,6 +75,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		retention string
 		perTenant string
 		purge     string
+		auditKeep string
 	)
 	fs := flag.NewFlagSet("rapport serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -88,6 +90,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&health, "health-interval", env("RAPPORT_HEALTH_INTERVAL", "1s"), "how often to check the database for health (RAPPORT_HEALTH_INTERVAL)")
 	fs.StringVar(&retention, "retention", env("RAPPORT_RETENTION", "0"), "how long interactions are kept after they occurred, in every tenant without a --tenant-retention: a duration (8760h) or days (365d); 0 keeps them forever (RAPPORT_RETENTION)")
 	fs.StringVar(&perTenant, "tenant-retention", env("RAPPORT_TENANT_RETENTION", ""), "retention by tenant, overriding --retention: tenantA=8760h,tenantB=30d; 0 keeps a tenant's forever (RAPPORT_TENANT_RETENTION)")
+	fs.StringVar(&auditKeep, "audit-retention", env("RAPPORT_AUDIT_RETENTION", "400d"), "how long audit events are kept: a duration or days; 0 keeps them forever (RAPPORT_AUDIT_RETENTION)")
 	fs.StringVar(&purge, "purge-interval", env("RAPPORT_PURGE_INTERVAL", "1h"), "how often expired interactions are deleted and their customers' contexts rebuilt (RAPPORT_PURGE_INTERVAL)")
 	fs.StringVar(&c.DefaultPhoneRegion, "default-phone-region", env("RAPPORT_DEFAULT_PHONE_REGION", ""), "region for phone numbers without +, e.g. US (RAPPORT_DEFAULT_PHONE_REGION)")
 	var errs []error
@@ -188,6 +191,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.Retention, err = parseRetentionPolicy(retention, perTenant); err != nil {
 		errs = append(errs, err)
 	}
+	if c.AuditRetention, err = parseRetention(auditKeep); err != nil {
+		errs = append(errs, fmt.Errorf("audit retention %q: %w", auditKeep, err))
+	}
 	if c.PurgeInterval, err = time.ParseDuration(purge); err != nil || c.PurgeInterval < minPurgeInterval {
 		errs = append(errs, fmt.Errorf("purge interval %q: want a duration of at least %v", purge, minPurgeInterval))
 	}
@@ -283,6 +289,7 @@ func (c config) logValue() slog.Value {
 		slog.Any("limits", c.Limits),
 		slog.String("retention", c.Retention.String()),
 		slog.Duration("purge_interval", c.PurgeInterval),
+		slog.Duration("audit_retention", c.AuditRetention),
 	)
 }
 

@@ -278,6 +278,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		Metrics:            reg,
 		Tracer:             tracer,
 		Retention:          cfg.Retention,
+		AuditRetention:     cfg.AuditRetention,
 	})
 
 	g, gctx := errgroup.WithContext(ctx)

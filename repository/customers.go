@@ -288,6 +288,20 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 			return res, ErrEtagMismatch // changed or erased concurrently
 		}
 	}
+	if err := s.eraseOwned(ctx, tenant, customerID, &res); err != nil {
+		return DeleteResult{}, err
+	}
+	cust, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return DeleteResult{}, fmt.Errorf("erase customer: %w", err)
+	}
+	res.Customers = cust.DeletedCount
+	return res, nil
+}
+
+// eraseOwned deletes every document a customer owns, in every collection
+// but customers, counting what it deleted into res.
+func (s *Store) eraseOwned(ctx context.Context, tenant, customerID string, res *DeleteResult) error {
 	owned := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
 	for _, step := range []struct {
 		coll  string
@@ -301,16 +315,29 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 	} {
 		del, err := s.db.Collection(step.coll).DeleteMany(ctx, owned)
 		if err != nil {
-			return DeleteResult{}, fmt.Errorf("erase %s: %w", step.coll, err)
+			return fmt.Errorf("erase %s: %w", step.coll, err)
 		}
-		*step.count = del.DeletedCount
+		*step.count += del.DeletedCount
 	}
-	cust, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
-	if err != nil {
-		return DeleteResult{}, fmt.Errorf("erase customer: %w", err)
+	return nil
+}
+
+// confirmLive is the last step of every write to a customer's records
+// (which all end with their summary): it reads the customer again and, if
+// an erasure began or ended since the write checked the customer, erases
+// what the write left and reports ErrNotFound. Either the erasure was marked
+// after this read, and its sweep (which follows the mark) removes this
+// write's records, or it was marked before, and this sweep does: no record
+// outlives an erasure.
+func (s *Store) confirmLive(ctx context.Context, tenant, customerID string) error {
+	if _, err := s.getDoc(ctx, tenant, customerID); !errors.Is(err, ErrNotFound) {
+		return err
 	}
-	res.Customers = cust.DeletedCount
-	return res, nil
+	var res DeleteResult
+	if err := s.eraseOwned(ctx, tenant, customerID, &res); err != nil {
+		return err
+	}
+	return fmt.Errorf("customer %q erased during the write: %w", customerID, ErrNotFound)
 }
 
 // ListCustomers returns up to limit customers of tenant whose IDs sort after

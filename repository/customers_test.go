@@ -440,3 +440,45 @@ func TestInvalidTenantRefused(t *testing.T) {
 		}
 	}
 }
+
+// A write that checked the customer before an erasure and lands after it
+// leaves nothing behind: its closing summary update finds the customer
+// gone, erases what the write stored, and says ErrNotFound.
+func TestWriteRacingAnErasureLeavesNothing(t *testing.T) {
+	t.Parallel()
+	s, db := repositorytest.Store(t)
+	ctx := t.Context()
+	for _, phase := range []string{"erasure marked", "erasure finished"} {
+		create(t, s, tenant, "ada")
+		if phase == "erasure marked" {
+			// Mark only, as an erasure that has not swept yet.
+			if _, err := db.Collection("customers").UpdateOne(ctx, bson.D{{Key: "_id", Value: tenant + "/ada"}},
+				bson.D{{Key: "$set", Value: bson.D{{Key: "deleting", Value: true}}}}); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := s.DeleteCustomer(ctx, tenant, "ada", ""); err != nil {
+			t.Fatal(err)
+		}
+		// The late write: its interaction, then its summary.
+		if _, err := s.RecordInteractions(ctx, tenant, []repository.NewInteraction{newInteraction("ada", "late", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.UpdateSummary(ctx, tenant, "ada", func(sum *repository.Summary) error {
+			sum.LastChannel = 3
+			return nil
+		})
+		if !errors.Is(err, repository.ErrNotFound) {
+			t.Fatalf("%s: the late write's summary update: %v, want ErrNotFound", phase, err)
+		}
+		for _, coll := range []string{"interactions", "contexts"} {
+			if n := count(t, db, coll, tenant); n != 0 {
+				t.Errorf("%s: %d documents left in %s", phase, n, coll)
+			}
+		}
+		if phase == "erasure marked" {
+			if _, err := s.DeleteCustomer(ctx, tenant, "ada", ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -151,6 +151,7 @@ func TestPurgeQueries(t *testing.T) {
 	// one written before first_contact was a field.
 	summary := func(tn, customer string, first time.Time) {
 		t.Helper()
+		create(t, s, tn, customer)
 		if _, err := s.UpdateSummary(ctx, tn, customer, func(sum *repository.Summary) error {
 			sum.FirstContact = first
 			return nil

@@ -423,7 +423,9 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*Sum
 // UpdateSummary applies mutate to a customer's summary (an empty one if
 // there is none yet) and saves it with optimistic concurrency, retrying on
 // conflicts. mutate must be safe to run more than once; an error from it is
-// returned as is and saves nothing.
+// returned as is and saves nothing. If the customer is being erased, or is
+// gone, once the summary is saved, it erases what the customer owns (this
+// write's records included) and returns ErrNotFound.
 func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*Summary) error) (*Summary, error) {
 	if err := checkTenant(tenant); err != nil {
 		return nil, err
@@ -458,7 +460,7 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 			if err != nil {
 				return nil, fmt.Errorf("insert summary: %w", err)
 			}
-			return cur, nil
+			return cur, s.confirmLive(ctx, tenant, customerID)
 		}
 		var res *mongo.UpdateResult
 		err = s.locks.do(id, func() (err error) {
@@ -469,7 +471,7 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 			return nil, fmt.Errorf("replace summary: %w", err)
 		}
 		if res.MatchedCount == 1 {
-			return cur, nil
+			return cur, s.confirmLive(ctx, tenant, customerID)
 		}
 	}
 	return nil, ErrContention

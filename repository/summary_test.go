@@ -29,6 +29,7 @@ func TestSummaryRoundTripAndConcurrency(t *testing.T) {
 		NPS:          &repository.SummaryScore{Value: 9, Time: when, Interaction: "i1"},
 		FirstContact: when, LastContact: when, LastChannel: 3,
 	}
+	create(t, s, tenant, "ada")
 	if _, err := s.UpdateSummary(t.Context(), tenant, "ada", func(sum *repository.Summary) error {
 		rev := sum.Revision
 		*sum = want

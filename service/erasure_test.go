@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -263,5 +265,51 @@ func TestDeleteCustomerLeavesNothing(t *testing.T) {
 	// And the subject is gone through the API.
 	if _, err := ts.customers.GetCustomer(ctx, &rapportv1.GetCustomerRequest{Name: gone.GetName()}); status.Code(err) != codes.NotFound {
 		t.Errorf("erased customer: %v", err)
+	}
+}
+
+// Writers racing DeleteCustomer through the API: whatever order the calls
+// land in, once everything returned no record of an erased customer is
+// left in any collection.
+func TestWritesRacingDeleteCustomerLeaveNothing(t *testing.T) {
+	t.Parallel()
+	ts, db := newTestServerDB(t)
+	ctx := t.Context()
+	for round := range 8 {
+		id := fmt.Sprintf("racer-%d", round)
+		parent := ts.newCustomer(t, id)
+		var wg sync.WaitGroup
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 5 {
+					in := interaction(rapportv1.Channel_CHANNEL_CHAT, i, fmt.Sprintf("%s-%d-%d", id, w, i))
+					_, err := ts.interactions.RecordInteraction(ctx, &rapportv1.RecordInteractionRequest{Parent: parent, Interaction: in})
+					if c := status.Code(err); c != codes.OK && c != codes.NotFound && c != codes.Aborted {
+						t.Errorf("record racing an erasure: %v", err)
+					}
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(round) * 2 * time.Millisecond)
+			if _, err := ts.customers.DeleteCustomer(ctx, &rapportv1.DeleteCustomerRequest{Name: parent}); err != nil && status.Code(err) != codes.Aborted {
+				t.Errorf("delete: %v", err)
+			}
+		}()
+		wg.Wait()
+		// A delete that lost an etag race to a writer (ABORTED) is retried.
+		if _, err := ts.customers.DeleteCustomer(ctx, &rapportv1.DeleteCustomerRequest{Name: parent}); err != nil && status.Code(err) != codes.NotFound {
+			t.Fatal(err)
+		}
+		left, _ := scanDatabase(t, db, []string{id})
+		for _, f := range left {
+			if f.collection != "audit_events" {
+				t.Errorf("round %d: left after erasure: %s %s%s = %q", round, f.collection, f.id, f.path, f.value)
+			}
+		}
 	}
 }

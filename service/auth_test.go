@@ -384,3 +384,32 @@ func TestAPIKeyAuthCostsNoRoundTripOnceCached(t *testing.T) {
 		}
 	}
 }
+
+// hangingStore never answers GetCustomer until the call's context ends.
+type hangingStore struct{ *repository.Store }
+
+func (hangingStore) GetCustomer(ctx context.Context, _, _ string) (*rapportv1.Customer, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A unary call that sets no deadline gets the default one: a stuck
+// database cannot hold it (and its resources) forever.
+func TestCallsWithoutDeadlineGetTheDefault(t *testing.T) {
+	t.Parallel()
+	store, _ := repositorytest.Store(t)
+	ts := startServer(t, hangingStore{store}, service.Options{Limits: service.Limits{DefaultDeadline: 100 * time.Millisecond}})
+	done := make(chan error, 1)
+	go func() {
+		_, err := ts.customers.GetCustomer(context.Background(), &rapportv1.GetCustomerRequest{Name: "customers/ada"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if status.Code(err) != codes.DeadlineExceeded {
+			t.Fatalf("a call without deadline on a stuck store: %v, want DEADLINE_EXCEEDED", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a call without deadline on a stuck store never ended")
+	}
+}

@@ -147,11 +147,7 @@ func withStore(ctx context.Context, uri, database, dataDir string, f func(*repos
 	if err != nil {
 		return err
 	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = client.Disconnect(dctx)
-	}()
+	defer disconnect(ctx, client)
 	st := repository.New(client.Database(database))
 	if err := st.Ready(ctx); err != nil {
 		return err

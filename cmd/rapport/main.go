@@ -29,6 +29,7 @@ import (
 	"github.com/rapporthq/rapport/repository/embedded"
 	"github.com/rapporthq/rapport/service"
 	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -140,6 +141,13 @@ func loadDemo(ctx context.Context, addr string, logger *slog.Logger) {
 	logger.Info("demo data loaded", "customers", demoCustomerNames)
 }
 
+// disconnect closes a database client, within 5 s even after ctx ended.
+func disconnect(ctx context.Context, client *mongo.Client) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = client.Disconnect(dctx)
+}
+
 // authConfig is the credentials the server accepts.
 func authConfig(cfg config) (service.AuthConfig, error) {
 	a := service.AuthConfig{APIKeys: cfg.APIKeys, KeyCacheTTL: cfg.APIKeyCacheTTL}
@@ -242,11 +250,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = client.Disconnect(dctx)
-	}()
+	defer disconnect(ctx, client)
 	store := repository.New(client.Database(cfg.MongoDBDatabase))
 
 	authCfg, err := authConfig(cfg)

@@ -48,8 +48,15 @@ func newIssuer(t testing.TB) *issuer {
 	return &issuer{priv: priv, file: file}
 }
 
-// token signs claims (with defaults for what is not given).
+// token signs claims (with defaults for what is not given; a nil value
+// removes the claim) with the issuer's key, kid "k1".
 func (is *issuer) token(t testing.TB, claims jwt.MapClaims) string {
+	t.Helper()
+	return is.signed(t, "k1", claims)
+}
+
+// signed signs claims (with defaults) with the issuer's key under kid.
+func (is *issuer) signed(t testing.TB, kid string, claims jwt.MapClaims) string {
 	t.Helper()
 	c := jwt.MapClaims{"iss": "https://idp.test", "aud": "rapport", "sub": "agent-1", "exp": time.Now().Add(time.Hour).Unix()}
 	for k, v := range claims {
@@ -60,7 +67,7 @@ func (is *issuer) token(t testing.TB, claims jwt.MapClaims) string {
 		c[k] = v
 	}
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
-	tok.Header["kid"] = "k1"
+	tok.Header["kid"] = kid
 	s, err := tok.SignedString(is.priv)
 	if err != nil {
 		t.Fatal(err)
@@ -411,5 +418,61 @@ func TestCallsWithoutDeadlineGetTheDefault(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("a call without deadline on a stuck store never ended")
+	}
+}
+
+// Rotating JWT keys needs no restart: once the keys file holds the new key
+// and is reloaded, tokens it signed are accepted; once the old key leaves
+// the file, its tokens (even ones verified before) are not.
+func TestJWTKeysRotateWithoutRestart(t *testing.T) {
+	t.Parallel()
+	oldIss, newIss := newIssuer(t), newIssuer(t)
+	v := oldIss.verifier(t)
+	store, _ := repositorytest.Store(t)
+	ts := startServer(t, store, service.Options{Auth: service.AuthConfig{JWT: v}})
+	call := func(token string) error {
+		_, err := ts.customers.ListCustomers(as(t.Context(), token), &rapportv1.ListCustomersRequest{})
+		return err
+	}
+	oldTok := oldIss.tenantToken(t, "acme", "context.read")
+	newTok := newIss.tenantToken(t, "acme", "context.read")
+	if err := call(oldTok); err != nil {
+		t.Fatal(err)
+	}
+	if status.Code(call(newTok)) != codes.Unauthenticated {
+		t.Fatal("a token of a key not yet in the file was accepted")
+	}
+	writeJWKS := func(keys ...jose.JSONWebKey) {
+		b, _ := json.Marshal(jose.JSONWebKeySet{Keys: keys})
+		if err := os.WriteFile(oldIss.file, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if changed, err := v.Reload(); err != nil || !changed {
+			t.Fatalf("reload: %v, %v", changed, err)
+		}
+	}
+	oldKey := jose.JSONWebKey{Key: oldIss.priv.Public(), KeyID: "k1", Algorithm: "EdDSA"}
+	newKey := jose.JSONWebKey{Key: newIss.priv.Public(), KeyID: "k2", Algorithm: "EdDSA"}
+	newTok = newIss.signed(t, "k2", jwt.MapClaims{"tenant": "acme", "scope": "context.read", "sub": "desk"})
+	writeJWKS(oldKey, newKey)
+	if err := call(newTok); err != nil {
+		t.Fatalf("new key after reload: %v", err)
+	}
+	if err := call(oldTok); err != nil {
+		t.Fatalf("old key while still in the file: %v", err)
+	}
+	writeJWKS(newKey)
+	if status.Code(call(oldTok)) != codes.Unauthenticated {
+		t.Fatal("a token of a key removed from the file is still accepted")
+	}
+	// A broken file keeps the keys read before.
+	if err := os.WriteFile(oldIss.file, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Reload(); err == nil {
+		t.Fatal("a broken keys file was accepted")
+	}
+	if err := call(newTok); err != nil {
+		t.Fatalf("after a failed reload: %v", err)
 	}
 }

@@ -1,18 +1,22 @@
 package service
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -40,8 +44,7 @@ type JWTConfig struct {
 // JWTVerifier verifies bearer tokens against configured public keys.
 type JWTVerifier struct {
 	cfg    JWTConfig
-	byKID  map[string]crypto.PublicKey
-	all    []crypto.PublicKey
+	keys   atomic.Pointer[jwtKeys]
 	parser *jwt.Parser
 	now    func() time.Time
 	// verified remembers tokens already verified until they expire, so that
@@ -49,6 +52,13 @@ type JWTVerifier struct {
 	// not one per call.
 	mu       sync.Mutex
 	verified map[string]verifiedToken
+}
+
+// jwtKeys are the public keys of the keys file, as last read.
+type jwtKeys struct {
+	byKID map[string]crypto.PublicKey
+	all   []crypto.PublicKey
+	sum   [sha256.Size]byte // of the file, to tell a change
 }
 
 type verifiedToken struct {
@@ -74,21 +84,9 @@ func NewJWTVerifier(cfg JWTConfig, now func() time.Time) (*JWTVerifier, error) {
 	if now == nil {
 		now = time.Now
 	}
-	data, err := os.ReadFile(cfg.KeysFile)
-	if err != nil {
-		return nil, fmt.Errorf("jwt keys: %w", err)
-	}
-	v := &JWTVerifier{cfg: cfg, byKID: map[string]crypto.PublicKey{}, now: now, verified: map[string]verifiedToken{}}
-	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
-		err = v.loadJWKS(data)
-	} else {
-		err = v.loadPEM(data)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("jwt keys in %s: %w", cfg.KeysFile, err)
-	}
-	if len(v.all) == 0 {
-		return nil, fmt.Errorf("jwt keys in %s: no public key found", cfg.KeysFile)
+	v := &JWTVerifier{cfg: cfg, now: now, verified: map[string]verifiedToken{}}
+	if _, err := v.Reload(); err != nil {
+		return nil, err
 	}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(jwtMethods),
@@ -108,9 +106,61 @@ func NewJWTVerifier(cfg JWTConfig, now func() time.Time) (*JWTVerifier, error) {
 }
 
 // Keys is how many public keys the verifier holds.
-func (v *JWTVerifier) Keys() int { return len(v.all) }
+func (v *JWTVerifier) Keys() int { return len(v.keys.Load().all) }
 
-func (v *JWTVerifier) add(kid string, k crypto.PublicKey) error {
+// Reload reads the keys file again and, if it changed, uses its keys from
+// now on and forgets the tokens verified with the old ones. A file that
+// does not parse, or holds no key, leaves the keys as they were.
+func (v *JWTVerifier) Reload() (changed bool, err error) {
+	data, err := os.ReadFile(v.cfg.KeysFile)
+	if err != nil {
+		return false, fmt.Errorf("jwt keys: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	if old := v.keys.Load(); old != nil && old.sum == sum {
+		return false, nil
+	}
+	ks := &jwtKeys{byKID: map[string]crypto.PublicKey{}, sum: sum}
+	if strings.HasPrefix(strings.TrimSpace(string(data)), "{") {
+		err = ks.loadJWKS(data)
+	} else {
+		err = ks.loadPEM(data)
+	}
+	if err != nil {
+		return false, fmt.Errorf("jwt keys in %s: %w", v.cfg.KeysFile, err)
+	}
+	if len(ks.all) == 0 {
+		return false, fmt.Errorf("jwt keys in %s: no public key found", v.cfg.KeysFile)
+	}
+	v.keys.Store(ks)
+	v.mu.Lock()
+	clear(v.verified)
+	v.mu.Unlock()
+	return true, nil
+}
+
+// FollowKeysFile reloads the keys file every interval until ctx ends, so
+// that keys are rotated without a restart, logging each change and each
+// failure to read it.
+func (v *JWTVerifier) FollowKeysFile(ctx context.Context, interval time.Duration, logger *slog.Logger) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		switch changed, err := v.Reload(); {
+		case err != nil:
+			logger.ErrorContext(ctx, "jwt keys file not reloaded; keeping the keys read before", "error", err)
+		case changed:
+			logger.InfoContext(ctx, "jwt keys reloaded", "file", v.cfg.KeysFile, "keys", v.Keys())
+		}
+	}
+}
+
+func (v *jwtKeys) add(kid string, k crypto.PublicKey) error {
 	switch k.(type) {
 	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
 	default:
@@ -123,7 +173,7 @@ func (v *JWTVerifier) add(kid string, k crypto.PublicKey) error {
 	return nil
 }
 
-func (v *JWTVerifier) loadJWKS(data []byte) error {
+func (v *jwtKeys) loadJWKS(data []byte) error {
 	var set jose.JSONWebKeySet
 	if err := json.Unmarshal(data, &set); err != nil {
 		return fmt.Errorf("not a JWKS: %w", err)
@@ -139,7 +189,7 @@ func (v *JWTVerifier) loadJWKS(data []byte) error {
 	return nil
 }
 
-func (v *JWTVerifier) loadPEM(data []byte) error {
+func (v *jwtKeys) loadPEM(data []byte) error {
 	for {
 		var b *pem.Block
 		b, data = pem.Decode(data)
@@ -171,16 +221,17 @@ func (v *JWTVerifier) loadPEM(data []byte) error {
 }
 
 func (v *JWTVerifier) keyFor(t *jwt.Token) (any, error) {
+	ks := v.keys.Load()
 	if kid, _ := t.Header["kid"].(string); kid != "" {
-		if k, ok := v.byKID[kid]; ok {
+		if k, ok := ks.byKID[kid]; ok {
 			return k, nil
 		}
-		if len(v.byKID) > 0 {
+		if len(ks.byKID) > 0 {
 			return nil, fmt.Errorf("unknown key id %q", kid)
 		}
 	}
-	keys := make([]jwt.VerificationKey, len(v.all))
-	for i, k := range v.all {
+	keys := make([]jwt.VerificationKey, len(ks.all))
+	for i, k := range ks.all {
 		keys[i] = k
 	}
 	return jwt.VerificationKeySet{Keys: keys}, nil

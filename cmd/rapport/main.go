@@ -141,6 +141,9 @@ func loadDemo(ctx context.Context, addr string, logger *slog.Logger) {
 	logger.Info("demo data loaded", "customers", demoCustomerNames)
 }
 
+// jwtKeysReload is how often the JWT keys file is read again for rotated keys.
+const jwtKeysReload = 30 * time.Second
+
 // disconnect closes a database client, within 5 s even after ctx ended.
 func disconnect(ctx context.Context, client *mongo.Client) {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -291,6 +294,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		return srv.GRPC.Serve(lis)
 	})
 	g.Go(func() error { return srv.WatchHealth(gctx, cfg.HealthInterval) })
+	if authCfg.JWT != nil {
+		g.Go(func() error { return authCfg.JWT.FollowKeysFile(gctx, jwtKeysReload, logger) })
+	}
 	g.Go(func() error {
 		srv.RunAudit()
 		return nil

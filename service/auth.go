@@ -17,8 +17,11 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"golang.org/x/time/rate"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Scope is a permission a credential carries. A method needs exactly one.
@@ -203,7 +206,7 @@ func newAuthenticator(cfg AuthConfig, store APIKeyStore, now func() time.Time) *
 		if ttl <= 0 {
 			ttl = 10 * time.Second
 		}
-		a.keys = &keyVerifier{store: store, ttl: ttl, now: now, cache: map[string]cachedKey{}}
+		a.keys = newKeyVerifier(store, ttl, now)
 	}
 	return a
 }
@@ -283,8 +286,6 @@ func unauthenticated(msg string) error {
 // secret is checked against its hash.
 const apiKeyPrefix = "rk_"
 
-var keyIDPattern = regexp.MustCompile(`^[a-z0-9]{16}$`)
-
 // NewAPIKey makes a key for tenant with scopes: the token to hand to the
 // caller once, and what to store (only a hash of the secret). expire may be
 // zero (never).
@@ -310,28 +311,48 @@ func NewAPIKey(tenant, name string, scopes []Scope, now, expire time.Time) (stri
 }
 
 // keyVerifier checks API keys against the store, remembering what it read
-// for ttl: a revoked key stops working on every replica within ttl.
+// for ttl: a revoked key stops working on every replica within ttl. Keys
+// it found and IDs it did not are remembered apart, so that a stream of
+// made-up IDs cannot push real keys out; and the reads of IDs not
+// remembered are rate limited, so that it cannot make the database work
+// without bound either.
 type keyVerifier struct {
-	store APIKeyStore
-	ttl   time.Duration
-	now   func() time.Time
-	mu    sync.Mutex
-	cache map[string]cachedKey
+	store   APIKeyStore
+	ttl     time.Duration
+	now     func() time.Time
+	mu      sync.Mutex
+	known   map[string]cachedKey
+	unknown map[string]time.Time
+	reads   *rate.Limiter
 }
 
 type cachedKey struct {
-	key  *repository.APIKey // nil: no such key
+	key  *repository.APIKey
 	read time.Time
 }
 
-// maxCachedKeys bounds the cache, which unknown key IDs could otherwise grow.
-const maxCachedKeys = 10000
+// Bounds of the key caches (each starts afresh when full) and of the key
+// reads a process makes for keys it does not remember.
+const (
+	maxKnownKeys   = 100000
+	maxUnknownKeys = 10000
+	keyReadsPerSec = 200
+)
+
+func newKeyVerifier(store APIKeyStore, ttl time.Duration, now func() time.Time) *keyVerifier {
+	return &keyVerifier{store: store, ttl: ttl, now: now, known: map[string]cachedKey{}, unknown: map[string]time.Time{},
+		reads: rate.NewLimiter(keyReadsPerSec, keyReadsPerSec)}
+}
+
+// apiKeyPattern is the exact shape of an API key: the prefix, a 16-letter
+// base32 ID and a 43-character base64url secret.
+var apiKeyPattern = regexp.MustCompile(`^rk_[a-z2-7]{16}_[A-Za-z0-9_-]{43}$`)
 
 func (v *keyVerifier) verify(ctx context.Context, token string) (*Principal, error) {
-	id, secret, ok := strings.Cut(strings.TrimPrefix(token, apiKeyPrefix), "_")
-	if !ok || !keyIDPattern.MatchString(id) || secret == "" {
+	if !apiKeyPattern.MatchString(token) {
 		return nil, unauthenticated("malformed API key")
 	}
+	id, secret := token[3:19], token[20:]
 	k, err := v.lookup(ctx, id)
 	if err != nil {
 		return nil, err
@@ -353,13 +374,24 @@ func (v *keyVerifier) verify(ctx context.Context, token string) (*Principal, err
 	return &Principal{Tenant: k.Tenant, ID: "apiKeys/" + id, Scopes: scopes}, nil
 }
 
+// lookup returns the stored key, or nil if there is none.
 func (v *keyVerifier) lookup(ctx context.Context, id string) (*repository.APIKey, error) {
 	now := v.now()
 	v.mu.Lock()
-	c, ok := v.cache[id]
+	c, ok := v.known[id]
+	missed, unknown := v.unknown[id]
 	v.mu.Unlock()
-	if ok && now.Sub(c.read) < v.ttl {
+	switch {
+	case ok && now.Sub(c.read) < v.ttl:
 		return c.key, nil
+	case unknown && now.Sub(missed) < v.ttl:
+		return nil, nil
+	}
+	if r := v.reads.ReserveN(now, 1); r.DelayFrom(now) > 0 {
+		d := r.DelayFrom(now)
+		r.CancelAt(now)
+		return nil, newStatus(codes.ResourceExhausted, ReasonRateLimited,
+			"too many API keys to verify at once; retry", nil, &errdetails.RetryInfo{RetryDelay: durationpb.New(d)})
 	}
 	k, err := v.store.GetAPIKey(ctx, id)
 	if errors.Is(err, repository.ErrNotFound) {
@@ -369,10 +401,19 @@ func (v *keyVerifier) lookup(ctx context.Context, id string) (*repository.APIKey
 		return nil, err // UNAVAILABLE or INTERNAL through toStatus
 	}
 	v.mu.Lock()
-	if len(v.cache) >= maxCachedKeys {
-		clear(v.cache)
+	defer v.mu.Unlock()
+	if k == nil {
+		if len(v.unknown) >= maxUnknownKeys {
+			clear(v.unknown)
+		}
+		v.unknown[id] = now
+		delete(v.known, id)
+		return nil, nil
 	}
-	v.cache[id] = cachedKey{key: k, read: now}
-	v.mu.Unlock()
+	if len(v.known) >= maxKnownKeys {
+		clear(v.known)
+	}
+	v.known[id] = cachedKey{key: k, read: now}
+	delete(v.unknown, id)
 	return k, nil
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -474,5 +475,58 @@ func TestJWTKeysRotateWithoutRestart(t *testing.T) {
 	}
 	if err := call(newTok); err != nil {
 		t.Fatalf("after a failed reload: %v", err)
+	}
+}
+
+// A stream of made-up API keys neither pushes real keys out of the cache
+// nor makes the database read without bound.
+func TestMadeUpAPIKeysCannotFloodTheDatabase(t *testing.T) {
+	t.Parallel()
+	var counter commandCounter
+	store := repositorytest.MonitoredStore(t, counter.monitor())
+	clk := &clock{t: time.Now()} // frozen: the read budget does not refill
+	ts := startServer(t, store, service.Options{Now: clk.now, Auth: service.AuthConfig{APIKeys: true}})
+	key := mustKey(t, store, "acme", service.ScopeContextRead)
+	list := func(token string) error {
+		_, err := ts.customers.ListCustomers(as(t.Context(), token), &rapportv1.ListCustomersRequest{})
+		return err
+	}
+	if err := list(key); err != nil {
+		t.Fatal(err)
+	}
+	// With the key cached, a list is one find (of customers).
+	before := counter.during(func() {
+		if err := list(key); err != nil {
+			t.Fatal(err)
+		}
+	})
+	refused := 0
+	reads := counter.during(func() {
+		for i := range 300 {
+			id := []byte("zzzzzzzzzzzzzzzz")
+			for j, n := 15, i; n > 0; j, n = j-1, n/26 {
+				id[j] = byte('a' + n%26)
+			}
+			fake := "rk_" + string(id) + "_" + strings.Repeat("A", 43)
+			err := list(fake)
+			switch status.Code(err) {
+			case codes.Unauthenticated:
+			case codes.ResourceExhausted:
+				refused++
+			default:
+				t.Fatalf("made-up key %s: %v", fake, err)
+			}
+		}
+	})
+	if reads["find"] > 200 || refused < 100 {
+		t.Errorf("300 made-up keys: %d key reads, %d refused; want at most 200 reads", reads["find"], refused)
+	}
+	after := counter.during(func() {
+		if err := list(key); err != nil {
+			t.Fatalf("the real key after the flood: %v", err)
+		}
+	})
+	if after["find"] != before["find"] {
+		t.Errorf("a list sent %v after the flood, %v before: made-up keys pushed the real one out of the cache", after, before)
 	}
 }

@@ -64,6 +64,9 @@ type jwtKeys struct {
 type verifiedToken struct {
 	principal *Principal
 	exp       time.Time
+	// keys are the keys it was verified with: after a reload the token is
+	// verified again, so a removed key's tokens stop working.
+	keys *jwtKeys
 }
 
 // maxVerifiedTokens bounds the verified-token cache; past it, it starts afresh.
@@ -220,8 +223,7 @@ func (v *jwtKeys) loadPEM(data []byte) error {
 	}
 }
 
-func (v *JWTVerifier) keyFor(t *jwt.Token) (any, error) {
-	ks := v.keys.Load()
+func (ks *jwtKeys) keyFor(t *jwt.Token) (any, error) {
 	if kid, _ := t.Header["kid"].(string); kid != "" {
 		if k, ok := ks.byKID[kid]; ok {
 			return k, nil
@@ -241,14 +243,15 @@ func (v *JWTVerifier) keyFor(t *jwt.Token) (any, error) {
 // reads the principal from its claims.
 func (v *JWTVerifier) verify(token string) (*Principal, error) {
 	now := v.now()
+	ks := v.keys.Load()
 	v.mu.Lock()
 	c, ok := v.verified[token]
 	v.mu.Unlock()
-	if ok && now.Before(c.exp) {
+	if ok && c.keys == ks && now.Before(c.exp) {
 		return c.principal, nil
 	}
 	claims := jwt.MapClaims{}
-	if _, err := v.parser.ParseWithClaims(token, claims, v.keyFor); err != nil {
+	if _, err := v.parser.ParseWithClaims(token, claims, ks.keyFor); err != nil {
 		return nil, unauthenticated("invalid bearer token: " + jwtReason(err))
 	}
 	p, err := v.principal(claims)
@@ -261,7 +264,7 @@ func (v *JWTVerifier) verify(token string) (*Principal, error) {
 			clear(v.verified)
 		}
 		// Not a moment past exp: the leeway only excuses clock skew once.
-		v.verified[token] = verifiedToken{principal: p, exp: exp.Time}
+		v.verified[token] = verifiedToken{principal: p, exp: exp.Time, keys: ks}
 		v.mu.Unlock()
 	}
 	return p, nil

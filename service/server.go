@@ -47,6 +47,9 @@ type Store interface {
 // MaxMessageBytes is the largest request message the server accepts.
 const MaxMessageBytes = 40 << 20
 
+// MaxHeaderBytes bounds a request's metadata (headers).
+const MaxHeaderBytes = 64 << 10
+
 // Options configure the server.
 type Options struct {
 	// Logger receives request logs and errors. Required.
@@ -222,6 +225,9 @@ func NewServer(store Store, opts Options) *Server {
 		// A full batch (500 interactions of up to 64 KiB of text) must fit.
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.MaxConcurrentStreams(limits.MaxConcurrentStreams),
+		// Headers carry credentials of a few KiB at most; without a bound a
+		// caller could send megabytes for the server to hash and parse.
+		grpc.MaxHeaderListSize(MaxHeaderBytes),
 		// Refuse clients that ping more often than every 10s (a misbehaving
 		// client could otherwise keep the server busy with pings); check
 		// idle connections every 2 minutes and drop dead ones.

@@ -22,8 +22,11 @@ type AuditEvent struct {
 	Time      time.Time `bson:"time"`
 	Principal string    `bson:"principal"`
 	Method    string    `bson:"method"`
-	Customer  string    `bson:"customer,omitempty"`
-	Code      string    `bson:"code"`
+	// Customers are the customers' resource names; Omitted counts those
+	// the event had no room for.
+	Customers []string `bson:"customers,omitempty"`
+	Omitted   int32    `bson:"customers_omitted,omitempty"`
+	Code      string   `bson:"code"`
 }
 
 type auditDoc struct {
@@ -88,7 +91,8 @@ func (s *Store) ListAuditEvents(ctx context.Context, tenant string, f AuditFilte
 		return nil, false, err
 	}
 	filter := bson.D{{Key: "tenant", Value: tenant}}
-	for _, kv := range []struct{ k, v string }{{"customer", f.Customer}, {"principal", f.Principal}, {"method", f.Method}, {"code", f.Code}} {
+	// customers is an array: equality matches an event that lists it.
+	for _, kv := range []struct{ k, v string }{{"customers", f.Customer}, {"principal", f.Principal}, {"method", f.Method}, {"code", f.Code}} {
 		if kv.v != "" {
 			filter = append(filter, bson.E{Key: kv.k, Value: kv.v})
 		}

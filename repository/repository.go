@@ -198,7 +198,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		}},
 		auditCollection: {
 			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "time", Value: -1}, {Key: "audit_id", Value: -1}}, Options: options.Index().SetName("tenant_time")},
-			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "customer", Value: 1}, {Key: "time", Value: -1}}, Options: options.Index().SetName("tenant_customer_time")},
+			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "customers", Value: 1}, {Key: "time", Value: -1}}, Options: options.Index().SetName("tenant_customers_time")},
 			// The audit retention purge, across tenants.
 			{Keys: bson.D{{Key: "time", Value: 1}}, Options: options.Index().SetName("time")},
 		},

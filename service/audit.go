@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -60,7 +61,9 @@ func newAuditor(store AuditStore, logger *slog.Logger, now func() time.Time) *au
 	}
 }
 
-// record queues the events of one finished call.
+// record queues the event of one finished call. When the queue is full (the
+// database is slow to take events) the call waits for room, at most
+// auditEnqueueBy, then the event is dropped and counted.
 func (a *auditor) record(ctx context.Context, start time.Time, method string, err error) {
 	c := callOf(ctx)
 	if c == nil {
@@ -71,39 +74,33 @@ func (a *auditor) record(ctx context.Context, start time.Time, method string, er
 		st, _ := toStatus(err)
 		code = rpccode.Code_name[int32(status.Code(st))]
 	}
-	c.mu.Lock()
-	customers := c.customers
-	if len(customers) == 0 {
-		customers = []string{""}
+	id, uerr := uuid.NewV7()
+	if uerr != nil {
+		id = uuid.New()
 	}
+	c.mu.Lock()
+	e := repository.AuditEvent{ID: id.String(), Tenant: c.principal.Tenant, Time: start, Principal: c.principal.ID,
+		Method: method, Customers: slices.Clone(c.customers), Omitted: int32(c.omitted), Code: code}
 	c.mu.Unlock()
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.closed {
-		a.dropped.Add(float64(len(customers)))
+		a.dropped.Inc()
 		a.logger.ErrorContext(ctx, "audit event after the audit writer stopped", "method", method, "principal", c.principal.ID)
 		return
 	}
-	for _, cust := range customers {
-		id, err := uuid.NewV7()
-		if err != nil {
-			id = uuid.New()
-		}
-		e := repository.AuditEvent{ID: id.String(), Tenant: c.principal.Tenant, Time: start, Principal: c.principal.ID,
-			Method: method, Customer: cust, Code: code}
-		select {
-		case a.queue <- e:
-			continue
-		default:
-		}
-		t := time.NewTimer(auditEnqueueBy)
-		select {
-		case a.queue <- e:
-		case <-t.C:
-			a.dropped.Inc()
-			a.logger.ErrorContext(ctx, "audit queue full: event dropped", "method", method, "principal", c.principal.ID, "customer", cust)
-		}
-		t.Stop()
+	select {
+	case a.queue <- e:
+		return
+	default:
+	}
+	t := time.NewTimer(auditEnqueueBy)
+	defer t.Stop()
+	select {
+	case a.queue <- e:
+	case <-t.C:
+		a.dropped.Inc()
+		a.logger.ErrorContext(ctx, "audit queue full: event dropped", "method", method, "principal", c.principal.ID, "customers", len(e.Customers))
 	}
 }
 
@@ -225,14 +222,15 @@ func walkCustomers(ctx context.Context, m protoreflect.Message, depth int) {
 }
 
 // customerOfName returns "customers/{id}" of a resource name under a
-// customer, or "".
+// customer, or "" unless the ID is a valid customer ID: the audit trail
+// never stores whatever text a caller put in a name.
 func customerOfName(name string) string {
 	rest, ok := strings.CutPrefix(name, "customers/")
-	if !ok || rest == "" {
+	if !ok {
 		return ""
 	}
 	id, _, _ := strings.Cut(rest, "/")
-	if id == "" || len(id) > 64 {
+	if !validCustomerID(id) {
 		return ""
 	}
 	return "customers/" + id
@@ -315,7 +313,7 @@ func (s *auditServer) ListAuditEvents(ctx context.Context, req *rapportv1.ListAu
 	resp := &rapportv1.ListAuditEventsResponse{AuditEvents: make([]*rapportv1.AuditEvent, len(events))}
 	for i, e := range events {
 		resp.AuditEvents[i] = &rapportv1.AuditEvent{Name: "auditEvents/" + e.ID, Time: timestamppb.New(e.Time),
-			Principal: e.Principal, Method: e.Method, Customer: e.Customer, Code: e.Code}
+			Principal: e.Principal, Method: e.Method, Customers: e.Customers, CustomersOmitted: e.Omitted, Code: e.Code}
 	}
 	if more {
 		last := events[len(events)-1]

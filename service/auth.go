@@ -125,11 +125,13 @@ type callState struct {
 	principal  *Principal
 	mu         sync.Mutex
 	customers  []string
+	omitted    int
 	retryAfter time.Duration
 }
 
-// maxNotedCustomers bounds the customers one call records for the audit.
-const maxNotedCustomers = 1000
+// maxNotedCustomers bounds the customers one call's audit event lists;
+// further ones are only counted.
+const maxNotedCustomers = 500
 
 type callKey struct{}
 
@@ -156,8 +158,12 @@ func noteCustomer(ctx context.Context, name string) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.customers) < maxNotedCustomers && !slices.Contains(c.customers, name) {
+	switch {
+	case slices.Contains(c.customers, name):
+	case len(c.customers) < maxNotedCustomers:
 		c.customers = append(c.customers, name)
+	default:
+		c.omitted++
 	}
 }
 

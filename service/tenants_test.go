@@ -399,6 +399,17 @@ func TestAuditTrailRecordsWhoTouchedWhichCustomer(t *testing.T) {
 	if err != nil || len(res.GetAuditEvents()) != 0 {
 		t.Fatalf("events from the future: %v, %v", res, err)
 	}
+	// Names a caller filled with other text are not copied into the trail.
+	if _, err := ts.interactions.RecordInteraction(admin, &rapportv1.RecordInteractionRequest{Parent: customer, Interaction: &rapportv1.Interaction{
+		Name: "customers/my card is 4111 1111 1111 1111", Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: timestamppb.Now(), Summary: "x", SourceSystem: "zendesk", SourceId: "99"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.customers.GetCustomer(admin, &rapportv1.GetCustomerRequest{Name: "customers/jane.doe@example.com"}); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("get with an email for an ID: %v", err)
+	}
+	// Events are written in the order calls end: once the last is stored,
+	// so are the others.
+	waitForAudit(t, ts, admin, `method = "/rapport.v1.CustomerService/GetCustomer" AND code = "INVALID_ARGUMENT"`)
 	// The stored trail never holds what the customer said.
 	cur, err := db.Collection("audit_events").Find(t.Context(), bson.D{})
 	if err != nil {
@@ -409,7 +420,7 @@ func TestAuditTrailRecordsWhoTouchedWhichCustomer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range docs {
-		for _, secret := range []string{"my secret text", "printer jams", "Printer jams", "ada@a.example"} {
+		for _, secret := range []string{"my secret text", "printer jams", "Printer jams", "ada@a.example", "jane.doe", "4111"} {
 			if strings.Contains(d.String(), secret) {
 				t.Errorf("audit document holds %q: %s", secret, d)
 			}

@@ -37,12 +37,16 @@ type AuditEvent struct {
 	// Output only. The full gRPC method, e.g.
 	// `/rapport.v1.ContextService/GetCustomerContext`.
 	Method string `protobuf:"bytes,4,opt,name=method,proto3" json:"method,omitempty"`
-	// Output only. The customer the call read or changed,
-	// `customers/{customer}`; empty for a call that named no customer (an
-	// empty ListCustomers page, a lookup of an unknown identity). A call
-	// about several customers (ListCustomers, BatchGetCustomerContexts, an
-	// import) is recorded once per customer, up to 1000.
-	Customer string `protobuf:"bytes,5,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Output only. The customers the call read or changed,
+	// `customers/{customer}`, as named in the request (when valid) or resolved
+	// from an identity or a listing: one for most calls, several for
+	// ListCustomers, BatchGetCustomerContexts or an import, none for a call
+	// that named no customer (an empty page, an unknown identity). At most
+	// 500; `customers_omitted` counts the rest.
+	Customers []string `protobuf:"bytes,7,rep,name=customers,proto3" json:"customers,omitempty"`
+	// Output only. How many more customers the call touched than
+	// `customers` lists.
+	CustomersOmitted int32 `protobuf:"varint,8,opt,name=customers_omitted,json=customersOmitted,proto3" json:"customers_omitted,omitempty"`
 	// Output only. How the call ended: a gRPC status code name such as `OK`,
 	// `NOT_FOUND` or `PERMISSION_DENIED`.
 	Code          string `protobuf:"bytes,6,opt,name=code,proto3" json:"code,omitempty"`
@@ -108,11 +112,18 @@ func (x *AuditEvent) GetMethod() string {
 	return ""
 }
 
-func (x *AuditEvent) GetCustomer() string {
+func (x *AuditEvent) GetCustomers() []string {
 	if x != nil {
-		return x.Customer
+		return x.Customers
 	}
-	return ""
+	return nil
+}
+
+func (x *AuditEvent) GetCustomersOmitted() int32 {
+	if x != nil {
+		return x.CustomersOmitted
+	}
+	return 0
 }
 
 func (x *AuditEvent) GetCode() string {
@@ -127,15 +138,16 @@ var File_rapport_v1_audit_proto protoreflect.FileDescriptor
 const file_rapport_v1_audit_proto_rawDesc = "" +
 	"\n" +
 	"\x16rapport/v1/audit.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb6\x01\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\x01\n" +
 	"\n" +
 	"AuditEvent\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1c\n" +
 	"\tprincipal\x18\x03 \x01(\tR\tprincipal\x12\x16\n" +
-	"\x06method\x18\x04 \x01(\tR\x06method\x12\x1a\n" +
-	"\bcustomer\x18\x05 \x01(\tR\bcustomer\x12\x12\n" +
-	"\x04code\x18\x06 \x01(\tR\x04codeB\x9c\x01\n" +
+	"\x06method\x18\x04 \x01(\tR\x06method\x12\x1c\n" +
+	"\tcustomers\x18\a \x03(\tR\tcustomers\x12+\n" +
+	"\x11customers_omitted\x18\b \x01(\x05R\x10customersOmitted\x12\x12\n" +
+	"\x04code\x18\x06 \x01(\tR\x04codeJ\x04\b\x05\x10\x06R\bcustomerB\x9c\x01\n" +
 	"\x0ecom.rapport.v1B\n" +
 	"AuditProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
 	"Rapport.V1\xca\x02\n" +

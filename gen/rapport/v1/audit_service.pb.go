@@ -30,7 +30,8 @@ type ListAuditEventsRequest struct {
 	// unchanged. Empty for the first page.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// An AIP-160 filter: comparisons joined by AND over
-	// `customer` (=, e.g. `customer = "customers/ada"`),
+	// `customer` (=, e.g. `customer = "customers/ada"`: events that list
+	// that customer),
 	// `principal` (=), `method` (=), `code` (=, e.g. `code = "PERMISSION_DENIED"`)
 	// and `time` (<, <=, >, >=, with an RFC 3339 timestamp, e.g.
 	// `time >= "2026-01-01T00:00:00Z"`). Empty lists every event.

@@ -158,9 +158,9 @@ var servedServices = []string{
 // NewServer builds the gRPC server: tracing (a stats handler, when
 // configured), the interceptor chain, the Rapport services, health checking
 // and reflection. The chain, outermost first: metrics (when configured),
-// logging, error mapping, authentication (health and reflection stay
-// open), rate limits, audit, scope check, default deadline, panic
-// recovery. Health starts NOT_SERVING; WatchHealth turns it SERVING while
+// logging, panic recovery, error mapping, authentication (health and
+// reflection stay open), rate limits, audit, scope check, default
+// deadline, panic recovery again. Health starts NOT_SERVING; WatchHealth turns it SERVING while
 // the database answers. Run RunAudit while serving.
 func NewServer(store Store, opts Options) *Server {
 	logger := opts.Logger
@@ -189,8 +189,13 @@ func NewServer(store Store, opts Options) *Server {
 	limitUnary, limitStream := rateLimitInterceptors(newRateLimiter(limits, now))
 	audit := newAuditor(store, logger, now)
 	auditUnary, auditStream := audit.interceptors()
+	// Recovery runs twice: innermost, so that a panicking handler's call is
+	// still audited, and right after logging, so that a panic in the
+	// interceptors themselves (auth, limits, audit) fails one call, not the
+	// process.
 	unary := []grpc.UnaryServerInterceptor{
 		logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
+		recovery.UnaryServerInterceptor(recoveryOpt),
 		errUnary,
 		selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(authn.authenticate), guarded),
 	}
@@ -203,6 +208,7 @@ func NewServer(store Store, opts Options) *Server {
 	)
 	stream := []grpc.StreamServerInterceptor{
 		logging.StreamServerInterceptor(slogAdapter(logger), logOpts...),
+		recovery.StreamServerInterceptor(recoveryOpt),
 		errStream,
 		selector.StreamServerInterceptor(auth.StreamServerInterceptor(authn.authenticate), guarded),
 	}

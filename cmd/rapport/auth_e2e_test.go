@@ -243,3 +243,20 @@ func TestMutualTLSAndJWTEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+func TestLoopbackAddresses(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:50051": true, "localhost:50051": true, "[::1]:50051": true, "127.5.6.7:1": true,
+		"0.0.0.0:50051": false, ":50051": false, "[::]:50051": false, "10.0.0.1:50051": false,
+		"rapport.example.com:50051": false, "127.0.0.1": false, "[::ffff:127.0.0.1]:1": true,
+	} {
+		if got := isLoopback(addr); got != want {
+			t.Errorf("isLoopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+	var stderr bytes.Buffer
+	_, err := parseServeConfig([]string{"--embedded-listen", "0.0.0.0:27017"}, func(string) string { return "" }, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "embedded") {
+		t.Errorf("an embedded store listening beyond loopback: %v, want refused", err)
+	}
+}

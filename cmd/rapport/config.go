@@ -231,6 +231,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.TLSClientCA != "" && c.TLSCert == "" {
 		errs = append(errs, errors.New("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key"))
 	}
+	if c.MongoDBURI == "" && !isLoopback(c.EmbeddedListen) {
+		errs = append(errs, fmt.Errorf("embedded listen address %q: the embedded store has no authentication, so it listens on a loopback address only", c.EmbeddedListen))
+	}
 	if c.development() {
 		if !c.InsecureAllowNoAuth && !isLoopback(c.Listen) {
 			errs = append(errs, fmt.Errorf("no credentials are configured (development mode), so the server listens on loopback addresses only, not %q: "+

@@ -272,6 +272,21 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	if authCfg.Development() && !cfg.InsecureAllowNoAuth {
+		// The name may have resolved to more than loopback: check the
+		// address actually bound.
+		if a, ok := lis.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+			_ = lis.Close()
+			return fmt.Errorf("development mode: %s listens on %s, not a loopback address; see --insecure-allow-unauthenticated", cfg.Listen, lis.Addr())
+		}
+	}
+	if !authCfg.Development() && tlsCfg == nil && !isLoopback(cfg.Listen) {
+		logger.Warn("credentials travel in plaintext: no --tls-cert; terminate TLS in front of this server (mesh, load balancer) or configure it here", "listen", cfg.Listen)
+	}
+	if authCfg.JWT != nil && (cfg.JWT.Audience == "" || cfg.JWT.Issuer == "") {
+		logger.Warn("bearer tokens are accepted whatever their issuer or audience: set --jwt-issuer and --jwt-audience so that tokens your identity provider signs for other services are refused",
+			"issuer", cfg.JWT.Issuer, "audience", cfg.JWT.Audience)
+	}
 	srv := service.NewServer(store, service.Options{
 		Auth:               authCfg,
 		Limits:             cfg.Limits,

@@ -530,3 +530,105 @@ func TestMadeUpAPIKeysCannotFloodTheDatabase(t *testing.T) {
 		t.Errorf("a list sent %v after the flood, %v before: made-up keys pushed the real one out of the cache", after, before)
 	}
 }
+
+// Streams are guarded like unary calls: credentials and scope are checked
+// when they open.
+func TestStreamsNeedCredentialsAndScope(t *testing.T) {
+	t.Parallel()
+	ts, _, is := authServer(t, service.Options{})
+	reader := as(t.Context(), is.tenantToken(t, "acme", "context.read"))
+	writer := as(t.Context(), is.tenantToken(t, "acme", allScopes))
+	seedTenant(t, ts, writer)
+	first := func(recv func() error) codes.Code { return status.Code(recv()) }
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		want codes.Code
+	}{
+		{"no credentials", t.Context(), codes.Unauthenticated},
+		{"read scope only", reader, codes.PermissionDenied},
+	} {
+		imp, err := ts.interactions.ImportInteractions(tc.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = imp.Send(&rapportv1.ImportInteractionsRequest{})
+		if got := first(func() error { _, err := imp.Recv(); return err }); got != tc.want {
+			t.Errorf("import, %s: %v, want %v", tc.name, got, tc.want)
+		}
+		exp, err := ts.customers.ExportCustomer(tc.ctx, &rapportv1.ExportCustomerRequest{Name: "customers/ada"})
+		if err == nil {
+			if got := first(func() error { _, err := exp.Recv(); return err }); got != tc.want {
+				t.Errorf("export, %s: %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	}
+	w, err := ts.contexts.WatchCustomerContext(t.Context(), &rapportv1.WatchCustomerContextRequest{Context: &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"}})
+	if err == nil {
+		if _, err = w.Recv(); status.Code(err) != codes.Unauthenticated {
+			t.Errorf("watch without credentials: %v", err)
+		}
+	}
+}
+
+// One tenant cannot hold every watch stream of a server.
+func TestWatchStreamsPerTenant(t *testing.T) {
+	t.Parallel()
+	ts, _, is := authServer(t, service.Options{MaxWatchStreams: 10, MaxWatchStreamsPerTenant: 1})
+	a := as(t.Context(), is.tenantToken(t, "a", allScopes))
+	b := as(t.Context(), is.tenantToken(t, "b", allScopes))
+	seedTenant(t, ts, a)
+	seedTenant(t, ts, b)
+	open := func(ctx context.Context) error {
+		w, err := ts.contexts.WatchCustomerContext(ctx, &rapportv1.WatchCustomerContextRequest{Context: &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"}})
+		if err != nil {
+			return err
+		}
+		_, err = w.Recv()
+		return err
+	}
+	ctx, cancel := context.WithCancel(a)
+	defer cancel()
+	if err := open(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := open(a); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("tenant a's second watch: %v, want RESOURCE_EXHAUSTED", err)
+	}
+	bctx, bcancel := context.WithCancel(b)
+	defer bcancel()
+	if err := open(bctx); err != nil {
+		t.Fatalf("tenant b's watch while a holds its share: %v", err)
+	}
+}
+
+// An import streams at its tenant's rate: each message after the first
+// takes a token, waiting for it rather than failing.
+func TestImportIsPacedByTheRateLimit(t *testing.T) {
+	t.Parallel()
+	ts, _, is := authServer(t, service.Options{Limits: service.Limits{TenantRate: 20, TenantBurst: 1}})
+	ctx := as(t.Context(), is.tenantToken(t, "acme", allScopes))
+	if _, err := ts.customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: "ada", Customer: &rapportv1.Customer{DisplayName: "Ada"}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the bucket refill its one token
+	st, err := ts.interactions.ImportInteractions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	const messages = 6
+	for i := range messages {
+		if err := st.Send(&rapportv1.ImportInteractionsRequest{Requests: []*rapportv1.RecordInteractionRequest{{Parent: "customers/ada",
+			Interaction: interaction(rapportv1.Channel_CHANNEL_CHAT, i, "paced-"+string(rune('a'+i)))}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Recv(); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	// Five messages past the first at 20/s cannot take less than 250 ms.
+	if took := time.Since(start); took < 240*time.Millisecond {
+		t.Fatalf("%d messages took %v: the stream was not paced", messages, took)
+	}
+}

@@ -108,6 +108,56 @@ func (l *rateLimiter) Limit(ctx context.Context) error {
 	return errRateLimited
 }
 
+// wait takes a token from the caller's buckets, waiting until they have
+// one (or ctx ends): the pace of a client stream's messages.
+func (l *rateLimiter) wait(ctx context.Context) error {
+	c := callOf(ctx)
+	if c == nil {
+		return nil
+	}
+	now := l.now()
+	l.mu.Lock()
+	tb := bucket(l.tenants, c.principal.Tenant, l.limits.TenantRate, l.limits.TenantBurst)
+	kb := bucket(l.keys, c.principal.Tenant+"\x00"+c.principal.ID, l.limits.KeyRate, l.limits.KeyBurst)
+	l.mu.Unlock()
+	var delay time.Duration
+	for _, b := range []*rate.Limiter{tb, kb} {
+		if b != nil {
+			delay = max(delay, b.ReserveN(now, 1).DelayFrom(now))
+		}
+	}
+	if delay == 0 {
+		return nil
+	}
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// pacedStream makes every message of a client stream after the first (which
+// the ratelimit interceptor charged) take a token too, waiting for it: an
+// import streams at its tenant's rate instead of around it.
+type pacedStream struct {
+	grpc.ServerStream
+	l        *rateLimiter
+	received int
+}
+
+func (s *pacedStream) RecvMsg(m any) error {
+	if s.received > 0 {
+		if err := s.l.wait(s.Context()); err != nil {
+			return err
+		}
+	}
+	s.received++
+	return s.ServerStream.RecvMsg(m)
+}
+
 // rateLimitInterceptors are go-grpc-middleware's ratelimit interceptors
 // with the refusal made actionable: RESOURCE_EXHAUSTED carries RetryInfo
 // (when the caller's bucket has a token again) and a QuotaFailure.
@@ -143,6 +193,12 @@ func rateLimitInterceptors(l *rateLimiter) ([]grpc.UnaryServerInterceptor, []grp
 			return enrich(ss.Context(), h(srv, ss))
 		},
 		ratelimit.StreamServerInterceptor(l),
+		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+			if info.IsClientStream {
+				ss = &pacedStream{ServerStream: ss, l: l}
+			}
+			return h(srv, ss)
+		},
 	}
 	return unary, stream
 }

@@ -70,6 +70,9 @@ type Options struct {
 	// MaxWatchStreams bounds the WatchCustomerContext streams of the
 	// process; zero means 1000.
 	MaxWatchStreams int
+	// MaxWatchStreamsPerTenant bounds one tenant's share of them; zero
+	// means MaxWatchStreams (no share).
+	MaxWatchStreamsPerTenant int
 	// Tracer, when set, traces every RPC (otelgrpc); nil traces nothing.
 	Tracer trace.TracerProvider
 	// Metrics, when set, receives the RPC metrics (go-grpc-middleware's
@@ -264,7 +267,7 @@ func NewServer(store Store, opts Options) *Server {
 		retention: opts.Retention,
 	})
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
-	watches := newWatchHub(store, opts.WatchPollInterval, opts.MaxWatchStreams, logger)
+	watches := newWatchHub(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "rapport_watch_streams", Help: "WatchCustomerContext streams open.",

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -33,14 +34,18 @@ type watchHub struct {
 	store    SummaryStore
 	interval time.Duration
 	max      int
-	logger   *slog.Logger
+	// maxPerTenant bounds one tenant's streams, so that one tenant cannot
+	// take them all.
+	maxPerTenant int
+	logger       *slog.Logger
 
-	mu      sync.Mutex
-	closed  bool
-	streams int
-	watched map[string]*watchedCustomer
-	wg      sync.WaitGroup
-	stop    chan struct{}
+	mu        sync.Mutex
+	closed    bool
+	streams   int
+	perTenant map[string]int
+	watched   map[string]*watchedCustomer
+	wg        sync.WaitGroup
+	stop      chan struct{}
 }
 
 type watchedCustomer struct {
@@ -48,14 +53,18 @@ type watchedCustomer struct {
 	cancel context.CancelFunc
 }
 
-func newWatchHub(store SummaryStore, interval time.Duration, max int, logger *slog.Logger) *watchHub {
+func newWatchHub(store SummaryStore, interval time.Duration, max, maxPerTenant int, logger *slog.Logger) *watchHub {
 	if interval <= 0 {
 		interval = defaultWatchPoll
 	}
 	if max <= 0 {
 		max = defaultMaxWatchCount
 	}
-	return &watchHub{store: store, interval: interval, max: max, logger: logger, watched: map[string]*watchedCustomer{}, stop: make(chan struct{})}
+	if maxPerTenant <= 0 || maxPerTenant > max {
+		maxPerTenant = max
+	}
+	return &watchHub{store: store, interval: interval, max: max, maxPerTenant: maxPerTenant, logger: logger,
+		watched: map[string]*watchedCustomer{}, perTenant: map[string]int{}, stop: make(chan struct{})}
 }
 
 // subscribe registers a stream for a customer. The returned channel gets a
@@ -69,6 +78,11 @@ func (h *watchHub) subscribe(tenant, customerID string, revision int64) (notify 
 	}
 	if h.streams >= h.max {
 		return nil, nil, nil, newStatus(codes.ResourceExhausted, "TOO_MANY_WATCH_STREAMS", "too many watch streams on this server; retry later", nil)
+	}
+	if h.perTenant[tenant] >= h.maxPerTenant {
+		return nil, nil, nil, newStatus(codes.ResourceExhausted, "TOO_MANY_WATCH_STREAMS",
+			fmt.Sprintf("your tenant has %d watch streams open on this server, its maximum; close some or retry later", h.perTenant[tenant]),
+			map[string]string{"tenant": tenant})
 	}
 	key := tenant + "/" + customerID
 	w := h.watched[key]
@@ -85,12 +99,16 @@ func (h *watchHub) subscribe(tenant, customerID string, revision int64) (notify 
 	ch := make(chan struct{}, 1)
 	w.subs[ch] = struct{}{}
 	h.streams++
+	h.perTenant[tenant]++
 	var once sync.Once
 	release = func() {
 		once.Do(func() {
 			h.mu.Lock()
 			defer h.mu.Unlock()
 			h.streams--
+			if h.perTenant[tenant]--; h.perTenant[tenant] == 0 {
+				delete(h.perTenant, tenant)
+			}
 			delete(w.subs, ch)
 			if len(w.subs) == 0 && h.watched[key] == w {
 				delete(h.watched, key)

@@ -34,6 +34,7 @@ type config struct {
 	Hints              service.HintConfig
 	WatchPollInterval  time.Duration
 	MaxWatchStreams    int
+	MaxWatchPerTenant  int
 	MetricsListen      string
 	OTLPEndpoint       string
 	OTLPInsecure       bool
@@ -137,6 +138,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	hintInt(&h.FollowUpDays, "hint-follow-up-days", "RAPPORT_HINT_FOLLOW_UP_DAYS", "issues resolved within this many days get a follow-up hint")
 	reopens := int(h.EscalateReopens)
 	hintInt(&reopens, "hint-escalate-reopens", "RAPPORT_HINT_ESCALATE_REOPENS", "reopenings of an issue that call for escalation")
+	fs.IntVar(&c.MaxWatchPerTenant, "max-watch-streams-per-tenant", int(envNum("RAPPORT_MAX_WATCH_STREAMS_PER_TENANT", 0)), "WatchCustomerContext streams one tenant may hold per process; 0 = --max-watch-streams (RAPPORT_MAX_WATCH_STREAMS_PER_TENANT)")
 	fs.IntVar(&c.MaxWatchStreams, "max-watch-streams", int(envNum("RAPPORT_MAX_WATCH_STREAMS", 1000)), "WatchCustomerContext streams per process (RAPPORT_MAX_WATCH_STREAMS)")
 	hintInt(&h.EscalateContacts, "hint-escalate-contacts", "RAPPORT_HINT_ESCALATE_CONTACTS", "contacts about one issue in the repeat window that call for escalation")
 	fs.BoolVar(&c.APIKeys, "api-keys", envBool("RAPPORT_API_KEYS", false), "accept the API keys stored in the database (rapport keys create) (RAPPORT_API_KEYS)")
@@ -181,6 +183,9 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if c.WatchPollInterval, err = time.ParseDuration(watchPoll); err != nil || c.WatchPollInterval < 10*time.Millisecond {
 		errs = append(errs, fmt.Errorf("watch poll interval %q: want a duration of at least 10ms", watchPoll))
+	}
+	if c.MaxWatchPerTenant < 0 {
+		errs = append(errs, fmt.Errorf("max watch streams per tenant %d: want 0 or more", c.MaxWatchPerTenant))
 	}
 	if c.MaxWatchStreams < 1 {
 		errs = append(errs, fmt.Errorf("max watch streams %d: want at least 1", c.MaxWatchStreams))
@@ -283,6 +288,7 @@ func (c config) logValue() slog.Value {
 		slog.Bool("demo", c.Demo),
 		slog.Duration("watch_poll_interval", c.WatchPollInterval),
 		slog.Int("max_watch_streams", c.MaxWatchStreams),
+		slog.Int("max_watch_streams_per_tenant", c.MaxWatchPerTenant),
 		slog.Any("hints", c.Hints),
 		slog.Bool("development_mode", c.development()),
 		slog.Bool("api_keys", c.APIKeys),

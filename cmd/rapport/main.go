@@ -288,19 +288,20 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 			"issuer", cfg.JWT.Issuer, "audience", cfg.JWT.Audience)
 	}
 	srv := service.NewServer(store, service.Options{
-		Auth:               authCfg,
-		Limits:             cfg.Limits,
-		TLS:                tlsCfg,
-		Logger:             logger,
-		DefaultPhoneRegion: cfg.DefaultPhoneRegion,
-		Reflection:         cfg.Reflection,
-		Hints:              cfg.Hints,
-		WatchPollInterval:  cfg.WatchPollInterval,
-		MaxWatchStreams:    cfg.MaxWatchStreams,
-		Metrics:            reg,
-		Tracer:             tracer,
-		Retention:          cfg.Retention,
-		AuditRetention:     cfg.AuditRetention,
+		Auth:                     authCfg,
+		Limits:                   cfg.Limits,
+		TLS:                      tlsCfg,
+		Logger:                   logger,
+		DefaultPhoneRegion:       cfg.DefaultPhoneRegion,
+		Reflection:               cfg.Reflection,
+		Hints:                    cfg.Hints,
+		WatchPollInterval:        cfg.WatchPollInterval,
+		MaxWatchStreams:          cfg.MaxWatchStreams,
+		MaxWatchStreamsPerTenant: cfg.MaxWatchPerTenant,
+		Metrics:                  reg,
+		Tracer:                   tracer,
+		Retention:                cfg.Retention,
+		AuditRetention:           cfg.AuditRetention,
 	})
 
 	g, gctx := errgroup.WithContext(ctx)

@@ -14,7 +14,6 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"go.einride.tech/aip/filtering"
-	"go.einride.tech/aip/pagination"
 	rpccode "google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
@@ -287,24 +286,10 @@ func parseAuditFilter(filter string) (repository.AuditFilter, error) {
 }
 
 func (s *auditServer) ListAuditEvents(ctx context.Context, req *rapportv1.ListAuditEventsRequest) (*rapportv1.ListAuditEventsResponse, error) {
-	var v violations
-	size := pageSize(&v, req.GetPageSize())
 	f, ferr := parseAuditFilter(req.GetFilter())
-	if ferr != nil {
-		v.add("filter", "%s", ferr.Error())
-	}
-	checksum, err := pageChecksum(ctx, req)
+	size, after, checksum, err := startPage(ctx, req, ferr)
 	if err != nil {
 		return nil, err
-	}
-	var tok historyPageToken
-	decodeHistoryToken(&v, req.GetPageToken(), checksum, &tok)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	var after *repository.Cursor
-	if tok.ID != "" {
-		after = &repository.Cursor{Time: tok.Time, ID: tok.ID}
 	}
 	events, more, err := s.store.ListAuditEvents(ctx, tenantOf(ctx), f, after, size)
 	if err != nil {
@@ -317,7 +302,7 @@ func (s *auditServer) ListAuditEvents(ctx context.Context, req *rapportv1.ListAu
 	}
 	if more {
 		last := events[len(events)-1]
-		resp.NextPageToken = pagination.EncodePageTokenStruct(historyPageToken{Time: last.Time, ID: last.ID, Checksum: checksum})
+		resp.NextPageToken = nextPageToken(repository.Cursor{Time: last.Time, ID: last.ID}, checksum)
 	}
 	return resp, nil
 }

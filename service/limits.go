@@ -70,6 +70,21 @@ func bucket(m map[string]*rate.Limiter, key string, r float64, burst int) *rate.
 	return l
 }
 
+// buckets are the token buckets p draws on: its tenant's and its own,
+// those that have a limit.
+func (l *rateLimiter) buckets(p *Principal) []*rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []*rate.Limiter
+	if b := bucket(l.tenants, p.Tenant, l.limits.TenantRate, l.limits.TenantBurst); b != nil {
+		out = append(out, b)
+	}
+	if b := bucket(l.keys, p.Tenant+"\x00"+p.ID, l.limits.KeyRate, l.limits.KeyBurst); b != nil {
+		out = append(out, b)
+	}
+	return out
+}
+
 // Limit takes a token from the caller's tenant bucket and credential
 // bucket, or refuses the call, noting when to retry.
 func (l *rateLimiter) Limit(ctx context.Context) error {
@@ -78,16 +93,9 @@ func (l *rateLimiter) Limit(ctx context.Context) error {
 		return nil
 	}
 	now := l.now()
-	l.mu.Lock()
-	tb := bucket(l.tenants, c.principal.Tenant, l.limits.TenantRate, l.limits.TenantBurst)
-	kb := bucket(l.keys, c.principal.Tenant+"\x00"+c.principal.ID, l.limits.KeyRate, l.limits.KeyBurst)
-	l.mu.Unlock()
 	var delay time.Duration
 	var taken []*rate.Reservation
-	for _, b := range []*rate.Limiter{tb, kb} {
-		if b == nil {
-			continue
-		}
+	for _, b := range l.buckets(c.principal) {
 		r := b.ReserveN(now, 1)
 		taken = append(taken, r)
 		if !r.OK() {
@@ -116,15 +124,9 @@ func (l *rateLimiter) wait(ctx context.Context) error {
 		return nil
 	}
 	now := l.now()
-	l.mu.Lock()
-	tb := bucket(l.tenants, c.principal.Tenant, l.limits.TenantRate, l.limits.TenantBurst)
-	kb := bucket(l.keys, c.principal.Tenant+"\x00"+c.principal.ID, l.limits.KeyRate, l.limits.KeyBurst)
-	l.mu.Unlock()
 	var delay time.Duration
-	for _, b := range []*rate.Limiter{tb, kb} {
-		if b != nil {
-			delay = max(delay, b.ReserveN(now, 1).DelayFrom(now))
-		}
+	for _, b := range l.buckets(c.principal) {
+		delay = max(delay, b.ReserveN(now, 1).DelayFrom(now))
 	}
 	if delay == 0 {
 		return nil

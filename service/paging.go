@@ -70,6 +70,25 @@ func newestFirstPage[T any](ctx context.Context, req pagination.Request, parent 
 	if err != nil {
 		return nil, "", err
 	}
+	size, after, checksum, err := startPage(ctx, req, filterErr)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := getCustomer(ctx, tenantOf(ctx), customerID); err != nil {
+		return nil, "", customerErr(err, parent)
+	}
+	items, more, err := list(customerID, after, size)
+	if err != nil || !more {
+		return items, "", err
+	}
+	return items, nextPageToken(cursor(items[len(items)-1]), checksum), nil
+}
+
+// startPage checks the paging of a newest-first list request: its page
+// size, the error of its filter if any, and its page token. It returns the
+// page size, the position to list after (nil for the first page), and the
+// checksum that binds the next page's token to the request and tenant.
+func startPage(ctx context.Context, req pagination.Request, filterErr error) (int, *repository.Cursor, uint32, error) {
 	var v violations
 	size := pageSize(&v, req.GetPageSize())
 	if filterErr != nil {
@@ -77,26 +96,22 @@ func newestFirstPage[T any](ctx context.Context, req pagination.Request, parent 
 	}
 	checksum, err := pageChecksum(ctx, req)
 	if err != nil {
-		return nil, "", err
+		return 0, nil, 0, err
 	}
 	var tok historyPageToken
 	decodeHistoryToken(&v, req.GetPageToken(), checksum, &tok)
 	if err := v.err(); err != nil {
-		return nil, "", err
+		return 0, nil, 0, err
 	}
-	if _, err := getCustomer(ctx, tenantOf(ctx), customerID); err != nil {
-		return nil, "", customerErr(err, parent)
+	if tok.ID == "" {
+		return size, nil, checksum, nil
 	}
-	var after *repository.Cursor
-	if tok.ID != "" {
-		after = &repository.Cursor{Time: tok.Time, ID: tok.ID}
-	}
-	items, more, err := list(customerID, after, size)
-	if err != nil || !more {
-		return items, "", err
-	}
-	c := cursor(items[len(items)-1])
-	return items, pagination.EncodePageTokenStruct(historyPageToken{Time: c.Time, ID: c.ID, Checksum: checksum}), nil
+	return size, &repository.Cursor{Time: tok.Time, ID: tok.ID}, checksum, nil
+}
+
+// nextPageToken is the token of the page after the item at c.
+func nextPageToken(c repository.Cursor, checksum uint32) string {
+	return pagination.EncodePageTokenStruct(historyPageToken{Time: c.Time, ID: c.ID, Checksum: checksum})
 }
 
 // allPages collects every item of a newest-first list, page by page.

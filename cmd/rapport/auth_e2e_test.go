@@ -260,3 +260,35 @@ func TestLoopbackAddresses(t *testing.T) {
 		t.Errorf("an embedded store listening beyond loopback: %v, want refused", err)
 	}
 }
+
+func TestSecurityConfigIsValidatedOnce(t *testing.T) {
+	noEnv := func(string) string { return "" }
+	for _, tc := range []struct {
+		args []string
+		want string // in the error; "" for none
+	}{
+		{[]string{"--api-keys", "--listen", "0.0.0.0:50051"}, ""},
+		{[]string{"--listen", "0.0.0.0:50051", "--insecure-allow-unauthenticated"}, ""},
+		{[]string{"--listen", "0.0.0.0:50051"}, "--insecure-allow-unauthenticated"},
+		{[]string{"--tls-cert", "c.pem"}, "--tls-cert and --tls-key go together"},
+		{[]string{"--tls-client-ca", "ca.pem"}, "needs --tls-cert"},
+		{[]string{"--api-keys", "--demo"}, "development mode only"},
+		{[]string{"--demo", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "does not work with --tls-cert"},
+		{[]string{"--api-keys", "--api-key-cache-ttl", "2h"}, "api key cache ttl"},
+		{[]string{"--jwt-keys", "k.pem", "--jwt-leeway", "1h"}, "jwt leeway"},
+		{[]string{"--tenant-rate", "-1"}, "rates must not be negative"},
+		{[]string{"--key-burst", "0"}, "bursts must be at least 1"},
+		{[]string{"--default-deadline", "0s"}, "default deadline"},
+		{[]string{"--max-watch-streams-per-tenant", "-1"}, "per tenant"},
+		{[]string{"--audit-retention", "30m"}, "audit retention"},
+	} {
+		var stderr bytes.Buffer
+		_, err := parseServeConfig(tc.args, noEnv, &stderr)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v", tc.args, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v: %v, want an error saying %q", tc.args, err, tc.want)
+		}
+	}
+}

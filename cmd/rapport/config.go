@@ -198,6 +198,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	}
 	if c.AuditRetention, err = parseRetention(auditKeep); err != nil {
 		errs = append(errs, fmt.Errorf("audit retention %q: %w", auditKeep, err))
+	} else if c.AuditRetention != 0 && c.AuditRetention < service.MinRetention {
+		errs = append(errs, fmt.Errorf("audit retention %q: want 0 (keep forever) or at least %v", auditKeep, service.MinRetention))
 	}
 	if c.PurgeInterval, err = time.ParseDuration(purge); err != nil || c.PurgeInterval < minPurgeInterval {
 		errs = append(errs, fmt.Errorf("purge interval %q: want a duration of at least %v", purge, minPurgeInterval))

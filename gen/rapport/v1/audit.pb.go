@@ -29,7 +29,8 @@ type AuditEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Output only. `auditEvents/{audit_event}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// Output only. When the call ended.
+	// Output only. When the call started (a stream is recorded when it ends,
+	// with the time it started).
 	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
 	// Output only. The credential that called: `apiKeys/{key}` for an API
 	// key, `jwt/{subject}` for a bearer token, `dev` in development mode.

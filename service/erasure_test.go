@@ -286,7 +286,9 @@ func TestWritesRacingDeleteCustomerLeaveNothing(t *testing.T) {
 				for i := range 5 {
 					in := interaction(rapportv1.Channel_CHANNEL_CHAT, i, fmt.Sprintf("%s-%d-%d", id, w, i))
 					_, err := ts.interactions.RecordInteraction(ctx, &rapportv1.RecordInteractionRequest{Parent: parent, Interaction: in})
-					if c := status.Code(err); c != codes.OK && c != codes.NotFound && c != codes.Aborted {
+					// UNAVAILABLE: the embedded store may drop a connection
+					// under this load (retryable; what is stored is checked below).
+					if c := status.Code(err); c != codes.OK && c != codes.NotFound && c != codes.Aborted && c != codes.Unavailable {
 						t.Errorf("record racing an erasure: %v", err)
 					}
 				}

@@ -1,45 +1,45 @@
-// Package repository persists Rapport's data in MongoDB (or the embedded
-// FerretDB) through the official Go driver.
+// Package repository is Rapport's storage contract: the types, names and
+// errors that the service and every storage adapter share. The adapters
+// live below it:
 //
-// Storage rules, chosen so the same code is correct on a MongoDB replica set
-// and on the embedded store (see the brief):
-//   - every document has a string _id that starts with "{tenant}/", and a
-//     tenant field; every query is scoped by both;
-//   - hot reads are point reads by _id;
-//   - no transactions, change streams or $lookup, and TTL indexes only where
-//     the server has them (see SupportsTTL; the retention purge does the same
-//     work everywhere): multi-document changes are ordered so that a crash
-//     between two steps leaves a state that the next retry, or the next
-//     reader, repairs;
-//   - driver errors become the sentinel errors below at this edge.
+//   - repository/sqlite: the embedded store (the default), SQLite in the
+//     process, in the data directory;
+//   - repository/mongo: MongoDB (production), through the official driver;
+//   - repository/repositorytest: the one contract suite that every adapter
+//     passes, and the engines the service's tests run on.
+//
+// What every adapter promises (the suite checks each):
+//   - every record belongs to one tenant, and every operation is scoped by
+//     the tenant it is given (CheckTenant guards the entry points);
+//   - creates with a request ID, and records with an interaction ID, are
+//     idempotent: a retry returns the first result and stores nothing twice;
+//   - an identity resolves to at most one customer of a tenant;
+//   - updates are optimistic (a revision, shown as the etag) and lose no
+//     concurrent change;
+//   - DeleteCustomer leaves nothing of the customer but the audit trail's
+//     resource names, even when writes race it;
+//   - list pages are keyset pages, stable under concurrent inserts;
+//   - Atomically groups the writes of one call: they land together (SQLite,
+//     a transaction) or one by one in an order whose retry repairs a crash
+//     in between (MongoDB, which has no transactions on the hot path);
+//   - errors are the sentinels below (wrapped), so that the service maps
+//     them to status codes in one place.
 package repository
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/event"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
-	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
-	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 )
 
 // Sentinel errors. Callers test them with errors.Is; some come wrapped in a
 // typed error with more detail (see IdentityConflictError).
 var (
-	// ErrNotFound: the document does not exist in the tenant.
+	// ErrNotFound: the record does not exist in the tenant.
 	ErrNotFound = errors.New("not found")
-	// ErrAlreadyExists: a document with that key already exists.
+	// ErrAlreadyExists: a record with that key already exists.
 	ErrAlreadyExists = errors.New("already exists")
 	// ErrEtagMismatch: the caller's etag is not the stored one.
 	ErrEtagMismatch = errors.New("etag mismatch")
@@ -47,325 +47,74 @@ var (
 	ErrRequestReused = errors.New("request id reused for a different request")
 	// ErrContention: optimistic concurrency gave up after repeated conflicts.
 	ErrContention = errors.New("too much contention, try again")
+	// ErrUnavailable: the database could not be reached, or is busy beyond
+	// its timeout (another process holds the embedded store's write lock):
+	// the operation may be retried.
+	ErrUnavailable = errors.New("database unavailable")
+	// ErrChangeStreamsUnsupported: the database cannot push changes (the
+	// embedded store in another process, a MongoDB that is not a replica
+	// set): watchers poll.
+	ErrChangeStreamsUnsupported = errors.New("change streams are not supported by this database")
 )
 
-// Collection names.
-const (
-	customersCollection  = "customers"
-	identitiesCollection = "identities"
-	requestsCollection   = "requests"
-)
+// IsUnavailable reports whether err means the database could not be
+// reached (as opposed to a refusal of the operation, or the caller's own
+// deadline): the caller may retry.
+func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
 
-// Store is the MongoDB-backed repository. It is safe for concurrent use by
-// many goroutines and by many processes sharing one database.
-type Store struct {
-	db           *mongo.Database
-	customers    *mongo.Collection
-	identities   *mongo.Collection
-	requests     *mongo.Collection
-	now          func() time.Time
-	locks        *keyLocks
-	indexesMu    sync.Mutex
-	indexesReady bool
-	// useTTL says whether TTL indexes may be used where the server has them
-	// (WithTTL); supportsTTL is what EnsureIndexes found.
-	useTTL      bool
-	supportsTTL atomic.Bool
-	// claimGrace is how long an identity claim whose owner does not list the
-	// identity is still honoured (the owner may be between its two writes).
-	claimGrace time.Duration
+// Unavailable wraps err, a database failure that a retry may get past, so
+// that IsUnavailable recognises it; what says what failed.
+func Unavailable(what string, err error) error {
+	return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, err)
 }
 
-// Option configures a Store.
-type Option func(*Store)
-
-// WithClock sets the clock used for timestamps (tests).
-func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
-
-// WithClaimGrace sets how long an unconfirmed identity claim is honoured.
-func WithClaimGrace(d time.Duration) Option { return func(s *Store) { s.claimGrace = d } }
-
-// WithTTL says whether to create the TTL index that deletes expired
-// interactions where the server supports TTL indexes (the default, true);
-// false leaves expiry to the retention purge alone, on any server.
-func WithTTL(use bool) Option { return func(s *Store) { s.useTTL = use } }
-
-// New returns a Store on db. Call EnsureIndexes before serving.
-func New(db *mongo.Database, opts ...Option) *Store {
-	s := &Store{
-		db:         db,
-		customers:  db.Collection(customersCollection),
-		identities: db.Collection(identitiesCollection),
-		requests:   db.Collection(requestsCollection),
-		now:        time.Now,
-		locks:      newKeyLocks(),
-		claimGrace: time.Minute,
-		useTTL:     true,
-	}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+// IdentityConflictError says that an identity belongs to another customer.
+// It wraps ErrAlreadyExists.
+type IdentityConflictError struct {
+	// Identity is the identity key, e.g. "email:ada@example.com".
+	Identity string
+	// Owner is the ID of the customer who owns it.
+	Owner string
 }
 
-// ServerSelectionTimeout is how long an operation waits for a usable
-// database server before failing with an error IsUnavailable recognises.
-const ServerSelectionTimeout = 2 * time.Second
-
-// Connect opens a client for uri with the options Rapport relies on:
-// majority writes, primary reads, bounded server selection. It does not wait
-// for the server: use Store.Ping. The monitors may be nil.
-func Connect(uri, appName string, pool *event.PoolMonitor, commands *event.CommandMonitor) (*mongo.Client, error) {
-	opts := options.Client().
-		ApplyURI(uri).
-		SetAppName(appName).
-		SetWriteConcern(writeconcern.Majority()).
-		SetReadPreference(readpref.Primary()).
-		// Fail fast when the database is away: a call gets UNAVAILABLE
-		// (retryable) within ServerSelectionTimeout rather than hanging to
-		// its deadline. A primary election takes longer: callers retry.
-		SetServerSelectionTimeout(ServerSelectionTimeout).
-		SetConnectTimeout(ServerSelectionTimeout).
-		SetHeartbeatInterval(2 * time.Second).
-		SetRetryWrites(true).
-		SetRetryReads(true)
-	if pool != nil {
-		opts.SetPoolMonitor(pool)
-	}
-	if commands != nil {
-		opts.SetMonitor(commands)
-	}
-	c, err := mongo.Connect(opts)
-	if err != nil {
-		return nil, fmt.Errorf("connect to mongodb: %w", err)
-	}
-	return c, nil
+func (e *IdentityConflictError) Error() string {
+	return fmt.Sprintf("identity %q belongs to customer %q", e.Identity, e.Owner)
 }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.Client().Ping(ctx, readpref.Primary()); err != nil {
-		return fmt.Errorf("ping: %w", err)
-	}
-	return nil
+func (e *IdentityConflictError) Unwrap() error { return ErrAlreadyExists }
+
+// SourceConflictError says that an interaction ID (from a source record or
+// request ID) is already used by another customer's interaction. It wraps
+// ErrAlreadyExists.
+type SourceConflictError struct{ InteractionID string }
+
+func (e *SourceConflictError) Error() string {
+	return fmt.Sprintf("interaction %q is recorded for another customer", e.InteractionID)
 }
 
-// Ready reports whether the database answers and the indexes exist,
-// creating them on the first call that reaches the database.
-func (s *Store) Ready(ctx context.Context) error {
-	if err := s.Ping(ctx); err != nil {
-		return err
-	}
-	s.indexesMu.Lock()
-	defer s.indexesMu.Unlock()
-	if !s.indexesReady {
-		if err := s.EnsureIndexes(ctx); err != nil {
-			return err
-		}
-		s.indexesReady = true
-	}
-	return nil
-}
+func (e *SourceConflictError) Unwrap() error { return ErrAlreadyExists }
 
-// EnsureIndexes creates the secondary indexes. It is idempotent and safe to
-// run from every replica at start. Every point read uses _id, which needs no
-// index; these serve the erasure sweeps, per-tenant scans and the retention
-// purge. Where the server supports TTL indexes (see SupportsTTL) it also
-// creates the one that deletes interactions at their expire_at.
-func (s *Store) EnsureIndexes(ctx context.Context) error {
-	byOwner := mongo.IndexModel{
-		Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}},
-		Options: options.Index().SetName("tenant_customer"),
-	}
-	indexes := map[string][]mongo.IndexModel{
-		identitiesCollection: {byOwner},
-		requestsCollection:   {byOwner},
-		interactionsCollection: {
-			// History newest first, and its paging cursor.
-			{
-				Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}, {Key: "occur_time", Value: -1}, {Key: "interaction_id", Value: -1}},
-				Options: options.Index().SetName("tenant_customer_occur"),
-			},
-			// The retention purge: a tenant's interactions older than a cutoff.
-			{
-				Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "occur_time", Value: 1}},
-				Options: options.Index().SetName("tenant_occur"),
-			},
-		},
-		issuesCollection: {{
-			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}, {Key: "open_time", Value: -1}, {Key: "issue_id", Value: -1}},
-			Options: options.Index().SetName("tenant_customer_open"),
-		}},
-		auditCollection: {
-			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "time", Value: -1}, {Key: "audit_id", Value: -1}}, Options: options.Index().SetName("tenant_time")},
-			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "customers", Value: 1}, {Key: "time", Value: -1}}, Options: options.Index().SetName("tenant_customers_time")},
-			// The audit retention purge, across tenants.
-			{Keys: bson.D{{Key: "time", Value: 1}}, Options: options.Index().SetName("time")},
-		},
-		apiKeysCollection: {{
-			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "create_time", Value: 1}},
-			Options: options.Index().SetName("tenant_create"),
-		}},
-		// The retention purge: summaries that count an interaction older
-		// than a cutoff.
-		summariesCollection: {{
-			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "first_contact", Value: 1}},
-			Options: options.Index().SetName("tenant_first_contact"),
-		}},
-	}
-	// One index per createIndexes: FerretDB v1 panics (and drops the
-	// connection) when one createIndexes names two or more indexes that
-	// already exist, as every start after the first does.
-	for coll, models := range indexes {
-		// One at a time: FerretDB v1 panics when createIndexes names
-		// several indexes of which some exist already.
-		for _, m := range models {
-			if _, err := s.db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
-				return fmt.Errorf("create indexes on %s: %w", coll, err)
-			}
-		}
-	}
-	ttl := false
-	if s.useTTL {
-		var err error
-		if ttl, err = s.serverHasTTL(ctx); err != nil {
-			return err
-		}
-	}
-	if ttl {
-		_, err := s.db.Collection(interactionsCollection).Indexes().CreateOne(ctx, mongo.IndexModel{
-			Keys: bson.D{{Key: "expire_at", Value: 1}},
-			// Sparse: interactions kept forever have no expire_at.
-			Options: options.Index().SetName(ttlIndexName).SetExpireAfterSeconds(0).SetSparse(true),
-		})
-		var ce mongo.CommandError
-		switch {
-		case errors.As(err, &ce) && slices.Contains(ttlRefusedCodes, ce.Code):
-			// A server that claims MongoDB compatibility but refuses the
-			// option: the purge does the work.
-			ttl = false
-		case err != nil:
-			return fmt.Errorf("create the TTL index on %s: %w", interactionsCollection, err)
-		}
-	}
-	s.supportsTTL.Store(ttl)
-	return nil
-}
-
-// ttlIndexName is the TTL index on interactions' expire_at.
-const ttlIndexName = "expire_at_ttl"
-
-// ttlRefusedCodes are the server error codes by which createIndexes says it
-// does not know expireAfterSeconds: NotImplemented (FerretDB v1),
-// CommandNotSupported, InvalidIndexSpecificationOption.
-var ttlRefusedCodes = []int32{238, 115, 197}
-
-// SupportsTTL reports whether the server deletes expired interactions
-// itself, through the TTL index EnsureIndexes created: MongoDB, and
-// FerretDB from v2 (v1 refuses TTL indexes). It is false until
-// EnsureIndexes (or Ready) has run, and with WithTTL(false).
-func (s *Store) SupportsTTL() bool { return s.supportsTTL.Load() }
-
-// serverHasTTL tells TTL-capable servers apart by their buildInfo. FerretDB
-// adds a ferretdbVersion field to it: TTL indexes came in its v2, and v1,
-// when embedded as a library (as here), reports "unknown"; anything that
-// does not parse as v2 or later is taken as without TTL, which is the safe
-// side (the purge still runs). A server without that field is MongoDB.
-func (s *Store) serverHasTTL(ctx context.Context) (bool, error) {
-	info, err := s.db.Client().Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Raw()
-	if err != nil {
-		return false, fmt.Errorf("buildInfo: %w", err)
-	}
-	if v, ok := info.Lookup("ferretdbVersion").StringValueOK(); ok {
-		return ferretDBMajor(v) >= 2, nil
-	}
-	return true, nil
-}
-
-// ferretDBMajor reads the major version of a FerretDB version such as
-// "v1.24.2" or "2.1.0"; 0 when it does not parse.
-func ferretDBMajor(v string) int {
-	major, _, _ := strings.Cut(strings.TrimPrefix(v, "v"), ".")
-	n, err := strconv.Atoi(major)
-	if err != nil {
-		return 0
-	}
-	return n
-}
-
-// docID is the _id of a document of tenant with key: "{tenant}/{key}".
-func docID(tenant, key string) string { return tenant + "/" + key }
-
-// tenantRange returns the bounds of every _id of tenant: [tenant/, tenant0).
-// '0' is the byte after '/', and tenants never contain '/'.
-func tenantRange(tenant string) (string, string) { return tenant + "/", tenant + "0" }
-
-// checkTenant guards every entry point: a tenant must be non-empty and must
-// not contain '/', which separates it from the key in _ids.
-func checkTenant(tenant string) error {
+// CheckTenant guards every entry point of an adapter: a tenant must be
+// non-empty and must not contain '/', which separates it from the key in
+// MongoDB _ids.
+func CheckTenant(tenant string) error {
 	if tenant == "" || strings.Contains(tenant, "/") {
 		return fmt.Errorf("invalid tenant %q", tenant)
 	}
 	return nil
 }
 
-// truncate returns t rounded down to what BSON dates keep (milliseconds), in
-// UTC, so values returned on write equal values read back later.
-func truncate(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
+// Truncate returns t rounded down to what every adapter keeps
+// (milliseconds), in UTC, so that values returned on write equal values
+// read back later.
+func Truncate(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC() }
 
-// IsUnavailable reports whether err means the database could not be
-// reached (a network error, or no server selectable within
-// ServerSelectionTimeout), as opposed to a refusal of the operation, or the
-// caller's own deadline: the caller may retry it.
-func IsUnavailable(err error) bool {
-	var sel topology.ServerSelectionError
-	return mongo.IsNetworkError(err) || errors.As(err, &sel)
-}
+// Etag is the etag of a record at a revision.
+func Etag(revision int64) string { return strconv.FormatInt(revision, 10) }
 
 // Cursor is the position after the last item of a page of a list ordered
 // newest first: the item's time, and its ID to order items of equal time.
 type Cursor struct {
 	Time time.Time
 	ID   string
-}
-
-// newestFirst lists one customer's documents of coll that match every
-// condition in conds, newest first by timeField then idField, after the
-// cursor if given; it returns up to limit of them converted by conv, and
-// whether more follow.
-func newestFirst[D, P any](ctx context.Context, coll *mongo.Collection, tenant, customerID string, conds bson.A,
-	timeField, idField string, after *Cursor, limit int, conv func(*D) P) ([]P, bool, error) {
-	filter := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
-	if after != nil {
-		conds = append(conds, bson.D{{Key: "$or", Value: bson.A{
-			bson.D{{Key: timeField, Value: bson.D{{Key: "$lt", Value: after.Time}}}},
-			bson.D{{Key: timeField, Value: after.Time}, {Key: idField, Value: bson.D{{Key: "$lt", Value: after.ID}}}},
-		}}})
-	}
-	if len(conds) > 0 {
-		filter = append(filter, bson.E{Key: "$and", Value: conds})
-	}
-	return findPage(ctx, coll, filter, bson.D{{Key: timeField, Value: -1}, {Key: idField, Value: -1}}, limit, conv)
-}
-
-// findPage runs a find with sort and returns up to limit documents
-// converted by conv, and whether more follow.
-func findPage[D, P any](ctx context.Context, coll *mongo.Collection, filter, sort bson.D, limit int, conv func(*D) P) ([]P, bool, error) {
-	cur, err := coll.Find(ctx, filter, options.Find().SetSort(sort).SetLimit(int64(limit)+1))
-	if err != nil {
-		return nil, false, fmt.Errorf("list %s: %w", coll.Name(), err)
-	}
-	var docs []D
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, false, fmt.Errorf("list %s: %w", coll.Name(), err)
-	}
-	more := len(docs) > limit
-	if more {
-		docs = docs[:limit]
-	}
-	out := make([]P, len(docs))
-	for i := range docs {
-		out[i] = conv(&docs[i])
-	}
-	return out, more, nil
 }

@@ -1,19 +1,12 @@
 package repository
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/klauspost/compress/s2"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
-
-const summariesCollection = "contexts"
 
 // Summary is the per-customer document that GetCustomerContext reads with a
 // single point read. The service keeps it up to date on every write, with
@@ -24,62 +17,47 @@ const summariesCollection = "contexts"
 //
 // The repository only stores it; the rules that fill it live in the
 // service. Profiles, issues and interactions are kept as serialised
-// rapportv1 messages: compact, and decoded only by the service.
+// rapportv1 messages: compact, and decoded only by the service. Adapters
+// store its contents as one opaque value (EncodeSummary), next to its keys,
+// its revision and its first contact (which the retention purge queries).
 type Summary struct {
-	ID         string `bson:"-"`
-	Tenant     string `bson:"-"`
-	CustomerID string `bson:"-"`
-	Revision   int64  `bson:"-"`
+	Tenant     string
+	CustomerID string
+	// Revision grows by one on every save; it guards the save.
+	Revision int64
 
 	// Customer is a serialised rapportv1.Customer at CustomerRevision.
-	Customer         []byte `bson:"customer,omitempty"`
-	CustomerRevision int64  `bson:"customer_revision,omitempty"`
+	Customer         []byte
+	CustomerRevision int64
 	// Issues are the open and recently closed issues.
-	Issues []SummaryIssue `bson:"issues,omitempty"`
+	Issues []SummaryIssue
 	// Recent are the latest interactions, newest first, without text.
-	Recent []SummaryInteraction `bson:"recent,omitempty"`
+	Recent []SummaryInteraction
 	// Days count contacts per UTC day and channel in the last 90 days.
-	Days []DayBucket `bson:"days,omitempty"`
+	Days []DayBucket
 	// TopicDays and IssueDays count contacts per day by topic and by issue.
-	TopicDays []KeyDayCount `bson:"topic_days,omitempty"`
-	IssueDays []KeyDayCount `bson:"issue_days,omitempty"`
+	TopicDays []KeyDayCount
+	IssueDays []KeyDayCount
 
-	CSAT *SummaryScore `bson:"csat,omitempty"`
-	NPS  *SummaryScore `bson:"nps,omitempty"`
-	CES  *SummaryScore `bson:"ces,omitempty"`
+	CSAT *SummaryScore
+	NPS  *SummaryScore
+	CES  *SummaryScore
 
-	FirstContact time.Time `bson:"first_contact,omitempty"`
-	LastContact  time.Time `bson:"last_contact,omitempty"`
-	LastChannel  int32     `bson:"last_channel,omitempty"`
-	UpdateTime   time.Time `bson:"-"`
-}
-
-// summaryDoc is a summary as stored: the keys, and the contents as one
-// BSON-encoded binary field. A summary holds a few hundred small values
-// (day buckets, counts by topic); the embedded store (FerretDB v1) parses
-// every stored value on each read, which took ~10 ms for a busy customer's
-// summary spread over fields, against well under 1 ms as one binary.
-//
-// FirstContact repeats the summary's first contact as an indexed field, so
-// that the retention purge finds the summaries that still count an
-// interaction older than its cutoff. It is null for a customer without
-// contacts, and missing from summaries written before it existed.
-type summaryDoc struct {
-	ID           string     `bson:"_id"`
-	Tenant       string     `bson:"tenant"`
-	CustomerID   string     `bson:"customer_id"`
-	Revision     int64      `bson:"revision"`
-	UpdateTime   time.Time  `bson:"update_time"`
-	FirstContact *time.Time `bson:"first_contact"`
-	Data         []byte     `bson:"data"`
+	FirstContact time.Time
+	LastContact  time.Time
+	LastChannel  int32
+	UpdateTime   time.Time
 }
 
 // summaryFormat is the version of the encoding of a summary's contents.
 const summaryFormat = 1
 
-// doc encodes the summary's contents as one byte string, s2-compressed:
-// the format byte, then each field in a fixed order (see encode).
-func (s *Summary) doc() *summaryDoc {
+// EncodeSummary encodes the summary's contents (everything but its keys,
+// revision and update time) as one byte string, s2-compressed: the format
+// byte, then each field in a fixed order. A summary holds a few hundred
+// small values (day buckets, counts by topic): one opaque value is far
+// cheaper to store and read than as many fields or rows.
+func EncodeSummary(s *Summary) []byte {
 	var b []byte
 	b = append(b, summaryFormat)
 	b = appendBytes32(b, s.Customer)
@@ -102,20 +80,15 @@ func (s *Summary) doc() *summaryDoc {
 	b = appendTime(b, s.FirstContact)
 	b = appendTime(b, s.LastContact)
 	b = binary.BigEndian.AppendUint32(b, uint32(s.LastChannel))
-	d := &summaryDoc{ID: s.ID, Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision, UpdateTime: s.UpdateTime, Data: s2.Encode(nil, b)}
-	if !s.FirstContact.IsZero() {
-		// As stored in Data: to the millisecond.
-		first := time.UnixMilli(s.FirstContact.UnixMilli()).UTC()
-		d.FirstContact = &first
-	}
-	return d
+	return s2.Encode(nil, b)
 }
 
-// decodeSummaryData decodes what doc encoded into sum.
-func decodeSummaryData(data []byte, sum *Summary) error {
+// DecodeSummary decodes what EncodeSummary encoded into sum; a value it
+// cannot read is ErrCorruptSummary.
+func DecodeSummary(data []byte, sum *Summary) error {
 	raw, err := s2.Decode(nil, data)
 	if err != nil || len(raw) == 0 || raw[0] != summaryFormat {
-		return errCorruptSummary
+		return ErrCorruptSummary
 	}
 	r := byteReader{b: raw[1:]}
 	sum.Customer = r.bytes(int(r.uint32()))
@@ -129,7 +102,7 @@ func decodeSummaryData(data []byte, sum *Summary) error {
 	}
 	sum.FirstContact, sum.LastContact, sum.LastChannel = r.time(), r.time(), int32(r.uint32())
 	if r.err {
-		return errCorruptSummary
+		return ErrCorruptSummary
 	}
 	if len(sum.Customer) == 0 {
 		sum.Customer = nil
@@ -159,7 +132,9 @@ func appendTime(b []byte, t time.Time) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(ms))
 }
 
-var errCorruptSummary = errors.New("corrupt summary encoding")
+// ErrCorruptSummary: a stored summary cannot be decoded; the service
+// rebuilds it from the history.
+var ErrCorruptSummary = errors.New("corrupt summary encoding")
 
 // packDays writes each bucket as: day (int32), the number of channels and
 // their counts (uint8, then uint32 each), the hashes' length (uint32) and
@@ -190,7 +165,7 @@ func unpackDays(b []byte) ([]DayBucket, error) {
 		}
 		d.Hashes = r.bytes(int(r.uint32()))
 		if r.err {
-			return nil, errCorruptSummary
+			return nil, ErrCorruptSummary
 		}
 		out = append(out, d)
 	}
@@ -216,7 +191,7 @@ func unpackIssues(b []byte) ([]SummaryIssue, error) {
 		is := SummaryIssue{IssueID: string(r.bytes(int(r.uint16()))), Revision: int64(r.uint64())}
 		is.Issue = r.bytes(int(r.uint32()))
 		if r.err {
-			return nil, errCorruptSummary
+			return nil, ErrCorruptSummary
 		}
 		out = append(out, is)
 	}
@@ -243,7 +218,7 @@ func unpackRecent(b []byte) ([]SummaryInteraction, error) {
 		in := SummaryInteraction{InteractionID: string(r.bytes(int(r.uint16()))), OccurTime: r.time()}
 		in.Interaction = r.bytes(int(r.uint32()))
 		if r.err {
-			return nil, errCorruptSummary
+			return nil, ErrCorruptSummary
 		}
 		out = append(out, in)
 	}
@@ -291,7 +266,7 @@ func unpackKeyDays(b []byte) ([]KeyDayCount, error) {
 			out = append(out, KeyDayCount{Key: key, Day: int32(r.uint32()), Count: int32(r.uint32())})
 		}
 		if r.err {
-			return nil, errCorruptSummary
+			return nil, ErrCorruptSummary
 		}
 	}
 	return out, nil
@@ -390,126 +365,4 @@ type SummaryScore struct {
 	Value       int32     `bson:"v"`
 	Time        time.Time `bson:"t"`
 	Interaction string    `bson:"i"`
-}
-
-// GetSummary reads a customer's summary: one point read by _id.
-func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*Summary, error) {
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	raw, err := s.db.Collection(summariesCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID)}}).Raw()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("summary of %q: %w", customerID, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read summary: %w", err)
-	}
-	// Read the few fields straight from the raw document: cheaper than
-	// decoding into a struct, on the hot path.
-	sum := &Summary{ID: docID(tenant, customerID), Tenant: tenant, CustomerID: customerID}
-	rev, okRev := raw.Lookup("revision").Int64OK()
-	updated, okTime := raw.Lookup("update_time").TimeOK()
-	_, data, okData := raw.Lookup("data").BinaryOK()
-	if !okRev || !okTime || !okData {
-		return nil, errCorruptSummary
-	}
-	sum.Revision, sum.UpdateTime = rev, updated.UTC()
-	if err := decodeSummaryData(data, sum); err != nil {
-		return nil, err
-	}
-	return sum, nil
-}
-
-// UpdateSummary applies mutate to a customer's summary (an empty one if
-// there is none yet) and saves it with optimistic concurrency, retrying on
-// conflicts. mutate must be safe to run more than once; an error from it is
-// returned as is and saves nothing. If the customer is being erased, or is
-// gone, once the summary is saved, it erases what the customer owns (this
-// write's records included) and returns ErrNotFound.
-func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*Summary) error) (*Summary, error) {
-	if err := checkTenant(tenant); err != nil {
-		return nil, err
-	}
-	coll := s.db.Collection(summariesCollection)
-	id := docID(tenant, customerID)
-	for attempt := range maxUpdateAttempts {
-		if attempt > 0 {
-			backoff(ctx, attempt)
-		}
-		cur, err := s.GetSummary(ctx, tenant, customerID)
-		isNew := errors.Is(err, ErrNotFound)
-		switch {
-		case isNew:
-			cur = &Summary{ID: id, Tenant: tenant, CustomerID: customerID}
-		case err != nil:
-			return nil, err
-		}
-		old := cur.Revision
-		if err := mutate(cur); err != nil {
-			return nil, err
-		}
-		cur.ID, cur.Tenant, cur.CustomerID = id, tenant, customerID
-		cur.Revision = old + 1
-		cur.UpdateTime = truncate(s.now())
-		doc := cur.doc()
-		if isNew {
-			_, err := coll.InsertOne(ctx, doc)
-			if mongo.IsDuplicateKeyError(err) {
-				continue // created concurrently: merge into it
-			}
-			if err != nil {
-				return nil, fmt.Errorf("insert summary: %w", err)
-			}
-			return cur, s.confirmLive(ctx, tenant, customerID)
-		}
-		var res *mongo.UpdateResult
-		err = s.locks.do(id, func() (err error) {
-			res, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: old}}, doc)
-			return err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("replace summary: %w", err)
-		}
-		if res.MatchedCount == 1 {
-			return cur, s.confirmLive(ctx, tenant, customerID)
-		}
-	}
-	return nil, ErrContention
-}
-
-// ErrChangeStreamsUnsupported: the server has no change streams (the
-// embedded store, or a MongoDB that is not a replica set).
-var ErrChangeStreamsUnsupported = errors.New("change streams are not supported by this server")
-
-// WatchSummaries calls fn with the tenant and customer of every summary
-// that changes, from a MongoDB change stream, until ctx ends. It returns
-// ErrChangeStreamsUnsupported at once when the server refuses change
-// streams, and another error when the stream breaks (the caller retries).
-func (s *Store) WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error {
-	pipeline := mongo.Pipeline{
-		{{Key: "$match", Value: bson.D{{Key: "operationType", Value: bson.D{{Key: "$in", Value: bson.A{"insert", "replace", "update", "delete"}}}}}}},
-		{{Key: "$project", Value: bson.D{{Key: "documentKey", Value: 1}}}},
-	}
-	cs, err := s.db.Collection(summariesCollection).Watch(ctx, pipeline)
-	if err != nil {
-		var se mongo.ServerError
-		if errors.As(err, &se) {
-			return fmt.Errorf("%w: %v", ErrChangeStreamsUnsupported, err)
-		}
-		return fmt.Errorf("open change stream: %w", err)
-	}
-	defer cs.Close(context.WithoutCancel(ctx))
-	for cs.Next(ctx) {
-		id, ok := cs.Current.Lookup("documentKey", "_id").StringValueOK()
-		if !ok {
-			continue
-		}
-		if tenant, customer, found := strings.Cut(id, "/"); found {
-			fn(tenant, customer)
-		}
-	}
-	if ctx.Err() != nil {
-		return nil
-	}
-	return fmt.Errorf("change stream: %w", cs.Err())
 }

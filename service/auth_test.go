@@ -98,17 +98,17 @@ func as(ctx context.Context, token string) context.Context {
 const allScopes = "context.read history.write customer.write privacy admin"
 
 // authServer serves a fresh store with API keys and JWTs accepted.
-func authServer(t *testing.T, opts service.Options) (*testServer, *repository.Store, *issuer) {
+func authServer(t *testing.T, opts service.Options) (*testServer, repositorytest.Store, *issuer) {
 	t.Helper()
 	is := newIssuer(t)
-	store, _ := repositorytest.Store(t)
+	store := newStore(t)
 	opts.Auth.APIKeys = true
 	opts.Auth.JWT = is.verifier(t)
 	return startServer(t, store, opts), store, is
 }
 
 // apiKey stores a key and returns its token.
-func apiKey(t *testing.T, store *repository.Store, tenant string, expire time.Time, scopes ...service.Scope) (string, repository.APIKey) {
+func apiKey(t *testing.T, store repositorytest.Store, tenant string, expire time.Time, scopes ...service.Scope) (string, repository.APIKey) {
 	t.Helper()
 	token, k, err := service.NewAPIKey(tenant, "test", scopes, time.Now(), expire)
 	if err != nil {
@@ -122,7 +122,7 @@ func apiKey(t *testing.T, store *repository.Store, tenant string, expire time.Ti
 
 func TestEveryMethodNeedsAScope(t *testing.T) {
 	t.Parallel()
-	store, _ := repositorytest.Store(t)
+	store := newStore(t)
 	_, srv := startServerWith(t, store, service.Options{})
 	for name, info := range srv.GRPC.GetServiceInfo() {
 		if name == healthpb.Health_ServiceDesc.ServiceName || name == "grpc.reflection.v1.ServerReflection" || name == "grpc.reflection.v1alpha.ServerReflection" {
@@ -225,7 +225,7 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 	}
 }
 
-func mustKey(t *testing.T, store *repository.Store, tenant string, scopes ...service.Scope) string {
+func mustKey(t *testing.T, store repositorytest.Store, tenant string, scopes ...service.Scope) string {
 	tok, _ := apiKey(t, store, tenant, time.Time{}, scopes...)
 	return tok
 }
@@ -374,7 +374,7 @@ func TestHugeMessageIsRefused(t *testing.T) {
 func TestAPIKeyAuthCostsNoRoundTripOnceCached(t *testing.T) {
 	t.Parallel()
 	var counter commandCounter
-	store := repositorytest.MonitoredStore(t, counter.monitor())
+	store := counter.store(t)
 	ts := startServer(t, store, service.Options{Auth: service.AuthConfig{APIKeys: true, KeyCacheTTL: time.Hour}})
 	key := mustKey(t, store, "acme", service.AllScopes...)
 	ctx := as(t.Context(), key)
@@ -387,14 +387,14 @@ func TestAPIKeyAuthCostsNoRoundTripOnceCached(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if total(byName) != 1 || byName["find"] != 1 {
-			t.Fatalf("GetCustomerContext with a cached API key sent %v, want one find", byName)
+		if total(byName) != 1 || byName["read"] != 1 {
+			t.Fatalf("GetCustomerContext with a cached API key sent %v, want one read", byName)
 		}
 	}
 }
 
 // hangingStore never answers GetCustomer until the call's context ends.
-type hangingStore struct{ *repository.Store }
+type hangingStore struct{ repositorytest.Store }
 
 func (hangingStore) GetCustomer(ctx context.Context, _, _ string) (*rapportv1.Customer, error) {
 	<-ctx.Done()
@@ -405,7 +405,7 @@ func (hangingStore) GetCustomer(ctx context.Context, _, _ string) (*rapportv1.Cu
 // database cannot hold it (and its resources) forever.
 func TestCallsWithoutDeadlineGetTheDefault(t *testing.T) {
 	t.Parallel()
-	store, _ := repositorytest.Store(t)
+	store := newStore(t)
 	ts := startServer(t, hangingStore{store}, service.Options{Limits: service.Limits{DefaultDeadline: 100 * time.Millisecond}})
 	done := make(chan error, 1)
 	go func() {
@@ -429,7 +429,7 @@ func TestJWTKeysRotateWithoutRestart(t *testing.T) {
 	t.Parallel()
 	oldIss, newIss := newIssuer(t), newIssuer(t)
 	v := oldIss.verifier(t)
-	store, _ := repositorytest.Store(t)
+	store := newStore(t)
 	ts := startServer(t, store, service.Options{Auth: service.AuthConfig{JWT: v}})
 	call := func(token string) error {
 		_, err := ts.customers.ListCustomers(as(t.Context(), token), &rapportv1.ListCustomersRequest{})
@@ -483,7 +483,7 @@ func TestJWTKeysRotateWithoutRestart(t *testing.T) {
 func TestMadeUpAPIKeysCannotFloodTheDatabase(t *testing.T) {
 	t.Parallel()
 	var counter commandCounter
-	store := repositorytest.MonitoredStore(t, counter.monitor())
+	store := counter.store(t)
 	clk := &clock{t: time.Now()} // frozen: the read budget does not refill
 	ts := startServer(t, store, service.Options{Now: clk.now, Auth: service.AuthConfig{APIKeys: true}})
 	key := mustKey(t, store, "acme", service.ScopeContextRead)
@@ -518,15 +518,15 @@ func TestMadeUpAPIKeysCannotFloodTheDatabase(t *testing.T) {
 			}
 		}
 	})
-	if reads["find"] > 200 || refused < 100 {
-		t.Errorf("300 made-up keys: %d key reads, %d refused; want at most 200 reads", reads["find"], refused)
+	if reads["read"] > 200 || refused < 100 {
+		t.Errorf("300 made-up keys: %d key reads, %d refused; want at most 200 reads", reads["read"], refused)
 	}
 	after := counter.during(func() {
 		if err := list(key); err != nil {
 			t.Fatalf("the real key after the flood: %v", err)
 		}
 	})
-	if after["find"] != before["find"] {
+	if after["read"] != before["read"] {
 		t.Errorf("a list sent %v after the flood, %v before: made-up keys pushed the real one out of the cache", after, before)
 	}
 }

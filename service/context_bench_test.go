@@ -6,7 +6,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
-	"go.mongodb.org/mongo-driver/v2/bson"
+	"github.com/rapporthq/rapport/service"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -73,8 +73,8 @@ func historyOf(b *testing.B, ts *testServer, id string, n int, busy bool) string
 // recent activity (10 contacts in the last 30 days), and for a busy
 // customer (10,000 over five years, ~550 in the last 90 days), next to its
 // floor in the same run: an empty gRPC call (a health check through the
-// same server) and the raw driver's FindOne by _id of the same summary
-// document.
+// same server) and the database's own point read of the same summary (an
+// SQL SELECT by key, or MongoDB's FindOne by _id).
 //
 //	go test -run '^$' -bench BenchmarkGetCustomerContext -benchmem -count 5 ./service/
 func BenchmarkGetCustomerContext(b *testing.B) {
@@ -95,12 +95,11 @@ func BenchmarkGetCustomerContext(b *testing.B) {
 				}
 			}
 		})
-		b.Run("floor-findone/"+bc.name, func(b *testing.B) {
-			id := "default/" + bc.parent[len("customers/"):]
-			coll := db.Collection("contexts")
+		b.Run("floor-pointread/"+bc.name, func(b *testing.B) {
+			read := engine().SummaryPointRead(b, db)
+			id := bc.parent[len("customers/"):]
 			for b.Loop() {
-				raw, err := coll.FindOne(b.Context(), bson.D{{Key: "_id", Value: id}}).Raw()
-				if err != nil || len(raw) == 0 {
+				if err := read(b.Context(), service.DefaultTenant, id); err != nil {
 					b.Fatal(err)
 				}
 			}

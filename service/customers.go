@@ -18,6 +18,7 @@ import (
 
 // CustomerStore is what the customer handlers need from storage.
 type CustomerStore interface {
+	Atomic
 	CreateCustomer(ctx context.Context, tenant string, req repository.CreateRequest) (*rapportv1.Customer, error)
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 	UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error)
@@ -76,19 +77,23 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 	if customerID == "" {
 		customerID = resourceid.NewSystemGenerated()
 	}
-	created, err := s.store.CreateCustomer(ctx, tenantOf(ctx), repository.CreateRequest{
-		CustomerID:  customerID,
-		RequestID:   req.GetRequestId(),
-		Fingerprint: fingerprint(&rapportv1.CreateCustomerRequest{Customer: c, CustomerId: req.GetCustomerId()}),
-		Customer:    c,
+	var created *rapportv1.Customer
+	err := s.store.Atomically(ctx, func(ctx context.Context) (err error) {
+		created, err = s.store.CreateCustomer(ctx, tenantOf(ctx), repository.CreateRequest{
+			CustomerID:  customerID,
+			RequestID:   req.GetRequestId(),
+			Fingerprint: fingerprint(&rapportv1.CreateCustomerRequest{Customer: c, CustomerId: req.GetCustomerId()}),
+			Customer:    c,
+		})
+		if err != nil {
+			return err
+		}
+		return s.keepSummary(ctx, created)
 	})
 	if err != nil {
 		return nil, err
 	}
 	noteCustomer(ctx, created.GetName())
-	if err := s.keepSummary(ctx, created); err != nil {
-		return nil, err
-	}
 	return &rapportv1.CreateCustomerResponse{Customer: created}, nil
 }
 
@@ -136,17 +141,21 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	updated, err := s.store.UpdateCustomer(ctx, tenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
-		name := c.GetName()
-		fieldmask.Update(mask, c, in)
-		c.Name = name
-		return s.ids.normalizeCustomer("customer", c).err()
+	var updated *rapportv1.Customer
+	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
+		updated, err = s.store.UpdateCustomer(ctx, tenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
+			name := c.GetName()
+			fieldmask.Update(mask, c, in)
+			c.Name = name
+			return s.ids.normalizeCustomer("customer", c).err()
+		})
+		if err != nil {
+			return err
+		}
+		return s.keepSummary(ctx, updated)
 	})
 	if err != nil {
 		return nil, customerErr(err, in.GetName())
-	}
-	if err := s.keepSummary(ctx, updated); err != nil {
-		return nil, err
 	}
 	return &rapportv1.UpdateCustomerResponse{Customer: updated}, nil
 }

@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,8 +8,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
+	"github.com/rapporthq/rapport/repository/repositorytest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -18,71 +16,37 @@ import (
 
 // leftover is a stored string that mentions something that should be gone.
 type leftover struct {
-	collection, id, path, value, needle string
+	table, key, value, needle string
 }
 
-// scanDatabase reads every document of every collection of db and returns
-// each string (field value or field name, at any depth, _id included; also
-// binary values, byte for byte) that contains one of needles, ignoring case.
-// It also returns how many documents it read per collection.
-func scanDatabase(t *testing.T, db *mongo.Database, needles []string) ([]leftover, map[string]int) {
+// scanDatabase reads every record of every table of the store (through the
+// test engine, behind the contract) and returns each stored string (a
+// value or a field name, at any depth, keys included; binary values byte
+// for byte) that contains one of needles, ignoring case; and how many
+// records each table holds. allowed, when not empty, is a string that
+// audit records may hold (the resource name the trail keeps): it is
+// removed from their values before they are checked.
+func scanDatabase(t *testing.T, store repositorytest.Store, needles []string, allowed string) ([]leftover, map[string]int) {
 	t.Helper()
-	ctx := t.Context()
-	names, err := db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for i, n := range needles {
 		needles[i] = strings.ToLower(n)
 	}
 	var found []leftover
 	counts := map[string]int{}
-	for _, coll := range names {
-		cur, err := db.Collection(coll).Find(ctx, bson.D{})
-		if err != nil {
-			t.Fatalf("scan %s: %v", coll, err)
-		}
-		for cur.Next(ctx) {
-			doc := bson.Raw(bytes.Clone(cur.Current))
-			counts[coll]++
-			id := doc.Lookup("_id").String()
-			check := func(path, s string) {
-				low := strings.ToLower(s)
-				for _, n := range needles {
-					if strings.Contains(low, n) {
-						found = append(found, leftover{coll, id, path, s, n})
-					}
+	for _, r := range engine().Rows(t, store) {
+		counts[r.Table]++
+		for _, v := range append([]string{r.Key}, r.Values...) {
+			checked := v
+			if allowed != "" && strings.HasPrefix(r.Table, "audit_") {
+				checked = strings.ReplaceAll(checked, allowed, "")
+			}
+			low := strings.ToLower(checked)
+			for _, n := range needles {
+				if strings.Contains(low, n) {
+					found = append(found, leftover{r.Table, r.Key, v, n})
 				}
 			}
-			var walk func(path string, v bson.RawValue)
-			walk = func(path string, v bson.RawValue) {
-				switch v.Type {
-				case bson.TypeString:
-					check(path, v.StringValue())
-				case bson.TypeSymbol:
-					check(path, v.Symbol())
-				case bson.TypeBinary:
-					_, data := v.Binary()
-					check(path, string(data))
-				case bson.TypeEmbeddedDocument, bson.TypeArray:
-					// An array is laid out as a document whose keys are
-					// the indexes.
-					elems, err := bson.Raw(v.Value).Elements()
-					if err != nil {
-						t.Fatalf("%s %s%s: %v", coll, id, path, err)
-					}
-					for _, e := range elems {
-						check(path+"."+e.Key()+" (field name)", e.Key())
-						walk(path+"."+e.Key(), e.Value())
-					}
-				}
-			}
-			walk("", bson.RawValue{Type: bson.TypeEmbeddedDocument, Value: doc})
 		}
-		if err := cur.Err(); err != nil {
-			t.Fatalf("scan %s: %v", coll, err)
-		}
-		_ = cur.Close(ctx)
 	}
 	return found, counts
 }
@@ -196,12 +160,12 @@ func TestDeleteCustomerLeavesNothing(t *testing.T) {
 	}
 	// The scan finds the subject before the erasure: it looks in the right
 	// places (every collection that should be erased holds something).
-	before, _ := scanDatabase(t, db, needles)
+	before, _ := scanDatabase(t, db, needles, "")
 	seen := map[string]bool{}
 	for _, f := range before {
-		seen[f.collection] = true
+		seen[f.table] = true
 	}
-	for _, coll := range []string{"customers", "identities", "requests", "interactions", "issues", "contexts"} {
+	for _, coll := range []string{"customers", "identities", "requests", "interactions", "issues", "summaries"} {
 		if !seen[coll] {
 			t.Errorf("before erasure, nothing in %s mentions the subject: the scan is blind there", coll)
 		}
@@ -210,15 +174,12 @@ func TestDeleteCustomerLeavesNothing(t *testing.T) {
 	if _, err := ts.customers.DeleteCustomer(ctx, &rapportv1.DeleteCustomerRequest{Name: gone.GetName()}); err != nil {
 		t.Fatal(err)
 	}
-	after, counts := scanDatabase(t, db, needles)
+	// The audit trail keeps who touched which customer by its resource
+	// name (the accountability record, removed by audit retention), and
+	// nothing else: no identity, no text.
+	after, counts := scanDatabase(t, db, needles, gone.GetName())
 	for _, f := range after {
-		// The audit trail keeps who touched which customer by its resource
-		// name (the accountability record, removed by audit retention), and
-		// nothing else: no identity, no text.
-		if f.collection == "audit_events" && strings.HasPrefix(f.path, ".customers.") && f.value == gone.GetName() {
-			continue
-		}
-		t.Errorf("left after erasure: %s %s%s = %q (contains %q)", f.collection, f.id, f.path, f.value, f.needle)
+		t.Errorf("left after erasure: %s %s = %q (contains %q)", f.table, f.key, f.value, f.needle)
 	}
 
 	// The bystander is intact, in the database and through the API.
@@ -226,17 +187,17 @@ func TestDeleteCustomerLeavesNothing(t *testing.T) {
 	for _, id := range kept.GetIdentities() {
 		keptNeedles = append(keptNeedles, id.GetValue())
 	}
-	still, _ := scanDatabase(t, db, keptNeedles)
+	still, _ := scanDatabase(t, db, keptNeedles, "")
 	seen = map[string]bool{}
 	for _, f := range still {
-		seen[f.collection] = true
+		seen[f.table] = true
 	}
-	for _, coll := range []string{"customers", "identities", "requests", "interactions", "issues", "contexts"} {
+	for _, coll := range []string{"customers", "identities", "requests", "interactions", "issues", "summaries"} {
 		if !seen[coll] {
 			t.Errorf("the bystander's records in %s are gone (documents per collection: %v)", coll, counts)
 		}
 	}
-	want := map[string]int{"customers": 1, "identities": 2, "requests": 2, "interactions": 5, "issues": 2, "contexts": 1}
+	want := map[string]int{"customers": 1, "identities": 2, "requests": 2, "interactions": 5, "issues": 2, "summaries": 1}
 	for coll, n := range want {
 		if counts[coll] != n {
 			t.Errorf("%s holds %d documents after the erasure, want the bystander's %d (all: %v)", coll, counts[coll], n, counts)
@@ -307,11 +268,9 @@ func TestWritesRacingDeleteCustomerLeaveNothing(t *testing.T) {
 		if _, err := ts.customers.DeleteCustomer(ctx, &rapportv1.DeleteCustomerRequest{Name: parent}); err != nil && status.Code(err) != codes.NotFound {
 			t.Fatal(err)
 		}
-		left, _ := scanDatabase(t, db, []string{id})
+		left, _ := scanDatabase(t, db, []string{id}, "customers/"+id)
 		for _, f := range left {
-			if f.collection != "audit_events" {
-				t.Errorf("round %d: left after erasure: %s %s%s = %q", round, f.collection, f.id, f.path, f.value)
-			}
+			t.Errorf("round %d: left after erasure: %s %s = %q", round, f.table, f.key, f.value)
 		}
 	}
 }

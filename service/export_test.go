@@ -27,7 +27,7 @@ import (
 // read of the second page until the client has received an interaction:
 // an export that read the whole history before sending would wait here.
 type pagingStore struct {
-	*repository.Store
+	repositorytest.Store
 	customerID string
 	received   <-chan struct{}
 
@@ -120,7 +120,7 @@ func TestExportCustomerSendsEverythingInOrder(t *testing.T) {
 	t.Parallel()
 	const n = 1203
 	received := make(chan struct{})
-	repo, _ := repositorytest.Store(t)
+	repo := newStore(t)
 	store := &pagingStore{Store: repo, customerID: "ada", received: received}
 	var logs lockedBuffer
 	ts := startServer(t, store, service.Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})

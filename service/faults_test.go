@@ -10,7 +10,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
-	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/repository/mongo"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
 	"google.golang.org/grpc/codes"
@@ -111,27 +111,29 @@ func healthWithin(t *testing.T, ts *testServer, want healthpb.HealthCheckRespons
 	}
 }
 
-// storeBehind returns a repository reaching the test database through p.
-func storeBehind(t *testing.T, p *proxy) *repository.Store {
+// storeBehind returns a MongoDB store reaching the test server through p:
+// these tests cut the network between the service and its database, which
+// only the MongoDB adapter has.
+func storeBehind(t *testing.T, p *proxy) *mongo.Store {
 	t.Helper()
-	c, err := repository.Connect("mongodb://"+p.addr()+"/", "rapport-fault-test", nil, nil)
+	c, err := mongo.Connect("mongodb://"+p.addr()+"/", "rapport-fault-test", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	return repository.New(c.Database(repositorytest.Database(t).Name()))
+	return mongo.New(c.Database(repositorytest.NewDatabase(t).Name()))
 }
 
 func TestDatabaseAbsentAtStartThenAppears(t *testing.T) {
 	t.Parallel()
-	p := newProxy(t, repositorytest.Address(), false)
+	p := newProxy(t, repositorytest.MongoAddress(t), false)
 	ts, srv := startServerWith(t, storeBehind(t, p), service.Options{})
 	go func() { _ = srv.WatchHealth(t.Context(), 100*time.Millisecond) }()
 	healthWithin(t, ts, healthpb.HealthCheckResponse_NOT_SERVING, time.Second)
 	// Calls fail with UNAVAILABLE, not a hang.
 	start := time.Now()
 	_, err := ts.customers.GetCustomer(t.Context(), &rapportv1.GetCustomerRequest{Name: "customers/ada"})
-	if status.Code(err) != codes.Unavailable || time.Since(start) > repository.ServerSelectionTimeout+time.Second {
+	if status.Code(err) != codes.Unavailable || time.Since(start) > mongo.ServerSelectionTimeout+time.Second {
 		t.Errorf("call without a database: %v after %v, want UNAVAILABLE", err, time.Since(start))
 	}
 	p.set(true)
@@ -143,7 +145,7 @@ func TestDatabaseAbsentAtStartThenAppears(t *testing.T) {
 
 func TestDatabaseGoesAwayUnderLoad(t *testing.T) {
 	t.Parallel()
-	p := newProxy(t, repositorytest.Address(), true)
+	p := newProxy(t, repositorytest.MongoAddress(t), true)
 	ts, srv := startServerWith(t, storeBehind(t, p), service.Options{})
 	go func() { _ = srv.WatchHealth(t.Context(), 100*time.Millisecond) }()
 	healthWithin(t, ts, healthpb.HealthCheckResponse_SERVING, 5*time.Second)
@@ -184,7 +186,7 @@ func TestDatabaseGoesAwayUnderLoad(t *testing.T) {
 	if took := healthWithin(t, ts, healthpb.HealthCheckResponse_NOT_SERVING, 5*time.Second); took > time.Second {
 		t.Errorf("NOT_SERVING %v after the database went away, want within a second", took)
 	}
-	time.Sleep(2 * repository.ServerSelectionTimeout)
+	time.Sleep(2 * mongo.ServerSelectionTimeout)
 	p.set(true)
 	if took := healthWithin(t, ts, healthpb.HealthCheckResponse_SERVING, 5*time.Second); took > 1500*time.Millisecond {
 		t.Errorf("SERVING %v after the database came back", took)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
-	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -55,7 +54,7 @@ func TestFloodFromOneTenantDoesNotStarveAnother(t *testing.T) {
 	is := newIssuer(t)
 	// Low enough that even a slow machine (or -race) floods past it.
 	limits := service.Limits{TenantRate: 50, TenantBurst: 50}
-	store, _ := repositorytest.Store(t)
+	store := newStore(t)
 	limited := startServer(t, store, service.Options{Limits: limits, Auth: service.AuthConfig{JWT: is.verifier(t)}})
 	unlimited := startServer(t, store, service.Options{Auth: service.AuthConfig{JWT: is.verifier(t)}})
 	flood := as(t.Context(), is.tenantToken(t, "flood", allScopes))

@@ -22,6 +22,7 @@ import (
 
 // InteractionStore is what the interaction handlers need from storage.
 type InteractionStore interface {
+	Atomic
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 	GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error)
 	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
@@ -144,37 +145,51 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 	if len(items) == 0 {
 		return outcomes
 	}
-	results, err := s.store.RecordInteractions(ctx, tenant, items)
+	// The interactions, their issue links and the customers' summaries:
+	// one unit (see Atomic). A failure of any fails every item, which the
+	// client retries: on MongoDB the retry repairs what landed.
+	err := s.store.Atomically(ctx, func(ctx context.Context) error {
+		results, err := s.store.RecordInteractions(ctx, tenant, items)
+		if err != nil {
+			return err
+		}
+		for k, r := range results {
+			i := itemIndex[k]
+			switch {
+			case errors.Is(r.Err, repository.ErrRequestReused):
+				outcomes[i].err = newStatus(codes.FailedPrecondition, ReasonRequestIDReused, "request_id was already used for a different interaction", nil)
+			case errors.As(r.Err, new(*repository.SourceConflictError)):
+				outcomes[i].err = newStatus(codes.AlreadyExists, ReasonSourceOfOtherCustomer,
+					"this source record (or request) was recorded for another customer", nil)
+			case errors.Is(r.Err, repository.ErrNotFound):
+				outcomes[i].err = customerErr(r.Err, reqs[i].GetParent())
+			case r.Err != nil:
+				outcomes[i].err = r.Err
+			default:
+				outcomes[i] = outcome{interaction: r.Interaction, already: r.AlreadyRecorded}
+			}
+		}
+		linked, err := s.linkIssues(ctx, tenant, items, itemIndex, outcomes)
+		if err != nil {
+			return err
+		}
+		return s.keepSummaries(ctx, tenant, items, itemIndex, outcomes, linked)
+	})
 	if err != nil {
 		for _, i := range itemIndex {
-			outcomes[i].err = err
-		}
-		return outcomes
-	}
-	for k, r := range results {
-		i := itemIndex[k]
-		switch {
-		case errors.Is(r.Err, repository.ErrRequestReused):
-			outcomes[i].err = newStatus(codes.FailedPrecondition, ReasonRequestIDReused, "request_id was already used for a different interaction", nil)
-		case errors.As(r.Err, new(*repository.SourceConflictError)):
-			outcomes[i].err = newStatus(codes.AlreadyExists, ReasonSourceOfOtherCustomer,
-				"this source record (or request) was recorded for another customer", nil)
-		case r.Err != nil:
-			outcomes[i].err = r.Err
-		default:
-			outcomes[i] = outcome{interaction: r.Interaction, already: r.AlreadyRecorded}
+			if outcomes[i].err == nil {
+				outcomes[i] = outcome{err: err}
+			}
 		}
 	}
-	linked := s.linkIssues(ctx, tenant, items, itemIndex, outcomes)
-	s.keepSummaries(ctx, tenant, items, itemIndex, outcomes, linked)
 	return outcomes
 }
 
 // keepSummaries applies the recorded interactions (new, or found again on a
 // retry) and the issues they changed to each customer's context summary: one
-// update per customer. If it fails, the customer's items report the error,
-// so that the client retries and the retry repairs the summary.
-func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome, linked map[string][]*rapportv1.Issue) {
+// update per customer. An error stops it: the call fails, the client
+// retries, and the retry repairs the summary.
+func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome, linked map[string][]*rapportv1.Issue) error {
 	byCustomer := map[string][]int{}
 	var order []string
 	for k, it := range items {
@@ -196,18 +211,17 @@ func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, it
 			}
 		}
 		if err := s.summaries.update(ctx, tenant, customerID, u); err != nil {
-			for _, i := range byCustomer[customerID] {
-				outcomes[i] = outcome{err: err}
-			}
+			return err
 		}
 	}
+	return nil
 }
 
 // linkIssues adds recorded interactions (new, or found again on a retry, so
 // that a retry repairs a link the first attempt did not make) to their
 // issues, with the facts they carry: one optimistic update per issue. An
-// interaction whose link fails keeps its error so the caller retries.
-func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome) map[string][]*rapportv1.Issue {
+// error stops it (see keepSummaries).
+func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome) (map[string][]*rapportv1.Issue, error) {
 	linked := map[string][]*rapportv1.Issue{}
 	byIssue := map[[2]string][]int{}
 	var order [][2]string
@@ -241,12 +255,10 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 			// Linked before: a summary missing this issue's latest state is
 			// repaired by a rebuild.
 		default:
-			for _, i := range idx {
-				outcomes[i] = outcome{err: err}
-			}
+			return nil, err
 		}
 	}
-	return linked
+	return linked, nil
 }
 
 // errUnchanged tells the store that a mutation changed nothing to save.

@@ -18,6 +18,7 @@ import (
 
 // IssueStore is what the issue handlers need from storage.
 type IssueStore interface {
+	Atomic
 	CreateIssue(ctx context.Context, tenant string, req repository.CreateIssueRequest) (*rapportv1.Issue, error)
 	GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error)
 	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
@@ -119,21 +120,25 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 	for _, f := range fp.GetFacts() {
 		f.GiveTime = nil
 	}
-	created, err := s.store.CreateIssue(ctx, tenantOf(ctx), repository.CreateIssueRequest{
-		CustomerID:  customerID,
-		IssueID:     issueID,
-		RequestID:   req.GetRequestId(),
-		Fingerprint: fingerprint(&rapportv1.CreateIssueRequest{Parent: req.GetParent(), Issue: fp, IssueId: req.GetIssueId()}),
-		Issue:       is,
+	var created *rapportv1.Issue
+	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
+		created, err = s.store.CreateIssue(ctx, tenantOf(ctx), repository.CreateIssueRequest{
+			CustomerID:  customerID,
+			IssueID:     issueID,
+			RequestID:   req.GetRequestId(),
+			Fingerprint: fingerprint(&rapportv1.CreateIssueRequest{Parent: req.GetParent(), Issue: fp, IssueId: req.GetIssueId()}),
+			Issue:       is,
+		})
+		if err != nil {
+			return err
+		}
+		return s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{created}})
 	})
 	if errors.Is(err, repository.ErrNotFound) {
 		return nil, notFound(ReasonCustomerNotFound, "customer", req.GetParent())
 	}
 	if err != nil {
 		return nil, issueErr(err, "")
-	}
-	if err := s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{created}}); err != nil {
-		return nil, err
 	}
 	return &rapportv1.CreateIssueResponse{Issue: created}, nil
 }
@@ -175,31 +180,35 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 		return nil, err
 	}
 	now := s.now()
-	updated, err := s.store.UpdateIssue(ctx, tenantOf(ctx), customerID, issueID, in.GetEtag(), func(is *rapportv1.Issue) error {
-		before := proto.Clone(is).(*rapportv1.Issue)
-		fieldmask.Update(mask, is, in)
-		// Output-only fields come from the stored issue, whatever was sent.
-		is.Name, is.Interactions, is.InteractionCount, is.ReopenCount, is.ResolveTime =
-			before.GetName(), before.GetInteractions(), before.GetInteractionCount(), before.GetReopenCount(), before.GetResolveTime()
-		// Facts already there keep where and when they were first given.
-		for _, f := range is.GetFacts() {
-			f.GiveTime, f.Interaction = nil, ""
-			for _, old := range before.GetFacts() {
-				if sameFact(old, f) {
-					f.Channel, f.GiveTime, f.Interaction = old.GetChannel(), old.GetGiveTime(), old.GetInteraction()
+	var updated *rapportv1.Issue
+	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
+		updated, err = s.store.UpdateIssue(ctx, tenantOf(ctx), customerID, issueID, in.GetEtag(), func(is *rapportv1.Issue) error {
+			before := proto.Clone(is).(*rapportv1.Issue)
+			fieldmask.Update(mask, is, in)
+			// Output-only fields come from the stored issue, whatever was sent.
+			is.Name, is.Interactions, is.InteractionCount, is.ReopenCount, is.ResolveTime =
+				before.GetName(), before.GetInteractions(), before.GetInteractionCount(), before.GetReopenCount(), before.GetResolveTime()
+			// Facts already there keep where and when they were first given.
+			for _, f := range is.GetFacts() {
+				f.GiveTime, f.Interaction = nil, ""
+				for _, old := range before.GetFacts() {
+					if sameFact(old, f) {
+						f.Channel, f.GiveTime, f.Interaction = old.GetChannel(), old.GetGiveTime(), old.GetInteraction()
+					}
 				}
 			}
+			if v := normalizeIssue("issue", is, now); len(v) > 0 {
+				return v.err()
+			}
+			return applyStatusChange(before, is, now)
+		})
+		if err != nil {
+			return err
 		}
-		if v := normalizeIssue("issue", is, now); len(v) > 0 {
-			return v.err()
-		}
-		return applyStatusChange(before, is, now)
+		return s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{updated}})
 	})
 	if err != nil {
 		return nil, issueErr(err, in.GetName())
-	}
-	if err := s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{updated}}); err != nil {
-		return nil, err
 	}
 	return &rapportv1.UpdateIssueResponse{Issue: updated}, nil
 }

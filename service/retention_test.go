@@ -14,8 +14,6 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -24,11 +22,17 @@ import (
 const days = 24 * time.Hour
 
 // retentionServer serves a fresh database with a retention policy.
-func retentionServer(t *testing.T, policy service.RetentionPolicy) (*testServer, *service.Server, *mongo.Database) {
+func retentionServer(t *testing.T, policy service.RetentionPolicy) (*testServer, *service.Server, repositorytest.Store) {
 	t.Helper()
-	store, db := repositorytest.Store(t)
+	store := newStore(t)
 	ts, srv := startServerWith(t, store, service.Options{Retention: policy})
-	return ts, srv, db
+	return ts, srv, store
+}
+
+// expiry is the stored expiry of an interaction (by resource name).
+func expiry(t *testing.T, store repositorytest.Store, name string) (time.Time, bool) {
+	t.Helper()
+	return engine().ExpireAt(t, store, service.DefaultTenant, name[strings.LastIndex(name, "/")+1:])
 }
 
 // history records, for a new customer, interactions 10, 40 and 100 days
@@ -93,15 +97,12 @@ func TestRetentionPurgeKeepsContextsConsistent(t *testing.T) {
 	bob := ts.record(t, ts.newCustomer(t, "bob"), &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(100 * days), Summary: "long ago"}).GetInteraction().GetName()
 
 	// Recorded with their expiry.
-	var stored struct {
-		OccurTime time.Time `bson:"occur_time"`
-		ExpireAt  time.Time `bson:"expire_at"`
-	}
-	if err := db.Collection("interactions").FindOne(ctx, bson.D{{Key: "summary", Value: "recent"}}).Decode(&stored); err != nil {
+	recent, err := ts.interactions.GetInteraction(ctx, &rapportv1.GetInteractionRequest{Name: ada[0]})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !stored.ExpireAt.Equal(stored.OccurTime.Add(30 * days)) {
-		t.Errorf("expire_at %v for occur_time %v, want 30 days later", stored.ExpireAt, stored.OccurTime)
+	if at, ok := expiry(t, db, ada[0]); !ok || !at.Equal(recent.GetInteraction().GetOccurTime().AsTime().Add(30*days)) {
+		t.Errorf("expire_at %v (%v) for occur_time %v, want 30 days later", at, ok, recent.GetInteraction().GetOccurTime().AsTime())
 	}
 	before := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"})
 	if !slices.Equal(contextNames(before), ada) || !slices.Equal(counts(before), []int32{0, 1, 2}) {
@@ -195,17 +196,18 @@ func TestRetentionZeroKeepsEverything(t *testing.T) {
 			if after := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"}); !cmp.Equal(before, after, protocmp.Transform(), ignoreComputeTime) {
 				t.Error("context changed")
 			}
-			if n, err := db.Collection("interactions").CountDocuments(t.Context(), bson.D{{Key: "expire_at", Value: bson.D{{Key: "$exists", Value: true}}}}); err != nil || n != 0 {
-				t.Errorf("%d interactions kept forever have an expire_at (%v)", n, err)
+			for _, name := range ada {
+				if at, ok := expiry(t, db, name); ok {
+					t.Errorf("%s, kept forever, expires at %v", name, at)
+				}
 			}
 		})
 	}
 }
 
 // What the TTL index deletes (or a purge that died between deleting and
-// rebuilding) leaves summaries that still count the deleted interactions;
-// so do summaries written before first_contact was a field. The next purge
-// rebuilds them.
+// rebuilding) leaves summaries that still count the deleted interactions.
+// The next purge rebuilds them.
 func TestPurgeRepairsSummariesLeftBehind(t *testing.T) {
 	t.Parallel()
 	ts, srv, db := retentionServer(t, service.RetentionPolicy{Default: 30 * days})
@@ -213,14 +215,7 @@ func TestPurgeRepairsSummariesLeftBehind(t *testing.T) {
 	ada, _ := ts.history(t, "ada")
 	ts.history(t, "bob")
 	// The TTL monitor's delete.
-	if _, err := db.Collection("interactions").DeleteMany(ctx, bson.D{{Key: "expire_at", Value: bson.D{{Key: "$lt", Value: time.Now()}}}}); err != nil {
-		t.Fatal(err)
-	}
-	// A summary from before first_contact was a field.
-	if _, err := db.Collection("contexts").UpdateOne(ctx, bson.D{{Key: "customer_id", Value: "bob"}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "first_contact", Value: ""}}}}); err != nil {
-		t.Fatal(err)
-	}
+	engine().DeleteExpired(t, db, time.Now())
 	if stale := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"}); len(stale.GetRecentInteractions()) != 3 {
 		t.Fatalf("the summary should still list the deleted interactions: %v", contextNames(stale))
 	}
@@ -257,7 +252,7 @@ func (s *syncBuffer) String() string {
 
 func TestPurgeExpiredRunsAtStartAndStops(t *testing.T) {
 	t.Parallel()
-	store, _ := repositorytest.Store(t)
+	store := newStore(t)
 	var logs syncBuffer
 	ts, srv := startServerWith(t, store, service.Options{
 		Logger:    slog.New(slog.NewTextHandler(&logs, nil)),

@@ -31,6 +31,14 @@ import (
 	"google.golang.org/grpc/reflection"
 )
 
+// Atomic groups the writes of one call: they land together, or not at all,
+// where the store has transactions (the embedded SQLite store), and one by
+// one in an order whose retry repairs a crash in between elsewhere
+// (MongoDB). Store calls inside fn must use the context fn is given.
+type Atomic interface {
+	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
 // Store is everything the service needs from storage.
 type Store interface {
 	CustomerStore

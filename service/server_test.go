@@ -12,7 +12,6 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -42,12 +41,22 @@ func newTestServer(t testing.TB) *testServer {
 	return ts
 }
 
-// newTestServerDB is newTestServer that also returns its database, for
-// tests that look at what is stored.
-func newTestServerDB(t testing.TB) (*testServer, *mongo.Database) {
+// engine is the storage engine the tests run on: the embedded SQLite
+// store unless RAPPORT_TEST_STORE=mongo (see repositorytest.Default).
+func engine() repositorytest.Engine { return repositorytest.Default() }
+
+// newStore is a new, empty store of the test engine.
+func newStore(t testing.TB) repositorytest.Store {
 	t.Helper()
-	store, db := repositorytest.Store(t)
-	return startServer(t, store, service.Options{}), db
+	return engine().New(t, repositorytest.Options{})
+}
+
+// newTestServerDB is newTestServer that also returns its store, for tests
+// that look at what is stored (through the engine).
+func newTestServerDB(t testing.TB) (*testServer, repositorytest.Store) {
+	t.Helper()
+	store := newStore(t)
+	return startServer(t, store, service.Options{}), store
 }
 
 // startServer serves store through the real server (interceptor chain

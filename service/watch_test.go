@@ -8,7 +8,6 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
-	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
 	"google.golang.org/grpc/codes"
@@ -47,10 +46,10 @@ func recvContext(t *testing.T, stream rapportv1.ContextService_WatchCustomerCont
 
 func TestWatchSeesChangesMadeThroughAnotherReplica(t *testing.T) {
 	t.Parallel()
-	store, db := repositorytest.Store(t)
+	store := newStore(t)
 	first := startServer(t, store, service.Options{WatchPollInterval: 50 * time.Millisecond})
-	// A second replica: its own repository on the same database.
-	second := startServer(t, repository.New(db), service.Options{})
+	// A second replica (or process): its own store on the same data.
+	second := startServer(t, engine().Reopen(t, store, repositorytest.Options{}), service.Options{})
 	parent := first.newCustomer(t, "ada")
 
 	stream, err := first.contexts.WatchCustomerContext(t.Context(), &rapportv1.WatchCustomerContextRequest{
@@ -114,10 +113,9 @@ func TestWatchHeartbeatsAndSlowReaders(t *testing.T) {
 	}
 }
 
-func mustStore(t *testing.T) *repository.Store {
+func mustStore(t *testing.T) repositorytest.Store {
 	t.Helper()
-	s, _ := repositorytest.Store(t)
-	return s
+	return newStore(t)
 }
 
 func TestWatchLimitsAndShutdown(t *testing.T) {
@@ -180,12 +178,15 @@ func TestWatchLimitsAndShutdown(t *testing.T) {
 	}
 }
 
-// The embedded store has no change streams: following changes says so once
-// and leaves watchers to the poll.
+// A database without change streams (FerretDB, a standalone MongoDB):
+// following changes says so once and leaves watchers to the poll.
 func TestFollowChangesFallsBackToPolling(t *testing.T) {
 	t.Parallel()
+	if !repositorytest.Embedded() {
+		t.Skip("the MongoDB at " + repositorytest.EnvURI + " may have change streams")
+	}
 	var logs lockedBuffer
-	store := mustStore(t)
+	store := repositorytest.Mongo().New(t, repositorytest.Options{})
 	_, srv := startServerWith(t, store, service.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	done := make(chan error, 1)
 	go func() { done <- srv.FollowChanges(t.Context(), store) }()
@@ -199,5 +200,33 @@ func TestFollowChangesFallsBackToPolling(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "no change streams on this database") {
 		t.Errorf("the fallback was not logged:\n%s", logs.String())
+	}
+}
+
+// The embedded store pushes the changes made in its process to watchers at
+// once: a watcher sees a change long before its poll would.
+func TestFollowChangesPushesTheEmbeddedStoresChanges(t *testing.T) {
+	t.Parallel()
+	store := repositorytest.SQLite().New(t, repositorytest.Options{})
+	ts, srv := startServerWith(t, store, service.Options{WatchPollInterval: time.Hour})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- srv.FollowChanges(ctx, store) }()
+	parent := ts.newCustomer(t, "ada")
+	stream, err := ts.contexts.WatchCustomerContext(ctx, &rapportv1.WatchCustomerContextRequest{
+		Context: &rapportv1.GetCustomerContextRequest{Customer: parent},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recvContext(t, stream, 5*time.Second)
+	ts.record(t, parent, interaction(rapportv1.Channel_CHANNEL_CHAT, 0, "pushed"))
+	if cc := recvContext(t, stream, 5*time.Second); len(cc.GetRecentInteractions()) != 1 {
+		t.Errorf("after a write, with an hour between polls: %v", cc.GetRecentInteractions())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("FollowChanges: %v", err)
 	}
 }

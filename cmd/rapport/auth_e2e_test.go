@@ -67,8 +67,7 @@ func TestAPIKeysEndToEnd(t *testing.T) {
 	if _, err := rapportCmd(t, bin, "keys", "create", "--data-dir", dataDir, "--tenant", "acme", "--scopes", "root"); err == nil {
 		t.Fatal("keys create accepted an unknown scope")
 	}
-	storeAddr := freeAddr(t)
-	srv := start(t, bin, dataDir, freeAddr(t), "--api-keys", "--api-key-cache-ttl", "300ms", "--embedded-listen", storeAddr)
+	srv := start(t, bin, dataDir, freeAddr(t), "--api-keys", "--api-key-cache-ttl", "300ms")
 	defer srv.stop(t)
 	customers := rapportv1.NewCustomerServiceClient(srv.conn)
 	create := func(ctx context.Context, id string) error {
@@ -81,8 +80,8 @@ func TestAPIKeysEndToEnd(t *testing.T) {
 	if err := create(bearerCtx(t.Context(), key), "ada"); err != nil {
 		t.Fatalf("with the key: %v", err)
 	}
-	uri := "mongodb://" + storeAddr + "/"
-	list, err := rapportCmd(t, bin, "keys", "list", "--mongodb-uri", uri)
+	// The key commands open the same data directory while the server runs.
+	list, err := rapportCmd(t, bin, "keys", "list", "--data-dir", dataDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +89,7 @@ func TestAPIKeysEndToEnd(t *testing.T) {
 	if !strings.Contains(list, id) || !strings.Contains(list, "acme") || !strings.Contains(list, "desk") || strings.Contains(list, key[len("rk_")+len(id)+1:]) {
 		t.Fatalf("keys list:\n%s\nwant the key's ID, tenant and name, never its secret", list)
 	}
-	if _, err := rapportCmd(t, bin, "keys", "revoke", "--mongodb-uri", uri, "apiKeys/"+id); err != nil {
+	if _, err := rapportCmd(t, bin, "keys", "revoke", "--data-dir", dataDir, "apiKeys/"+id); err != nil {
 		t.Fatal(err)
 	}
 	revoked := time.Now()
@@ -105,7 +104,7 @@ func TestAPIKeysEndToEnd(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	list, _ = rapportCmd(t, bin, "keys", "list", "--mongodb-uri", uri, "--tenant", "acme")
+	list, _ = rapportCmd(t, bin, "keys", "list", "--data-dir", dataDir, "--tenant", "acme")
 	for _, line := range strings.Split(list, "\n") {
 		if f := strings.Fields(line); len(f) == 7 && f[0] == id && f[6] == "-" {
 			t.Fatalf("keys list shows the key unrevoked:\n%s", list)
@@ -254,11 +253,6 @@ func TestLoopbackAddresses(t *testing.T) {
 			t.Errorf("isLoopback(%q) = %v, want %v", addr, got, want)
 		}
 	}
-	var stderr bytes.Buffer
-	_, err := parseServeConfig([]string{"--embedded-listen", "0.0.0.0:27017"}, func(string) string { return "" }, &stderr)
-	if err == nil || !strings.Contains(err.Error(), "embedded") {
-		t.Errorf("an embedded store listening beyond loopback: %v, want refused", err)
-	}
 }
 
 func TestSecurityConfigIsValidatedOnce(t *testing.T) {
@@ -268,6 +262,8 @@ func TestSecurityConfigIsValidatedOnce(t *testing.T) {
 		want string // in the error; "" for none
 	}{
 		{[]string{"--api-keys", "--listen", "0.0.0.0:50051"}, ""},
+		{[]string{"--sqlite-synchronous", "off"}, "sqlite synchronous"},
+		{[]string{"--sqlite-synchronous", "NORMAL"}, ""},
 		{[]string{"--listen", "0.0.0.0:50051", "--insecure-allow-unauthenticated"}, ""},
 		{[]string{"--listen", "0.0.0.0:50051"}, "--insecure-allow-unauthenticated"},
 		{[]string{"--tls-cert", "c.pem"}, "--tls-cert and --tls-key go together"},

@@ -13,17 +13,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rapporthq/rapport/repository/sqlite"
 	"github.com/rapporthq/rapport/service"
 )
 
 // config is everything `rapport serve` can be told, from flags or RAPPORT_*
 // environment variables (a flag wins over the variable).
 type config struct {
-	Listen             string
-	MongoDBURI         string
-	MongoDBDatabase    string
-	DataDir            string
-	EmbeddedListen     string
+	Listen          string
+	MongoDBURI      string
+	MongoDBDatabase string
+	DataDir         string
+	// Synchronous is the embedded store's durability (FULL or NORMAL).
+	Synchronous        sqlite.Synchronous
 	LogLevel           slog.Level
 	LogFormat          string
 	ShutdownTimeout    time.Duration
@@ -65,18 +67,19 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return def
 	}
 	var (
-		c         config
-		level     string
-		shutdown  string
-		health    string
-		watchPoll string
-		keyTTL    string
-		deadline  string
-		jwtLeeway string
-		retention string
-		perTenant string
-		purge     string
-		auditKeep string
+		c           config
+		level       string
+		shutdown    string
+		health      string
+		watchPoll   string
+		keyTTL      string
+		deadline    string
+		jwtLeeway   string
+		retention   string
+		perTenant   string
+		purge       string
+		auditKeep   string
+		synchronous string
 	)
 	fs := flag.NewFlagSet("rapport serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -84,7 +87,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	fs.StringVar(&c.MongoDBURI, "mongodb-uri", env("RAPPORT_MONGODB_URI", ""), "MongoDB connection string; empty runs the embedded store (RAPPORT_MONGODB_URI)")
 	fs.StringVar(&c.MongoDBDatabase, "mongodb-database", env("RAPPORT_MONGODB_DATABASE", "rapport"), "database name (RAPPORT_MONGODB_DATABASE)")
 	fs.StringVar(&c.DataDir, "data-dir", env("RAPPORT_DATA_DIR", "rapport-data"), "data directory of the embedded store (RAPPORT_DATA_DIR)")
-	fs.StringVar(&c.EmbeddedListen, "embedded-listen", env("RAPPORT_EMBEDDED_LISTEN", "127.0.0.1:0"), "loopback address of the embedded store's MongoDB listener (RAPPORT_EMBEDDED_LISTEN)")
+	fs.StringVar(&synchronous, "sqlite-synchronous", env("RAPPORT_SQLITE_SYNCHRONOUS", "full"), "durability of the embedded store's commits: full (a committed write survives a power cut) or normal (faster; survives a crash of the process, a power cut may lose the last writes) (RAPPORT_SQLITE_SYNCHRONOUS)")
 	fs.StringVar(&level, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "15s"), "how long to let calls finish on stop (RAPPORT_SHUTDOWN_TIMEOUT)")
@@ -238,8 +241,13 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.TLSClientCA != "" && c.TLSCert == "" {
 		errs = append(errs, errors.New("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key"))
 	}
-	if c.MongoDBURI == "" && !isLoopback(c.EmbeddedListen) {
-		errs = append(errs, fmt.Errorf("embedded listen address %q: the embedded store has no authentication, so it listens on a loopback address only", c.EmbeddedListen))
+	switch strings.ToLower(synchronous) {
+	case "full":
+		c.Synchronous = sqlite.SynchronousFull
+	case "normal":
+		c.Synchronous = sqlite.SynchronousNormal
+	default:
+		errs = append(errs, fmt.Errorf("sqlite synchronous %q: want full or normal", synchronous))
 	}
 	if c.development() {
 		if !c.InsecureAllowNoAuth && !isLoopback(c.Listen) {
@@ -253,6 +261,11 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		errs = append(errs, errors.New("--demo loads its data over a plaintext connection: it does not work with --tls-cert"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// storeConfig says which store serve opens.
+func (c config) storeConfig() storeConfig {
+	return storeConfig{MongoDBURI: c.MongoDBURI, MongoDBDatabase: c.MongoDBDatabase, DataDir: c.DataDir, Synchronous: c.Synchronous}
 }
 
 // isLoopback reports whether a listen address only accepts connections from
@@ -272,7 +285,7 @@ func isLoopback(addr string) bool {
 
 // logValue is the configuration as logged at start, with secrets masked.
 func (c config) logValue() slog.Value {
-	store := "embedded FerretDB (SQLite) in " + c.DataDir
+	store := "embedded SQLite in " + c.DataDir
 	if c.MongoDBURI != "" {
 		store = redactURI(c.MongoDBURI)
 	}

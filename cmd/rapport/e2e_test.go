@@ -193,9 +193,9 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 		`grpc_server_handled_total{grpc_code="OK",grpc_method="CreateCustomer",grpc_service="rapport.v1.CustomerService",grpc_type="unary"} 1`,
 		`grpc_server_handled_total{grpc_code="InvalidArgument",grpc_method="CreateCustomer",grpc_service="rapport.v1.CustomerService",grpc_type="unary"} 1`,
 		"rapport_database_up 1",
-		"rapport_mongodb_pool_connections ",
+		`rapport_sqlite_pool_max_connections{pool="write"} 1`,
 		"rapport_watch_streams 0",
-		`rapport_store_info{kind="embedded"} 1`,
+		`rapport_store_info{kind="sqlite"} 1`,
 		"rapport_purge_interactions_deleted_total 0",
 	} {
 		if !strings.Contains(metrics, want) {
@@ -203,7 +203,7 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 		}
 	}
 	p.stop(t)
-	if !strings.Contains(p.logs.String(), "embedded FerretDB") {
+	if !strings.Contains(p.logs.String(), "embedded SQLite store") {
 		t.Errorf("the log does not say the embedded store runs:\n%s", p.logs)
 	}
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/rapporthq/rapport/repository"
-	"github.com/rapporthq/rapport/repository/embedded"
+	"github.com/rapporthq/rapport/repository/sqlite"
 	"github.com/rapporthq/rapport/service"
 )
 
@@ -27,9 +27,8 @@ const keysUsage = `usage: rapport keys <create|list|revoke> [flags]
            --api-key-cache-ttl
 
 Keys live in the database: these commands talk to it directly, with the
-same --mongodb-uri, --mongodb-database and --data-dir as "rapport serve".
-With the embedded store, stop the server first or point --mongodb-uri at
-its --embedded-listen address.
+same --mongodb-uri, --mongodb-database and --data-dir as "rapport serve",
+also while the server runs.
 scopes: context.read, history.write, customer.write, privacy, admin (or all)
 `
 
@@ -58,7 +57,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	var run func(*repository.Store) error
+	var run func(store) error
 	switch sub {
 	case "create":
 		sc, err := service.ParseScopes(strings.Split(*scopes, ","))
@@ -77,7 +76,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 		if err != nil {
 			return fmt.Errorf("keys create: %w", err)
 		}
-		run = func(st *repository.Store) error {
+		run = func(st store) error {
 			if err := st.CreateAPIKey(ctx, key); err != nil {
 				return err
 			}
@@ -86,7 +85,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 			return nil
 		}
 	case "list":
-		run = func(st *repository.Store) error {
+		run = func(st store) error {
 			keys, err := st.ListAPIKeys(ctx, *tenant)
 			if err != nil {
 				return err
@@ -104,7 +103,7 @@ func keysCommand(ctx context.Context, args []string, getenv func(string) string,
 			return errors.New("keys revoke: name one key ID")
 		}
 		id := strings.TrimPrefix(fs.Arg(0), "apiKeys/")
-		run = func(st *repository.Store) error {
+		run = func(st store) error {
 			k, err := st.RevokeAPIKey(ctx, id, time.Now())
 			if errors.Is(err, repository.ErrNotFound) {
 				return fmt.Errorf("keys revoke: no key %s", id)
@@ -132,23 +131,16 @@ func fmtTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// withStore opens the database (the embedded store when uri is empty),
-// makes sure its indexes exist, and runs f.
-func withStore(ctx context.Context, uri, database, dataDir string, f func(*repository.Store) error) error {
-	if uri == "" {
-		emb, err := embedded.Start(ctx, embedded.Config{DataDir: dataDir, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			return err
-		}
-		defer emb.Close()
-		uri = emb.URI()
-	}
-	client, err := repository.Connect(uri, "rapport-keys", nil, nil)
+// withStore opens the store (the embedded one in dataDir when uri is
+// empty) and runs f. The embedded store may be open in a running server at
+// the same time: SQLite's locks let both work.
+func withStore(ctx context.Context, uri, database, dataDir string, f func(store) error) error {
+	st, closeStore, err := openStore(ctx, storeConfig{MongoDBURI: uri, MongoDBDatabase: database, DataDir: dataDir,
+		Synchronous: sqlite.SynchronousFull, AppName: "rapport-keys"}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	defer disconnect(ctx, client)
-	st := repository.New(client.Database(database))
+	defer closeStore()
 	if err := st.Ready(ctx); err != nil {
 		return err
 	}

@@ -1,10 +1,12 @@
-package repository
+package mongo
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rapporthq/rapport/repository"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -45,11 +47,6 @@ type factDoc struct {
 	Interaction string    `bson:"interaction,omitempty"`
 }
 
-// IssueName returns the resource name of an issue.
-func IssueName(customerID, issueID string) string {
-	return CustomerName(customerID) + "/issues/" + issueID
-}
-
 func tsOrNil(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
@@ -61,7 +58,7 @@ func timeOf(ts *timestamppb.Timestamp) time.Time {
 	if ts == nil {
 		return time.Time{}
 	}
-	return truncate(ts.AsTime())
+	return repository.Truncate(ts.AsTime())
 }
 
 func factsToDocs(facts []*rapportv1.Fact) []factDoc {
@@ -104,7 +101,7 @@ func newIssueDoc(tenant, customerID, issueID string, is *rapportv1.Issue) *issue
 
 func (d *issueDoc) proto() *rapportv1.Issue {
 	return &rapportv1.Issue{
-		Name:             IssueName(d.CustomerID, d.IssueID),
+		Name:             repository.IssueName(d.CustomerID, d.IssueID),
 		Title:            d.Title,
 		Topic:            d.Topic,
 		Priority:         rapportv1.Priority(d.Priority),
@@ -118,23 +115,14 @@ func (d *issueDoc) proto() *rapportv1.Issue {
 		ReopenCount:      d.ReopenCount,
 		CreateTime:       tsOrNil(d.CreateTime),
 		UpdateTime:       tsOrNil(d.UpdateTime),
-		Etag:             etagOf(d.Revision),
+		Etag:             repository.Etag(d.Revision),
 	}
-}
-
-// CreateIssueRequest is a validated issue to create.
-type CreateIssueRequest struct {
-	CustomerID  string
-	IssueID     string
-	RequestID   string
-	Fingerprint string
-	Issue       *rapportv1.Issue
 }
 
 // CreateIssue stores a new OPEN issue of an existing customer; with a
 // RequestID, a retry returns the first result (see CreateCustomer).
-func (s *Store) CreateIssue(ctx context.Context, tenant string, req CreateIssueRequest) (*rapportv1.Issue, error) {
-	if err := checkTenant(tenant); err != nil {
+func (s *Store) CreateIssue(ctx context.Context, tenant string, req repository.CreateIssueRequest) (*rapportv1.Issue, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
 	if _, err := s.getDoc(ctx, tenant, req.CustomerID); err != nil {
@@ -154,11 +142,11 @@ func (s *Store) CreateIssue(ctx context.Context, tenant string, req CreateIssueR
 		switch {
 		case err == nil && existing.CreateRequestID == req.RequestID:
 			return existing.proto(), nil
-		case err != nil && !errors.Is(err, ErrNotFound):
+		case err != nil && !errors.Is(err, repository.ErrNotFound):
 			return nil, err
 		}
 	}
-	now := truncate(s.now())
+	now := repository.Truncate(s.now())
 	is := req.Issue
 	is.Status = rapportv1.IssueStatus_ISSUE_STATUS_OPEN
 	is.OpenTime, is.CreateTime, is.UpdateTime = timestamppb.New(now), timestamppb.New(now), timestamppb.New(now)
@@ -167,16 +155,16 @@ func (s *Store) CreateIssue(ctx context.Context, tenant string, req CreateIssueR
 	doc.CreateRequestID = req.RequestID
 	if _, err := s.db.Collection(issuesCollection).InsertOne(ctx, doc); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
-			return nil, fmt.Errorf("issue %q: %w", issueID, ErrAlreadyExists)
+			return nil, fmt.Errorf("issue %q: %w", issueID, repository.ErrAlreadyExists)
 		}
-		return nil, fmt.Errorf("insert issue: %w", err)
+		return nil, dbErr("insert issue", err)
 	}
 	return doc.proto(), nil
 }
 
 // GetIssue returns an issue of a customer.
 func (s *Store) GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error) {
-	if err := checkTenant(tenant); err != nil {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
 	d, err := s.getIssueDoc(ctx, tenant, customerID, issueID)
@@ -190,10 +178,10 @@ func (s *Store) getIssueDoc(ctx context.Context, tenant, customerID, issueID str
 	var d issueDoc
 	err := s.db.Collection(issuesCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID+"/"+issueID)}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("issue %q: %w", issueID, ErrNotFound)
+		return nil, fmt.Errorf("issue %q: %w", issueID, repository.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read issue: %w", err)
+		return nil, dbErr("read issue", err)
 	}
 	return &d, nil
 }
@@ -202,7 +190,7 @@ func (s *Store) getIssueDoc(ctx context.Context, tenant, customerID, issueID str
 // optimistic concurrency, like UpdateCustomer. mutate may return an error,
 // which is returned as is and changes nothing.
 func (s *Store) UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error) {
-	if err := checkTenant(tenant); err != nil {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
 	coll := s.db.Collection(issuesCollection)
@@ -214,15 +202,15 @@ func (s *Store) UpdateIssue(ctx context.Context, tenant, customerID, issueID, et
 		if err != nil {
 			return nil, err
 		}
-		if etag != "" && etag != etagOf(old.Revision) {
-			return nil, ErrEtagMismatch
+		if etag != "" && etag != repository.Etag(old.Revision) {
+			return nil, repository.ErrEtagMismatch
 		}
 		is := old.proto()
 		if err := mutate(is); err != nil {
 			return nil, err
 		}
 		is.CreateTime, is.OpenTime = timestamppb.New(old.CreateTime), timestamppb.New(old.OpenTime)
-		is.UpdateTime = timestamppb.New(truncate(s.now()))
+		is.UpdateTime = timestamppb.New(repository.Truncate(s.now()))
 		doc := newIssueDoc(tenant, customerID, issueID, is)
 		doc.Revision = old.Revision + 1
 		doc.CreateRequestID = old.CreateRequestID
@@ -232,30 +220,23 @@ func (s *Store) UpdateIssue(ctx context.Context, tenant, customerID, issueID, et
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("replace issue: %w", err)
+			return nil, dbErr("replace issue", err)
 		}
 		if res.MatchedCount == 1 {
 			return doc.proto(), nil
 		}
 		if etag != "" {
-			return nil, ErrEtagMismatch
+			return nil, repository.ErrEtagMismatch
 		}
 	}
-	return nil, ErrContention
-}
-
-// IssueFilter narrows ListIssues. Empty fields match everything.
-type IssueFilter struct {
-	Statuses, NotStatuses     []rapportv1.IssueStatus
-	Priorities, NotPriorities []rapportv1.Priority
-	Topic                     string
+	return nil, repository.ErrContention
 }
 
 // ListIssues returns up to limit issues of a customer matching f, newest
 // first (by open time, then ID), after the cursor if given, and whether more
 // follow.
-func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f IssueFilter, after *Cursor, limit int) ([]*rapportv1.Issue, bool, error) {
-	if err := checkTenant(tenant); err != nil {
+func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
 	}
 	and := bson.A{}

@@ -1,8 +1,10 @@
-// Package embedded runs FerretDB (SQLite handler) inside the process, so that
-// Rapport works with no MongoDB to install. It speaks the MongoDB wire protocol
-// on a loopback address, and the rest of the service talks to it through the
-// same driver and code path as to a real MongoDB.
-package embedded
+// Package ferretdb runs FerretDB v1 (its SQLite handler) inside the
+// process: a MongoDB wire-protocol stand-in on a loopback address, so that
+// the tests of the MongoDB adapter talk to a real server through the real
+// driver where no MongoDB can be installed. Test-only: the rapport binary
+// does not link it (FerretDB v1 is no longer developed, and its SQLite
+// backend does not scale: see the sqlite adapter).
+package ferretdb
 
 import (
 	"context"
@@ -16,7 +18,7 @@ import (
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
 
-// Store is a running embedded FerretDB.
+// Store is a running FerretDB.
 type Store struct {
 	uri    string
 	cancel context.CancelFunc
@@ -24,7 +26,7 @@ type Store struct {
 	once   sync.Once
 }
 
-// Config says where the embedded store keeps its data and listens.
+// Config says where FerretDB keeps its data and listens.
 type Config struct {
 	// DataDir holds the SQLite files; created if missing.
 	DataDir string
@@ -38,17 +40,17 @@ type Config struct {
 // Start creates the data directory and starts FerretDB. Call Close to stop it.
 func Start(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.DataDir == "" {
-		return nil, errors.New("embedded store: empty data directory")
+		return nil, errors.New("ferretdb: empty data directory")
 	}
 	if cfg.ListenAddr == "" {
 		cfg.ListenAddr = "127.0.0.1:0"
 	}
 	dir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
-		return nil, fmt.Errorf("embedded store: data directory: %w", err)
+		return nil, fmt.Errorf("ferretdb: data directory: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("embedded store: create data directory: %w", err)
+		return nil, fmt.Errorf("ferretdb: create data directory: %w", err)
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -61,7 +63,7 @@ func Start(ctx context.Context, cfg Config) (*Store, error) {
 		Logger:    logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("embedded store: %w", err)
+		return nil, fmt.Errorf("ferretdb: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Store{cancel: cancel, done: make(chan struct{})}
@@ -74,7 +76,7 @@ func Start(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// URI is the MongoDB connection string of the embedded store.
+// URI is the MongoDB connection string of the server.
 func (s *Store) URI() string { return s.uri }
 
 // Close stops the listener, closes every connection and the SQLite files, and

@@ -1,4 +1,4 @@
-package repository
+package mongo
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+
+	"github.com/rapporthq/rapport/repository"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -30,18 +32,6 @@ func backoff(ctx context.Context, attempt int) {
 	}
 }
 
-// CreateRequest is a validated, normalised customer to create.
-type CreateRequest struct {
-	// CustomerID is the ID to use when this is not a retry.
-	CustomerID string
-	// RequestID makes the call idempotent when non-empty.
-	RequestID string
-	// Fingerprint identifies the request's content; a RequestID reused with
-	// another fingerprint is refused with ErrRequestReused.
-	Fingerprint string
-	Customer    *rapportv1.Customer
-}
-
 // requestDoc remembers which customer a create request made.
 type requestDoc struct {
 	ID          string `bson:"_id"`
@@ -60,8 +50,8 @@ type requestDoc struct {
 // is finished by the retry; claims left by a caller that never retries are
 // ignored by readers (the customer does not list them) and taken over by the
 // next claimant after the grace period.
-func (s *Store) CreateCustomer(ctx context.Context, tenant string, req CreateRequest) (*rapportv1.Customer, error) {
-	if err := checkTenant(tenant); err != nil {
+func (s *Store) CreateCustomer(ctx context.Context, tenant string, req repository.CreateRequest) (*rapportv1.Customer, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
 	customerID := req.CustomerID
@@ -82,19 +72,19 @@ func (s *Store) CreateCustomer(ctx context.Context, tenant string, req CreateReq
 		switch {
 		case err == nil && existing.CreateRequestID == req.RequestID:
 			return existing.proto(), nil // a retry: the first result
-		case err != nil && !errors.Is(err, ErrNotFound):
+		case err != nil && !errors.Is(err, repository.ErrNotFound):
 			return nil, err
 		}
 		// Not created yet (the first attempt stopped early), or the ID is taken
 		// by another customer: go on, and the insert below tells which.
 	}
 	if _, err := s.getDoc(ctx, tenant, customerID); err == nil {
-		return nil, fmt.Errorf("customer %q: %w", customerID, ErrAlreadyExists)
-	} else if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("customer %q: %w", customerID, repository.ErrAlreadyExists)
+	} else if !errors.Is(err, repository.ErrNotFound) {
 		return nil, err
 	}
 
-	now := truncate(s.now())
+	now := repository.Truncate(s.now())
 	c := req.Customer
 	c.CreateTime = timestamppb.New(now)
 	c.UpdateTime = c.CreateTime
@@ -110,36 +100,36 @@ func (s *Store) CreateCustomer(ctx context.Context, tenant string, req CreateReq
 	if _, err := s.customers.InsertOne(ctx, doc); err != nil {
 		s.releaseClaims(ctx, tenant, customerID, claimed)
 		if mongo.IsDuplicateKeyError(err) {
-			return nil, fmt.Errorf("customer %q: %w", customerID, ErrAlreadyExists)
+			return nil, fmt.Errorf("customer %q: %w", customerID, repository.ErrAlreadyExists)
 		}
-		return nil, fmt.Errorf("insert customer: %w", err)
+		return nil, dbErr("insert customer", err)
 	}
 	return doc.proto(), nil
 }
 
 // recordRequest stores rec, or returns the record of the first request with
-// the same _id. A different fingerprint is ErrRequestReused.
+// the same _id. A different fingerprint is repository.ErrRequestReused.
 func (s *Store) recordRequest(ctx context.Context, rec requestDoc) (requestDoc, error) {
 	_, err := s.requests.InsertOne(ctx, rec)
 	if err == nil {
 		return rec, nil
 	}
 	if !mongo.IsDuplicateKeyError(err) {
-		return requestDoc{}, fmt.Errorf("record request: %w", err)
+		return requestDoc{}, dbErr("record request", err)
 	}
 	var first requestDoc
 	if err := s.requests.FindOne(ctx, bson.D{{Key: "_id", Value: rec.ID}}).Decode(&first); err != nil {
-		return requestDoc{}, fmt.Errorf("read request record: %w", err)
+		return requestDoc{}, dbErr("read request record", err)
 	}
 	if first.Fingerprint != rec.Fingerprint || first.Method != rec.Method {
-		return requestDoc{}, ErrRequestReused
+		return requestDoc{}, repository.ErrRequestReused
 	}
 	return first, nil
 }
 
 // GetCustomer returns a customer of tenant.
 func (s *Store) GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error) {
-	if err := checkTenant(tenant); err != nil {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
 	d, err := s.getDoc(ctx, tenant, customerID)
@@ -154,10 +144,10 @@ func (s *Store) getDoc(ctx context.Context, tenant, customerID string) (*custome
 	var d customerDoc
 	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID)}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && d.Deleting) {
-		return nil, fmt.Errorf("customer %q: %w", customerID, ErrNotFound)
+		return nil, fmt.Errorf("customer %q: %w", customerID, repository.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read customer: %w", err)
+		return nil, dbErr("read customer", err)
 	}
 	return &d, nil
 }
@@ -165,12 +155,12 @@ func (s *Store) getDoc(ctx context.Context, tenant, customerID string) (*custome
 // UpdateCustomer applies mutate to the stored customer and saves the result,
 // with optimistic concurrency: if somebody else changed the customer in
 // between, it reads again and reapplies mutate (unless etag was given, in
-// which case the change is refused with ErrEtagMismatch). mutate receives the
+// which case the change is refused with repository.ErrEtagMismatch). mutate receives the
 // stored customer and changes it in place; an error from it is returned as is.
 // Identities added are claimed before the save and identities removed are
 // released after it.
 func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error) {
-	if err := checkTenant(tenant); err != nil {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
 	for attempt := range maxUpdateAttempts {
@@ -181,14 +171,14 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 		if err != nil {
 			return nil, err
 		}
-		if etag != "" && etag != etagOf(old.Revision) {
-			return nil, ErrEtagMismatch
+		if etag != "" && etag != repository.Etag(old.Revision) {
+			return nil, repository.ErrEtagMismatch
 		}
 		c := old.proto()
 		if err := mutate(c); err != nil {
 			return nil, err
 		}
-		now := truncate(s.now())
+		now := repository.Truncate(s.now())
 		c.CreateTime = timestamppb.New(old.CreateTime)
 		c.UpdateTime = timestamppb.New(now)
 		stampConsents(old.Preferences.Consents, c.GetPreferences().GetConsents(), now)
@@ -210,19 +200,19 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 		})
 		if err != nil {
 			s.releaseClaims(ctx, tenant, customerID, claimed)
-			return nil, fmt.Errorf("replace customer: %w", err)
+			return nil, dbErr("replace customer", err)
 		}
 		if res.MatchedCount == 0 {
 			s.releaseClaims(ctx, tenant, customerID, claimed)
 			if etag != "" {
-				return nil, ErrEtagMismatch
+				return nil, repository.ErrEtagMismatch
 			}
 			continue // changed under us: read again
 		}
 		s.releaseClaims(ctx, tenant, customerID, removed)
 		return doc.proto(), nil
 	}
-	return nil, ErrContention
+	return nil, repository.ErrContention
 }
 
 // diffKeys returns the keys in next and not in prev, and those in prev and
@@ -241,38 +231,28 @@ func diffKeys(prev, next []string) (added, removed []string) {
 	return added, removed
 }
 
-// DeleteResult counts what DeleteCustomer removed.
-type DeleteResult struct {
-	Customers      int64
-	Identities     int64
-	RequestRecords int64
-	Interactions   int64
-	Issues         int64
-	Summaries      int64
-}
-
 // DeleteCustomer erases a customer and every record that belongs to them.
 // The customer is first marked as being erased (guarded by etag when given),
 // which hides it from every read; then its other records are removed; then
 // the customer itself. A crash in between leaves the mark, and a retried
 // DeleteCustomer finishes the erasure.
-func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag string) (DeleteResult, error) {
-	var res DeleteResult
-	if err := checkTenant(tenant); err != nil {
+func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag string) (repository.DeleteResult, error) {
+	var res repository.DeleteResult
+	if err := repository.CheckTenant(tenant); err != nil {
 		return res, err
 	}
 	id := docID(tenant, customerID)
 	var d customerDoc
 	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return res, fmt.Errorf("customer %q: %w", customerID, ErrNotFound)
+		return res, fmt.Errorf("customer %q: %w", customerID, repository.ErrNotFound)
 	}
 	if err != nil {
-		return res, fmt.Errorf("read customer: %w", err)
+		return res, dbErr("read customer", err)
 	}
 	if !d.Deleting {
-		if etag != "" && etag != etagOf(d.Revision) {
-			return res, ErrEtagMismatch
+		if etag != "" && etag != repository.Etag(d.Revision) {
+			return res, repository.ErrEtagMismatch
 		}
 		var mark *mongo.UpdateResult
 		err := s.locks.do(id, func() (err error) {
@@ -282,18 +262,18 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 			return err
 		})
 		if err != nil {
-			return res, fmt.Errorf("mark customer for erasure: %w", err)
+			return res, dbErr("mark customer for erasure", err)
 		}
 		if mark.MatchedCount == 0 {
-			return res, ErrEtagMismatch // changed or erased concurrently
+			return res, repository.ErrEtagMismatch // changed or erased concurrently
 		}
 	}
 	if err := s.eraseOwned(ctx, tenant, customerID, &res); err != nil {
-		return DeleteResult{}, err
+		return repository.DeleteResult{}, err
 	}
 	cust, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
-		return DeleteResult{}, fmt.Errorf("erase customer: %w", err)
+		return repository.DeleteResult{}, dbErr("erase customer", err)
 	}
 	res.Customers = cust.DeletedCount
 	return res, nil
@@ -301,7 +281,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 
 // eraseOwned deletes every document a customer owns, in every collection
 // but customers, counting what it deleted into res.
-func (s *Store) eraseOwned(ctx context.Context, tenant, customerID string, res *DeleteResult) error {
+func (s *Store) eraseOwned(ctx context.Context, tenant, customerID string, res *repository.DeleteResult) error {
 	owned := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
 	for _, step := range []struct {
 		coll  string
@@ -315,7 +295,7 @@ func (s *Store) eraseOwned(ctx context.Context, tenant, customerID string, res *
 	} {
 		del, err := s.db.Collection(step.coll).DeleteMany(ctx, owned)
 		if err != nil {
-			return fmt.Errorf("erase %s: %w", step.coll, err)
+			return dbErr("erase "+step.coll, err)
 		}
 		*step.count += del.DeletedCount
 	}
@@ -325,25 +305,25 @@ func (s *Store) eraseOwned(ctx context.Context, tenant, customerID string, res *
 // confirmLive is the last step of every write to a customer's records
 // (which all end with their summary): it reads the customer again and, if
 // an erasure began or ended since the write checked the customer, erases
-// what the write left and reports ErrNotFound. Either the erasure was marked
+// what the write left and reports repository.ErrNotFound. Either the erasure was marked
 // after this read, and its sweep (which follows the mark) removes this
 // write's records, or it was marked before, and this sweep does: no record
 // outlives an erasure.
 func (s *Store) confirmLive(ctx context.Context, tenant, customerID string) error {
-	if _, err := s.getDoc(ctx, tenant, customerID); !errors.Is(err, ErrNotFound) {
+	if _, err := s.getDoc(ctx, tenant, customerID); !errors.Is(err, repository.ErrNotFound) {
 		return err
 	}
-	var res DeleteResult
+	var res repository.DeleteResult
 	if err := s.eraseOwned(ctx, tenant, customerID, &res); err != nil {
 		return err
 	}
-	return fmt.Errorf("customer %q erased during the write: %w", customerID, ErrNotFound)
+	return fmt.Errorf("customer %q erased during the write: %w", customerID, repository.ErrNotFound)
 }
 
 // ListCustomers returns up to limit customers of tenant whose IDs sort after
 // afterID (all when empty), in ID order, and whether more follow.
 func (s *Store) ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
-	if err := checkTenant(tenant); err != nil {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
 	}
 	lo, hi := tenantRange(tenant)

@@ -1,10 +1,11 @@
-package repository
+package mongo
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/rapporthq/rapport/repository"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -13,44 +14,36 @@ import (
 
 const auditCollection = "audit_events"
 
-// AuditEvent is one call recorded in the audit trail: names only, never
-// message text.
-type AuditEvent struct {
-	// ID orders events of the same time; time-ordered (a UUIDv7).
+// auditDoc is an audit event as stored.
+type auditDoc struct {
+	DocID     string    `bson:"_id"`
 	ID        string    `bson:"audit_id"`
 	Tenant    string    `bson:"tenant"`
 	Time      time.Time `bson:"time"`
 	Principal string    `bson:"principal"`
 	Method    string    `bson:"method"`
-	// Customers are the customers' resource names; Omitted counts those
-	// the event had no room for.
-	Customers []string `bson:"customers,omitempty"`
-	Omitted   int32    `bson:"customers_omitted,omitempty"`
-	Code      string   `bson:"code"`
-}
-
-type auditDoc struct {
-	DocID      string `bson:"_id"`
-	AuditEvent `bson:",inline"`
+	Customers []string  `bson:"customers,omitempty"`
+	Omitted   int32     `bson:"customers_omitted,omitempty"`
+	Code      string    `bson:"code"`
 }
 
 // AppendAuditEvents stores events (of any tenants). Storing the same event
 // twice (a retried batch) keeps one.
-func (s *Store) AppendAuditEvents(ctx context.Context, events []AuditEvent) error {
+func (s *Store) AppendAuditEvents(ctx context.Context, events []repository.AuditEvent) error {
 	docs := make([]any, 0, len(events))
 	for _, e := range events {
-		if err := checkTenant(e.Tenant); err != nil {
+		if err := repository.CheckTenant(e.Tenant); err != nil {
 			return err
 		}
-		e.Time = truncate(e.Time)
-		docs = append(docs, auditDoc{DocID: docID(e.Tenant, e.ID), AuditEvent: e})
+		docs = append(docs, auditDoc{DocID: docID(e.Tenant, e.ID), ID: e.ID, Tenant: e.Tenant, Time: repository.Truncate(e.Time),
+			Principal: e.Principal, Method: e.Method, Customers: e.Customers, Omitted: e.Omitted, Code: e.Code})
 	}
 	if len(docs) == 0 {
 		return nil
 	}
 	_, err := s.db.Collection(auditCollection).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err != nil && !onlyDuplicates(err) {
-		return fmt.Errorf("store audit events: %w", err)
+		return dbErr("store audit events", err)
 	}
 	return nil
 }
@@ -70,24 +63,10 @@ func onlyDuplicates(err error) bool {
 	return true
 }
 
-// AuditFilter selects audit events: every non-empty field must match.
-type AuditFilter struct {
-	Customer, Principal, Method, Code string
-	// Times are conditions on the event time: operator ($gt, $gte, $lt,
-	// $lte) to value.
-	Times []TimeCondition
-}
-
-// TimeCondition compares a time field with a value.
-type TimeCondition struct {
-	Op   string
-	Time time.Time
-}
-
 // ListAuditEvents lists tenant's events newest first, after the cursor if
 // given, up to limit, and whether more follow.
-func (s *Store) ListAuditEvents(ctx context.Context, tenant string, f AuditFilter, after *Cursor, limit int) ([]AuditEvent, bool, error) {
-	if err := checkTenant(tenant); err != nil {
+func (s *Store) ListAuditEvents(ctx context.Context, tenant string, f repository.AuditFilter, after *repository.Cursor, limit int) ([]repository.AuditEvent, bool, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
 	}
 	filter := bson.D{{Key: "tenant", Value: tenant}}
@@ -112,7 +91,10 @@ func (s *Store) ListAuditEvents(ctx context.Context, tenant string, f AuditFilte
 	}
 	return findPage(ctx, s.db.Collection(auditCollection), filter,
 		bson.D{{Key: "time", Value: -1}, {Key: "audit_id", Value: -1}}, limit,
-		func(d *auditDoc) AuditEvent { return d.AuditEvent })
+		func(d *auditDoc) repository.AuditEvent {
+			return repository.AuditEvent{ID: d.ID, Tenant: d.Tenant, Time: d.Time.UTC(), Principal: d.Principal, Method: d.Method,
+				Customers: d.Customers, Omitted: d.Omitted, Code: d.Code}
+		})
 }
 
 // DeleteAuditEventsBefore deletes the audit events of every tenant older
@@ -120,7 +102,7 @@ func (s *Store) ListAuditEvents(ctx context.Context, tenant string, f AuditFilte
 func (s *Store) DeleteAuditEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
 	res, err := s.db.Collection(auditCollection).DeleteMany(ctx, bson.D{{Key: "time", Value: bson.D{{Key: "$lt", Value: cutoff}}}})
 	if err != nil {
-		return 0, fmt.Errorf("delete expired audit events: %w", err)
+		return 0, dbErr("delete expired audit events", err)
 	}
 	return res.DeletedCount, nil
 }

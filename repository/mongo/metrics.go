@@ -1,4 +1,4 @@
-package repository
+package mongo
 
 import (
 	"github.com/prometheus/client_golang/prometheus"

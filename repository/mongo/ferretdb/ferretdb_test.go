@@ -1,10 +1,10 @@
-package embedded_test
+package ferretdb_test
 
 import (
 	"context"
 	"testing"
 
-	"github.com/rapporthq/rapport/repository/embedded"
+	"github.com/rapporthq/rapport/repository/mongo/ferretdb"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -15,7 +15,7 @@ func TestStartPersistsAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
 	write := func(doc bson.D) {
 		t.Helper()
-		s, err := embedded.Start(ctx, embedded.Config{DataDir: dir})
+		s, err := ferretdb.Start(ctx, ferretdb.Config{DataDir: dir})
 		if err != nil {
 			t.Fatal(err)
 		}

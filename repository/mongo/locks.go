@@ -1,4 +1,4 @@
-package repository
+package mongo
 
 import (
 	"hash/maphash"
@@ -9,13 +9,12 @@ import (
 // one document.
 //
 // On MongoDB a conditional update ("replace where _id = x and revision = r")
-// is atomic by itself. The embedded FerretDB (v1, SQLite) evaluates the
-// filter and then writes by _id in two steps, so two writers of one document
-// can both pass the same condition. Every conditional write of this package
-// therefore runs under the lock of its document; on MongoDB that costs a
-// mutex, on the embedded store it makes the condition hold. Processes that
-// share one embedded store through its listener are not covered by this
-// lock: production runs several replicas on MongoDB.
+// is atomic by itself. FerretDB v1 (the wire-protocol stand-in the tests
+// run this adapter on) evaluates the filter and then writes by _id in two
+// steps, so two writers of one document can both pass the same condition.
+// Every conditional write of this package therefore runs under the lock of
+// its document; on MongoDB that costs a mutex, on FerretDB it makes the
+// condition hold within one process.
 type keyLocks struct {
 	seed    maphash.Seed
 	stripes [256]sync.Mutex

@@ -1,4 +1,4 @@
-package repository
+package mongo
 
 import (
 	"context"
@@ -11,8 +11,11 @@ import (
 )
 
 // TracingMonitor returns a command monitor that records an OpenTelemetry
-// span for every database command, as a child of the span in the
-// operation's context (the RPC's). Pass it to Connect.
+// span for every database command made within a traced call, as a child of
+// the span in the operation's context (the RPC's), with the collection it
+// reads or writes as db.collection.name. Commands of background chores
+// (health pings, the audit writer's batches), whose contexts carry no span,
+// make none: a root span per ping would be noise. Pass it to Connect.
 func TracingMonitor(tp trace.TracerProvider) *event.CommandMonitor {
 	tracer := tp.Tracer("github.com/rapporthq/rapport/repository")
 	var spans sync.Map // request ID -> trace.Span
@@ -27,11 +30,22 @@ func TracingMonitor(tp trace.TracerProvider) *event.CommandMonitor {
 	}
 	return &event.CommandMonitor{
 		Started: func(ctx context.Context, e *event.CommandStartedEvent) {
-			_, span := tracer.Start(ctx, e.CommandName, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
-				attribute.String("db.system", "mongodb"),
+			if !trace.SpanContextFromContext(ctx).IsValid() {
+				return
+			}
+			attrs := []attribute.KeyValue{
+				attribute.String("db.system.name", "mongodb"),
 				attribute.String("db.namespace", e.DatabaseName),
 				attribute.String("db.operation.name", e.CommandName),
-			))
+			}
+			name := e.CommandName
+			// A command names its collection as the value of its first
+			// field: {find: "contexts", ...}.
+			if coll, ok := e.Command.Lookup(e.CommandName).StringValueOK(); ok {
+				attrs = append(attrs, attribute.String("db.collection.name", coll))
+				name += " " + coll
+			}
+			_, span := tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
 			spans.Store(e.RequestID, span)
 		},
 		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) { end(e.RequestID, "") },

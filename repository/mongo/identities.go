@@ -1,4 +1,4 @@
-package repository
+package mongo
 
 import (
 	"context"
@@ -7,25 +7,12 @@ import (
 	"slices"
 	"time"
 
+	"github.com/rapporthq/rapport/repository"
+
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
-
-// IdentityConflictError says that an identity belongs to another customer.
-// It wraps ErrAlreadyExists.
-type IdentityConflictError struct {
-	// Identity is the identity key, e.g. "email:ada@example.com".
-	Identity string
-	// Owner is the ID of the customer who owns it.
-	Owner string
-}
-
-func (e *IdentityConflictError) Error() string {
-	return fmt.Sprintf("identity %q belongs to customer %q", e.Identity, e.Owner)
-}
-
-func (e *IdentityConflictError) Unwrap() error { return ErrAlreadyExists }
 
 // identityDoc is a claim: identity key -> customer, one per identity and
 // tenant, keyed by _id so that the database enforces uniqueness. The
@@ -43,7 +30,7 @@ const maxClaimAttempts = 4
 
 // claimIdentities claims every key for customerID and returns the keys it
 // newly claimed (not those the customer already held). On a conflict it
-// releases what it claimed and returns an *IdentityConflictError.
+// releases what it claimed and returns an *repository.IdentityConflictError.
 func (s *Store) claimIdentities(ctx context.Context, tenant, customerID string, keys []string) ([]string, error) {
 	var claimed []string
 	for _, key := range keys {
@@ -62,13 +49,13 @@ func (s *Store) claimIdentities(ctx context.Context, tenant, customerID string, 
 func (s *Store) claim(ctx context.Context, tenant, customerID, key string) (bool, error) {
 	id := docID(tenant, key)
 	for range maxClaimAttempts {
-		now := truncate(s.now())
+		now := repository.Truncate(s.now())
 		_, err := s.identities.InsertOne(ctx, identityDoc{ID: id, Tenant: tenant, CustomerID: customerID, ClaimTime: now})
 		if err == nil {
 			return true, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
-			return false, fmt.Errorf("claim identity: %w", err)
+			return false, dbErr("claim identity", err)
 		}
 		var cur identityDoc
 		err = s.identities.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
@@ -76,7 +63,7 @@ func (s *Store) claim(ctx context.Context, tenant, customerID, key string) (bool
 			continue // released meanwhile: try again
 		}
 		if err != nil {
-			return false, fmt.Errorf("read identity claim: %w", err)
+			return false, dbErr("read identity claim", err)
 		}
 		if cur.CustomerID == customerID {
 			return false, nil
@@ -86,7 +73,7 @@ func (s *Store) claim(ctx context.Context, tenant, customerID, key string) (bool
 			return false, err
 		}
 		if live {
-			return false, &IdentityConflictError{Identity: key, Owner: cur.CustomerID}
+			return false, &repository.IdentityConflictError{Identity: key, Owner: cur.CustomerID}
 		}
 		// Stale: take it over, only if nobody else did first.
 		var res *mongo.UpdateResult
@@ -97,13 +84,13 @@ func (s *Store) claim(ctx context.Context, tenant, customerID, key string) (bool
 			return err
 		})
 		if err != nil {
-			return false, fmt.Errorf("take over identity claim: %w", err)
+			return false, dbErr("take over identity claim", err)
 		}
 		if res.MatchedCount == 1 {
 			return true, nil
 		}
 	}
-	return false, ErrContention
+	return false, repository.ErrContention
 }
 
 // claimIsLive reports whether a claim is in force: its customer lists the
@@ -112,7 +99,7 @@ func (s *Store) claim(ctx context.Context, tenant, customerID, key string) (bool
 func (s *Store) claimIsLive(ctx context.Context, tenant, key string, c identityDoc) (bool, error) {
 	owner, err := s.getDoc(ctx, tenant, c.CustomerID)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, repository.ErrNotFound):
 	case err != nil:
 		return false, err
 	case slices.Contains(owner.identityKeys(), key):
@@ -141,21 +128,21 @@ func (s *Store) releaseClaims(ctx context.Context, tenant, customerID string, ke
 // LookupIdentity returns the customer who owns the normalised identity
 // (type, value), with the identity as stored.
 func (s *Store) LookupIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (*rapportv1.Customer, *rapportv1.Identity, error) {
-	if err := checkTenant(tenant); err != nil {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, nil, err
 	}
-	key := IdentityKey(t, value)
+	key := repository.IdentityKey(t, value)
 	var claim identityDoc
 	err := s.identities.FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, key)}}).Decode(&claim)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, nil, fmt.Errorf("identity %q: %w", key, ErrNotFound)
+		return nil, nil, fmt.Errorf("identity %q: %w", key, repository.ErrNotFound)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read identity claim: %w", err)
+		return nil, nil, dbErr("read identity claim", err)
 	}
 	owner, err := s.getDoc(ctx, tenant, claim.CustomerID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil, fmt.Errorf("identity %q: %w", key, ErrNotFound)
+	if errors.Is(err, repository.ErrNotFound) {
+		return nil, nil, fmt.Errorf("identity %q: %w", key, repository.ErrNotFound)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -167,24 +154,24 @@ func (s *Store) LookupIdentity(ctx context.Context, tenant string, t rapportv1.I
 		}
 	}
 	// A stale claim: the customer no longer lists the identity.
-	return nil, nil, fmt.Errorf("identity %q: %w", key, ErrNotFound)
+	return nil, nil, fmt.Errorf("identity %q: %w", key, repository.ErrNotFound)
 }
 
 // ResolveIdentity returns the ID of the customer an identity claim points
 // to: one point read. The claim may be stale; the caller checks that the
 // customer lists the identity (a summary's profile does).
 func (s *Store) ResolveIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (string, error) {
-	if err := checkTenant(tenant); err != nil {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return "", err
 	}
-	key := IdentityKey(t, value)
+	key := repository.IdentityKey(t, value)
 	var claim identityDoc
 	err := s.identities.FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, key)}}).Decode(&claim)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return "", fmt.Errorf("identity %q: %w", key, ErrNotFound)
+		return "", fmt.Errorf("identity %q: %w", key, repository.ErrNotFound)
 	}
 	if err != nil {
-		return "", fmt.Errorf("read identity claim: %w", err)
+		return "", dbErr("read identity claim", err)
 	}
 	return claim.CustomerID, nil
 }

@@ -1,8 +1,9 @@
-package repository
+package mongo
 
 import (
-	"strconv"
 	"time"
+
+	"github.com/rapporthq/rapport/repository"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -62,11 +63,6 @@ type consentDoc struct {
 	UpdateTime time.Time `bson:"update_time"`
 }
 
-// CustomerName returns the resource name of a customer ID.
-func CustomerName(customerID string) string { return "customers/" + customerID }
-
-func etagOf(revision int64) string { return strconv.FormatInt(revision, 10) }
-
 func newCustomerDoc(tenant, customerID string, c *rapportv1.Customer) *customerDoc {
 	d := &customerDoc{
 		ID:            docID(tenant, customerID),
@@ -76,8 +72,8 @@ func newCustomerDoc(tenant, customerID string, c *rapportv1.Customer) *customerD
 		PreferredName: c.GetPreferredName(),
 		Traits:        c.GetTraits(),
 		Tags:          c.GetTags(),
-		CreateTime:    truncate(c.GetCreateTime().AsTime()),
-		UpdateTime:    truncate(c.GetUpdateTime().AsTime()),
+		CreateTime:    repository.Truncate(c.GetCreateTime().AsTime()),
+		UpdateTime:    repository.Truncate(c.GetUpdateTime().AsTime()),
 	}
 	if len(d.Traits) == 0 {
 		d.Traits = nil
@@ -105,7 +101,7 @@ func newCustomerDoc(tenant, customerID string, c *rapportv1.Customer) *customerD
 	}
 	for _, c := range p.GetConsents() {
 		d.Preferences.Consents = append(d.Preferences.Consents, consentDoc{
-			Channel: int32(c.GetChannel()), Status: int32(c.GetStatus()), UpdateTime: truncate(c.GetUpdateTime().AsTime()),
+			Channel: int32(c.GetChannel()), Status: int32(c.GetStatus()), UpdateTime: repository.Truncate(c.GetUpdateTime().AsTime()),
 		})
 	}
 	return d
@@ -113,14 +109,14 @@ func newCustomerDoc(tenant, customerID string, c *rapportv1.Customer) *customerD
 
 func (d *customerDoc) proto() *rapportv1.Customer {
 	c := &rapportv1.Customer{
-		Name:          CustomerName(d.CustomerID),
+		Name:          repository.CustomerName(d.CustomerID),
 		DisplayName:   d.DisplayName,
 		PreferredName: d.PreferredName,
 		Traits:        d.Traits,
 		Tags:          d.Tags,
 		CreateTime:    timestamppb.New(d.CreateTime),
 		UpdateTime:    timestamppb.New(d.UpdateTime),
-		Etag:          etagOf(d.Revision),
+		Etag:          repository.Etag(d.Revision),
 	}
 	for _, id := range d.Identities {
 		c.Identities = append(c.Identities, &rapportv1.Identity{
@@ -157,34 +153,7 @@ func (d *customerDoc) proto() *rapportv1.Customer {
 func (d *customerDoc) identityKeys() []string {
 	keys := make([]string, 0, len(d.Identities))
 	for _, id := range d.Identities {
-		keys = append(keys, IdentityKey(rapportv1.IdentityType(id.Type), id.Value))
+		keys = append(keys, repository.IdentityKey(rapportv1.IdentityType(id.Type), id.Value))
 	}
 	return keys
-}
-
-// identityPrefixes maps identity types to the prefix of their keys, which is
-// also how callers write them in LookupCustomer.
-var identityPrefixes = map[rapportv1.IdentityType]string{
-	rapportv1.IdentityType_IDENTITY_TYPE_EMAIL:         "email",
-	rapportv1.IdentityType_IDENTITY_TYPE_PHONE:         "phone",
-	rapportv1.IdentityType_IDENTITY_TYPE_CHAT_HANDLE:   "chat",
-	rapportv1.IdentityType_IDENTITY_TYPE_SOCIAL_HANDLE: "social",
-	rapportv1.IdentityType_IDENTITY_TYPE_EXTERNAL_ID:   "external",
-}
-
-// IdentityKey is the tenant-unique key of a normalised identity, e.g.
-// "email:ada@example.com".
-func IdentityKey(t rapportv1.IdentityType, value string) string {
-	return identityPrefixes[t] + ":" + value
-}
-
-// IdentityTypeByPrefix returns the identity type written as prefix ("email",
-// "phone", ...), and whether there is one.
-func IdentityTypeByPrefix(prefix string) (rapportv1.IdentityType, bool) {
-	for t, p := range identityPrefixes {
-		if p == prefix {
-			return t, true
-		}
-	}
-	return rapportv1.IdentityType_IDENTITY_TYPE_UNSPECIFIED, false
 }

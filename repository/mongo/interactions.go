@@ -1,10 +1,12 @@
-package repository
+package mongo
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rapporthq/rapport/repository"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -59,11 +61,6 @@ type surveyDoc struct {
 	CES  *int32 `bson:"ces,omitempty"`
 }
 
-// InteractionName returns the resource name of an interaction.
-func InteractionName(customerID, interactionID string) string {
-	return CustomerName(customerID) + "/interactions/" + interactionID
-}
-
 func newInteractionDoc(tenant, customerID, interactionID string, in *rapportv1.Interaction) *interactionDoc {
 	d := &interactionDoc{
 		ID:            docID(tenant, interactionID),
@@ -96,7 +93,7 @@ func newInteractionDoc(tenant, customerID, interactionID string, in *rapportv1.I
 
 func (d *interactionDoc) proto() *rapportv1.Interaction {
 	in := &rapportv1.Interaction{
-		Name:         InteractionName(d.CustomerID, d.InteractionID),
+		Name:         repository.InteractionName(d.CustomerID, d.InteractionID),
 		Channel:      rapportv1.Channel(d.Channel),
 		Direction:    rapportv1.Direction(d.Direction),
 		OccurTime:    tsOrNil(d.OccurTime),
@@ -110,7 +107,7 @@ func (d *interactionDoc) proto() *rapportv1.Interaction {
 		CreateTime:   tsOrNil(d.CreateTime),
 	}
 	if d.IssueID != "" {
-		in.Issue = IssueName(d.CustomerID, d.IssueID)
+		in.Issue = repository.IssueName(d.CustomerID, d.IssueID)
 	}
 	if len(d.Facts) > 0 {
 		in.Facts = factsFromDocs(d.Facts)
@@ -124,59 +121,19 @@ func (d *interactionDoc) proto() *rapportv1.Interaction {
 	return in
 }
 
-// NewInteraction is a validated interaction to record.
-type NewInteraction struct {
-	CustomerID    string
-	InteractionID string
-	// IssueID links the interaction to an issue of the same customer.
-	IssueID string
-	// Fingerprint identifies the request's content; a colliding ID with
-	// another fingerprint is ErrRequestReused (for request-ID derived IDs).
-	Fingerprint string
-	// CheckFingerprint says whether a collision with another fingerprint is
-	// an error (request IDs) or a replay of the same source record (source
-	// IDs: the first copy wins).
-	CheckFingerprint bool
-	// Retention is how long after it occurred the interaction is kept: it
-	// gets expire_at = occur_time + Retention. Zero keeps it forever.
-	Retention   time.Duration
-	Interaction *rapportv1.Interaction
-}
-
-// RecordResult is the outcome of recording one interaction.
-type RecordResult struct {
-	Interaction *rapportv1.Interaction
-	// AlreadyRecorded: the interaction existed (a retry or replay).
-	AlreadyRecorded bool
-	// Err is set when the item was refused: ErrRequestReused, or
-	// *SourceConflictError, or a storage error.
-	Err error
-}
-
-// SourceConflictError says that an interaction ID (from a source record or
-// request ID) is already used by another customer's interaction. It wraps
-// ErrAlreadyExists.
-type SourceConflictError struct{ InteractionID string }
-
-func (e *SourceConflictError) Error() string {
-	return fmt.Sprintf("interaction %q is recorded for another customer", e.InteractionID)
-}
-
-func (e *SourceConflictError) Unwrap() error { return ErrAlreadyExists }
-
 // RecordInteractions stores interactions with one unordered bulk insert, and
 // reports each item's result in order. Items whose ID exists already are not
 // written again: they get the stored interaction, flagged AlreadyRecorded.
 // Customers and issues are not checked here: the caller does it first.
-func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []NewInteraction) ([]RecordResult, error) {
-	if err := checkTenant(tenant); err != nil {
+func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
-	results := make([]RecordResult, len(items))
+	results := make([]repository.RecordResult, len(items))
 	if len(items) == 0 {
 		return results, nil
 	}
-	now := truncate(s.now())
+	now := repository.Truncate(s.now())
 	docs := make([]any, len(items))
 	for i, it := range items {
 		it.Interaction.CreateTime = timestamppb.New(now)
@@ -188,7 +145,7 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []N
 			d.ExpireAt = &exp
 		}
 		docs[i] = d
-		results[i] = RecordResult{Interaction: d.proto()}
+		results[i] = repository.RecordResult{Interaction: d.proto()}
 	}
 	coll := s.db.Collection(interactionsCollection)
 	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
@@ -196,11 +153,11 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []N
 	if err != nil {
 		var bwe mongo.BulkWriteException
 		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return nil, fmt.Errorf("insert interactions: %w", err)
+			return nil, dbErr("insert interactions", err)
 		}
 		for _, we := range bwe.WriteErrors {
 			if !mongo.IsDuplicateKeyError(we) {
-				results[we.Index] = RecordResult{Err: fmt.Errorf("insert interaction: %w", we)}
+				results[we.Index] = repository.RecordResult{Err: dbErr("insert interaction", we)}
 				continue
 			}
 			dups[we.Index] = true
@@ -216,11 +173,11 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []N
 	}
 	cur, err := coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 	if err != nil {
-		return nil, fmt.Errorf("read recorded interactions: %w", err)
+		return nil, dbErr("read recorded interactions", err)
 	}
 	var stored []interactionDoc
 	if err := cur.All(ctx, &stored); err != nil {
-		return nil, fmt.Errorf("read recorded interactions: %w", err)
+		return nil, dbErr("read recorded interactions", err)
 	}
 	storedByID := make(map[string]*interactionDoc, len(stored))
 	for i := range stored {
@@ -231,13 +188,13 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []N
 		got, ok := storedByID[d.ID]
 		switch {
 		case !ok:
-			results[i] = RecordResult{Err: fmt.Errorf("interaction %q vanished after a duplicate key", d.ID)}
+			results[i] = repository.RecordResult{Err: fmt.Errorf("interaction %q vanished after a duplicate key", d.ID)}
 		case got.CustomerID != it.CustomerID:
-			results[i] = RecordResult{Err: &SourceConflictError{InteractionID: it.InteractionID}}
+			results[i] = repository.RecordResult{Err: &repository.SourceConflictError{InteractionID: it.InteractionID}}
 		case it.CheckFingerprint && got.Fingerprint != it.Fingerprint:
-			results[i] = RecordResult{Err: ErrRequestReused}
+			results[i] = repository.RecordResult{Err: repository.ErrRequestReused}
 		default:
-			results[i] = RecordResult{Interaction: got.proto(), AlreadyRecorded: true}
+			results[i] = repository.RecordResult{Interaction: got.proto(), AlreadyRecorded: true}
 		}
 	}
 	// Two copies of one ID within the batch: the first inserted, the rest
@@ -247,33 +204,22 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []N
 
 // GetInteraction returns an interaction of a customer.
 func (s *Store) GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error) {
-	if err := checkTenant(tenant); err != nil {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
 	var d interactionDoc
 	err := s.db.Collection(interactionsCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, interactionID)}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && d.CustomerID != customerID) {
-		return nil, fmt.Errorf("interaction %q: %w", interactionID, ErrNotFound)
+		return nil, fmt.Errorf("interaction %q: %w", interactionID, repository.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read interaction: %w", err)
+		return nil, dbErr("read interaction", err)
 	}
 	return d.proto(), nil
 }
 
-// InteractionFilter narrows ListInteractions; empty fields match everything.
-type InteractionFilter struct {
-	Channels []rapportv1.Channel
-	// After and Before bound occur_time; the *Inclusive flags say whether
-	// the bound itself matches.
-	After, Before                   time.Time
-	AfterInclusive, BeforeInclusive bool
-	Topics                          []string
-	IssueID                         string
-}
-
-func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string, f InteractionFilter, after *Cursor, limit int) ([]*rapportv1.Interaction, bool, error) {
-	if err := checkTenant(tenant); err != nil {
+func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
 	}
 	and := bson.A{}

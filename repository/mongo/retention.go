@@ -1,10 +1,11 @@
-package repository
+package mongo
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
+
+	"github.com/rapporthq/rapport/repository"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -15,17 +16,10 @@ import (
 // this package, its filters select a tenant, or every tenant but some, by
 // the tenant field alone (no _id range).
 
-// TenantScope selects the tenants a retention rule applies to: Tenant, or,
-// when Tenant is empty, every tenant except those in Except (the tenants
-// with a rule of their own).
-type TenantScope struct {
-	Tenant string
-	Except []string
-}
-
-func (sc TenantScope) filter() (bson.D, error) {
+// scopeFilter selects the documents of the tenants in sc.
+func scopeFilter(sc repository.TenantScope) (bson.D, error) {
 	if sc.Tenant != "" {
-		if err := checkTenant(sc.Tenant); err != nil {
+		if err := repository.CheckTenant(sc.Tenant); err != nil {
 			return nil, err
 		}
 		return bson.D{{Key: "tenant", Value: sc.Tenant}}, nil
@@ -39,15 +33,15 @@ func (sc TenantScope) filter() (bson.D, error) {
 // DeleteInteractionsBefore deletes the interactions in scope that occurred
 // before cutoff and returns how many it deleted. Their customers' summaries
 // are left as they are: see SummariesContactedBefore.
-func (s *Store) DeleteInteractionsBefore(ctx context.Context, scope TenantScope, cutoff time.Time) (int64, error) {
-	f, err := scope.filter()
+func (s *Store) DeleteInteractionsBefore(ctx context.Context, scope repository.TenantScope, cutoff time.Time) (int64, error) {
+	f, err := scopeFilter(scope)
 	if err != nil {
 		return 0, err
 	}
 	f = append(f, bson.E{Key: "occur_time", Value: bson.D{{Key: "$lt", Value: cutoff}}})
 	res, err := s.db.Collection(interactionsCollection).DeleteMany(ctx, f)
 	if err != nil {
-		return 0, fmt.Errorf("delete expired interactions: %w", err)
+		return 0, dbErr("delete expired interactions", err)
 	}
 	return res.DeletedCount, nil
 }
@@ -61,8 +55,8 @@ func (s *Store) DeleteInteractionsBefore(ctx context.Context, scope TenantScope,
 // Run at least every horizon/2, it saves every interaction that is not due
 // within horizon under the new retention. It returns how many it changed.
 // Without TTL indexes expire_at deletes nothing, and this is not needed.
-func (s *Store) ReviseExpiry(ctx context.Context, scope TenantScope, retention time.Duration, now time.Time, horizon time.Duration) (int64, error) {
-	f, err := scope.filter()
+func (s *Store) ReviseExpiry(ctx context.Context, scope repository.TenantScope, retention time.Duration, now time.Time, horizon time.Duration) (int64, error) {
+	f, err := scopeFilter(scope)
 	if err != nil {
 		return 0, err
 	}
@@ -71,21 +65,21 @@ func (s *Store) ReviseExpiry(ctx context.Context, scope TenantScope, retention t
 	if retention <= 0 {
 		res, err := coll.UpdateMany(ctx, f, bson.D{{Key: "$unset", Value: bson.D{{Key: "expire_at", Value: ""}}}})
 		if err != nil {
-			return 0, fmt.Errorf("clear expiry: %w", err)
+			return 0, dbErr("clear expiry", err)
 		}
 		return res.ModifiedCount, nil
 	}
 	f = append(f, bson.E{Key: "occur_time", Value: bson.D{{Key: "$gte", Value: now.Add(horizon - retention)}}})
 	cur, err := coll.Find(ctx, f, options.Find().SetProjection(bson.D{{Key: "occur_time", Value: 1}}))
 	if err != nil {
-		return 0, fmt.Errorf("find expiries to revise: %w", err)
+		return 0, dbErr("find expiries to revise", err)
 	}
 	var docs []struct {
 		ID        string    `bson:"_id"`
 		OccurTime time.Time `bson:"occur_time"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
-		return 0, fmt.Errorf("find expiries to revise: %w", err)
+		return 0, dbErr("find expiries to revise", err)
 	}
 	var revised int64
 	for batch := range slices.Chunk(docs, 500) {
@@ -97,16 +91,11 @@ func (s *Store) ReviseExpiry(ctx context.Context, scope TenantScope, retention t
 		}
 		res, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
 		if err != nil {
-			return revised, fmt.Errorf("revise expiry: %w", err)
+			return revised, dbErr("revise expiry", err)
 		}
 		revised += res.ModifiedCount
 	}
 	return revised, nil
-}
-
-// SummaryRef names a customer's context summary.
-type SummaryRef struct {
-	Tenant, CustomerID string
 }
 
 // SummariesContactedBefore lists up to limit summaries in scope that may
@@ -115,8 +104,8 @@ type SummaryRef struct {
 // of its own. They come in _id order, after `after` (from the start when it
 // is the zero value), so that a caller that rebuilds them page by page ends
 // even when some cannot be rebuilt.
-func (s *Store) SummariesContactedBefore(ctx context.Context, scope TenantScope, cutoff time.Time, after SummaryRef, limit int) ([]SummaryRef, error) {
-	f, err := scope.filter()
+func (s *Store) SummariesContactedBefore(ctx context.Context, scope repository.TenantScope, cutoff time.Time, after repository.SummaryRef, limit int) ([]repository.SummaryRef, error) {
+	f, err := scopeFilter(scope)
 	if err != nil {
 		return nil, err
 	}
@@ -132,18 +121,18 @@ func (s *Store) SummariesContactedBefore(ctx context.Context, scope TenantScope,
 		SetLimit(int64(limit)).
 		SetProjection(bson.D{{Key: "tenant", Value: 1}, {Key: "customer_id", Value: 1}}))
 	if err != nil {
-		return nil, fmt.Errorf("find summaries to rebuild: %w", err)
+		return nil, dbErr("find summaries to rebuild", err)
 	}
 	var docs []struct {
 		Tenant     string `bson:"tenant"`
 		CustomerID string `bson:"customer_id"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("find summaries to rebuild: %w", err)
+		return nil, dbErr("find summaries to rebuild", err)
 	}
-	out := make([]SummaryRef, len(docs))
+	out := make([]repository.SummaryRef, len(docs))
 	for i, d := range docs {
-		out[i] = SummaryRef{Tenant: d.Tenant, CustomerID: d.CustomerID}
+		out[i] = repository.SummaryRef{Tenant: d.Tenant, CustomerID: d.CustomerID}
 	}
 	return out, nil
 }

@@ -1,0 +1,163 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rapporthq/rapport/repository"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+const summariesCollection = "contexts"
+
+// summaryDoc is a summary as stored: the keys, and the contents as one
+// binary field (repository.EncodeSummary).
+//
+// FirstContact repeats the summary's first contact as an indexed field, so
+// that the retention purge finds the summaries that still count an
+// interaction older than its cutoff. It is null for a customer without
+// contacts, and missing from summaries written before it existed.
+type summaryDoc struct {
+	ID           string     `bson:"_id"`
+	Tenant       string     `bson:"tenant"`
+	CustomerID   string     `bson:"customer_id"`
+	Revision     int64      `bson:"revision"`
+	UpdateTime   time.Time  `bson:"update_time"`
+	FirstContact *time.Time `bson:"first_contact"`
+	Data         []byte     `bson:"data"`
+}
+
+// summaryDocOf is how a summary is stored.
+func summaryDocOf(s *repository.Summary) *summaryDoc {
+	d := &summaryDoc{ID: docID(s.Tenant, s.CustomerID), Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision,
+		UpdateTime: s.UpdateTime, Data: repository.EncodeSummary(s)}
+	if !s.FirstContact.IsZero() {
+		// As stored in Data: to the millisecond.
+		first := time.UnixMilli(s.FirstContact.UnixMilli()).UTC()
+		d.FirstContact = &first
+	}
+	return d
+}
+
+// GetSummary reads a customer's summary: one point read by _id.
+func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	raw, err := s.db.Collection(summariesCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID)}}).Raw()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("summary of %q: %w", customerID, repository.ErrNotFound)
+	}
+	if err != nil {
+		return nil, dbErr("read summary", err)
+	}
+	// Read the few fields straight from the raw document: cheaper than
+	// decoding into a struct, on the hot path.
+	sum := &repository.Summary{Tenant: tenant, CustomerID: customerID}
+	rev, okRev := raw.Lookup("revision").Int64OK()
+	updated, okTime := raw.Lookup("update_time").TimeOK()
+	_, data, okData := raw.Lookup("data").BinaryOK()
+	if !okRev || !okTime || !okData {
+		return nil, repository.ErrCorruptSummary
+	}
+	sum.Revision, sum.UpdateTime = rev, updated.UTC()
+	if err := repository.DecodeSummary(data, sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// UpdateSummary applies mutate to a customer's summary (an empty one if
+// there is none yet) and saves it with optimistic concurrency, retrying on
+// conflicts. mutate must be safe to run more than once; an error from it is
+// returned as is and saves nothing. If the customer is being erased, or is
+// gone, once the summary is saved, it erases what the customer owns (this
+// write's records included) and returns repository.ErrNotFound.
+func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	coll := s.db.Collection(summariesCollection)
+	id := docID(tenant, customerID)
+	for attempt := range maxUpdateAttempts {
+		if attempt > 0 {
+			backoff(ctx, attempt)
+		}
+		cur, err := s.GetSummary(ctx, tenant, customerID)
+		isNew := errors.Is(err, repository.ErrNotFound)
+		switch {
+		case isNew:
+			cur = &repository.Summary{Tenant: tenant, CustomerID: customerID}
+		case err != nil:
+			return nil, err
+		}
+		old := cur.Revision
+		if err := mutate(cur); err != nil {
+			return nil, err
+		}
+		cur.Tenant, cur.CustomerID = tenant, customerID
+		cur.Revision = old + 1
+		cur.UpdateTime = repository.Truncate(s.now())
+		doc := summaryDocOf(cur)
+		if isNew {
+			_, err := coll.InsertOne(ctx, doc)
+			if mongo.IsDuplicateKeyError(err) {
+				continue // created concurrently: merge into it
+			}
+			if err != nil {
+				return nil, dbErr("insert summary", err)
+			}
+			return cur, s.confirmLive(ctx, tenant, customerID)
+		}
+		var res *mongo.UpdateResult
+		err = s.locks.do(id, func() (err error) {
+			res, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "revision", Value: old}}, doc)
+			return err
+		})
+		if err != nil {
+			return nil, dbErr("replace summary", err)
+		}
+		if res.MatchedCount == 1 {
+			return cur, s.confirmLive(ctx, tenant, customerID)
+		}
+	}
+	return nil, repository.ErrContention
+}
+
+// WatchSummaries calls fn with the tenant and customer of every summary
+// that changes, from a MongoDB change stream, until ctx ends. It returns
+// repository.ErrChangeStreamsUnsupported at once when the server refuses change
+// streams, and another error when the stream breaks (the caller retries).
+func (s *Store) WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error {
+	pipeline := mongo.Pipeline{
+		{{Key: "$match", Value: bson.D{{Key: "operationType", Value: bson.D{{Key: "$in", Value: bson.A{"insert", "replace", "update", "delete"}}}}}}},
+		{{Key: "$project", Value: bson.D{{Key: "documentKey", Value: 1}}}},
+	}
+	cs, err := s.db.Collection(summariesCollection).Watch(ctx, pipeline)
+	if err != nil {
+		var se mongo.ServerError
+		if errors.As(err, &se) {
+			return fmt.Errorf("%w: %v", repository.ErrChangeStreamsUnsupported, err)
+		}
+		return dbErr("open change stream", err)
+	}
+	defer cs.Close(context.WithoutCancel(ctx))
+	for cs.Next(ctx) {
+		id, ok := cs.Current.Lookup("documentKey", "_id").StringValueOK()
+		if !ok {
+			continue
+		}
+		if tenant, customer, found := strings.Cut(id, "/"); found {
+			fn(tenant, customer)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return dbErr("change stream", cs.Err())
+}

@@ -1,0 +1,101 @@
+package repository
+
+import (
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// CreateRequest is a validated, normalised customer to create.
+type CreateRequest struct {
+	// CustomerID is the ID to use when this is not a retry.
+	CustomerID string
+	// RequestID makes the call idempotent when non-empty.
+	RequestID string
+	// Fingerprint identifies the request's content; a RequestID reused with
+	// another fingerprint is refused with ErrRequestReused.
+	Fingerprint string
+	Customer    *rapportv1.Customer
+}
+
+// CreateIssueRequest is a validated issue to create.
+type CreateIssueRequest struct {
+	CustomerID  string
+	IssueID     string
+	RequestID   string
+	Fingerprint string
+	Issue       *rapportv1.Issue
+}
+
+// DeleteResult counts what DeleteCustomer removed.
+type DeleteResult struct {
+	Customers      int64
+	Identities     int64
+	RequestRecords int64
+	Interactions   int64
+	Issues         int64
+	Summaries      int64
+}
+
+// NewInteraction is a validated interaction to record.
+type NewInteraction struct {
+	CustomerID    string
+	InteractionID string
+	// IssueID links the interaction to an issue of the same customer.
+	IssueID string
+	// Fingerprint identifies the request's content; a colliding ID with
+	// another fingerprint is ErrRequestReused (for request-ID derived IDs).
+	Fingerprint string
+	// CheckFingerprint says whether a collision with another fingerprint is
+	// an error (request IDs) or a replay of the same source record (source
+	// IDs: the first copy wins).
+	CheckFingerprint bool
+	// Retention is how long after it occurred the interaction is kept: it
+	// gets expire_at = occur_time + Retention. Zero keeps it forever.
+	Retention   time.Duration
+	Interaction *rapportv1.Interaction
+}
+
+// RecordResult is the outcome of recording one interaction.
+type RecordResult struct {
+	Interaction *rapportv1.Interaction
+	// AlreadyRecorded: the interaction existed (a retry or replay).
+	AlreadyRecorded bool
+	// Err is set when the item was refused: ErrRequestReused, or
+	// *SourceConflictError, or a storage error.
+	Err error
+}
+
+// InteractionFilter narrows ListInteractions; empty fields match everything.
+type InteractionFilter struct {
+	Channels []rapportv1.Channel
+	// After and Before bound occur_time; the *Inclusive flags say whether
+	// the bound itself matches.
+	After, Before                   time.Time
+	AfterInclusive, BeforeInclusive bool
+	// Topics must all be among the interaction's topics.
+	Topics  []string
+	IssueID string
+}
+
+// IssueFilter narrows ListIssues. Empty fields match everything.
+type IssueFilter struct {
+	Statuses, NotStatuses     []rapportv1.IssueStatus
+	Priorities, NotPriorities []rapportv1.Priority
+	Topic                     string
+}
+
+// StampConsents sets the update time of each consent of a customer being
+// saved: kept from prev (the stored customer's consents) when its status
+// did not change, now otherwise.
+func StampConsents(prev, next []*rapportv1.ChannelConsent, now time.Time) {
+	for _, cs := range next {
+		cs.UpdateTime = timestamppb.New(now)
+		for _, p := range prev {
+			if p.GetChannel() == cs.GetChannel() && p.GetStatus() == cs.GetStatus() {
+				cs.UpdateTime = p.GetUpdateTime()
+			}
+		}
+	}
+}

@@ -1,0 +1,234 @@
+package repositorytest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapporthq/rapport/repository/sqlite"
+)
+
+type sqliteEngine struct{}
+
+// SQLite is the engine of the embedded store: a file in a temporary
+// directory per store.
+func SQLite() Engine { return sqliteEngine{} }
+
+func (sqliteEngine) Name() string { return "sqlite" }
+
+func (e sqliteEngine) New(t testing.TB, o Options) Store {
+	t.Helper()
+	return e.open(t, t.TempDir(), o)
+}
+
+func (e sqliteEngine) Reopen(t testing.TB, s Store, o Options) Store {
+	t.Helper()
+	return e.open(t, filepath.Dir(s.(*sqlite.Store).Path()), o)
+}
+
+func (sqliteEngine) open(t testing.TB, dir string, o Options) Store {
+	var opts []sqlite.Option
+	if o.Now != nil {
+		opts = append(opts, sqlite.WithClock(o.Now))
+	}
+	if o.StatementHook != nil {
+		opts = append(opts, sqlite.WithStatementHook(o.StatementHook))
+	}
+	if o.Tracer != nil {
+		opts = append(opts, sqlite.WithTracer(o.Tracer))
+	}
+	s, err := sqlite.Open(context.Background(), dir, opts...)
+	if err != nil {
+		t.Fatalf("repositorytest: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// raw opens the store's file directly, as an operator's sqlite3 shell would.
+func (sqliteEngine) raw(t testing.TB, s Store) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+s.(*sqlite.Store).Path()+"?_busy_timeout=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func (e sqliteEngine) Rows(t testing.TB, s Store) []Row {
+	t.Helper()
+	db := e.raw(t, s)
+	tables, err := db.Query("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		if err := tables.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	_ = tables.Close()
+	var out []Row
+	for _, table := range names {
+		rows, err := db.Query("SELECT * FROM " + table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			r := Row{Table: table}
+			var key []string
+			for i, v := range vals {
+				var s string
+				switch v := v.(type) {
+				case string:
+					s = v
+				case []byte:
+					s = string(v)
+				case nil:
+					continue
+				default:
+					s = fmt.Sprint(v)
+				}
+				r.Values = append(r.Values, s)
+				if i < 3 {
+					key = append(key, s)
+				}
+			}
+			r.Key = strings.Join(key, "/")
+			out = append(out, r)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		_ = rows.Close()
+	}
+	return out
+}
+
+func (e sqliteEngine) Count(t testing.TB, s Store, table, tenant string) int {
+	t.Helper()
+	var n int
+	if err := e.raw(t, s).QueryRow("SELECT count(*) FROM "+table+" WHERE tenant = ?", tenant).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func (e sqliteEngine) ExpireAt(t testing.TB, s Store, tenant, interactionID string) (time.Time, bool) {
+	t.Helper()
+	var at sql.NullInt64
+	if err := e.raw(t, s).QueryRow("SELECT expire_at FROM interactions WHERE tenant = ? AND interaction_id = ?", tenant, interactionID).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	return time.UnixMilli(at.Int64).UTC(), at.Valid
+}
+
+func (e sqliteEngine) CorruptSummary(t testing.TB, s Store, tenant, customerID string) {
+	t.Helper()
+	if _, err := e.raw(t, s).Exec("UPDATE summaries SET data = ? WHERE tenant = ? AND customer_id = ?", []byte("garbage"), tenant, customerID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e sqliteEngine) DropSummaries(t testing.TB, s Store) {
+	t.Helper()
+	if _, err := e.raw(t, s).Exec("DELETE FROM summaries"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e sqliteEngine) DeleteExpired(t testing.TB, s Store, before time.Time) {
+	t.Helper()
+	if _, err := e.raw(t, s).Exec("DELETE FROM interactions WHERE expire_at < ?", before.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e sqliteEngine) SummaryPointRead(t testing.TB, s Store) func(ctx context.Context, tenant, customerID string) error {
+	t.Helper()
+	db := e.raw(t, s)
+	stmt, err := db.Prepare("SELECT revision, update_time, data FROM summaries WHERE tenant = ? AND customer_id = ?")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stmt.Close() })
+	return func(ctx context.Context, tenant, customerID string) error {
+		var (
+			rev, updated int64
+			data         []byte
+		)
+		return stmt.QueryRowContext(ctx, tenant, customerID).Scan(&rev, &updated, &data)
+	}
+}
+
+func (e sqliteEngine) InsertFloor(t testing.TB, s Store, n int) func(ctx context.Context) error {
+	t.Helper()
+	db := e.raw(t, s)
+	db.SetMaxOpenConns(1)
+	// A table like interactions, with its indexes.
+	for _, q := range []string{
+		"CREATE TABLE IF NOT EXISTS floor AS SELECT * FROM interactions WHERE 0",
+		"CREATE UNIQUE INDEX IF NOT EXISTS floor_key ON floor (tenant, interaction_id)",
+		"CREATE INDEX IF NOT EXISTS floor_by_customer ON floor (tenant, customer_id, occur_time DESC, interaction_id DESC)",
+		"CREATE INDEX IF NOT EXISTS floor_by_time ON floor (tenant, occur_time)",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.Query("SELECT tenant, interaction_id, customer_id, occur_time, channel, issue_id, topics, fingerprint, expire_at, create_time, doc FROM interactions LIMIT ?", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored [][]any
+	for rows.Next() {
+		vals := make([]any, 11)
+		ptrs := make([]any, 11)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, vals)
+	}
+	_ = rows.Close()
+	if len(stored) != n {
+		t.Fatalf("repositorytest: %d interactions to copy, want %d", len(stored), n)
+	}
+	copies := 0
+	return func(ctx context.Context) error {
+		copies++
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }()
+		for _, vals := range stored {
+			row := slices.Clone(vals)
+			row[1] = fmt.Sprint(row[1], "-", copies)
+			if _, err := tx.ExecContext(ctx, "INSERT INTO floor (tenant, interaction_id, customer_id, occur_time, channel, issue_id, topics, fingerprint, expire_at, create_time, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row...); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	}
+}

@@ -1,0 +1,219 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+const interactionColumns = "customer_id, interaction_id, issue_id, fingerprint, doc"
+
+// scanInteraction reads the columns interactionColumns selects.
+func scanInteraction(row interface{ Scan(...any) error }) (*rapportv1.Interaction, string, error) {
+	var (
+		customerID, id, doc  string
+		issueID, fingerprint sql.NullString
+	)
+	if err := row.Scan(&customerID, &id, &issueID, &fingerprint, &doc); err != nil {
+		return nil, "", err
+	}
+	in := &rapportv1.Interaction{}
+	if err := decodeDoc(doc, in); err != nil {
+		return nil, "", err
+	}
+	in.Name = repository.InteractionName(customerID, id)
+	if issueID.Valid {
+		in.Issue = repository.IssueName(customerID, issueID.String)
+	}
+	return in, fingerprint.String, nil
+}
+
+// RecordInteractions stores interactions in one transaction and reports
+// each item's result in order. Items whose ID exists already are not
+// written again: they get the stored interaction, flagged AlreadyRecorded
+// (or, stored for another customer, a *SourceConflictError; with
+// CheckFingerprint and other content, ErrRequestReused). Items of a
+// customer that does not exist get ErrNotFound; issues are checked by the
+// caller.
+func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	results := make([]repository.RecordResult, len(items))
+	if len(items) == 0 {
+		return results, nil
+	}
+	now := repository.Truncate(s.now())
+	err := s.inTx(ctx, func(ctx context.Context, t *txn) error {
+		live := map[string]bool{}
+		for i, it := range items {
+			ok, seen := live[it.CustomerID]
+			if !seen {
+				var err error
+				if ok, err = s.exists(ctx, tenant, it.CustomerID); err != nil {
+					return err
+				}
+				live[it.CustomerID] = ok
+			}
+			if !ok {
+				results[i] = repository.RecordResult{Err: fmt.Errorf("customer %q: %w", it.CustomerID, repository.ErrNotFound)}
+				continue
+			}
+			r, err := s.recordOne(ctx, t, tenant, it, now)
+			if err != nil {
+				return err
+			}
+			results[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// recordOne inserts one interaction unless its ID exists.
+func (s *Store) recordOne(ctx context.Context, t *txn, tenant string, it repository.NewInteraction, now time.Time) (repository.RecordResult, error) {
+	in := it.Interaction
+	in.CreateTime = timestamppb.New(now)
+	truncateTimes(in.ProtoReflect())
+	stored := proto.CloneOf(in)
+	stored.Name, stored.Issue = "", ""
+	doc, err := encodeDoc(stored)
+	if err != nil {
+		return repository.RecordResult{}, err
+	}
+	occur := repository.Truncate(in.GetOccurTime().AsTime())
+	var expire sql.NullInt64
+	if it.Retention > 0 {
+		expire = ms(occur.Add(it.Retention))
+	}
+	var topics sql.NullString
+	if len(in.GetTopics()) > 0 {
+		b, _ := json.Marshal(in.GetTopics())
+		topics = sql.NullString{String: string(b), Valid: true}
+	}
+	res, err := s.exec(ctx, t, `INSERT INTO interactions
+		(tenant, interaction_id, customer_id, occur_time, channel, issue_id, topics, fingerprint, expire_at, create_time, doc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, interaction_id) DO NOTHING`,
+		tenant, it.InteractionID, it.CustomerID, occur.UnixMilli(), int32(in.GetChannel()), nullString(it.IssueID), topics,
+		nullString(it.Fingerprint), expire, now.UnixMilli(), doc)
+	if err != nil {
+		return repository.RecordResult{}, dbErr("insert interaction", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return repository.RecordResult{}, dbErr("insert interaction", err)
+	} else if n == 1 {
+		out := proto.CloneOf(in)
+		out.Name = repository.InteractionName(it.CustomerID, it.InteractionID)
+		out.Issue = ""
+		if it.IssueID != "" {
+			out.Issue = repository.IssueName(it.CustomerID, it.IssueID)
+		}
+		return repository.RecordResult{Interaction: out}, nil
+	}
+	// The ID exists: a retry, a replay, or a collision.
+	got, fingerprint, err := scanInteraction(s.queryRow(ctx, "SELECT "+interactionColumns+" FROM interactions WHERE tenant = ? AND interaction_id = ?",
+		tenant, it.InteractionID))
+	if err != nil {
+		return repository.RecordResult{}, dbErr("read recorded interaction", err)
+	}
+	switch {
+	case got.GetName() != repository.InteractionName(it.CustomerID, it.InteractionID):
+		return repository.RecordResult{Err: &repository.SourceConflictError{InteractionID: it.InteractionID}}, nil
+	case it.CheckFingerprint && fingerprint != it.Fingerprint:
+		return repository.RecordResult{Err: repository.ErrRequestReused}, nil
+	}
+	return repository.RecordResult{Interaction: got, AlreadyRecorded: true}, nil
+}
+
+// GetInteraction returns an interaction of a customer.
+func (s *Store) GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	in, _, err := scanInteraction(s.queryRow(ctx, "SELECT "+interactionColumns+" FROM interactions WHERE tenant = ? AND interaction_id = ? AND customer_id = ?",
+		tenant, interactionID, customerID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("interaction %q: %w", interactionID, repository.ErrNotFound)
+	}
+	if err != nil {
+		return nil, dbErr("read interaction", err)
+	}
+	return in, nil
+}
+
+// conds is a WHERE clause being built: conditions joined by AND, and their
+// arguments.
+type conds struct {
+	where []string
+	args  []any
+}
+
+func (c *conds) add(cond string, args ...any) {
+	c.where = append(c.where, cond)
+	c.args = append(c.args, args...)
+}
+
+func (c *conds) sql() string { return strings.Join(c.where, " AND ") }
+
+// before adds the keyset condition of a newest-first list: after the
+// cursor, by time then ID.
+func (c *conds) before(timeCol, idCol string, after *repository.Cursor) {
+	if after == nil {
+		return
+	}
+	t := after.Time.UnixMilli()
+	c.add("("+timeCol+" < ? OR ("+timeCol+" = ? AND "+idCol+" < ?))", t, t, after.ID)
+}
+
+// ListInteractions returns up to limit interactions of a customer matching
+// f, newest first (by occur time, then ID), after the cursor if given, and
+// whether more follow.
+func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, false, err
+	}
+	var c conds
+	c.add("tenant = ? AND customer_id = ?", tenant, customerID)
+	if len(f.Channels) > 0 {
+		args := make([]any, len(f.Channels))
+		for i, ch := range f.Channels {
+			args[i] = int32(ch)
+		}
+		c.add("channel IN ("+placeholders(len(args))+")", args...)
+	}
+	bound := func(t time.Time, op string) {
+		if !t.IsZero() {
+			c.add("occur_time "+op+" ?", t.UnixMilli())
+		}
+	}
+	bound(f.After, map[bool]string{false: ">", true: ">="}[f.AfterInclusive])
+	bound(f.Before, map[bool]string{false: "<", true: "<="}[f.BeforeInclusive])
+	for _, topic := range f.Topics {
+		c.add("EXISTS (SELECT 1 FROM json_each(topics) WHERE value = ?)", topic)
+	}
+	if f.IssueID != "" {
+		c.add("issue_id = ?", f.IssueID)
+	}
+	c.before("occur_time", "interaction_id", after)
+	rows, err := s.query(ctx, "SELECT "+interactionColumns+" FROM interactions WHERE "+c.sql()+
+		" ORDER BY occur_time DESC, interaction_id DESC LIMIT ?", append(c.args, limit+1)...)
+	if err != nil {
+		return nil, false, dbErr("list interactions", err)
+	}
+	return collect(rows, limit, func(r *sql.Rows) (*rapportv1.Interaction, error) {
+		in, _, err := scanInteraction(r)
+		return in, err
+	})
+}

@@ -1,0 +1,182 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+)
+
+// migrations are the schema's versions, in order: migrations[i] takes the
+// file from version i to i+1 (PRAGMA user_version). Add a new one at the
+// end; never change one that has shipped.
+//
+// Conventions: times are INTEGER Unix milliseconds (UTC); docs are the
+// record as protojson with proto field names (json_extract reads them);
+// every table's key starts with the tenant.
+var migrations = []string{
+	// 1: the first schema.
+	`
+CREATE TABLE customers (
+	tenant            TEXT    NOT NULL,
+	customer_id       TEXT    NOT NULL,
+	revision          INTEGER NOT NULL,
+	create_request_id TEXT,
+	create_time       INTEGER NOT NULL,
+	update_time       INTEGER NOT NULL,
+	doc               TEXT    NOT NULL,
+	PRIMARY KEY (tenant, customer_id)
+);
+
+-- One row per identity: the key makes an identity resolve to one customer.
+CREATE TABLE identities (
+	tenant      TEXT NOT NULL,
+	identity    TEXT NOT NULL,
+	customer_id TEXT NOT NULL,
+	PRIMARY KEY (tenant, identity)
+) WITHOUT ROWID;
+CREATE INDEX identities_by_customer ON identities (tenant, customer_id);
+
+-- Idempotency records: which resource a request ID created.
+CREATE TABLE requests (
+	tenant      TEXT NOT NULL,
+	request_key TEXT NOT NULL,
+	method      TEXT NOT NULL,
+	customer_id TEXT NOT NULL,
+	resource_id TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	PRIMARY KEY (tenant, request_key)
+) WITHOUT ROWID;
+CREATE INDEX requests_by_customer ON requests (tenant, customer_id);
+
+-- Interaction IDs are unique in the tenant (an ID derived from a source
+-- record collides whoever it is sent for).
+CREATE TABLE interactions (
+	tenant         TEXT    NOT NULL,
+	interaction_id TEXT    NOT NULL,
+	customer_id    TEXT    NOT NULL,
+	occur_time     INTEGER NOT NULL,
+	channel        INTEGER NOT NULL,
+	issue_id       TEXT,
+	topics         TEXT,
+	fingerprint    TEXT,
+	expire_at      INTEGER,
+	create_time    INTEGER NOT NULL,
+	doc            TEXT    NOT NULL,
+	PRIMARY KEY (tenant, interaction_id)
+);
+-- A customer's history newest first, and its paging cursor.
+CREATE INDEX interactions_by_customer ON interactions (tenant, customer_id, occur_time DESC, interaction_id DESC);
+-- The retention purge.
+CREATE INDEX interactions_by_time ON interactions (tenant, occur_time);
+
+CREATE TABLE issues (
+	tenant            TEXT    NOT NULL,
+	customer_id       TEXT    NOT NULL,
+	issue_id          TEXT    NOT NULL,
+	revision          INTEGER NOT NULL,
+	create_request_id TEXT,
+	status            INTEGER NOT NULL,
+	priority          INTEGER NOT NULL,
+	topic             TEXT,
+	open_time         INTEGER NOT NULL,
+	doc               TEXT    NOT NULL,
+	PRIMARY KEY (tenant, customer_id, issue_id)
+);
+CREATE INDEX issues_by_open ON issues (tenant, customer_id, open_time DESC, issue_id DESC);
+
+-- The context summary: data is repository.EncodeSummary's value.
+CREATE TABLE summaries (
+	tenant        TEXT    NOT NULL,
+	customer_id   TEXT    NOT NULL,
+	revision      INTEGER NOT NULL,
+	update_time   INTEGER NOT NULL,
+	first_contact INTEGER,
+	data          BLOB    NOT NULL,
+	PRIMARY KEY (tenant, customer_id)
+);
+-- The retention purge: summaries that count an interaction older than a cutoff.
+CREATE INDEX summaries_by_first_contact ON summaries (tenant, first_contact);
+
+-- API keys are looked up by ID before the tenant is known.
+CREATE TABLE api_keys (
+	key_id      TEXT    NOT NULL PRIMARY KEY,
+	tenant      TEXT    NOT NULL,
+	name        TEXT    NOT NULL,
+	scopes      TEXT    NOT NULL,
+	secret_hash BLOB    NOT NULL,
+	create_time INTEGER NOT NULL,
+	expire_time INTEGER,
+	revoke_time INTEGER
+);
+CREATE INDEX api_keys_by_tenant ON api_keys (tenant, create_time);
+
+CREATE TABLE audit_events (
+	tenant            TEXT    NOT NULL,
+	audit_id          TEXT    NOT NULL,
+	time              INTEGER NOT NULL,
+	principal         TEXT    NOT NULL,
+	method            TEXT    NOT NULL,
+	code              TEXT    NOT NULL,
+	customers         TEXT,
+	customers_omitted INTEGER NOT NULL,
+	PRIMARY KEY (tenant, audit_id)
+);
+CREATE INDEX audit_events_by_time ON audit_events (tenant, time DESC, audit_id DESC);
+-- The audit retention purge, across tenants.
+CREATE INDEX audit_events_by_age ON audit_events (time);
+-- Which events name which customer (the filter by customer).
+CREATE TABLE audit_customers (
+	tenant   TEXT    NOT NULL,
+	customer TEXT    NOT NULL,
+	time     INTEGER NOT NULL,
+	audit_id TEXT    NOT NULL,
+	PRIMARY KEY (tenant, customer, time, audit_id)
+) WITHOUT ROWID;
+CREATE INDEX audit_customers_by_age ON audit_customers (time);
+`,
+}
+
+// SchemaVersion is the schema version this build writes.
+var SchemaVersion = len(migrations)
+
+// migrate brings the file's schema to SchemaVersion, in one transaction
+// (several processes starting at once take turns; the later ones find
+// nothing to do). A file written by a newer version is refused.
+func (s *Store) migrate(ctx context.Context) error {
+	return s.inTx(ctx, func(ctx context.Context, t *txn) error {
+		var version, app int
+		if err := t.tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+			return dbErr("read the schema version", err)
+		}
+		if err := t.tx.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+			return dbErr("read the application id", err)
+		}
+		if app != 0 && app != applicationID {
+			return fmt.Errorf("sqlite: %s is not a Rapport store (application_id %#x)", s.path, app)
+		}
+		if version == 0 && app == 0 {
+			var tables int
+			if err := t.tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+				return dbErr("read the schema", err)
+			}
+			if tables > 0 {
+				return fmt.Errorf("sqlite: %s holds tables that are not Rapport's; refusing to touch it", s.path)
+			}
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("sqlite: %s has schema version %d, written by a newer Rapport; this one knows up to %d",
+				s.path, version, len(migrations))
+		}
+		for v := version; v < len(migrations); v++ {
+			if _, err := t.tx.ExecContext(ctx, migrations[v]); err != nil {
+				return dbErr(fmt.Sprintf("migrate the schema to version %d", v+1), err)
+			}
+		}
+		if version < len(migrations) {
+			// PRAGMAs take no parameters.
+			if _, err := t.tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d; PRAGMA application_id = %d", len(migrations), applicationID)); err != nil {
+				return dbErr("record the schema version", err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,426 @@
+// Package sqlite is the embedded adapter of the repository contract (see
+// package repository): SQLite in the process, in one file of the data
+// directory, through the pure-Go driver modernc.org/sqlite (no C toolchain,
+// static builds keep working). It is the store `rapport serve` runs on when
+// no MongoDB is configured.
+//
+// How it keeps the contract:
+//   - real tables with primary keys and the secondary indexes that the
+//     lists, paging cursors, identity lookups and the retention purge need
+//     (schema.go); the schema is versioned (PRAGMA user_version) and
+//     migrated at open;
+//   - records are stored as columns for what is queried and a JSON document
+//     (protojson, proto field names) for the rest, so that the sqlite3
+//     shell shows them; the context summary is one opaque value
+//     (repository.EncodeSummary);
+//   - WAL journal: readers never wait for the writer; one write
+//     transaction at a time (BEGIN IMMEDIATE), in this process through one
+//     connection, across processes through SQLite's file locks with a busy
+//     timeout, so several processes can share one data directory;
+//   - every write is a transaction, and Atomically makes the writes of one
+//     call (an interaction, its issue link and the summary) one
+//     transaction: they land together or not at all;
+//   - synchronous=FULL by default: a committed transaction survives a power
+//     cut (NORMAL is faster and survives a crash of the process, not of the
+//     machine).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rapporthq/rapport/repository"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// FileName is the store's file in the data directory.
+const FileName = "rapport.db"
+
+// applicationID marks the file as Rapport's (PRAGMA application_id), so that
+// tools and Rapport itself can tell it from other SQLite files: "RPRT".
+const applicationID = 0x52505254
+
+// Synchronous is SQLite's durability setting for the store.
+type Synchronous string
+
+const (
+	// SynchronousFull syncs the write-ahead log on every commit: a
+	// transaction that committed survives a power cut.
+	SynchronousFull Synchronous = "FULL"
+	// SynchronousNormal syncs at checkpoints only: a crash of the process
+	// loses nothing, a power cut may lose the last transactions committed.
+	SynchronousNormal Synchronous = "NORMAL"
+)
+
+// Store is the SQLite repository. It is safe for concurrent use, and
+// several processes may open the same file.
+type Store struct {
+	path string
+	// write has one connection: this process's write transactions take
+	// turns on it; other processes wait on the file lock (busy timeout).
+	write *sql.DB
+	// read serves reads outside transactions; in WAL mode they see the
+	// latest commit and never wait for the writer.
+	read        *sql.DB
+	now         func() time.Time
+	synchronous Synchronous
+	busyTimeout time.Duration
+	readers     int
+	hook        func(ctx context.Context, query string)
+	tracer      trace.Tracer
+	changes     *changeFeed
+	closeOnce   sync.Once
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock sets the clock used for timestamps (tests).
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithSynchronous sets the durability of commits (default SynchronousFull).
+func WithSynchronous(sync Synchronous) Option { return func(s *Store) { s.synchronous = sync } }
+
+// WithBusyTimeout sets how long a write waits for another process's write
+// transaction before it fails with repository.ErrUnavailable (default 5s).
+func WithBusyTimeout(d time.Duration) Option { return func(s *Store) { s.busyTimeout = d } }
+
+// WithReaders sets how many connections serve reads (default: twice the
+// CPUs, at least 4).
+func WithReaders(n int) Option { return func(s *Store) { s.readers = n } }
+
+// WithStatementHook calls hook before every statement the store sends to
+// SQLite, with the statement's text: for tests that count round trips, and
+// for tracing.
+func WithStatementHook(hook func(ctx context.Context, query string)) Option {
+	return func(s *Store) { s.hook = hook }
+}
+
+// WithTracer records a span for every statement the store sends within a
+// traced call (as a child of the call's span: background chores, which
+// have none, make no spans), with the table it reads or writes as
+// db.collection.name.
+func WithTracer(tp trace.TracerProvider) Option {
+	return func(s *Store) { s.tracer = tp.Tracer("github.com/rapporthq/rapport/repository/sqlite") }
+}
+
+// Open opens (creating it if needed) the store in dataDir, migrates its
+// schema to this version and returns it. Close it when done.
+func Open(ctx context.Context, dataDir string, opts ...Option) (*Store, error) {
+	s := &Store{
+		now:         time.Now,
+		synchronous: SynchronousFull,
+		busyTimeout: 5 * time.Second,
+		readers:     max(4, 2*runtime.GOMAXPROCS(0)),
+		changes:     newChangeFeed(),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.synchronous != SynchronousFull && s.synchronous != SynchronousNormal {
+		return nil, fmt.Errorf("sqlite: synchronous must be FULL or NORMAL, not %q", s.synchronous)
+	}
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: data directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: create data directory: %w", err)
+	}
+	s.path = filepath.Join(dir, FileName)
+	// The file holds personal data: only its owner may read it. SQLite
+	// gives its -wal and -shm files the same mode.
+	f, err := os.OpenFile(s.path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	_ = f.Close()
+
+	if s.write, err = s.openDB(false, 1); err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		_ = s.write.Close()
+		return nil, err
+	}
+	if s.read, err = s.openDB(true, s.readers); err != nil {
+		_ = s.write.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openDB opens a pool of conns connections to the file, each set up with the
+// store's pragmas; readOnly pools refuse writes.
+func (s *Store) openDB(readOnly bool, conns int) (*sql.DB, error) {
+	q := url.Values{}
+	q.Set("_busy_timeout", fmt.Sprint(s.busyTimeout.Milliseconds()))
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", string(s.synchronous))
+	q.Add("_pragma", "foreign_keys(1)")
+	// 16 MiB of page cache for the writer, 8 MiB per reader: the hot pages
+	// (index interiors, summaries of active customers) stay in memory.
+	if readOnly {
+		q.Set("_query_only", "1")
+		q.Add("_pragma", "cache_size(-8192)")
+	} else {
+		// Writes take the write lock when they begin: no deadlock between
+		// two transactions that both read, then want to write.
+		q.Set("_txlock", "immediate")
+		q.Add("_pragma", "cache_size(-16384)")
+	}
+	db, err := sql.Open("sqlite", "file:"+s.path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// Stats are the connection pools' statistics: the readers', and the
+// writer's (one connection).
+func (s *Store) Stats() (read, write sql.DBStats) { return s.read.Stats(), s.write.Stats() }
+
+// Path is the store's file.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the store's connections.
+func (s *Store) Close() error {
+	var err error
+	s.closeOnce.Do(func() {
+		if s.read != nil {
+			err = s.read.Close()
+		}
+		err = errors.Join(err, s.write.Close())
+	})
+	return err
+}
+
+// Ready reports whether the store answers.
+func (s *Store) Ready(ctx context.Context) error {
+	var one int
+	if err := s.queryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		return dbErr("ping", err)
+	}
+	return nil
+}
+
+// SupportsTTL is false: SQLite has no TTL index; the retention purge
+// deletes expired interactions.
+func (s *Store) SupportsTTL() bool { return false }
+
+// txKey is the context key of the transaction Atomically runs.
+type txKey struct{}
+
+// txn is a write transaction and what to tell after it commits.
+type txn struct {
+	tx *sql.Tx
+	// changed are the summaries written, for the change feed.
+	changed map[repository.SummaryRef]bool
+}
+
+func txOf(ctx context.Context) *txn {
+	t, _ := ctx.Value(txKey{}).(*txn)
+	return t
+}
+
+// Atomically runs fn in one write transaction: every store method called
+// with the context fn receives is part of it, and it commits when fn
+// returns nil; an error from fn rolls everything back and is returned.
+// Called inside a transaction, it runs fn in that one (so each store
+// method checks what may refuse it before it writes anything: one that
+// fails inside a caller's transaction leaves nothing behind). fn must use
+// only the context it is given for store calls (another would wait for
+// this transaction's connection).
+func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
+	if txOf(ctx) != nil {
+		return fn(ctx)
+	}
+	end := s.observe(ctx, "BEGIN IMMEDIATE")
+	tx, err := s.write.BeginTx(ctx, nil)
+	end(err)
+	if err != nil {
+		return dbErr("begin", err)
+	}
+	t := &txn{tx: tx}
+	if err := fn(context.WithValue(ctx, txKey{}, t)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	end = s.observe(ctx, "COMMIT")
+	err = tx.Commit()
+	end(err)
+	if err != nil {
+		return dbErr("commit", err)
+	}
+	for ref := range t.changed {
+		s.changes.notify(ref)
+	}
+	return nil
+}
+
+// inTx runs fn in ctx's transaction, or in a new one; fn gets the context
+// that carries the transaction (use it, not the outer one, for every
+// statement).
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, t *txn) error) error {
+	return s.Atomically(ctx, func(ctx context.Context) error { return fn(ctx, txOf(ctx)) })
+}
+
+// observe reports a statement about to be sent to the hook and, within a
+// traced call, starts its span; the function it returns ends the span.
+func (s *Store) observe(ctx context.Context, query string) func(error) {
+	if s.hook != nil {
+		s.hook(ctx, query)
+	}
+	if s.tracer == nil || !trace.SpanContextFromContext(ctx).IsValid() {
+		return func(error) {}
+	}
+	op, table := statementTarget(query)
+	attrs := []attribute.KeyValue{
+		attribute.String("db.system.name", "sqlite"),
+		attribute.String("db.operation.name", op),
+	}
+	if table != "" {
+		attrs = append(attrs, attribute.String("db.collection.name", table))
+	}
+	name := op
+	if table != "" {
+		name += " " + table
+	}
+	_, span := s.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	return func(err error) {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}
+}
+
+// statementTarget reads the operation (SELECT, INSERT, ...) of a statement
+// and the first table it names after FROM, INTO or UPDATE.
+func statementTarget(query string) (op, table string) {
+	words := strings.Fields(query)
+	if len(words) == 0 {
+		return "", ""
+	}
+	op = strings.ToUpper(words[0])
+	for i, w := range words[:len(words)-1] {
+		switch strings.ToUpper(w) {
+		case "FROM", "INTO":
+		case "UPDATE":
+			if i != 0 {
+				continue
+			}
+		default:
+			continue
+		}
+		next := strings.Trim(words[i+1], "(),")
+		if next != "" && !strings.HasPrefix(strings.ToUpper(next), "SELECT") {
+			return op, next
+		}
+	}
+	return op, ""
+}
+
+// queryRow runs a query that returns at most one row: in ctx's transaction
+// when there is one, else on the read pool.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	end := s.observe(ctx, query)
+	var row *sql.Row
+	if t := txOf(ctx); t != nil {
+		row = t.tx.QueryRowContext(ctx, query, args...)
+	} else {
+		row = s.read.QueryRowContext(ctx, query, args...)
+	}
+	end(row.Err())
+	return row
+}
+
+// query runs a query: in ctx's transaction when there is one, else on the
+// read pool.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	end := s.observe(ctx, query)
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if t := txOf(ctx); t != nil {
+		rows, err = t.tx.QueryContext(ctx, query, args...)
+	} else {
+		rows, err = s.read.QueryContext(ctx, query, args...)
+	}
+	end(err)
+	return rows, err
+}
+
+// exec runs a statement in transaction t.
+func (s *Store) exec(ctx context.Context, t *txn, query string, args ...any) (sql.Result, error) {
+	end := s.observe(ctx, query)
+	res, err := t.tx.ExecContext(ctx, query, args...)
+	end(err)
+	return res, err
+}
+
+// dbErr wraps a driver error with what failed. A busy database (another
+// process held the write lock beyond the busy timeout) is
+// repository.ErrUnavailable: the caller may retry.
+func dbErr(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return repository.Unavailable(what, err)
+		}
+	}
+	if errors.Is(err, sql.ErrConnDone) {
+		return repository.Unavailable(what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// ms is t as stored: Unix milliseconds; the zero time is NULL.
+func ms(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+// timeOf reads a time stored by ms.
+func timeOf(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// revisionOf reads the revision behind an etag.
+func revisionOf(etag string) int64 {
+	n, _ := strconv.ParseInt(etag, 10, 64)
+	return n
+}
+
+// placeholders returns "?, ?, ..." for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

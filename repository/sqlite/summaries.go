@@ -1,0 +1,153 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/rapporthq/rapport/repository"
+)
+
+// GetSummary reads a customer's summary: one point read.
+func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	sum := &repository.Summary{Tenant: tenant, CustomerID: customerID}
+	var (
+		updated int64
+		data    []byte
+	)
+	err := s.queryRow(ctx, "SELECT revision, update_time, data FROM summaries WHERE tenant = ? AND customer_id = ?",
+		tenant, customerID).Scan(&sum.Revision, &updated, &data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("summary of %q: %w", customerID, repository.ErrNotFound)
+	}
+	if err != nil {
+		return nil, dbErr("read summary", err)
+	}
+	sum.UpdateTime = timeOf(sql.NullInt64{Int64: updated, Valid: true})
+	if err := repository.DecodeSummary(data, sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// UpdateSummary applies mutate to a customer's summary (an empty one if
+// there is none yet) and saves it, in one transaction. An error from mutate
+// is returned as is and saves nothing. A customer that does not exist (or
+// was erased meanwhile) is ErrNotFound, and nothing is saved: inside
+// Atomically, that undoes the call's other writes too, so a write racing
+// an erasure leaves nothing behind.
+func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	var out *repository.Summary
+	err := s.inTx(ctx, func(ctx context.Context, t *txn) error {
+		if ok, err := s.exists(ctx, tenant, customerID); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("customer %q: %w", customerID, repository.ErrNotFound)
+		}
+		cur, err := s.GetSummary(ctx, tenant, customerID)
+		switch {
+		case errors.Is(err, repository.ErrNotFound):
+			cur = &repository.Summary{Tenant: tenant, CustomerID: customerID}
+		case errors.Is(err, repository.ErrCorruptSummary):
+			// Unreadable: mutate starts from nothing (a rebuild replaces
+			// it whole).
+			var rev int64
+			if err := s.queryRow(ctx, "SELECT revision FROM summaries WHERE tenant = ? AND customer_id = ?", tenant, customerID).Scan(&rev); err != nil {
+				return dbErr("read summary", err)
+			}
+			cur = &repository.Summary{Tenant: tenant, CustomerID: customerID, Revision: rev}
+		case err != nil:
+			return err
+		}
+		old := cur.Revision
+		if err := mutate(cur); err != nil {
+			return err
+		}
+		cur.Tenant, cur.CustomerID = tenant, customerID
+		cur.Revision = old + 1
+		cur.UpdateTime = repository.Truncate(s.now())
+		if _, err := s.exec(ctx, t, `INSERT INTO summaries (tenant, customer_id, revision, update_time, first_contact, data)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant, customer_id) DO UPDATE SET revision = excluded.revision, update_time = excluded.update_time,
+				first_contact = excluded.first_contact, data = excluded.data`,
+			tenant, customerID, cur.Revision, cur.UpdateTime.UnixMilli(), ms(cur.FirstContact), repository.EncodeSummary(cur)); err != nil {
+			return dbErr("save summary", err)
+		}
+		t.changedSummary(tenant, customerID)
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// changedSummary notes that the transaction changed (or erased) a
+// customer's summary, for the change feed once it commits.
+func (t *txn) changedSummary(tenant, customerID string) {
+	if t.changed == nil {
+		t.changed = map[repository.SummaryRef]bool{}
+	}
+	t.changed[repository.SummaryRef{Tenant: tenant, CustomerID: customerID}] = true
+}
+
+// WatchSummaries calls fn with the tenant and customer of every summary
+// that this process changes, as soon as its transaction commits, until ctx
+// ends. Changes made by other processes sharing the file are not pushed:
+// watchers see them by polling.
+func (s *Store) WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error {
+	ch, cancel := s.changes.subscribe()
+	defer cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ref := <-ch:
+			fn(ref.Tenant, ref.CustomerID)
+		}
+	}
+}
+
+// changeFeed fans committed summary changes out to subscribers. A
+// subscriber that falls behind loses changes (its buffer is full), never
+// slows a writer: watchers poll as well.
+type changeFeed struct {
+	mu   sync.Mutex
+	subs map[chan repository.SummaryRef]struct{}
+}
+
+func newChangeFeed() *changeFeed {
+	return &changeFeed{subs: map[chan repository.SummaryRef]struct{}{}}
+}
+
+func (f *changeFeed) subscribe() (<-chan repository.SummaryRef, func()) {
+	ch := make(chan repository.SummaryRef, 1024)
+	f.mu.Lock()
+	f.subs[ch] = struct{}{}
+	f.mu.Unlock()
+	return ch, func() {
+		f.mu.Lock()
+		delete(f.subs, ch)
+		f.mu.Unlock()
+	}
+}
+
+func (f *changeFeed) notify(ref repository.SummaryRef) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for ch := range f.subs {
+		select {
+		case ch <- ref:
+		default:
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -54,6 +55,8 @@ func child(dir string) int {
 	return 0
 }
 
+var newMu sync.Mutex
+
 // runFerretDB starts FerretDB v1 on dir as repository/embedded.Start does,
 // returning its URI and a channel closed once it has stopped after ctx ends.
 func runFerretDB(ctx context.Context, dir string) (string, <-chan struct{}, error) {
@@ -61,6 +64,8 @@ func runFerretDB(ctx context.Context, dir string) (string, <-chan struct{}, erro
 	if err != nil {
 		return "", nil, err
 	}
+	newMu.Lock() // ferretdb.New sets a global
+	defer newMu.Unlock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
@@ -468,6 +473,7 @@ func unchanged(t *testing.T, before, after map[string]string) {
 }
 
 func TestRoundTripAfterCleanStop(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c, stop := startFerretDB(t, dir)
 	populate(t, c)
@@ -493,6 +499,7 @@ func TestRoundTripAfterCleanStop(t *testing.T) {
 }
 
 func TestEachStopsAndIsCancelled(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c, stop := startFerretDB(t, dir)
 	docs := make([]any, 10)
@@ -546,6 +553,7 @@ func TestEachStopsAndIsCancelled(t *testing.T) {
 // control character, made it fail to read the collection back (one with
 // another backslash it refused to store); the documents are still read here.
 func TestTopLevelKeysFerretDBCannotRead(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c, stop := startFerretDB(t, dir)
 	docs := []bson.D{
@@ -581,6 +589,7 @@ func TestTopLevelKeysFerretDBCannotRead(t *testing.T) {
 // TestFerretDBRefuses checks the limits the package comment states: what
 // FerretDB v1 would not store, and so what no data directory holds.
 func TestFerretDBRefuses(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	c, stop := startFerretDB(t, dir)
 	coll := c.Database("db").Collection("refused")
@@ -617,6 +626,7 @@ func TestFerretDBRefuses(t *testing.T) {
 // has it open, then after that process was killed with the last writes in
 // its write-ahead log, and last with the log's -shm file gone.
 func TestLiveThenKilled(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o750); err != nil {
 		t.Fatal(err)
@@ -673,6 +683,7 @@ func TestLiveThenKilled(t *testing.T) {
 }
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	ferret := t.TempDir()
 	c, stop := startFerretDB(t, ferret)
 	insert(t, c.Database("db").Collection("c"), bson.D{{Key: "_id", Value: 1}})

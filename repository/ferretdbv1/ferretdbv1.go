@@ -47,17 +47,18 @@
 // the directory is created or changed, which a plain mode=ro open does not
 // ensure for a WAL database (SQLite creates -wal and -shm files for it):
 //
-//   - With no -wal file, or an empty one, nothing is in the WAL, and the file
-//     is opened with immutable=1, which takes no locks and creates nothing.
-//     A FerretDB that has a database open always has its -wal file, so this
-//     case means no FerretDB was running when the file was opened; one
-//     started during the read is not noticed: stop Rapport before reading.
-//   - With a -wal file and its -shm file (FerretDB still running, or killed
+//   - With a -wal file and its -shm file (FerretDB running, or killed
 //     without closing), it is opened with readonly_shm=1: SQLite opens the
 //     -shm read-only, uses it while a writer holds it, and otherwise builds
 //     its index of the WAL in memory from the -wal file, so the documents of
 //     committed transactions that were never checkpointed are read, and
-//     neither file is written.
+//     neither file is written. (immutable=1 would silently miss them.)
+//   - With no -wal file (FerretDB stopped cleanly), or an empty one and no
+//     -shm, nothing is in the WAL, and the file is opened with immutable=1,
+//     which takes no locks and creates nothing. A FerretDB that has a
+//     database open always has both files, so this means none was running
+//     when the file was opened; one started during the read would not be
+//     noticed: stop Rapport before reading.
 //   - A non-empty -wal file without its -shm cannot be read without writing
 //     one; that, and a rollback -journal (never used by FerretDB), is an
 //     error naming the file: open the database once with FerretDB or the
@@ -310,21 +311,26 @@ func openFile(path string) (*sql.DB, error) {
 	if journal {
 		return nil, fmt.Errorf("ferretdbv1: %s has a rollback journal (%s-journal), which only a write can roll back: open it once with the sqlite3 shell", path, filepath.Base(path))
 	}
-	wal, err := nonEmpty(path + "-wal")
+	wal, err := exists(path + "-wal")
 	if err != nil {
 		return nil, err
 	}
-	if !wal {
+	shm, err := exists(path + "-shm")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case wal && shm:
+		q.Set("readonly_shm", "1")
+	case !wal:
 		q.Set("immutable", "1")
-	} else {
-		switch _, err := os.Stat(path + "-shm"); {
-		case err == nil:
-			q.Set("readonly_shm", "1")
-		case errors.Is(err, fs.ErrNotExist):
+	default:
+		if walData, err := nonEmpty(path + "-wal"); err != nil {
+			return nil, err
+		} else if walData {
 			return nil, fmt.Errorf("ferretdbv1: %s has a write-ahead log (%s-wal) but no -shm file, and SQLite cannot read the log without creating one: open the database once with FerretDB or the sqlite3 shell, which folds the log into it", path, filepath.Base(path))
-		default:
-			return nil, fmt.Errorf("ferretdbv1: %w", err)
 		}
+		q.Set("immutable", "1")
 	}
 	p := filepath.ToSlash(path)
 	if !strings.HasPrefix(p, "/") {
@@ -341,6 +347,18 @@ func openFile(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("ferretdbv1: %s: %w", path, err)
 	}
 	return conn, nil
+}
+
+// exists reports whether there is a file at path.
+func exists(path string) (bool, error) {
+	_, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("ferretdbv1: %w", err)
+	}
+	return true, nil
 }
 
 // nonEmpty reports whether the file at path exists and is not empty.

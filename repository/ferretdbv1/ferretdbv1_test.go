@@ -110,6 +110,9 @@ func startFerretDB(t *testing.T, dir string) (c *mongo.Client, stop func()) {
 // startChild runs FerretDB in a child process; kill kills it with SIGKILL.
 func startChild(t *testing.T, dir string) (c *mongo.Client, kill func()) {
 	t.Helper()
+	if err := os.Remove(dir + ".uri"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+dir)
 	cmd.Stderr = os.Stderr
@@ -176,6 +179,7 @@ func allTypes(id any) bson.D {
 		{Key: "_id", Value: id},
 		{Key: "string", Value: "héllo, 世界 🌍"},
 		{Key: "emptyString", Value: ""},
+		{Key: "invalidUTF8", Value: "a\xffb"}, // FerretDB stores U+FFFD
 		{Key: "escapes", Value: "quote\" backslash\\ nul\x00 newline\n tab\t <>& \u2028 \u007f \\u0041"},
 		{Key: "int32", Value: int32(-5)},
 		{Key: "int32min", Value: int32(math.MinInt32)},
@@ -680,6 +684,19 @@ func TestLiveThenKilled(t *testing.T) {
 	same(t, dump(t, c2), want)
 	stop()
 	same(t, read(t, dir), want)
+
+	// A FerretDB that has just opened the files has empty -wal files.
+	c3, kill3 := startChild(t, dir)
+	if wal, err := os.Stat(filepath.Join(dir, "alpha.sqlite-wal")); err != nil || wal.Size() != 0 {
+		t.Logf("alpha.sqlite-wal of a FerretDB just started: %v, %v", wal, err)
+	}
+	before = snapshot(t, dir)
+	same(t, read(t, dir), want)
+	unchanged(t, before, snapshot(t, dir))
+	insert(t, c3.Database("alpha").Collection("many"), bson.D{{Key: "_id", Value: "after restart"}})
+	want = dump(t, c3)
+	same(t, read(t, dir), want)
+	kill3()
 }
 
 func TestDetect(t *testing.T) {

@@ -6,15 +6,17 @@
 // # The format (FerretDB v1.24, checked against its source)
 //
 // The directory holds one SQLite file per database, named <database>.sqlite,
-// in WAL mode. Each file has a table _ferretdb_collections (name, table_name,
+// in WAL mode; a database whose collections were all dropped keeps its file
+// and is still listed, as FerretDB lists it. Each file has a table _ferretdb_collections (name, table_name,
 // settings) that maps a collection's name to its SQL table; settings is JSON
 // with the indexes and the capped size, which this package does not read.
 // FerretDB quotes table names with Go's %q, not SQLite's rules, so a table
 // name with a backslash is stored in sqlite_schema with the backslash
 // doubled; this package quotes the same way. A collection's table has one
 // column _ferretdb_sjson holding each document as SJSON (capped collections
-// also have _ferretdb_record_id INTEGER PRIMARY KEY). FerretDB returns
-// documents in rowid order when no sort is given; so does [Dir.Each].
+// also have _ferretdb_record_id INTEGER PRIMARY KEY). A find with no sort
+// made FerretDB scan the table with no ORDER BY, that is in rowid order;
+// [Dir.Each] reads in rowid order.
 //
 // SJSON is a JSON object whose "$s" member is the schema, followed by the
 // fields in order:
@@ -35,11 +37,16 @@
 // NaN and infinities, nested arrays, and keys containing "." or starting
 // with "$", and it stored -0 as 0 and invalid UTF-8 in a string as U+FFFD. So
 // every document it stored is read back byte for byte as a find returned it.
-// FerretDB wrote top-level keys into the JSON unescaped: a key with a
-// backslash in it (`a\nb`) made the whole collection unreadable through
-// FerretDB, and a key with a control character too; this package reads the
-// field layout exactly as it was written and so returns those documents,
-// with their keys as they were inserted.
+// FerretDB wrote top-level keys into the JSON unescaped. It failed to store
+// a document with a key that this made invalid JSON (`C:\dir`), but stored
+// one with a key whose backslash made a JSON escape (`a\nb`) or with a
+// control character, and then could not read that collection back at all;
+// this package reads the fields laid out exactly as they were written, and
+// so returns those documents with their keys as inserted.
+//
+// A document that does not decode stops [Dir.Each] with an error naming its
+// row; there is no skipping it. Collection settings (indexes, capped sizes)
+// are not read.
 //
 // # Reading without writing
 //
@@ -58,7 +65,8 @@
 //     which takes no locks and creates nothing. A FerretDB that has a
 //     database open always has both files, so this means none was running
 //     when the file was opened; one started during the read would not be
-//     noticed: stop Rapport before reading.
+//     noticed. Reading while FerretDB runs works, each collection read as
+//     of one moment, but stop Rapport before a migration.
 //   - A non-empty -wal file without its -shm cannot be read without writing
 //     one; that, and a rollback -journal (never used by FerretDB), is an
 //     error naming the file: open the database once with FerretDB or the

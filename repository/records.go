@@ -99,3 +99,51 @@ func StampConsents(prev, next []*rapportv1.ChannelConsent, now time.Time) {
 		}
 	}
 }
+
+// Stored records, exactly as an adapter holds them (names, revisions,
+// times): what a migration carries from one store into another.
+
+// StoredCustomer is a customer with its keys. Its identities are claimed
+// with it.
+type StoredCustomer struct {
+	Tenant string
+	// Customer has its name, etag (the revision), times and identities.
+	Customer        *rapportv1.Customer
+	CreateRequestID string
+}
+
+// StoredRequest is an idempotency record: what a request ID created.
+type StoredRequest struct {
+	Tenant, Method, RequestID string
+	CustomerID, ResourceID    string
+	Fingerprint               string
+}
+
+// StoredInteraction is an interaction with what only the store keeps.
+type StoredInteraction struct {
+	Tenant string
+	// Interaction has its name, issue and create time.
+	Interaction *rapportv1.Interaction
+	Fingerprint string
+	// ExpireAt is when the retention ends for it; zero keeps it forever.
+	ExpireAt time.Time
+}
+
+// StoredIssue is an issue with its keys.
+type StoredIssue struct {
+	Tenant string
+	// Issue has its name and etag (the revision).
+	Issue           *rapportv1.Issue
+	CreateRequestID string
+}
+
+// Record is one stored record of any kind: exactly one field is set.
+type Record struct {
+	Customer    *StoredCustomer
+	Request     *StoredRequest
+	Interaction *StoredInteraction
+	Issue       *StoredIssue
+	Summary     *Summary
+	APIKey      *APIKey
+	AuditEvent  *AuditEvent
+}

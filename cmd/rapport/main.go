@@ -2,6 +2,8 @@
 //
 //	rapport serve     run the gRPC server (embedded SQLite store unless a MongoDB URI is set)
 //	rapport keys      create, list and revoke API keys
+//	rapport migrate   carry the FerretDB store of earlier versions over to SQLite
+//	rapport backup    copy the embedded store while it serves
 //	rapport version   print the version
 package main
 
@@ -54,6 +56,8 @@ commands:
   seed      load the demo customers into a running server: rapport seed --demo
   repair    rebuild context summaries from the history: rapport repair [--customer customers/ID]
   keys      manage API keys: rapport keys create|list|revoke
+  migrate   carry the FerretDB store of earlier versions over to the SQLite store: rapport migrate --data-dir DIR
+  backup    copy the embedded store while it serves: rapport backup --data-dir DIR --to FILE
   version   print the version
 `
 
@@ -75,6 +79,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return repairCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return migrateCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "rapport", buildVersion())
 		return nil

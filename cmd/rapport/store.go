@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/repository/ferretdbv1"
 	"github.com/rapporthq/rapport/repository/mongo"
 	"github.com/rapporthq/rapport/repository/sqlite"
 	"github.com/rapporthq/rapport/service"
@@ -58,7 +59,7 @@ func (c storeConfig) kind() string {
 // health check). closeStore releases it.
 func openStore(ctx context.Context, c storeConfig, logger *slog.Logger) (s store, closeStore func(), err error) {
 	if c.MongoDBURI == "" {
-		if err := refuseFerretDBData(c.DataDir); err != nil {
+		if err := checkFerretDBData(ctx, c.DataDir, logger); err != nil {
 			return nil, nil, err
 		}
 		opts := []sqlite.Option{sqlite.WithSynchronous(c.Synchronous)}
@@ -95,36 +96,31 @@ func openStore(ctx context.Context, c storeConfig, logger *slog.Logger) (s store
 	return mongo.New(client.Database(c.MongoDBDatabase)), closeFn, nil
 }
 
-// refuseFerretDBData refuses a data directory written by the embedded
-// FerretDB store of earlier versions: it is not read, and must not be
-// mistaken for an empty store.
-func refuseFerretDBData(dir string) error {
-	found, err := ferretDBData(dir)
+// checkFerretDBData looks for the data of the embedded FerretDB store of
+// earlier versions in dir. Such data is not read by this version, and must
+// not be mistaken for an empty store: unless `rapport migrate` carried it
+// into the SQLite store already, starting is refused with what to do.
+func checkFerretDBData(ctx context.Context, dir string, logger *slog.Logger) error {
+	found, err := ferretdbv1.Detect(dir)
 	if err != nil || !found {
 		return err
 	}
-	return fmt.Errorf("the data directory %s holds data of the embedded FerretDB store of an earlier Rapport, which this version no longer runs: "+
-		"carry it over to the SQLite store with `rapport migrate --data-dir %s` (it reads the old files without changing them), then start again", dir, dir)
-}
-
-// ferretDBData reports whether dir holds FerretDB v1 SQLite files: a
-// <database>.sqlite file with FerretDB's metadata table.
-func ferretDBData(dir string) (bool, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.sqlite"))
-	if err != nil {
-		return false, err
-	}
-	for _, f := range files {
-		db, err := sql.Open("sqlite", "file:"+f+"?mode=ro")
+	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err == nil {
+		st, err := sqlite.Open(ctx, dir)
 		if err != nil {
-			return false, err
+			return err
 		}
-		var n int
-		err = db.QueryRow("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '_ferretdb_database_metadata'").Scan(&n)
-		_ = db.Close()
-		if err == nil && n > 0 {
-			return true, nil
+		done, err := st.Meta(ctx, migratedKey)
+		_ = st.Close()
+		if err != nil {
+			return err
+		}
+		if done != "" {
+			logger.Info("the data directory still holds the files of the FerretDB store that rapport migrate carried over; remove them when you no longer need them",
+				"data_dir", dir, "migration", done)
+			return nil
 		}
 	}
-	return false, nil
+	return fmt.Errorf("the data directory %s holds data of the embedded FerretDB store of an earlier Rapport, which this version no longer runs: "+
+		"stop every rapport that uses it and run `rapport migrate --data-dir %s` (it reads the old files without changing them and writes the new store beside them), then start again", dir, dir)
 }

@@ -132,6 +132,12 @@ CREATE TABLE audit_customers (
 	PRIMARY KEY (tenant, customer, time, audit_id)
 ) WITHOUT ROWID;
 CREATE INDEX audit_customers_by_age ON audit_customers (time);
+
+-- Facts about the store itself, e.g. what a migration carried into it.
+CREATE TABLE meta (
+	key   TEXT NOT NULL PRIMARY KEY,
+	value TEXT NOT NULL
+);
 `,
 }
 

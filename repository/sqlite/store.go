@@ -83,7 +83,84 @@ type Store struct {
 	hook        func(ctx context.Context, query string)
 	tracer      trace.Tracer
 	changes     *changeFeed
-	closeOnce   sync.Once
+	// readStmts and writeStmts cache the prepared statements of each
+	// pool, by text (SQLite parses a statement in tens of microseconds).
+	readStmts, writeStmts stmtCache
+	closeOnce             sync.Once
+}
+
+// stmtCache holds the prepared statements of one pool. It keeps at most
+// maxCachedStatements: queries built from filters come in many shapes,
+// and the rarest run unprepared.
+//
+// The writer pool has one connection, which a transaction holds while it
+// runs its statements: preparing one then would wait for the transaction
+// itself. So the writer's cache only notes what it misses (deferred), and
+// prepares it once the transaction ends (flush).
+type stmtCache struct {
+	deferred bool
+	mu       sync.Mutex
+	stmts    map[string]*sql.Stmt
+	pending  map[string]bool
+}
+
+const maxCachedStatements = 256
+
+// get returns db's prepared statement for query, or nil (run it unprepared).
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.stmts[query]; ok {
+		return st
+	}
+	if len(c.stmts)+len(c.pending) >= maxCachedStatements {
+		return nil
+	}
+	if c.pending == nil {
+		c.pending = map[string]bool{}
+	}
+	c.pending[query] = true
+	if c.deferred {
+		return nil
+	}
+	c.mu.Unlock()
+	c.flush(ctx, db)
+	c.mu.Lock()
+	return c.stmts[query]
+}
+
+// flush prepares what a deferred cache missed; call it with db's
+// connection free.
+func (c *stmtCache) flush(ctx context.Context, db *sql.DB) {
+	c.mu.Lock()
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for query := range pending {
+		st, err := db.PrepareContext(ctx, query)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if c.stmts == nil {
+			c.stmts = map[string]*sql.Stmt{}
+		}
+		if _, dup := c.stmts[query]; dup {
+			_ = st.Close()
+		} else {
+			c.stmts[query] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		_ = st.Close()
+	}
+	c.stmts = nil
 }
 
 // Option configures a Store.
@@ -127,6 +204,7 @@ func Open(ctx context.Context, dataDir string, opts ...Option) (*Store, error) {
 		busyTimeout: 5 * time.Second,
 		readers:     max(4, 2*runtime.GOMAXPROCS(0)),
 		changes:     newChangeFeed(),
+		writeStmts:  stmtCache{deferred: true},
 	}
 	for _, o := range opts {
 		o(s)
@@ -205,6 +283,8 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
+		s.readStmts.close()
+		s.writeStmts.close()
 		if s.read != nil {
 			err = s.read.Close()
 		}
@@ -260,6 +340,9 @@ func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) err
 		return dbErr("begin", err)
 	}
 	t := &txn{tx: tx}
+	// Once the transaction ends, the writer's connection is free: prepare
+	// the statements it ran unprepared (only until each has been seen).
+	defer s.writeStmts.flush(context.WithoutCancel(ctx), s.write)
 	if err := fn(context.WithValue(ctx, txKey{}, t)); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -344,10 +427,19 @@ func statementTarget(query string) (op, table string) {
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	end := s.observe(ctx, query)
 	var row *sql.Row
-	if t := txOf(ctx); t != nil {
-		row = t.tx.QueryRowContext(ctx, query, args...)
-	} else {
-		row = s.read.QueryRowContext(ctx, query, args...)
+	switch t := txOf(ctx); {
+	case t != nil:
+		if st := s.writeStmts.get(ctx, s.write, query); st != nil {
+			row = t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		} else {
+			row = t.tx.QueryRowContext(ctx, query, args...)
+		}
+	default:
+		if st := s.readStmts.get(ctx, s.read, query); st != nil {
+			row = st.QueryRowContext(ctx, args...)
+		} else {
+			row = s.read.QueryRowContext(ctx, query, args...)
+		}
 	}
 	end(row.Err())
 	return row
@@ -361,10 +453,19 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 		rows *sql.Rows
 		err  error
 	)
-	if t := txOf(ctx); t != nil {
-		rows, err = t.tx.QueryContext(ctx, query, args...)
-	} else {
-		rows, err = s.read.QueryContext(ctx, query, args...)
+	switch t := txOf(ctx); {
+	case t != nil:
+		if st := s.writeStmts.get(ctx, s.write, query); st != nil {
+			rows, err = t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		} else {
+			rows, err = t.tx.QueryContext(ctx, query, args...)
+		}
+	default:
+		if st := s.readStmts.get(ctx, s.read, query); st != nil {
+			rows, err = st.QueryContext(ctx, args...)
+		} else {
+			rows, err = s.read.QueryContext(ctx, query, args...)
+		}
 	}
 	end(err)
 	return rows, err
@@ -373,7 +474,15 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 // exec runs a statement in transaction t.
 func (s *Store) exec(ctx context.Context, t *txn, query string, args ...any) (sql.Result, error) {
 	end := s.observe(ctx, query)
-	res, err := t.tx.ExecContext(ctx, query, args...)
+	var (
+		res sql.Result
+		err error
+	)
+	if st := s.writeStmts.get(ctx, s.write, query); st != nil {
+		res, err = t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(ctx, query, args...)
+	}
 	end(err)
 	return res, err
 }

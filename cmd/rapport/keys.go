@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/rapporthq/rapport/repository"
-	"github.com/rapporthq/rapport/repository/embedded"
 	"github.com/rapporthq/rapport/service"
 )
 
@@ -135,20 +134,12 @@ func fmtTime(t time.Time) string {
 // withStore opens the database (the embedded store when uri is empty),
 // makes sure its indexes exist, and runs f.
 func withStore(ctx context.Context, uri, database, dataDir string, f func(*repository.Store) error) error {
-	if uri == "" {
-		emb, err := embedded.Start(ctx, embedded.Config{DataDir: dataDir, Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			return err
-		}
-		defer emb.Close()
-		uri = emb.URI()
-	}
-	client, err := repository.Connect(uri, "rapport-keys", nil, nil)
+	st, closeStore, err := openStore(ctx, storeConfig{MongoDBURI: uri, MongoDBDatabase: database, DataDir: dataDir, AppName: "rapport-keys"},
+		slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	defer disconnect(ctx, client)
-	st := repository.New(client.Database(database))
+	defer closeStore()
 	if err := st.Ready(ctx); err != nil {
 		return err
 	}

@@ -25,11 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/rapporthq/rapport/repository"
-	"github.com/rapporthq/rapport/repository/embedded"
 	"github.com/rapporthq/rapport/service"
-	"go.mongodb.org/mongo-driver/v2/event"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -144,13 +140,6 @@ func loadDemo(ctx context.Context, addr string, logger *slog.Logger) {
 // jwtKeysReload is how often the JWT keys file is read again for rotated keys.
 const jwtKeysReload = 30 * time.Second
 
-// disconnect closes a database client, within 5 s even after ctx ended.
-func disconnect(ctx context.Context, client *mongo.Client) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_ = client.Disconnect(dctx)
-}
-
 // authConfig is the credentials the server accepts.
 func authConfig(cfg config) (service.AuthConfig, error) {
 	a := service.AuthConfig{APIKeys: cfg.APIKeys, KeyCacheTTL: cfg.APIKeyCacheTTL}
@@ -202,39 +191,8 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	logger := newLogger(cfg.LogFormat, cfg.LogLevel, logw)
 	logger.Info("starting rapport", "version", buildVersion(), "config", cfg.logValue())
 
-	uri := cfg.MongoDBURI
-	if uri == "" {
-		// FerretDB logs every connection at INFO: keep its warnings only,
-		// unless debugging.
-		storeLevel := slog.LevelWarn
-		if cfg.LogLevel <= slog.LevelDebug {
-			storeLevel = slog.LevelDebug
-		}
-		store, err := embedded.Start(ctx, embedded.Config{
-			DataDir:    cfg.DataDir,
-			ListenAddr: cfg.EmbeddedListen,
-			Logger:     newLogger(cfg.LogFormat, storeLevel, logw).With("component", "ferretdb"),
-		})
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		uri = store.URI()
-		logger.Info("no MongoDB URI configured: running the embedded FerretDB (SQLite) store in-process",
-			"data_dir", cfg.DataDir, "mongodb_uri", uri)
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	storeKind := "mongodb"
-	if cfg.MongoDBURI == "" {
-		storeKind = "embedded"
-	}
-	storeInfo := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "rapport_store_info", Help: "The kind of store: embedded (FerretDB in the process) or mongodb.",
-		ConstLabels: prometheus.Labels{"kind": storeKind},
-	})
-	storeInfo.Set(1)
-	reg.MustRegister(storeInfo)
 	tracer, stopTracer, err := newTracer(ctx, cfg)
 	if err != nil {
 		return err
@@ -244,17 +202,22 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		defer cancel()
 		_ = stopTracer(sctx)
 	}()
-	var commands *event.CommandMonitor
 	if tracer != nil {
-		commands = repository.TracingMonitor(tracer)
 		logger.Info("tracing RPCs and database commands over OTLP", "endpoint", cfg.OTLPEndpoint)
 	}
-	client, err := repository.Connect(uri, "rapport", repository.NewPoolMetrics(reg).Monitor(), commands)
+	store, closeStore, err := openStore(ctx, storeConfig{
+		MongoDBURI:      cfg.MongoDBURI,
+		MongoDBDatabase: cfg.MongoDBDatabase,
+		DataDir:         cfg.DataDir,
+		EmbeddedListen:  cfg.EmbeddedListen,
+		AppName:         "rapport",
+		Metrics:         reg,
+		Tracer:          tracer,
+	}, logger)
 	if err != nil {
 		return err
 	}
-	defer disconnect(ctx, client)
-	store := repository.New(client.Database(cfg.MongoDBDatabase))
+	defer closeStore()
 
 	authCfg, err := authConfig(cfg)
 	if err != nil {

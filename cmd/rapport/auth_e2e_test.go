@@ -254,8 +254,7 @@ func TestLoopbackAddresses(t *testing.T) {
 			t.Errorf("isLoopback(%q) = %v, want %v", addr, got, want)
 		}
 	}
-	var stderr bytes.Buffer
-	_, err := parseServeConfig([]string{"--embedded-listen", "0.0.0.0:27017"}, func(string) string { return "" }, &stderr)
+	_, err := parseServeConfig([]string{"--embedded-listen", "0.0.0.0:27017"}, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "embedded") {
 		t.Errorf("an embedded store listening beyond loopback: %v, want refused", err)
 	}
@@ -282,8 +281,7 @@ func TestSecurityConfigIsValidatedOnce(t *testing.T) {
 		{[]string{"--max-watch-streams-per-tenant", "-1"}, "per tenant"},
 		{[]string{"--audit-retention", "30m"}, "audit retention"},
 	} {
-		var stderr bytes.Buffer
-		_, err := parseServeConfig(tc.args, noEnv, &stderr)
+		_, err := parseServeConfig(tc.args, noEnv)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%v: %v", tc.args, err)

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"flag"
 	"time"
 
+	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -21,7 +21,7 @@ type clientConfig struct {
 
 // clientFlags adds --addr (RAPPORT_ADDR, default the quickstart's address),
 // --api-key (RAPPORT_API_KEY), --tls and --tls-ca (RAPPORT_TLS_CA).
-func clientFlags(fs *flag.FlagSet, getenv func(string) string) *clientConfig {
+func clientFlags(fs *pflag.FlagSet, getenv func(string) string) *clientConfig {
 	c := &clientConfig{}
 	addr := getenv("RAPPORT_ADDR")
 	if addr == "" {

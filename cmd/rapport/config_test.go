@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"maps"
 	"strings"
 	"testing"
@@ -14,7 +13,7 @@ func TestRetentionConfig(t *testing.T) {
 	t.Parallel()
 	const days = 24 * time.Hour
 	noEnv := func(string) string { return "" }
-	cfg, err := parseServeConfig(nil, noEnv, &bytes.Buffer{})
+	cfg, err := parseServeConfig(nil, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +22,7 @@ func TestRetentionConfig(t *testing.T) {
 	}
 
 	env := map[string]string{"RAPPORT_RETENTION": "365d", "RAPPORT_TENANT_RETENTION": "acme=720h, initech = 0 ,umbrella=2d", "RAPPORT_PURGE_INTERVAL": "15m"}
-	cfg, err = parseServeConfig(nil, func(k string) string { return env[k] }, &bytes.Buffer{})
+	cfg, err = parseServeConfig(nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +44,7 @@ func TestRetentionConfig(t *testing.T) {
 	}
 
 	// A flag wins over the variable.
-	cfg, err = parseServeConfig([]string{"--retention", "0", "--tenant-retention", "default=90d"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	cfg, err = parseServeConfig([]string{"--retention", "0", "--tenant-retention", "default=90d"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +69,7 @@ func TestRetentionConfig(t *testing.T) {
 		{"--purge-interval", "10s"},
 		{"--purge-interval", "hourly"},
 	} {
-		if _, err := parseServeConfig(bad, noEnv, &bytes.Buffer{}); err == nil {
+		if _, err := parseServeConfig(bad, noEnv); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}

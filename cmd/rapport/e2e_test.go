@@ -249,7 +249,7 @@ func TestVersionAndUsage(t *testing.T) {
 func TestServeConfig(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"RAPPORT_LISTEN": "127.0.0.1:6000", "RAPPORT_LOG_LEVEL": "debug", "RAPPORT_MONGODB_URI": "mongodb://u:secret@db:27017/"}
-	cfg, err := parseServeConfig([]string{"--listen", "127.0.0.1:7000"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	cfg, err := parseServeConfig([]string{"--listen", "127.0.0.1:7000"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestServeConfig(t *testing.T) {
 		{"--listen", ""},
 		{"extra"},
 	} {
-		if _, err := parseServeConfig(bad, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+		if _, err := parseServeConfig(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}

@@ -1,8 +1,12 @@
 // Command rapport is the Rapport customer-context service.
 //
 //	rapport serve     run the gRPC server (embedded store unless a MongoDB URI is set)
+//	rapport seed      load the demo customers into a running server
+//	rapport repair    rebuild context summaries from the history
 //	rapport keys      create, list and revoke API keys
-//	rapport version   print the version
+//	rapport version   print the version (also rapport --version)
+//
+// Every command and subcommand takes -h or --help.
 package main
 
 import (
@@ -45,45 +49,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "rapport:", err)
 		os.Exit(1)
 	}
-}
-
-const usage = `usage: rapport <command> [flags]
-
-commands:
-  serve     run the gRPC server; "rapport serve -h" lists its flags
-  seed      load the demo customers into a running server: rapport seed --demo
-  repair    rebuild context summaries from the history: rapport repair [--customer customers/ID]
-  keys      manage API keys: rapport keys create|list|revoke
-  version   print the version
-`
-
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("no command")
-	}
-	switch args[0] {
-	case "serve":
-		cfg, err := parseServeConfig(args[1:], getenv, stderr)
-		if err != nil {
-			return err
-		}
-		return serve(ctx, cfg, stderr)
-	case "seed":
-		return seedCommand(ctx, args[1:], getenv, stdout, stderr)
-	case "repair":
-		return repairCommand(ctx, args[1:], getenv, stdout, stderr)
-	case "keys":
-		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "rapport", buildVersion())
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
 }
 
 // buildVersion is the -X version, else the module version Go recorded.
@@ -191,6 +156,47 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	logger := newLogger(cfg.LogFormat, cfg.LogLevel, logw)
 	logger.Info("starting rapport", "version", buildVersion(), "config", cfg.logValue())
 
+	// What can be refused is refused before the store starts: the
+	// credentials, the TLS files and the listen addresses.
+	authCfg, err := authConfig(cfg)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := serverTLS(cfg)
+	if err != nil {
+		return err
+	}
+	if authCfg.Development() {
+		logger.Warn("DEVELOPMENT MODE: no credentials configured (--api-keys, --jwt-keys); every caller is in tenant \"default\" with every scope. Never run this way with real data.",
+			"listen", cfg.Listen)
+	}
+	lis, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	defer lis.Close() // on an early return; stopping the server closes it too
+	if authCfg.Development() && !cfg.InsecureAllowNoAuth {
+		// The name may have resolved to more than loopback: check the
+		// address actually bound.
+		if a, ok := lis.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+			return fmt.Errorf("development mode: %s listens on %s, not a loopback address; see --insecure-allow-unauthenticated", cfg.Listen, lis.Addr())
+		}
+	}
+	if !authCfg.Development() && tlsCfg == nil && !isLoopback(cfg.Listen) {
+		logger.Warn("credentials travel in plaintext: no --tls-cert; terminate TLS in front of this server (mesh, load balancer) or configure it here", "listen", cfg.Listen)
+	}
+	if authCfg.JWT != nil && (cfg.JWT.Audience == "" || cfg.JWT.Issuer == "") {
+		logger.Warn("bearer tokens are accepted whatever their issuer or audience: set --jwt-issuer and --jwt-audience so that tokens your identity provider signs for other services are refused",
+			"issuer", cfg.JWT.Issuer, "audience", cfg.JWT.Audience)
+	}
+	var mlis net.Listener
+	if cfg.MetricsListen != "" {
+		if mlis, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsListen, err)
+		}
+		defer mlis.Close()
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	tracer, stopTracer, err := newTracer(ctx, cfg)
@@ -219,37 +225,6 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	}
 	defer closeStore()
 
-	authCfg, err := authConfig(cfg)
-	if err != nil {
-		return err
-	}
-	tlsCfg, err := serverTLS(cfg)
-	if err != nil {
-		return err
-	}
-	if authCfg.Development() {
-		logger.Warn("DEVELOPMENT MODE: no credentials configured (--api-keys, --jwt-keys); every caller is in tenant \"default\" with every scope. Never run this way with real data.",
-			"listen", cfg.Listen)
-	}
-	lis, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
-	}
-	if authCfg.Development() && !cfg.InsecureAllowNoAuth {
-		// The name may have resolved to more than loopback: check the
-		// address actually bound.
-		if a, ok := lis.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
-			_ = lis.Close()
-			return fmt.Errorf("development mode: %s listens on %s, not a loopback address; see --insecure-allow-unauthenticated", cfg.Listen, lis.Addr())
-		}
-	}
-	if !authCfg.Development() && tlsCfg == nil && !isLoopback(cfg.Listen) {
-		logger.Warn("credentials travel in plaintext: no --tls-cert; terminate TLS in front of this server (mesh, load balancer) or configure it here", "listen", cfg.Listen)
-	}
-	if authCfg.JWT != nil && (cfg.JWT.Audience == "" || cfg.JWT.Issuer == "") {
-		logger.Warn("bearer tokens are accepted whatever their issuer or audience: set --jwt-issuer and --jwt-audience so that tokens your identity provider signs for other services are refused",
-			"issuer", cfg.JWT.Issuer, "audience", cfg.JWT.Audience)
-	}
 	srv := service.NewServer(store, service.Options{
 		Auth:                     authCfg,
 		Limits:                   cfg.Limits,
@@ -282,12 +257,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	})
 	g.Go(func() error { return srv.FollowChanges(gctx, store) })
 	g.Go(func() error { return srv.PurgeExpired(gctx, cfg.PurgeInterval) })
-	if cfg.MetricsListen != "" {
-		mlis, err := net.Listen("tcp", cfg.MetricsListen)
-		if err != nil {
-			_ = lis.Close()
-			return fmt.Errorf("listen on %s: %w", cfg.MetricsListen, err)
-		}
+	if mlis != nil {
 		mux := http.NewServeMux()
 		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -185,10 +186,12 @@ func NewServer(store Store, opts Options) *Server {
 	})
 	errUnary, errStream := errorInterceptor(logger)
 	authn := newAuthenticator(opts.Auth, store, now)
-	// Health and reflection answer without credentials.
-	guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
-		return c.Service != healthpb.Health_ServiceDesc.ServiceName && !strings.HasPrefix(c.Service, "grpc.reflection.")
-	})
+	// Health and reflection answer without credentials, and are logged at
+	// DEBUG: probes check health every few seconds, and neither is what
+	// the log is read for.
+	guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return !isHealthOrReflection(c) })
+	housekeeping := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return isHealthOrReflection(c) })
+	debugLogOpts := append(slices.Clone(logOpts), logging.WithLevels(func(codes.Code) logging.Level { return logging.LevelDebug }))
 	limitUnary, limitStream := rateLimitInterceptors(newRateLimiter(limits, now))
 	audit := newAuditor(store, logger, now)
 	auditUnary, auditStream := audit.interceptors()
@@ -197,7 +200,8 @@ func NewServer(store Store, opts Options) *Server {
 	// interceptors themselves (auth, limits, audit) fails one call, not the
 	// process.
 	unary := []grpc.UnaryServerInterceptor{
-		logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
+		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...), guarded),
+		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 		errUnary,
 		selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(authn.authenticate), guarded),
@@ -210,7 +214,8 @@ func NewServer(store Store, opts Options) *Server {
 		recovery.UnaryServerInterceptor(recoveryOpt),
 	)
 	stream := []grpc.StreamServerInterceptor{
-		logging.StreamServerInterceptor(slogAdapter(logger), logOpts...),
+		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), logOpts...), guarded),
+		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.StreamServerInterceptor(recoveryOpt),
 		errStream,
 		selector.StreamServerInterceptor(auth.StreamServerInterceptor(authn.authenticate), guarded),
@@ -346,6 +351,12 @@ func (s *Server) WatchHealth(ctx context.Context, interval time.Duration) error 
 		case <-t.C:
 		}
 	}
+}
+
+// isHealthOrReflection reports whether c is a health check or a reflection
+// call.
+func isHealthOrReflection(c interceptors.CallMeta) bool {
+	return c.Service == healthpb.Health_ServiceDesc.ServiceName || strings.HasPrefix(c.Service, "grpc.reflection.")
 }
 
 // slogAdapter lets go-grpc-middleware's logging interceptor log through slog.

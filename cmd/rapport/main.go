@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rapporthq/rapport/service"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -206,9 +207,16 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		_ = stopTracer(sctx)
+		if err := stopTracer(sctx); err != nil {
+			logger.Warn("tracing: spans not exported at stop", "error", err)
+		}
 	}()
 	if tracer != nil {
+		// OpenTelemetry reports failed exports to one handler per process,
+		// by default a plain line on stderr: log them like everything else.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			logger.Warn("tracing: OpenTelemetry error", "error", err)
+		}))
 		logger.Info("tracing RPCs and database commands over OTLP", "endpoint", cfg.OTLPEndpoint)
 	}
 	store, closeStore, err := openStore(ctx, storeConfig{

@@ -45,22 +45,12 @@ func TestHealthAndReflectionAreLoggedAtDebug(t *testing.T) {
 				Logger:     slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: tc.level})),
 				Reflection: true,
 			})
-			lis := bufconn.Listen(1 << 20)
-			go func() { _ = srv.GRPC.Serve(lis) }()
-			defer srv.GRPC.Stop()
-			conn, err := grpc.NewClient("passthrough:///bufnet",
-				grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-				grpc.WithTransportCredentials(insecure.NewCredentials()))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-
+			conn := serveInMemory(t, srv)
 			if _, err := healthpb.NewHealthClient(conn).Check(t.Context(), &healthpb.HealthCheckRequest{}); err != nil {
 				t.Fatal(err)
 			}
 			listServices(t, conn)
-			_, err = rapportv1.NewCustomerServiceClient(conn).GetCustomer(t.Context(), &rapportv1.GetCustomerRequest{Name: "customers/ada"})
+			_, err := rapportv1.NewCustomerServiceClient(conn).GetCustomer(t.Context(), &rapportv1.GetCustomerRequest{Name: "customers/ada"})
 			if status.Code(err) != codes.NotFound {
 				t.Fatalf("GetCustomer: %v", err)
 			}
@@ -117,4 +107,21 @@ func listServices(t *testing.T, conn *grpc.ClientConn) []string {
 		names = append(names, s.GetName())
 	}
 	return names
+}
+
+// serveInMemory serves srv (without its background work) on an in-memory
+// connection until t ends.
+func serveInMemory(t *testing.T, srv *service.Server) *grpc.ClientConn {
+	t.Helper()
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = srv.GRPC.Serve(lis) }()
+	t.Cleanup(srv.GRPC.Stop)
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
 }

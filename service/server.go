@@ -30,6 +30,13 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // Store is everything the service needs from storage.
@@ -296,7 +303,7 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	healthpb.RegisterHealthServer(s, hs)
 	if opts.Reflection {
-		reflection.Register(s)
+		registerReflection(s, logger)
 	}
 	if rpcMetrics != nil {
 		rpcMetrics.InitializeMetrics(s)
@@ -351,6 +358,50 @@ func (s *Server) WatchHealth(ctx context.Context, interval time.Duration) error 
 		case <-t.C:
 		}
 	}
+}
+
+// registerReflection serves server reflection (v1 and v1alpha) from the
+// API's descriptors with their comments, so that grpcurl describe shows
+// the documentation; everything else (health, reflection itself) from the
+// descriptors linked into the binary.
+func registerReflection(s *grpc.Server, logger *slog.Logger) {
+	var set descriptorpb.FileDescriptorSet
+	err := proto.Unmarshal(rapportv1.FileDescriptorSet, &set)
+	var files *protoregistry.Files
+	if err == nil {
+		files, err = protodesc.NewFiles(&set)
+	}
+	if err != nil {
+		// Only a broken generation gets here: reflection still works,
+		// without the comments.
+		logger.Error("reflection without documentation: the embedded descriptors do not load", "error", err)
+		reflection.Register(s)
+		return
+	}
+	opts := reflection.ServerOptions{Services: s, DescriptorResolver: resolvers{files, protoregistry.GlobalFiles}}
+	reflectionv1.RegisterServerReflectionServer(s, reflection.NewServerV1(opts))
+	reflectionv1alpha.RegisterServerReflectionServer(s, reflection.NewServer(opts))
+}
+
+// resolvers finds a descriptor in the first resolver that has it.
+type resolvers []protodesc.Resolver
+
+func (rs resolvers) FindFileByPath(path string) (protoreflect.FileDescriptor, error) {
+	for _, r := range rs {
+		if d, err := r.FindFileByPath(path); err == nil {
+			return d, nil
+		}
+	}
+	return nil, protoregistry.NotFound
+}
+
+func (rs resolvers) FindDescriptorByName(name protoreflect.FullName) (protoreflect.Descriptor, error) {
+	for _, r := range rs {
+		if d, err := r.FindDescriptorByName(name); err == nil {
+			return d, nil
+		}
+	}
+	return nil, protoregistry.NotFound
 }
 
 // isHealthOrReflection reports whether c is a health check or a reflection

@@ -169,9 +169,9 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	fs.StringVar(&c.TLSKey, "tls-key", env("RAPPORT_TLS_KEY", ""), "PEM private key of --tls-cert (RAPPORT_TLS_KEY)")
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", env("RAPPORT_TLS_CLIENT_CA", ""), "PEM CA certificates: require client certificates they signed (mutual TLS) (RAPPORT_TLS_CLIENT_CA)")
 	fs.BoolVar(&c.InsecureAllowNoAuth, "insecure-allow-unauthenticated", envBool("RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED", false), "allow development mode (no credentials) on a non-loopback address: anyone who reaches the port reads and changes everything (RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED)")
-	fs.Float64Var(&c.Limits.TenantRate, "tenant-rate", envNum("RAPPORT_TENANT_RATE", 1000), "calls per second one tenant may make, sustained; 0 = unlimited (RAPPORT_TENANT_RATE)")
+	fs.Float64Var(&c.Limits.TenantRate, "tenant-rate", envNum("RAPPORT_TENANT_RATE", 1000), "calls per second one tenant may make, sustained; 0 = unlimited; in development mode 0 unless set (RAPPORT_TENANT_RATE)")
 	fs.IntVar(&c.Limits.TenantBurst, "tenant-burst", int(envNum("RAPPORT_TENANT_BURST", 2000)), "calls one tenant may make at once above its rate (RAPPORT_TENANT_BURST)")
-	fs.Float64Var(&c.Limits.KeyRate, "key-rate", envNum("RAPPORT_KEY_RATE", 500), "calls per second one credential (API key or token subject) may make; 0 = unlimited (RAPPORT_KEY_RATE)")
+	fs.Float64Var(&c.Limits.KeyRate, "key-rate", envNum("RAPPORT_KEY_RATE", 500), "calls per second one credential (API key or token subject) may make; 0 = unlimited; in development mode 0 unless set (RAPPORT_KEY_RATE)")
 	fs.IntVar(&c.Limits.KeyBurst, "key-burst", int(envNum("RAPPORT_KEY_BURST", 1000)), "calls one credential may make at once above its rate (RAPPORT_KEY_BURST)")
 	fs.StringVar(&f.deadline, "default-deadline", env("RAPPORT_DEFAULT_DEADLINE", "30s"), "deadline of unary calls that set none (RAPPORT_DEFAULT_DEADLINE)")
 	f.maxStreams = fs.Uint("max-concurrent-streams", uint(envNum("RAPPORT_MAX_CONCURRENT_STREAMS", 1000)), "calls one connection may have open at once (RAPPORT_MAX_CONCURRENT_STREAMS)")
@@ -277,6 +277,15 @@ func (f *serveFlags) config() (config, error) {
 			errs = append(errs, fmt.Errorf("no credentials are configured (development mode), so the server listens on loopback addresses only, not %q: "+
 				"configure --api-keys or --jwt-keys, listen on 127.0.0.1, or pass --insecure-allow-unauthenticated", c.Listen))
 		}
+		// Every caller is then one principal of one tenant: the limits
+		// would throttle the developer's first load test and protect no
+		// other tenant. They stay off unless set.
+		if !f.set("tenant-rate", "RAPPORT_TENANT_RATE") && !f.set("tenant-burst", "RAPPORT_TENANT_BURST") {
+			c.Limits.TenantRate = 0
+		}
+		if !f.set("key-rate", "RAPPORT_KEY_RATE") && !f.set("key-burst", "RAPPORT_KEY_BURST") {
+			c.Limits.KeyRate = 0
+		}
 	} else if c.Demo {
 		errs = append(errs, errors.New("--demo loads its data through the API without credentials: it works in development mode only"))
 	}
@@ -284,6 +293,11 @@ func (f *serveFlags) config() (config, error) {
 		errs = append(errs, errors.New("--demo loads its data over a plaintext connection: it does not work with --tls-cert"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// set reports whether a flag was given, or else its variable.
+func (f *serveFlags) set(flag, env string) bool {
+	return f.fs.Changed(flag) || f.getenv(env) != ""
 }
 
 // checkAddr checks that addr is host:port with a port number (or a service

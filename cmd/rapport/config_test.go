@@ -74,3 +74,31 @@ func TestRetentionConfig(t *testing.T) {
 		}
 	}
 }
+
+// In development mode the rate limits are off unless set, by flag or
+// variable; with credentials they have their defaults.
+func TestDevelopmentModeRateLimits(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args             []string
+		env              map[string]string
+		tenantRate, rate float64
+	}{
+		{nil, nil, 0, 0},
+		{[]string{"--api-keys"}, nil, 1000, 500},
+		{[]string{"--jwt-keys", "keys.pem"}, nil, 1000, 500},
+		{[]string{"--key-rate", "50"}, nil, 0, 50},
+		{[]string{"--key-burst", "10"}, nil, 0, 500},
+		{nil, map[string]string{"RAPPORT_TENANT_RATE": "100"}, 100, 0},
+		{[]string{"--tenant-burst", "10"}, nil, 1000, 0},
+		{[]string{"--api-keys", "--key-rate", "0"}, nil, 1000, 0},
+	} {
+		cfg, err := parseServeConfig(tc.args, func(k string) string { return tc.env[k] })
+		if err != nil {
+			t.Fatalf("%v %v: %v", tc.args, tc.env, err)
+		}
+		if cfg.Limits.TenantRate != tc.tenantRate || cfg.Limits.KeyRate != tc.rate {
+			t.Errorf("%v %v: tenant rate %v, key rate %v; want %v, %v", tc.args, tc.env, cfg.Limits.TenantRate, cfg.Limits.KeyRate, tc.tenantRate, tc.rate)
+		}
+	}
+}

@@ -170,6 +170,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if authCfg.Development() {
 		logger.Warn("DEVELOPMENT MODE: no credentials configured (--api-keys, --jwt-keys); every caller is in tenant \"default\" with every scope. Never run this way with real data.",
 			"listen", cfg.Listen)
+		if cfg.Limits.TenantRate == 0 && cfg.Limits.KeyRate == 0 {
+			logger.Info("development mode: no rate limits unless set (--tenant-rate, --key-rate)")
+		}
 	}
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -170,3 +171,63 @@ func toStrings(v any) []string {
 }
 
 func toString(v any) string { s, _ := v.(string); return s }
+
+// The alert rules have what an alert needs (a severity, a summary and a
+// description, a valid for), unique names, and a promtool test that fires
+// each one and one where it does not fire. CI runs promtool itself; this
+// test is what remains where promtool is not installed.
+func TestPrometheusRules(t *testing.T) {
+	rules := docs(t, "prometheus/rapport-rules.yaml")[0]
+	alerts := map[string]bool{}
+	for _, g := range get(rules, "groups").([]any) {
+		for _, r := range get(g, "rules").([]any) {
+			name := toString(get(r, "alert"))
+			if name == "" || alerts[name] {
+				t.Errorf("alert %q: empty or given twice", name)
+			}
+			alerts[name] = true
+			if toString(get(r, "expr")) == "" {
+				t.Errorf("%s: no expr", name)
+			}
+			if s := toString(get(r, "labels", "severity")); s != "critical" && s != "warning" {
+				t.Errorf("%s: severity %q, want critical or warning", name, s)
+			}
+			for _, a := range []string{"summary", "description"} {
+				if toString(get(r, "annotations", a)) == "" {
+					t.Errorf("%s: no %s", name, a)
+				}
+			}
+			if f, ok := get(r, "for").(string); ok {
+				if _, err := time.ParseDuration(f); err != nil {
+					t.Errorf("%s: for %q: %v", name, f, err)
+				}
+			}
+		}
+	}
+	if len(alerts) < 9 {
+		t.Errorf("%d alerts", len(alerts))
+	}
+	tests := docs(t, "prometheus/rapport-rules.test.yaml")[0]
+	if !slices.Contains(toStrings(tests["rule_files"]), "rapport-rules.yaml") {
+		t.Errorf("the promtool tests do not load rapport-rules.yaml: %v", tests["rule_files"])
+	}
+	fires, quiet := map[string]bool{}, map[string]bool{}
+	for _, tc := range get(tests, "tests").([]any) {
+		for _, a := range get(tc, "alert_rule_test").([]any) {
+			name := toString(get(a, "alertname"))
+			if !alerts[name] {
+				t.Errorf("the promtool tests test an alert that is not in the rules: %s", name)
+			}
+			if exp, _ := get(a, "exp_alerts").([]any); len(exp) > 0 {
+				fires[name] = true
+			} else {
+				quiet[name] = true
+			}
+		}
+	}
+	for name := range alerts {
+		if !fires[name] || !quiet[name] {
+			t.Errorf("%s: the promtool tests should see it fire (%v) and not fire (%v)", name, fires[name], quiet[name])
+		}
+	}
+}

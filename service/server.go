@@ -283,7 +283,14 @@ func NewServer(store Store, opts Options) *Server {
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "rapport_watch_streams", Help: "WatchCustomerContext streams open.",
-		}, func() float64 { return float64(watches.count()) }))
+		}, func() float64 { return float64(watches.count()) }),
+			// The limits, so that an alert can compare the streams with them.
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "rapport_watch_streams_limit", Help: "The most WatchCustomerContext streams the process serves at once (--max-watch-streams).",
+			}, func() float64 { return float64(watches.max) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
+			}, func() float64 { return float64(watches.maxPerTenant) }))
 	}
 	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
 	rapportv1.RegisterContextServiceServer(s, contexts)

@@ -197,9 +197,18 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 		"rapport_watch_streams 0",
 		`rapport_store_info{kind="embedded"} 1`,
 		"rapport_purge_interactions_deleted_total 0",
+		"rapport_watch_streams_limit 1000",
+		"rapport_watch_streams_per_tenant_limit 1000",
+		`rapport_build_info{goversion="go`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// Every metric the alert rules use is exported.
+	for _, name := range ruleMetrics(t) {
+		if !regexp.MustCompile(`(?m)^` + name + `[{ ]`).MatchString(metrics) {
+			t.Errorf("deploy/prometheus/rapport-rules.yaml uses %s, which the server does not export", name)
 		}
 	}
 	p.stop(t)

@@ -28,7 +28,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rapporthq/rapport/service"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -203,6 +202,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerBuildInfo(reg)
 	tracer, stopTracer, err := newTracer(ctx, cfg)
 	if err != nil {
 		return err
@@ -269,9 +269,7 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	g.Go(func() error { return srv.FollowChanges(gctx, store) })
 	g.Go(func() error { return srv.PurgeExpired(gctx, cfg.PurgeInterval) })
 	if mlis != nil {
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		hs := &http.Server{Handler: metricsHandler(reg), ReadHeaderTimeout: 5 * time.Second}
 		g.Go(func() error {
 			logger.Info("serving metrics", "address", mlis.Addr().String(), "path", "/metrics")
 			if err := hs.Serve(mlis); !errors.Is(err, http.ErrServerClosed) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // run runs the rapport command line args. Help and output go to stdout;
@@ -119,6 +120,13 @@ func subcommandArgs(cmd *cobra.Command, args []string) error {
 		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
 	}
 	return usageError{errors.New(msg)}
+}
+
+// showDefault changes the default that the help of flag name shows, not
+// its value: a default taken from the environment may hold a secret (a
+// key, a password in a connection string), which help must not print.
+func showDefault(fs *pflag.FlagSet, name, shown string) {
+	fs.Lookup(name).DefValue = shown
 }
 
 // envDefault is the value of the variable name, or def when it is unset.

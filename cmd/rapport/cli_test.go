@@ -215,3 +215,24 @@ func TestCommandLineOfTheBinary(t *testing.T) {
 		t.Errorf("keys list: %s", out)
 	}
 }
+
+// Help shows the defaults the environment gives, but not the secrets in
+// them: no API key, no password of a connection string.
+func TestHelpHidesSecretsFromTheEnvironment(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"RAPPORT_MONGODB_URI": "mongodb://rapport:hunter2@db:27017/", "RAPPORT_API_KEY": "rk_abc_hunter2", "RAPPORT_ADDR": "rapport:50051"}
+	getenv := func(k string) string { return env[k] }
+	for _, args := range [][]string{{"serve", "-h"}, {"keys", "list", "-h"}, {"seed", "-h"}, {"repair", "-h"}} {
+		var stdout bytes.Buffer
+		if err := run(t.Context(), args, getenv, &stdout, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		if out := stdout.String(); strings.Contains(out, "hunter2") || !strings.Contains(out, "rapport") {
+			t.Errorf("%v shows a secret:\n%s", args, out)
+		}
+	}
+	var stdout bytes.Buffer
+	if err := run(t.Context(), []string{"serve", "-h"}, getenv, &stdout, &bytes.Buffer{}); err != nil || !strings.Contains(stdout.String(), `(default "mongodb://rapport:xxxxx@db:27017/")`) {
+		t.Errorf("serve -h should show the URI without its password:\n%s", stdout.String())
+	}
+}

@@ -29,6 +29,7 @@ func clientFlags(fs *pflag.FlagSet, getenv func(string) string) *clientConfig {
 	}
 	fs.StringVar(&c.addr, "addr", addr, "address of the Rapport server (RAPPORT_ADDR)")
 	fs.StringVar(&c.apiKey, "api-key", getenv("RAPPORT_API_KEY"), "API key to call with; empty calls without credentials, as development mode allows (RAPPORT_API_KEY)")
+	showDefault(fs, "api-key", "")
 	fs.StringVar(&c.tlsCA, "tls-ca", getenv("RAPPORT_TLS_CA"), "PEM CA certificates to verify the server with; implies --tls (RAPPORT_TLS_CA)")
 	fs.BoolVar(&c.tls, "tls", false, "connect with TLS, verifying the server with the system's CAs")
 	return c

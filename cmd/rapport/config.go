@@ -98,6 +98,7 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	c := &f.c
 	fs.StringVar(&c.Listen, "listen", env("RAPPORT_LISTEN", "127.0.0.1:50051"), "gRPC listen address (RAPPORT_LISTEN)")
 	fs.StringVar(&c.MongoDBURI, "mongodb-uri", env("RAPPORT_MONGODB_URI", ""), "MongoDB connection string; empty runs the embedded store (RAPPORT_MONGODB_URI)")
+	showDefault(fs, "mongodb-uri", redactURI(c.MongoDBURI))
 	fs.StringVar(&c.MongoDBDatabase, "mongodb-database", env("RAPPORT_MONGODB_DATABASE", "rapport"), "database name (RAPPORT_MONGODB_DATABASE)")
 	fs.StringVar(&c.DataDir, "data-dir", env("RAPPORT_DATA_DIR", "rapport-data"), "data directory of the embedded store (RAPPORT_DATA_DIR)")
 	fs.StringVar(&c.EmbeddedListen, "embedded-listen", env("RAPPORT_EMBEDDED_LISTEN", "127.0.0.1:0"), "loopback address of the embedded store's MongoDB listener (RAPPORT_EMBEDDED_LISTEN)")

@@ -42,6 +42,7 @@ type storeFlags struct{ uri, database, dataDir string }
 func addStoreFlags(fs *pflag.FlagSet, getenv func(string) string) *storeFlags {
 	f := &storeFlags{}
 	fs.StringVar(&f.uri, "mongodb-uri", envDefault(getenv, "RAPPORT_MONGODB_URI", ""), "MongoDB connection string; empty opens the embedded store in --data-dir (RAPPORT_MONGODB_URI)")
+	showDefault(fs, "mongodb-uri", redactURI(f.uri))
 	fs.StringVar(&f.database, "mongodb-database", envDefault(getenv, "RAPPORT_MONGODB_DATABASE", "rapport"), "database name (RAPPORT_MONGODB_DATABASE)")
 	fs.StringVar(&f.dataDir, "data-dir", envDefault(getenv, "RAPPORT_DATA_DIR", "rapport-data"), "data directory of the embedded store (RAPPORT_DATA_DIR)")
 	return f

@@ -2,11 +2,14 @@
 package deploy
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -170,3 +173,178 @@ func toStrings(v any) []string {
 }
 
 func toString(v any) string { s, _ := v.(string); return s }
+
+// dockerfile returns the ENV settings and EXPOSEd ports of the Dockerfile's
+// final stage.
+func dockerfile(t *testing.T) (env map[string]string, exposed []string) {
+	t.Helper()
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env = map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		switch strings.ToUpper(fields[0]) {
+		case "FROM": // a new stage: only the last one is the image
+			env, exposed = map[string]string{}, nil
+		case "ENV":
+			for _, kv := range fields[1:] {
+				k, v, _ := strings.Cut(kv, "=")
+				env[k] = v
+			}
+		case "EXPOSE":
+			exposed = append(exposed, fields[1:]...)
+		}
+	}
+	return env, exposed
+}
+
+// port is the port of a host:port address, or "".
+func port(addr string) string {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// The image listens for gRPC and metrics on every interface (a loopback
+// address cannot be reached from outside the container) and EXPOSEs both.
+func TestDockerfile(t *testing.T) {
+	env, exposed := dockerfile(t)
+	for _, name := range []string{"RAPPORT_LISTEN", "RAPPORT_METRICS_LISTEN"} {
+		addr := env[name]
+		host, p, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Errorf("%s=%q: %v", name, addr, err)
+			continue
+		}
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			t.Errorf("%s=%q cannot be reached from outside the container", name, addr)
+		}
+		if !slices.Contains(exposed, p) && !slices.Contains(exposed, p+"/tcp") {
+			t.Errorf("%s listens on port %s, which the image does not EXPOSE (it EXPOSEs %v)", name, p, exposed)
+		}
+	}
+}
+
+// Compose and Kubernetes publish and scrape the metrics port the server
+// listens on.
+func TestMetricsPortsLineUp(t *testing.T) {
+	services := docs(t, "compose.yaml")[0]["services"].(map[string]any)
+	for _, name := range []string{"rapport1", "rapport2"} {
+		p := port(toString(get(services[name], "environment", "RAPPORT_METRICS_LISTEN")))
+		var published bool
+		for _, m := range toStrings(get(services[name], "ports")) {
+			published = published || strings.HasSuffix(m, ":"+p)
+		}
+		if p == "" || !published {
+			t.Errorf("%s: metrics port %q is not published in %v", name, p, get(services[name], "ports"))
+		}
+	}
+	var dep, cm map[string]any
+	for _, f := range []string{"k8s/deployment.yaml", "k8s/configmap.yaml"} {
+		for _, d := range docs(t, f) {
+			switch d["kind"] {
+			case "Deployment":
+				dep = d
+			case "ConfigMap":
+				cm = d
+			}
+		}
+	}
+	p := port(toString(get(cm, "data", "RAPPORT_METRICS_LISTEN")))
+	if got := toString(get(dep, "spec", "template", "metadata", "annotations", "prometheus.io/port")); got != p {
+		t.Errorf("Prometheus scrapes port %q, the server listens on %q", got, p)
+	}
+	var containerPort int
+	for _, cp := range get(dep, "spec", "template", "spec", "containers", 0, "ports").([]any) {
+		if get(cp, "name") == "metrics" {
+			containerPort, _ = get(cp, "containerPort").(int)
+		}
+	}
+	if p == "" || strconv.Itoa(containerPort) != p {
+		t.Errorf("the container's metrics port is %d, the server listens on %q", containerPort, p)
+	}
+}
+
+// The compose file uses the Compose Specification's top-level name, which
+// Compose v1 refuses: the file and the guide say that v2 is needed.
+func TestComposeNeedsV2(t *testing.T) {
+	if _, ok := docs(t, "compose.yaml")[0]["name"]; !ok {
+		t.Skip("no top-level name: Compose v1 would do")
+	}
+	for _, f := range []string{"compose.yaml", "README.md", "../README.md"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "Compose v2") {
+			t.Errorf("%s does not say that the compose file needs Docker Compose v2", f)
+		}
+	}
+}
+
+// The alert rules have what an alert needs (a severity, a summary and a
+// description, a valid for), unique names, and a promtool test that fires
+// each one and one where it does not fire. CI runs promtool itself; this
+// test is what remains where promtool is not installed.
+func TestPrometheusRules(t *testing.T) {
+	rules := docs(t, "prometheus/rapport-rules.yaml")[0]
+	alerts := map[string]bool{}
+	for _, g := range get(rules, "groups").([]any) {
+		for _, r := range get(g, "rules").([]any) {
+			name := toString(get(r, "alert"))
+			if name == "" || alerts[name] {
+				t.Errorf("alert %q: empty or given twice", name)
+			}
+			alerts[name] = true
+			if toString(get(r, "expr")) == "" {
+				t.Errorf("%s: no expr", name)
+			}
+			if s := toString(get(r, "labels", "severity")); s != "critical" && s != "warning" {
+				t.Errorf("%s: severity %q, want critical or warning", name, s)
+			}
+			for _, a := range []string{"summary", "description"} {
+				if toString(get(r, "annotations", a)) == "" {
+					t.Errorf("%s: no %s", name, a)
+				}
+			}
+			if f, ok := get(r, "for").(string); ok {
+				if _, err := time.ParseDuration(f); err != nil {
+					t.Errorf("%s: for %q: %v", name, f, err)
+				}
+			}
+		}
+	}
+	if len(alerts) < 9 {
+		t.Errorf("%d alerts", len(alerts))
+	}
+	tests := docs(t, "prometheus/rapport-rules.test.yaml")[0]
+	if !slices.Contains(toStrings(tests["rule_files"]), "rapport-rules.yaml") {
+		t.Errorf("the promtool tests do not load rapport-rules.yaml: %v", tests["rule_files"])
+	}
+	fires, quiet := map[string]bool{}, map[string]bool{}
+	for _, tc := range get(tests, "tests").([]any) {
+		for _, a := range get(tc, "alert_rule_test").([]any) {
+			name := toString(get(a, "alertname"))
+			if !alerts[name] {
+				t.Errorf("the promtool tests test an alert that is not in the rules: %s", name)
+			}
+			if exp, _ := get(a, "exp_alerts").([]any); len(exp) > 0 {
+				fires[name] = true
+			} else {
+				quiet[name] = true
+			}
+		}
+	}
+	for name := range alerts {
+		if !fires[name] || !quiet[name] {
+			t.Errorf("%s: the promtool tests should see it fire (%v) and not fire (%v)", name, fires[name], quiet[name])
+		}
+	}
+}

@@ -3,7 +3,8 @@
 # fresh server on the embedded store with the demo data, measured by ghz.
 #   bash scripts/load.sh [concurrency] [total requests]
 #   AUTH=apikey bash scripts/load.sh ...   # callers authenticate with an API key
-# Needs ghz: go install github.com/bojand/ghz/cmd/ghz@v0.121.0
+# Needs ghz: go install github.com/bojand/ghz/cmd/ghz@v0.121.0 (ghz@latest is
+# v0.93.0, whose --proto mode cannot parse proto3 optional).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 conc=${1:-16}

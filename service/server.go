@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,13 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	reflectionv1 "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	reflectionv1alpha "google.golang.org/grpc/reflection/grpc_reflection_v1alpha"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
 )
 
 // Atomic groups the writes of one call: they land together, or not at all,
@@ -193,10 +201,12 @@ func NewServer(store Store, opts Options) *Server {
 	})
 	errUnary, errStream := errorInterceptor(logger)
 	authn := newAuthenticator(opts.Auth, store, now)
-	// Health and reflection answer without credentials.
-	guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool {
-		return c.Service != healthpb.Health_ServiceDesc.ServiceName && !strings.HasPrefix(c.Service, "grpc.reflection.")
-	})
+	// Health and reflection answer without credentials, and are logged at
+	// DEBUG: probes check health every few seconds, and neither is what
+	// the log is read for.
+	guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return !isHealthOrReflection(c) })
+	housekeeping := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return isHealthOrReflection(c) })
+	debugLogOpts := append(slices.Clone(logOpts), logging.WithLevels(func(codes.Code) logging.Level { return logging.LevelDebug }))
 	limitUnary, limitStream := rateLimitInterceptors(newRateLimiter(limits, now))
 	audit := newAuditor(store, logger, now)
 	auditUnary, auditStream := audit.interceptors()
@@ -205,7 +215,8 @@ func NewServer(store Store, opts Options) *Server {
 	// interceptors themselves (auth, limits, audit) fails one call, not the
 	// process.
 	unary := []grpc.UnaryServerInterceptor{
-		logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...),
+		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...), guarded),
+		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 		errUnary,
 		selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(authn.authenticate), guarded),
@@ -218,7 +229,8 @@ func NewServer(store Store, opts Options) *Server {
 		recovery.UnaryServerInterceptor(recoveryOpt),
 	)
 	stream := []grpc.StreamServerInterceptor{
-		logging.StreamServerInterceptor(slogAdapter(logger), logOpts...),
+		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), logOpts...), guarded),
+		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.StreamServerInterceptor(recoveryOpt),
 		errStream,
 		selector.StreamServerInterceptor(auth.StreamServerInterceptor(authn.authenticate), guarded),
@@ -279,7 +291,14 @@ func NewServer(store Store, opts Options) *Server {
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "rapport_watch_streams", Help: "WatchCustomerContext streams open.",
-		}, func() float64 { return float64(watches.count()) }))
+		}, func() float64 { return float64(watches.count()) }),
+			// The limits, so that an alert can compare the streams with them.
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "rapport_watch_streams_limit", Help: "The most WatchCustomerContext streams the process serves at once (--max-watch-streams).",
+			}, func() float64 { return float64(watches.max) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
+			}, func() float64 { return float64(watches.maxPerTenant) }))
 	}
 	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
 	rapportv1.RegisterContextServiceServer(s, contexts)
@@ -299,7 +318,7 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	healthpb.RegisterHealthServer(s, hs)
 	if opts.Reflection {
-		reflection.Register(s)
+		registerReflection(s, logger)
 	}
 	if rpcMetrics != nil {
 		rpcMetrics.InitializeMetrics(s)
@@ -354,6 +373,56 @@ func (s *Server) WatchHealth(ctx context.Context, interval time.Duration) error 
 		case <-t.C:
 		}
 	}
+}
+
+// registerReflection serves server reflection (v1 and v1alpha) from the
+// API's descriptors with their comments, so that grpcurl describe shows
+// the documentation; everything else (health, reflection itself) from the
+// descriptors linked into the binary.
+func registerReflection(s *grpc.Server, logger *slog.Logger) {
+	var set descriptorpb.FileDescriptorSet
+	err := proto.Unmarshal(rapportv1.FileDescriptorSet, &set)
+	var files *protoregistry.Files
+	if err == nil {
+		files, err = protodesc.NewFiles(&set)
+	}
+	if err != nil {
+		// Only a broken generation gets here: reflection still works,
+		// without the comments.
+		logger.Error("reflection without documentation: the embedded descriptors do not load", "error", err)
+		reflection.Register(s)
+		return
+	}
+	opts := reflection.ServerOptions{Services: s, DescriptorResolver: resolvers{files, protoregistry.GlobalFiles}}
+	reflectionv1.RegisterServerReflectionServer(s, reflection.NewServerV1(opts))
+	reflectionv1alpha.RegisterServerReflectionServer(s, reflection.NewServer(opts))
+}
+
+// resolvers finds a descriptor in the first resolver that has it.
+type resolvers []protodesc.Resolver
+
+func (rs resolvers) FindFileByPath(path string) (protoreflect.FileDescriptor, error) {
+	for _, r := range rs {
+		if d, err := r.FindFileByPath(path); err == nil {
+			return d, nil
+		}
+	}
+	return nil, protoregistry.NotFound
+}
+
+func (rs resolvers) FindDescriptorByName(name protoreflect.FullName) (protoreflect.Descriptor, error) {
+	for _, r := range rs {
+		if d, err := r.FindDescriptorByName(name); err == nil {
+			return d, nil
+		}
+	}
+	return nil, protoregistry.NotFound
+}
+
+// isHealthOrReflection reports whether c is a health check or a reflection
+// call.
+func isHealthOrReflection(c interceptors.CallMeta) bool {
+	return c.Service == healthpb.Health_ServiceDesc.ServiceName || strings.HasPrefix(c.Service, "grpc.reflection.")
 }
 
 // slogAdapter lets go-grpc-middleware's logging interceptor log through slog.

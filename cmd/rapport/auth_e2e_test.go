@@ -262,7 +262,7 @@ func TestSecurityConfigIsValidatedOnce(t *testing.T) {
 		want string // in the error; "" for none
 	}{
 		{[]string{"--api-keys", "--listen", "0.0.0.0:50051"}, ""},
-		{[]string{"--sqlite-synchronous", "off"}, "sqlite synchronous"},
+		{[]string{"--sqlite-synchronous", "off"}, "--sqlite-synchronous"},
 		{[]string{"--sqlite-synchronous", "NORMAL"}, ""},
 		{[]string{"--listen", "0.0.0.0:50051", "--insecure-allow-unauthenticated"}, ""},
 		{[]string{"--listen", "0.0.0.0:50051"}, "--insecure-allow-unauthenticated"},
@@ -278,8 +278,7 @@ func TestSecurityConfigIsValidatedOnce(t *testing.T) {
 		{[]string{"--max-watch-streams-per-tenant", "-1"}, "per tenant"},
 		{[]string{"--audit-retention", "30m"}, "audit retention"},
 	} {
-		var stderr bytes.Buffer
-		_, err := parseServeConfig(tc.args, noEnv, &stderr)
+		_, err := parseServeConfig(tc.args, noEnv)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%v: %v", tc.args, err)

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"flag"
 	"time"
 
+	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -21,7 +21,7 @@ type clientConfig struct {
 
 // clientFlags adds --addr (RAPPORT_ADDR, default the quickstart's address),
 // --api-key (RAPPORT_API_KEY), --tls and --tls-ca (RAPPORT_TLS_CA).
-func clientFlags(fs *flag.FlagSet, getenv func(string) string) *clientConfig {
+func clientFlags(fs *pflag.FlagSet, getenv func(string) string) *clientConfig {
 	c := &clientConfig{}
 	addr := getenv("RAPPORT_ADDR")
 	if addr == "" {
@@ -29,6 +29,7 @@ func clientFlags(fs *flag.FlagSet, getenv func(string) string) *clientConfig {
 	}
 	fs.StringVar(&c.addr, "addr", addr, "address of the Rapport server (RAPPORT_ADDR)")
 	fs.StringVar(&c.apiKey, "api-key", getenv("RAPPORT_API_KEY"), "API key to call with; empty calls without credentials, as development mode allows (RAPPORT_API_KEY)")
+	showDefault(fs, "api-key", "")
 	fs.StringVar(&c.tlsCA, "tls-ca", getenv("RAPPORT_TLS_CA"), "PEM CA certificates to verify the server with; implies --tls (RAPPORT_TLS_CA)")
 	fs.BoolVar(&c.tls, "tls", false, "connect with TLS, verifying the server with the system's CAs")
 	return c

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/rapporthq/rapport/repository/sqlite"
 	"github.com/rapporthq/rapport/service"
+	"github.com/spf13/pflag"
 )
 
 // config is everything `rapport serve` can be told, from flags or RAPPORT_*
@@ -59,45 +59,60 @@ func (c config) development() bool { return !c.APIKeys && c.JWT.KeysFile == "" }
 
 // parseServeConfig reads the serve flags from args, with defaults taken from
 // the environment, and validates the result once.
-func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+func parseServeConfig(args []string, getenv func(string) string) (config, error) {
+	fs := pflag.NewFlagSet("rapport serve", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := addServeFlags(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return f.config()
+}
+
+// serveFlags are the flags of `rapport serve` as parsed, before validation.
+type serveFlags struct {
+	fs     *pflag.FlagSet
+	getenv func(string) string
+	c      config
+	h      service.HintConfig
+	// The flags validated into c.
+	level, shutdown, health, watchPoll, keyTTL, deadline, jwtLeeway string
+	retention, perTenant, purge, auditKeep, synchronous             string
+	lowCSAT, reopens                                                int
+	maxStreams                                                      *uint
+	// envErrs are the RAPPORT_* variables that do not parse.
+	envErrs []error
+}
+
+// addServeFlags defines the serve flags on fs, each defaulting to its
+// RAPPORT_* variable when that is set (so a flag wins over the variable).
+func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
 		}
 		return def
 	}
-	var (
-		c           config
-		level       string
-		shutdown    string
-		health      string
-		watchPoll   string
-		keyTTL      string
-		deadline    string
-		jwtLeeway   string
-		retention   string
-		perTenant   string
-		purge       string
-		auditKeep   string
-		synchronous string
-	)
-	fs := flag.NewFlagSet("rapport serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	f := &serveFlags{fs: fs, getenv: getenv}
+	c := &f.c
 	fs.StringVar(&c.Listen, "listen", env("RAPPORT_LISTEN", "127.0.0.1:50051"), "gRPC listen address (RAPPORT_LISTEN)")
 	fs.StringVar(&c.MongoDBURI, "mongodb-uri", env("RAPPORT_MONGODB_URI", ""), "MongoDB connection string; empty runs the embedded store (RAPPORT_MONGODB_URI)")
+	showDefault(fs, "mongodb-uri", redactURI(c.MongoDBURI))
 	fs.StringVar(&c.MongoDBDatabase, "mongodb-database", env("RAPPORT_MONGODB_DATABASE", "rapport"), "database name (RAPPORT_MONGODB_DATABASE)")
 	fs.StringVar(&c.DataDir, "data-dir", env("RAPPORT_DATA_DIR", "rapport-data"), "data directory of the embedded store (RAPPORT_DATA_DIR)")
-	fs.StringVar(&synchronous, "sqlite-synchronous", env("RAPPORT_SQLITE_SYNCHRONOUS", "full"), "durability of the embedded store's commits: full (a committed write survives a power cut) or normal (faster; survives a crash of the process, a power cut may lose the last writes) (RAPPORT_SQLITE_SYNCHRONOUS)")
-	fs.StringVar(&level, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
+	fs.StringVar(&f.synchronous, "sqlite-synchronous", env("RAPPORT_SQLITE_SYNCHRONOUS", "full"), "durability of the embedded store's commits: full (a committed write survives a power cut) or normal (faster; survives a crash of the process, a power cut may lose the last writes) (RAPPORT_SQLITE_SYNCHRONOUS)")
+	fs.StringVar(&f.level, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
-	fs.StringVar(&shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "15s"), "how long to let calls finish on stop (RAPPORT_SHUTDOWN_TIMEOUT)")
-	fs.StringVar(&health, "health-interval", env("RAPPORT_HEALTH_INTERVAL", "1s"), "how often to check the database for health (RAPPORT_HEALTH_INTERVAL)")
-	fs.StringVar(&retention, "retention", env("RAPPORT_RETENTION", "0"), "how long interactions are kept after they occurred, in every tenant without a --tenant-retention: a duration (8760h) or days (365d); 0 keeps them forever (RAPPORT_RETENTION)")
-	fs.StringVar(&perTenant, "tenant-retention", env("RAPPORT_TENANT_RETENTION", ""), "retention by tenant, overriding --retention: tenantA=8760h,tenantB=30d; 0 keeps a tenant's forever (RAPPORT_TENANT_RETENTION)")
-	fs.StringVar(&auditKeep, "audit-retention", env("RAPPORT_AUDIT_RETENTION", "400d"), "how long audit events are kept: a duration or days; 0 keeps them forever (RAPPORT_AUDIT_RETENTION)")
-	fs.StringVar(&purge, "purge-interval", env("RAPPORT_PURGE_INTERVAL", "1h"), "how often expired interactions are deleted and their customers' contexts rebuilt (RAPPORT_PURGE_INTERVAL)")
+	fs.StringVar(&f.shutdown, "shutdown-timeout", env("RAPPORT_SHUTDOWN_TIMEOUT", "15s"), "how long to let calls finish on stop (RAPPORT_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&f.health, "health-interval", env("RAPPORT_HEALTH_INTERVAL", "1s"), "how often to check the database for health (RAPPORT_HEALTH_INTERVAL)")
+	fs.StringVar(&f.retention, "retention", env("RAPPORT_RETENTION", "0"), "how long interactions are kept after they occurred, in every tenant without a --tenant-retention: a duration (8760h) or days (365d); 0 keeps them forever (RAPPORT_RETENTION)")
+	fs.StringVar(&f.perTenant, "tenant-retention", env("RAPPORT_TENANT_RETENTION", ""), "retention by tenant, overriding --retention: tenantA=8760h,tenantB=30d; 0 keeps a tenant's forever (RAPPORT_TENANT_RETENTION)")
+	fs.StringVar(&f.auditKeep, "audit-retention", env("RAPPORT_AUDIT_RETENTION", "400d"), "how long audit events are kept: a duration or days; 0 keeps them forever (RAPPORT_AUDIT_RETENTION)")
+	fs.StringVar(&f.purge, "purge-interval", env("RAPPORT_PURGE_INTERVAL", "1h"), "how often expired interactions are deleted and their customers' contexts rebuilt (RAPPORT_PURGE_INTERVAL)")
 	fs.StringVar(&c.DefaultPhoneRegion, "default-phone-region", env("RAPPORT_DEFAULT_PHONE_REGION", ""), "region for phone numbers without +, e.g. US (RAPPORT_DEFAULT_PHONE_REGION)")
-	var errs []error
 	envBool := func(name string, def bool) bool {
 		v := getenv(name)
 		if v == "" {
@@ -105,14 +120,14 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		}
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+			f.envErrs = append(f.envErrs, fmt.Errorf("%s=%q: want true or false", name, v))
 		}
 		return b
 	}
 	fs.BoolVar(&c.Reflection, "reflection", envBool("RAPPORT_REFLECTION", true), "serve gRPC reflection (RAPPORT_REFLECTION)")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", env("RAPPORT_METRICS_LISTEN", "127.0.0.1:9464"), "HTTP address of the Prometheus /metrics endpoint; empty disables it (RAPPORT_METRICS_LISTEN)")
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", env("RAPPORT_OTLP_ENDPOINT", ""), "OTLP/gRPC collector (host:port) to export traces to; empty disables tracing (RAPPORT_OTLP_ENDPOINT)")
-	fs.StringVar(&watchPoll, "watch-poll-interval", env("RAPPORT_WATCH_POLL_INTERVAL", "1s"), "how often watched customers are checked for changes (RAPPORT_WATCH_POLL_INTERVAL)")
+	fs.StringVar(&f.watchPoll, "watch-poll-interval", env("RAPPORT_WATCH_POLL_INTERVAL", "1s"), "how often watched customers are checked for changes (RAPPORT_WATCH_POLL_INTERVAL)")
 	fs.BoolVar(&c.OTLPInsecure, "otlp-insecure", envBool("RAPPORT_OTLP_INSECURE", false), "talk to the OTLP collector without TLS (RAPPORT_OTLP_INSECURE)")
 	fs.BoolVar(&c.Demo, "demo", envBool("RAPPORT_DEMO", false), "load the demo customers at start; idempotent (RAPPORT_DEMO)")
 	envNum := func(name string, def float64) float64 {
@@ -120,14 +135,15 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		if v == "" {
 			return def
 		}
-		f, err := strconv.ParseFloat(v, 64)
+		n, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s=%q: want a number", name, v))
+			f.envErrs = append(f.envErrs, fmt.Errorf("%s=%q: want a number", name, v))
 			return def
 		}
-		return f
+		return n
 	}
-	h := service.DefaultHintConfig()
+	f.h = service.DefaultHintConfig()
+	h := &f.h
 	hintInt := func(dst *int, flagName, envName, usage string) {
 		fs.IntVar(dst, flagName, int(envNum(envName, float64(*dst))), usage+" ("+envName+")")
 	}
@@ -135,57 +151,58 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	hintInt(&h.RepeatMinContacts, "hint-repeat-min-contacts", "RAPPORT_HINT_REPEAT_MIN_CONTACTS", "contacts in the repeat window that make a repeat contact")
 	fs.Float64Var(&h.NegativeScore, "hint-negative-score", envNum("RAPPORT_HINT_NEGATIVE_SCORE", h.NegativeScore), "sentiment at or below which a contact calls for an apology (RAPPORT_HINT_NEGATIVE_SCORE)")
 	hintInt(&h.NegativeWindowDays, "hint-negative-window-days", "RAPPORT_HINT_NEGATIVE_WINDOW_DAYS", "how recent a negative contact must be to call for an apology")
-	lowCSAT := int(h.LowCSAT)
-	hintInt(&lowCSAT, "hint-low-csat", "RAPPORT_HINT_LOW_CSAT", "CSAT at or below which a recent answer calls for an apology")
+	f.lowCSAT = int(h.LowCSAT)
+	hintInt(&f.lowCSAT, "hint-low-csat", "RAPPORT_HINT_LOW_CSAT", "CSAT at or below which a recent answer calls for an apology")
 	hintInt(&h.SurveyWindowDays, "hint-survey-window-days", "RAPPORT_HINT_SURVEY_WINDOW_DAYS", "how recent a low CSAT or detractor NPS must be")
 	hintInt(&h.FollowUpDays, "hint-follow-up-days", "RAPPORT_HINT_FOLLOW_UP_DAYS", "issues resolved within this many days get a follow-up hint")
-	reopens := int(h.EscalateReopens)
-	hintInt(&reopens, "hint-escalate-reopens", "RAPPORT_HINT_ESCALATE_REOPENS", "reopenings of an issue that call for escalation")
+	f.reopens = int(h.EscalateReopens)
+	hintInt(&f.reopens, "hint-escalate-reopens", "RAPPORT_HINT_ESCALATE_REOPENS", "reopenings of an issue that call for escalation")
 	fs.IntVar(&c.MaxWatchPerTenant, "max-watch-streams-per-tenant", int(envNum("RAPPORT_MAX_WATCH_STREAMS_PER_TENANT", 0)), "WatchCustomerContext streams one tenant may hold per process; 0 = --max-watch-streams (RAPPORT_MAX_WATCH_STREAMS_PER_TENANT)")
 	fs.IntVar(&c.MaxWatchStreams, "max-watch-streams", int(envNum("RAPPORT_MAX_WATCH_STREAMS", 1000)), "WatchCustomerContext streams per process (RAPPORT_MAX_WATCH_STREAMS)")
 	hintInt(&h.EscalateContacts, "hint-escalate-contacts", "RAPPORT_HINT_ESCALATE_CONTACTS", "contacts about one issue in the repeat window that call for escalation")
 	fs.BoolVar(&c.APIKeys, "api-keys", envBool("RAPPORT_API_KEYS", false), "accept the API keys stored in the database (rapport keys create) (RAPPORT_API_KEYS)")
-	fs.StringVar(&keyTTL, "api-key-cache-ttl", env("RAPPORT_API_KEY_CACHE_TTL", "10s"), "how long a verified API key is trusted before it is read again: the longest a revocation takes to apply (RAPPORT_API_KEY_CACHE_TTL)")
+	fs.StringVar(&f.keyTTL, "api-key-cache-ttl", env("RAPPORT_API_KEY_CACHE_TTL", "10s"), "how long a verified API key is trusted before it is read again: the longest a revocation takes to apply (RAPPORT_API_KEY_CACHE_TTL)")
 	fs.StringVar(&c.JWT.KeysFile, "jwt-keys", env("RAPPORT_JWT_KEYS", ""), "file of public keys (PEM or JWKS) whose signed bearer tokens (JWT) are accepted (RAPPORT_JWT_KEYS)")
 	fs.StringVar(&c.JWT.Issuer, "jwt-issuer", env("RAPPORT_JWT_ISSUER", ""), "required iss claim of bearer tokens; empty accepts any (RAPPORT_JWT_ISSUER)")
 	fs.StringVar(&c.JWT.Audience, "jwt-audience", env("RAPPORT_JWT_AUDIENCE", ""), "required aud claim of bearer tokens; empty accepts any (RAPPORT_JWT_AUDIENCE)")
 	fs.StringVar(&c.JWT.TenantClaim, "jwt-tenant-claim", env("RAPPORT_JWT_TENANT_CLAIM", "tenant"), "claim naming the caller's tenant (RAPPORT_JWT_TENANT_CLAIM)")
 	fs.StringVar(&c.JWT.ScopesClaim, "jwt-scopes-claim", env("RAPPORT_JWT_SCOPES_CLAIM", "scope"), "claim holding the scopes, space-separated or an array (RAPPORT_JWT_SCOPES_CLAIM)")
-	fs.StringVar(&jwtLeeway, "jwt-leeway", env("RAPPORT_JWT_LEEWAY", "30s"), "clock skew tolerated on exp, nbf and iat (RAPPORT_JWT_LEEWAY)")
+	fs.StringVar(&f.jwtLeeway, "jwt-leeway", env("RAPPORT_JWT_LEEWAY", "30s"), "clock skew tolerated on exp, nbf and iat (RAPPORT_JWT_LEEWAY)")
 	fs.StringVar(&c.TLSCert, "tls-cert", env("RAPPORT_TLS_CERT", ""), "PEM certificate (chain) of the gRPC listener; with --tls-key enables TLS (RAPPORT_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", env("RAPPORT_TLS_KEY", ""), "PEM private key of --tls-cert (RAPPORT_TLS_KEY)")
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", env("RAPPORT_TLS_CLIENT_CA", ""), "PEM CA certificates: require client certificates they signed (mutual TLS) (RAPPORT_TLS_CLIENT_CA)")
 	fs.BoolVar(&c.InsecureAllowNoAuth, "insecure-allow-unauthenticated", envBool("RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED", false), "allow development mode (no credentials) on a non-loopback address: anyone who reaches the port reads and changes everything (RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED)")
-	fs.Float64Var(&c.Limits.TenantRate, "tenant-rate", envNum("RAPPORT_TENANT_RATE", 1000), "calls per second one tenant may make, sustained; 0 = unlimited (RAPPORT_TENANT_RATE)")
+	fs.Float64Var(&c.Limits.TenantRate, "tenant-rate", envNum("RAPPORT_TENANT_RATE", 1000), "calls per second one tenant may make, sustained; 0 = unlimited; in development mode 0 unless set (RAPPORT_TENANT_RATE)")
 	fs.IntVar(&c.Limits.TenantBurst, "tenant-burst", int(envNum("RAPPORT_TENANT_BURST", 2000)), "calls one tenant may make at once above its rate (RAPPORT_TENANT_BURST)")
-	fs.Float64Var(&c.Limits.KeyRate, "key-rate", envNum("RAPPORT_KEY_RATE", 500), "calls per second one credential (API key or token subject) may make; 0 = unlimited (RAPPORT_KEY_RATE)")
+	fs.Float64Var(&c.Limits.KeyRate, "key-rate", envNum("RAPPORT_KEY_RATE", 500), "calls per second one credential (API key or token subject) may make; 0 = unlimited; in development mode 0 unless set (RAPPORT_KEY_RATE)")
 	fs.IntVar(&c.Limits.KeyBurst, "key-burst", int(envNum("RAPPORT_KEY_BURST", 1000)), "calls one credential may make at once above its rate (RAPPORT_KEY_BURST)")
-	fs.StringVar(&deadline, "default-deadline", env("RAPPORT_DEFAULT_DEADLINE", "30s"), "deadline of unary calls that set none (RAPPORT_DEFAULT_DEADLINE)")
-	maxStreams := fs.Uint("max-concurrent-streams", uint(envNum("RAPPORT_MAX_CONCURRENT_STREAMS", 1000)), "calls one connection may have open at once (RAPPORT_MAX_CONCURRENT_STREAMS)")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	c.Limits.MaxConcurrentStreams = uint32(min(*maxStreams, 1<<31))
-	h.LowCSAT, h.EscalateReopens = int32(lowCSAT), int32(reopens)
+	fs.StringVar(&f.deadline, "default-deadline", env("RAPPORT_DEFAULT_DEADLINE", "30s"), "deadline of unary calls that set none (RAPPORT_DEFAULT_DEADLINE)")
+	f.maxStreams = fs.Uint("max-concurrent-streams", uint(envNum("RAPPORT_MAX_CONCURRENT_STREAMS", 1000)), "calls one connection may have open at once (RAPPORT_MAX_CONCURRENT_STREAMS)")
+	return f
+}
+
+// config validates the flags, once, into the configuration.
+func (f *serveFlags) config() (config, error) {
+	c, h := f.c, f.h
+	errs := append([]error(nil), f.envErrs...)
+	c.Limits.MaxConcurrentStreams = uint32(min(*f.maxStreams, 1<<31))
+	h.LowCSAT, h.EscalateReopens = int32(f.lowCSAT), int32(f.reopens)
 	c.Hints = h
 	if err := h.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("hints: %w", err))
 	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
-	}
-	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
-		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", level))
+	if err := c.LogLevel.UnmarshalText([]byte(f.level)); err != nil {
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", f.level))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
 	}
 	var err error
-	if c.ShutdownTimeout, err = time.ParseDuration(shutdown); err != nil || c.ShutdownTimeout < 0 {
-		errs = append(errs, fmt.Errorf("shutdown timeout %q: want a duration such as 15s", shutdown))
+	if c.ShutdownTimeout, err = time.ParseDuration(f.shutdown); err != nil || c.ShutdownTimeout < 0 {
+		errs = append(errs, fmt.Errorf("shutdown timeout %q: want a duration such as 15s", f.shutdown))
 	}
-	if c.WatchPollInterval, err = time.ParseDuration(watchPoll); err != nil || c.WatchPollInterval < 10*time.Millisecond {
-		errs = append(errs, fmt.Errorf("watch poll interval %q: want a duration of at least 10ms", watchPoll))
+	if c.WatchPollInterval, err = time.ParseDuration(f.watchPoll); err != nil || c.WatchPollInterval < 10*time.Millisecond {
+		errs = append(errs, fmt.Errorf("watch poll interval %q: want a duration of at least 10ms", f.watchPoll))
 	}
 	if c.MaxWatchPerTenant < 0 {
 		errs = append(errs, fmt.Errorf("max watch streams per tenant %d: want 0 or more", c.MaxWatchPerTenant))
@@ -193,23 +210,34 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.MaxWatchStreams < 1 {
 		errs = append(errs, fmt.Errorf("max watch streams %d: want at least 1", c.MaxWatchStreams))
 	}
-	if c.HealthInterval, err = time.ParseDuration(health); err != nil || c.HealthInterval <= 0 {
-		errs = append(errs, fmt.Errorf("health interval %q: want a positive duration such as 1s", health))
+	if c.HealthInterval, err = time.ParseDuration(f.health); err != nil || c.HealthInterval <= 0 {
+		errs = append(errs, fmt.Errorf("health interval %q: want a positive duration such as 1s", f.health))
 	}
-	if c.Retention, err = parseRetentionPolicy(retention, perTenant); err != nil {
+	if c.Retention, err = parseRetentionPolicy(f.retention, f.perTenant); err != nil {
 		errs = append(errs, err)
 	}
-	if c.AuditRetention, err = parseRetention(auditKeep); err != nil {
-		errs = append(errs, fmt.Errorf("audit retention %q: %w", auditKeep, err))
+	if c.AuditRetention, err = parseRetention(f.auditKeep); err != nil {
+		errs = append(errs, fmt.Errorf("audit retention %q: %w", f.auditKeep, err))
 	} else if c.AuditRetention != 0 && c.AuditRetention < service.MinRetention {
-		errs = append(errs, fmt.Errorf("audit retention %q: want 0 (keep forever) or at least %v", auditKeep, service.MinRetention))
+		errs = append(errs, fmt.Errorf("audit retention %q: want 0 (keep forever) or at least %v", f.auditKeep, service.MinRetention))
 	}
-	if c.PurgeInterval, err = time.ParseDuration(purge); err != nil || c.PurgeInterval < minPurgeInterval {
-		errs = append(errs, fmt.Errorf("purge interval %q: want a duration of at least %v", purge, minPurgeInterval))
+	if c.PurgeInterval, err = time.ParseDuration(f.purge); err != nil || c.PurgeInterval < minPurgeInterval {
+		errs = append(errs, fmt.Errorf("purge interval %q: want a duration of at least %v", f.purge, minPurgeInterval))
 	}
 
 	if c.Listen == "" {
 		errs = append(errs, errors.New("listen address is empty"))
+	}
+	// Addresses are checked here, before anything starts, not when they
+	// are first used.
+	addrs := []struct{ flag, addr string }{{"--listen", c.Listen}, {"--metrics-listen", c.MetricsListen}, {"--otlp-endpoint", c.OTLPEndpoint}}
+	for _, a := range addrs {
+		if a.addr == "" {
+			continue
+		}
+		if err := checkAddr(a.addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: %w", a.flag, a.addr, err))
+		}
 	}
 	if c.MongoDBDatabase == "" || strings.ContainsAny(c.MongoDBDatabase, "/\\. \"$") {
 		errs = append(errs, fmt.Errorf("database name %q is not valid", c.MongoDBDatabase))
@@ -220,19 +248,19 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.MongoDBURI == "" && c.DataDir == "" {
 		errs = append(errs, errors.New("data directory is empty"))
 	}
-	if c.APIKeyCacheTTL, err = time.ParseDuration(keyTTL); err != nil || c.APIKeyCacheTTL <= 0 || c.APIKeyCacheTTL > time.Hour {
-		errs = append(errs, fmt.Errorf("api key cache ttl %q: want a duration between 1ms and 1h", keyTTL))
+	if c.APIKeyCacheTTL, err = time.ParseDuration(f.keyTTL); err != nil || c.APIKeyCacheTTL <= 0 || c.APIKeyCacheTTL > time.Hour {
+		errs = append(errs, fmt.Errorf("api key cache ttl %q: want a duration between 1ms and 1h", f.keyTTL))
 	}
-	if c.JWT.Leeway, err = time.ParseDuration(jwtLeeway); err != nil || c.JWT.Leeway < 0 || c.JWT.Leeway > 5*time.Minute {
-		errs = append(errs, fmt.Errorf("jwt leeway %q: want a duration between 0 and 5m", jwtLeeway))
+	if c.JWT.Leeway, err = time.ParseDuration(f.jwtLeeway); err != nil || c.JWT.Leeway < 0 || c.JWT.Leeway > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("jwt leeway %q: want a duration between 0 and 5m", f.jwtLeeway))
 	}
-	if c.Limits.DefaultDeadline, err = time.ParseDuration(deadline); err != nil || c.Limits.DefaultDeadline <= 0 {
-		errs = append(errs, fmt.Errorf("default deadline %q: want a positive duration such as 30s", deadline))
+	if c.Limits.DefaultDeadline, err = time.ParseDuration(f.deadline); err != nil || c.Limits.DefaultDeadline <= 0 {
+		errs = append(errs, fmt.Errorf("default deadline %q: want a positive duration such as 30s", f.deadline))
 	}
 	if c.Limits.TenantRate < 0 || c.Limits.KeyRate < 0 || c.Limits.TenantBurst < 1 || c.Limits.KeyBurst < 1 {
 		errs = append(errs, errors.New("rates must not be negative and bursts must be at least 1"))
 	}
-	if *maxStreams < 1 {
+	if *f.maxStreams < 1 {
 		errs = append(errs, errors.New("max concurrent streams: want at least 1"))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
@@ -241,18 +269,27 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if c.TLSClientCA != "" && c.TLSCert == "" {
 		errs = append(errs, errors.New("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key"))
 	}
-	switch strings.ToLower(synchronous) {
+	switch strings.ToLower(f.synchronous) {
 	case "full":
 		c.Synchronous = sqlite.SynchronousFull
 	case "normal":
 		c.Synchronous = sqlite.SynchronousNormal
 	default:
-		errs = append(errs, fmt.Errorf("sqlite synchronous %q: want full or normal", synchronous))
+		errs = append(errs, fmt.Errorf("--sqlite-synchronous %q: want full or normal", f.synchronous))
 	}
 	if c.development() {
 		if !c.InsecureAllowNoAuth && !isLoopback(c.Listen) {
 			errs = append(errs, fmt.Errorf("no credentials are configured (development mode), so the server listens on loopback addresses only, not %q: "+
 				"configure --api-keys or --jwt-keys, listen on 127.0.0.1, or pass --insecure-allow-unauthenticated", c.Listen))
+		}
+		// Every caller is then one principal of one tenant: the limits
+		// would throttle the developer's first load test and protect no
+		// other tenant. They stay off unless set.
+		if !f.set("tenant-rate", "RAPPORT_TENANT_RATE") && !f.set("tenant-burst", "RAPPORT_TENANT_BURST") {
+			c.Limits.TenantRate = 0
+		}
+		if !f.set("key-rate", "RAPPORT_KEY_RATE") && !f.set("key-burst", "RAPPORT_KEY_BURST") {
+			c.Limits.KeyRate = 0
 		}
 	} else if c.Demo {
 		errs = append(errs, errors.New("--demo loads its data through the API without credentials: it works in development mode only"))
@@ -261,6 +298,24 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		errs = append(errs, errors.New("--demo loads its data over a plaintext connection: it does not work with --tls-cert"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// set reports whether a flag was given, or else its variable.
+func (f *serveFlags) set(flag, env string) bool {
+	return f.fs.Changed(flag) || f.getenv(env) != ""
+}
+
+// checkAddr checks that addr is host:port with a port number (or a service
+// name the system knows) that a listener or client can use.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, such as 127.0.0.1:50051")
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("port %q is not a port number", port)
+	}
+	return nil
 }
 
 // storeConfig says which store serve opens.

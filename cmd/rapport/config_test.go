@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"maps"
 	"strings"
 	"testing"
@@ -14,7 +13,7 @@ func TestRetentionConfig(t *testing.T) {
 	t.Parallel()
 	const days = 24 * time.Hour
 	noEnv := func(string) string { return "" }
-	cfg, err := parseServeConfig(nil, noEnv, &bytes.Buffer{})
+	cfg, err := parseServeConfig(nil, noEnv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +22,7 @@ func TestRetentionConfig(t *testing.T) {
 	}
 
 	env := map[string]string{"RAPPORT_RETENTION": "365d", "RAPPORT_TENANT_RETENTION": "acme=720h, initech = 0 ,umbrella=2d", "RAPPORT_PURGE_INTERVAL": "15m"}
-	cfg, err = parseServeConfig(nil, func(k string) string { return env[k] }, &bytes.Buffer{})
+	cfg, err = parseServeConfig(nil, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +44,7 @@ func TestRetentionConfig(t *testing.T) {
 	}
 
 	// A flag wins over the variable.
-	cfg, err = parseServeConfig([]string{"--retention", "0", "--tenant-retention", "default=90d"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	cfg, err = parseServeConfig([]string{"--retention", "0", "--tenant-retention", "default=90d"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +69,36 @@ func TestRetentionConfig(t *testing.T) {
 		{"--purge-interval", "10s"},
 		{"--purge-interval", "hourly"},
 	} {
-		if _, err := parseServeConfig(bad, noEnv, &bytes.Buffer{}); err == nil {
+		if _, err := parseServeConfig(bad, noEnv); err == nil {
 			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// In development mode the rate limits are off unless set, by flag or
+// variable; with credentials they have their defaults.
+func TestDevelopmentModeRateLimits(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args             []string
+		env              map[string]string
+		tenantRate, rate float64
+	}{
+		{nil, nil, 0, 0},
+		{[]string{"--api-keys"}, nil, 1000, 500},
+		{[]string{"--jwt-keys", "keys.pem"}, nil, 1000, 500},
+		{[]string{"--key-rate", "50"}, nil, 0, 50},
+		{[]string{"--key-burst", "10"}, nil, 0, 500},
+		{nil, map[string]string{"RAPPORT_TENANT_RATE": "100"}, 100, 0},
+		{[]string{"--tenant-burst", "10"}, nil, 1000, 0},
+		{[]string{"--api-keys", "--key-rate", "0"}, nil, 1000, 0},
+	} {
+		cfg, err := parseServeConfig(tc.args, func(k string) string { return tc.env[k] })
+		if err != nil {
+			t.Fatalf("%v %v: %v", tc.args, tc.env, err)
+		}
+		if cfg.Limits.TenantRate != tc.tenantRate || cfg.Limits.KeyRate != tc.rate {
+			t.Errorf("%v %v: tenant rate %v, key rate %v; want %v, %v", tc.args, tc.env, cfg.Limits.TenantRate, cfg.Limits.KeyRate, tc.tenantRate, tc.rate)
 		}
 	}
 }

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -220,22 +218,27 @@ func seedDemo(ctx context.Context, conn grpc.ClientConnInterface, now time.Time)
 	return nil
 }
 
-// seedCommand is `rapport seed --demo`: loads the demo data into a running
-// server through its API.
-func seedCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rapport seed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	client := clientFlags(fs, getenv)
-	demo := fs.Bool("demo", false, "load the demo customers (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
+// newSeedCommand is `rapport seed --demo`: loads the demo customers into a
+// running server, through its API.
+func newSeedCommand(getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "seed --demo",
+		Short: "Load the demo customers into a running server",
+		Long: `Load the demo customers into a running server, through its API. Loading
+them again changes nothing.`,
+		Args: noArgs,
 	}
-	if !*demo {
-		return errors.New("seed: say --demo to load the demo customers")
+	client := clientFlags(cmd.Flags(), getenv)
+	demo := cmd.Flags().Bool("demo", false, "load the demo customers (required)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if !*demo {
+			return usageErrorf("seed: say --demo to load the demo customers")
+		}
+		if err := loadDemoAt(cmd.Context(), client); err != nil {
+			return err
+		}
+		fmt.Fprintln(cmd.OutOrStdout(), "demo data loaded:", demoCustomerNames)
+		return nil
 	}
-	if err := loadDemoAt(ctx, client); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "demo data loaded:", demoCustomerNames)
-	return nil
+	return cmd
 }

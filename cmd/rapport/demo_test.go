@@ -58,18 +58,19 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 	defer p.stop(t)
 	ctx := t.Context()
 	contexts := rapportv1.NewContextServiceClient(p.conn)
-	var cc *rapportv1.CustomerContext
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		res, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/katherine-johnson"})
-		if err == nil {
-			cc = res.GetContext()
-			break
-		}
+	// The demo loads while the server serves: wait until it says it is
+	// done (a customer can be there before its issues).
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(p.logs.String(), "demo data loaded"); {
 		if time.Now().After(deadline) {
-			t.Fatalf("demo data not loaded: %v\n%s", err, p.logs)
+			t.Fatalf("demo data not loaded after 30s:\n%s", p.logs)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	res, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/katherine-johnson"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := res.GetContext()
 	if len(cc.GetOpenIssues()) != 1 || len(cc.GetHints()) == 0 {
 		t.Errorf("demo context: %v", cc)
 	}

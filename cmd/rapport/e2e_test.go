@@ -197,9 +197,22 @@ func TestEndToEndCustomerSurvivesRestart(t *testing.T) {
 		"rapport_watch_streams 0",
 		`rapport_store_info{kind="sqlite"} 1`,
 		"rapport_purge_interactions_deleted_total 0",
+		"rapport_watch_streams_limit 1000",
+		"rapport_watch_streams_per_tenant_limit 1000",
+		`rapport_build_info{goversion="go`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// Every metric the alert rules use is exported, but MongoDB's, which a
+	// server on the embedded store has not (TestMongoDBPoolMetrics).
+	for _, name := range ruleMetrics(t) {
+		if strings.HasPrefix(name, "rapport_mongodb_") {
+			continue
+		}
+		if !regexp.MustCompile(`(?m)^` + name + `[{ ]`).MatchString(metrics) {
+			t.Errorf("deploy/prometheus/rapport-rules.yaml uses %s, which the server does not export", name)
 		}
 	}
 	p.stop(t)
@@ -249,7 +262,7 @@ func TestVersionAndUsage(t *testing.T) {
 func TestServeConfig(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"RAPPORT_LISTEN": "127.0.0.1:6000", "RAPPORT_LOG_LEVEL": "debug", "RAPPORT_MONGODB_URI": "mongodb://u:secret@db:27017/"}
-	cfg, err := parseServeConfig([]string{"--listen", "127.0.0.1:7000"}, func(k string) string { return env[k] }, &bytes.Buffer{})
+	cfg, err := parseServeConfig([]string{"--listen", "127.0.0.1:7000"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +285,7 @@ func TestServeConfig(t *testing.T) {
 		{"--listen", ""},
 		{"extra"},
 	} {
-		if _, err := parseServeConfig(bad, func(string) string { return "" }, &bytes.Buffer{}); err == nil {
+		if _, err := parseServeConfig(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}

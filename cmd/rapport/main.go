@@ -1,10 +1,14 @@
 // Command rapport is the Rapport customer-context service.
 //
 //	rapport serve     run the gRPC server (embedded SQLite store unless a MongoDB URI is set)
+//	rapport seed      load the demo customers into a running server
+//	rapport repair    rebuild context summaries from the history
 //	rapport keys      create, list and revoke API keys
 //	rapport migrate   carry the FerretDB store of earlier versions over to SQLite
 //	rapport backup    copy the embedded store while it serves
-//	rapport version   print the version
+//	rapport version   print the version (also rapport --version)
+//
+// Every command and subcommand takes -h or --help.
 package main
 
 import (
@@ -26,8 +30,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rapporthq/rapport/service"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -47,51 +51,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "rapport:", err)
 		os.Exit(1)
 	}
-}
-
-const usage = `usage: rapport <command> [flags]
-
-commands:
-  serve     run the gRPC server; "rapport serve -h" lists its flags
-  seed      load the demo customers into a running server: rapport seed --demo
-  repair    rebuild context summaries from the history: rapport repair [--customer customers/ID]
-  keys      manage API keys: rapport keys create|list|revoke
-  migrate   carry the FerretDB store of earlier versions over to the SQLite store: rapport migrate --data-dir DIR
-  backup    copy the embedded store while it serves: rapport backup --data-dir DIR --to FILE
-  version   print the version
-`
-
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("no command")
-	}
-	switch args[0] {
-	case "serve":
-		cfg, err := parseServeConfig(args[1:], getenv, stderr)
-		if err != nil {
-			return err
-		}
-		return serve(ctx, cfg, stderr)
-	case "seed":
-		return seedCommand(ctx, args[1:], getenv, stdout, stderr)
-	case "repair":
-		return repairCommand(ctx, args[1:], getenv, stdout, stderr)
-	case "keys":
-		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
-	case "migrate":
-		return migrateCommand(ctx, args[1:], getenv, stdout, stderr)
-	case "backup":
-		return backupCommand(ctx, args[1:], getenv, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, "rapport", buildVersion())
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
 }
 
 // buildVersion is the -X version, else the module version Go recorded.
@@ -199,34 +158,8 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	logger := newLogger(cfg.LogFormat, cfg.LogLevel, logw)
 	logger.Info("starting rapport", "version", buildVersion(), "config", cfg.logValue())
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	tracer, stopTracer, err := newTracer(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = stopTracer(sctx)
-	}()
-	if tracer != nil {
-		logger.Info("tracing RPCs and database commands over OTLP", "endpoint", cfg.OTLPEndpoint)
-	}
-	sc := cfg.storeConfig()
-	sc.AppName, sc.Metrics, sc.Tracer = "rapport", reg, tracer
-	store, closeStore, err := openStore(ctx, sc, logger)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	storeInfo := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "rapport_store_info", Help: "The kind of store: sqlite (embedded, in the process) or mongodb.",
-		ConstLabels: prometheus.Labels{"kind": sc.kind()},
-	})
-	storeInfo.Set(1)
-	reg.MustRegister(storeInfo)
-
+	// What can be refused is refused before the store starts: the
+	// credentials, the TLS files and the listen addresses.
 	authCfg, err := authConfig(cfg)
 	if err != nil {
 		return err
@@ -238,16 +171,19 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	if authCfg.Development() {
 		logger.Warn("DEVELOPMENT MODE: no credentials configured (--api-keys, --jwt-keys); every caller is in tenant \"default\" with every scope. Never run this way with real data.",
 			"listen", cfg.Listen)
+		if cfg.Limits.TenantRate == 0 && cfg.Limits.KeyRate == 0 {
+			logger.Info("development mode: no rate limits unless set (--tenant-rate, --key-rate)")
+		}
 	}
 	lis, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	defer lis.Close() // on an early return; stopping the server closes it too
 	if authCfg.Development() && !cfg.InsecureAllowNoAuth {
 		// The name may have resolved to more than loopback: check the
 		// address actually bound.
 		if a, ok := lis.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
-			_ = lis.Close()
 			return fmt.Errorf("development mode: %s listens on %s, not a loopback address; see --insecure-allow-unauthenticated", cfg.Listen, lis.Addr())
 		}
 	}
@@ -258,6 +194,44 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		logger.Warn("bearer tokens are accepted whatever their issuer or audience: set --jwt-issuer and --jwt-audience so that tokens your identity provider signs for other services are refused",
 			"issuer", cfg.JWT.Issuer, "audience", cfg.JWT.Audience)
 	}
+	var mlis net.Listener
+	if cfg.MetricsListen != "" {
+		if mlis, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsListen, err)
+		}
+		defer mlis.Close()
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerBuildInfo(reg)
+	tracer, stopTracer, err := newTracer(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := stopTracer(sctx); err != nil {
+			logger.Warn("tracing: spans not exported at stop", "error", err)
+		}
+	}()
+	if tracer != nil {
+		// OpenTelemetry reports failed exports to one handler per process,
+		// by default a plain line on stderr: log them like everything else.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			logger.Warn("tracing: OpenTelemetry error", "error", err)
+		}))
+		logger.Info("tracing RPCs and database commands over OTLP", "endpoint", cfg.OTLPEndpoint)
+	}
+	sc := cfg.storeConfig()
+	sc.AppName, sc.Metrics, sc.Tracer = "rapport", reg, tracer
+	store, closeStore, err := openStore(ctx, sc, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
 	srv := service.NewServer(store, service.Options{
 		Auth:                     authCfg,
 		Limits:                   cfg.Limits,
@@ -290,15 +264,8 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 	})
 	g.Go(func() error { return srv.FollowChanges(gctx, store) })
 	g.Go(func() error { return srv.PurgeExpired(gctx, cfg.PurgeInterval) })
-	if cfg.MetricsListen != "" {
-		mlis, err := net.Listen("tcp", cfg.MetricsListen)
-		if err != nil {
-			_ = lis.Close()
-			return fmt.Errorf("listen on %s: %w", cfg.MetricsListen, err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-		hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if mlis != nil {
+		hs := &http.Server{Handler: metricsHandler(reg), ReadHeaderTimeout: 5 * time.Second}
 		g.Go(func() error {
 			logger.Info("serving metrics", "address", mlis.Addr().String(), "path", "/metrics")
 			if err := hs.Serve(mlis); !errors.Is(err, http.ErrServerClosed) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/rapporthq/rapport/repository/ferretdbv1"
 	"github.com/rapporthq/rapport/repository/mongo"
 	"github.com/rapporthq/rapport/repository/sqlite"
+	"github.com/spf13/cobra"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -178,69 +178,77 @@ func removeStore(path string) error {
 	return nil
 }
 
-// migrateCommand is `rapport migrate`: the FerretDB store of earlier
+// newMigrateCommand is `rapport migrate`: the FerretDB store of earlier
 // versions in --data-dir, carried over to the SQLite store.
-func migrateCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rapport migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", envOr(getenv, "RAPPORT_DATA_DIR", "rapport-data"), "data directory holding the FerretDB files (RAPPORT_DATA_DIR)")
-	database := fs.String("mongodb-database", envOr(getenv, "RAPPORT_MONGODB_DATABASE", "rapport"), "the FerretDB database Rapport used (RAPPORT_MONGODB_DATABASE)")
-	if err := fs.Parse(args); err != nil {
-		return err
+func newMigrateCommand(getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate --data-dir DIR",
+		Short: "Carry the FerretDB store of earlier versions over to the SQLite store",
+		Long: `Carry the data of the embedded FerretDB store that earlier versions ran
+(its files in --data-dir) over to the embedded SQLite store this version
+runs, in the same directory. The old files are read, never changed: the
+new store is written beside them and put in place once complete, so a
+failure leaves nothing half-done. Stop every rapport that uses the
+directory first. Remove the old files once you have checked the new store.`,
+		Example: "  rapport migrate --data-dir rapport-data",
+		Args:    noArgs,
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("migrate: unexpected arguments %v", fs.Args())
+	dataDir := cmd.Flags().String("data-dir", envDefault(getenv, "RAPPORT_DATA_DIR", "rapport-data"), "data directory holding the FerretDB files (RAPPORT_DATA_DIR)")
+	database := cmd.Flags().String("mongodb-database", envDefault(getenv, "RAPPORT_MONGODB_DATABASE", "rapport"), "the FerretDB database Rapport used (RAPPORT_MONGODB_DATABASE)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		out := cmd.OutOrStdout()
+		m, err := migrateFerretDB(cmd.Context(), *dataDir, *database, out)
+		if err != nil {
+			return err
+		}
+		var total int64
+		for _, n := range m.Records {
+			total += n
+		}
+		fmt.Fprintf(out, "migrated %d records into %s; the FerretDB files are untouched: remove them once you have checked the new store\n",
+			total, filepath.Join(*dataDir, sqlite.FileName))
+		return nil
 	}
-	m, err := migrateFerretDB(ctx, *dataDir, *database, stdout)
-	if err != nil {
-		return err
-	}
-	var total int64
-	for _, n := range m.Records {
-		total += n
-	}
-	fmt.Fprintf(stdout, "migrated %d records into %s; the FerretDB files are untouched: remove them once you have checked the new store\n",
-		total, filepath.Join(*dataDir, sqlite.FileName))
-	return nil
+	return cmd
 }
 
-// backupCommand is `rapport backup`: a consistent copy of the embedded
+// newBackupCommand is `rapport backup`: a consistent copy of the embedded
 // store, taken while the server runs.
-func backupCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rapport backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", envOr(getenv, "RAPPORT_DATA_DIR", "rapport-data"), "data directory of the embedded store (RAPPORT_DATA_DIR)")
-	to := fs.String("to", "", "the file to write the copy to; it must not exist")
-	if err := fs.Parse(args); err != nil {
-		return err
+func newBackupCommand(getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backup --to FILE",
+		Short: "Copy the embedded store, consistently, while it serves",
+		Long: `Write a consistent copy of the embedded SQLite store in --data-dir to a new
+file, while servers keep using it: the copy holds what was committed when
+it began (SQLite's VACUUM INTO). Restore by stopping the servers and
+putting the copy in place as rapport.db in the data directory.`,
+		Example: "  rapport backup --data-dir rapport-data --to /backups/rapport-$(date +%F).db",
+		Args:    noArgs,
 	}
-	if *to == "" || fs.NArg() > 0 {
-		return errors.New("backup: say where: rapport backup --to FILE")
+	dataDir := cmd.Flags().String("data-dir", envDefault(getenv, "RAPPORT_DATA_DIR", "rapport-data"), "data directory of the embedded store (RAPPORT_DATA_DIR)")
+	to := cmd.Flags().String("to", "", "the file to write the copy to; it must not exist")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *to == "" {
+			return usageErrorf("backup: say where: --to FILE")
+		}
+		if _, err := os.Stat(filepath.Join(*dataDir, sqlite.FileName)); err != nil {
+			return fmt.Errorf("backup: no embedded store in %s: %w", *dataDir, err)
+		}
+		st, err := sqlite.Open(cmd.Context(), *dataDir)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		start := time.Now()
+		if err := st.Backup(cmd.Context(), *to); err != nil {
+			return err
+		}
+		info, err := os.Stat(*to)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d bytes) in %v: a consistent copy of %s\n", *to, info.Size(), time.Since(start).Round(time.Millisecond), st.Path())
+		return nil
 	}
-	if _, err := os.Stat(filepath.Join(*dataDir, sqlite.FileName)); err != nil {
-		return fmt.Errorf("backup: no embedded store in %s: %w", *dataDir, err)
-	}
-	st, err := sqlite.Open(ctx, *dataDir)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	start := time.Now()
-	if err := st.Backup(ctx, *to); err != nil {
-		return err
-	}
-	info, err := os.Stat(*to)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s (%d bytes) in %v: a consistent copy of %s\n", *to, info.Size(), time.Since(start).Round(time.Millisecond), st.Path())
-	return nil
-}
-
-// envOr is the environment variable name, or def when it is unset.
-func envOr(getenv func(string) string, name, def string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	return def
+	return cmd
 }

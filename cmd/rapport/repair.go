@@ -2,26 +2,37 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/spf13/cobra"
 )
 
-// repairCommand is `rapport repair`: rebuilds context summaries from the
-// stored history through a running server's RebuildCustomerContext, for one
-// customer or for every customer.
-func repairCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rapport repair", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	client := clientFlags(fs, getenv)
-	customer := fs.String("customer", "", "the customer to repair, customers/{customer}; empty: every customer")
-	timeout := fs.Duration("timeout", 30*time.Second, "deadline of each rebuild")
-	if err := fs.Parse(args); err != nil {
-		return err
+// newRepairCommand is `rapport repair`: rebuilds context summaries from
+// the stored history through a running server's RebuildCustomerContext,
+// for one customer or for every customer.
+func newRepairCommand(getenv func(string) string) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "repair [--customer customers/ID]",
+		Short: "Rebuild context summaries from the history, through a running server",
+		Long: `Rebuild context summaries from the stored history, through a running
+server's RebuildCustomerContext: one customer, or every customer. The key
+needs the admin and context.read scopes.`,
+		Args: noArgs,
 	}
+	client := clientFlags(cmd.Flags(), getenv)
+	customer := cmd.Flags().String("customer", "", "the customer to repair, customers/{customer}; empty: every customer")
+	timeout := cmd.Flags().Duration("timeout", 30*time.Second, "deadline of each rebuild")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return repair(cmd.Context(), client, *customer, *timeout, cmd.OutOrStdout())
+	}
+	return cmd
+}
+
+// repair rebuilds the summary of customer, or of every customer.
+func repair(ctx context.Context, client *clientConfig, customer string, timeout time.Duration, stdout io.Writer) error {
 	conn, err := client.dial()
 	if err != nil {
 		return err
@@ -30,7 +41,7 @@ func repairCommand(ctx context.Context, args []string, getenv func(string) strin
 	customers := rapportv1.NewCustomerServiceClient(conn)
 	contexts := rapportv1.NewContextServiceClient(conn)
 	rebuild := func(name string) error {
-		cctx, cancel := context.WithTimeout(ctx, *timeout)
+		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		res, err := contexts.RebuildCustomerContext(cctx, &rapportv1.RebuildCustomerContextRequest{Customer: name})
 		if err != nil {
@@ -39,8 +50,8 @@ func repairCommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintf(stdout, "%s: rebuilt from %d interactions\n", name, res.GetInteractionsRead())
 		return nil
 	}
-	if *customer != "" {
-		return rebuild(*customer)
+	if customer != "" {
+		return rebuild(customer)
 	}
 	req := &rapportv1.ListCustomersRequest{PageSize: 500}
 	for {

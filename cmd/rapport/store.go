@@ -39,8 +39,8 @@ type storeConfig struct {
 	Synchronous sqlite.Synchronous
 	// AppName names the client to MongoDB.
 	AppName string
-	// Metrics and Tracer, when set, receive the database client's metrics
-	// and spans.
+	// Metrics and Tracer, when set, receive rapport_store_info, the
+	// database client's metrics and spans.
 	Metrics prometheus.Registerer
 	Tracer  trace.TracerProvider
 }
@@ -58,6 +58,14 @@ func (c storeConfig) kind() string {
 // schema migrated; MongoDB connected, its indexes created on the first
 // health check). closeStore releases it.
 func openStore(ctx context.Context, c storeConfig, logger *slog.Logger) (s store, closeStore func(), err error) {
+	if c.Metrics != nil {
+		info := prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "rapport_store_info", Help: "The kind of store: sqlite (embedded, in the process) or mongodb.",
+			ConstLabels: prometheus.Labels{"kind": c.kind()},
+		})
+		info.Set(1)
+		c.Metrics.MustRegister(info)
+	}
 	if c.MongoDBURI == "" {
 		if err := checkFerretDBData(ctx, c.DataDir, logger); err != nil {
 			return nil, nil, err
@@ -78,7 +86,7 @@ func openStore(ctx context.Context, c storeConfig, logger *slog.Logger) (s store
 	}
 	var pool *event.PoolMonitor
 	if c.Metrics != nil {
-		pool = mongo.NewPoolMetrics(c.Metrics).Monitor()
+		pool = mongo.NewPoolMetrics(c.Metrics, mongo.MaxPoolSize(c.MongoDBURI)).Monitor()
 	}
 	var commands *event.CommandMonitor
 	if c.Tracer != nil {

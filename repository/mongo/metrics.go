@@ -14,8 +14,10 @@ type PoolMetrics struct {
 	failures   prometheus.Counter
 }
 
-// NewPoolMetrics creates the pool metrics and registers them with reg.
-func NewPoolMetrics(reg prometheus.Registerer) *PoolMetrics {
+// NewPoolMetrics creates the pool metrics and registers them with reg;
+// maxPoolSize is the pool's size (the client's maxPoolSize), exported as
+// rapport_mongodb_pool_max_connections.
+func NewPoolMetrics(reg prometheus.Registerer, maxPoolSize uint64) *PoolMetrics {
 	m := &PoolMetrics{
 		open: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "rapport_mongodb_pool_connections", Help: "Connections the driver holds open to the database.",
@@ -27,7 +29,11 @@ func NewPoolMetrics(reg prometheus.Registerer) *PoolMetrics {
 			Name: "rapport_mongodb_pool_checkout_failures_total", Help: "Operations that could not get a connection.",
 		}),
 	}
-	reg.MustRegister(m.open, m.checkedOut, m.failures)
+	size := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "rapport_mongodb_pool_max_connections", Help: "The pool's size: connections the driver may open to the database.",
+	})
+	size.Set(float64(maxPoolSize))
+	reg.MustRegister(m.open, m.checkedOut, m.failures, size)
 	return m
 }
 

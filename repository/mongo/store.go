@@ -152,6 +152,15 @@ func Connect(uri, appName string, pool *event.PoolMonitor, commands *event.Comma
 	return c, nil
 }
 
+// MaxPoolSize is the size of the connection pool a client of uri gets: its
+// maxPoolSize, or the driver's default of 100.
+func MaxPoolSize(uri string) uint64 {
+	if o := options.Client().ApplyURI(uri); o.MaxPoolSize != nil {
+		return *o.MaxPoolSize
+	}
+	return 100
+}
+
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.Client().Ping(ctx, readpref.Primary()); err != nil {

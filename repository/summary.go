@@ -47,6 +47,13 @@ type Summary struct {
 	LastContact  time.Time
 	LastChannel  int32
 	UpdateTime   time.Time
+
+	// Stale says that a write could not merge into the summary (on MongoDB,
+	// when other writers of the customer kept winning the race for it): the
+	// write was kept, and the summary may lag behind the history. Readers
+	// rebuild a stale summary from the history; merges keep the mark, a
+	// rebuild (which replaces the summary whole) clears it.
+	Stale bool
 }
 
 // summaryFormat is the version of the encoding of a summary's contents.

@@ -163,7 +163,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
-	for attempt := range maxUpdateAttempts {
+	for attempt := range s.maxAttempts {
 		if attempt > 0 {
 			backoff(ctx, attempt)
 		}

@@ -194,7 +194,7 @@ func (s *Store) UpdateIssue(ctx context.Context, tenant, customerID, issueID, et
 		return nil, err
 	}
 	coll := s.db.Collection(issuesCollection)
-	for attempt := range maxUpdateAttempts {
+	for attempt := range s.maxAttempts {
 		if attempt > 0 {
 			backoff(ctx, attempt)
 		}

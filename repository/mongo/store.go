@@ -65,6 +65,8 @@ type Store struct {
 	// claimGrace is how long an identity claim whose owner does not list the
 	// identity is still honoured (the owner may be between its two writes).
 	claimGrace time.Duration
+	// maxAttempts bounds optimistic updates' attempts.
+	maxAttempts int
 }
 
 // Option configures a Store.
@@ -81,6 +83,11 @@ func WithClaimGrace(d time.Duration) Option { return func(s *Store) { s.claimGra
 // false leaves expiry to the retention purge alone, on any server.
 func WithTTL(use bool) Option { return func(s *Store) { s.useTTL = use } }
 
+// WithMaxUpdateAttempts bounds the compare-and-swap attempts of an update
+// (default 16), after which a summary update marks the summary stale and
+// other updates give up with repository.ErrContention (tests).
+func WithMaxUpdateAttempts(n int) Option { return func(s *Store) { s.maxAttempts = n } }
+
 // WithLocksOf makes the store share other's in-process locks of
 // conditional writes (see keyLocks): only needed on FerretDB v1, whose
 // conditional updates are not atomic, when two stores of one process
@@ -90,13 +97,14 @@ func WithLocksOf(other *Store) Option { return func(s *Store) { s.locks = other.
 // New returns a Store on db. Call EnsureIndexes before serving.
 func New(db *mongo.Database, opts ...Option) *Store {
 	s := &Store{
-		db:         db,
-		customers:  db.Collection(customersCollection),
-		identities: db.Collection(identitiesCollection),
-		requests:   db.Collection(requestsCollection),
-		now:        time.Now,
-		claimGrace: time.Minute,
-		useTTL:     true,
+		db:          db,
+		customers:   db.Collection(customersCollection),
+		identities:  db.Collection(identitiesCollection),
+		requests:    db.Collection(requestsCollection),
+		now:         time.Now,
+		claimGrace:  time.Minute,
+		useTTL:      true,
+		maxAttempts: maxUpdateAttempts,
 	}
 	for _, o := range opts {
 		o(s)

@@ -30,12 +30,13 @@ type summaryDoc struct {
 	UpdateTime   time.Time  `bson:"update_time"`
 	FirstContact *time.Time `bson:"first_contact"`
 	Data         []byte     `bson:"data"`
+	Stale        bool       `bson:"stale,omitempty"`
 }
 
 // summaryDocOf is how a summary is stored.
 func summaryDocOf(s *repository.Summary) *summaryDoc {
 	d := &summaryDoc{ID: docID(s.Tenant, s.CustomerID), Tenant: s.Tenant, CustomerID: s.CustomerID, Revision: s.Revision,
-		UpdateTime: s.UpdateTime, Data: repository.EncodeSummary(s)}
+		UpdateTime: s.UpdateTime, Data: repository.EncodeSummary(s), Stale: s.Stale}
 	if !s.FirstContact.IsZero() {
 		// As stored in Data: to the millisecond.
 		first := time.UnixMilli(s.FirstContact.UnixMilli()).UTC()
@@ -66,6 +67,7 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*rep
 		return nil, repository.ErrCorruptSummary
 	}
 	sum.Revision, sum.UpdateTime = rev, updated.UTC()
+	sum.Stale, _ = raw.Lookup("stale").BooleanOK()
 	if err := repository.DecodeSummary(data, sum); err != nil {
 		return nil, err
 	}
@@ -75,16 +77,21 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*rep
 // UpdateSummary applies mutate to a customer's summary (an empty one if
 // there is none yet) and saves it with optimistic concurrency, retrying on
 // conflicts. mutate must be safe to run more than once; an error from it is
-// returned as is and saves nothing. If the customer is being erased, or is
-// gone, once the summary is saved, it erases what the customer owns (this
-// write's records included) and returns repository.ErrNotFound.
+// returned as is and saves nothing. If other writers keep winning the race
+// (maxUpdateAttempts times), it marks the summary stale instead, in one
+// unconditional update, and returns it so marked: the write that called it
+// was kept and succeeds, and the next reader rebuilds the summary from the
+// history (never an acknowledged refusal of a write that was stored). If
+// the customer is being erased, or is gone, once the summary is saved, it
+// erases what the customer owns (this write's records included) and
+// returns repository.ErrNotFound.
 func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
 	}
 	coll := s.db.Collection(summariesCollection)
 	id := docID(tenant, customerID)
-	for attempt := range maxUpdateAttempts {
+	for attempt := range s.maxAttempts {
 		if attempt > 0 {
 			backoff(ctx, attempt)
 		}
@@ -126,7 +133,43 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 			return cur, s.confirmLive(ctx, tenant, customerID)
 		}
 	}
-	return nil, repository.ErrContention
+	return s.markStale(ctx, tenant, customerID)
+}
+
+// markStale marks a customer's summary stale, creating an empty stale one
+// if there is none. The revision moves on, so that a writer that read the
+// summary before the mark fails its compare-and-swap and merges into the
+// marked one.
+func (s *Store) markStale(ctx context.Context, tenant, customerID string) (*repository.Summary, error) {
+	coll := s.db.Collection(summariesCollection)
+	id := docID(tenant, customerID)
+	now := repository.Truncate(s.now())
+	for range 2 {
+		var res *mongo.UpdateResult
+		err := s.locks.do(id, func() (err error) {
+			res, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+				{Key: "$set", Value: bson.D{{Key: "stale", Value: true}, {Key: "update_time", Value: now}}},
+				{Key: "$inc", Value: bson.D{{Key: "revision", Value: int64(1)}}},
+			})
+			return err
+		})
+		if err != nil {
+			return nil, dbErr("mark summary stale", err)
+		}
+		if res.MatchedCount == 1 {
+			break
+		}
+		empty := &repository.Summary{Tenant: tenant, CustomerID: customerID, Revision: 1, UpdateTime: now, Stale: true}
+		if _, err := coll.InsertOne(ctx, summaryDocOf(empty)); err == nil {
+			break
+		} else if !mongo.IsDuplicateKeyError(err) {
+			return nil, dbErr("mark summary stale", err)
+		}
+	}
+	if err := s.confirmLive(ctx, tenant, customerID); err != nil {
+		return nil, err
+	}
+	return s.GetSummary(ctx, tenant, customerID)
 }
 
 // WatchSummaries calls fn with the tenant and customer of every summary

@@ -165,7 +165,7 @@ func (e sqliteEngine) DeleteExpired(t testing.TB, s Store, before time.Time) {
 func (e sqliteEngine) SummaryPointRead(t testing.TB, s Store) func(ctx context.Context, tenant, customerID string) error {
 	t.Helper()
 	db := e.raw(t, s)
-	stmt, err := db.Prepare("SELECT revision, update_time, data FROM summaries WHERE tenant = ? AND customer_id = ?")
+	stmt, err := db.Prepare("SELECT revision, update_time, stale, data FROM summaries WHERE tenant = ? AND customer_id = ?")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,9 +173,10 @@ func (e sqliteEngine) SummaryPointRead(t testing.TB, s Store) func(ctx context.C
 	return func(ctx context.Context, tenant, customerID string) error {
 		var (
 			rev, updated int64
+			stale        bool
 			data         []byte
 		)
-		return stmt.QueryRowContext(ctx, tenant, customerID).Scan(&rev, &updated, &data)
+		return stmt.QueryRowContext(ctx, tenant, customerID).Scan(&rev, &updated, &stale, &data)
 	}
 }
 

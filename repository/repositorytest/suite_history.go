@@ -342,6 +342,19 @@ func testSummaryRoundTripAndConcurrency(t *testing.T, e Engine) {
 	if got.LastChannel != 9 || got.Revision != 7 {
 		t.Errorf("after 6 concurrent merges: last channel %d, revision %d", got.LastChannel, got.Revision)
 	}
+	// The stale mark round-trips, and a merge keeps it.
+	if _, err := s.UpdateSummary(t.Context(), tenant, "ada", func(sum *repository.Summary) error { sum.Stale = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateSummary(t.Context(), tenant, "ada", func(sum *repository.Summary) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetSummary(t.Context(), tenant, "ada"); !got.Stale || got.LastChannel != 9 {
+		t.Errorf("a stale summary read back %+v", got)
+	}
+	if _, err := s.UpdateSummary(t.Context(), tenant, "ada", func(sum *repository.Summary) error { sum.Stale = false; return nil }); err != nil {
+		t.Fatal(err)
+	}
 	// A mutation that fails saves nothing.
 	refuse := errors.New("refused")
 	if _, err := s.UpdateSummary(t.Context(), tenant, "ada", func(sum *repository.Summary) error { sum.LastChannel = 1; return refuse }); !errors.Is(err, refuse) {

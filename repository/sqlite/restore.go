@@ -98,8 +98,8 @@ func (s *Store) restore(ctx context.Context, t *txn, r repository.Record) error 
 		return s.saveIssue(ctx, t, r.Issue.Tenant, customerID, id, revisionOf(is.GetEtag()), r.Issue.CreateRequestID, is)
 	case r.Summary != nil:
 		sum := r.Summary
-		return insert("summary", "INSERT INTO summaries (tenant, customer_id, revision, update_time, first_contact, data) VALUES (?, ?, ?, ?, ?, ?)",
-			sum.Tenant, sum.CustomerID, sum.Revision, sum.UpdateTime.UnixMilli(), ms(sum.FirstContact), repository.EncodeSummary(sum))
+		return insert("summary", "INSERT INTO summaries (tenant, customer_id, revision, update_time, first_contact, stale, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			sum.Tenant, sum.CustomerID, sum.Revision, sum.UpdateTime.UnixMilli(), ms(sum.FirstContact), sum.Stale, repository.EncodeSummary(sum))
 	case r.APIKey != nil:
 		k := r.APIKey
 		scopes, _ := json.Marshal(k.Scopes)

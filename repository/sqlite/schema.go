@@ -90,6 +90,7 @@ CREATE TABLE summaries (
 	revision      INTEGER NOT NULL,
 	update_time   INTEGER NOT NULL,
 	first_contact INTEGER,
+	stale         INTEGER NOT NULL DEFAULT 0,
 	data          BLOB    NOT NULL,
 	PRIMARY KEY (tenant, customer_id)
 );

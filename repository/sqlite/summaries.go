@@ -20,8 +20,8 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*rep
 		updated int64
 		data    []byte
 	)
-	err := s.queryRow(ctx, "SELECT revision, update_time, data FROM summaries WHERE tenant = ? AND customer_id = ?",
-		tenant, customerID).Scan(&sum.Revision, &updated, &data)
+	err := s.queryRow(ctx, "SELECT revision, update_time, stale, data FROM summaries WHERE tenant = ? AND customer_id = ?",
+		tenant, customerID).Scan(&sum.Revision, &updated, &sum.Stale, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("summary of %q: %w", customerID, repository.ErrNotFound)
 	}
@@ -36,7 +36,8 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*rep
 }
 
 // UpdateSummary applies mutate to a customer's summary (an empty one if
-// there is none yet) and saves it, in one transaction. An error from mutate
+// there is none yet) and saves it, in one transaction (writers take turns:
+// a summary is never left stale here). An error from mutate
 // is returned as is and saves nothing. A customer that does not exist (or
 // was erased meanwhile) is ErrNotFound, and nothing is saved: inside
 // Atomically, that undoes the call's other writes too, so a write racing
@@ -74,11 +75,11 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 		cur.Tenant, cur.CustomerID = tenant, customerID
 		cur.Revision = old + 1
 		cur.UpdateTime = repository.Truncate(s.now())
-		if _, err := s.exec(ctx, t, `INSERT INTO summaries (tenant, customer_id, revision, update_time, first_contact, data)
-			VALUES (?, ?, ?, ?, ?, ?)
+		if _, err := s.exec(ctx, t, `INSERT INTO summaries (tenant, customer_id, revision, update_time, first_contact, stale, data)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (tenant, customer_id) DO UPDATE SET revision = excluded.revision, update_time = excluded.update_time,
-				first_contact = excluded.first_contact, data = excluded.data`,
-			tenant, customerID, cur.Revision, cur.UpdateTime.UnixMilli(), ms(cur.FirstContact), repository.EncodeSummary(cur)); err != nil {
+				first_contact = excluded.first_contact, stale = excluded.stale, data = excluded.data`,
+			tenant, customerID, cur.Revision, cur.UpdateTime.UnixMilli(), ms(cur.FirstContact), cur.Stale, repository.EncodeSummary(cur)); err != nil {
 			return dbErr("save summary", err)
 		}
 		t.changedSummary(tenant, customerID)

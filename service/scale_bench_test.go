@@ -35,7 +35,7 @@ import (
 
 const (
 	scaleInteractions = 10 // per customer
-	scaleSeedVersion  = "2"
+	scaleSeedVersion  = "3"
 	// longHistory is the history of customers/long, whom every seeded
 	// store has besides its n customers.
 	longHistory = 30_000
@@ -136,7 +136,7 @@ func seedScale(b *testing.B, ts *testServer, n int) {
 func scaleStore(b *testing.B, n int) (*testServer, repositorytest.Store) {
 	dir := b.TempDir()
 	cache := os.Getenv("RAPPORT_BENCH_DIR")
-	src := filepath.Join(cache, fmt.Sprintf("v%s-%d", scaleSeedVersion, n))
+	src := filepath.Join(cache, fmt.Sprintf("v%s-schema%d-%d", scaleSeedVersion, sqlite.SchemaVersion, n))
 	if _, err := os.Stat(filepath.Join(src, "done")); cache == "" || err != nil {
 		seedDir := b.TempDir()
 		seeding := openSQLite(b, seedDir, sqlite.WithSynchronous(sqlite.SynchronousNormal))
@@ -277,7 +277,7 @@ func BenchmarkScale(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					i++
-					id := fmt.Sprintf("%s-%d-%d", pos.prefix, b.N, i)
+					id := fmt.Sprintf("%s-%d-%d", pos.prefix, time.Now().UnixNano(), i)
 					if _, err := ts.customers.CreateCustomer(b.Context(), &rapportv1.CreateCustomerRequest{CustomerId: id, Customer: &rapportv1.Customer{
 						DisplayName: "New " + id,
 						Identities:  []*rapportv1.Identity{{Type: rapportv1.IdentityType_IDENTITY_TYPE_EMAIL, Value: fmt.Sprint(id, "-", time.Now().UnixNano(), "@example.com")}},

@@ -17,6 +17,7 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"golang.org/x/time/rate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -240,10 +241,10 @@ func authorize(ctx context.Context, method string) error {
 	}
 	need, ok := MethodScopes[method]
 	if !ok {
-		return newStatus(codes.PermissionDenied, ReasonMissingScope, "method "+method+" is not open to any credential", nil)
+		return rpcerr.New(codes.PermissionDenied, rpcerr.ReasonMissingScope, "method "+method+" is not open to any credential", nil)
 	}
 	if !c.principal.Has(need) {
-		return newStatus(codes.PermissionDenied, ReasonMissingScope,
+		return rpcerr.New(codes.PermissionDenied, rpcerr.ReasonMissingScope,
 			fmt.Sprintf("%s needs scope %q, which this credential does not carry", method, need),
 			map[string]string{"scope": string(need), "principal": c.principal.ID})
 	}
@@ -285,7 +286,7 @@ func (a *authenticator) principal(ctx context.Context) (*Principal, error) {
 }
 
 func unauthenticated(msg string) error {
-	return newStatus(codes.Unauthenticated, ReasonUnauthenticated, msg, nil)
+	return rpcerr.New(codes.Unauthenticated, rpcerr.ReasonUnauthenticated, msg, nil)
 }
 
 // API keys look like "rk_{id}_{secret}": the ID finds the stored key, the
@@ -396,7 +397,7 @@ func (v *keyVerifier) lookup(ctx context.Context, id string) (*repository.APIKey
 	if r := v.reads.ReserveN(now, 1); r.DelayFrom(now) > 0 {
 		d := r.DelayFrom(now)
 		r.CancelAt(now)
-		return nil, newStatus(codes.ResourceExhausted, ReasonRateLimited,
+		return nil, rpcerr.New(codes.ResourceExhausted, rpcerr.ReasonRateLimited,
 			"too many API keys to verify at once; retry", nil, &errdetails.RetryInfo{RetryDelay: durationpb.New(d)})
 	}
 	k, err := v.store.GetAPIKey(ctx, id)

@@ -19,6 +19,7 @@ import (
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -204,7 +205,7 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 			continue
 		}
-		if code == codes.PermissionDenied && (info.GetReason() != service.ReasonMissingScope || info.GetMetadata()["scope"] != "customer.write") {
+		if code == codes.PermissionDenied && (info.GetReason() != rpcerr.ReasonMissingScope || info.GetMetadata()["scope"] != "customer.write") {
 			t.Errorf("%s: error info %v, want MISSING_SCOPE naming customer.write", tc.name, info)
 		}
 	}
@@ -325,7 +326,7 @@ func TestRateLimitsPerTenantAndPerKey(t *testing.T) {
 		}
 	}
 	err := call(a1)
-	if code, info, _ := statusDetails(t, err); code != codes.ResourceExhausted || info.GetReason() != service.ReasonRateLimited {
+	if code, info, _ := statusDetails(t, err); code != codes.ResourceExhausted || info.GetReason() != rpcerr.ReasonRateLimited {
 		t.Fatalf("third call of a1: %v, want RESOURCE_EXHAUSTED RATE_LIMITED", err)
 	}
 	var retry *errdetails.RetryInfo

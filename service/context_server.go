@@ -12,6 +12,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -80,7 +81,7 @@ func (s *contextServer) load(ctx context.Context, tg target) (decodedSummary, er
 	if tg.identity != nil {
 		id, err := s.store.ResolveIdentity(ctx, tenant, tg.identity.GetType(), tg.identity.GetValue())
 		if errors.Is(err, repository.ErrNotFound) {
-			return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name)
+			return decodedSummary{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
 		}
 		if err != nil {
 			return decodedSummary{}, err
@@ -102,7 +103,7 @@ func (s *contextServer) load(ctx context.Context, tg target) (decodedSummary, er
 	if !ok {
 		if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
 			if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
-				return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name)
+				return decodedSummary{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
 			}
 			return decodedSummary{}, customerErr(err, repository.CustomerName(tg.id))
 		}
@@ -113,7 +114,7 @@ func (s *contextServer) load(ctx context.Context, tg target) (decodedSummary, er
 	if tg.identity != nil && !slices.ContainsFunc(d.customer.GetIdentities(), func(id *rapportv1.Identity) bool {
 		return id.GetType() == tg.identity.GetType() && id.GetValue() == tg.identity.GetValue()
 	}) {
-		return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name) // a stale claim
+		return decodedSummary{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name) // a stale claim
 	}
 	return d, nil
 }

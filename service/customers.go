@@ -10,6 +10,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/pagination"
 	"go.einride.tech/aip/resourceid"
@@ -233,7 +234,7 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 	if err != nil {
 		key := repository.IdentityKey(t, value)
 		if errors.Is(err, repository.ErrNotFound) {
-			return nil, notFound(ReasonIdentityNotFound, "identity", key)
+			return nil, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", key)
 		}
 		return nil, err
 	}
@@ -245,7 +246,7 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 // errors go to the error interceptor unchanged.
 func customerErr(err error, name string) error {
 	if errors.Is(err, repository.ErrNotFound) {
-		return notFound(ReasonCustomerNotFound, "customer", name)
+		return rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", name)
 	}
 	return err
 }

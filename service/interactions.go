@@ -12,6 +12,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/filtering"
 	"go.einride.tech/aip/resourceid"
 	"google.golang.org/genproto/googleapis/rpc/code"
@@ -157,9 +158,9 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 			i := itemIndex[k]
 			switch {
 			case errors.Is(r.Err, repository.ErrRequestReused):
-				outcomes[i].err = newStatus(codes.FailedPrecondition, ReasonRequestIDReused, "request_id was already used for a different interaction", nil)
+				outcomes[i].err = rpcerr.New(codes.FailedPrecondition, rpcerr.ReasonRequestIDReused, "request_id was already used for a different interaction", nil)
 			case errors.As(r.Err, new(*repository.SourceConflictError)):
-				outcomes[i].err = newStatus(codes.AlreadyExists, ReasonSourceOfOtherCustomer,
+				outcomes[i].err = rpcerr.New(codes.AlreadyExists, rpcerr.ReasonSourceOfOtherCustomer,
 					"this source record (or request) was recorded for another customer", nil)
 			case errors.Is(r.Err, repository.ErrNotFound):
 				outcomes[i].err = customerErr(r.Err, reqs[i].GetParent())
@@ -399,7 +400,7 @@ func (s *interactionServer) GetInteraction(ctx context.Context, req *rapportv1.G
 	}
 	in, err := s.store.GetInteraction(ctx, tenantOf(ctx), customerID, id)
 	if errors.Is(err, repository.ErrNotFound) {
-		return nil, notFound(ReasonInteractionNotFound, "interaction", req.GetName())
+		return nil, rpcerr.NotFound(rpcerr.ReasonInteractionNotFound, "interaction", req.GetName())
 	}
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/filtering"
 	"go.einride.tech/aip/resourceid"
@@ -57,10 +58,10 @@ var updatableIssuePaths = []string{"title", "topic", "priority", "status", "reso
 // issueErr reports a missing issue as NOT_FOUND naming it.
 func issueErr(err error, name string) error {
 	if errors.Is(err, repository.ErrNotFound) {
-		return notFound(ReasonIssueNotFound, "issue", name)
+		return rpcerr.NotFound(rpcerr.ReasonIssueNotFound, "issue", name)
 	}
 	if errors.Is(err, repository.ErrAlreadyExists) {
-		return newStatus(codes.AlreadyExists, ReasonIssueAlreadyExists, "the issue already exists", nil)
+		return rpcerr.New(codes.AlreadyExists, rpcerr.ReasonIssueAlreadyExists, "the issue already exists", nil)
 	}
 	return err
 }
@@ -135,7 +136,7 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 		return s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{created}})
 	})
 	if errors.Is(err, repository.ErrNotFound) {
-		return nil, notFound(ReasonCustomerNotFound, "customer", req.GetParent())
+		return nil, rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", req.GetParent())
 	}
 	if err != nil {
 		return nil, issueErr(err, "")
@@ -225,7 +226,7 @@ func applyStatusChange(before, is *rapportv1.Issue, now time.Time) error {
 		return nil
 	}
 	if !slices.Contains(issueLifecycle[from], to) {
-		return newStatus(codes.FailedPrecondition, ReasonIllegalStatusChange,
+		return rpcerr.New(codes.FailedPrecondition, rpcerr.ReasonIllegalStatusChange,
 			"an issue cannot move from "+from.String()+" to "+to.String(),
 			map[string]string{"from": from.String(), "to": to.String()})
 	}

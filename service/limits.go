@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/ratelimit"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"golang.org/x/time/rate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -176,7 +177,7 @@ func rateLimitInterceptors(l *rateLimiter) ([]grpc.UnaryServerInterceptor, []grp
 			return err
 		}
 		subject := "tenant " + c.principal.Tenant + " or credential " + c.principal.ID
-		return newStatus(codes.ResourceExhausted, ReasonRateLimited,
+		return rpcerr.New(codes.ResourceExhausted, rpcerr.ReasonRateLimited,
 			fmt.Sprintf("rate limit of %s exceeded; retry in %v", subject, d.Round(time.Millisecond)),
 			map[string]string{"tenant": c.principal.Tenant, "principal": c.principal.ID},
 			&errdetails.RetryInfo{RetryDelay: durationpb.New(d)},

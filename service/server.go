@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
@@ -197,7 +198,7 @@ func NewServer(store Store, opts Options) *Server {
 	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
 	recoveryOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		logger.ErrorContext(ctx, "panic in handler", "panic", p, "stack", string(debug.Stack()))
-		return newStatus(codes.Internal, ReasonInternal, "internal error", nil)
+		return rpcerr.New(codes.Internal, rpcerr.ReasonInternal, "internal error", nil)
 	})
 	errUnary, errStream := errorInterceptor(logger)
 	authn := newAuthenticator(opts.Auth, store, now)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -77,10 +78,10 @@ func (h *watchHub) subscribe(tenant, customerID string, revision int64) (notify 
 		return nil, nil, nil, errHubClosed
 	}
 	if h.streams >= h.max {
-		return nil, nil, nil, newStatus(codes.ResourceExhausted, "TOO_MANY_WATCH_STREAMS", "too many watch streams on this server; retry later", nil)
+		return nil, nil, nil, rpcerr.New(codes.ResourceExhausted, rpcerr.ReasonTooManyWatchStreams, "too many watch streams on this server; retry later", nil)
 	}
 	if h.perTenant[tenant] >= h.maxPerTenant {
-		return nil, nil, nil, newStatus(codes.ResourceExhausted, "TOO_MANY_WATCH_STREAMS",
+		return nil, nil, nil, rpcerr.New(codes.ResourceExhausted, rpcerr.ReasonTooManyWatchStreams,
 			fmt.Sprintf("your tenant has %d watch streams open on this server, its maximum; close some or retry later", h.perTenant[tenant]),
 			map[string]string{"tenant": tenant})
 	}
@@ -225,7 +226,7 @@ func (s *contextServer) WatchCustomerContext(req *rapportv1.WatchCustomerContext
 	tg = target{name: d.customer.GetName(), id: customerID} // follow the customer, not the identity
 	notify, done, release, err := s.watches.subscribe(tenant, customerID, d.sum.Revision)
 	if errors.Is(err, errHubClosed) {
-		return newStatus(codes.Unavailable, ReasonShuttingDown, "the server is shutting down; reconnect", nil)
+		return rpcerr.New(codes.Unavailable, rpcerr.ReasonShuttingDown, "the server is shutting down; reconnect", nil)
 	}
 	if err != nil {
 		return err
@@ -248,7 +249,7 @@ func (s *contextServer) WatchCustomerContext(req *rapportv1.WatchCustomerContext
 		case <-ctx.Done():
 			return nil
 		case <-done:
-			return newStatus(codes.Unavailable, ReasonShuttingDown, "the server is shutting down; reconnect", nil)
+			return rpcerr.New(codes.Unavailable, rpcerr.ReasonShuttingDown, "the server is shutting down; reconnect", nil)
 		case <-beat.C:
 			if err := stream.Send(&rapportv1.WatchCustomerContextResponse{Event: &rapportv1.WatchCustomerContextResponse_Heartbeat{Heartbeat: timestamppb.New(s.now())}}); err != nil {
 				return err

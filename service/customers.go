@@ -10,6 +10,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/pagination"
@@ -56,7 +57,7 @@ func (s *customerServer) keepSummary(ctx context.Context, c *rapportv1.Customer)
 	if err != nil {
 		return err
 	}
-	return s.summaries.update(ctx, tenantOf(ctx), id, summaryUpdate{customer: c})
+	return s.summaries.update(ctx, tenantOf(ctx), id, customercontext.Update{Customer: c})
 }
 
 func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.CreateCustomerRequest) (*rapportv1.CreateCustomerResponse, error) {

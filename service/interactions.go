@@ -7,11 +7,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"slices"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/filtering"
 	"go.einride.tech/aip/resourceid"
@@ -36,7 +36,7 @@ type interactionServer struct {
 	rapportv1.UnimplementedInteractionServiceServer
 	store     InteractionStore
 	summaries summaries
-	sentiment *sentimentModel
+	sentiment *customercontext.SentimentModel
 	logger    *slog.Logger
 	now       func() time.Time
 	// retention stamps each interaction with its expiry.
@@ -204,11 +204,11 @@ func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, it
 		byCustomer[it.CustomerID] = append(byCustomer[it.CustomerID], i)
 	}
 	for _, customerID := range order {
-		u := summaryUpdate{issues: linked[customerID], replayed: map[string]bool{}}
+		u := customercontext.Update{Issues: linked[customerID], Replayed: map[string]bool{}}
 		for _, i := range byCustomer[customerID] {
-			u.interactions = append(u.interactions, outcomes[i].interaction)
+			u.Interactions = append(u.Interactions, outcomes[i].interaction)
 			if outcomes[i].already {
-				u.replayed[outcomes[i].interaction.GetName()] = true
+				u.Replayed[outcomes[i].interaction.GetName()] = true
 			}
 		}
 		if err := s.summaries.update(ctx, tenant, customerID, u); err != nil {
@@ -242,7 +242,7 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 		updated, err := s.store.UpdateIssue(ctx, tenant, key[0], key[1], "", func(is *rapportv1.Issue) error {
 			changed := false
 			for _, i := range idx {
-				changed = linkInteraction(is, outcomes[i].interaction) || changed
+				changed = customercontext.LinkInteraction(is, outcomes[i].interaction, maxIssueFacts) || changed
 			}
 			if !changed {
 				return errUnchanged
@@ -264,43 +264,6 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 
 // errUnchanged tells the store that a mutation changed nothing to save.
 var errUnchanged = errors.New("unchanged")
-
-// linkInteraction adds an interaction and its facts to an issue and reports
-// whether anything changed.
-func linkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction) bool {
-	changed := false
-	if !slices.Contains(is.GetInteractions(), in.GetName()) {
-		is.Interactions = append(is.Interactions, in.GetName())
-		is.InteractionCount = int32(len(is.Interactions))
-		changed = true
-	}
-	for _, f := range in.GetFacts() {
-		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName()}
-		if mergeFact(is, given) {
-			changed = true
-		}
-	}
-	return changed
-}
-
-// mergeFact adds f to the issue's facts unless the same fact is there; of
-// two givings of one fact the earliest is kept. It reports a change.
-func mergeFact(is *rapportv1.Issue, f *rapportv1.Fact) bool {
-	for i, have := range is.GetFacts() {
-		if sameFact(have, f) {
-			if have.GetGiveTime() != nil && f.GetGiveTime() != nil && f.GetGiveTime().AsTime().Before(have.GetGiveTime().AsTime()) {
-				is.Facts[i] = f
-				return true
-			}
-			return false
-		}
-	}
-	if len(is.GetFacts()) >= maxIssueFacts {
-		return false
-	}
-	is.Facts = append(is.Facts, f)
-	return true
-}
 
 func (s *interactionServer) RecordInteraction(ctx context.Context, req *rapportv1.RecordInteractionRequest) (*rapportv1.RecordInteractionResponse, error) {
 	o := s.record(ctx, []*rapportv1.RecordInteractionRequest{req}, false)[0]

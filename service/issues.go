@@ -8,6 +8,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/filtering"
@@ -133,7 +134,7 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 		if err != nil {
 			return err
 		}
-		return s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{created}})
+		return s.summaries.update(ctx, tenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{created}})
 	})
 	if errors.Is(err, repository.ErrNotFound) {
 		return nil, rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", req.GetParent())
@@ -193,7 +194,7 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 			for _, f := range is.GetFacts() {
 				f.GiveTime, f.Interaction = nil, ""
 				for _, old := range before.GetFacts() {
-					if sameFact(old, f) {
+					if customercontext.SameFact(old, f) {
 						f.Channel, f.GiveTime, f.Interaction = old.GetChannel(), old.GetGiveTime(), old.GetInteraction()
 					}
 				}
@@ -206,7 +207,7 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 		if err != nil {
 			return err
 		}
-		return s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{updated}})
+		return s.summaries.update(ctx, tenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{updated}})
 	})
 	if err != nil {
 		return nil, issueErr(err, in.GetName())

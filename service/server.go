@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace"
@@ -78,7 +79,7 @@ type Options struct {
 	Reflection bool
 	// Hints are the thresholds of the personalization hints; the zero value
 	// means DefaultHintConfig.
-	Hints HintConfig
+	Hints customercontext.HintConfig
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 	// WatchPollInterval is how often watched customers' summaries are
@@ -274,15 +275,15 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	s := grpc.NewServer(serverOpts...)
 	hints := opts.Hints
-	if hints == (HintConfig{}) {
-		hints = DefaultHintConfig()
+	if hints == (customercontext.HintConfig{}) {
+		hints = customercontext.DefaultHintConfig()
 	}
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
 	sums := summaries{store: store, now: now}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		store:     store,
 		summaries: sums,
-		sentiment: newSentimentModel(),
+		sentiment: customercontext.NewSentimentModel(),
 		logger:    logger,
 		now:       now,
 		retention: opts.Retention,

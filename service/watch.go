@@ -9,6 +9,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -222,9 +223,9 @@ func (s *contextServer) WatchCustomerContext(req *rapportv1.WatchCustomerContext
 	if err != nil {
 		return err
 	}
-	tenant, customerID := tenantOf(ctx), d.sum.CustomerID
-	tg = target{name: d.customer.GetName(), id: customerID} // follow the customer, not the identity
-	notify, done, release, err := s.watches.subscribe(tenant, customerID, d.sum.Revision)
+	tenant, customerID := tenantOf(ctx), d.Summary.CustomerID
+	tg = target{name: d.Customer.GetName(), id: customerID} // follow the customer, not the identity
+	notify, done, release, err := s.watches.subscribe(tenant, customerID, d.Summary.Revision)
 	if errors.Is(err, errHubClosed) {
 		return rpcerr.New(codes.Unavailable, rpcerr.ReasonShuttingDown, "the server is shutting down; reconnect", nil)
 	}
@@ -233,15 +234,15 @@ func (s *contextServer) WatchCustomerContext(req *rapportv1.WatchCustomerContext
 	}
 	defer release()
 
-	send := func(d decodedSummary) error {
-		cc := buildContext(d, s.now(), opts.limit, opts.channel, s.hints, opts.wants("hints"))
+	send := func(d customercontext.Decoded) error {
+		cc := customercontext.Build(d, s.now(), customercontext.Options{RecentLimit: opts.limit, Channel: opts.channel, Hints: s.hints, WithHints: opts.wants("hints")})
 		opts.prune(cc)
 		return stream.Send(&rapportv1.WatchCustomerContextResponse{Event: &rapportv1.WatchCustomerContextResponse_Context{Context: cc}})
 	}
 	if err := send(d); err != nil {
 		return err
 	}
-	sent := d.sum.Revision
+	sent := d.Summary.Revision
 	beat := time.NewTimer(heartbeat)
 	defer beat.Stop()
 	for {
@@ -259,13 +260,13 @@ func (s *contextServer) WatchCustomerContext(req *rapportv1.WatchCustomerContext
 			if err != nil {
 				return err // the customer was erased, or the store failed
 			}
-			if d.sum.Revision == sent {
+			if d.Summary.Revision == sent {
 				continue
 			}
 			if err := send(d); err != nil {
 				return err
 			}
-			sent = d.sum.Revision
+			sent = d.Summary.Revision
 		}
 		beat.Reset(heartbeat)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rapporthq/rapport/repository/sqlite"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/spf13/pflag"
 )
 
@@ -33,7 +34,7 @@ type config struct {
 	DefaultPhoneRegion string
 	Reflection         bool
 	Demo               bool
-	Hints              service.HintConfig
+	Hints              customercontext.HintConfig
 	WatchPollInterval  time.Duration
 	MaxWatchStreams    int
 	MaxWatchPerTenant  int
@@ -77,7 +78,7 @@ type serveFlags struct {
 	fs     *pflag.FlagSet
 	getenv func(string) string
 	c      config
-	h      service.HintConfig
+	h      customercontext.HintConfig
 	// The flags validated into c.
 	level, shutdown, health, watchPoll, keyTTL, deadline, jwtLeeway string
 	retention, perTenant, purge, auditKeep, synchronous             string
@@ -142,7 +143,7 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 		}
 		return n
 	}
-	f.h = service.DefaultHintConfig()
+	f.h = customercontext.DefaultHintConfig()
 	h := &f.h
 	hintInt := func(dst *int, flagName, envName, usage string) {
 		fs.IntVar(dst, flagName, int(envNum(envName, float64(*dst))), usage+" ("+envName+")")

@@ -1,4 +1,4 @@
-package service
+package customercontext
 
 import (
 	"cmp"
@@ -67,9 +67,9 @@ func (c HintConfig) Validate() error {
 	return nil
 }
 
-// hintsFor computes the hints of a context: each typed, with a code, a
+// hints computes the hints of a context: each typed, with a code, a
 // sentence and its evidence; ranked by type, then newest evidence first.
-func hintsFor(cc *rapportv1.CustomerContext, d decodedSummary, now time.Time, channel rapportv1.Channel, cfg HintConfig) []*rapportv1.Hint {
+func hints(cc *rapportv1.CustomerContext, recent []*rapportv1.Interaction, now time.Time, channel rapportv1.Channel, cfg HintConfig) []*rapportv1.Hint {
 	type ranked struct {
 		hint *rapportv1.Hint
 		when time.Time
@@ -104,7 +104,7 @@ func hintsFor(cc *rapportv1.CustomerContext, d decodedSummary, now time.Time, ch
 	}
 
 	// Apologise.
-	for _, in := range d.recent {
+	for _, in := range recent {
 		s := in.GetSentiment()
 		t := in.GetOccurTime().AsTime()
 		if now.Sub(t) > time.Duration(cfg.NegativeWindowDays)*day {
@@ -149,10 +149,10 @@ func hintsFor(cc *rapportv1.CustomerContext, d decodedSummary, now time.Time, ch
 			continue
 		}
 		if rc.GetIssue() != "" {
-			add(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_ISSUE", latest(d, rc.GetInteractions()), append([]string{rc.GetIssue()}, rc.GetInteractions()...),
+			add(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_ISSUE", latest(recent, rc.GetInteractions()), append([]string{rc.GetIssue()}, rc.GetInteractions()...),
 				"Acknowledge this is a repeat contact: %d contacts in %d days about %q.", rc.GetCount(), rc.GetDays(), issueTitle[rc.GetIssue()])
 		} else {
-			add(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_TOPIC", latest(d, rc.GetInteractions()), rc.GetInteractions(),
+			add(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_TOPIC", latest(recent, rc.GetInteractions()), rc.GetInteractions(),
 				"Acknowledge this is a repeat contact: %d contacts in %d days about %s.", rc.GetCount(), rc.GetDays(), rc.GetTopic())
 		}
 	}
@@ -227,7 +227,7 @@ func hintsFor(cc *rapportv1.CustomerContext, d decodedSummary, now time.Time, ch
 
 	// Follow up on recently resolved issues.
 	for _, is := range cc.GetRecentlyResolvedIssues() {
-		if is.GetStatus() != statusResolved || is.GetResolveTime() == nil {
+		if is.GetStatus() != rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED || is.GetResolveTime() == nil {
 			continue
 		}
 		rt := is.GetResolveTime().AsTime()
@@ -270,9 +270,9 @@ func hintsFor(cc *rapportv1.CustomerContext, d decodedSummary, now time.Time, ch
 }
 
 // latest returns the newest time among the named recent interactions.
-func latest(d decodedSummary, names []string) time.Time {
+func latest(recent []*rapportv1.Interaction, names []string) time.Time {
 	var t time.Time
-	for _, in := range d.recent {
+	for _, in := range recent {
 		if slices.Contains(names, in.GetName()) && in.GetOccurTime().AsTime().After(t) {
 			t = in.GetOccurTime().AsTime()
 		}

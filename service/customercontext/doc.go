@@ -9,7 +9,8 @@
 //   - Decode and Build turn a summary into the CustomerContext: issues,
 //     recent interactions, contact counts, repeat contacts, the sentiment
 //     trend, satisfaction, tenure and the hints.
-//   - The hints (hints.go), tuned by HintConfig.
+//   - The hints are small named rules registered in one table (hints.go),
+//     in the order of the README's table, tuned by HintConfig.
 //   - SentimentModel scores interaction text; SameFact and LinkInteraction
 //     merge the facts an interaction gives into its issue; LikelyIssue picks
 //     the open issue a new ticket continues.

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
 	"go.einride.tech/aip/filtering"
 	rpccode "google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc"
@@ -64,8 +65,8 @@ func newAuditor(store AuditStore, logger *slog.Logger, now func() time.Time) *au
 // database is slow to take events) the call waits for room, at most
 // auditEnqueueBy, then the event is dropped and counted.
 func (a *auditor) record(ctx context.Context, start time.Time, method string, err error) {
-	c := callOf(ctx)
-	if c == nil {
+	p, n := access.PrincipalOf(ctx), notesOf(ctx)
+	if p == nil || n == nil {
 		return
 	}
 	code := "OK"
@@ -77,15 +78,15 @@ func (a *auditor) record(ctx context.Context, start time.Time, method string, er
 	if uerr != nil {
 		id = uuid.New()
 	}
-	c.mu.Lock()
-	e := repository.AuditEvent{ID: id.String(), Tenant: c.principal.Tenant, Time: start, Principal: c.principal.ID,
-		Method: method, Customers: slices.Clone(c.customers), Omitted: int32(c.omitted), Code: code}
-	c.mu.Unlock()
+	n.mu.Lock()
+	e := repository.AuditEvent{ID: id.String(), Tenant: p.Tenant, Time: start, Principal: p.ID,
+		Method: method, Customers: slices.Clone(n.customers), Omitted: int32(n.omitted), Code: code}
+	n.mu.Unlock()
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.closed {
 		a.dropped.Inc()
-		a.logger.ErrorContext(ctx, "audit event after the audit writer stopped", "method", method, "principal", c.principal.ID)
+		a.logger.ErrorContext(ctx, "audit event after the audit writer stopped", "method", method, "principal", p.ID)
 		return
 	}
 	select {
@@ -99,7 +100,7 @@ func (a *auditor) record(ctx context.Context, start time.Time, method string, er
 	case a.queue <- e:
 	case <-t.C:
 		a.dropped.Inc()
-		a.logger.ErrorContext(ctx, "audit queue full: event dropped", "method", method, "principal", c.principal.ID, "customers", len(e.Customers))
+		a.logger.ErrorContext(ctx, "audit queue full: event dropped", "method", method, "principal", p.ID, "customers", len(e.Customers))
 	}
 }
 
@@ -161,6 +162,7 @@ func (a *auditor) close() {
 func (a *auditor) interceptors() (grpc.UnaryServerInterceptor, grpc.StreamServerInterceptor) {
 	unary := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		start := a.now()
+		ctx = withNotes(ctx)
 		noteRequestCustomers(ctx, req)
 		resp, err := h(ctx, req)
 		a.record(ctx, start, info.FullMethod, err)
@@ -168,15 +170,22 @@ func (a *auditor) interceptors() (grpc.UnaryServerInterceptor, grpc.StreamServer
 	}
 	stream := func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 		start := a.now()
-		err := h(srv, &auditedStream{ServerStream: ss})
-		a.record(ss.Context(), start, info.FullMethod, err)
+		ctx := withNotes(ss.Context())
+		err := h(srv, &auditedStream{ServerStream: ss, ctx: ctx})
+		a.record(ctx, start, info.FullMethod, err)
 		return err
 	}
 	return unary, stream
 }
 
-// auditedStream notes the customers of every message the client sends.
-type auditedStream struct{ grpc.ServerStream }
+// auditedStream notes the customers of every message the client sends,
+// and gives the handler the context that holds the notes.
+type auditedStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *auditedStream) Context() context.Context { return s.ctx }
 
 func (s *auditedStream) RecvMsg(m any) error {
 	err := s.ServerStream.RecvMsg(m)
@@ -184,6 +193,51 @@ func (s *auditedStream) RecvMsg(m any) error {
 		noteRequestCustomers(s.Context(), m)
 	}
 	return err
+}
+
+// notes are the customers a call touched, for its audit event.
+type notes struct {
+	mu        sync.Mutex
+	customers []string
+	omitted   int
+}
+
+// maxNotedCustomers bounds the customers one call's audit event lists;
+// further ones are only counted.
+const maxNotedCustomers = 500
+
+type notesKey struct{}
+
+// withNotes gives an authenticated call (one with a principal) the notes
+// of the customers it touches.
+func withNotes(ctx context.Context) context.Context {
+	if access.PrincipalOf(ctx) == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, notesKey{}, &notes{})
+}
+
+func notesOf(ctx context.Context) *notes {
+	n, _ := ctx.Value(notesKey{}).(*notes)
+	return n
+}
+
+// noteCustomer records that the call touched the named customer
+// ("customers/{id}"), for the audit trail.
+func noteCustomer(ctx context.Context, name string) {
+	n := notesOf(ctx)
+	if n == nil || name == "" {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case slices.Contains(n.customers, name):
+	case len(n.customers) < maxNotedCustomers:
+		n.customers = append(n.customers, name)
+	default:
+		n.omitted++
+	}
 }
 
 // noteRequestCustomers notes every customer a request names: string fields
@@ -291,7 +345,7 @@ func (s *auditServer) ListAuditEvents(ctx context.Context, req *rapportv1.ListAu
 	if err != nil {
 		return nil, err
 	}
-	events, more, err := s.store.ListAuditEvents(ctx, tenantOf(ctx), f, after, size)
+	events, more, err := s.store.ListAuditEvents(ctx, access.TenantOf(ctx), f, after, size)
 	if err != nil {
 		return nil, err
 	}

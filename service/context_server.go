@@ -10,6 +10,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
@@ -76,7 +77,7 @@ func (s *contextServer) parseTarget(customer, identity, customerField, identityF
 // profile (a write that died half-way, or data from before summaries) gets
 // it rebuilt from the history on the spot.
 func (s *contextServer) load(ctx context.Context, tg target) (customercontext.Decoded, error) {
-	tenant := tenantOf(ctx)
+	tenant := access.TenantOf(ctx)
 	if tg.identity != nil {
 		id, err := s.store.ResolveIdentity(ctx, tenant, tg.identity.GetType(), tg.identity.GetValue())
 		if errors.Is(err, repository.ErrNotFound) {
@@ -292,7 +293,7 @@ func (s *contextServer) RebuildCustomerContext(ctx context.Context, req *rapport
 	if err != nil {
 		return nil, err
 	}
-	sum, read, err := s.rebuild(ctx, tenantOf(ctx), id)
+	sum, read, err := s.rebuild(ctx, access.TenantOf(ctx), id)
 	if err != nil {
 		return nil, customerErr(err, req.GetCustomer())
 	}

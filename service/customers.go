@@ -10,6 +10,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
@@ -57,7 +58,7 @@ func (s *customerServer) keepSummary(ctx context.Context, c *rapportv1.Customer)
 	if err != nil {
 		return err
 	}
-	return s.summaries.update(ctx, tenantOf(ctx), id, customercontext.Update{Customer: c})
+	return s.summaries.update(ctx, access.TenantOf(ctx), id, customercontext.Update{Customer: c})
 }
 
 func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.CreateCustomerRequest) (*rapportv1.CreateCustomerResponse, error) {
@@ -81,7 +82,7 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 	}
 	var created *rapportv1.Customer
 	err := s.store.Atomically(ctx, func(ctx context.Context) (err error) {
-		created, err = s.store.CreateCustomer(ctx, tenantOf(ctx), repository.CreateRequest{
+		created, err = s.store.CreateCustomer(ctx, access.TenantOf(ctx), repository.CreateRequest{
 			CustomerID:  customerID,
 			RequestID:   req.GetRequestId(),
 			Fingerprint: fingerprint(&rapportv1.CreateCustomerRequest{Customer: c, CustomerId: req.GetCustomerId()}),
@@ -112,7 +113,7 @@ func (s *customerServer) GetCustomer(ctx context.Context, req *rapportv1.GetCust
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.store.GetCustomer(ctx, tenantOf(ctx), id)
+	c, err := s.store.GetCustomer(ctx, access.TenantOf(ctx), id)
 	if err != nil {
 		return nil, customerErr(err, req.GetName())
 	}
@@ -145,7 +146,7 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 	}
 	var updated *rapportv1.Customer
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
-		updated, err = s.store.UpdateCustomer(ctx, tenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
+		updated, err = s.store.UpdateCustomer(ctx, access.TenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
 			name := c.GetName()
 			fieldmask.Update(mask, c, in)
 			c.Name = name
@@ -167,7 +168,7 @@ func (s *customerServer) DeleteCustomer(ctx context.Context, req *rapportv1.Dele
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.store.DeleteCustomer(ctx, tenantOf(ctx), id, req.GetEtag())
+	res, err := s.store.DeleteCustomer(ctx, access.TenantOf(ctx), id, req.GetEtag())
 	if err != nil {
 		return nil, customerErr(err, req.GetName())
 	}
@@ -191,7 +192,7 @@ type customerPageToken struct {
 }
 
 func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListCustomersRequest) (*rapportv1.ListCustomersResponse, error) {
-	tenant := tenantOf(ctx)
+	tenant := access.TenantOf(ctx)
 	var v violations
 	size := pageSize(&v, req.GetPageSize())
 	checksum, err := pageChecksum(ctx, req)
@@ -231,7 +232,7 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 		v.add("identity", "%s", err.Error())
 		return nil, v.err()
 	}
-	c, id, err := s.store.LookupIdentity(ctx, tenantOf(ctx), t, value)
+	c, id, err := s.store.LookupIdentity(ctx, access.TenantOf(ctx), t, value)
 	if err != nil {
 		key := repository.IdentityKey(t, value)
 		if errors.Is(err, repository.ErrNotFound) {

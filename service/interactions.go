@@ -11,6 +11,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/filtering"
@@ -69,7 +70,7 @@ func derivedID(prefix string, parts ...string) string {
 // their issues. Each item gets an outcome, in order; invalid items store
 // nothing. requireKey demands a source ID or request ID on every item.
 func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.RecordInteractionRequest, requireKey bool) []outcome {
-	tenant := tenantOf(ctx)
+	tenant := access.TenantOf(ctx)
 	now := s.now()
 	outcomes := make([]outcome, len(reqs))
 	var items []repository.NewInteraction
@@ -361,7 +362,7 @@ func (s *interactionServer) GetInteraction(ctx context.Context, req *rapportv1.G
 	if err != nil {
 		return nil, err
 	}
-	in, err := s.store.GetInteraction(ctx, tenantOf(ctx), customerID, id)
+	in, err := s.store.GetInteraction(ctx, access.TenantOf(ctx), customerID, id)
 	if errors.Is(err, repository.ErrNotFound) {
 		return nil, rpcerr.NotFound(rpcerr.ReasonInteractionNotFound, "interaction", req.GetName())
 	}
@@ -416,7 +417,7 @@ func (s *interactionServer) ListInteractions(ctx context.Context, req *rapportv1
 	f, ferr := interactionFilter(req.GetFilter(), req.GetParent())
 	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-			return s.store.ListInteractions(ctx, tenantOf(ctx), customerID, f, after, size)
+			return s.store.ListInteractions(ctx, access.TenantOf(ctx), customerID, f, after, size)
 		}, interactionCursor)
 	if err != nil {
 		return nil, err

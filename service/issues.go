@@ -8,6 +8,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
@@ -124,7 +125,7 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 	}
 	var created *rapportv1.Issue
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
-		created, err = s.store.CreateIssue(ctx, tenantOf(ctx), repository.CreateIssueRequest{
+		created, err = s.store.CreateIssue(ctx, access.TenantOf(ctx), repository.CreateIssueRequest{
 			CustomerID:  customerID,
 			IssueID:     issueID,
 			RequestID:   req.GetRequestId(),
@@ -134,7 +135,7 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 		if err != nil {
 			return err
 		}
-		return s.summaries.update(ctx, tenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{created}})
+		return s.summaries.update(ctx, access.TenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{created}})
 	})
 	if errors.Is(err, repository.ErrNotFound) {
 		return nil, rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", req.GetParent())
@@ -150,7 +151,7 @@ func (s *issueServer) GetIssue(ctx context.Context, req *rapportv1.GetIssueReque
 	if err != nil {
 		return nil, err
 	}
-	is, err := s.store.GetIssue(ctx, tenantOf(ctx), customerID, issueID)
+	is, err := s.store.GetIssue(ctx, access.TenantOf(ctx), customerID, issueID)
 	if err != nil {
 		return nil, issueErr(err, req.GetName())
 	}
@@ -184,7 +185,7 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 	now := s.now()
 	var updated *rapportv1.Issue
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
-		updated, err = s.store.UpdateIssue(ctx, tenantOf(ctx), customerID, issueID, in.GetEtag(), func(is *rapportv1.Issue) error {
+		updated, err = s.store.UpdateIssue(ctx, access.TenantOf(ctx), customerID, issueID, in.GetEtag(), func(is *rapportv1.Issue) error {
 			before := proto.Clone(is).(*rapportv1.Issue)
 			fieldmask.Update(mask, is, in)
 			// Output-only fields come from the stored issue, whatever was sent.
@@ -207,7 +208,7 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 		if err != nil {
 			return err
 		}
-		return s.summaries.update(ctx, tenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{updated}})
+		return s.summaries.update(ctx, access.TenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{updated}})
 	})
 	if err != nil {
 		return nil, issueErr(err, in.GetName())
@@ -280,7 +281,7 @@ func (s *issueServer) ListIssues(ctx context.Context, req *rapportv1.ListIssuesR
 	f, ferr := issueFilter(req.GetFilter())
 	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
-			return s.store.ListIssues(ctx, tenantOf(ctx), customerID, f, after, size)
+			return s.store.ListIssues(ctx, access.TenantOf(ctx), customerID, f, after, size)
 		}, issueCursor)
 	if err != nil {
 		return nil, err

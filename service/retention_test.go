@@ -14,6 +14,7 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -32,7 +33,7 @@ func retentionServer(t *testing.T, policy service.RetentionPolicy) (*testServer,
 // expiry is the stored expiry of an interaction (by resource name).
 func expiry(t *testing.T, store repositorytest.Store, name string) (time.Time, bool) {
 	t.Helper()
-	return engine().ExpireAt(t, store, service.DefaultTenant, name[strings.LastIndex(name, "/")+1:])
+	return engine().ExpireAt(t, store, access.DefaultTenant, name[strings.LastIndex(name, "/")+1:])
 }
 
 // history records, for a new customer, interactions 10, 40 and 100 days
@@ -91,7 +92,7 @@ var ignoreComputeTime = protocmp.IgnoreFields(&rapportv1.CustomerContext{}, "com
 
 func TestRetentionPurgeKeepsContextsConsistent(t *testing.T) {
 	t.Parallel()
-	ts, srv, db := retentionServer(t, service.RetentionPolicy{Tenants: map[string]time.Duration{service.DefaultTenant: 30 * days}})
+	ts, srv, db := retentionServer(t, service.RetentionPolicy{Tenants: map[string]time.Duration{access.DefaultTenant: 30 * days}})
 	ctx := t.Context()
 	ada, issue := ts.history(t, "ada")
 	bob := ts.record(t, ts.newCustomer(t, "bob"), &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(100 * days), Summary: "long ago"}).GetInteraction().GetName()
@@ -178,7 +179,7 @@ func TestRetentionZeroKeepsEverything(t *testing.T) {
 	t.Parallel()
 	for name, policy := range map[string]service.RetentionPolicy{
 		"no policy":         {},
-		"tenant kept":       {Default: 30 * days, Tenants: map[string]time.Duration{service.DefaultTenant: 0}},
+		"tenant kept":       {Default: 30 * days, Tenants: map[string]time.Duration{access.DefaultTenant: 0}},
 		"other tenant only": {Tenants: map[string]time.Duration{"acme": 30 * days}},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -55,7 +56,7 @@ type Store interface {
 	InteractionStore
 	IssueStore
 	ContextStore
-	APIKeyStore
+	access.APIKeyStore
 	AuditStore
 	RetentionStore
 	// Ready reports whether the database answers and is set up for serving.
@@ -98,10 +99,10 @@ type Options struct {
 	// the service's own (database up, watch streams, retention purge).
 	Metrics prometheus.Registerer
 	// Auth says which credentials are accepted; the zero value is
-	// development mode (every call in DefaultTenant, every scope).
-	Auth AuthConfig
+	// development mode (every call in access.DefaultTenant, every scope).
+	Auth access.AuthConfig
 	// Limits are the rate limits, default deadline and stream limits.
-	Limits Limits
+	Limits access.Limits
 	// TLS, when set, serves over TLS (with client certificates checked if
 	// it says so); nil serves plaintext.
 	TLS *tls.Config
@@ -202,14 +203,14 @@ func NewServer(store Store, opts Options) *Server {
 		return rpcerr.New(codes.Internal, rpcerr.ReasonInternal, "internal error", nil)
 	})
 	errUnary, errStream := errorInterceptor(logger)
-	authn := newAuthenticator(opts.Auth, store, now)
+	authn := access.NewAuthenticator(opts.Auth, store, now)
 	// Health and reflection answer without credentials, and are logged at
 	// DEBUG: probes check health every few seconds, and neither is what
 	// the log is read for.
 	guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return !isHealthOrReflection(c) })
 	housekeeping := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return isHealthOrReflection(c) })
 	debugLogOpts := append(slices.Clone(logOpts), logging.WithLevels(func(codes.Code) logging.Level { return logging.LevelDebug }))
-	limitUnary, limitStream := rateLimitInterceptors(newRateLimiter(limits, now))
+	limitUnary, limitStream := access.RateLimitInterceptors(limits, now)
 	audit := newAuditor(store, logger, now)
 	auditUnary, auditStream := audit.interceptors()
 	// Recovery runs twice: innermost, so that a panicking handler's call is
@@ -221,13 +222,13 @@ func NewServer(store Store, opts Options) *Server {
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 		errUnary,
-		selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(authn.authenticate), guarded),
+		selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(authn.Authenticate), guarded),
 	}
 	unary = append(unary, limitUnary...)
 	unary = append(unary,
 		auditUnary,
-		selector.UnaryServerInterceptor(authorizeUnary, guarded),
-		defaultDeadline(limits.DefaultDeadline),
+		selector.UnaryServerInterceptor(access.AuthorizeUnary, guarded),
+		access.DefaultDeadline(limits.DefaultDeadline),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 	)
 	stream := []grpc.StreamServerInterceptor{
@@ -235,12 +236,12 @@ func NewServer(store Store, opts Options) *Server {
 		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.StreamServerInterceptor(recoveryOpt),
 		errStream,
-		selector.StreamServerInterceptor(auth.StreamServerInterceptor(authn.authenticate), guarded),
+		selector.StreamServerInterceptor(auth.StreamServerInterceptor(authn.Authenticate), guarded),
 	}
 	stream = append(stream, limitStream...)
 	stream = append(stream,
 		auditStream,
-		selector.StreamServerInterceptor(authorizeStream, guarded),
+		selector.StreamServerInterceptor(access.AuthorizeStream, guarded),
 		recovery.StreamServerInterceptor(recoveryOpt),
 	)
 	var rpcMetrics *grpcprom.ServerMetrics

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"google.golang.org/grpc/codes"
@@ -223,7 +224,7 @@ func (s *contextServer) WatchCustomerContext(req *rapportv1.WatchCustomerContext
 	if err != nil {
 		return err
 	}
-	tenant, customerID := tenantOf(ctx), d.Summary.CustomerID
+	tenant, customerID := access.TenantOf(ctx), d.Summary.CustomerID
 	tg = target{name: d.Customer.GetName(), id: customerID} // follow the customer, not the identity
 	notify, done, release, err := s.watches.subscribe(tenant, customerID, d.Summary.Revision)
 	if errors.Is(err, errHubClosed) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rapporthq/rapport/repository/sqlite"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/spf13/pflag"
 )
@@ -45,11 +46,11 @@ type config struct {
 	// Authentication and transport security.
 	APIKeys             bool
 	APIKeyCacheTTL      time.Duration
-	JWT                 service.JWTConfig
+	JWT                 access.JWTConfig
 	TLSCert, TLSKey     string
 	TLSClientCA         string
 	InsecureAllowNoAuth bool
-	Limits              service.Limits
+	Limits              access.Limits
 	Retention           service.RetentionPolicy
 	AuditRetention      time.Duration
 	PurgeInterval       time.Duration

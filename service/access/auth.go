@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -120,19 +120,12 @@ type Principal struct {
 func (p *Principal) Has(s Scope) bool { return slices.Contains(p.Scopes, s) }
 
 // callState is what the interceptors learn about a call, shared with the
-// handler through the context: the principal, the customers it touched
-// (for the audit trail), and why it was rate limited.
+// handler through the context: the principal, and why it was rate limited.
 type callState struct {
 	principal  *Principal
 	mu         sync.Mutex
-	customers  []string
-	omitted    int
 	retryAfter time.Duration
 }
-
-// maxNotedCustomers bounds the customers one call's audit event lists;
-// further ones are only counted.
-const maxNotedCustomers = 500
 
 type callKey struct{}
 
@@ -141,31 +134,22 @@ func callOf(ctx context.Context) *callState {
 	return c
 }
 
-// tenantOf returns the caller's tenant. Handlers only ever run behind the
+// PrincipalOf returns the caller, or nil for a call that did not pass
+// authentication (health checks and reflection).
+func PrincipalOf(ctx context.Context) *Principal {
+	if c := callOf(ctx); c != nil {
+		return c.principal
+	}
+	return nil
+}
+
+// TenantOf returns the caller's tenant. Handlers only ever run behind the
 // auth interceptor, which always sets one.
-func tenantOf(ctx context.Context) string {
+func TenantOf(ctx context.Context) string {
 	if c := callOf(ctx); c != nil {
 		return c.principal.Tenant
 	}
 	return ""
-}
-
-// noteCustomer records that the call touched the named customer
-// ("customers/{id}"), for the audit trail.
-func noteCustomer(ctx context.Context, name string) {
-	c := callOf(ctx)
-	if c == nil || name == "" {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case slices.Contains(c.customers, name):
-	case len(c.customers) < maxNotedCustomers:
-		c.customers = append(c.customers, name)
-	default:
-		c.omitted++
-	}
 }
 
 // DefaultTenant is the tenant of development mode.
@@ -200,14 +184,16 @@ type APIKeyStore interface {
 	GetAPIKey(ctx context.Context, id string) (*repository.APIKey, error)
 }
 
-// authenticator is the go-grpc-middleware auth function's state.
-type authenticator struct {
+// Authenticator is the go-grpc-middleware auth function's state.
+type Authenticator struct {
 	cfg  AuthConfig
 	keys *keyVerifier
 }
 
-func newAuthenticator(cfg AuthConfig, store APIKeyStore, now func() time.Time) *authenticator {
-	a := &authenticator{cfg: cfg}
+// NewAuthenticator accepts the credentials cfg configures, reading API keys
+// from store; now is the clock.
+func NewAuthenticator(cfg AuthConfig, store APIKeyStore, now func() time.Time) *Authenticator {
+	a := &Authenticator{cfg: cfg}
 	if cfg.APIKeys {
 		ttl := cfg.KeyCacheTTL
 		if ttl <= 0 {
@@ -220,11 +206,11 @@ func newAuthenticator(cfg AuthConfig, store APIKeyStore, now func() time.Time) *
 
 var devPrincipal = &Principal{Tenant: DefaultTenant, ID: "dev", Scopes: AllScopes}
 
-// authenticate decides who the caller is from their credentials (the
+// Authenticate decides who the caller is from their credentials (the
 // "authorization: Bearer ..." metadata: an API key or a JWT) and puts the
 // call state in the context. The tenant comes from the credentials, never
 // from a request field.
-func (a *authenticator) authenticate(ctx context.Context) (context.Context, error) {
+func (a *Authenticator) Authenticate(ctx context.Context) (context.Context, error) {
 	p, err := a.principal(ctx)
 	if err != nil {
 		return nil, err
@@ -251,21 +237,23 @@ func authorize(ctx context.Context, method string) error {
 	return nil
 }
 
-func authorizeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+// AuthorizeUnary is authorize as a unary interceptor.
+func AuthorizeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	if err := authorize(ctx, info.FullMethod); err != nil {
 		return nil, err
 	}
 	return h(ctx, req)
 }
 
-func authorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+// AuthorizeStream is authorize as a stream interceptor.
+func AuthorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 	if err := authorize(ss.Context(), info.FullMethod); err != nil {
 		return err
 	}
 	return h(srv, ss)
 }
 
-func (a *authenticator) principal(ctx context.Context) (*Principal, error) {
+func (a *Authenticator) principal(ctx context.Context) (*Principal, error) {
 	if a.cfg.Development() {
 		return devPrincipal, nil
 	}

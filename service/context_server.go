@@ -11,6 +11,7 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/audit"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
@@ -87,7 +88,7 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 			return customercontext.Decoded{}, err
 		}
 		tg.id = id
-		noteCustomer(ctx, repository.CustomerName(id))
+		audit.NoteCustomer(ctx, repository.CustomerName(id))
 	}
 	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
 	if err != nil && !errors.Is(err, repository.ErrNotFound) {

@@ -11,6 +11,7 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/audit"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
@@ -96,7 +97,7 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 	if err != nil {
 		return nil, err
 	}
-	noteCustomer(ctx, created.GetName())
+	audit.NoteCustomer(ctx, created.GetName())
 	return &rapportv1.CreateCustomerResponse{Customer: created}, nil
 }
 
@@ -213,7 +214,7 @@ func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListC
 		return nil, err
 	}
 	for _, c := range customers {
-		noteCustomer(ctx, c.GetName())
+		audit.NoteCustomer(ctx, c.GetName())
 	}
 	resp := &rapportv1.ListCustomersResponse{Customers: customers}
 	if more {
@@ -240,7 +241,7 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 		}
 		return nil, err
 	}
-	noteCustomer(ctx, c.GetName())
+	audit.NoteCustomer(ctx, c.GetName())
 	return &rapportv1.LookupCustomerResponse{Customer: c, Identity: id}, nil
 }
 

@@ -49,6 +49,12 @@ func toStatus(err error) (st error, ok bool) {
 	return rpcerr.New(codes.Internal, rpcerr.ReasonInternal, "internal error", nil), false
 }
 
+// statusCode is the code of the status toStatus makes of err.
+func statusCode(err error) codes.Code {
+	st, _ := toStatus(err)
+	return status.Code(st)
+}
+
 // clientStatus is toStatus for a handler's error as the client will see it:
 // when the caller's deadline passed or it went away, that is what it says,
 // whatever the store made of it.

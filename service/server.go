@@ -22,6 +22,7 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/audit"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -127,7 +128,7 @@ type Server struct {
 	retention    RetentionPolicy
 	now          func() time.Time
 	purgeMetrics *purgeMetrics
-	audit        *auditor
+	audit        *audit.Writer
 	// auditRetention is Options.AuditRetention.
 	auditRetention time.Duration
 }
@@ -211,8 +212,8 @@ func NewServer(store Store, opts Options) *Server {
 	housekeeping := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return isHealthOrReflection(c) })
 	debugLogOpts := append(slices.Clone(logOpts), logging.WithLevels(func(codes.Code) logging.Level { return logging.LevelDebug }))
 	limitUnary, limitStream := access.RateLimitInterceptors(limits, now)
-	audit := newAuditor(store, logger, now)
-	auditUnary, auditStream := audit.interceptors()
+	auditor := audit.New(audit.Options{Store: store, Logger: logger, Now: now, Code: statusCode, Customer: customerOfName})
+	auditUnary, auditStream := auditor.Interceptors()
 	// Recovery runs twice: innermost, so that a panicking handler's call is
 	// still audited, and right after logging, so that a panic in the
 	// interceptors themselves (auth, limits, audit) fails one call, not the
@@ -248,7 +249,7 @@ func NewServer(store Store, opts Options) *Server {
 	dbUp := prometheus.NewGauge(prometheus.GaugeOpts{Name: "rapport_database_up", Help: "1 while the database answers health checks, else 0."})
 	if opts.Metrics != nil {
 		rpcMetrics = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
-		opts.Metrics.MustRegister(rpcMetrics, dbUp, audit.dropped, audit.written)
+		opts.Metrics.MustRegister(append([]prometheus.Collector{rpcMetrics, dbUp}, auditor.Collectors()...)...)
 		// Outermost, so that every call is counted with its final code.
 		unary = append([]grpc.UnaryServerInterceptor{rpcMetrics.UnaryServerInterceptor()}, unary...)
 		stream = append([]grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor()}, stream...)
@@ -327,16 +328,16 @@ func NewServer(store Store, opts Options) *Server {
 		rpcMetrics.InitializeMetrics(s)
 	}
 	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp,
-		contexts: contexts, retention: opts.Retention, now: now, purgeMetrics: newPurgeMetrics(opts.Metrics), audit: audit, auditRetention: opts.AuditRetention}
+		contexts: contexts, retention: opts.Retention, now: now, purgeMetrics: newPurgeMetrics(opts.Metrics), audit: auditor, auditRetention: opts.AuditRetention}
 }
 
 // RunAudit writes the audit trail until StopAudit, then writes what is
 // left and returns.
-func (s *Server) RunAudit() { s.audit.run() }
+func (s *Server) RunAudit() { s.audit.Run() }
 
 // StopAudit ends RunAudit once the events queued are written. Call it
 // after GracefulStop, when no call can add events.
-func (s *Server) StopAudit() { s.audit.close() }
+func (s *Server) StopAudit() { s.audit.Close() }
 
 // WatchHealth checks the database every interval until ctx ends and sets
 // health SERVING while it answers, NOT_SERVING while it does not, logging

@@ -14,6 +14,7 @@ import (
 	"github.com/rapporthq/rapport/service/audit"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
+	"github.com/rapporthq/rapport/service/watch"
 	"go.einride.tech/aip/fieldmask"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -37,7 +38,7 @@ type ContextStore interface {
 type contextServer struct {
 	rapportv1.UnimplementedContextServiceServer
 	store   ContextStore
-	watches *watchHub
+	watches *watch.Hub
 	ids     identityNormalizer
 	hints   customercontext.HintConfig
 	logger  *slog.Logger

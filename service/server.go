@@ -25,6 +25,7 @@ import (
 	"github.com/rapporthq/rapport/service/audit"
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
+	"github.com/rapporthq/rapport/service/watch"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
@@ -122,7 +123,7 @@ type Server struct {
 	Health       *health.Server
 	store        Store
 	logger       *slog.Logger
-	watches      *watchHub
+	watches      *watch.Hub
 	dbUp         prometheus.Gauge
 	contexts     *contextServer
 	retention    RetentionPolicy
@@ -146,7 +147,7 @@ type ChangeStore interface {
 // reopening a broken stream after a pause.
 func (s *Server) FollowChanges(ctx context.Context, store ChangeStore) error {
 	for {
-		err := store.WatchSummaries(ctx, s.watches.changed)
+		err := store.WatchSummaries(ctx, s.watches.Changed)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -166,7 +167,7 @@ func (s *Server) FollowChanges(ctx context.Context, store ChangeStore) error {
 // StopWatches ends every WatchCustomerContext stream (with UNAVAILABLE, so
 // desktops reconnect elsewhere) and stops their pollers. Call it before
 // GracefulStop, which otherwise waits for these long-lived streams.
-func (s *Server) StopWatches() { s.watches.close() }
+func (s *Server) StopWatches() { s.watches.Close() }
 
 // servedServices are the services whose health follows the database.
 var servedServices = []string{
@@ -291,18 +292,18 @@ func NewServer(store Store, opts Options) *Server {
 		retention: opts.Retention,
 	})
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
-	watches := newWatchHub(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
+	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "rapport_watch_streams", Help: "WatchCustomerContext streams open.",
-		}, func() float64 { return float64(watches.count()) }),
+		}, func() float64 { return float64(watches.Count()) }),
 			// The limits, so that an alert can compare the streams with them.
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "rapport_watch_streams_limit", Help: "The most WatchCustomerContext streams the process serves at once (--max-watch-streams).",
-			}, func() float64 { return float64(watches.max) }),
+			}, func() float64 { return float64(watches.Max()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
-			}, func() float64 { return float64(watches.maxPerTenant) }))
+			}, func() float64 { return float64(watches.MaxPerTenant()) }))
 	}
 	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
 	rapportv1.RegisterContextServiceServer(s, contexts)

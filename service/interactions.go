@@ -13,6 +13,7 @@ import (
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/retention"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/filtering"
 	"go.einride.tech/aip/resourceid"
@@ -41,7 +42,7 @@ type interactionServer struct {
 	logger    *slog.Logger
 	now       func() time.Time
 	// retention stamps each interaction with its expiry.
-	retention RetentionPolicy
+	retention retention.Policy
 }
 
 // outcome is the result of recording one item: the interaction, or an error

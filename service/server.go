@@ -24,6 +24,7 @@ import (
 	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/audit"
 	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/retention"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"github.com/rapporthq/rapport/service/watch"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -60,7 +61,7 @@ type Store interface {
 	ContextStore
 	access.APIKeyStore
 	AuditStore
-	RetentionStore
+	retention.Store
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -111,7 +112,7 @@ type Options struct {
 	// Retention is how long interactions are kept, by tenant: interactions
 	// are recorded with their expiry, and PurgeOnce and PurgeExpired apply
 	// it. The zero value keeps everything.
-	Retention RetentionPolicy
+	Retention retention.Policy
 	// AuditRetention is how long audit events are kept; the purge deletes
 	// older ones. Zero keeps them forever.
 	AuditRetention time.Duration
@@ -119,19 +120,14 @@ type Options struct {
 
 // Server is the gRPC server with its services and health.
 type Server struct {
-	GRPC         *grpc.Server
-	Health       *health.Server
-	store        Store
-	logger       *slog.Logger
-	watches      *watch.Hub
-	dbUp         prometheus.Gauge
-	contexts     *contextServer
-	retention    RetentionPolicy
-	now          func() time.Time
-	purgeMetrics *purgeMetrics
-	audit        *audit.Writer
-	// auditRetention is Options.AuditRetention.
-	auditRetention time.Duration
+	GRPC    *grpc.Server
+	Health  *health.Server
+	store   Store
+	logger  *slog.Logger
+	watches *watch.Hub
+	dbUp    prometheus.Gauge
+	audit   *audit.Writer
+	purger  *retention.Purger
 }
 
 // ChangeStore is what following database changes needs.
@@ -328,8 +324,27 @@ func NewServer(store Store, opts Options) *Server {
 	if rpcMetrics != nil {
 		rpcMetrics.InitializeMetrics(s)
 	}
-	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp,
-		contexts: contexts, retention: opts.Retention, now: now, purgeMetrics: newPurgeMetrics(opts.Metrics), audit: auditor, auditRetention: opts.AuditRetention}
+	purger := retention.NewPurger(retention.Options{
+		Store: store, Policy: opts.Retention, AuditRetention: opts.AuditRetention,
+		Rebuild: func(ctx context.Context, tenant, customerID string) error {
+			_, _, err := contexts.rebuild(ctx, tenant, customerID)
+			return err
+		},
+		Now: now, Logger: logger, Metrics: opts.Metrics,
+	})
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp, audit: auditor, purger: purger}
+}
+
+// PurgeOnce applies the retention policy once, on every tenant (see
+// retention.Purger.Once); it is safe to run from every replica at once.
+func (s *Server) PurgeOnce(ctx context.Context) (retention.PurgeResult, error) {
+	return s.purger.Once(ctx)
+}
+
+// PurgeExpired runs the retention purge at once, then every interval, until
+// ctx ends (see retention.Purger.Run).
+func (s *Server) PurgeExpired(ctx context.Context, interval time.Duration) error {
+	return s.purger.Run(ctx, interval)
 }
 
 // RunAudit writes the audit trail until StopAudit, then writes what is

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/rapporthq/rapport/repository/sqlite"
-	"github.com/rapporthq/rapport/service"
 	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/retention"
 	"github.com/spf13/pflag"
 )
 
@@ -51,7 +51,7 @@ type config struct {
 	TLSClientCA         string
 	InsecureAllowNoAuth bool
 	Limits              access.Limits
-	Retention           service.RetentionPolicy
+	Retention           retention.Policy
 	AuditRetention      time.Duration
 	PurgeInterval       time.Duration
 }
@@ -220,8 +220,8 @@ func (f *serveFlags) config() (config, error) {
 	}
 	if c.AuditRetention, err = parseRetention(f.auditKeep); err != nil {
 		errs = append(errs, fmt.Errorf("audit retention %q: %w", f.auditKeep, err))
-	} else if c.AuditRetention != 0 && c.AuditRetention < service.MinRetention {
-		errs = append(errs, fmt.Errorf("audit retention %q: want 0 (keep forever) or at least %v", f.auditKeep, service.MinRetention))
+	} else if c.AuditRetention != 0 && c.AuditRetention < retention.Minimum {
+		errs = append(errs, fmt.Errorf("audit retention %q: want 0 (keep forever) or at least %v", f.auditKeep, retention.Minimum))
 	}
 	if c.PurgeInterval, err = time.ParseDuration(f.purge); err != nil || c.PurgeInterval < minPurgeInterval {
 		errs = append(errs, fmt.Errorf("purge interval %q: want a duration of at least %v", f.purge, minPurgeInterval))
@@ -379,8 +379,8 @@ const minPurgeInterval = time.Minute
 
 // parseRetentionPolicy reads --retention and --tenant-retention and
 // validates the policy they make.
-func parseRetentionPolicy(def, perTenant string) (service.RetentionPolicy, error) {
-	var p service.RetentionPolicy
+func parseRetentionPolicy(def, perTenant string) (retention.Policy, error) {
+	var p retention.Policy
 	var errs []error
 	d, err := parseRetention(def)
 	if err != nil {

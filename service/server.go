@@ -1,5 +1,11 @@
-// Package service holds Rapport's gRPC handlers and domain logic, and the one
-// place where the gRPC server and its interceptor chain are built.
+// Package service holds Rapport's gRPC handlers (customers, interactions,
+// issues, context, export, audit), their validation, paging and filters,
+// the mapping of errors to statuses, and NewServer, the one place where the
+// gRPC server and its whole interceptor chain are built. The rules of the
+// context and hints are in customercontext; who may call and how much in
+// access; the audit writer in audit; the watch hub in watch; the retention
+// purge in retention; the statuses' reasons in rpcerr. Those packages never
+// import this one.
 package service
 
 import (

@@ -3,236 +3,20 @@ package service
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"slices"
-	"strings"
-	"sync"
-	"time"
 
-	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/audit"
 	"go.einride.tech/aip/filtering"
-	rpccode "google.golang.org/genproto/googleapis/rpc/code"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
-// AuditStore is what the audit trail needs from storage.
+// AuditStore is what the audit trail needs from storage: writing it, and
+// reading it for AuditService.
 type AuditStore interface {
-	AppendAuditEvents(ctx context.Context, events []repository.AuditEvent) error
+	audit.Store
 	ListAuditEvents(ctx context.Context, tenant string, f repository.AuditFilter, after *repository.Cursor, limit int) ([]repository.AuditEvent, bool, error)
-}
-
-// How the audit writer batches.
-const (
-	auditQueue     = 8192                   // events waiting to be written
-	auditBatch     = 500                    // events per insert
-	auditFlush     = 200 * time.Millisecond // longest an event waits for a batch
-	auditEnqueueBy = time.Second            // longest a call waits for room in the queue
-)
-
-// auditor records every call that passed authentication and the rate
-// limit: who, which method, which customers, how it ended. Calls hand their
-// events to a queue; one writer stores them in batches, so that auditing a
-// read costs the read no database round trip.
-type auditor struct {
-	store   AuditStore
-	logger  *slog.Logger
-	now     func() time.Time
-	mu      sync.RWMutex
-	closed  bool
-	queue   chan repository.AuditEvent
-	dropped prometheus.Counter
-	written prometheus.Counter
-}
-
-func newAuditor(store AuditStore, logger *slog.Logger, now func() time.Time) *auditor {
-	return &auditor{
-		store: store, logger: logger, now: now,
-		queue:   make(chan repository.AuditEvent, auditQueue),
-		dropped: prometheus.NewCounter(prometheus.CounterOpts{Name: "rapport_audit_events_dropped_total", Help: "Audit events lost because the queue stayed full (the database did not take them)."}),
-		written: prometheus.NewCounter(prometheus.CounterOpts{Name: "rapport_audit_events_written_total", Help: "Audit events stored."}),
-	}
-}
-
-// record queues the event of one finished call. When the queue is full (the
-// database is slow to take events) the call waits for room, at most
-// auditEnqueueBy, then the event is dropped and counted.
-func (a *auditor) record(ctx context.Context, start time.Time, method string, err error) {
-	c := callOf(ctx)
-	if c == nil {
-		return
-	}
-	code := "OK"
-	if err != nil {
-		st, _ := toStatus(err)
-		code = rpccode.Code_name[int32(status.Code(st))]
-	}
-	id, uerr := uuid.NewV7()
-	if uerr != nil {
-		id = uuid.New()
-	}
-	c.mu.Lock()
-	e := repository.AuditEvent{ID: id.String(), Tenant: c.principal.Tenant, Time: start, Principal: c.principal.ID,
-		Method: method, Customers: slices.Clone(c.customers), Omitted: int32(c.omitted), Code: code}
-	c.mu.Unlock()
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if a.closed {
-		a.dropped.Inc()
-		a.logger.ErrorContext(ctx, "audit event after the audit writer stopped", "method", method, "principal", c.principal.ID)
-		return
-	}
-	select {
-	case a.queue <- e:
-		return
-	default:
-	}
-	t := time.NewTimer(auditEnqueueBy)
-	defer t.Stop()
-	select {
-	case a.queue <- e:
-	case <-t.C:
-		a.dropped.Inc()
-		a.logger.ErrorContext(ctx, "audit queue full: event dropped", "method", method, "principal", c.principal.ID, "customers", len(e.Customers))
-	}
-}
-
-// run writes queued events in batches until close, then writes what is
-// left and returns. A failed batch is retried (stored events are not
-// duplicated) while the queue holds it back.
-func (a *auditor) run() {
-	batch := make([]repository.AuditEvent, 0, auditBatch)
-	t := time.NewTicker(auditFlush)
-	defer t.Stop()
-	flush := func() {
-		for attempt := 0; len(batch) > 0; attempt++ {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			err := a.store.AppendAuditEvents(ctx, batch)
-			cancel()
-			if err == nil {
-				a.written.Add(float64(len(batch)))
-				batch = batch[:0]
-				return
-			}
-			a.logger.Error("audit events not stored; retrying", "events", len(batch), "attempt", attempt+1, "error", err)
-			if attempt >= 30 {
-				a.dropped.Add(float64(len(batch)))
-				batch = batch[:0]
-				return
-			}
-			time.Sleep(min(time.Duration(attempt+1)*200*time.Millisecond, 2*time.Second))
-		}
-	}
-	for {
-		select {
-		case e, ok := <-a.queue:
-			if !ok {
-				flush()
-				return
-			}
-			batch = append(batch, e)
-			if len(batch) >= auditBatch {
-				flush()
-			}
-		case <-t.C:
-			flush()
-		}
-	}
-}
-
-// close stops taking events; run then writes what is queued and returns.
-func (a *auditor) close() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.closed {
-		a.closed = true
-		close(a.queue)
-	}
-}
-
-// interceptors record each call once it ends, with the customers named in
-// its request messages (or noted by the handler, when it resolved one).
-func (a *auditor) interceptors() (grpc.UnaryServerInterceptor, grpc.StreamServerInterceptor) {
-	unary := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-		start := a.now()
-		noteRequestCustomers(ctx, req)
-		resp, err := h(ctx, req)
-		a.record(ctx, start, info.FullMethod, err)
-		return resp, err
-	}
-	stream := func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-		start := a.now()
-		err := h(srv, &auditedStream{ServerStream: ss})
-		a.record(ss.Context(), start, info.FullMethod, err)
-		return err
-	}
-	return unary, stream
-}
-
-// auditedStream notes the customers of every message the client sends.
-type auditedStream struct{ grpc.ServerStream }
-
-func (s *auditedStream) RecvMsg(m any) error {
-	err := s.ServerStream.RecvMsg(m)
-	if err == nil {
-		noteRequestCustomers(s.Context(), m)
-	}
-	return err
-}
-
-// noteRequestCustomers notes every customer a request names: string fields
-// called name, parent or customer holding "customers/{id}...", at any
-// depth of the message.
-func noteRequestCustomers(ctx context.Context, req any) {
-	if m, ok := req.(proto.Message); ok {
-		walkCustomers(ctx, m.ProtoReflect(), 0)
-	}
-}
-
-func walkCustomers(ctx context.Context, m protoreflect.Message, depth int) {
-	if depth > 4 {
-		return
-	}
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		switch {
-		case fd.Kind() == protoreflect.StringKind && !fd.IsList() && !fd.IsMap():
-			switch fd.Name() {
-			case "name", "parent", "customer":
-				if c := customerOfName(v.String()); c != "" {
-					noteCustomer(ctx, c)
-				}
-			}
-		case fd.Kind() == protoreflect.MessageKind && fd.IsList():
-			l := v.List()
-			for i := range l.Len() {
-				walkCustomers(ctx, l.Get(i).Message(), depth+1)
-			}
-		case fd.Kind() == protoreflect.MessageKind && !fd.IsMap():
-			walkCustomers(ctx, v.Message(), depth+1)
-		}
-		return true
-	})
-}
-
-// customerOfName returns "customers/{id}" of a resource name under a
-// customer, or "" unless the ID is a valid customer ID: the audit trail
-// never stores whatever text a caller put in a name.
-func customerOfName(name string) string {
-	rest, ok := strings.CutPrefix(name, "customers/")
-	if !ok {
-		return ""
-	}
-	id, _, _ := strings.Cut(rest, "/")
-	if !validCustomerID(id) {
-		return ""
-	}
-	return "customers/" + id
 }
 
 // auditServer serves the audit trail.
@@ -291,7 +75,7 @@ func (s *auditServer) ListAuditEvents(ctx context.Context, req *rapportv1.ListAu
 	if err != nil {
 		return nil, err
 	}
-	events, more, err := s.store.ListAuditEvents(ctx, tenantOf(ctx), f, after, size)
+	events, more, err := s.store.ListAuditEvents(ctx, access.TenantOf(ctx), f, after, size)
 	if err != nil {
 		return nil, err
 	}

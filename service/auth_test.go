@@ -19,6 +19,8 @@ import (
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -81,9 +83,9 @@ func (is *issuer) tenantToken(t testing.TB, tenant, scopes string) string {
 	return is.token(t, jwt.MapClaims{"tenant": tenant, "scope": scopes, "sub": "agent-of-" + tenant})
 }
 
-func (is *issuer) verifier(t testing.TB) *service.JWTVerifier {
+func (is *issuer) verifier(t testing.TB) *access.JWTVerifier {
 	t.Helper()
-	v, err := service.NewJWTVerifier(service.JWTConfig{KeysFile: is.file, Issuer: "https://idp.test", Audience: "rapport"}, nil)
+	v, err := access.NewJWTVerifier(access.JWTConfig{KeysFile: is.file, Issuer: "https://idp.test", Audience: "rapport"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,9 +110,9 @@ func authServer(t *testing.T, opts service.Options) (*testServer, repositorytest
 }
 
 // apiKey stores a key and returns its token.
-func apiKey(t *testing.T, store repositorytest.Store, tenant string, expire time.Time, scopes ...service.Scope) (string, repository.APIKey) {
+func apiKey(t *testing.T, store repositorytest.Store, tenant string, expire time.Time, scopes ...access.Scope) (string, repository.APIKey) {
 	t.Helper()
-	token, k, err := service.NewAPIKey(tenant, "test", scopes, time.Now(), expire)
+	token, k, err := access.NewAPIKey(tenant, "test", scopes, time.Now(), expire)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +132,7 @@ func TestEveryMethodNeedsAScope(t *testing.T) {
 		}
 		for _, m := range info.Methods {
 			full := "/" + name + "/" + m.Name
-			if _, ok := service.MethodScopes[full]; !ok {
+			if _, ok := access.MethodScopes[full]; !ok {
 				t.Errorf("%s has no scope: nobody may call it", full)
 			}
 		}
@@ -141,12 +143,12 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 	t.Parallel()
 	ts, store, is := authServer(t, service.Options{})
 	ctx := t.Context()
-	good, _ := apiKey(t, store, "acme", time.Time{}, service.ScopeContextRead, service.ScopeCustomerWrite)
-	revoked, rk := apiKey(t, store, "acme", time.Time{}, service.AllScopes...)
+	good, _ := apiKey(t, store, "acme", time.Time{}, access.ScopeContextRead, access.ScopeCustomerWrite)
+	revoked, rk := apiKey(t, store, "acme", time.Time{}, access.AllScopes...)
 	if _, err := store.RevokeAPIKey(ctx, rk.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	expired, _ := apiKey(t, store, "acme", time.Now().Add(-time.Minute), service.AllScopes...)
+	expired, _ := apiKey(t, store, "acme", time.Now().Add(-time.Minute), access.AllScopes...)
 	otherIssuer := newIssuer(t)
 	none := func() string {
 		tok := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"iss": "https://idp.test", "aud": "rapport", "sub": "x", "tenant": "acme", "scope": allScopes, "exp": time.Now().Add(time.Hour).Unix()})
@@ -196,7 +198,7 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 		{"tampered token (scope escalated)", as(ctx, tamper(t, is.tenantToken(t, "acme", "context.read"), "scope", allScopes)), codes.Unauthenticated},
 		{"token without the scope", as(ctx, is.tenantToken(t, "acme", "context.read history.write")), codes.PermissionDenied},
 		{"token with a look-alike scope", as(ctx, is.tenantToken(t, "acme", "customer.write.all context.read")), codes.PermissionDenied},
-		{"API key without the scope", as(ctx, mustKey(t, store, "acme", service.ScopeContextRead)), codes.PermissionDenied},
+		{"API key without the scope", as(ctx, mustKey(t, store, "acme", access.ScopeContextRead)), codes.PermissionDenied},
 	} {
 		err := create(tc.ctx)
 		code, info, _ := statusDetails(t, err)
@@ -204,7 +206,7 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
 			continue
 		}
-		if code == codes.PermissionDenied && (info.GetReason() != service.ReasonMissingScope || info.GetMetadata()["scope"] != "customer.write") {
+		if code == codes.PermissionDenied && (info.GetReason() != rpcerr.ReasonMissingScope || info.GetMetadata()["scope"] != "customer.write") {
 			t.Errorf("%s: error info %v, want MISSING_SCOPE naming customer.write", tc.name, info)
 		}
 	}
@@ -225,7 +227,7 @@ func TestBadCredentialsAreRefused(t *testing.T) {
 	}
 }
 
-func mustKey(t *testing.T, store repositorytest.Store, tenant string, scopes ...service.Scope) string {
+func mustKey(t *testing.T, store repositorytest.Store, tenant string, scopes ...access.Scope) string {
 	tok, _ := apiKey(t, store, tenant, time.Time{}, scopes...)
 	return tok
 }
@@ -283,8 +285,8 @@ func (c *clock) advance(d time.Duration) {
 func TestRevokedKeyStopsWorkingWithinTheCacheTTL(t *testing.T) {
 	t.Parallel()
 	clk := &clock{t: time.Now()}
-	ts, store, _ := authServer(t, service.Options{Now: clk.now, Auth: service.AuthConfig{KeyCacheTTL: 5 * time.Second}})
-	key, k := apiKey(t, store, "acme", time.Time{}, service.ScopeContextRead)
+	ts, store, _ := authServer(t, service.Options{Now: clk.now, Auth: access.AuthConfig{KeyCacheTTL: 5 * time.Second}})
+	key, k := apiKey(t, store, "acme", time.Time{}, access.ScopeContextRead)
 	ctx := as(t.Context(), key)
 	list := func() error {
 		_, err := ts.customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{})
@@ -309,14 +311,14 @@ func TestRevokedKeyStopsWorkingWithinTheCacheTTL(t *testing.T) {
 func TestRateLimitsPerTenantAndPerKey(t *testing.T) {
 	t.Parallel()
 	clk := &clock{t: time.Now()}
-	ts, store, is := authServer(t, service.Options{Now: clk.now, Limits: service.Limits{TenantRate: 1, TenantBurst: 3, KeyRate: 1, KeyBurst: 2}})
+	ts, store, is := authServer(t, service.Options{Now: clk.now, Limits: access.Limits{TenantRate: 1, TenantBurst: 3, KeyRate: 1, KeyBurst: 2}})
 	ctx := t.Context()
 	call := func(token string) error {
 		_, err := ts.customers.ListCustomers(as(ctx, token), &rapportv1.ListCustomersRequest{})
 		return err
 	}
-	a1 := mustKey(t, store, "a", service.ScopeContextRead)
-	a2 := mustKey(t, store, "a", service.ScopeContextRead)
+	a1 := mustKey(t, store, "a", access.ScopeContextRead)
+	a2 := mustKey(t, store, "a", access.ScopeContextRead)
 	b := is.tenantToken(t, "b", "context.read")
 	// Key a1 has a burst of 2.
 	for i := range 2 {
@@ -325,7 +327,7 @@ func TestRateLimitsPerTenantAndPerKey(t *testing.T) {
 		}
 	}
 	err := call(a1)
-	if code, info, _ := statusDetails(t, err); code != codes.ResourceExhausted || info.GetReason() != service.ReasonRateLimited {
+	if code, info, _ := statusDetails(t, err); code != codes.ResourceExhausted || info.GetReason() != rpcerr.ReasonRateLimited {
 		t.Fatalf("third call of a1: %v, want RESOURCE_EXHAUSTED RATE_LIMITED", err)
 	}
 	var retry *errdetails.RetryInfo
@@ -375,8 +377,8 @@ func TestAPIKeyAuthCostsNoRoundTripOnceCached(t *testing.T) {
 	t.Parallel()
 	var counter commandCounter
 	store := counter.store(t)
-	ts := startServer(t, store, service.Options{Auth: service.AuthConfig{APIKeys: true, KeyCacheTTL: time.Hour}})
-	key := mustKey(t, store, "acme", service.AllScopes...)
+	ts := startServer(t, store, service.Options{Auth: access.AuthConfig{APIKeys: true, KeyCacheTTL: time.Hour}})
+	key := mustKey(t, store, "acme", access.AllScopes...)
 	ctx := as(t.Context(), key)
 	if _, err := ts.customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: "ada", Customer: &rapportv1.Customer{DisplayName: "Ada"}}); err != nil {
 		t.Fatal(err)
@@ -406,7 +408,7 @@ func (hangingStore) GetCustomer(ctx context.Context, _, _ string) (*rapportv1.Cu
 func TestCallsWithoutDeadlineGetTheDefault(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
-	ts := startServer(t, hangingStore{store}, service.Options{Limits: service.Limits{DefaultDeadline: 100 * time.Millisecond}})
+	ts := startServer(t, hangingStore{store}, service.Options{Limits: access.Limits{DefaultDeadline: 100 * time.Millisecond}})
 	done := make(chan error, 1)
 	go func() {
 		_, err := ts.customers.GetCustomer(context.Background(), &rapportv1.GetCustomerRequest{Name: "customers/ada"})
@@ -430,7 +432,7 @@ func TestJWTKeysRotateWithoutRestart(t *testing.T) {
 	oldIss, newIss := newIssuer(t), newIssuer(t)
 	v := oldIss.verifier(t)
 	store := newStore(t)
-	ts := startServer(t, store, service.Options{Auth: service.AuthConfig{JWT: v}})
+	ts := startServer(t, store, service.Options{Auth: access.AuthConfig{JWT: v}})
 	call := func(token string) error {
 		_, err := ts.customers.ListCustomers(as(t.Context(), token), &rapportv1.ListCustomersRequest{})
 		return err
@@ -485,8 +487,8 @@ func TestMadeUpAPIKeysCannotFloodTheDatabase(t *testing.T) {
 	var counter commandCounter
 	store := counter.store(t)
 	clk := &clock{t: time.Now()} // frozen: the read budget does not refill
-	ts := startServer(t, store, service.Options{Now: clk.now, Auth: service.AuthConfig{APIKeys: true}})
-	key := mustKey(t, store, "acme", service.ScopeContextRead)
+	ts := startServer(t, store, service.Options{Now: clk.now, Auth: access.AuthConfig{APIKeys: true}})
+	key := mustKey(t, store, "acme", access.ScopeContextRead)
 	list := func(token string) error {
 		_, err := ts.customers.ListCustomers(as(t.Context(), token), &rapportv1.ListCustomersRequest{})
 		return err
@@ -606,7 +608,7 @@ func TestWatchStreamsPerTenant(t *testing.T) {
 // takes a token, waiting for it rather than failing.
 func TestImportIsPacedByTheRateLimit(t *testing.T) {
 	t.Parallel()
-	ts, _, is := authServer(t, service.Options{Limits: service.Limits{TenantRate: 20, TenantBurst: 1}})
+	ts, _, is := authServer(t, service.Options{Limits: access.Limits{TenantRate: 20, TenantBurst: 1}})
 	ctx := as(t.Context(), is.tenantToken(t, "acme", allScopes))
 	if _, err := ts.customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: "ada", Customer: &rapportv1.Customer{DisplayName: "Ada"}}); err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
-	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -99,7 +99,7 @@ func BenchmarkGetCustomerContext(b *testing.B) {
 			read := engine().SummaryPointRead(b, db)
 			id := bc.parent[len("customers/"):]
 			for b.Loop() {
-				if err := read(b.Context(), service.DefaultTenant, id); err != nil {
+				if err := read(b.Context(), access.DefaultTenant, id); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -3,15 +3,18 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/audit"
+	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/rpcerr"
+	"github.com/rapporthq/rapport/service/watch"
 	"go.einride.tech/aip/fieldmask"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
@@ -35,9 +38,9 @@ type ContextStore interface {
 type contextServer struct {
 	rapportv1.UnimplementedContextServiceServer
 	store   ContextStore
-	watches *watchHub
+	watches *watch.Hub
 	ids     identityNormalizer
-	hints   HintConfig
+	hints   customercontext.HintConfig
 	logger  *slog.Logger
 	now     func() time.Time
 }
@@ -75,45 +78,45 @@ func (s *contextServer) parseTarget(customer, identity, customerField, identityF
 // read; by identity, two. A customer whose summary is missing or has no
 // profile (a write that died half-way, or data from before summaries) gets
 // it rebuilt from the history on the spot.
-func (s *contextServer) load(ctx context.Context, tg target) (decodedSummary, error) {
-	tenant := tenantOf(ctx)
+func (s *contextServer) load(ctx context.Context, tg target) (customercontext.Decoded, error) {
+	tenant := access.TenantOf(ctx)
 	if tg.identity != nil {
 		id, err := s.store.ResolveIdentity(ctx, tenant, tg.identity.GetType(), tg.identity.GetValue())
 		if errors.Is(err, repository.ErrNotFound) {
-			return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name)
+			return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
 		}
 		if err != nil {
-			return decodedSummary{}, err
+			return customercontext.Decoded{}, err
 		}
 		tg.id = id
-		noteCustomer(ctx, repository.CustomerName(id))
+		audit.NoteCustomer(ctx, repository.CustomerName(id))
 	}
 	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
 	if err != nil && !errors.Is(err, repository.ErrNotFound) {
-		return decodedSummary{}, err
+		return customercontext.Decoded{}, err
 	}
-	var d decodedSummary
+	var d customercontext.Decoded
 	ok := false
 	if err == nil {
-		if d, ok, err = decodeSummary(sum); err != nil {
-			return decodedSummary{}, err
+		if d, ok, err = customercontext.Decode(sum); err != nil {
+			return customercontext.Decoded{}, err
 		}
 	}
 	if !ok {
 		if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
 			if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
-				return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name)
+				return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
 			}
-			return decodedSummary{}, customerErr(err, repository.CustomerName(tg.id))
+			return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
 		}
-		if d, _, err = decodeSummary(sum); err != nil {
-			return decodedSummary{}, err
+		if d, _, err = customercontext.Decode(sum); err != nil {
+			return customercontext.Decoded{}, err
 		}
 	}
-	if tg.identity != nil && !slices.ContainsFunc(d.customer.GetIdentities(), func(id *rapportv1.Identity) bool {
+	if tg.identity != nil && !slices.ContainsFunc(d.Customer.GetIdentities(), func(id *rapportv1.Identity) bool {
 		return id.GetType() == tg.identity.GetType() && id.GetValue() == tg.identity.GetValue()
 	}) {
-		return decodedSummary{}, notFound(ReasonIdentityNotFound, "identity", tg.name) // a stale claim
+		return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name) // a stale claim
 	}
 	return d, nil
 }
@@ -129,20 +132,20 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 		if err != nil {
 			return err
 		}
-		u := summaryUpdate{customer: c}
-		if u.issues, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
+		u := customercontext.Update{Customer: c}
+		if u.Issues, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
 			return s.store.ListIssues(ctx, tenant, customerID, repository.IssueFilter{}, after, size)
 		}, issueCursor); err != nil {
 			return err
 		}
-		if u.interactions, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
+		if u.Interactions, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
 			return s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
 		}, interactionCursor); err != nil {
 			return err
 		}
-		read = int64(len(u.interactions))
+		read = int64(len(u.Interactions))
 		*sum = repository.Summary{Revision: sum.Revision}
-		return u.apply(sum, now)
+		return u.Apply(sum, now)
 	})
 	return sum, read, err
 }
@@ -158,7 +161,7 @@ type contextOptions struct {
 // parseContextOptions validates read mask, limit and channel.
 func parseContextOptions(req *rapportv1.GetCustomerContextRequest) (contextOptions, violations) {
 	var v violations
-	o := contextOptions{mask: req.GetReadMask(), limit: defaultRecentLimit, channel: req.GetChannel()}
+	o := contextOptions{mask: req.GetReadMask(), limit: customercontext.DefaultRecentLimit, channel: req.GetChannel()}
 	if err := fieldmask.Validate(o.mask, &rapportv1.CustomerContext{}); err != nil {
 		v.add("read_mask", "%s", err.Error())
 	} else if !fieldmask.IsFullReplacement(o.mask) {
@@ -210,7 +213,7 @@ func (s *contextServer) getContext(ctx context.Context, req *rapportv1.GetCustom
 	if err != nil {
 		return nil, err
 	}
-	cc := buildContext(d, s.now(), opts.limit, opts.channel, s.hints, opts.wants("hints"))
+	cc := customercontext.Build(d, s.now(), customercontext.Options{RecentLimit: opts.limit, Channel: opts.channel, Hints: s.hints, WithHints: opts.wants("hints")})
 	opts.prune(cc)
 	return cc, nil
 }
@@ -261,7 +264,7 @@ func (s *contextServer) hintsContext(ctx context.Context, tg target, channel rap
 	if err != nil {
 		return nil, err
 	}
-	return buildContext(d, s.now(), 0, channel, s.hints, true), nil
+	return customercontext.Build(d, s.now(), customercontext.Options{Channel: channel, Hints: s.hints, WithHints: true}), nil
 }
 
 func (s *contextServer) EnrichTicket(ctx context.Context, req *rapportv1.EnrichTicketRequest) (*rapportv1.EnrichTicketResponse, error) {
@@ -283,7 +286,7 @@ func (s *contextServer) EnrichTicket(ctx context.Context, req *rapportv1.EnrichT
 	if err != nil {
 		return nil, err
 	}
-	issue, reason := likelyIssue(cc.GetOpenIssues(), req.GetSubject(), topic)
+	issue, reason := customercontext.LikelyIssue(cc.GetOpenIssues(), req.GetSubject(), topic)
 	return &rapportv1.EnrichTicketResponse{Customer: cc.GetProfile(), LikelyIssue: issue, MatchReason: reason, Hints: cc.GetHints()}, nil
 }
 
@@ -292,73 +295,16 @@ func (s *contextServer) RebuildCustomerContext(ctx context.Context, req *rapport
 	if err != nil {
 		return nil, err
 	}
-	sum, read, err := s.rebuild(ctx, tenantOf(ctx), id)
+	sum, read, err := s.rebuild(ctx, access.TenantOf(ctx), id)
 	if err != nil {
 		return nil, customerErr(err, req.GetCustomer())
 	}
-	d, _, err := decodeSummary(sum)
+	d, _, err := customercontext.Decode(sum)
 	if err != nil {
 		return nil, err
 	}
 	return &rapportv1.RebuildCustomerContextResponse{
-		Context:          buildContext(d, s.now(), defaultRecentLimit, rapportv1.Channel_CHANNEL_UNSPECIFIED, s.hints, true),
+		Context:          customercontext.Build(d, s.now(), customercontext.Options{RecentLimit: customercontext.DefaultRecentLimit, Hints: s.hints, WithHints: true}),
 		InteractionsRead: read,
 	}, nil
-}
-
-// stopWords are left out when matching a ticket subject to issue titles.
-var stopWords = map[string]bool{"the": true, "and": true, "for": true, "with": true, "still": true, "again": true, "not": true, "was": true, "has": true, "have": true, "my": true, "our": true, "your": true, "about": true, "from": true}
-
-func words(s string) []string {
-	var out []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' }) {
-		if len(w) >= 3 && !stopWords[w] && !slices.Contains(out, w) {
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
-// likelyIssue picks the open issue a new ticket most likely continues:
-// facts already given that the subject mentions weigh most (3 each), then
-// the same topic (2), then words shared with the title (1 each, up to 3);
-// ties go to the most recently changed issue. With no evidence at all, a
-// customer's only open issue is still the likely one.
-func likelyIssue(open []*rapportv1.Issue, subject, topic string) (*rapportv1.Issue, string) {
-	subj := strings.ToLower(subject)
-	subjWords := words(subject)
-	var best *rapportv1.Issue
-	bestScore, bestReason := 0, ""
-	for _, is := range open { // most recently changed first
-		score := 0
-		var reasons, mentioned []string
-		for _, f := range is.GetFacts() {
-			if v := strings.ToLower(f.GetValue()); len(v) >= 3 && strings.Contains(subj, v) {
-				score += 3
-				mentioned = append(mentioned, words(v)...)
-				reasons = append(reasons, fmt.Sprintf("subject mentions %s, already given as %s", f.GetValue(), f.GetKey()))
-			}
-		}
-		if topic != "" && is.GetTopic() == topic {
-			score += 2
-			reasons = append(reasons, "same topic ("+topic+")")
-		}
-		var shared []string
-		for _, w := range words(is.GetTitle()) {
-			if slices.Contains(subjWords, w) && !slices.Contains(mentioned, w) && len(shared) < 3 {
-				shared = append(shared, w)
-			}
-		}
-		if len(shared) > 0 {
-			score += len(shared)
-			reasons = append(reasons, "subject shares words with the title: "+strings.Join(shared, ", "))
-		}
-		if score > bestScore {
-			best, bestScore, bestReason = is, score, strings.Join(reasons, "; ")
-		}
-	}
-	if best == nil && len(open) == 1 {
-		return open[0], "the customer's only open issue"
-	}
-	return best, bestReason
 }

@@ -10,6 +10,10 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/audit"
+	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/pagination"
 	"go.einride.tech/aip/resourceid"
@@ -55,7 +59,7 @@ func (s *customerServer) keepSummary(ctx context.Context, c *rapportv1.Customer)
 	if err != nil {
 		return err
 	}
-	return s.summaries.update(ctx, tenantOf(ctx), id, summaryUpdate{customer: c})
+	return s.summaries.update(ctx, access.TenantOf(ctx), id, customercontext.Update{Customer: c})
 }
 
 func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.CreateCustomerRequest) (*rapportv1.CreateCustomerResponse, error) {
@@ -79,7 +83,7 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 	}
 	var created *rapportv1.Customer
 	err := s.store.Atomically(ctx, func(ctx context.Context) (err error) {
-		created, err = s.store.CreateCustomer(ctx, tenantOf(ctx), repository.CreateRequest{
+		created, err = s.store.CreateCustomer(ctx, access.TenantOf(ctx), repository.CreateRequest{
 			CustomerID:  customerID,
 			RequestID:   req.GetRequestId(),
 			Fingerprint: fingerprint(&rapportv1.CreateCustomerRequest{Customer: c, CustomerId: req.GetCustomerId()}),
@@ -93,7 +97,7 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 	if err != nil {
 		return nil, err
 	}
-	noteCustomer(ctx, created.GetName())
+	audit.NoteCustomer(ctx, created.GetName())
 	return &rapportv1.CreateCustomerResponse{Customer: created}, nil
 }
 
@@ -110,7 +114,7 @@ func (s *customerServer) GetCustomer(ctx context.Context, req *rapportv1.GetCust
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.store.GetCustomer(ctx, tenantOf(ctx), id)
+	c, err := s.store.GetCustomer(ctx, access.TenantOf(ctx), id)
 	if err != nil {
 		return nil, customerErr(err, req.GetName())
 	}
@@ -143,7 +147,7 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 	}
 	var updated *rapportv1.Customer
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
-		updated, err = s.store.UpdateCustomer(ctx, tenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
+		updated, err = s.store.UpdateCustomer(ctx, access.TenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
 			name := c.GetName()
 			fieldmask.Update(mask, c, in)
 			c.Name = name
@@ -165,7 +169,7 @@ func (s *customerServer) DeleteCustomer(ctx context.Context, req *rapportv1.Dele
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.store.DeleteCustomer(ctx, tenantOf(ctx), id, req.GetEtag())
+	res, err := s.store.DeleteCustomer(ctx, access.TenantOf(ctx), id, req.GetEtag())
 	if err != nil {
 		return nil, customerErr(err, req.GetName())
 	}
@@ -189,7 +193,7 @@ type customerPageToken struct {
 }
 
 func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListCustomersRequest) (*rapportv1.ListCustomersResponse, error) {
-	tenant := tenantOf(ctx)
+	tenant := access.TenantOf(ctx)
 	var v violations
 	size := pageSize(&v, req.GetPageSize())
 	checksum, err := pageChecksum(ctx, req)
@@ -210,7 +214,7 @@ func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListC
 		return nil, err
 	}
 	for _, c := range customers {
-		noteCustomer(ctx, c.GetName())
+		audit.NoteCustomer(ctx, c.GetName())
 	}
 	resp := &rapportv1.ListCustomersResponse{Customers: customers}
 	if more {
@@ -229,15 +233,15 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 		v.add("identity", "%s", err.Error())
 		return nil, v.err()
 	}
-	c, id, err := s.store.LookupIdentity(ctx, tenantOf(ctx), t, value)
+	c, id, err := s.store.LookupIdentity(ctx, access.TenantOf(ctx), t, value)
 	if err != nil {
 		key := repository.IdentityKey(t, value)
 		if errors.Is(err, repository.ErrNotFound) {
-			return nil, notFound(ReasonIdentityNotFound, "identity", key)
+			return nil, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", key)
 		}
 		return nil, err
 	}
-	noteCustomer(ctx, c.GetName())
+	audit.NoteCustomer(ctx, c.GetName())
 	return &rapportv1.LookupCustomerResponse{Customer: c, Identity: id}, nil
 }
 
@@ -245,7 +249,7 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 // errors go to the error interceptor unchanged.
 func customerErr(err error, name string) error {
 	if errors.Is(err, repository.ErrNotFound) {
-		return notFound(ReasonCustomerNotFound, "customer", name)
+		return rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", name)
 	}
 	return err
 }

@@ -6,57 +6,11 @@ import (
 	"log/slog"
 
 	"github.com/rapporthq/rapport/repository"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/protoadapt"
 )
-
-// ErrorDomain is the domain of every google.rpc.ErrorInfo the service sends.
-const ErrorDomain = "rapport.v1"
-
-// Reasons of google.rpc.ErrorInfo, one per distinct failure a client may
-// want to handle.
-const (
-	ReasonInvalidField           = "INVALID_FIELD"
-	ReasonCustomerNotFound       = "CUSTOMER_NOT_FOUND"
-	ReasonIdentityNotFound       = "IDENTITY_NOT_FOUND"
-	ReasonIssueNotFound          = "ISSUE_NOT_FOUND"
-	ReasonInteractionNotFound    = "INTERACTION_NOT_FOUND"
-	ReasonIssueAlreadyExists     = "ISSUE_ALREADY_EXISTS"
-	ReasonSourceOfOtherCustomer  = "SOURCE_RECORD_OF_OTHER_CUSTOMER"
-	ReasonIllegalStatusChange    = "ILLEGAL_STATUS_CHANGE"
-	ReasonShuttingDown           = "SHUTTING_DOWN"
-	ReasonCustomerAlreadyExists  = "CUSTOMER_ALREADY_EXISTS"
-	ReasonIdentityAlreadyClaimed = "IDENTITY_ALREADY_CLAIMED"
-	ReasonEtagMismatch           = "ETAG_MISMATCH"
-	ReasonRequestIDReused        = "REQUEST_ID_REUSED"
-	ReasonContention             = "CONTENTION"
-	ReasonInternal               = "INTERNAL"
-	ReasonUnavailable            = "DATABASE_UNAVAILABLE"
-	ReasonUnauthenticated        = "UNAUTHENTICATED"
-	ReasonMissingScope           = "MISSING_SCOPE"
-	ReasonRateLimited            = "RATE_LIMITED"
-)
-
-// newStatus builds a status with an ErrorInfo and any further details.
-func newStatus(code codes.Code, reason, msg string, metadata map[string]string, details ...protoadapt.MessageV1) error {
-	st := status.New(code, msg)
-	all := append([]protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: reason, Domain: ErrorDomain, Metadata: metadata}}, details...)
-	withDetails, err := st.WithDetails(all...)
-	if err != nil {
-		return st.Err()
-	}
-	return withDetails.Err()
-}
-
-// notFound reports a missing resource, naming it in the message and metadata.
-func notFound(reason, what, name string) error {
-	return newStatus(codes.NotFound, reason, what+" "+name+" not found",
-		map[string]string{"resource": name},
-		&errdetails.ResourceInfo{ResourceType: what, ResourceName: name})
-}
 
 // toStatus turns an error from a handler into the status the client sees:
 // statuses pass through, the repository's sentinel errors become their
@@ -70,29 +24,35 @@ func toStatus(err error) (st error, ok bool) {
 	switch {
 	case errors.As(err, &conflict):
 		owner := repository.CustomerName(conflict.Owner)
-		return newStatus(codes.AlreadyExists, ReasonIdentityAlreadyClaimed,
+		return rpcerr.New(codes.AlreadyExists, rpcerr.ReasonIdentityAlreadyClaimed,
 			"identity "+conflict.Identity+" belongs to "+owner,
 			map[string]string{"identity": conflict.Identity, "owner": owner}), true
 	case errors.Is(err, repository.ErrNotFound):
 		return status.Error(codes.NotFound, "not found"), true
 	case errors.Is(err, repository.ErrAlreadyExists):
-		return newStatus(codes.AlreadyExists, ReasonCustomerAlreadyExists, "the customer already exists", nil), true
+		return rpcerr.New(codes.AlreadyExists, rpcerr.ReasonCustomerAlreadyExists, "the customer already exists", nil), true
 	case errors.Is(err, repository.ErrEtagMismatch):
-		return newStatus(codes.Aborted, ReasonEtagMismatch, "the etag does not match: the resource changed; read it again", nil), true
+		return rpcerr.New(codes.Aborted, rpcerr.ReasonEtagMismatch, "the etag does not match: the resource changed; read it again", nil), true
 	case errors.Is(err, repository.ErrRequestReused):
-		return newStatus(codes.FailedPrecondition, ReasonRequestIDReused, "request_id was already used for a different request", nil), true
+		return rpcerr.New(codes.FailedPrecondition, rpcerr.ReasonRequestIDReused, "request_id was already used for a different request", nil), true
 	case errors.Is(err, repository.ErrContention):
-		return newStatus(codes.Aborted, ReasonContention, "too many concurrent changes; retry", nil), true
+		return rpcerr.New(codes.Aborted, rpcerr.ReasonContention, "too many concurrent changes; retry", nil), true
 	case repository.IsUnavailable(err):
 		// Also when the driver's own server-selection timeout expired (it
 		// wraps context.DeadlineExceeded): the caller's deadline has not.
-		return newStatus(codes.Unavailable, ReasonUnavailable, "the database is unavailable; retry", nil), false
+		return rpcerr.New(codes.Unavailable, rpcerr.ReasonUnavailable, "the database is unavailable; retry", nil), false
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, "deadline exceeded"), true
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "canceled"), true
 	}
-	return newStatus(codes.Internal, ReasonInternal, "internal error", nil), false
+	return rpcerr.New(codes.Internal, rpcerr.ReasonInternal, "internal error", nil), false
+}
+
+// statusCode is the code of the status toStatus makes of err.
+func statusCode(err error) codes.Code {
+	st, _ := toStatus(err)
+	return status.Code(st)
 }
 
 // clientStatus is toStatus for a handler's error as the client will see it:

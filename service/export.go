@@ -7,6 +7,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -31,7 +32,7 @@ type exportSent struct {
 // call leaves an audit record.
 func (s *customerServer) ExportCustomer(req *rapportv1.ExportCustomerRequest, stream grpc.ServerStreamingServer[rapportv1.ExportCustomerResponse]) (err error) {
 	ctx := stream.Context()
-	tenant := tenantOf(ctx)
+	tenant := access.TenantOf(ctx)
 	start := time.Now()
 	var sent exportSent
 	defer func() { s.auditExport(ctx, req.GetName(), sent, start, err) }()
@@ -102,7 +103,7 @@ func (s *customerServer) auditExport(ctx context.Context, name string, sent expo
 	}
 	s.logger.LogAttrs(ctx, slog.LevelInfo, "audit: customer export",
 		slog.Bool("audit", true),
-		slog.String("tenant", tenantOf(ctx)),
+		slog.String("tenant", access.TenantOf(ctx)),
 		slog.String("customer", name),
 		slog.Bool("complete", sent.context),
 		slog.Bool("customer_sent", sent.customer),

@@ -17,6 +17,7 @@ import (
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -338,7 +339,7 @@ func TestExportCustomerSendsEverythingInOrder(t *testing.T) {
 
 	// Audited: the completed export, then one cut short by the client.
 	recs := waitAudit(t, &logs, 1)
-	want := map[string]any{"audit": true, "tenant": service.DefaultTenant, "customer": parent, "complete": true,
+	want := map[string]any{"audit": true, "tenant": access.DefaultTenant, "customer": parent, "complete": true,
 		"customer_sent": true, "interactions_sent": float64(n), "issues_sent": float64(3), "code": "OK"}
 	for k, v := range want {
 		if recs[0][k] != v {

@@ -11,6 +11,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -53,10 +54,10 @@ func TestFloodFromOneTenantDoesNotStarveAnother(t *testing.T) {
 	}
 	is := newIssuer(t)
 	// Low enough that even a slow machine (or -race) floods past it.
-	limits := service.Limits{TenantRate: 50, TenantBurst: 50}
+	limits := access.Limits{TenantRate: 50, TenantBurst: 50}
 	store := newStore(t)
-	limited := startServer(t, store, service.Options{Limits: limits, Auth: service.AuthConfig{JWT: is.verifier(t)}})
-	unlimited := startServer(t, store, service.Options{Auth: service.AuthConfig{JWT: is.verifier(t)}})
+	limited := startServer(t, store, service.Options{Limits: limits, Auth: access.AuthConfig{JWT: is.verifier(t)}})
+	unlimited := startServer(t, store, service.Options{Auth: access.AuthConfig{JWT: is.verifier(t)}})
 	flood := as(t.Context(), is.tenantToken(t, "flood", allScopes))
 	calm := as(t.Context(), is.tenantToken(t, "calm", allScopes))
 	for _, ctx := range []context.Context{flood, calm} {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/customercontext"
 )
 
 // Limits of an interaction and of facts, as documented in the proto.
@@ -93,7 +94,7 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 			v.add(prefix+".sentiment.score", "must be between -1 and 1")
 		}
 		if v.enum(prefix+".sentiment.label", st.GetLabel(), false) && st.GetLabel() == rapportv1.SentimentLabel_SENTIMENT_LABEL_UNSPECIFIED {
-			st.Label = labelOf(st.GetScore())
+			st.Label = customercontext.SentimentLabel(st.GetScore())
 		}
 		st.Source = rapportv1.SentimentSource_SENTIMENT_SOURCE_GIVEN
 	} else if text := strings.TrimSpace(in.GetText() + " " + in.GetSummary()); text != "" && len(v) == 0 {
@@ -101,7 +102,7 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 		if strings.TrimSpace(src) == "" {
 			src = in.GetSummary()
 		}
-		in.Sentiment = s.sentiment.compute(src)
+		in.Sentiment = s.sentiment.Compute(src)
 	}
 
 	sys, id := in.GetSourceSystem(), in.GetSourceId()
@@ -137,14 +138,9 @@ func normalizeFacts(v *violations, field string, facts []*rapportv1.Fact) []*rap
 		}
 		v.text(fi+".value", f.GetValue(), maxFactValue, true, false)
 		v.enum(fi+".channel", f.GetChannel(), false)
-		if slices.IndexFunc(out, func(o *rapportv1.Fact) bool { return sameFact(o, f) }) < 0 {
+		if slices.IndexFunc(out, func(o *rapportv1.Fact) bool { return customercontext.SameFact(o, f) }) < 0 {
 			out = append(out, f)
 		}
 	}
 	return out
-}
-
-// sameFact reports whether two facts say the same thing.
-func sameFact(a, b *rapportv1.Fact) bool {
-	return a.GetKey() == b.GetKey() && strings.EqualFold(strings.Join(strings.Fields(a.GetValue()), " "), strings.Join(strings.Fields(b.GetValue()), " "))
 }

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"slices"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/retention"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/filtering"
 	"go.einride.tech/aip/resourceid"
 	"google.golang.org/genproto/googleapis/rpc/code"
@@ -35,11 +38,11 @@ type interactionServer struct {
 	rapportv1.UnimplementedInteractionServiceServer
 	store     InteractionStore
 	summaries summaries
-	sentiment *sentimentModel
+	sentiment *customercontext.SentimentModel
 	logger    *slog.Logger
 	now       func() time.Time
 	// retention stamps each interaction with its expiry.
-	retention RetentionPolicy
+	retention retention.Policy
 }
 
 // outcome is the result of recording one item: the interaction, or an error
@@ -68,7 +71,7 @@ func derivedID(prefix string, parts ...string) string {
 // their issues. Each item gets an outcome, in order; invalid items store
 // nothing. requireKey demands a source ID or request ID on every item.
 func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.RecordInteractionRequest, requireKey bool) []outcome {
-	tenant := tenantOf(ctx)
+	tenant := access.TenantOf(ctx)
 	now := s.now()
 	outcomes := make([]outcome, len(reqs))
 	var items []repository.NewInteraction
@@ -157,9 +160,9 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 			i := itemIndex[k]
 			switch {
 			case errors.Is(r.Err, repository.ErrRequestReused):
-				outcomes[i].err = newStatus(codes.FailedPrecondition, ReasonRequestIDReused, "request_id was already used for a different interaction", nil)
+				outcomes[i].err = rpcerr.New(codes.FailedPrecondition, rpcerr.ReasonRequestIDReused, "request_id was already used for a different interaction", nil)
 			case errors.As(r.Err, new(*repository.SourceConflictError)):
-				outcomes[i].err = newStatus(codes.AlreadyExists, ReasonSourceOfOtherCustomer,
+				outcomes[i].err = rpcerr.New(codes.AlreadyExists, rpcerr.ReasonSourceOfOtherCustomer,
 					"this source record (or request) was recorded for another customer", nil)
 			case errors.Is(r.Err, repository.ErrNotFound):
 				outcomes[i].err = customerErr(r.Err, reqs[i].GetParent())
@@ -203,11 +206,11 @@ func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, it
 		byCustomer[it.CustomerID] = append(byCustomer[it.CustomerID], i)
 	}
 	for _, customerID := range order {
-		u := summaryUpdate{issues: linked[customerID], replayed: map[string]bool{}}
+		u := customercontext.Update{Issues: linked[customerID], Replayed: map[string]bool{}}
 		for _, i := range byCustomer[customerID] {
-			u.interactions = append(u.interactions, outcomes[i].interaction)
+			u.Interactions = append(u.Interactions, outcomes[i].interaction)
 			if outcomes[i].already {
-				u.replayed[outcomes[i].interaction.GetName()] = true
+				u.Replayed[outcomes[i].interaction.GetName()] = true
 			}
 		}
 		if err := s.summaries.update(ctx, tenant, customerID, u); err != nil {
@@ -241,7 +244,7 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 		updated, err := s.store.UpdateIssue(ctx, tenant, key[0], key[1], "", func(is *rapportv1.Issue) error {
 			changed := false
 			for _, i := range idx {
-				changed = linkInteraction(is, outcomes[i].interaction) || changed
+				changed = customercontext.LinkInteraction(is, outcomes[i].interaction, maxIssueFacts) || changed
 			}
 			if !changed {
 				return errUnchanged
@@ -263,43 +266,6 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 
 // errUnchanged tells the store that a mutation changed nothing to save.
 var errUnchanged = errors.New("unchanged")
-
-// linkInteraction adds an interaction and its facts to an issue and reports
-// whether anything changed.
-func linkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction) bool {
-	changed := false
-	if !slices.Contains(is.GetInteractions(), in.GetName()) {
-		is.Interactions = append(is.Interactions, in.GetName())
-		is.InteractionCount = int32(len(is.Interactions))
-		changed = true
-	}
-	for _, f := range in.GetFacts() {
-		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName()}
-		if mergeFact(is, given) {
-			changed = true
-		}
-	}
-	return changed
-}
-
-// mergeFact adds f to the issue's facts unless the same fact is there; of
-// two givings of one fact the earliest is kept. It reports a change.
-func mergeFact(is *rapportv1.Issue, f *rapportv1.Fact) bool {
-	for i, have := range is.GetFacts() {
-		if sameFact(have, f) {
-			if have.GetGiveTime() != nil && f.GetGiveTime() != nil && f.GetGiveTime().AsTime().Before(have.GetGiveTime().AsTime()) {
-				is.Facts[i] = f
-				return true
-			}
-			return false
-		}
-	}
-	if len(is.GetFacts()) >= maxIssueFacts {
-		return false
-	}
-	is.Facts = append(is.Facts, f)
-	return true
-}
 
 func (s *interactionServer) RecordInteraction(ctx context.Context, req *rapportv1.RecordInteractionRequest) (*rapportv1.RecordInteractionResponse, error) {
 	o := s.record(ctx, []*rapportv1.RecordInteractionRequest{req}, false)[0]
@@ -397,9 +363,9 @@ func (s *interactionServer) GetInteraction(ctx context.Context, req *rapportv1.G
 	if err != nil {
 		return nil, err
 	}
-	in, err := s.store.GetInteraction(ctx, tenantOf(ctx), customerID, id)
+	in, err := s.store.GetInteraction(ctx, access.TenantOf(ctx), customerID, id)
 	if errors.Is(err, repository.ErrNotFound) {
-		return nil, notFound(ReasonInteractionNotFound, "interaction", req.GetName())
+		return nil, rpcerr.NotFound(rpcerr.ReasonInteractionNotFound, "interaction", req.GetName())
 	}
 	if err != nil {
 		return nil, err
@@ -452,7 +418,7 @@ func (s *interactionServer) ListInteractions(ctx context.Context, req *rapportv1
 	f, ferr := interactionFilter(req.GetFilter(), req.GetParent())
 	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-			return s.store.ListInteractions(ctx, tenantOf(ctx), customerID, f, after, size)
+			return s.store.ListInteractions(ctx, access.TenantOf(ctx), customerID, f, after, size)
 		}, interactionCursor)
 	if err != nil {
 		return nil, err

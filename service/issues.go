@@ -8,6 +8,9 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
 	"go.einride.tech/aip/filtering"
 	"go.einride.tech/aip/resourceid"
@@ -57,10 +60,10 @@ var updatableIssuePaths = []string{"title", "topic", "priority", "status", "reso
 // issueErr reports a missing issue as NOT_FOUND naming it.
 func issueErr(err error, name string) error {
 	if errors.Is(err, repository.ErrNotFound) {
-		return notFound(ReasonIssueNotFound, "issue", name)
+		return rpcerr.NotFound(rpcerr.ReasonIssueNotFound, "issue", name)
 	}
 	if errors.Is(err, repository.ErrAlreadyExists) {
-		return newStatus(codes.AlreadyExists, ReasonIssueAlreadyExists, "the issue already exists", nil)
+		return rpcerr.New(codes.AlreadyExists, rpcerr.ReasonIssueAlreadyExists, "the issue already exists", nil)
 	}
 	return err
 }
@@ -122,7 +125,7 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 	}
 	var created *rapportv1.Issue
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
-		created, err = s.store.CreateIssue(ctx, tenantOf(ctx), repository.CreateIssueRequest{
+		created, err = s.store.CreateIssue(ctx, access.TenantOf(ctx), repository.CreateIssueRequest{
 			CustomerID:  customerID,
 			IssueID:     issueID,
 			RequestID:   req.GetRequestId(),
@@ -132,10 +135,10 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 		if err != nil {
 			return err
 		}
-		return s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{created}})
+		return s.summaries.update(ctx, access.TenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{created}})
 	})
 	if errors.Is(err, repository.ErrNotFound) {
-		return nil, notFound(ReasonCustomerNotFound, "customer", req.GetParent())
+		return nil, rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", req.GetParent())
 	}
 	if err != nil {
 		return nil, issueErr(err, "")
@@ -148,7 +151,7 @@ func (s *issueServer) GetIssue(ctx context.Context, req *rapportv1.GetIssueReque
 	if err != nil {
 		return nil, err
 	}
-	is, err := s.store.GetIssue(ctx, tenantOf(ctx), customerID, issueID)
+	is, err := s.store.GetIssue(ctx, access.TenantOf(ctx), customerID, issueID)
 	if err != nil {
 		return nil, issueErr(err, req.GetName())
 	}
@@ -182,7 +185,7 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 	now := s.now()
 	var updated *rapportv1.Issue
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
-		updated, err = s.store.UpdateIssue(ctx, tenantOf(ctx), customerID, issueID, in.GetEtag(), func(is *rapportv1.Issue) error {
+		updated, err = s.store.UpdateIssue(ctx, access.TenantOf(ctx), customerID, issueID, in.GetEtag(), func(is *rapportv1.Issue) error {
 			before := proto.Clone(is).(*rapportv1.Issue)
 			fieldmask.Update(mask, is, in)
 			// Output-only fields come from the stored issue, whatever was sent.
@@ -192,7 +195,7 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 			for _, f := range is.GetFacts() {
 				f.GiveTime, f.Interaction = nil, ""
 				for _, old := range before.GetFacts() {
-					if sameFact(old, f) {
+					if customercontext.SameFact(old, f) {
 						f.Channel, f.GiveTime, f.Interaction = old.GetChannel(), old.GetGiveTime(), old.GetInteraction()
 					}
 				}
@@ -205,7 +208,7 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 		if err != nil {
 			return err
 		}
-		return s.summaries.update(ctx, tenantOf(ctx), customerID, summaryUpdate{issues: []*rapportv1.Issue{updated}})
+		return s.summaries.update(ctx, access.TenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{updated}})
 	})
 	if err != nil {
 		return nil, issueErr(err, in.GetName())
@@ -225,7 +228,7 @@ func applyStatusChange(before, is *rapportv1.Issue, now time.Time) error {
 		return nil
 	}
 	if !slices.Contains(issueLifecycle[from], to) {
-		return newStatus(codes.FailedPrecondition, ReasonIllegalStatusChange,
+		return rpcerr.New(codes.FailedPrecondition, rpcerr.ReasonIllegalStatusChange,
 			"an issue cannot move from "+from.String()+" to "+to.String(),
 			map[string]string{"from": from.String(), "to": to.String()})
 	}
@@ -278,7 +281,7 @@ func (s *issueServer) ListIssues(ctx context.Context, req *rapportv1.ListIssuesR
 	f, ferr := issueFilter(req.GetFilter())
 	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
-			return s.store.ListIssues(ctx, tenantOf(ctx), customerID, f, after, size)
+			return s.store.ListIssues(ctx, access.TenantOf(ctx), customerID, f, after, size)
 		}, issueCursor)
 	if err != nil {
 		return nil, err

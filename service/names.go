@@ -1,6 +1,8 @@
 package service
 
 import (
+	"strings"
+
 	"go.einride.tech/aip/resourcename"
 )
 
@@ -43,4 +45,19 @@ func parseIssueName(field, name string) (customer, issue string, err error) {
 func parseInteractionName(field, name string) (customer, interaction string, err error) {
 	err = parseName(field, name, "customers/{customer}/interactions/{interaction}", "customers/ada/interactions/i-1", &customer, &interaction)
 	return customer, interaction, err
+}
+
+// customerOfName returns "customers/{id}" of a resource name under a
+// customer, or "" unless the ID is a valid customer ID: the audit trail
+// never stores whatever text a caller put in a name.
+func customerOfName(name string) string {
+	rest, ok := strings.CutPrefix(name, "customers/")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	if !validCustomerID(id) {
+		return ""
+	}
+	return "customers/" + id
 }

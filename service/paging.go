@@ -7,6 +7,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
 	"go.einride.tech/aip/pagination"
 )
 
@@ -44,7 +45,7 @@ func pageChecksum(ctx context.Context, req pagination.Request) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return c ^ crcString(tenantOf(ctx)), nil
+	return c ^ crcString(access.TenantOf(ctx)), nil
 }
 
 // decodeHistoryToken reads a page token into tok, or adds a violation.
@@ -74,7 +75,7 @@ func newestFirstPage[T any](ctx context.Context, req pagination.Request, parent 
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := getCustomer(ctx, tenantOf(ctx), customerID); err != nil {
+	if _, err := getCustomer(ctx, access.TenantOf(ctx), customerID); err != nil {
 		return nil, "", customerErr(err, parent)
 	}
 	items, more, err := list(customerID, after, size)

@@ -14,6 +14,8 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/retention"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -22,7 +24,7 @@ import (
 const days = 24 * time.Hour
 
 // retentionServer serves a fresh database with a retention policy.
-func retentionServer(t *testing.T, policy service.RetentionPolicy) (*testServer, *service.Server, repositorytest.Store) {
+func retentionServer(t *testing.T, policy retention.Policy) (*testServer, *service.Server, repositorytest.Store) {
 	t.Helper()
 	store := newStore(t)
 	ts, srv := startServerWith(t, store, service.Options{Retention: policy})
@@ -32,7 +34,7 @@ func retentionServer(t *testing.T, policy service.RetentionPolicy) (*testServer,
 // expiry is the stored expiry of an interaction (by resource name).
 func expiry(t *testing.T, store repositorytest.Store, name string) (time.Time, bool) {
 	t.Helper()
-	return engine().ExpireAt(t, store, service.DefaultTenant, name[strings.LastIndex(name, "/")+1:])
+	return engine().ExpireAt(t, store, access.DefaultTenant, name[strings.LastIndex(name, "/")+1:])
 }
 
 // history records, for a new customer, interactions 10, 40 and 100 days
@@ -91,7 +93,7 @@ var ignoreComputeTime = protocmp.IgnoreFields(&rapportv1.CustomerContext{}, "com
 
 func TestRetentionPurgeKeepsContextsConsistent(t *testing.T) {
 	t.Parallel()
-	ts, srv, db := retentionServer(t, service.RetentionPolicy{Tenants: map[string]time.Duration{service.DefaultTenant: 30 * days}})
+	ts, srv, db := retentionServer(t, retention.Policy{Tenants: map[string]time.Duration{access.DefaultTenant: 30 * days}})
 	ctx := t.Context()
 	ada, issue := ts.history(t, "ada")
 	bob := ts.record(t, ts.newCustomer(t, "bob"), &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(100 * days), Summary: "long ago"}).GetInteraction().GetName()
@@ -113,7 +115,7 @@ func TestRetentionPurgeKeepsContextsConsistent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res != (service.PurgeResult{Interactions: 3, Summaries: 2}) {
+	if res != (retention.PurgeResult{Interactions: 3, Summaries: 2}) {
 		t.Errorf("purge %+v, want 3 interactions deleted (ada's 40- and 100-day, bob's) and 2 summaries rebuilt", res)
 	}
 
@@ -166,7 +168,7 @@ func TestRetentionPurgeKeepsContextsConsistent(t *testing.T) {
 	}
 
 	// Nothing more to do: a second run changes nothing.
-	if res, err := srv.PurgeOnce(ctx); err != nil || res != (service.PurgeResult{}) {
+	if res, err := srv.PurgeOnce(ctx); err != nil || res != (retention.PurgeResult{}) {
 		t.Errorf("second purge: %+v, %v; want nothing done", res, err)
 	}
 	if again := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"}); !cmp.Equal(after, again, protocmp.Transform(), ignoreComputeTime) {
@@ -176,9 +178,9 @@ func TestRetentionPurgeKeepsContextsConsistent(t *testing.T) {
 
 func TestRetentionZeroKeepsEverything(t *testing.T) {
 	t.Parallel()
-	for name, policy := range map[string]service.RetentionPolicy{
+	for name, policy := range map[string]retention.Policy{
 		"no policy":         {},
-		"tenant kept":       {Default: 30 * days, Tenants: map[string]time.Duration{service.DefaultTenant: 0}},
+		"tenant kept":       {Default: 30 * days, Tenants: map[string]time.Duration{access.DefaultTenant: 0}},
 		"other tenant only": {Tenants: map[string]time.Duration{"acme": 30 * days}},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -187,7 +189,7 @@ func TestRetentionZeroKeepsEverything(t *testing.T) {
 			ada, _ := ts.history(t, "ada")
 			before := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"})
 			res, err := srv.PurgeOnce(t.Context())
-			if err != nil || res != (service.PurgeResult{}) {
+			if err != nil || res != (retention.PurgeResult{}) {
 				t.Errorf("purge %+v, %v; want nothing done", res, err)
 			}
 			if got := ts.interactionNames(t, "customers/ada"); !slices.Equal(got, ada) {
@@ -210,7 +212,7 @@ func TestRetentionZeroKeepsEverything(t *testing.T) {
 // The next purge rebuilds them.
 func TestPurgeRepairsSummariesLeftBehind(t *testing.T) {
 	t.Parallel()
-	ts, srv, db := retentionServer(t, service.RetentionPolicy{Default: 30 * days})
+	ts, srv, db := retentionServer(t, retention.Policy{Default: 30 * days})
 	ctx := t.Context()
 	ada, _ := ts.history(t, "ada")
 	ts.history(t, "bob")
@@ -220,14 +222,14 @@ func TestPurgeRepairsSummariesLeftBehind(t *testing.T) {
 		t.Fatalf("the summary should still list the deleted interactions: %v", contextNames(stale))
 	}
 	res, err := srv.PurgeOnce(ctx)
-	if err != nil || res != (service.PurgeResult{Summaries: 2}) {
+	if err != nil || res != (retention.PurgeResult{Summaries: 2}) {
 		t.Errorf("purge %+v, %v; want 2 summaries rebuilt, nothing left to delete", res, err)
 	}
 	cc := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: "customers/ada"})
 	if !slices.Equal(contextNames(cc), ada[:1]) || !slices.Equal(counts(cc), []int32{0, 1, 1}) {
 		t.Errorf("after the purge: recent %v, counts %v", contextNames(cc), counts(cc))
 	}
-	if res, err := srv.PurgeOnce(ctx); err != nil || res != (service.PurgeResult{}) {
+	if res, err := srv.PurgeOnce(ctx); err != nil || res != (retention.PurgeResult{}) {
 		t.Errorf("second purge: %+v, %v; want nothing done", res, err)
 	}
 }
@@ -256,7 +258,7 @@ func TestPurgeExpiredRunsAtStartAndStops(t *testing.T) {
 	var logs syncBuffer
 	ts, srv := startServerWith(t, store, service.Options{
 		Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
-		Retention: service.RetentionPolicy{Default: 30 * days},
+		Retention: retention.Policy{Default: 30 * days},
 	})
 	ts.history(t, "ada")
 	ctx, cancel := context.WithCancel(t.Context())

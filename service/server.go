@@ -1,5 +1,11 @@
-// Package service holds Rapport's gRPC handlers and domain logic, and the one
-// place where the gRPC server and its interceptor chain are built.
+// Package service holds Rapport's gRPC handlers (customers, interactions,
+// issues, context, export, audit), their validation, paging and filters,
+// the mapping of errors to statuses, and NewServer, the one place where the
+// gRPC server and its whole interceptor chain are built. The rules of the
+// context and hints are in customercontext; who may call and how much in
+// access; the audit writer in audit; the watch hub in watch; the retention
+// purge in retention; the statuses' reasons in rpcerr. Those packages never
+// import this one.
 package service
 
 import (
@@ -21,6 +27,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/audit"
+	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/retention"
+	"github.com/rapporthq/rapport/service/rpcerr"
+	"github.com/rapporthq/rapport/service/watch"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
@@ -53,9 +65,9 @@ type Store interface {
 	InteractionStore
 	IssueStore
 	ContextStore
-	APIKeyStore
+	access.APIKeyStore
 	AuditStore
-	RetentionStore
+	retention.Store
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -77,7 +89,7 @@ type Options struct {
 	Reflection bool
 	// Hints are the thresholds of the personalization hints; the zero value
 	// means DefaultHintConfig.
-	Hints HintConfig
+	Hints customercontext.HintConfig
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 	// WatchPollInterval is how often watched customers' summaries are
@@ -96,17 +108,17 @@ type Options struct {
 	// the service's own (database up, watch streams, retention purge).
 	Metrics prometheus.Registerer
 	// Auth says which credentials are accepted; the zero value is
-	// development mode (every call in DefaultTenant, every scope).
-	Auth AuthConfig
+	// development mode (every call in access.DefaultTenant, every scope).
+	Auth access.AuthConfig
 	// Limits are the rate limits, default deadline and stream limits.
-	Limits Limits
+	Limits access.Limits
 	// TLS, when set, serves over TLS (with client certificates checked if
 	// it says so); nil serves plaintext.
 	TLS *tls.Config
 	// Retention is how long interactions are kept, by tenant: interactions
 	// are recorded with their expiry, and PurgeOnce and PurgeExpired apply
 	// it. The zero value keeps everything.
-	Retention RetentionPolicy
+	Retention retention.Policy
 	// AuditRetention is how long audit events are kept; the purge deletes
 	// older ones. Zero keeps them forever.
 	AuditRetention time.Duration
@@ -114,19 +126,14 @@ type Options struct {
 
 // Server is the gRPC server with its services and health.
 type Server struct {
-	GRPC         *grpc.Server
-	Health       *health.Server
-	store        Store
-	logger       *slog.Logger
-	watches      *watchHub
-	dbUp         prometheus.Gauge
-	contexts     *contextServer
-	retention    RetentionPolicy
-	now          func() time.Time
-	purgeMetrics *purgeMetrics
-	audit        *auditor
-	// auditRetention is Options.AuditRetention.
-	auditRetention time.Duration
+	GRPC    *grpc.Server
+	Health  *health.Server
+	store   Store
+	logger  *slog.Logger
+	watches *watch.Hub
+	dbUp    prometheus.Gauge
+	audit   *audit.Writer
+	purger  *retention.Purger
 }
 
 // ChangeStore is what following database changes needs.
@@ -142,7 +149,7 @@ type ChangeStore interface {
 // reopening a broken stream after a pause.
 func (s *Server) FollowChanges(ctx context.Context, store ChangeStore) error {
 	for {
-		err := store.WatchSummaries(ctx, s.watches.changed)
+		err := store.WatchSummaries(ctx, s.watches.Changed)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -162,7 +169,7 @@ func (s *Server) FollowChanges(ctx context.Context, store ChangeStore) error {
 // StopWatches ends every WatchCustomerContext stream (with UNAVAILABLE, so
 // desktops reconnect elsewhere) and stops their pollers. Call it before
 // GracefulStop, which otherwise waits for these long-lived streams.
-func (s *Server) StopWatches() { s.watches.close() }
+func (s *Server) StopWatches() { s.watches.Close() }
 
 // servedServices are the services whose health follows the database.
 var servedServices = []string{
@@ -197,19 +204,19 @@ func NewServer(store Store, opts Options) *Server {
 	logOpts := []logging.Option{logging.WithLogOnEvents(logging.FinishCall)}
 	recoveryOpt := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		logger.ErrorContext(ctx, "panic in handler", "panic", p, "stack", string(debug.Stack()))
-		return newStatus(codes.Internal, ReasonInternal, "internal error", nil)
+		return rpcerr.New(codes.Internal, rpcerr.ReasonInternal, "internal error", nil)
 	})
 	errUnary, errStream := errorInterceptor(logger)
-	authn := newAuthenticator(opts.Auth, store, now)
+	authn := access.NewAuthenticator(opts.Auth, store, now)
 	// Health and reflection answer without credentials, and are logged at
 	// DEBUG: probes check health every few seconds, and neither is what
 	// the log is read for.
 	guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return !isHealthOrReflection(c) })
 	housekeeping := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return isHealthOrReflection(c) })
 	debugLogOpts := append(slices.Clone(logOpts), logging.WithLevels(func(codes.Code) logging.Level { return logging.LevelDebug }))
-	limitUnary, limitStream := rateLimitInterceptors(newRateLimiter(limits, now))
-	audit := newAuditor(store, logger, now)
-	auditUnary, auditStream := audit.interceptors()
+	limitUnary, limitStream := access.RateLimitInterceptors(limits, now)
+	auditor := audit.New(audit.Options{Store: store, Logger: logger, Now: now, Code: statusCode, Customer: customerOfName})
+	auditUnary, auditStream := auditor.Interceptors()
 	// Recovery runs twice: innermost, so that a panicking handler's call is
 	// still audited, and right after logging, so that a panic in the
 	// interceptors themselves (auth, limits, audit) fails one call, not the
@@ -219,13 +226,13 @@ func NewServer(store Store, opts Options) *Server {
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 		errUnary,
-		selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(authn.authenticate), guarded),
+		selector.UnaryServerInterceptor(auth.UnaryServerInterceptor(authn.Authenticate), guarded),
 	}
 	unary = append(unary, limitUnary...)
 	unary = append(unary,
 		auditUnary,
-		selector.UnaryServerInterceptor(authorizeUnary, guarded),
-		defaultDeadline(limits.DefaultDeadline),
+		selector.UnaryServerInterceptor(access.AuthorizeUnary, guarded),
+		access.DefaultDeadline(limits.DefaultDeadline),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 	)
 	stream := []grpc.StreamServerInterceptor{
@@ -233,19 +240,19 @@ func NewServer(store Store, opts Options) *Server {
 		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.StreamServerInterceptor(recoveryOpt),
 		errStream,
-		selector.StreamServerInterceptor(auth.StreamServerInterceptor(authn.authenticate), guarded),
+		selector.StreamServerInterceptor(auth.StreamServerInterceptor(authn.Authenticate), guarded),
 	}
 	stream = append(stream, limitStream...)
 	stream = append(stream,
 		auditStream,
-		selector.StreamServerInterceptor(authorizeStream, guarded),
+		selector.StreamServerInterceptor(access.AuthorizeStream, guarded),
 		recovery.StreamServerInterceptor(recoveryOpt),
 	)
 	var rpcMetrics *grpcprom.ServerMetrics
 	dbUp := prometheus.NewGauge(prometheus.GaugeOpts{Name: "rapport_database_up", Help: "1 while the database answers health checks, else 0."})
 	if opts.Metrics != nil {
 		rpcMetrics = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
-		opts.Metrics.MustRegister(rpcMetrics, dbUp, audit.dropped, audit.written)
+		opts.Metrics.MustRegister(append([]prometheus.Collector{rpcMetrics, dbUp}, auditor.Collectors()...)...)
 		// Outermost, so that every call is counted with its final code.
 		unary = append([]grpc.UnaryServerInterceptor{rpcMetrics.UnaryServerInterceptor()}, unary...)
 		stream = append([]grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor()}, stream...)
@@ -273,32 +280,32 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	s := grpc.NewServer(serverOpts...)
 	hints := opts.Hints
-	if hints == (HintConfig{}) {
-		hints = DefaultHintConfig()
+	if hints == (customercontext.HintConfig{}) {
+		hints = customercontext.DefaultHintConfig()
 	}
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
 	sums := summaries{store: store, now: now}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		store:     store,
 		summaries: sums,
-		sentiment: newSentimentModel(),
+		sentiment: customercontext.NewSentimentModel(),
 		logger:    logger,
 		now:       now,
 		retention: opts.Retention,
 	})
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
-	watches := newWatchHub(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
+	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "rapport_watch_streams", Help: "WatchCustomerContext streams open.",
-		}, func() float64 { return float64(watches.count()) }),
+		}, func() float64 { return float64(watches.Count()) }),
 			// The limits, so that an alert can compare the streams with them.
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "rapport_watch_streams_limit", Help: "The most WatchCustomerContext streams the process serves at once (--max-watch-streams).",
-			}, func() float64 { return float64(watches.max) }),
+			}, func() float64 { return float64(watches.Max()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
-			}, func() float64 { return float64(watches.maxPerTenant) }))
+			}, func() float64 { return float64(watches.MaxPerTenant()) }))
 	}
 	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
 	rapportv1.RegisterContextServiceServer(s, contexts)
@@ -323,17 +330,36 @@ func NewServer(store Store, opts Options) *Server {
 	if rpcMetrics != nil {
 		rpcMetrics.InitializeMetrics(s)
 	}
-	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp,
-		contexts: contexts, retention: opts.Retention, now: now, purgeMetrics: newPurgeMetrics(opts.Metrics), audit: audit, auditRetention: opts.AuditRetention}
+	purger := retention.NewPurger(retention.Options{
+		Store: store, Policy: opts.Retention, AuditRetention: opts.AuditRetention,
+		Rebuild: func(ctx context.Context, tenant, customerID string) error {
+			_, _, err := contexts.rebuild(ctx, tenant, customerID)
+			return err
+		},
+		Now: now, Logger: logger, Metrics: opts.Metrics,
+	})
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp, audit: auditor, purger: purger}
+}
+
+// PurgeOnce applies the retention policy once, on every tenant (see
+// retention.Purger.Once); it is safe to run from every replica at once.
+func (s *Server) PurgeOnce(ctx context.Context) (retention.PurgeResult, error) {
+	return s.purger.Once(ctx)
+}
+
+// PurgeExpired runs the retention purge at once, then every interval, until
+// ctx ends (see retention.Purger.Run).
+func (s *Server) PurgeExpired(ctx context.Context, interval time.Duration) error {
+	return s.purger.Run(ctx, interval)
 }
 
 // RunAudit writes the audit trail until StopAudit, then writes what is
 // left and returns.
-func (s *Server) RunAudit() { s.audit.run() }
+func (s *Server) RunAudit() { s.audit.Run() }
 
 // StopAudit ends RunAudit once the events queued are written. Call it
 // after GracefulStop, when no call can add events.
-func (s *Server) StopAudit() { s.audit.close() }
+func (s *Server) StopAudit() { s.audit.Close() }
 
 // WatchHealth checks the database every interval until ctx ends and sets
 // health SERVING while it answers, NOT_SERVING while it does not, logging

@@ -11,6 +11,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	"go.einride.tech/aip/pagination"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -220,7 +221,7 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 			return nil
 		},
 	}
-	for method := range service.MethodScopes {
+	for method := range access.MethodScopes {
 		if _, ok := calls[method]; !ok {
 			t.Errorf("%s: no isolation check", method)
 		}
@@ -324,7 +325,7 @@ func TestAuditTrailRecordsWhoTouchedWhichCustomer(t *testing.T) {
 	t.Parallel()
 	is := newIssuer(t)
 	store := newStore(t)
-	ts := startServer(t, store, service.Options{Auth: service.AuthConfig{APIKeys: true, JWT: is.verifier(t)}})
+	ts := startServer(t, store, service.Options{Auth: access.AuthConfig{APIKeys: true, JWT: is.verifier(t)}})
 	admin := as(t.Context(), is.tenantToken(t, "acme", allScopes))
 	reader := as(t.Context(), is.tenantToken(t, "acme", "context.read"))
 	customer, _, _ := seedTenant(t, ts, admin)

@@ -3,11 +3,13 @@ package service
 import (
 	"fmt"
 
-	"github.com/google/uuid"
-	"go.einride.tech/aip/resourceid"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/rapporthq/rapport/service/rpcerr"
+	"go.einride.tech/aip/resourceid"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -22,7 +24,7 @@ func (v *violations) add(field, format string, args ...any) {
 	*v = append(*v, &errdetails.BadRequest_FieldViolation{
 		Field:       field,
 		Description: fmt.Sprintf(format, args...),
-		Reason:      ReasonInvalidField,
+		Reason:      rpcerr.ReasonInvalidField,
 	})
 }
 
@@ -36,7 +38,7 @@ func (v violations) err() error {
 	if len(v) > 1 {
 		msg += fmt.Sprintf(" (and %d more)", len(v)-1)
 	}
-	return newStatus(codes.InvalidArgument, ReasonInvalidField, msg, nil,
+	return rpcerr.New(codes.InvalidArgument, rpcerr.ReasonInvalidField, msg, nil,
 		&errdetails.BadRequest{FieldViolations: v})
 }
 

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/rapporthq/rapport/repository/sqlite"
-	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/retention"
 	"github.com/spf13/pflag"
 )
 
@@ -33,7 +35,7 @@ type config struct {
 	DefaultPhoneRegion string
 	Reflection         bool
 	Demo               bool
-	Hints              service.HintConfig
+	Hints              customercontext.HintConfig
 	WatchPollInterval  time.Duration
 	MaxWatchStreams    int
 	MaxWatchPerTenant  int
@@ -44,12 +46,12 @@ type config struct {
 	// Authentication and transport security.
 	APIKeys             bool
 	APIKeyCacheTTL      time.Duration
-	JWT                 service.JWTConfig
+	JWT                 access.JWTConfig
 	TLSCert, TLSKey     string
 	TLSClientCA         string
 	InsecureAllowNoAuth bool
-	Limits              service.Limits
-	Retention           service.RetentionPolicy
+	Limits              access.Limits
+	Retention           retention.Policy
 	AuditRetention      time.Duration
 	PurgeInterval       time.Duration
 }
@@ -77,7 +79,7 @@ type serveFlags struct {
 	fs     *pflag.FlagSet
 	getenv func(string) string
 	c      config
-	h      service.HintConfig
+	h      customercontext.HintConfig
 	// The flags validated into c.
 	level, shutdown, health, watchPoll, keyTTL, deadline, jwtLeeway string
 	retention, perTenant, purge, auditKeep, synchronous             string
@@ -142,7 +144,7 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 		}
 		return n
 	}
-	f.h = service.DefaultHintConfig()
+	f.h = customercontext.DefaultHintConfig()
 	h := &f.h
 	hintInt := func(dst *int, flagName, envName, usage string) {
 		fs.IntVar(dst, flagName, int(envNum(envName, float64(*dst))), usage+" ("+envName+")")
@@ -218,8 +220,8 @@ func (f *serveFlags) config() (config, error) {
 	}
 	if c.AuditRetention, err = parseRetention(f.auditKeep); err != nil {
 		errs = append(errs, fmt.Errorf("audit retention %q: %w", f.auditKeep, err))
-	} else if c.AuditRetention != 0 && c.AuditRetention < service.MinRetention {
-		errs = append(errs, fmt.Errorf("audit retention %q: want 0 (keep forever) or at least %v", f.auditKeep, service.MinRetention))
+	} else if c.AuditRetention != 0 && c.AuditRetention < retention.Minimum {
+		errs = append(errs, fmt.Errorf("audit retention %q: want 0 (keep forever) or at least %v", f.auditKeep, retention.Minimum))
 	}
 	if c.PurgeInterval, err = time.ParseDuration(f.purge); err != nil || c.PurgeInterval < minPurgeInterval {
 		errs = append(errs, fmt.Errorf("purge interval %q: want a duration of at least %v", f.purge, minPurgeInterval))
@@ -377,8 +379,8 @@ const minPurgeInterval = time.Minute
 
 // parseRetentionPolicy reads --retention and --tenant-retention and
 // validates the policy they make.
-func parseRetentionPolicy(def, perTenant string) (service.RetentionPolicy, error) {
-	var p service.RetentionPolicy
+func parseRetentionPolicy(def, perTenant string) (retention.Policy, error) {
+	var p retention.Policy
 	var errs []error
 	d, err := parseRetention(def)
 	if err != nil {

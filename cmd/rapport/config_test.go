@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/retention"
 )
 
 func TestRetentionConfig(t *testing.T) {
@@ -17,7 +17,7 @@ func TestRetentionConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Retention.Enabled() || cfg.Retention.Tenants != nil || cfg.PurgeInterval != service.DefaultPurgeInterval {
+	if cfg.Retention.Enabled() || cfg.Retention.Tenants != nil || cfg.PurgeInterval != retention.DefaultPurgeInterval {
 		t.Errorf("defaults: retention %v, purge interval %v; want forever, 1h", cfg.Retention, cfg.PurgeInterval)
 	}
 
@@ -26,7 +26,7 @@ func TestRetentionConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := service.RetentionPolicy{Default: 365 * days, Tenants: map[string]time.Duration{"acme": 30 * days, "initech": 0, "umbrella": 2 * days}}
+	want := retention.Policy{Default: 365 * days, Tenants: map[string]time.Duration{"acme": 30 * days, "initech": 0, "umbrella": 2 * days}}
 	if cfg.Retention.Default != want.Default || !maps.Equal(cfg.Retention.Tenants, want.Tenants) || cfg.PurgeInterval != 15*time.Minute {
 		t.Errorf("from the environment: %v every %v, want %v every 15m", cfg.Retention, cfg.PurgeInterval, want)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/sqlite"
-	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -66,7 +66,7 @@ Scopes: context.read, history.write, customer.write, privacy, admin (or all).
 	name := cmd.Flags().String("name", "", "what the key is for, e.g. \"agent desktop\"")
 	expiresIn := cmd.Flags().Duration("expires-in", 0, "the key stops working after this long, e.g. 2160h; 0 never")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		sc, err := service.ParseScopes(strings.Split(*scopes, ","))
+		sc, err := access.ParseScopes(strings.Split(*scopes, ","))
 		if *scopes == "" || err != nil {
 			return usageErrorf("keys create: --scopes: %v", errors.Join(err, errors.New("want e.g. --scopes context.read,history.write")))
 		}
@@ -78,7 +78,7 @@ Scopes: context.read, history.write, customer.write, privacy, admin (or all).
 		if *expiresIn > 0 {
 			expire = now.Add(*expiresIn)
 		}
-		token, key, err := service.NewAPIKey(*tenant, *name, sc, now, expire)
+		token, key, err := access.NewAPIKey(*tenant, *name, sc, now, expire)
 		if err != nil {
 			return usageErrorf("keys create: %w", err)
 		}

@@ -31,6 +31,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
@@ -108,10 +109,10 @@ func loadDemo(ctx context.Context, addr string, logger *slog.Logger) {
 const jwtKeysReload = 30 * time.Second
 
 // authConfig is the credentials the server accepts.
-func authConfig(cfg config) (service.AuthConfig, error) {
-	a := service.AuthConfig{APIKeys: cfg.APIKeys, KeyCacheTTL: cfg.APIKeyCacheTTL}
+func authConfig(cfg config) (access.AuthConfig, error) {
+	a := access.AuthConfig{APIKeys: cfg.APIKeys, KeyCacheTTL: cfg.APIKeyCacheTTL}
 	if cfg.JWT.KeysFile != "" {
-		v, err := service.NewJWTVerifier(cfg.JWT, nil)
+		v, err := access.NewJWTVerifier(cfg.JWT, nil)
 		if err != nil {
 			return a, err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/rapporthq/rapport/repository/mongo"
 	"github.com/rapporthq/rapport/repository/mongo/ferretdb"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/access"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -112,7 +113,7 @@ func TestMigrateFromTheFerretDBStore(t *testing.T) {
 	}
 	_ = conn.Close()
 	stop()
-	token, key, err := service.NewAPIKey("default", "desk", []service.Scope{service.ScopeContextRead}, time.Now(), time.Time{})
+	token, key, err := access.NewAPIKey("default", "desk", []access.Scope{access.ScopeContextRead}, time.Now(), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,8 @@
-package service
+// Package retention applies how long interactions and audit events are
+// kept: the Policy (by tenant), and the Purger that deletes what expired
+// (or revises the expiry a TTL index acts on) and has the context summaries
+// that counted deleted interactions rebuilt, with its metrics and its loop.
+package retention
 
 import (
 	"context"
@@ -14,19 +18,19 @@ import (
 	"github.com/rapporthq/rapport/repository"
 )
 
-// MinRetention is the shortest retention a policy may set (other than 0,
-// which keeps interactions forever).
-const MinRetention = time.Hour
+// Minimum is the shortest retention a policy may set (other than 0, which
+// keeps interactions forever).
+const Minimum = time.Hour
 
 // DefaultPurgeInterval is how often `rapport serve` purges by default, and
-// the interval PurgeOnce assumes to the next run.
+// the interval Purger.Once assumes to the next run.
 const DefaultPurgeInterval = time.Hour
 
-// RetentionPolicy says how long interactions are kept after they occurred,
+// Policy says how long interactions are kept after they occurred,
 // by tenant. Only interactions expire: customers, issues (with the facts
 // and interaction names they gathered) and identities stay until the
 // customer is erased. The zero value keeps everything forever.
-type RetentionPolicy struct {
+type Policy struct {
 	// Default applies to every tenant not in Tenants; 0 keeps forever.
 	Default time.Duration
 	// Tenants override Default by tenant; 0 keeps that tenant's forever.
@@ -34,7 +38,7 @@ type RetentionPolicy struct {
 }
 
 // For is the retention of tenant's interactions; 0 means forever.
-func (p RetentionPolicy) For(tenant string) time.Duration {
+func (p Policy) For(tenant string) time.Duration {
 	if d, ok := p.Tenants[tenant]; ok {
 		return d
 	}
@@ -42,7 +46,7 @@ func (p RetentionPolicy) For(tenant string) time.Duration {
 }
 
 // Enabled reports whether some tenant's interactions expire.
-func (p RetentionPolicy) Enabled() bool {
+func (p Policy) Enabled() bool {
 	if p.Default > 0 {
 		return true
 	}
@@ -54,13 +58,13 @@ func (p RetentionPolicy) Enabled() bool {
 	return false
 }
 
-// Validate checks that every retention is 0 or at least MinRetention and
+// Validate checks that every retention is 0 or at least Minimum and
 // that every tenant name is one a tenant can have.
-func (p RetentionPolicy) Validate() error {
+func (p Policy) Validate() error {
 	var errs []error
 	check := func(what string, d time.Duration) {
-		if d != 0 && d < MinRetention {
-			errs = append(errs, fmt.Errorf("%s is %v: want 0 (keep forever) or at least %v", what, d, MinRetention))
+		if d != 0 && d < Minimum {
+			errs = append(errs, fmt.Errorf("%s is %v: want 0 (keep forever) or at least %v", what, d, Minimum))
 		}
 	}
 	check("retention", p.Default)
@@ -76,7 +80,7 @@ func (p RetentionPolicy) Validate() error {
 
 // String is the policy as logged: the default, then the tenants' own,
 // e.g. "8760h0m0s; acme=720h0m0s, initech=forever".
-func (p RetentionPolicy) String() string {
+func (p Policy) String() string {
 	var tenants []string
 	for _, t := range slices.Sorted(maps.Keys(p.Tenants)) {
 		tenants = append(tenants, t+"="+durationOrForever(p.Tenants[t]))
@@ -102,7 +106,7 @@ type retentionRule struct {
 
 // rules splits the policy into rules: one per tenant with its own
 // retention, then the default for every other tenant.
-func (p RetentionPolicy) rules() []retentionRule {
+func (p Policy) rules() []retentionRule {
 	tenants := slices.Sorted(maps.Keys(p.Tenants))
 	var out []retentionRule
 	for _, t := range tenants {
@@ -111,8 +115,10 @@ func (p RetentionPolicy) rules() []retentionRule {
 	return append(out, retentionRule{scope: repository.TenantScope{Except: tenants}, retention: p.Default})
 }
 
-// RetentionStore is what the retention purge needs from storage.
-type RetentionStore interface {
+// Store is what the retention purge needs from storage.
+type Store interface {
+	// Ready reports whether the database answers and is set up for serving.
+	Ready(ctx context.Context) error
 	SupportsTTL() bool
 	DeleteInteractionsBefore(ctx context.Context, scope repository.TenantScope, cutoff time.Time) (int64, error)
 	ReviseExpiry(ctx context.Context, scope repository.TenantScope, retention time.Duration, now time.Time, horizon time.Duration) (int64, error)
@@ -139,7 +145,41 @@ type PurgeResult struct {
 // summariesPerPage is how many summaries the purge lists at a time.
 const summariesPerPage = 100
 
-// PurgeOnce applies the retention policy once, on every tenant, and is
+// Purger applies a Policy to the store.
+type Purger struct {
+	store          Store
+	policy         Policy
+	auditRetention time.Duration
+	rebuild        func(ctx context.Context, tenant, customerID string) error
+	now            func() time.Time
+	logger         *slog.Logger
+	metrics        *purgeMetrics
+}
+
+// Options configure a Purger.
+type Options struct {
+	Store  Store
+	Policy Policy
+	// AuditRetention is how long audit events are kept; zero keeps them
+	// forever.
+	AuditRetention time.Duration
+	// Rebuild recomputes a customer's context summary from their stored
+	// history; repository.ErrNotFound means the customer is gone.
+	Rebuild func(ctx context.Context, tenant, customerID string) error
+	// Now is the clock of the cutoffs.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Metrics, when set, receives the purge's counters.
+	Metrics prometheus.Registerer
+}
+
+// NewPurger makes a Purger, registering its metrics.
+func NewPurger(o Options) *Purger {
+	return &Purger{store: o.Store, policy: o.Policy, auditRetention: o.AuditRetention, rebuild: o.Rebuild,
+		now: o.Now, logger: o.Logger, metrics: newPurgeMetrics(o.Metrics)}
+}
+
+// Once applies the retention policy once, on every tenant, and is
 // safe to run from every replica at once: it deletes the interactions older
 // than their tenant's retention, then rebuilds, from what is left, the
 // context summary of every customer whose summary still counts an older
@@ -147,13 +187,13 @@ const summariesPerPage = 100
 // (or by the TTL index, which deletes without rebuilding) still has its
 // first contact before the cutoff, so the next run rebuilds it. Running it
 // again with nothing expired changes nothing.
-func (s *Server) PurgeOnce(ctx context.Context) (PurgeResult, error) {
+func (s *Purger) Once(ctx context.Context) (PurgeResult, error) {
 	return s.purge(ctx, 2*DefaultPurgeInterval)
 }
 
-// purge is PurgeOnce; horizon is how far ahead expiries are revised, at
+// purge is Once; horizon is how far ahead expiries are revised, at
 // least twice the time to the next purge.
-func (s *Server) purge(ctx context.Context, horizon time.Duration) (PurgeResult, error) {
+func (s *Purger) purge(ctx context.Context, horizon time.Duration) (PurgeResult, error) {
 	var res PurgeResult
 	if err := s.store.Ready(ctx); err != nil {
 		return res, err
@@ -167,7 +207,7 @@ func (s *Server) purge(ctx context.Context, horizon time.Duration) (PurgeResult,
 		}
 	}
 	var errs []error
-	for _, r := range s.retention.rules() {
+	for _, r := range s.policy.rules() {
 		if s.store.SupportsTTL() {
 			n, err := s.store.ReviseExpiry(ctx, r.scope, r.retention, now, horizon)
 			res.Expiries += n
@@ -191,7 +231,7 @@ func (s *Server) purge(ctx context.Context, horizon time.Duration) (PurgeResult,
 				return res, err
 			}
 			for _, ref := range page {
-				switch _, _, err := s.contexts.rebuild(ctx, ref.Tenant, ref.CustomerID); {
+				switch err := s.rebuild(ctx, ref.Tenant, ref.CustomerID); {
 				case err == nil:
 					res.Summaries++
 				case errors.Is(err, repository.ErrNotFound):
@@ -218,11 +258,11 @@ func (s *Server) purge(ctx context.Context, horizon time.Duration) (PurgeResult,
 	return res, nil
 }
 
-// PurgeExpired runs the retention purge at once, then every interval, until
+// Run runs the retention purge at once, then every interval, until
 // ctx ends, logging what each run did (at debug level when it did nothing);
 // a run that fails is retried within a minute. Every replica runs it: runs are idempotent. Its first successful
 // run logs how interactions expire on this database.
-func (s *Server) PurgeExpired(ctx context.Context, interval time.Duration) error {
+func (s *Purger) Run(ctx context.Context, interval time.Duration) error {
 	logged := false
 	for {
 		start := time.Now()
@@ -247,7 +287,7 @@ func (s *Server) PurgeExpired(ctx context.Context, interval time.Duration) error
 			}
 			s.logger.Log(ctx, level, "retention purge done", attrs...)
 		}
-		s.purgeMetrics.record(res, err)
+		s.metrics.record(res, err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -257,16 +297,16 @@ func (s *Server) PurgeExpired(ctx context.Context, interval time.Duration) error
 }
 
 // logRetentionMode says, once, how interactions expire.
-func (s *Server) logRetentionMode(ctx context.Context, interval time.Duration) {
+func (s *Purger) logRetentionMode(ctx context.Context, interval time.Duration) {
 	switch {
-	case !s.retention.Enabled():
+	case !s.policy.Enabled():
 		s.logger.InfoContext(ctx, "retention off: interactions are kept until their customer is erased")
 	case s.store.SupportsTTL():
 		s.logger.InfoContext(ctx, "retention: a TTL index deletes expired interactions, the purge rebuilds their customers' summaries",
-			"retention", s.retention.String(), "purge_interval", interval)
+			"retention", s.policy.String(), "purge_interval", interval)
 	default:
 		s.logger.InfoContext(ctx, "retention: the database has no TTL indexes, the purge deletes expired interactions and rebuilds their customers' summaries",
-			"retention", s.retention.String(), "purge_interval", interval)
+			"retention", s.policy.String(), "purge_interval", interval)
 	}
 }
 

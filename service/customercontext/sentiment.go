@@ -1,4 +1,4 @@
-package service
+package customercontext
 
 import (
 	"github.com/jonreiter/govader"
@@ -11,26 +11,28 @@ const (
 	negativeThreshold = -0.05
 )
 
-// sentimentModel computes sentiment with VADER
+// SentimentModel computes sentiment with VADER
 // (github.com/jonreiter/govader, a port of the reference implementation),
 // a lexicon and rule model for short, informal English text. The analyzer
 // only reads its tables after construction, so one is shared by all calls.
-type sentimentModel struct {
+type SentimentModel struct {
 	vader *govader.SentimentIntensityAnalyzer
 }
 
-func newSentimentModel() *sentimentModel {
-	return &sentimentModel{vader: govader.NewSentimentIntensityAnalyzer()}
+// NewSentimentModel loads the model.
+func NewSentimentModel() *SentimentModel {
+	return &SentimentModel{vader: govader.NewSentimentIntensityAnalyzer()}
 }
 
-// compute returns the sentiment of text, marked computed.
-func (m *sentimentModel) compute(text string) *rapportv1.Sentiment {
+// Compute returns the sentiment of text, marked computed.
+func (m *SentimentModel) Compute(text string) *rapportv1.Sentiment {
 	score := m.vader.PolarityScores(text).Compound
 	score = roundScore(score)
-	return &rapportv1.Sentiment{Score: score, Label: labelOf(score), Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED}
+	return &rapportv1.Sentiment{Score: score, Label: SentimentLabel(score), Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED}
 }
 
-func labelOf(score float64) rapportv1.SentimentLabel {
+// SentimentLabel is the label of a score from -1 to 1.
+func SentimentLabel(score float64) rapportv1.SentimentLabel {
 	switch {
 	case score >= positiveThreshold:
 		return rapportv1.SentimentLabel_SENTIMENT_LABEL_POSITIVE

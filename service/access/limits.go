@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/ratelimit"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"golang.org/x/time/rate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -160,10 +161,13 @@ func (s *pacedStream) RecvMsg(m any) error {
 	return s.ServerStream.RecvMsg(m)
 }
 
-// rateLimitInterceptors are go-grpc-middleware's ratelimit interceptors
-// with the refusal made actionable: RESOURCE_EXHAUSTED carries RetryInfo
-// (when the caller's bucket has a token again) and a QuotaFailure.
-func rateLimitInterceptors(l *rateLimiter) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+// RateLimitInterceptors are go-grpc-middleware's ratelimit interceptors,
+// with a token bucket per tenant and per credential as l says, and with
+// the refusal made actionable: RESOURCE_EXHAUSTED carries RetryInfo (when
+// the caller's bucket has a token again) and a QuotaFailure. Client
+// streams pay a token per message. They run after authentication.
+func RateLimitInterceptors(limits Limits, now func() time.Time) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+	l := newRateLimiter(limits, now)
 	enrich := func(ctx context.Context, err error) error {
 		c := callOf(ctx)
 		if err == nil || c == nil || status.Code(err) != codes.ResourceExhausted {
@@ -176,7 +180,7 @@ func rateLimitInterceptors(l *rateLimiter) ([]grpc.UnaryServerInterceptor, []grp
 			return err
 		}
 		subject := "tenant " + c.principal.Tenant + " or credential " + c.principal.ID
-		return newStatus(codes.ResourceExhausted, ReasonRateLimited,
+		return rpcerr.New(codes.ResourceExhausted, rpcerr.ReasonRateLimited,
 			fmt.Sprintf("rate limit of %s exceeded; retry in %v", subject, d.Round(time.Millisecond)),
 			map[string]string{"tenant": c.principal.Tenant, "principal": c.principal.ID},
 			&errdetails.RetryInfo{RetryDelay: durationpb.New(d)},
@@ -205,8 +209,8 @@ func rateLimitInterceptors(l *rateLimiter) ([]grpc.UnaryServerInterceptor, []grp
 	return unary, stream
 }
 
-// defaultDeadline gives unary calls without a deadline one.
-func defaultDeadline(d time.Duration) grpc.UnaryServerInterceptor {
+// DefaultDeadline gives unary calls without a deadline one.
+func DefaultDeadline(d time.Duration) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		if _, ok := ctx.Deadline(); !ok {
 			var cancel context.CancelFunc

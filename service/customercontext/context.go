@@ -1,4 +1,4 @@
-package service
+package customercontext
 
 import (
 	"cmp"
@@ -14,7 +14,9 @@ import (
 
 // Context limits, as documented in the proto.
 const (
-	defaultRecentLimit = 10
+	// DefaultRecentLimit is how many recent interactions a context holds
+	// unless the request says otherwise.
+	DefaultRecentLimit = 10
 	trendSample        = 5
 	trendChange        = 0.15
 )
@@ -22,24 +24,25 @@ const (
 // countWindows are the contact-count windows of a context, in days.
 var countWindows = []int32{7, 30, 90}
 
-// decodedSummary is a summary with its messages decoded.
-type decodedSummary struct {
-	sum      *repository.Summary
-	customer *rapportv1.Customer
-	issues   []*rapportv1.Issue
-	recent   []*rapportv1.Interaction
+// Decoded is a summary with its messages decoded.
+type Decoded struct {
+	Summary  *repository.Summary
+	Customer *rapportv1.Customer
+	Issues   []*rapportv1.Issue
+	// Recent are the latest interactions, newest first, without text.
+	Recent []*rapportv1.Interaction
 }
 
-// decodeSummary decodes a summary's messages. ok is false when the summary
+// Decode decodes a summary's messages. ok is false when the summary
 // has no profile (it was started by a write that raced the customer's
 // creation, or the customer is gone): the caller then checks the customer.
-func decodeSummary(sum *repository.Summary) (d decodedSummary, ok bool, err error) {
-	d.sum = sum
+func Decode(sum *repository.Summary) (d Decoded, ok bool, err error) {
+	d.Summary = sum
 	if sum.Customer == nil {
 		return d, false, nil
 	}
-	d.customer = &rapportv1.Customer{}
-	if err := proto.Unmarshal(sum.Customer, d.customer); err != nil {
+	d.Customer = &rapportv1.Customer{}
+	if err := proto.Unmarshal(sum.Customer, d.Customer); err != nil {
 		return d, false, err
 	}
 	for _, si := range sum.Issues {
@@ -47,28 +50,41 @@ func decodeSummary(sum *repository.Summary) (d decodedSummary, ok bool, err erro
 		if err := proto.Unmarshal(si.Issue, is); err != nil {
 			return d, false, err
 		}
-		d.issues = append(d.issues, is)
+		d.Issues = append(d.Issues, is)
 	}
 	for _, r := range sum.Recent {
 		in := &rapportv1.Interaction{}
 		if err := proto.Unmarshal(r.Interaction, in); err != nil {
 			return d, false, err
 		}
-		d.recent = append(d.recent, in)
+		d.Recent = append(d.Recent, in)
 	}
 	return d, true, nil
 }
 
-// buildContext computes a customer's context from their summary, as of now.
-// It reads nothing: counts and hints come from the summary alone.
-func buildContext(d decodedSummary, now time.Time, recentLimit int, channel rapportv1.Channel, cfg HintConfig, wantHints bool) *rapportv1.CustomerContext {
-	sum, c := d.sum, d.customer
+// Options shape a context.
+type Options struct {
+	// RecentLimit is how many recent interactions it holds.
+	RecentLimit int
+	// Channel is the channel of the contact that is starting, if known: the
+	// consent hints speak of it.
+	Channel rapportv1.Channel
+	// Hints are the thresholds of the hints.
+	Hints HintConfig
+	// WithHints computes the hints; without it the context has none.
+	WithHints bool
+}
+
+// Build computes a customer's context from their summary, as of now. It
+// reads nothing: counts and hints come from the summary alone.
+func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
+	sum, c := d.Summary, d.Customer
 	cc := &rapportv1.CustomerContext{
 		Customer:    c.GetName(),
 		Profile:     c,
 		ComputeTime: timestamppb.New(now),
 	}
-	for _, is := range d.issues {
+	for _, is := range d.Issues {
 		if isOpen(is.GetStatus()) {
 			cc.OpenIssues = append(cc.OpenIssues, is)
 		} else {
@@ -80,7 +96,7 @@ func buildContext(d decodedSummary, now time.Time, recentLimit int, channel rapp
 	}
 	slices.SortFunc(cc.OpenIssues, byUpdate)
 	slices.SortFunc(cc.RecentlyResolvedIssues, byUpdate)
-	cc.RecentInteractions = d.recent[:min(recentLimit, len(d.recent))]
+	cc.RecentInteractions = d.Recent[:min(o.RecentLimit, len(d.Recent))]
 
 	if !sum.LastContact.IsZero() {
 		cc.LastContactTime = timestamppb.New(sum.LastContact)
@@ -106,8 +122,8 @@ func buildContext(d decodedSummary, now time.Time, recentLimit int, channel rapp
 		slices.SortStableFunc(count.ByChannel, func(a, b *rapportv1.ChannelCount) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
 		cc.ContactCounts = append(cc.ContactCounts, count)
 	}
-	cc.RepeatContacts = repeatContacts(d, today, cfg)
-	cc.SentimentTrend = sentimentTrend(d.recent)
+	cc.RepeatContacts = repeatContacts(d, today, o.Hints)
+	cc.SentimentTrend = sentimentTrend(d.Recent)
 	cc.Satisfaction = satisfaction(sum)
 
 	since := c.GetCreateTime().AsTime()
@@ -116,15 +132,15 @@ func buildContext(d decodedSummary, now time.Time, recentLimit int, channel rapp
 	}
 	cc.CustomerSince = timestamppb.New(since)
 	cc.TenureDays = int32(now.Sub(since) / day)
-	if wantHints {
-		cc.Hints = hintsFor(cc, d, now, channel, cfg)
+	if o.WithHints {
+		cc.Hints = hints(cc, d.Recent, now, o.Channel, o.Hints)
 	}
 	return cc
 }
 
 // repeatContacts finds topics and issues contacted about at least
 // cfg.RepeatMinContacts times in the repeat window.
-func repeatContacts(d decodedSummary, today int32, cfg HintConfig) []*rapportv1.RepeatContact {
+func repeatContacts(d Decoded, today int32, cfg HintConfig) []*rapportv1.RepeatContact {
 	var out []*rapportv1.RepeatContact
 	windowStart := today - int32(cfg.RepeatWindowDays)
 	collect := func(counts []repository.KeyDayCount, isIssue bool) {
@@ -149,7 +165,7 @@ func repeatContacts(d decodedSummary, today int32, cfg HintConfig) []*rapportv1.
 			} else {
 				rc.Topic = key
 			}
-			for _, in := range d.recent {
+			for _, in := range d.Recent {
 				if dayNumber(in.GetOccurTime().AsTime()) <= windowStart {
 					continue
 				}
@@ -160,8 +176,8 @@ func repeatContacts(d decodedSummary, today int32, cfg HintConfig) []*rapportv1.
 			out = append(out, rc)
 		}
 	}
-	collect(d.sum.IssueDays, true)
-	collect(d.sum.TopicDays, false)
+	collect(d.Summary.IssueDays, true)
+	collect(d.Summary.TopicDays, false)
 	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
 	return out
 }

@@ -1,4 +1,4 @@
-package service
+package access
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/auth"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/rpcerr"
 	"golang.org/x/time/rate"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -119,19 +120,12 @@ type Principal struct {
 func (p *Principal) Has(s Scope) bool { return slices.Contains(p.Scopes, s) }
 
 // callState is what the interceptors learn about a call, shared with the
-// handler through the context: the principal, the customers it touched
-// (for the audit trail), and why it was rate limited.
+// handler through the context: the principal, and why it was rate limited.
 type callState struct {
 	principal  *Principal
 	mu         sync.Mutex
-	customers  []string
-	omitted    int
 	retryAfter time.Duration
 }
-
-// maxNotedCustomers bounds the customers one call's audit event lists;
-// further ones are only counted.
-const maxNotedCustomers = 500
 
 type callKey struct{}
 
@@ -140,31 +134,22 @@ func callOf(ctx context.Context) *callState {
 	return c
 }
 
-// tenantOf returns the caller's tenant. Handlers only ever run behind the
+// PrincipalOf returns the caller, or nil for a call that did not pass
+// authentication (health checks and reflection).
+func PrincipalOf(ctx context.Context) *Principal {
+	if c := callOf(ctx); c != nil {
+		return c.principal
+	}
+	return nil
+}
+
+// TenantOf returns the caller's tenant. Handlers only ever run behind the
 // auth interceptor, which always sets one.
-func tenantOf(ctx context.Context) string {
+func TenantOf(ctx context.Context) string {
 	if c := callOf(ctx); c != nil {
 		return c.principal.Tenant
 	}
 	return ""
-}
-
-// noteCustomer records that the call touched the named customer
-// ("customers/{id}"), for the audit trail.
-func noteCustomer(ctx context.Context, name string) {
-	c := callOf(ctx)
-	if c == nil || name == "" {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch {
-	case slices.Contains(c.customers, name):
-	case len(c.customers) < maxNotedCustomers:
-		c.customers = append(c.customers, name)
-	default:
-		c.omitted++
-	}
 }
 
 // DefaultTenant is the tenant of development mode.
@@ -199,14 +184,16 @@ type APIKeyStore interface {
 	GetAPIKey(ctx context.Context, id string) (*repository.APIKey, error)
 }
 
-// authenticator is the go-grpc-middleware auth function's state.
-type authenticator struct {
+// Authenticator is the go-grpc-middleware auth function's state.
+type Authenticator struct {
 	cfg  AuthConfig
 	keys *keyVerifier
 }
 
-func newAuthenticator(cfg AuthConfig, store APIKeyStore, now func() time.Time) *authenticator {
-	a := &authenticator{cfg: cfg}
+// NewAuthenticator accepts the credentials cfg configures, reading API keys
+// from store; now is the clock.
+func NewAuthenticator(cfg AuthConfig, store APIKeyStore, now func() time.Time) *Authenticator {
+	a := &Authenticator{cfg: cfg}
 	if cfg.APIKeys {
 		ttl := cfg.KeyCacheTTL
 		if ttl <= 0 {
@@ -219,11 +206,11 @@ func newAuthenticator(cfg AuthConfig, store APIKeyStore, now func() time.Time) *
 
 var devPrincipal = &Principal{Tenant: DefaultTenant, ID: "dev", Scopes: AllScopes}
 
-// authenticate decides who the caller is from their credentials (the
+// Authenticate decides who the caller is from their credentials (the
 // "authorization: Bearer ..." metadata: an API key or a JWT) and puts the
 // call state in the context. The tenant comes from the credentials, never
 // from a request field.
-func (a *authenticator) authenticate(ctx context.Context) (context.Context, error) {
+func (a *Authenticator) Authenticate(ctx context.Context) (context.Context, error) {
 	p, err := a.principal(ctx)
 	if err != nil {
 		return nil, err
@@ -240,31 +227,33 @@ func authorize(ctx context.Context, method string) error {
 	}
 	need, ok := MethodScopes[method]
 	if !ok {
-		return newStatus(codes.PermissionDenied, ReasonMissingScope, "method "+method+" is not open to any credential", nil)
+		return rpcerr.New(codes.PermissionDenied, rpcerr.ReasonMissingScope, "method "+method+" is not open to any credential", nil)
 	}
 	if !c.principal.Has(need) {
-		return newStatus(codes.PermissionDenied, ReasonMissingScope,
+		return rpcerr.New(codes.PermissionDenied, rpcerr.ReasonMissingScope,
 			fmt.Sprintf("%s needs scope %q, which this credential does not carry", method, need),
 			map[string]string{"scope": string(need), "principal": c.principal.ID})
 	}
 	return nil
 }
 
-func authorizeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+// AuthorizeUnary is authorize as a unary interceptor.
+func AuthorizeUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 	if err := authorize(ctx, info.FullMethod); err != nil {
 		return nil, err
 	}
 	return h(ctx, req)
 }
 
-func authorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+// AuthorizeStream is authorize as a stream interceptor.
+func AuthorizeStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
 	if err := authorize(ss.Context(), info.FullMethod); err != nil {
 		return err
 	}
 	return h(srv, ss)
 }
 
-func (a *authenticator) principal(ctx context.Context) (*Principal, error) {
+func (a *Authenticator) principal(ctx context.Context) (*Principal, error) {
 	if a.cfg.Development() {
 		return devPrincipal, nil
 	}
@@ -285,7 +274,7 @@ func (a *authenticator) principal(ctx context.Context) (*Principal, error) {
 }
 
 func unauthenticated(msg string) error {
-	return newStatus(codes.Unauthenticated, ReasonUnauthenticated, msg, nil)
+	return rpcerr.New(codes.Unauthenticated, rpcerr.ReasonUnauthenticated, msg, nil)
 }
 
 // API keys look like "rk_{id}_{secret}": the ID finds the stored key, the
@@ -396,7 +385,7 @@ func (v *keyVerifier) lookup(ctx context.Context, id string) (*repository.APIKey
 	if r := v.reads.ReserveN(now, 1); r.DelayFrom(now) > 0 {
 		d := r.DelayFrom(now)
 		r.CancelAt(now)
-		return nil, newStatus(codes.ResourceExhausted, ReasonRateLimited,
+		return nil, rpcerr.New(codes.ResourceExhausted, rpcerr.ReasonRateLimited,
 			"too many API keys to verify at once; retry", nil, &errdetails.RetryInfo{RetryDelay: durationpb.New(d)})
 	}
 	k, err := v.store.GetAPIKey(ctx, id)

@@ -1,0 +1,17 @@
+// Package customercontext is the heart of Rapport: the rules that turn a
+// customer's history into the context an agent reads. It holds pure
+// functions over plain types (the API's messages and the repository's
+// summary types), with no server, no storage and no clock: every function
+// that needs the time is given now.
+//
+//   - Update and Apply merge what a write did (a customer, issues,
+//     interactions) into the per-customer summary, idempotently.
+//   - Decode and Build turn a summary into the CustomerContext: issues,
+//     recent interactions, contact counts, repeat contacts, the sentiment
+//     trend, satisfaction, tenure and the hints.
+//   - The hints are small named rules registered in one table (hints.go),
+//     in the order of the README's table, tuned by HintConfig.
+//   - SentimentModel scores interaction text; SameFact and LinkInteraction
+//     merge the facts an interaction gives into its issue; LikelyIssue picks
+//     the open issue a new ticket continues.
+package customercontext

@@ -1,0 +1,51 @@
+package customercontext
+
+import (
+	"slices"
+	"strings"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+)
+
+// SameFact reports whether two facts say the same thing: the same key, and
+// values equal ignoring case and runs of spaces.
+func SameFact(a, b *rapportv1.Fact) bool {
+	return a.GetKey() == b.GetKey() && strings.EqualFold(strings.Join(strings.Fields(a.GetValue()), " "), strings.Join(strings.Fields(b.GetValue()), " "))
+}
+
+// LinkInteraction adds an interaction and the facts it gives to its issue,
+// which keeps at most maxFacts facts, and reports whether anything changed.
+func LinkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction, maxFacts int) bool {
+	changed := false
+	if !slices.Contains(is.GetInteractions(), in.GetName()) {
+		is.Interactions = append(is.Interactions, in.GetName())
+		is.InteractionCount = int32(len(is.Interactions))
+		changed = true
+	}
+	for _, f := range in.GetFacts() {
+		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName()}
+		if mergeFact(is, given, maxFacts) {
+			changed = true
+		}
+	}
+	return changed
+}
+
+// mergeFact adds f to the issue's facts unless the same fact is there; of
+// two givings of one fact the earliest is kept. It reports a change.
+func mergeFact(is *rapportv1.Issue, f *rapportv1.Fact, maxFacts int) bool {
+	for i, have := range is.GetFacts() {
+		if SameFact(have, f) {
+			if have.GetGiveTime() != nil && f.GetGiveTime() != nil && f.GetGiveTime().AsTime().Before(have.GetGiveTime().AsTime()) {
+				is.Facts[i] = f
+				return true
+			}
+			return false
+		}
+	}
+	if len(is.GetFacts()) >= maxFacts {
+		return false
+	}
+	is.Facts = append(is.Facts, f)
+	return true
+}

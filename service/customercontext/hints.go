@@ -1,0 +1,501 @@
+package customercontext
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+// HintConfig holds the thresholds of the hints, documented in the README.
+type HintConfig struct {
+	// RepeatWindowDays and RepeatMinContacts: contacts about one topic or
+	// issue within the window that make a repeat contact.
+	RepeatWindowDays  int
+	RepeatMinContacts int
+	// NegativeScore and NegativeWindowDays: a contact at or below the score
+	// within the window calls for an apology.
+	NegativeScore      float64
+	NegativeWindowDays int
+	// LowCSAT and SurveyWindowDays: a CSAT at or below LowCSAT, or an NPS
+	// detractor score, given within the window calls for an apology.
+	LowCSAT          int32
+	SurveyWindowDays int
+	// FollowUpDays: issues resolved within this many days get a follow-up.
+	FollowUpDays int
+	// EscalateReopens and EscalateContacts: an open issue reopened this
+	// many times, or contacted about this many times in the repeat window,
+	// should be escalated.
+	EscalateReopens  int32
+	EscalateContacts int
+}
+
+// DefaultHintConfig is the configuration used unless told otherwise.
+func DefaultHintConfig() HintConfig {
+	return HintConfig{
+		RepeatWindowDays:   7,
+		RepeatMinContacts:  2,
+		NegativeScore:      -0.3,
+		NegativeWindowDays: 7,
+		LowCSAT:            2,
+		SurveyWindowDays:   30,
+		FollowUpDays:       14,
+		EscalateReopens:    2,
+		EscalateContacts:   4,
+	}
+}
+
+// Validate reports a configuration that cannot work.
+func (c HintConfig) Validate() error {
+	switch {
+	case c.RepeatWindowDays < 1 || c.RepeatWindowDays > windowDays:
+		return fmt.Errorf("repeat window must be 1 to %d days", windowDays)
+	case c.RepeatMinContacts < 1:
+		return fmt.Errorf("repeat minimum must be at least 1")
+	case c.NegativeScore < -1 || c.NegativeScore > 1:
+		return fmt.Errorf("negative score must be between -1 and 1")
+	case c.NegativeWindowDays < 1 || c.SurveyWindowDays < 1 || c.FollowUpDays < 1:
+		return fmt.Errorf("windows must be at least 1 day")
+	case c.EscalateReopens < 1 || c.EscalateContacts < 1:
+		return fmt.Errorf("escalation thresholds must be at least 1")
+	}
+	return nil
+}
+
+// hintRule is one row of the README's hint table: the codes it may give
+// and the function that decides. A rule reads the context built so far
+// (without hints) and gives zero or more candidates; it never reads another
+// rule's output.
+type hintRule struct {
+	codes []string
+	give  func(in hintInput) []candidate
+}
+
+// hintRules are the rules, in the order of the README's table. The order
+// matters only between hints of one type and one time: ranking is by type,
+// then newest evidence first, then this order.
+var hintRules = []hintRule{
+	{[]string{"ESCALATE_REOPENED", "ESCALATE_CONTACTED_OFTEN"}, escalate},
+	{[]string{"APOLOGIZE_NEGATIVE_SENTIMENT"}, apologizeNegativeSentiment},
+	{[]string{"APOLOGIZE_DETRACTOR"}, apologizeDetractor},
+	{[]string{"APOLOGIZE_LOW_CSAT"}, apologizeLowCSAT},
+	{[]string{"REPEAT_CONTACT_ISSUE", "REPEAT_CONTACT_TOPIC"}, repeatContact},
+	{[]string{"FACTS_ALREADY_GIVEN"}, factsAlreadyGiven},
+	{[]string{"CONSENT_DENIED"}, consentDenied},
+	{[]string{"NO_CONSENT_THIS_CHANNEL"}, noConsentThisChannel},
+	{[]string{"OUTSIDE_CONTACT_WINDOW", "CONTACT_WINDOW"}, contactWindow},
+	{[]string{"ACCESSIBILITY_NEEDS"}, accessibilityNeeds},
+	{[]string{"FOLLOW_UP_RESOLVED"}, followUpResolved},
+	{[]string{"GREET_BY_PREFERRED_NAME"}, greetByPreferredName},
+	{[]string{"USE_PREFERRED_LANGUAGE"}, usePreferredLanguage},
+	{[]string{"PREFER_CHANNEL"}, preferChannel},
+	{[]string{"MATCH_STYLE"}, matchStyle},
+}
+
+// hintInput is what the rules read.
+type hintInput struct {
+	// cc is the context, computed except for its hints.
+	cc *rapportv1.CustomerContext
+	// recent are the latest interactions, newest first (also those beyond
+	// the request's recent_interaction_limit).
+	recent []*rapportv1.Interaction
+	now    time.Time
+	// channel is the channel of the contact that is starting, if known.
+	channel rapportv1.Channel
+	cfg     HintConfig
+}
+
+// customer is the evidence of hints about the customer as a whole.
+func (in hintInput) customer() []string { return []string{in.cc.GetProfile().GetName()} }
+
+func (in hintInput) prefs() *rapportv1.Preferences { return in.cc.GetProfile().GetPreferences() }
+
+// consent is the customer's consent on channel (the last one given for it).
+func (in hintInput) consent(channel rapportv1.Channel) rapportv1.ConsentStatus {
+	st := rapportv1.ConsentStatus_CONSENT_STATUS_UNSPECIFIED
+	for _, cs := range in.prefs().GetConsents() {
+		if cs.GetChannel() == channel {
+			st = cs.GetStatus()
+		}
+	}
+	return st
+}
+
+// within reports whether t is at most days before now.
+func (in hintInput) within(t time.Time, days int) bool {
+	return in.now.Sub(t) <= time.Duration(days)*day
+}
+
+// candidate is a hint before ranking; when is the time of its newest
+// evidence (zero for hints about the customer as a whole).
+type candidate struct {
+	hint *rapportv1.Hint
+	when time.Time
+}
+
+func newHint(t rapportv1.HintType, code string, when time.Time, evidence []string, format string, args ...any) candidate {
+	return candidate{&rapportv1.Hint{Type: t, Code: code, Text: fmt.Sprintf(format, args...), Evidence: evidence}, when}
+}
+
+// hints computes the hints of a context: each typed, with a code, a
+// sentence and its evidence; ranked by type, then newest evidence first.
+func hints(cc *rapportv1.CustomerContext, recent []*rapportv1.Interaction, now time.Time, channel rapportv1.Channel, cfg HintConfig) []*rapportv1.Hint {
+	in := hintInput{cc: cc, recent: recent, now: now, channel: channel, cfg: cfg}
+	var hs []candidate
+	for _, r := range hintRules {
+		hs = append(hs, r.give(in)...)
+	}
+	slices.SortStableFunc(hs, func(a, b candidate) int {
+		if c := cmp.Compare(a.hint.GetType(), b.hint.GetType()); c != 0 {
+			return c
+		}
+		return b.when.Compare(a.when)
+	})
+	out := make([]*rapportv1.Hint, len(hs))
+	for i, h := range hs {
+		h.hint.Rank = int32(i + 1)
+		out[i] = h.hint
+	}
+	return out
+}
+
+// escalate: an open issue reopened cfg.EscalateReopens times, or else
+// contacted about cfg.EscalateContacts times in the repeat window.
+func escalate(in hintInput) []candidate {
+	repeatByIssue := map[string]*rapportv1.RepeatContact{}
+	for _, rc := range in.cc.GetRepeatContacts() {
+		if rc.GetIssue() != "" {
+			repeatByIssue[rc.GetIssue()] = rc
+		}
+	}
+	var out []candidate
+	for _, is := range in.cc.GetOpenIssues() {
+		if is.GetReopenCount() >= in.cfg.EscalateReopens {
+			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ESCALATE, "ESCALATE_REOPENED", is.GetUpdateTime().AsTime(), []string{is.GetName()},
+				"Escalate %q: it has been reopened %d times.", is.GetTitle(), is.GetReopenCount()))
+		} else if rc := repeatByIssue[is.GetName()]; rc != nil && int(rc.GetCount()) >= in.cfg.EscalateContacts {
+			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ESCALATE, "ESCALATE_CONTACTED_OFTEN", is.GetUpdateTime().AsTime(), append([]string{is.GetName()}, rc.GetInteractions()...),
+				"Escalate %q: %d contacts about it in %d days.", is.GetTitle(), rc.GetCount(), rc.GetDays()))
+		}
+	}
+	return out
+}
+
+// apologizeNegativeSentiment: the newest contact within the negative
+// window whose sentiment is at or below cfg.NegativeScore.
+func apologizeNegativeSentiment(in hintInput) []candidate {
+	for _, it := range in.recent {
+		s := it.GetSentiment()
+		t := it.GetOccurTime().AsTime()
+		if !in.within(t, in.cfg.NegativeWindowDays) {
+			break
+		}
+		if s != nil && s.GetScore() <= in.cfg.NegativeScore {
+			return []candidate{newHint(rapportv1.HintType_HINT_TYPE_APOLOGIZE, "APOLOGIZE_NEGATIVE_SENTIMENT", t, []string{it.GetName()},
+				"Acknowledge their frustration and apologise: their %s contact on %s went badly.", channelWord(it.GetChannel()), t.Format("Mon 2 Jan"))}
+		}
+	}
+	return nil
+}
+
+// recentSurvey reports whether a survey score was given within the survey
+// window.
+func (in hintInput) recentSurvey(s *rapportv1.SurveyScore) bool {
+	return s != nil && in.within(s.GetTime().AsTime(), in.cfg.SurveyWindowDays)
+}
+
+// apologizeDetractor: an NPS detractor score within the survey window.
+func apologizeDetractor(in hintInput) []candidate {
+	sat := in.cc.GetSatisfaction()
+	if !in.recentSurvey(sat.GetNps()) || sat.GetNpsCategory() != rapportv1.NpsCategory_NPS_CATEGORY_DETRACTOR {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_APOLOGIZE, "APOLOGIZE_DETRACTOR", sat.GetNps().GetTime().AsTime(), []string{sat.GetNps().GetInteraction()},
+		"They gave an NPS of %d recently (a detractor): recover the relationship.", sat.GetNps().GetValue())}
+}
+
+// apologizeLowCSAT: a CSAT at or below cfg.LowCSAT within the survey window.
+func apologizeLowCSAT(in hintInput) []candidate {
+	sat := in.cc.GetSatisfaction()
+	if !in.recentSurvey(sat.GetCsat()) || sat.GetCsat().GetValue() > in.cfg.LowCSAT {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_APOLOGIZE, "APOLOGIZE_LOW_CSAT", sat.GetCsat().GetTime().AsTime(), []string{sat.GetCsat().GetInteraction()},
+		"They rated a recent contact %d out of 5: apologise and make it right.", sat.GetCsat().GetValue())}
+}
+
+// repeatContact: each repeat contact of the context, by issue or by topic;
+// a topic repeat that an issue repeat already covers (all its interactions
+// are about the issue) is not said twice.
+func repeatContact(in hintInput) []candidate {
+	issueTitle := map[string]string{}
+	for _, is := range append(slices.Clone(in.cc.GetOpenIssues()), in.cc.GetRecentlyResolvedIssues()...) {
+		issueTitle[is.GetName()] = is.GetTitle()
+	}
+	var byIssueContacts [][]string
+	for _, rc := range in.cc.GetRepeatContacts() {
+		if rc.GetIssue() != "" {
+			byIssueContacts = append(byIssueContacts, rc.GetInteractions())
+		}
+	}
+	covered := func(names []string) bool {
+		for _, issueNames := range byIssueContacts {
+			if len(names) > 0 && !slices.ContainsFunc(names, func(n string) bool { return !slices.Contains(issueNames, n) }) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []candidate
+	for _, rc := range in.cc.GetRepeatContacts() {
+		if rc.GetIssue() == "" && covered(rc.GetInteractions()) {
+			continue
+		}
+		if rc.GetIssue() != "" {
+			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_ISSUE", latest(in.recent, rc.GetInteractions()), append([]string{rc.GetIssue()}, rc.GetInteractions()...),
+				"Acknowledge this is a repeat contact: %d contacts in %d days about %q.", rc.GetCount(), rc.GetDays(), issueTitle[rc.GetIssue()]))
+		} else {
+			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_TOPIC", latest(in.recent, rc.GetInteractions()), rc.GetInteractions(),
+				"Acknowledge this is a repeat contact: %d contacts in %d days about %s.", rc.GetCount(), rc.GetDays(), rc.GetTopic()))
+		}
+	}
+	return out
+}
+
+// latest returns the newest time among the named recent interactions.
+func latest(recent []*rapportv1.Interaction, names []string) time.Time {
+	var t time.Time
+	for _, in := range recent {
+		if slices.Contains(names, in.GetName()) && in.GetOccurTime().AsTime().After(t) {
+			t = in.GetOccurTime().AsTime()
+		}
+	}
+	return t
+}
+
+// factsAlreadyGiven: each open issue with facts lists them, with the
+// channel they came by.
+func factsAlreadyGiven(in hintInput) []candidate {
+	var out []candidate
+	for _, is := range in.cc.GetOpenIssues() {
+		if len(is.GetFacts()) == 0 {
+			continue
+		}
+		var parts []string
+		evidence := []string{is.GetName()}
+		for _, f := range is.GetFacts() {
+			part := fmt.Sprintf("%s %s", strings.ReplaceAll(f.GetKey(), "_", " "), f.GetValue())
+			if f.GetChannel() != rapportv1.Channel_CHANNEL_UNSPECIFIED {
+				part += " (by " + channelWord(f.GetChannel()) + ")"
+			}
+			parts = append(parts, part)
+			if f.GetInteraction() != "" && !slices.Contains(evidence, f.GetInteraction()) {
+				evidence = append(evidence, f.GetInteraction())
+			}
+		}
+		out = append(out, newHint(rapportv1.HintType_HINT_TYPE_DO_NOT_ASK_AGAIN, "FACTS_ALREADY_GIVEN", is.GetUpdateTime().AsTime(), evidence,
+			"Do not ask again about %q; they already gave: %s.", is.GetTitle(), strings.Join(parts, "; ")))
+	}
+	return out
+}
+
+// consentDenied: the channels whose consent is denied, never to be used.
+func consentDenied(in hintInput) []candidate {
+	var denied []string
+	for _, cs := range in.prefs().GetConsents() {
+		if cs.GetStatus() == rapportv1.ConsentStatus_CONSENT_STATUS_DENIED {
+			denied = append(denied, channelWord(cs.GetChannel()))
+		}
+	}
+	if len(denied) == 0 {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONSENT, "CONSENT_DENIED", time.Time{}, in.customer(),
+		"Do not contact them by %s: they did not consent.", strings.Join(denied, " or "))}
+}
+
+// noConsentThisChannel: the contact's channel has no granted consent, so
+// the agent answers but does not follow up on it.
+func noConsentThisChannel(in hintInput) []candidate {
+	if in.channel == rapportv1.Channel_CHANNEL_UNSPECIFIED || in.consent(in.channel) == rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONSENT, "NO_CONSENT_THIS_CHANNEL", time.Time{}, in.customer(),
+		"Answer this %s contact, but do not follow up by %s: no consent on record.", channelWord(in.channel), channelWord(in.channel))}
+}
+
+// contactWindow: the customer's contact windows, and whether now (in their
+// time zone) is outside them. No hint when their time zone is unknown.
+func contactWindow(in hintInput) []candidate {
+	p := in.prefs()
+	windows := p.GetContactWindows()
+	if len(windows) == 0 {
+		return nil
+	}
+	loc, err := time.LoadLocation(p.GetTimeZone())
+	if err != nil {
+		return nil
+	}
+	local := in.now.In(loc)
+	desc := describeWindows(windows, p.GetTimeZone())
+	if !inWindow(windows, local) {
+		return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONTACT_WINDOW, "OUTSIDE_CONTACT_WINDOW", time.Time{}, in.customer(),
+			"It is %s for them, outside their contact windows (%s): do not call or message them now.", local.Format("Mon 15:04"), desc)}
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONTACT_WINDOW, "CONTACT_WINDOW", time.Time{}, in.customer(),
+		"Contact them only within %s.", desc)}
+}
+
+// accessibilityNeeds: what to do for each accessibility need, and the notes.
+func accessibilityNeeds(in hintInput) []candidate {
+	p := in.prefs()
+	needs := p.GetAccessibilityNeeds()
+	if len(needs) == 0 && p.GetAccessibilityNotes() == "" {
+		return nil
+	}
+	var parts []string
+	for _, n := range needs {
+		parts = append(parts, accessibilityAdvice[n])
+	}
+	if p.GetAccessibilityNotes() != "" {
+		parts = append(parts, "note: "+p.GetAccessibilityNotes())
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_ACCESSIBILITY, "ACCESSIBILITY_NEEDS", time.Time{}, in.customer(), "%s.", capitalize(strings.Join(parts, "; ")))}
+}
+
+// followUpResolved: each issue resolved within cfg.FollowUpDays (not
+// closed ones): ask whether it is still fixed.
+func followUpResolved(in hintInput) []candidate {
+	var out []candidate
+	for _, is := range in.cc.GetRecentlyResolvedIssues() {
+		if is.GetStatus() != rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED || is.GetResolveTime() == nil {
+			continue
+		}
+		rt := is.GetResolveTime().AsTime()
+		if in.within(rt, in.cfg.FollowUpDays) {
+			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_FOLLOW_UP, "FOLLOW_UP_RESOLVED", rt, []string{is.GetName()},
+				"Ask whether %q, resolved on %s, is still fixed.", is.GetTitle(), rt.Format("Mon 2 Jan")))
+		}
+	}
+	return out
+}
+
+// greetByPreferredName: the customer's preferred name.
+func greetByPreferredName(in hintInput) []candidate {
+	n := in.cc.GetProfile().GetPreferredName()
+	if n == "" {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_GREET_BY_NAME, "GREET_BY_PREFERRED_NAME", time.Time{}, in.customer(), "Greet them as %s.", n)}
+}
+
+// usePreferredLanguage: the customer's preferred language, named in English.
+func usePreferredLanguage(in hintInput) []candidate {
+	lc := in.prefs().GetLanguageCode()
+	if lc == "" {
+		return nil
+	}
+	tag, err := language.Parse(lc)
+	if err != nil {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_USE_LANGUAGE, "USE_PREFERRED_LANGUAGE", time.Time{}, in.customer(),
+		"Speak %s (%s).", display.English.Tags().Name(tag), lc)}
+}
+
+// preferChannel: the customer's preferred channel, only with granted
+// consent on it: a channel without consent is never suggested.
+func preferChannel(in hintInput) []candidate {
+	pc := in.prefs().GetPreferredChannel()
+	if pc == rapportv1.Channel_CHANNEL_UNSPECIFIED || in.consent(pc) != rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_PREFER_CHANNEL, "PREFER_CHANNEL", time.Time{}, in.customer(),
+		"Follow up by %s, their preferred channel.", channelWord(pc))}
+}
+
+// matchStyle: the customer's communication style.
+func matchStyle(in hintInput) []candidate {
+	style := in.prefs().GetCommunicationStyle()
+	if style == rapportv1.CommunicationStyle_COMMUNICATION_STYLE_UNSPECIFIED {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_MATCH_STYLE, "MATCH_STYLE", time.Time{}, in.customer(), "%s", styleAdvice[style])}
+}
+
+var channelWords = map[rapportv1.Channel]string{
+	rapportv1.Channel_CHANNEL_VOICE:     "phone",
+	rapportv1.Channel_CHANNEL_CHAT:      "chat",
+	rapportv1.Channel_CHANNEL_EMAIL:     "email",
+	rapportv1.Channel_CHANNEL_SMS:       "SMS",
+	rapportv1.Channel_CHANNEL_SOCIAL:    "social media",
+	rapportv1.Channel_CHANNEL_WEB:       "the web",
+	rapportv1.Channel_CHANNEL_IN_PERSON: "in person",
+}
+
+func channelWord(c rapportv1.Channel) string {
+	if w, ok := channelWords[c]; ok {
+		return w
+	}
+	return "an unknown channel"
+}
+
+var accessibilityAdvice = map[rapportv1.AccessibilityNeed]string{
+	rapportv1.AccessibilityNeed_ACCESSIBILITY_NEED_HEARING:   "deaf or hard of hearing: prefer text channels and speak clearly",
+	rapportv1.AccessibilityNeed_ACCESSIBILITY_NEED_VISION:    "blind or low vision: no visual-only instructions, screen-reader friendly links",
+	rapportv1.AccessibilityNeed_ACCESSIBILITY_NEED_SPEECH:    "speech impairment: give them time, offer text channels",
+	rapportv1.AccessibilityNeed_ACCESSIBILITY_NEED_COGNITIVE: "use plain language, one step at a time",
+	rapportv1.AccessibilityNeed_ACCESSIBILITY_NEED_MOBILITY:  "limited mobility: avoid steps that need travel or fine motor control",
+}
+
+var styleAdvice = map[rapportv1.CommunicationStyle]string{
+	rapportv1.CommunicationStyle_COMMUNICATION_STYLE_FORMAL:   "Keep it formal: titles and surnames.",
+	rapportv1.CommunicationStyle_COMMUNICATION_STYLE_CASUAL:   "Keep it casual and friendly.",
+	rapportv1.CommunicationStyle_COMMUNICATION_STYLE_CONCISE:  "Keep it short and to the point.",
+	rapportv1.CommunicationStyle_COMMUNICATION_STYLE_DETAILED: "Explain thoroughly, step by step.",
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+var weekdays = map[rapportv1.DayOfWeek]time.Weekday{
+	rapportv1.DayOfWeek_DAY_OF_WEEK_MONDAY: time.Monday, rapportv1.DayOfWeek_DAY_OF_WEEK_TUESDAY: time.Tuesday,
+	rapportv1.DayOfWeek_DAY_OF_WEEK_WEDNESDAY: time.Wednesday, rapportv1.DayOfWeek_DAY_OF_WEEK_THURSDAY: time.Thursday,
+	rapportv1.DayOfWeek_DAY_OF_WEEK_FRIDAY: time.Friday, rapportv1.DayOfWeek_DAY_OF_WEEK_SATURDAY: time.Saturday,
+	rapportv1.DayOfWeek_DAY_OF_WEEK_SUNDAY: time.Sunday,
+}
+
+// inWindow reports whether local (in the customer's zone) is inside one of
+// the windows.
+func inWindow(windows []*rapportv1.ContactWindow, local time.Time) bool {
+	clock := local.Format("15:04")
+	for _, w := range windows {
+		for _, dd := range w.GetDays() {
+			if weekdays[dd] == local.Weekday() && clock >= w.GetStartTime() && clock < w.GetEndTime() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func describeWindows(windows []*rapportv1.ContactWindow, zone string) string {
+	var parts []string
+	for _, w := range windows {
+		var days []string
+		for _, dd := range w.GetDays() {
+			days = append(days, weekdays[dd].String()[:3])
+		}
+		parts = append(parts, fmt.Sprintf("%s %s-%s", strings.Join(days, ","), w.GetStartTime(), w.GetEndTime()))
+	}
+	return strings.Join(parts, "; ") + " " + zone
+}

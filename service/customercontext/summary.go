@@ -1,0 +1,244 @@
+package customercontext
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"go.einride.tech/aip/resourcename"
+	"google.golang.org/protobuf/proto"
+)
+
+// How much history a summary keeps.
+const (
+	recentKept            = 20             // latest interactions
+	issueInteractionsKept = 10             // latest interactions linked to an issue
+	windowDays            = 90             // day buckets
+	resolvedKeptDays      = 30             // resolved and closed issues
+	numChannels           = 8              // channel numbers 0..7
+	summaryHashLength     = 4              // bytes per interaction hash
+	maxDayHashes          = 100            // interactions remembered per day
+	day                   = 24 * time.Hour // a UTC day
+)
+
+// dayNumber is the UTC day of t, counted from the Unix epoch.
+func dayNumber(t time.Time) int32 { return int32(t.Unix() / int64(day/time.Second)) }
+
+// revisionOf reads the revision behind an etag (a decimal number).
+func revisionOf(etag string) int64 {
+	n, _ := strconv.ParseInt(etag, 10, 64)
+	return n
+}
+
+// Update is a change to a summary: what a write did. Applying it is
+// idempotent: a newer or equal revision replaces, a counted interaction is
+// not counted again.
+type Update struct {
+	Customer     *rapportv1.Customer
+	Issues       []*rapportv1.Issue
+	Interactions []*rapportv1.Interaction
+	// Replayed holds the names of interactions that were already recorded
+	// before this write (retries, replayed imports).
+	Replayed map[string]bool
+}
+
+// Empty reports whether u changes nothing.
+func (u Update) Empty() bool {
+	return u.Customer == nil && len(u.Issues) == 0 && len(u.Interactions) == 0
+}
+
+// Apply merges u into sum as of now.
+func (u Update) Apply(sum *repository.Summary, now time.Time) error {
+	if c := u.Customer; c != nil {
+		if rev := revisionOf(c.GetEtag()); rev >= sum.CustomerRevision {
+			b, err := proto.Marshal(c)
+			if err != nil {
+				return err
+			}
+			sum.Customer, sum.CustomerRevision = b, rev
+		}
+	}
+	for _, is := range u.Issues {
+		if err := applyIssue(sum, is); err != nil {
+			return err
+		}
+	}
+	for _, in := range u.Interactions {
+		if err := applyInteraction(sum, in, u.Replayed[in.GetName()], now); err != nil {
+			return err
+		}
+	}
+	pruneSummary(sum, now)
+	return nil
+}
+
+// issueID returns the issue's ID, the last part of its name
+// "customers/{customer}/issues/{issue}".
+func issueID(name string) (string, error) {
+	var customer, issue string
+	if err := resourcename.Sscan(name, "customers/{customer}/issues/{issue}", &customer, &issue); err != nil {
+		return "", fmt.Errorf("issue name %q: %w", name, err)
+	}
+	return issue, nil
+}
+
+func applyIssue(sum *repository.Summary, is *rapportv1.Issue) error {
+	id, err := issueID(is.GetName())
+	if err != nil {
+		return err
+	}
+	rev := revisionOf(is.GetEtag())
+	// The summary keeps the latest linked interactions only, so that its
+	// size does not grow with the issue's history.
+	if n := len(is.GetInteractions()); n > issueInteractionsKept {
+		is = proto.Clone(is).(*rapportv1.Issue)
+		is.Interactions = is.Interactions[n-issueInteractionsKept:]
+	}
+	b, err := proto.Marshal(is)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(sum.Issues, func(x repository.SummaryIssue) bool { return x.IssueID == id })
+	switch {
+	case i < 0:
+		sum.Issues = append(sum.Issues, repository.SummaryIssue{IssueID: id, Revision: rev, Issue: b})
+	case sum.Issues[i].Revision <= rev:
+		sum.Issues[i] = repository.SummaryIssue{IssueID: id, Revision: rev, Issue: b}
+	}
+	return nil
+}
+
+// interactionHash is the 4-byte hash by which a day bucket remembers that
+// it counted an interaction. Two interactions of one customer and day whose
+// names collide (about 1 in 40 million for a day with 100 contacts) would
+// count once; the summary stays small.
+func interactionHash(name string) []byte {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return binary.BigEndian.AppendUint32(nil, h.Sum32())
+}
+
+// applyInteraction merges an interaction into the summary. replayed says it
+// was recorded before this write: it is counted only if the day's bucket
+// does not remember it, and, when the bucket is full, not at all (its first
+// recording most likely counted it; `rapport repair` recounts).
+func applyInteraction(sum *repository.Summary, in *rapportv1.Interaction, replayed bool, now time.Time) error {
+	t := in.GetOccurTime().AsTime()
+	if sum.FirstContact.IsZero() || t.Before(sum.FirstContact) {
+		sum.FirstContact = t
+	}
+	if !t.Before(sum.LastContact) {
+		sum.LastContact, sum.LastChannel = t, int32(in.GetChannel())
+	}
+	if sv := in.GetSurvey(); sv != nil {
+		setScore(&sum.CSAT, sv.Csat, t, in.GetName())
+		setScore(&sum.NPS, sv.Nps, t, in.GetName())
+		setScore(&sum.CES, sv.Ces, t, in.GetName())
+	}
+	// Latest interactions, newest first, de-duplicated by ID.
+	if !slices.ContainsFunc(sum.Recent, func(r repository.SummaryInteraction) bool { return r.InteractionID == in.GetName() }) {
+		slim := proto.Clone(in).(*rapportv1.Interaction)
+		slim.Text, slim.Facts = "", nil
+		b, err := proto.Marshal(slim)
+		if err != nil {
+			return err
+		}
+		sum.Recent = append(sum.Recent, repository.SummaryInteraction{InteractionID: in.GetName(), OccurTime: t, Interaction: b})
+		slices.SortStableFunc(sum.Recent, func(a, b repository.SummaryInteraction) int {
+			if c := b.OccurTime.Compare(a.OccurTime); c != 0 {
+				return c
+			}
+			return strings.Compare(b.InteractionID, a.InteractionID)
+		})
+		if len(sum.Recent) > recentKept {
+			sum.Recent = sum.Recent[:recentKept]
+		}
+	}
+	// Counts over the window, each interaction once.
+	d := dayNumber(t)
+	if d <= dayNumber(now)-windowDays {
+		return nil
+	}
+	bi := slices.IndexFunc(sum.Days, func(b repository.DayBucket) bool { return b.Day == d })
+	if bi < 0 {
+		sum.Days = append(sum.Days, repository.DayBucket{Day: d, Channels: make([]int32, numChannels)})
+		bi = len(sum.Days) - 1
+	}
+	bucket := &sum.Days[bi]
+	h := interactionHash(in.GetName())
+	for i := 0; i+summaryHashLength <= len(bucket.Hashes); i += summaryHashLength {
+		if bytes.Equal(bucket.Hashes[i:i+summaryHashLength], h) {
+			return nil // counted before: a retry or replay
+		}
+	}
+	// Remember the first maxDayHashes contacts of a day, which bounds the
+	// summary of a customer with an extraordinary number of contacts; past
+	// that, replays are not counted (see above).
+	if full := len(bucket.Hashes) >= maxDayHashes*summaryHashLength; full && replayed {
+		return nil
+	} else if !full {
+		bucket.Hashes = append(bucket.Hashes, h...)
+	}
+	if c := int(in.GetChannel()); c < len(bucket.Channels) {
+		bucket.Channels[c]++
+	}
+	for _, topic := range in.GetTopics() {
+		sum.TopicDays = incKeyDay(sum.TopicDays, topic, d)
+	}
+	if in.GetIssue() != "" {
+		sum.IssueDays = incKeyDay(sum.IssueDays, in.GetIssue(), d)
+	}
+	return nil
+}
+
+func setScore(dst **repository.SummaryScore, v *int32, t time.Time, interaction string) {
+	if v == nil {
+		return
+	}
+	if *dst == nil || !t.Before((*dst).Time) {
+		*dst = &repository.SummaryScore{Value: *v, Time: t, Interaction: interaction}
+	}
+}
+
+func incKeyDay(counts []repository.KeyDayCount, key string, d int32) []repository.KeyDayCount {
+	for i := range counts {
+		if counts[i].Key == key && counts[i].Day == d {
+			counts[i].Count++
+			return counts
+		}
+	}
+	return append(counts, repository.KeyDayCount{Key: key, Day: d, Count: 1})
+}
+
+// pruneSummary drops what has aged out: buckets older than the window,
+// issues resolved or closed longer ago than resolvedKeptDays.
+func pruneSummary(sum *repository.Summary, now time.Time) {
+	oldest := dayNumber(now) - windowDays
+	sum.Days = slices.DeleteFunc(sum.Days, func(b repository.DayBucket) bool { return b.Day <= oldest })
+	sum.TopicDays = slices.DeleteFunc(sum.TopicDays, func(k repository.KeyDayCount) bool { return k.Day <= oldest })
+	sum.IssueDays = slices.DeleteFunc(sum.IssueDays, func(k repository.KeyDayCount) bool { return k.Day <= oldest })
+	slices.SortFunc(sum.Days, func(a, b repository.DayBucket) int { return int(a.Day - b.Day) })
+	sum.Issues = slices.DeleteFunc(sum.Issues, func(si repository.SummaryIssue) bool {
+		var is rapportv1.Issue
+		if proto.Unmarshal(si.Issue, &is) != nil {
+			return true
+		}
+		return !isOpen(is.GetStatus()) && is.GetUpdateTime().AsTime().Before(now.Add(-resolvedKeptDays*day))
+	})
+}
+
+// isOpen reports whether an issue still needs work.
+func isOpen(st rapportv1.IssueStatus) bool {
+	switch st {
+	case rapportv1.IssueStatus_ISSUE_STATUS_OPEN, rapportv1.IssueStatus_ISSUE_STATUS_PENDING, rapportv1.IssueStatus_ISSUE_STATUS_REOPENED:
+		return true
+	}
+	return false
+}

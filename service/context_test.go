@@ -510,6 +510,13 @@ type failingSummaries struct {
 	failures atomic.Int32
 }
 
+func (f *failingSummaries) UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*repository.Summary) error) error {
+	if f.failures.Add(-1) >= 0 {
+		return errors.New("process died")
+	}
+	return f.Store.UpdateSummaries(ctx, tenant, customerIDs, mutate)
+}
+
 func (f *failingSummaries) UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error) {
 	if f.failures.Add(-1) >= 0 {
 		return nil, errors.New("process died")

@@ -76,7 +76,6 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 	outcomes := make([]outcome, len(reqs))
 	var items []repository.NewInteraction
 	var itemIndex []int
-	customers := map[string]error{}
 	issues := map[[2]string]error{}
 	for i, req := range reqs {
 		var v violations
@@ -124,14 +123,8 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 		default:
 			item.InteractionID = resourceid.NewSystemGenerated()
 		}
-		// The customer and the issue must exist: one point read each per call.
-		if _, seen := customers[customerID]; !seen {
-			_, customers[customerID] = s.store.GetCustomer(ctx, tenant, customerID)
-		}
-		if err := customers[customerID]; err != nil {
-			outcomes[i].err = customerErr(err, req.GetParent())
-			continue
-		}
+		// The issue must exist: one point read per issue and call. (The
+		// store finds the customers that do not exist, all in one query.)
 		if issueID != "" {
 			key := [2]string{customerID, issueID}
 			if _, seen := issues[key]; !seen {
@@ -205,6 +198,7 @@ func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, it
 		}
 		byCustomer[it.CustomerID] = append(byCustomer[it.CustomerID], i)
 	}
+	updates := make(map[string]customercontext.Update, len(order))
 	for _, customerID := range order {
 		u := customercontext.Update{Issues: linked[customerID], Replayed: map[string]bool{}}
 		for _, i := range byCustomer[customerID] {
@@ -213,11 +207,9 @@ func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, it
 				u.Replayed[outcomes[i].interaction.GetName()] = true
 			}
 		}
-		if err := s.summaries.update(ctx, tenant, customerID, u); err != nil {
-			return err
-		}
+		updates[customerID] = u
 	}
-	return nil
+	return s.summaries.updateMany(ctx, tenant, updates, order)
 }
 
 // linkIssues adds recorded interactions (new, or found again on a retry, so

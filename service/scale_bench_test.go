@@ -466,3 +466,66 @@ func countExport(b *testing.B, ts *testServer, name string) int {
 		}
 	}
 }
+
+// BenchmarkScaleImport measures ImportInteractions on a store of 10,000
+// customers and 100,000 interactions (RAPPORT_BENCH_SIZES overrides), for
+// messages of 500 interactions spread over many customers (500 customers,
+// one each; 50 customers, ten each), next to the floor in the same run:
+// the store's own insert of 500 stored interactions into a table with the
+// same indexes, in one transaction.
+//
+//	RAPPORT_BENCH_DIR=/tmp/rapport-bench go test -run '^$' -bench BenchmarkScaleImport -benchtime 20x -count 6 -timeout 1h ./service/
+func BenchmarkScaleImport(b *testing.B) {
+	sizes := []int{10000}
+	if os.Getenv("RAPPORT_BENCH_SIZES") != "" {
+		sizes = scaleSizes(b)
+	}
+	for _, n := range sizes {
+		ts, store := scaleStore(b, n)
+		for _, spread := range []int{500, 50} {
+			b.Run(fmt.Sprintf("rapport-import/customers=%d/spread=%d", n, spread), func(b *testing.B) {
+				stream, err := ts.interactions.ImportInteractions(b.Context())
+				if err != nil {
+					b.Fatal(err)
+				}
+				nonce := time.Now().UnixNano()
+				now := time.Now()
+				for round := range b.N {
+					msg := &rapportv1.ImportInteractionsRequest{}
+					for k := range importBatch {
+						c := (round*importBatch + k) % n // distinct customers, round after round
+						if spread < importBatch {
+							c = (round*spread + k%spread) % n
+						}
+						parent := "customers/" + scaleID(c)
+						item := historyItem(parent, k)
+						item.Interaction.OccurTime = timestamppb.New(now.Add(-time.Duration(k) * time.Minute))
+						item.Interaction.SourceId = fmt.Sprint("import-", nonce, "-", round, "-", k)
+						msg.Requests = append(msg.Requests, item)
+					}
+					if err := stream.Send(msg); err != nil {
+						b.Fatal(err)
+					}
+					ack, err := stream.Recv()
+					if err != nil || ack.GetFailed() != 0 {
+						b.Fatalf("ack %v, %v", ack, err)
+					}
+				}
+				b.StopTimer()
+				_ = stream.CloseSend()
+				b.ReportMetric(float64(b.N*importBatch)/b.Elapsed().Seconds(), "interactions/s")
+			})
+		}
+		b.Run(fmt.Sprintf("floor-insert/customers=%d", n), func(b *testing.B) {
+			insert := engine().InsertFloor(b, store, importBatch)
+			b.ResetTimer()
+			for range b.N {
+				if err := insert(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.N*importBatch)/b.Elapsed().Seconds(), "interactions/s")
+		})
+	}
+}

@@ -12,12 +12,25 @@ import (
 type SummaryStore interface {
 	GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error)
 	UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error)
+	UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*repository.Summary) error) error
 }
 
 // summaries keeps customers' summaries up to date after writes.
 type summaries struct {
 	store SummaryStore
 	now   func() time.Time
+}
+
+// updateMany applies each customer's update to their summary, in one call
+// to the store (the embedded store reads and writes them in batches).
+func (s summaries) updateMany(ctx context.Context, tenant string, updates map[string]customercontext.Update, order []string) error {
+	if len(order) == 0 {
+		return nil
+	}
+	now := s.now()
+	return s.store.UpdateSummaries(ctx, tenant, order, func(sum *repository.Summary) error {
+		return updates[sum.CustomerID].Apply(sum, now)
+	})
 }
 
 // update applies u to the customer's summary. An error means the summary

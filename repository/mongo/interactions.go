@@ -124,7 +124,10 @@ func (d *interactionDoc) proto() *rapportv1.Interaction {
 // RecordInteractions stores interactions with one unordered bulk insert, and
 // reports each item's result in order. Items whose ID exists already are not
 // written again: they get the stored interaction, flagged AlreadyRecorded.
-// Customers and issues are not checked here: the caller does it first.
+// Items of customers that do not exist (or are being erased) get
+// ErrNotFound, found with one query for all; issues are checked by the
+// caller. A customer erased after that query is swept by the write's
+// closing summary update (see confirmLive).
 func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, err
@@ -133,9 +136,18 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 	if len(items) == 0 {
 		return results, nil
 	}
+	live, err := s.liveCustomers(ctx, tenant, items)
+	if err != nil {
+		return nil, err
+	}
 	now := repository.Truncate(s.now())
-	docs := make([]any, len(items))
+	docs := make([]any, 0, len(items))
+	index := make([]int, 0, len(items)) // docs[k] is items[index[k]]
 	for i, it := range items {
+		if !live[it.CustomerID] {
+			results[i] = repository.RecordResult{Err: fmt.Errorf("customer %q: %w", it.CustomerID, repository.ErrNotFound)}
+			continue
+		}
 		it.Interaction.CreateTime = timestamppb.New(now)
 		d := newInteractionDoc(tenant, it.CustomerID, it.InteractionID, it.Interaction)
 		d.IssueID = it.IssueID
@@ -144,12 +156,16 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 			exp := d.OccurTime.Add(it.Retention)
 			d.ExpireAt = &exp
 		}
-		docs[i] = d
+		docs = append(docs, d)
+		index = append(index, i)
 		results[i] = repository.RecordResult{Interaction: d.proto()}
 	}
+	if len(docs) == 0 {
+		return results, nil
+	}
 	coll := s.db.Collection(interactionsCollection)
-	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	dups := map[int]bool{}
+	_, err = coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	dups := map[int]bool{} // by index in docs
 	if err != nil {
 		var bwe mongo.BulkWriteException
 		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
@@ -157,7 +173,7 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 		}
 		for _, we := range bwe.WriteErrors {
 			if !mongo.IsDuplicateKeyError(we) {
-				results[we.Index] = repository.RecordResult{Err: dbErr("insert interaction", we)}
+				results[index[we.Index]] = repository.RecordResult{Err: dbErr("insert interaction", we)}
 				continue
 			}
 			dups[we.Index] = true
@@ -183,8 +199,9 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 	for i := range stored {
 		storedByID[stored[i].ID] = &stored[i]
 	}
-	for i := range dups {
-		it, d := items[i], docs[i].(*interactionDoc)
+	for k := range dups {
+		i := index[k]
+		it, d := items[i], docs[k].(*interactionDoc)
 		got, ok := storedByID[d.ID]
 		switch {
 		case !ok:
@@ -200,6 +217,35 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 	// Two copies of one ID within the batch: the first inserted, the rest
 	// collided with it and were handled above.
 	return results, nil
+}
+
+// liveCustomers reports which of the items' customers exist and are not
+// being erased: one query.
+func (s *Store) liveCustomers(ctx context.Context, tenant string, items []repository.NewInteraction) (map[string]bool, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		if !seen[it.CustomerID] {
+			seen[it.CustomerID] = true
+			ids = append(ids, docID(tenant, it.CustomerID))
+		}
+	}
+	cur, err := s.customers.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}}},
+		options.Find().SetProjection(bson.D{{Key: "customer_id", Value: 1}}))
+	if err != nil {
+		return nil, dbErr("read customers", err)
+	}
+	var docs []struct {
+		CustomerID string `bson:"customer_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, dbErr("read customers", err)
+	}
+	live := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		live[d.CustomerID] = true
+	}
+	return live, nil
 }
 
 // GetInteraction returns an interaction of a customer.

@@ -136,6 +136,19 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 	return s.markStale(ctx, tenant, customerID)
 }
 
+// UpdateSummaries is UpdateSummary for several customers of tenant, one
+// after the other (mutate tells them apart by Summary.CustomerID). It
+// stops at the first error: the summaries before it were saved, and the
+// caller's retry repairs the rest.
+func (s *Store) UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*repository.Summary) error) error {
+	for _, id := range customerIDs {
+		if _, err := s.UpdateSummary(ctx, tenant, id, mutate); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // markStale marks a customer's summary stale, creating an empty stale one
 // if there is none. The revision moves on, so that a writer that read the
 // summary before the mark fails its compare-and-swap and merges into the

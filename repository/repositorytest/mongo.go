@@ -326,7 +326,7 @@ func (e mongoEngine) InsertFloor(t testing.TB, s Store, n int) func(ctx context.
 	}); err != nil {
 		t.Fatal(err)
 	}
-	copies := 0
+	copies, nonce := 0, time.Now().UnixNano()
 	return func(ctx context.Context) error {
 		copies++
 		batch := make([]any, len(docs))
@@ -335,7 +335,7 @@ func (e mongoEngine) InsertFloor(t testing.TB, s Store, n int) func(ctx context.
 			for k, v := range d {
 				c[k] = v
 			}
-			c["_id"] = fmt.Sprint(d["_id"], "-", copies)
+			c["_id"] = fmt.Sprint(d["_id"], "-", nonce, "-", copies)
 			batch[j] = c
 		}
 		_, err := floor.InsertMany(ctx, batch, options.InsertMany().SetOrdered(false))

@@ -42,6 +42,7 @@ type Store interface {
 
 	GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error)
 	UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error)
+	UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*repository.Summary) error) error
 	WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error
 
 	CreateAPIKey(ctx context.Context, k repository.APIKey) error

@@ -215,7 +215,7 @@ func (e sqliteEngine) InsertFloor(t testing.TB, s Store, n int) func(ctx context
 	if len(stored) != n {
 		t.Fatalf("repositorytest: %d interactions to copy, want %d", len(stored), n)
 	}
-	copies := 0
+	copies, nonce := 0, time.Now().UnixNano()
 	return func(ctx context.Context) error {
 		copies++
 		tx, err := db.BeginTx(ctx, nil)
@@ -225,7 +225,7 @@ func (e sqliteEngine) InsertFloor(t testing.TB, s Store, n int) func(ctx context
 		defer func() { _ = tx.Rollback() }()
 		for _, vals := range stored {
 			row := slices.Clone(vals)
-			row[1] = fmt.Sprint(row[1], "-", copies)
+			row[1] = fmt.Sprint(row[1], "-", nonce, "-", copies)
 			if _, err := tx.ExecContext(ctx, "INSERT INTO floor (tenant, interaction_id, customer_id, occur_time, channel, issue_id, topics, fingerprint, expire_at, create_time, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row...); err != nil {
 				return err
 			}

@@ -38,6 +38,8 @@ func Run(t *testing.T, e Engine) {
 		{"UpdateIssueOptimisticConcurrency", testUpdateIssueOptimisticConcurrency},
 		{"SummaryRoundTripAndConcurrency", testSummaryRoundTripAndConcurrency},
 		{"SummaryOfAMissingCustomerIsRefused", testSummaryOfAMissingCustomerIsRefused},
+		{"UpdateSummariesOfSeveralCustomers", testUpdateSummariesOfSeveralCustomers},
+		{"RecordInteractionsOfAMissingCustomer", testRecordInteractionsOfAMissingCustomer},
 		{"AtomicallyCommitsAndReportsErrors", testAtomicallyCommitsAndReportsErrors},
 		{"ExpireAtWrittenWithRetention", testExpireAtWrittenWithRetention},
 		{"PurgeQueries", testPurgeQueries},

@@ -631,3 +631,63 @@ func testWatchSummariesPushesOrSaysItCannot(t *testing.T, e Engine) {
 		}
 	}
 }
+
+func testUpdateSummariesOfSeveralCustomers(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	ctx := t.Context()
+	var ids []string
+	for i := range 600 { // more than one IN list
+		id := fmt.Sprintf("c%03d", i)
+		create(t, s, tenant, id)
+		ids = append(ids, id)
+	}
+	if _, err := s.UpdateSummary(ctx, tenant, "c001", func(sum *repository.Summary) error { sum.LastChannel = 10; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	bump := func(sum *repository.Summary) error {
+		sum.LastChannel++
+		sum.Customer = []byte(sum.CustomerID)
+		return nil
+	}
+	// Two at once: nothing is lost.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			if err := s.UpdateSummaries(ctx, tenant, ids, bump); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range []string{"c000", "c001", "c599"} {
+		sum, err := s.GetSummary(ctx, tenant, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int32(2)
+		if id == "c001" {
+			want = 12
+		}
+		if sum.LastChannel != want || string(sum.Customer) != id {
+			t.Errorf("%s after two batch updates: last channel %d, customer %q", id, sum.LastChannel, sum.Customer)
+		}
+	}
+	if err := s.UpdateSummaries(ctx, tenant, []string{"c000", "nobody"}, bump); !errors.Is(err, repository.ErrNotFound) {
+		t.Errorf("a batch naming a missing customer: %v, want ErrNotFound", err)
+	}
+	if n := e.Count(t, s, "summaries", tenant); n != 600 {
+		t.Errorf("%d summaries, want 600 (none for nobody)", n)
+	}
+}
+
+func testRecordInteractionsOfAMissingCustomer(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	create(t, s, tenant, "ada")
+	res := record(t, s, tenant, newInteraction("nobody", "n1", 1), newInteraction("ada", "a1", 2), newInteraction("nobody", "n2", 3))
+	if !errors.Is(res[0].Err, repository.ErrNotFound) || !errors.Is(res[2].Err, repository.ErrNotFound) || res[1].Err != nil {
+		t.Fatalf("results %+v: want ErrNotFound for nobody's, ada's recorded", res)
+	}
+	if n := e.Count(t, s, "interactions", tenant); n != 1 {
+		t.Errorf("%d interactions stored, want 1", n)
+	}
+}

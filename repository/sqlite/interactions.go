@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,17 +55,12 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 	}
 	now := repository.Truncate(s.now())
 	err := s.inTx(ctx, func(ctx context.Context, t *txn) error {
-		live := map[string]bool{}
+		live, err := s.liveCustomers(ctx, tenant, items)
+		if err != nil {
+			return err
+		}
 		for i, it := range items {
-			ok, seen := live[it.CustomerID]
-			if !seen {
-				var err error
-				if ok, err = s.exists(ctx, tenant, it.CustomerID); err != nil {
-					return err
-				}
-				live[it.CustomerID] = ok
-			}
-			if !ok {
+			if !live[it.CustomerID] {
 				results[i] = repository.RecordResult{Err: fmt.Errorf("customer %q: %w", it.CustomerID, repository.ErrNotFound)}
 				continue
 			}
@@ -80,6 +76,37 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 		return nil, err
 	}
 	return results, nil
+}
+
+// liveCustomers reports which of the items' customers exist: one query.
+func (s *Store) liveCustomers(ctx context.Context, tenant string, items []repository.NewInteraction) (map[string]bool, error) {
+	var ids []any
+	live := map[string]bool{}
+	for _, it := range items {
+		if _, seen := live[it.CustomerID]; !seen {
+			live[it.CustomerID] = false
+			ids = append(ids, it.CustomerID)
+		}
+	}
+	for chunk := range slices.Chunk(ids, 512) {
+		chunk = padded(chunk)
+		rows, err := s.query(ctx, "SELECT customer_id FROM customers WHERE tenant = ? AND customer_id IN ("+placeholders(len(chunk))+")",
+			append([]any{tenant}, chunk...)...)
+		if err != nil {
+			return nil, dbErr("read customers", err)
+		}
+		found, _, err := collect(rows, -1, func(r *sql.Rows) (string, error) {
+			var id string
+			return id, r.Scan(&id)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range found {
+			live[id] = true
+		}
+	}
+	return live, nil
 }
 
 // recordOne inserts one interaction unless its ID exists.

@@ -523,6 +523,20 @@ func timeOf(v sql.NullInt64) time.Time {
 	return time.UnixMilli(v.Int64).UTC()
 }
 
+// padded returns values grown to the next power of two by repeating the
+// last one, for an IN list: its statement then comes in a few shapes (and
+// stays in the statement cache) whatever the number of values.
+func padded(values []any) []any {
+	n := 1
+	for n < len(values) {
+		n *= 2
+	}
+	for len(values) < n {
+		values = append(values, values[len(values)-1])
+	}
+	return values
+}
+
 // revisionOf reads the revision behind an etag.
 func revisionOf(etag string) int64 {
 	n, _ := strconv.ParseInt(etag, 10, 64)

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/rapporthq/rapport/repository"
 )
@@ -68,21 +70,9 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 		case err != nil:
 			return err
 		}
-		old := cur.Revision
-		if err := mutate(cur); err != nil {
+		if err := s.saveSummary(ctx, t, cur, mutate, repository.Truncate(s.now())); err != nil {
 			return err
 		}
-		cur.Tenant, cur.CustomerID = tenant, customerID
-		cur.Revision = old + 1
-		cur.UpdateTime = repository.Truncate(s.now())
-		if _, err := s.exec(ctx, t, `INSERT INTO summaries (tenant, customer_id, revision, update_time, first_contact, stale, data)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant, customer_id) DO UPDATE SET revision = excluded.revision, update_time = excluded.update_time,
-				first_contact = excluded.first_contact, stale = excluded.stale, data = excluded.data`,
-			tenant, customerID, cur.Revision, cur.UpdateTime.UnixMilli(), ms(cur.FirstContact), cur.Stale, repository.EncodeSummary(cur)); err != nil {
-			return dbErr("save summary", err)
-		}
-		t.changedSummary(tenant, customerID)
 		out = cur
 		return nil
 	})
@@ -90,6 +80,108 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 		return nil, err
 	}
 	return out, nil
+}
+
+// UpdateSummaries is UpdateSummary for several customers of tenant, in
+// one transaction: one query checks that they all exist (else ErrNotFound,
+// and nothing is saved), one reads their summaries, and each is saved
+// after mutate (which tells them apart by Summary.CustomerID).
+func (s *Store) UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*repository.Summary) error) error {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return err
+	}
+	if len(customerIDs) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(ctx context.Context, t *txn) error {
+		items := make([]repository.NewInteraction, len(customerIDs))
+		for i, id := range customerIDs {
+			items[i].CustomerID = id
+		}
+		live, err := s.liveCustomers(ctx, tenant, items)
+		if err != nil {
+			return err
+		}
+		for _, id := range customerIDs {
+			if !live[id] {
+				return fmt.Errorf("customer %q: %w", id, repository.ErrNotFound)
+			}
+		}
+		current, err := s.summariesOf(ctx, tenant, customerIDs)
+		if err != nil {
+			return err
+		}
+		now := repository.Truncate(s.now())
+		for _, id := range customerIDs {
+			cur, ok := current[id]
+			if !ok {
+				cur = &repository.Summary{Tenant: tenant, CustomerID: id}
+			}
+			if err := s.saveSummary(ctx, t, cur, mutate, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// summariesOf reads the stored summaries of customers (those that have
+// one), with as few queries as the IN lists allow. One that cannot be
+// decoded comes back empty, with its revision (a rebuild replaces it).
+func (s *Store) summariesOf(ctx context.Context, tenant string, customerIDs []string) (map[string]*repository.Summary, error) {
+	out := map[string]*repository.Summary{}
+	ids := make([]any, len(customerIDs))
+	for i, id := range customerIDs {
+		ids[i] = id
+	}
+	for chunk := range slices.Chunk(ids, 512) {
+		chunk = padded(chunk)
+		rows, err := s.query(ctx, "SELECT customer_id, revision, update_time, stale, data FROM summaries WHERE tenant = ? AND customer_id IN ("+placeholders(len(chunk))+")",
+			append([]any{tenant}, chunk...)...)
+		if err != nil {
+			return nil, dbErr("read summaries", err)
+		}
+		_, _, err = collect(rows, -1, func(r *sql.Rows) (struct{}, error) {
+			sum := &repository.Summary{Tenant: tenant}
+			var (
+				updated int64
+				data    []byte
+			)
+			if err := r.Scan(&sum.CustomerID, &sum.Revision, &updated, &sum.Stale, &data); err != nil {
+				return struct{}{}, err
+			}
+			sum.UpdateTime = time.UnixMilli(updated).UTC()
+			if repository.DecodeSummary(data, sum) != nil {
+				*sum = repository.Summary{Tenant: tenant, CustomerID: sum.CustomerID, Revision: sum.Revision}
+			}
+			out[sum.CustomerID] = sum
+			return struct{}{}, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// saveSummary applies mutate to cur and saves it at the next revision.
+func (s *Store) saveSummary(ctx context.Context, t *txn, cur *repository.Summary, mutate func(*repository.Summary) error, now time.Time) error {
+	tenant, customerID, old := cur.Tenant, cur.CustomerID, cur.Revision
+	if err := mutate(cur); err != nil {
+		return err
+	}
+	cur.Tenant, cur.CustomerID = tenant, customerID
+	cur.Revision = old + 1
+	cur.UpdateTime = now
+	if _, err := s.exec(ctx, t, `INSERT INTO summaries (tenant, customer_id, revision, update_time, first_contact, stale, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, customer_id) DO UPDATE SET revision = excluded.revision, update_time = excluded.update_time,
+			first_contact = excluded.first_contact, stale = excluded.stale, data = excluded.data`,
+		tenant, customerID, cur.Revision, now.UnixMilli(), ms(cur.FirstContact), cur.Stale, repository.EncodeSummary(cur)); err != nil {
+		return dbErr("save summary", err)
+	}
+	t.changedSummary(tenant, customerID)
+	return nil
 }
 
 // changedSummary notes that the transaction changed (or erased) a

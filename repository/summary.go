@@ -65,15 +65,23 @@ const summaryFormat = 1
 // small values (day buckets, counts by topic): one opaque value is far
 // cheaper to store and read than as many fields or rows.
 func EncodeSummary(s *Summary) []byte {
-	var b []byte
+	b := make([]byte, 0, encodedSize(s))
 	b = append(b, summaryFormat)
 	b = appendBytes32(b, s.Customer)
 	b = binary.BigEndian.AppendUint64(b, uint64(s.CustomerRevision))
-	b = appendBytes32(b, packIssues(s.Issues))
-	b = appendBytes32(b, packRecent(s.Recent))
-	b = appendBytes32(b, packDays(s.Days))
-	b = appendBytes32(b, packKeyDays(s.TopicDays))
-	b = appendBytes32(b, packKeyDays(s.IssueDays))
+	// Each section is written in place after a length that is filled in
+	// once it is known, with no intermediate buffer.
+	for _, pack := range []func([]byte) []byte{
+		func(b []byte) []byte { return packIssues(b, s.Issues) },
+		func(b []byte) []byte { return packRecent(b, s.Recent) },
+		func(b []byte) []byte { return packDays(b, s.Days) },
+		func(b []byte) []byte { return packKeyDays(b, s.TopicDays) },
+		func(b []byte) []byte { return packKeyDays(b, s.IssueDays) },
+	} {
+		at := len(b)
+		b = pack(append(b, 0, 0, 0, 0))
+		binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	}
 	for _, sc := range []*SummaryScore{s.CSAT, s.NPS, s.CES} {
 		if sc == nil {
 			b = append(b, 0)
@@ -88,6 +96,33 @@ func EncodeSummary(s *Summary) []byte {
 	b = appendTime(b, s.LastContact)
 	b = binary.BigEndian.AppendUint32(b, uint32(s.LastChannel))
 	return s2.Encode(nil, b)
+}
+
+// encodedSize is (a little more than) the size of s's encoding before
+// compression, so that it is built with one allocation.
+func encodedSize(s *Summary) int {
+	n := 64 + len(s.Customer)
+	for _, is := range s.Issues {
+		n += 16 + len(is.IssueID) + len(is.Issue)
+	}
+	for _, in := range s.Recent {
+		n += 16 + len(in.InteractionID) + len(in.Interaction)
+	}
+	for _, d := range s.Days {
+		n += 12 + 4*len(d.Channels) + len(d.Hashes)
+	}
+	for _, k := range s.TopicDays {
+		n += 14 + len(k.Key)
+	}
+	for _, k := range s.IssueDays {
+		n += 14 + len(k.Key)
+	}
+	for _, sc := range []*SummaryScore{s.CSAT, s.NPS, s.CES} {
+		if sc != nil {
+			n += 16 + len(sc.Interaction)
+		}
+	}
+	return n
 }
 
 // DecodeSummary decodes what EncodeSummary encoded into sum; a value it
@@ -146,8 +181,7 @@ var ErrCorruptSummary = errors.New("corrupt summary encoding")
 // packDays writes each bucket as: day (int32), the number of channels and
 // their counts (uint8, then uint32 each), the hashes' length (uint32) and
 // the hashes.
-func packDays(days []DayBucket) []byte {
-	var b []byte
+func packDays(b []byte, days []DayBucket) []byte {
 	for _, d := range days {
 		b = binary.BigEndian.AppendUint32(b, uint32(d.Day))
 		b = append(b, byte(len(d.Channels)))
@@ -181,8 +215,7 @@ func unpackDays(b []byte) ([]DayBucket, error) {
 
 // packIssues writes each issue as: ID (uint16 length, bytes), revision
 // (uint64), the serialised issue (uint32 length, bytes).
-func packIssues(issues []SummaryIssue) []byte {
-	var b []byte
+func packIssues(b []byte, issues []SummaryIssue) []byte {
 	for _, is := range issues {
 		b = appendString16(b, is.IssueID)
 		b = binary.BigEndian.AppendUint64(b, uint64(is.Revision))
@@ -208,8 +241,7 @@ func unpackIssues(b []byte) ([]SummaryIssue, error) {
 // packRecent writes each interaction as: ID (uint16 length, bytes), time
 // (Unix milliseconds, uint64), the serialised interaction (uint32 length,
 // bytes).
-func packRecent(recent []SummaryInteraction) []byte {
-	var b []byte
+func packRecent(b []byte, recent []SummaryInteraction) []byte {
 	for _, in := range recent {
 		b = appendString16(b, in.InteractionID)
 		b = appendTime(b, in.OccurTime)
@@ -242,7 +274,7 @@ func appendBytes32(b, v []byte) []byte {
 
 // packKeyDays writes the counts grouped by key: the key's length (uint16)
 // and bytes, the number of days (uint32), then day and count (uint32 each).
-func packKeyDays(counts []KeyDayCount) []byte {
+func packKeyDays(b []byte, counts []KeyDayCount) []byte {
 	var keys []string
 	byKey := map[string][]KeyDayCount{}
 	for _, c := range counts {
@@ -251,7 +283,6 @@ func packKeyDays(counts []KeyDayCount) []byte {
 		}
 		byKey[c.Key] = append(byKey[c.Key], c)
 	}
-	var b []byte
 	for _, k := range keys {
 		b = appendString16(b, k)
 		b = binary.BigEndian.AppendUint32(b, uint32(len(byKey[k])))

@@ -69,7 +69,11 @@ func (s *Store) GetAPIKey(ctx context.Context, id string) (*repository.APIKey, e
 // ListAPIKeys returns the keys of tenant (every tenant when empty), oldest
 // first.
 func (s *Store) ListAPIKeys(ctx context.Context, tenant string) ([]repository.APIKey, error) {
-	rows, err := s.query(ctx, "SELECT "+apiKeyColumns+" FROM api_keys WHERE ? = '' OR tenant = ? ORDER BY create_time, key_id", tenant, tenant)
+	q, args := "SELECT "+apiKeyColumns+" FROM api_keys ORDER BY create_time, key_id", []any(nil)
+	if tenant != "" {
+		q, args = "SELECT "+apiKeyColumns+" FROM api_keys WHERE tenant = ? ORDER BY create_time, key_id", []any{tenant}
+	}
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, dbErr("list api keys", err)
 	}

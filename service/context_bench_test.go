@@ -88,28 +88,34 @@ func BenchmarkGetCustomerContext(b *testing.B) {
 	} {
 		b.Run("rapport/"+bc.name, func(b *testing.B) {
 			req := &rapportv1.GetCustomerContextRequest{Customer: bc.parent}
+			cpu := processCPU()
 			for b.Loop() {
 				res, err := ts.contexts.GetCustomerContext(b.Context(), req)
 				if err != nil || len(res.GetContext().GetHints()) == 0 {
 					b.Fatal(res, err)
 				}
 			}
+			reportCPU(b, cpu)
 		})
 		b.Run("floor-pointread/"+bc.name, func(b *testing.B) {
 			read := engine().SummaryPointRead(b, db)
 			id := bc.parent[len("customers/"):]
+			cpu := processCPU()
 			for b.Loop() {
 				if err := read(b.Context(), access.DefaultTenant, id); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu)
 		})
 	}
 	b.Run("floor-empty-grpc-call", func(b *testing.B) {
+		cpu := processCPU()
 		for b.Loop() {
 			if _, err := ts.health.Check(b.Context(), &healthpb.HealthCheckRequest{}); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu)
 	})
 }

@@ -200,8 +200,9 @@ func (c *conds) before(timeCol, idCol string, after *repository.Cursor) {
 	if after == nil {
 		return
 	}
-	t := after.Time.UnixMilli()
-	c.add("("+timeCol+" < ? OR ("+timeCol+" = ? AND "+idCol+" < ?))", t, t, after.ID)
+	// A row value, so that the index seeks to the cursor: an OR of the
+	// two cases would make SQLite walk the list from its start.
+	c.add("("+timeCol+", "+idCol+") < (?, ?)", after.Time.UnixMilli(), after.ID)
 }
 
 // ListInteractions returns up to limit interactions of a customer matching

@@ -35,6 +35,9 @@ func TestEveryStatementUsesAnIndex(t *testing.T) {
 			t.Errorf("EXPLAIN QUERY PLAN %s: %v", q, err)
 			continue
 		}
+		if seeks(q) && !slices.ContainsFunc(plan, seeksRange) {
+			t.Errorf("a page does not seek to its cursor (it walks the list from the start): %v\n\tin: %s", plan, q)
+		}
 		for _, step := range plan {
 			if bad := fullRead(step); bad != "" {
 				if why := allowed(step, q); why != "" {
@@ -130,6 +133,19 @@ func explain(db *sql.DB, q string) ([]string, error) {
 		plan = append(plan, detail)
 	}
 	return plan, rows.Err()
+}
+
+// seeks says whether q is a page after a keyset cursor (a row value, or
+// the last key column, compared), which its index must seek to.
+func seeks(q string) bool {
+	return strings.Contains(q, "ORDER BY") &&
+		(strings.Contains(q, ") < (?") || strings.Contains(q, ") > (?") || strings.Contains(q, "customer_id > ?") ||
+			strings.Contains(q, "< ? OR (") || strings.Contains(q, "> ? OR ("))
+}
+
+// seeksRange says whether a plan step searches an index with a range.
+func seeksRange(step string) bool {
+	return strings.HasPrefix(step, "SEARCH ") && strings.ContainsAny(step, "<>")
 }
 
 // fullRead says what is wrong with a plan step that reads more than the

@@ -86,7 +86,13 @@ func (s *Store) SummariesContactedBefore(ctx context.Context, scope repository.T
 		return nil, err
 	}
 	c.add("first_contact < ?", cutoff.UnixMilli())
-	if after.Tenant != "" {
+	switch {
+	case after.Tenant == "":
+	case scope.Tenant != "":
+		// Within one tenant: a row value with the tenant in it would not
+		// seek, next to tenant = ?.
+		c.add("customer_id > ?", after.CustomerID)
+	default:
 		c.add("(tenant, customer_id) > (?, ?)", after.Tenant, after.CustomerID)
 	}
 	rows, err := s.query(ctx, "SELECT tenant, customer_id FROM summaries WHERE "+c.sql()+" ORDER BY tenant, customer_id LIMIT ?",

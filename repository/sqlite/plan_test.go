@@ -29,6 +29,7 @@ func TestEveryStatementUsesAnIndex(t *testing.T) {
 	if len(queries) < 40 {
 		t.Fatalf("the suite sent only %d distinct statements: is the hook called?", len(queries))
 	}
+	t.Logf("%d distinct statements", len(queries))
 	for _, q := range queries {
 		plan, err := explain(db, q)
 		if err != nil {

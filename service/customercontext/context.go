@@ -178,7 +178,12 @@ func repeatContacts(d Decoded, today int32, cfg HintConfig) []*rapportv1.RepeatC
 	}
 	collect(d.Summary.IssueDays, true)
 	collect(d.Summary.TopicDays, false)
-	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
+	// Most contacts first; ties in a fixed order (topics, then issues, by
+	// name), not in the order the summary happened to meet them, so that a
+	// rebuilt summary gives the same context.
+	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int {
+		return cmp.Or(cmp.Compare(b.GetCount(), a.GetCount()), cmp.Compare(a.GetIssue(), b.GetIssue()), cmp.Compare(a.GetTopic(), b.GetTopic()))
+	})
 	return out
 }
 

@@ -122,7 +122,7 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 		slices.SortStableFunc(count.ByChannel, func(a, b *rapportv1.ChannelCount) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
 		cc.ContactCounts = append(cc.ContactCounts, count)
 	}
-	cc.RepeatContacts = repeatContacts(d, today, o.Hints)
+	cc.RepeatContacts = repeatContacts(d, now, o.Hints)
 	cc.SentimentTrend = sentimentTrend(d.Recent)
 	cc.Satisfaction = satisfaction(sum)
 
@@ -138,16 +138,72 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	return cc
 }
 
-// repeatContacts finds topics and issues contacted about at least
-// cfg.RepeatMinContacts times in the repeat window.
-func repeatContacts(d Decoded, today int32, cfg HintConfig) []*rapportv1.RepeatContact {
+// repeatContacts finds what the customer contacted about more than once:
+// open issues since they opened (openIssueRepeats), and topics and other
+// issues within the repeat window (windowRepeats); most contacts first.
+func repeatContacts(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.RepeatContact {
+	open := map[string]bool{}
+	for _, is := range d.Issues {
+		if isOpen(is.GetStatus()) {
+			open[is.GetName()] = true
+		}
+	}
+	out := openIssueRepeats(d, now, cfg)
+	out = append(out, windowRepeats(d, dayNumber(now), cfg, open)...)
+	// Most contacts first; then issues before topics, by name, so that a
+	// summary rebuilt from the history lists them in the same order.
+	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int {
+		byTopic := func(rc *rapportv1.RepeatContact) bool { return rc.GetIssue() == "" }
+		return cmp.Or(cmp.Compare(b.GetCount(), a.GetCount()), boolCompare(byTopic(a), byTopic(b)), cmp.Compare(a.GetIssue(), b.GetIssue()), cmp.Compare(a.GetTopic(), b.GetTopic()))
+	})
+	return out
+}
+
+// boolCompare orders false before true.
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// openIssueRepeats: each open issue with at least cfg.RepeatMinContacts
+// linked contacts, however far apart, counted since it opened.
+func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.RepeatContact {
+	var out []*rapportv1.RepeatContact
+	for _, is := range d.Issues {
+		if !isOpen(is.GetStatus()) || int(is.GetInteractionCount()) < cfg.RepeatMinContacts {
+			continue
+		}
+		since := is.GetOpenTime()
+		if since == nil {
+			since = is.GetCreateTime()
+		}
+		rc := &rapportv1.RepeatContact{Issue: is.GetName(), Count: is.GetInteractionCount(), Days: int32(now.Sub(since.AsTime()) / day), Since: since}
+		for _, in := range d.Recent {
+			if in.GetIssue() == is.GetName() {
+				rc.Interactions = append(rc.Interactions, in.GetName())
+			}
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+// windowRepeats finds topics and issues (other than the open ones, which
+// openIssueRepeats counts) contacted about at least cfg.RepeatMinContacts
+// times in the repeat window.
+func windowRepeats(d Decoded, today int32, cfg HintConfig, open map[string]bool) []*rapportv1.RepeatContact {
 	var out []*rapportv1.RepeatContact
 	windowStart := today - int32(cfg.RepeatWindowDays)
 	collect := func(counts []repository.KeyDayCount, isIssue bool) {
 		totals := map[string]int32{}
 		var keys []string
 		for _, k := range counts {
-			if k.Day > windowStart {
+			if k.Day > windowStart && !(isIssue && open[k.Key]) {
 				if _, seen := totals[k.Key]; !seen {
 					keys = append(keys, k.Key)
 				}
@@ -178,7 +234,6 @@ func repeatContacts(d Decoded, today int32, cfg HintConfig) []*rapportv1.RepeatC
 	}
 	collect(d.Summary.IssueDays, true)
 	collect(d.Summary.TopicDays, false)
-	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
 	return out
 }
 

@@ -294,6 +294,7 @@ func testSummaryRoundTripAndConcurrency(t *testing.T, e Engine) {
 		CSAT:         &repository.SummaryScore{Value: 2, Time: when, Interaction: "i1"},
 		NPS:          &repository.SummaryScore{Value: 9, Time: when, Interaction: "i1"},
 		FirstContact: when, LastContact: when, LastChannel: 3,
+		CustomerFacts: []repository.SummaryFact{{Time: when, Fact: []byte("account")}, {Time: when.Add(time.Hour), Fact: []byte("verified")}},
 	}
 	create(t, s, tenant, "ada")
 	saved, err := s.UpdateSummary(t.Context(), tenant, "ada", func(sum *repository.Summary) error {

@@ -31,6 +31,8 @@ type Decoded struct {
 	Issues   []*rapportv1.Issue
 	// Recent are the latest interactions, newest first, without text.
 	Recent []*rapportv1.Interaction
+	// CustomerFacts are the facts about the customer, newest first.
+	CustomerFacts []*rapportv1.Fact
 }
 
 // Decode decodes a summary's messages. ok is false when the summary
@@ -58,6 +60,13 @@ func Decode(sum *repository.Summary) (d Decoded, ok bool, err error) {
 			return d, false, err
 		}
 		d.Recent = append(d.Recent, in)
+	}
+	for _, sf := range sum.CustomerFacts {
+		f := &rapportv1.Fact{}
+		if err := proto.Unmarshal(sf.Fact, f); err != nil {
+			return d, false, err
+		}
+		d.CustomerFacts = append(d.CustomerFacts, f)
 	}
 	return d, true, nil
 }
@@ -97,6 +106,11 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	slices.SortFunc(cc.OpenIssues, byUpdate)
 	slices.SortFunc(cc.RecentlyResolvedIssues, byUpdate)
 	cc.RecentInteractions = d.Recent[:min(o.RecentLimit, len(d.Recent))]
+	for i, f := range d.CustomerFacts {
+		if !sum.CustomerFacts[i].Time.Before(now.Add(-customerFactsKeptDays * day)) {
+			cc.CustomerFacts = append(cc.CustomerFacts, f)
+		}
+	}
 
 	if !sum.LastContact.IsZero() {
 		cc.LastContactTime = timestamppb.New(sum.LastContact)

@@ -365,7 +365,9 @@ type Interaction struct {
 	// `source_system` or not at all.
 	SourceId string `protobuf:"bytes,14,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
 	// Facts the customer stated or proved in this contact, e.g. an order
-	// number. At most 50.
+	// number. At most 50 given. Rapport adds those it reads in `text` and
+	// `summary` (origin EXTRACTED, with their span; at most 20) after the
+	// given ones (origin GIVEN), leaving out any the given ones already say.
 	Facts []*Fact `protobuf:"bytes,15,rep,name=facts,proto3" json:"facts,omitempty"`
 	// Output only. When Rapport recorded the interaction.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`

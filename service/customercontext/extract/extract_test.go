@@ -146,7 +146,7 @@ func TestLabelledPrecisionRecall(t *testing.T) {
 		t.Logf("%-16s precision %.3f recall %.3f (tp %d, fp %d, fn %d)", k, s.precision(), s.recall(), s.tp, s.fp, s.fn)
 	}
 	targets := []struct {
-		kind                string
+		kind              string
 		precision, recall float64
 	}{{"identifiers", 0.95, 0.8}, {"steps", 0.95, 0.6}}
 	for _, tg := range targets {

@@ -53,15 +53,15 @@ var identifierRules = []identifierRule{
 	)},
 	{"ticket_number", words(
 		"ticket", "ticket no", "ticket number", "ticket id", // en
-		"ticketnummer", // de
+		"ticketnummer",                                           // de
 		"incidencia", "número de incidencia", "número de ticket", // es
-		"numéro de ticket", // fr
+		"numéro de ticket",                                                 // fr
 		"chamado", "protocolo", "número do chamado", "número de protocolo", // pt
 	)},
 	{"error_code", words(
 		"error", "error code", "error message", "fault code", // en
 		"fehler", "fehlercode", "fehlermeldung", // de
-		"código de error", // es
+		"código de error",                        // es
 		"erreur", "code d'erreur", "code erreur", // fr
 		"erro", "código de erro", // pt
 	)},

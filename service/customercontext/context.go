@@ -185,7 +185,8 @@ func boolCompare(a, b bool) int {
 }
 
 // openIssueRepeats: each open issue with at least cfg.RepeatMinContacts
-// linked contacts, however far apart, counted since it opened.
+// linked contacts, however far apart, counted since it opened (or since the
+// day of its first contact in the last 90 days, if earlier).
 func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.RepeatContact {
 	var out []*rapportv1.RepeatContact
 	for _, is := range d.Issues {
@@ -195,6 +196,12 @@ func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.Rep
 		since := is.GetOpenTime()
 		if since == nil {
 			since = is.GetCreateTime()
+		}
+		// Contacts recorded with an earlier time (a back-fill) move it back.
+		for _, k := range d.Summary.IssueDays {
+			if t := time.Unix(int64(k.Day)*int64(day/time.Second), 0).UTC(); k.Key == is.GetName() && t.Before(since.AsTime()) {
+				since = timestamppb.New(t)
+			}
 		}
 		rc := &rapportv1.RepeatContact{Issue: is.GetName(), Count: is.GetInteractionCount(), Days: int32(now.Sub(since.AsTime()) / day), Since: since}
 		for _, in := range d.Recent {

@@ -228,3 +228,34 @@ func TestNoConsentRecordedFirstHintIsToAct(t *testing.T) {
 		}
 	}
 }
+
+// Sentiment in the customer's language: German anger and French delight
+// are not scored with the English lexicon (which scored the first neutral
+// and the second negative, for "tout"); they are marked not computed, with
+// their language, and call for no apology. English anger still does.
+func TestSentimentInTheCustomersLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	for _, tc := range []struct {
+		customer, text, lang string
+		source             rapportv1.SentimentSource
+		apology            bool
+	}{
+		{"klaus", "Das ist eine Frechheit! Ich warte seit drei Wochen und niemand ruft zurück. Ich bin wütend.", "de", rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, false},
+		{"amelie", "Merci, tout est parfait, je suis ravie !", "fr", rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, false},
+		{"ada", "This is terrible, nobody calls back and I am furious.", "en", rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED, true},
+	} {
+		parent := ts.newCustomer(t, tc.customer)
+		in := ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_EMAIL, OccurTime: ago(time.Hour), Text: tc.text}).GetInteraction()
+		if s := in.GetSentiment(); s.GetSource() != tc.source || s.GetLanguage() != tc.lang {
+			t.Errorf("%s: sentiment %v", tc.customer, s)
+		}
+		cc := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent})
+		if got := findHint(cc.GetHints(), "APOLOGIZE_NEGATIVE_SENTIMENT") != nil; got != tc.apology {
+			t.Errorf("%s: apology %v, want %v (%v)", tc.customer, got, tc.apology, hintCodes(cc.GetHints()))
+		}
+		if tc.source == rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED && cc.GetSentimentTrend().GetRecentCount() != 0 {
+			t.Errorf("%s: a sentiment not computed counts in the trend: %v", tc.customer, cc.GetSentimentTrend())
+		}
+	}
+}

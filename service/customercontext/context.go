@@ -264,7 +264,7 @@ func sentimentTrend(recent []*rapportv1.Interaction) *rapportv1.SentimentTrend {
 	var scores []float64
 	tr := &rapportv1.SentimentTrend{}
 	for _, in := range recent {
-		if s := in.GetSentiment(); s != nil {
+		if s := in.GetSentiment(); scored(s) {
 			if tr.Last == nil {
 				tr.Last = s
 			}

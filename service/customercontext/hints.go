@@ -231,7 +231,7 @@ func apologizeNegativeSentiment(in hintInput) []candidate {
 		if !in.within(t, in.cfg.NegativeWindowDays) {
 			break
 		}
-		if s != nil && s.GetScore() <= in.cfg.NegativeScore {
+		if scored(s) && s.GetScore() <= in.cfg.NegativeScore {
 			return []candidate{newHint(rapportv1.HintType_HINT_TYPE_APOLOGIZE, "APOLOGIZE_NEGATIVE_SENTIMENT", t, []string{it.GetName()},
 				"Acknowledge their frustration and apologise: their %s contact on %s went badly.", channelNoun(it.GetChannel()), t.Format("Mon 2 Jan"))}
 		}

@@ -238,8 +238,8 @@ func TestSentimentInTheCustomersLanguage(t *testing.T) {
 	ts := newTestServer(t)
 	for _, tc := range []struct {
 		customer, text, lang string
-		source             rapportv1.SentimentSource
-		apology            bool
+		source               rapportv1.SentimentSource
+		apology              bool
 	}{
 		{"klaus", "Das ist eine Frechheit! Ich warte seit drei Wochen und niemand ruft zurück. Ich bin wütend.", "de", rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, false},
 		{"amelie", "Merci, tout est parfait, je suis ravie !", "fr", rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, false},

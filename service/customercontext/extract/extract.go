@@ -48,10 +48,27 @@ var compiled = func() []*regexp.Regexp {
 // text's length (Go's regular expressions never backtrack).
 func Facts(text string) []Fact {
 	var out []Fact
-	for i, re := range compiled {
-		out = append(out, identifiers(text, identifierRules[i].key, re)...)
+	for _, sn := range sentences(text) {
+		s := text[sn[0]:sn[1]]
+		lower := strings.ToLower(s)
+		var found []Fact
+		// Identifiers have a digit and a trigger word: a sentence without
+		// them has none (the cheap test spares the expression).
+		if strings.ContainsAny(s, "0123456789") {
+			for i, re := range compiled {
+				if containsAny(lower, identifierRules[i].triggers) {
+					found = append(found, identifiers(s, identifierRules[i].key, re)...)
+				}
+			}
+		}
+		if containsAny(lower, stepCues) {
+			found = append(found, steps(s)...)
+		}
+		for _, f := range found {
+			f.Start, f.End = f.Start+sn[0], f.End+sn[0]
+			out = append(out, f)
+		}
 	}
-	out = append(out, steps(text)...)
 	slices.SortStableFunc(out, func(a, b Fact) int { return cmp.Compare(a.Start, b.Start) })
 	var kept []Fact
 	for _, f := range out {
@@ -63,6 +80,43 @@ func Facts(text string) []Fact {
 		}
 	}
 	return kept
+}
+
+// sentenceEnd is where a sentence ends: a line break, or '.', '!' or '?'
+// before spaces and a capital letter ("Order no. 99812" is one sentence).
+var sentenceEnd = regexp.MustCompile(`\n|[.!?]\s+\p{Lu}`)
+
+// sentences splits text into sentences (start and end offsets), which the
+// rules read one at a time: Go's expressions are linear in their input,
+// but much faster on short inputs, and most sentences hold no digit.
+func sentences(text string) [][2]int {
+	var out [][2]int
+	start := 0
+	for _, m := range sentenceEnd.FindAllStringIndex(text, -1) {
+		end := m[0] + 1
+		if text[m[0]] == '\n' {
+			end = m[0]
+		}
+		if end > start {
+			out = append(out, [2]int{start, end})
+		}
+		start = m[1] - 1
+		if text[m[0]] == '\n' {
+			start = m[1]
+		} else {
+			_, size := utf8.DecodeLastRuneInString(text[:m[1]])
+			start = m[1] - size
+		}
+	}
+	if start < len(text) {
+		out = append(out, [2]int{start, len(text)})
+	}
+	return out
+}
+
+// containsAny reports whether s contains one of words.
+func containsAny(s string, words []string) bool {
+	return slices.ContainsFunc(words, func(w string) bool { return strings.Contains(s, w) })
 }
 
 // identifiers finds every value re reads in text, one match after another.

@@ -191,3 +191,17 @@ func TestFactsBounded(t *testing.T) {
 		t.Errorf("%d facts, want %d", n, MaxFacts)
 	}
 }
+
+// BenchmarkFacts reads a text of the largest size an interaction may have
+// (64 KiB), made of labelled sentences.
+func BenchmarkFacts(b *testing.B) {
+	var sb strings.Builder
+	for sb.Len() < 64<<10 {
+		sb.WriteString("Hi, my order number is A-48213 and it never came. I already restarted the router twice. The parcel left on Tuesday. ")
+	}
+	text := sb.String()[:64<<10]
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		Facts(text)
+	}
+}

@@ -100,6 +100,11 @@ var stepRules = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)\bjá\s+((?:tentei|reiniciei|reinstalei|verifiquei|liguei|troquei|limpei|atualizei|desliguei|testei|fiz|mandei|enviei|apaguei|reconfigurei|resetei|restaurei)\b[^.!?;\n]*)`),
 }
 
+// stepCues are words of which every step rule needs one (lower case): a
+// sentence with none is not read by the step rules.
+var stepCues = []string{"already", "also", "tried", "restarted", "rebooted", "reinstalled", "cleared", "checked", "unplugged", "reset",
+	"schon", "bereits", "ya ", "déjà", "j'ai", "j’ai", "já "}
+
 // stepEnds cut a step at a conjunction that starts a new thought: "I
 // restarted it but it still fails" → "restarted it".
 var stepEnds = regexp.MustCompile(`(?i)\s(?:but|and it|and still|and now|aber|und es|doch|pero|y sigue|y todavía|mais|et ça|et il|et elle|mas|e continua|e ainda)\b|,`)

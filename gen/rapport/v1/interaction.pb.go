@@ -271,7 +271,7 @@ const (
 	// error code, account number) read by its shape and the words before it,
 	// or a step the customer says they already tried. At most 20 per
 	// interaction; one the caller also gave is kept as GIVEN only. The rules
-	// are in the README ("Facts read from text").
+	// are in the README ("Facts already given, from text").
 	FactOrigin_FACT_ORIGIN_EXTRACTED FactOrigin = 2
 )
 

@@ -318,6 +318,17 @@ func latest(recent []*rapportv1.Interaction, names []string) time.Time {
 	return t
 }
 
+// times writes a count of times: "once", "twice", "3 times".
+func times(n int32) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
 // ordinal writes n as "2nd", "3rd", "4th", "11th", "21st".
 func ordinal(n int32) string {
 	suffix := "th"
@@ -520,7 +531,7 @@ func relapse(in hintInput) []candidate {
 		}
 		todo := "reopen it"
 		if is.GetReopenCount() > 0 {
-			todo = fmt.Sprintf("reopen and escalate it (it came back %d times before)", is.GetReopenCount())
+			todo = fmt.Sprintf("reopen and escalate it (it came back %s before)", times(is.GetReopenCount()))
 		}
 		if is.GetStatus() == rapportv1.IssueStatus_ISSUE_STATUS_CLOSED {
 			todo = "open a new issue for it and escalate"

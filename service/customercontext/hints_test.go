@@ -355,7 +355,7 @@ func TestRuleRelapse(t *testing.T) {
 			codes: []string{"RELAPSE"}, text: `"Router", resolved on Sun 1 Mar, is back: acknowledge it came back and reopen it; do not ask whether it is still fixed.`,
 			evidence: []string{router, customer + "/interactions/back"}},
 		{name: "it came back before: escalate", in: resolvedRouter(1, resolved, contact("back", daysAgo(1), nil)),
-			codes: []string{"RELAPSE"}, text: "reopen and escalate it (it came back 1 times before)"},
+			codes: []string{"RELAPSE"}, text: "reopen and escalate it (it came back once before)"},
 		{name: "closed: a new issue", in: resolvedRouter(0, rapportv1.IssueStatus_ISSUE_STATUS_CLOSED, contact("back", daysAgo(1), nil)),
 			codes: []string{"RELAPSE"}, text: "open a new issue for it and escalate"},
 	})

@@ -48,6 +48,10 @@ type Summary struct {
 	LastChannel  int32
 	UpdateTime   time.Time
 
+	// CustomerFacts are facts about the customer rather than one issue
+	// (kept by the service for a limited time).
+	CustomerFacts []SummaryFact
+
 	// Stale says that a write could not merge into the summary (on MongoDB,
 	// when other writers of the customer kept winning the race for it): the
 	// write was kept, and the summary may lag behind the history. Readers
@@ -95,6 +99,7 @@ func EncodeSummary(s *Summary) []byte {
 	b = appendTime(b, s.FirstContact)
 	b = appendTime(b, s.LastContact)
 	b = binary.BigEndian.AppendUint32(b, uint32(s.LastChannel))
+	b = appendCustomerFacts(b, s.CustomerFacts)
 	return s2.Encode(nil, b)
 }
 
@@ -122,6 +127,9 @@ func encodedSize(s *Summary) int {
 			n += 16 + len(sc.Interaction)
 		}
 	}
+	for _, f := range s.CustomerFacts {
+		n += 12 + len(f.Fact)
+	}
 	return n
 }
 
@@ -143,6 +151,9 @@ func DecodeSummary(data []byte, sum *Summary) error {
 		}
 	}
 	sum.FirstContact, sum.LastContact, sum.LastChannel = r.time(), r.time(), int32(r.uint32())
+	if r.more() {
+		sum.CustomerFacts = readCustomerFacts(&r)
+	}
 	if r.err {
 		return ErrCorruptSummary
 	}
@@ -396,6 +407,38 @@ type KeyDayCount struct {
 	Key   string `bson:"k"`
 	Day   int32  `bson:"d"`
 	Count int32  `bson:"n"`
+}
+
+// appendCustomerFacts writes the customer facts last (a summary encoded
+// before they existed simply ends before them): their number (uint32),
+// then each one's time and serialised fact (uint32 length, bytes).
+func appendCustomerFacts(b []byte, facts []SummaryFact) []byte {
+	if len(facts) == 0 {
+		return b
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(facts)))
+	for _, f := range facts {
+		b = appendTime(b, f.Time)
+		b = appendBytes32(b, f.Fact)
+	}
+	return b
+}
+
+func readCustomerFacts(r *byteReader) []SummaryFact {
+	n := int(r.uint32())
+	var out []SummaryFact
+	for i := 0; i < n && !r.err; i++ {
+		out = append(out, SummaryFact{Time: r.time(), Fact: r.bytes(int(r.uint32()))})
+	}
+	return out
+}
+
+// SummaryFact is a fact about the customer as kept in a summary.
+type SummaryFact struct {
+	// Time is when it was last given; the service drops it some time after.
+	Time time.Time `bson:"t"`
+	// Fact is a serialised rapportv1.Fact.
+	Fact []byte `bson:"f"`
 }
 
 // SummaryScore is the latest answer to one survey question.

@@ -127,8 +127,8 @@ func TestThirdContactKnowsTheStory(t *testing.T) {
 		if h.GetRank() != int32(i+1) || h.GetText() == "" || len(h.GetEvidence()) == 0 {
 			t.Errorf("hint %d: %v", i, h)
 		}
-		if i > 0 && h.GetType() < cc.GetHints()[i-1].GetType() {
-			t.Errorf("hints not ranked by type: %v", hintCodes(cc.GetHints()))
+		if i > 0 && h.GetTier() < cc.GetHints()[i-1].GetTier() {
+			t.Errorf("hints not ranked by tier: %v", hintCodes(cc.GetHints()))
 		}
 	}
 

@@ -123,6 +123,9 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 	for _, f := range in.Facts {
 		f.Channel, f.GiveTime, f.Interaction = in.GetChannel(), nil, ""
 	}
+	if len(v) == 0 {
+		in.Facts = append(in.Facts, customercontext.ExtractFacts(in)...)
+	}
 	return v
 }
 
@@ -132,6 +135,7 @@ func normalizeFacts(v *violations, field string, facts []*rapportv1.Fact) []*rap
 	var out []*rapportv1.Fact
 	for i, f := range facts {
 		f.Key, f.Value = strings.TrimSpace(f.GetKey()), strings.TrimSpace(f.GetValue())
+		f.Origin, f.Span = rapportv1.FactOrigin_FACT_ORIGIN_GIVEN, nil
 		fi := indexed(field, i)
 		if !factKeyPattern.MatchString(f.GetKey()) {
 			v.add(fi+".key", "must be 1 to 64 characters of a-z, 0-9 and _, starting with a letter")

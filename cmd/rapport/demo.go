@@ -139,6 +139,23 @@ func demoCustomers() []demoCustomer {
 		contacts: []demoContact{
 			{ago: 4 * dayD, channel: rapportv1.Channel_CHANNEL_WEB, summary: "Requested a delivery address change", topics: []string{"delivery"}, issue: "address-change", facts: map[string]string{"identity_verified": "yes", "new_address": "Rua Augusta 100, São Paulo"}, sourceID: "kj-web-1"},
 		},
+	}, {
+		// A German customer whose feeds send transcripts only: no summary,
+		// no facts. The order number, the step already tried and her
+		// customer number are read from the text; the sentiment of German
+		// text is not computed.
+		id: "lena-weber", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a05",
+		customer: &rapportv1.Customer{
+			DisplayName: "Lena Weber", PreferredName: "Frau Weber",
+			Identities: []*rapportv1.Identity{{Type: email, Value: "lena.weber@example.de"}, {Type: chat, Value: "lena.w"}},
+			Preferences: &rapportv1.Preferences{LanguageCode: "de-DE", TimeZone: "Europe/Berlin", PreferredChannel: rapportv1.Channel_CHANNEL_EMAIL,
+				CommunicationStyle: rapportv1.CommunicationStyle_COMMUNICATION_STYLE_FORMAL},
+		},
+		issues: []demoIssue{{id: "lost-parcel", title: "Paket nicht angekommen", topic: "delivery", priority: rapportv1.Priority_PRIORITY_HIGH}},
+		contacts: []demoContact{
+			{ago: 9 * dayD, channel: rapportv1.Channel_CHANNEL_EMAIL, text: "Guten Tag, meine Kundennummer lautet 4711-0815. Bitte schicken Sie die Rechnungen künftig an diese Adresse.", topics: []string{"account"}, sourceID: "lena-mail-1"},
+			{ago: 2*dayD + 3*hour, channel: rapportv1.Channel_CHANNEL_CHAT, text: "Hallo, meine Bestellnummer ist 304-5512 und das Paket ist immer noch nicht da. Ich habe schon zweimal bei DHL angerufen. Das ist wirklich ärgerlich!", topics: []string{"delivery"}, issue: "lost-parcel", sourceID: "lena-chat-1", outcome: rapportv1.Outcome_OUTCOME_FOLLOW_UP_NEEDED},
+		},
 	}}
 }
 

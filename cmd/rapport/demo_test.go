@@ -75,9 +75,21 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 		t.Errorf("demo context: %v", cc)
 	}
 	before := snapshot(t, ctx, p)
-	// 4 customers, 4 issues, 11 interactions.
-	if len(before) != 19 {
-		t.Fatalf("demo data has %d records, want 19", len(before))
+	// 5 customers, 5 issues, 13 interactions.
+	if len(before) != 23 {
+		t.Fatalf("demo data has %d records, want 23", len(before))
+	}
+	// The German customer: facts read from her transcripts, sentiment not
+	// computed.
+	lena, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/lena-weber"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := lena.GetContext()
+	if len(lc.GetOpenIssues()) != 1 || len(lc.GetOpenIssues()[0].GetFacts()) != 2 || lc.GetOpenIssues()[0].GetFacts()[0].GetOrigin() != rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED ||
+		len(lc.GetCustomerFacts()) != 1 || lc.GetRecentInteractions()[0].GetExcerpt() == "" ||
+		lc.GetRecentInteractions()[0].GetSentiment().GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED {
+		t.Errorf("lena's demo context: %v", lc)
 	}
 	if err := seedDemo(ctx, p.conn, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
@@ -101,7 +113,7 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 	if err := run(ctx, []string{"repair", "--addr", addr}, func(string) string { return "" }, &out, &errw); err != nil {
 		t.Fatalf("repair: %v\n%s", err, errw.String())
 	}
-	if n := strings.Count(out.String(), "rebuilt from"); n != 4 {
+	if n := strings.Count(out.String(), "rebuilt from"); n != 5 {
 		t.Errorf("repair rebuilt %d customers:\n%s", n, out.String())
 	}
 	again, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Identity: "email:ada.lovelace@example.org"})

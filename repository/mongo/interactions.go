@@ -53,6 +53,7 @@ type sentimentDoc struct {
 	Score  float64 `bson:"score"`
 	Label  int32   `bson:"label"`
 	Source int32   `bson:"source"`
+	Lang   string  `bson:"lang,omitempty"`
 }
 
 type surveyDoc struct {
@@ -83,7 +84,7 @@ func newInteractionDoc(tenant, customerID, interactionID string, in *rapportv1.I
 		d.Facts = factsToDocs(in.GetFacts())
 	}
 	if s := in.GetSentiment(); s != nil {
-		d.Sentiment = &sentimentDoc{Score: s.GetScore(), Label: int32(s.GetLabel()), Source: int32(s.GetSource())}
+		d.Sentiment = &sentimentDoc{Score: s.GetScore(), Label: int32(s.GetLabel()), Source: int32(s.GetSource()), Lang: s.GetLanguage()}
 	}
 	if s := in.GetSurvey(); s != nil {
 		d.Survey = &surveyDoc{CSAT: s.Csat, NPS: s.Nps, CES: s.Ces}
@@ -113,7 +114,7 @@ func (d *interactionDoc) proto() *rapportv1.Interaction {
 		in.Facts = factsFromDocs(d.Facts)
 	}
 	if s := d.Sentiment; s != nil {
-		in.Sentiment = &rapportv1.Sentiment{Score: s.Score, Label: rapportv1.SentimentLabel(s.Label), Source: rapportv1.SentimentSource(s.Source)}
+		in.Sentiment = &rapportv1.Sentiment{Score: s.Score, Label: rapportv1.SentimentLabel(s.Label), Source: rapportv1.SentimentSource(s.Source), Language: s.Lang}
 	}
 	if s := d.Survey; s != nil {
 		in.Survey = &rapportv1.SurveyAnswers{Csat: s.CSAT, Nps: s.NPS, Ces: s.CES}

@@ -45,6 +45,29 @@ type factDoc struct {
 	Channel     int32     `bson:"channel,omitempty"`
 	GiveTime    time.Time `bson:"give_time,omitempty"`
 	Interaction string    `bson:"interaction,omitempty"`
+	Origin      int32     `bson:"origin,omitempty"`
+	Span        *spanDoc  `bson:"span,omitempty"`
+}
+
+// spanDoc is where an extracted fact was read.
+type spanDoc struct {
+	Field string `bson:"field"`
+	Start int32  `bson:"start"`
+	End   int32  `bson:"end"`
+}
+
+func spanToDoc(s *rapportv1.TextSpan) *spanDoc {
+	if s == nil {
+		return nil
+	}
+	return &spanDoc{Field: s.GetField(), Start: s.GetStart(), End: s.GetEnd()}
+}
+
+func spanFromDoc(d *spanDoc) *rapportv1.TextSpan {
+	if d == nil {
+		return nil
+	}
+	return &rapportv1.TextSpan{Field: d.Field, Start: d.Start, End: d.End}
 }
 
 func tsOrNil(t time.Time) *timestamppb.Timestamp {
@@ -64,7 +87,8 @@ func timeOf(ts *timestamppb.Timestamp) time.Time {
 func factsToDocs(facts []*rapportv1.Fact) []factDoc {
 	out := make([]factDoc, 0, len(facts))
 	for _, f := range facts {
-		out = append(out, factDoc{Key: f.GetKey(), Value: f.GetValue(), Channel: int32(f.GetChannel()), GiveTime: timeOf(f.GetGiveTime()), Interaction: f.GetInteraction()})
+		out = append(out, factDoc{Key: f.GetKey(), Value: f.GetValue(), Channel: int32(f.GetChannel()), GiveTime: timeOf(f.GetGiveTime()), Interaction: f.GetInteraction(),
+			Origin: int32(f.GetOrigin()), Span: spanToDoc(f.GetSpan())})
 	}
 	return out
 }
@@ -72,7 +96,8 @@ func factsToDocs(facts []*rapportv1.Fact) []factDoc {
 func factsFromDocs(docs []factDoc) []*rapportv1.Fact {
 	out := make([]*rapportv1.Fact, 0, len(docs))
 	for _, f := range docs {
-		out = append(out, &rapportv1.Fact{Key: f.Key, Value: f.Value, Channel: rapportv1.Channel(f.Channel), GiveTime: tsOrNil(f.GiveTime), Interaction: f.Interaction})
+		out = append(out, &rapportv1.Fact{Key: f.Key, Value: f.Value, Channel: rapportv1.Channel(f.Channel), GiveTime: tsOrNil(f.GiveTime), Interaction: f.Interaction,
+			Origin: rapportv1.FactOrigin(f.Origin), Span: spanFromDoc(f.Span)})
 	}
 	return out
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, e Engine) {
 		{"ListCustomersPagesInOrderWithinTenant", testListCustomersPagesInOrderWithinTenant},
 		{"InvalidTenantRefused", testInvalidTenantRefused},
 		{"RecordInteractionsIsIdempotentByID", testRecordInteractionsIsIdempotentByID},
+		{"FactOriginsAndSentimentLanguageKept", testFactOriginsAndSentimentLanguageKept},
 		{"ListInteractionsKeysetWithEqualTimes", testListInteractionsKeysetWithEqualTimes},
 		{"ListInteractionsFilters", testListInteractionsFilters},
 		{"PagingIsStableUnderInserts", testPagingIsStableUnderInserts},

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -294,6 +295,7 @@ func testSummaryRoundTripAndConcurrency(t *testing.T, e Engine) {
 		CSAT:         &repository.SummaryScore{Value: 2, Time: when, Interaction: "i1"},
 		NPS:          &repository.SummaryScore{Value: 9, Time: when, Interaction: "i1"},
 		FirstContact: when, LastContact: when, LastChannel: 3,
+		CustomerFacts: []repository.SummaryFact{{Time: when, Fact: []byte("account")}, {Time: when.Add(time.Hour), Fact: []byte("verified")}},
 	}
 	create(t, s, tenant, "ada")
 	saved, err := s.UpdateSummary(t.Context(), tenant, "ada", func(sum *repository.Summary) error {
@@ -689,5 +691,41 @@ func testRecordInteractionsOfAMissingCustomer(t *testing.T, e Engine) {
 	}
 	if n := e.Count(t, s, "interactions", tenant); n != 1 {
 		t.Errorf("%d interactions stored, want 1", n)
+	}
+}
+
+// Facts keep their origin and span, and sentiments their language, on
+// interactions and on issues.
+func testFactOriginsAndSentimentLanguageKept(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	create(t, s, tenant, "ada")
+	facts := []*rapportv1.Fact{
+		{Key: "order_number", Value: "A-1", Channel: rapportv1.Channel_CHANNEL_CHAT, Origin: rapportv1.FactOrigin_FACT_ORIGIN_GIVEN},
+		{Key: "step_tried", Value: "restarted it", Channel: rapportv1.Channel_CHANNEL_CHAT, Origin: rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED,
+			Span: &rapportv1.TextSpan{Field: "text", Start: 10, End: 22}},
+	}
+	in := newInteraction("ada", "i1", 1)
+	in.Interaction.Facts = facts
+	in.Interaction.Sentiment = &rapportv1.Sentiment{Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, Language: "de"}
+	record(t, s, tenant, in)
+	got, err := s.GetInteraction(t.Context(), tenant, "ada", "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(facts, got.GetFacts(), protocmp.Transform()); diff != "" {
+		t.Errorf("interaction facts (-want +got):\n%s", diff)
+	}
+	if got.GetSentiment().GetLanguage() != "de" || got.GetSentiment().GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED {
+		t.Errorf("sentiment %v", got.GetSentiment())
+	}
+	if _, err := s.CreateIssue(t.Context(), tenant, repository.CreateIssueRequest{CustomerID: "ada", IssueID: "x", Issue: &rapportv1.Issue{Title: "t", Facts: facts}}); err != nil {
+		t.Fatal(err)
+	}
+	is, err := s.GetIssue(t.Context(), tenant, "ada", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(facts, is.GetFacts(), protocmp.Transform()); diff != "" {
+		t.Errorf("issue facts (-want +got):\n%s", diff)
 	}
 }

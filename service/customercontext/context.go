@@ -31,6 +31,8 @@ type Decoded struct {
 	Issues   []*rapportv1.Issue
 	// Recent are the latest interactions, newest first, without text.
 	Recent []*rapportv1.Interaction
+	// CustomerFacts are the facts about the customer, newest first.
+	CustomerFacts []*rapportv1.Fact
 }
 
 // Decode decodes a summary's messages. ok is false when the summary
@@ -58,6 +60,13 @@ func Decode(sum *repository.Summary) (d Decoded, ok bool, err error) {
 			return d, false, err
 		}
 		d.Recent = append(d.Recent, in)
+	}
+	for _, sf := range sum.CustomerFacts {
+		f := &rapportv1.Fact{}
+		if err := proto.Unmarshal(sf.Fact, f); err != nil {
+			return d, false, err
+		}
+		d.CustomerFacts = append(d.CustomerFacts, f)
 	}
 	return d, true, nil
 }
@@ -97,6 +106,11 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	slices.SortFunc(cc.OpenIssues, byUpdate)
 	slices.SortFunc(cc.RecentlyResolvedIssues, byUpdate)
 	cc.RecentInteractions = d.Recent[:min(o.RecentLimit, len(d.Recent))]
+	for i, f := range d.CustomerFacts {
+		if !sum.CustomerFacts[i].Time.Before(now.Add(-customerFactsKeptDays * day)) {
+			cc.CustomerFacts = append(cc.CustomerFacts, f)
+		}
+	}
 
 	if !sum.LastContact.IsZero() {
 		cc.LastContactTime = timestamppb.New(sum.LastContact)
@@ -122,7 +136,7 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 		slices.SortStableFunc(count.ByChannel, func(a, b *rapportv1.ChannelCount) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
 		cc.ContactCounts = append(cc.ContactCounts, count)
 	}
-	cc.RepeatContacts = repeatContacts(d, today, o.Hints)
+	cc.RepeatContacts = repeatContacts(d, now, o.Hints)
 	cc.SentimentTrend = sentimentTrend(d.Recent)
 	cc.Satisfaction = satisfaction(sum)
 
@@ -138,16 +152,79 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	return cc
 }
 
-// repeatContacts finds topics and issues contacted about at least
-// cfg.RepeatMinContacts times in the repeat window.
-func repeatContacts(d Decoded, today int32, cfg HintConfig) []*rapportv1.RepeatContact {
+// repeatContacts finds what the customer contacted about more than once:
+// open issues since they opened (openIssueRepeats), and topics and other
+// issues within the repeat window (windowRepeats); most contacts first.
+func repeatContacts(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.RepeatContact {
+	open := map[string]bool{}
+	for _, is := range d.Issues {
+		if isOpen(is.GetStatus()) {
+			open[is.GetName()] = true
+		}
+	}
+	out := openIssueRepeats(d, now, cfg)
+	out = append(out, windowRepeats(d, dayNumber(now), cfg, open)...)
+	// Most contacts first; then issues before topics, by name, so that a
+	// summary rebuilt from the history lists them in the same order.
+	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int {
+		byTopic := func(rc *rapportv1.RepeatContact) bool { return rc.GetIssue() == "" }
+		return cmp.Or(cmp.Compare(b.GetCount(), a.GetCount()), boolCompare(byTopic(a), byTopic(b)), cmp.Compare(a.GetIssue(), b.GetIssue()), cmp.Compare(a.GetTopic(), b.GetTopic()))
+	})
+	return out
+}
+
+// boolCompare orders false before true.
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// openIssueRepeats: each open issue with at least cfg.RepeatMinContacts
+// linked contacts, however far apart, counted since it opened (or since the
+// day of its first contact in the last 90 days, if earlier).
+func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.RepeatContact {
+	var out []*rapportv1.RepeatContact
+	for _, is := range d.Issues {
+		if !isOpen(is.GetStatus()) || int(is.GetInteractionCount()) < cfg.RepeatMinContacts {
+			continue
+		}
+		since := is.GetOpenTime()
+		if since == nil {
+			since = is.GetCreateTime()
+		}
+		// Contacts recorded with an earlier time (a back-fill) move it back.
+		for _, k := range d.Summary.IssueDays {
+			if t := time.Unix(int64(k.Day)*int64(day/time.Second), 0).UTC(); k.Key == is.GetName() && t.Before(since.AsTime()) {
+				since = timestamppb.New(t)
+			}
+		}
+		rc := &rapportv1.RepeatContact{Issue: is.GetName(), Count: is.GetInteractionCount(), Days: int32(now.Sub(since.AsTime()) / day), Since: since}
+		for _, in := range d.Recent {
+			if in.GetIssue() == is.GetName() {
+				rc.Interactions = append(rc.Interactions, in.GetName())
+			}
+		}
+		out = append(out, rc)
+	}
+	return out
+}
+
+// windowRepeats finds topics and issues (other than the open ones, which
+// openIssueRepeats counts) contacted about at least cfg.RepeatMinContacts
+// times in the repeat window.
+func windowRepeats(d Decoded, today int32, cfg HintConfig, open map[string]bool) []*rapportv1.RepeatContact {
 	var out []*rapportv1.RepeatContact
 	windowStart := today - int32(cfg.RepeatWindowDays)
 	collect := func(counts []repository.KeyDayCount, isIssue bool) {
 		totals := map[string]int32{}
 		var keys []string
 		for _, k := range counts {
-			if k.Day > windowStart {
+			if k.Day > windowStart && !(isIssue && open[k.Key]) {
 				if _, seen := totals[k.Key]; !seen {
 					keys = append(keys, k.Key)
 				}
@@ -178,12 +255,6 @@ func repeatContacts(d Decoded, today int32, cfg HintConfig) []*rapportv1.RepeatC
 	}
 	collect(d.Summary.IssueDays, true)
 	collect(d.Summary.TopicDays, false)
-	// Most contacts first; ties in a fixed order (topics, then issues, by
-	// name), not in the order the summary happened to meet them, so that a
-	// rebuilt summary gives the same context.
-	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int {
-		return cmp.Or(cmp.Compare(b.GetCount(), a.GetCount()), cmp.Compare(a.GetIssue(), b.GetIssue()), cmp.Compare(a.GetTopic(), b.GetTopic()))
-	})
 	return out
 }
 
@@ -193,7 +264,7 @@ func sentimentTrend(recent []*rapportv1.Interaction) *rapportv1.SentimentTrend {
 	var scores []float64
 	tr := &rapportv1.SentimentTrend{}
 	for _, in := range recent {
-		if s := in.GetSentiment(); s != nil {
+		if s := in.GetSentiment(); scored(s) {
 			if tr.Last == nil {
 				tr.Last = s
 			}

@@ -7,11 +7,16 @@
 //   - Update and Apply merge what a write did (a customer, issues,
 //     interactions) into the per-customer summary, idempotently.
 //   - Decode and Build turn a summary into the CustomerContext: issues,
-//     recent interactions, contact counts, repeat contacts, the sentiment
-//     trend, satisfaction, tenure and the hints.
+//     customer facts, recent interactions (with excerpts), contact counts,
+//     repeat contacts (open issues since they opened), the sentiment trend,
+//     satisfaction, tenure and the hints.
 //   - The hints are small named rules registered in one table (hints.go),
-//     in the order of the README's table, tuned by HintConfig.
-//   - SentimentModel scores interaction text; SameFact and LinkInteraction
-//     merge the facts an interaction gives into its issue; LikelyIssue picks
-//     the open issue a new ticket continues.
+//     in the order of the README's table, which is the ranking: tier (act,
+//     etiquette, channel), then row; tuned by HintConfig.
+//   - DetectLanguage and SentimentModel score interaction text in its
+//     language (English only; other languages are marked not computed).
+//   - ExtractFacts reads facts from an interaction's text (package
+//     extract); SameFact and LinkInteraction merge the facts an interaction
+//     gives into its issue; LikelyIssue picks the open issue a new ticket
+//     continues.
 package customercontext

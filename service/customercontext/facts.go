@@ -5,7 +5,29 @@ import (
 	"strings"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/customercontext/extract"
 )
+
+// ExtractFacts reads the facts an interaction's text and summary give
+// (package extract), marked EXTRACTED with where they were read, on the
+// interaction's channel: those its given facts (already in in.Facts) do not
+// say, each once, at most extract.MaxFacts.
+func ExtractFacts(in *rapportv1.Interaction) []*rapportv1.Fact {
+	var out []*rapportv1.Fact
+	for _, field := range []struct{ name, text string }{{"text", in.GetText()}, {"summary", in.GetSummary()}} {
+		for _, x := range extract.Facts(field.text) {
+			f := &rapportv1.Fact{
+				Key: x.Key, Value: x.Value, Channel: in.GetChannel(), Origin: rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED,
+				Span: &rapportv1.TextSpan{Field: field.name, Start: int32(x.Start), End: int32(x.End)},
+			}
+			same := func(g *rapportv1.Fact) bool { return SameFact(g, f) }
+			if len(out) < extract.MaxFacts && !slices.ContainsFunc(in.GetFacts(), same) && !slices.ContainsFunc(out, same) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
 
 // SameFact reports whether two facts say the same thing: the same key, and
 // values equal ignoring case and runs of spaces.
@@ -23,7 +45,7 @@ func LinkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction, maxFacts in
 		changed = true
 	}
 	for _, f := range in.GetFacts() {
-		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName()}
+		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName(), Origin: f.GetOrigin(), Span: f.GetSpan()}
 		if mergeFact(is, given, maxFacts) {
 			changed = true
 		}

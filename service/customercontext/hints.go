@@ -33,6 +33,12 @@ type HintConfig struct {
 	// should be escalated.
 	EscalateReopens  int32
 	EscalateContacts int
+	// ExplicitConsent says that consent must be explicit: a channel with no
+	// consent on record is noted even when the customer has no consent
+	// recorded at all. Without it, NO_CONSENT_THIS_CHANNEL needs some
+	// consent on record (a customer whose consents were never collected
+	// would get it on every contact).
+	ExplicitConsent bool
 }
 
 // DefaultHintConfig is the configuration used unless told otherwise.
@@ -67,34 +73,53 @@ func (c HintConfig) Validate() error {
 	return nil
 }
 
-// hintRule is one row of the README's hint table: the codes it may give
-// and the function that decides. A rule reads the context built so far
-// (without hints) and gives zero or more candidates; it never reads another
-// rule's output.
+// tier is how much a hint asks of the agent; hints are ranked by tier
+// first. The tiers are the API's HintTier.
+type tier = rapportv1.HintTier
+
+const (
+	// act: what the agent must act on in this contact.
+	act = rapportv1.HintTier_HINT_TIER_ACT
+	// etiquette: how to speak to the customer.
+	etiquette = rapportv1.HintTier_HINT_TIER_ETIQUETTE
+	// channel: notes about channels (consent, contact windows, the preferred
+	// channel), which matter for follow-ups more than for the contact that is
+	// starting on the channel the customer chose.
+	channel = rapportv1.HintTier_HINT_TIER_CHANNEL
+)
+
+// hintRule is one row of the README's hint table: its tier, the codes it
+// may give and the function that decides. A rule reads the context built
+// so far (without hints) and gives zero or more candidates; it never reads
+// another rule's output (rules that must agree share a helper, such as
+// relapses).
 type hintRule struct {
+	tier  tier
 	codes []string
 	give  func(in hintInput) []candidate
 }
 
-// hintRules are the rules, in the order of the README's table. The order
-// matters only between hints of one type and one time: ranking is by type,
-// then newest evidence first, then this order.
+// hintRules are the rules, in the order of the README's table, which is the
+// ranking: by tier (the rows are grouped by tier), then by row, then newest
+// evidence first.
 var hintRules = []hintRule{
-	{[]string{"ESCALATE_REOPENED", "ESCALATE_CONTACTED_OFTEN"}, escalate},
-	{[]string{"APOLOGIZE_NEGATIVE_SENTIMENT"}, apologizeNegativeSentiment},
-	{[]string{"APOLOGIZE_DETRACTOR"}, apologizeDetractor},
-	{[]string{"APOLOGIZE_LOW_CSAT"}, apologizeLowCSAT},
-	{[]string{"REPEAT_CONTACT_ISSUE", "REPEAT_CONTACT_TOPIC"}, repeatContact},
-	{[]string{"FACTS_ALREADY_GIVEN"}, factsAlreadyGiven},
-	{[]string{"CONSENT_DENIED"}, consentDenied},
-	{[]string{"NO_CONSENT_THIS_CHANNEL"}, noConsentThisChannel},
-	{[]string{"OUTSIDE_CONTACT_WINDOW", "CONTACT_WINDOW"}, contactWindow},
-	{[]string{"ACCESSIBILITY_NEEDS"}, accessibilityNeeds},
-	{[]string{"FOLLOW_UP_RESOLVED"}, followUpResolved},
-	{[]string{"GREET_BY_PREFERRED_NAME"}, greetByPreferredName},
-	{[]string{"USE_PREFERRED_LANGUAGE"}, usePreferredLanguage},
-	{[]string{"PREFER_CHANNEL"}, preferChannel},
-	{[]string{"MATCH_STYLE"}, matchStyle},
+	{act, []string{"ESCALATE_REOPENED", "ESCALATE_CONTACTED_OFTEN"}, escalate},
+	{act, []string{"RELAPSE"}, relapse},
+	{act, []string{"APOLOGIZE_NEGATIVE_SENTIMENT"}, apologizeNegativeSentiment},
+	{act, []string{"APOLOGIZE_DETRACTOR"}, apologizeDetractor},
+	{act, []string{"APOLOGIZE_LOW_CSAT"}, apologizeLowCSAT},
+	{act, []string{"REPEAT_CONTACT_ISSUE", "REPEAT_CONTACT_TOPIC"}, repeatContact},
+	{act, []string{"FACTS_ALREADY_GIVEN"}, factsAlreadyGiven},
+	{act, []string{"CUSTOMER_FACTS_ALREADY_GIVEN"}, customerFactsAlreadyGiven},
+	{act, []string{"FOLLOW_UP_RESOLVED"}, followUpResolved},
+	{etiquette, []string{"ACCESSIBILITY_NEEDS"}, accessibilityNeeds},
+	{etiquette, []string{"GREET_BY_PREFERRED_NAME"}, greetByPreferredName},
+	{etiquette, []string{"USE_PREFERRED_LANGUAGE"}, usePreferredLanguage},
+	{etiquette, []string{"MATCH_STYLE"}, matchStyle},
+	{channel, []string{"CONSENT_DENIED"}, consentDenied},
+	{channel, []string{"OUTSIDE_CONTACT_WINDOW", "CONTACT_WINDOW"}, contactWindow},
+	{channel, []string{"NO_CONSENT_THIS_CHANNEL"}, noConsentThisChannel},
+	{channel, []string{"PREFER_CHANNEL"}, preferChannel},
 }
 
 // hintInput is what the rules read.
@@ -142,16 +167,27 @@ func newHint(t rapportv1.HintType, code string, when time.Time, evidence []strin
 	return candidate{&rapportv1.Hint{Type: t, Code: code, Text: fmt.Sprintf(format, args...), Evidence: evidence}, when}
 }
 
-// hints computes the hints of a context: each typed, with a code, a
-// sentence and its evidence; ranked by type, then newest evidence first.
+// hints computes the hints of a context: each typed, with a code, a tier,
+// a sentence and its evidence; ranked by tier, then by rule, then newest
+// evidence first.
 func hints(cc *rapportv1.CustomerContext, recent []*rapportv1.Interaction, now time.Time, channel rapportv1.Channel, cfg HintConfig) []*rapportv1.Hint {
 	in := hintInput{cc: cc, recent: recent, now: now, channel: channel, cfg: cfg}
-	var hs []candidate
-	for _, r := range hintRules {
-		hs = append(hs, r.give(in)...)
+	type ranked struct {
+		candidate
+		row int
 	}
-	slices.SortStableFunc(hs, func(a, b candidate) int {
-		if c := cmp.Compare(a.hint.GetType(), b.hint.GetType()); c != 0 {
+	var hs []ranked
+	for row, r := range hintRules {
+		for _, c := range r.give(in) {
+			c.hint.Tier = r.tier
+			hs = append(hs, ranked{c, row})
+		}
+	}
+	slices.SortStableFunc(hs, func(a, b ranked) int {
+		if c := cmp.Compare(a.hint.GetTier(), b.hint.GetTier()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.row, b.row); c != 0 {
 			return c
 		}
 		return b.when.Compare(a.when)
@@ -195,9 +231,9 @@ func apologizeNegativeSentiment(in hintInput) []candidate {
 		if !in.within(t, in.cfg.NegativeWindowDays) {
 			break
 		}
-		if s != nil && s.GetScore() <= in.cfg.NegativeScore {
+		if scored(s) && s.GetScore() <= in.cfg.NegativeScore {
 			return []candidate{newHint(rapportv1.HintType_HINT_TYPE_APOLOGIZE, "APOLOGIZE_NEGATIVE_SENTIMENT", t, []string{it.GetName()},
-				"Acknowledge their frustration and apologise: their %s contact on %s went badly.", channelWord(it.GetChannel()), t.Format("Mon 2 Jan"))}
+				"Acknowledge their frustration and apologise: their %s contact on %s went badly.", channelNoun(it.GetChannel()), t.Format("Mon 2 Jan"))}
 		}
 	}
 	return nil
@@ -256,10 +292,14 @@ func repeatContact(in hintInput) []candidate {
 		if rc.GetIssue() == "" && covered(rc.GetInteractions()) {
 			continue
 		}
-		if rc.GetIssue() != "" {
+		switch {
+		case rc.GetIssue() != "" && rc.GetSince() != nil:
+			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_ISSUE", latest(in.recent, rc.GetInteractions()), append([]string{rc.GetIssue()}, rc.GetInteractions()...),
+				"Acknowledge this is a repeat contact: %s contact about %q since %s.", ordinal(rc.GetCount()+1), issueTitle[rc.GetIssue()], rc.GetSince().AsTime().Format("Mon 2 Jan")))
+		case rc.GetIssue() != "":
 			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_ISSUE", latest(in.recent, rc.GetInteractions()), append([]string{rc.GetIssue()}, rc.GetInteractions()...),
 				"Acknowledge this is a repeat contact: %d contacts in %d days about %q.", rc.GetCount(), rc.GetDays(), issueTitle[rc.GetIssue()]))
-		} else {
+		default:
 			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_REPEAT_CONTACT, "REPEAT_CONTACT_TOPIC", latest(in.recent, rc.GetInteractions()), rc.GetInteractions(),
 				"Acknowledge this is a repeat contact: %d contacts in %d days about %s.", rc.GetCount(), rc.GetDays(), rc.GetTopic()))
 		}
@@ -278,6 +318,47 @@ func latest(recent []*rapportv1.Interaction, names []string) time.Time {
 	return t
 }
 
+// times writes a count of times: "once", "twice", "3 times".
+func times(n int32) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+// ordinal writes n as "2nd", "3rd", "4th", "11th", "21st".
+func ordinal(n int32) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}
+
+// factPhrase says a fact as the do-not-ask-again hints list it: "order
+// number A-1234 (by chat)", "already tried: restarted the router (by
+// email)".
+func factPhrase(f *rapportv1.Fact) string {
+	part := strings.ReplaceAll(f.GetKey(), "_", " ") + " " + f.GetValue()
+	if f.GetKey() == "step_tried" {
+		part = "already tried: " + f.GetValue()
+	}
+	if f.GetChannel() != rapportv1.Channel_CHANNEL_UNSPECIFIED {
+		part += " (" + channelWord(f.GetChannel()) + ")"
+	}
+	return part
+}
+
 // factsAlreadyGiven: each open issue with facts lists them, with the
 // channel they came by.
 func factsAlreadyGiven(in hintInput) []candidate {
@@ -289,11 +370,7 @@ func factsAlreadyGiven(in hintInput) []candidate {
 		var parts []string
 		evidence := []string{is.GetName()}
 		for _, f := range is.GetFacts() {
-			part := fmt.Sprintf("%s %s", strings.ReplaceAll(f.GetKey(), "_", " "), f.GetValue())
-			if f.GetChannel() != rapportv1.Channel_CHANNEL_UNSPECIFIED {
-				part += " (by " + channelWord(f.GetChannel()) + ")"
-			}
-			parts = append(parts, part)
+			parts = append(parts, factPhrase(f))
 			if f.GetInteraction() != "" && !slices.Contains(evidence, f.GetInteraction()) {
 				evidence = append(evidence, f.GetInteraction())
 			}
@@ -302,6 +379,35 @@ func factsAlreadyGiven(in hintInput) []candidate {
 			"Do not ask again about %q; they already gave: %s.", is.GetTitle(), strings.Join(parts, "; ")))
 	}
 	return out
+}
+
+// customerFactsAlreadyGiven: the customer's own facts (given outside an
+// issue, or an account number or identity check on any issue), except those
+// an open issue already lists.
+func customerFactsAlreadyGiven(in hintInput) []candidate {
+	var parts []string
+	evidence := in.customer()
+	var when time.Time
+	for _, f := range in.cc.GetCustomerFacts() {
+		onIssue := slices.ContainsFunc(in.cc.GetOpenIssues(), func(is *rapportv1.Issue) bool {
+			return slices.ContainsFunc(is.GetFacts(), func(g *rapportv1.Fact) bool { return SameFact(f, g) })
+		})
+		if onIssue {
+			continue
+		}
+		parts = append(parts, factPhrase(f))
+		if f.GetInteraction() != "" && !slices.Contains(evidence, f.GetInteraction()) {
+			evidence = append(evidence, f.GetInteraction())
+		}
+		if t := f.GetGiveTime().AsTime(); t.After(when) {
+			when = t
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_DO_NOT_ASK_AGAIN, "CUSTOMER_FACTS_ALREADY_GIVEN", when, evidence,
+		"Do not ask again; they already gave: %s.", strings.Join(parts, "; "))}
 }
 
 // consentDenied: the channels whose consent is denied, never to be used.
@@ -316,17 +422,21 @@ func consentDenied(in hintInput) []candidate {
 		return nil
 	}
 	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONSENT, "CONSENT_DENIED", time.Time{}, in.customer(),
-		"Do not contact them by %s: they did not consent.", strings.Join(denied, " or "))}
+		"Do not contact them %s: they did not consent.", strings.Join(denied, " or "))}
 }
 
 // noConsentThisChannel: the contact's channel has no granted consent, so
-// the agent answers but does not follow up on it.
+// the agent answers but does not follow up on it. Only when some consent is
+// on record, or consent must be explicit (cfg.ExplicitConsent).
 func noConsentThisChannel(in hintInput) []candidate {
 	if in.channel == rapportv1.Channel_CHANNEL_UNSPECIFIED || in.consent(in.channel) == rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED {
 		return nil
 	}
+	if len(in.prefs().GetConsents()) == 0 && !in.cfg.ExplicitConsent {
+		return nil
+	}
 	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONSENT, "NO_CONSENT_THIS_CHANNEL", time.Time{}, in.customer(),
-		"Answer this %s contact, but do not follow up by %s: no consent on record.", channelWord(in.channel), channelWord(in.channel))}
+		"Answer this %s contact, but do not follow up %s: no consent on record for it.", channelNoun(in.channel), channelWord(in.channel))}
 }
 
 // contactWindow: the customer's contact windows, and whether now (in their
@@ -369,11 +479,12 @@ func accessibilityNeeds(in hintInput) []candidate {
 }
 
 // followUpResolved: each issue resolved within cfg.FollowUpDays (not
-// closed ones): ask whether it is still fixed.
+// closed ones) that has not relapsed: ask whether it is still fixed.
 func followUpResolved(in hintInput) []candidate {
+	relapsed := in.relapses()
 	var out []candidate
 	for _, is := range in.cc.GetRecentlyResolvedIssues() {
-		if is.GetStatus() != rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED || is.GetResolveTime() == nil {
+		if is.GetStatus() != rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED || is.GetResolveTime() == nil || relapsed[is.GetName()] != nil {
 			continue
 		}
 		rt := is.GetResolveTime().AsTime()
@@ -381,6 +492,53 @@ func followUpResolved(in hintInput) []candidate {
 			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_FOLLOW_UP, "FOLLOW_UP_RESOLVED", rt, []string{is.GetName()},
 				"Ask whether %q, resolved on %s, is still fixed.", is.GetTitle(), rt.Format("Mon 2 Jan")))
 		}
+	}
+	return out
+}
+
+// relapses are the resolved issues the customer contacted about after they
+// were resolved (a contact linked to the issue, later than its resolve
+// time): they came back. By issue name, the contacts since, newest first.
+func (in hintInput) relapses() map[string][]*rapportv1.Interaction {
+	out := map[string][]*rapportv1.Interaction{}
+	for _, is := range in.cc.GetRecentlyResolvedIssues() {
+		if is.GetResolveTime() == nil {
+			continue
+		}
+		for _, it := range in.recent {
+			if it.GetIssue() == is.GetName() && it.GetOccurTime().AsTime().After(is.GetResolveTime().AsTime()) {
+				out[is.GetName()] = append(out[is.GetName()], it)
+			}
+		}
+	}
+	return out
+}
+
+// relapse: a recently resolved issue the customer contacted about again
+// after it was resolved: acknowledge it came back; reopen it, and escalate
+// when it had been reopened before.
+func relapse(in hintInput) []candidate {
+	relapsed := in.relapses()
+	var out []candidate
+	for _, is := range in.cc.GetRecentlyResolvedIssues() {
+		contacts := relapsed[is.GetName()]
+		if len(contacts) == 0 {
+			continue
+		}
+		evidence := []string{is.GetName()}
+		for _, c := range contacts {
+			evidence = append(evidence, c.GetName())
+		}
+		todo := "reopen it"
+		if is.GetReopenCount() > 0 {
+			todo = fmt.Sprintf("reopen and escalate it (it came back %s before)", times(is.GetReopenCount()))
+		}
+		if is.GetStatus() == rapportv1.IssueStatus_ISSUE_STATUS_CLOSED {
+			todo = "open a new issue for it and escalate"
+		}
+		out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_RELAPSE, "RELAPSE", contacts[0].GetOccurTime().AsTime(), evidence,
+			"%q, resolved on %s, is back: acknowledge it came back and %s; do not ask whether it is still fixed.",
+			is.GetTitle(), is.GetResolveTime().AsTime().Format("Mon 2 Jan"), todo))
 	}
 	return out
 }
@@ -416,7 +574,7 @@ func preferChannel(in hintInput) []candidate {
 		return nil
 	}
 	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_PREFER_CHANNEL, "PREFER_CHANNEL", time.Time{}, in.customer(),
-		"Follow up by %s, their preferred channel.", channelWord(pc))}
+		"Follow up %s, their preferred channel.", channelWord(pc))}
 }
 
 // matchStyle: the customer's communication style.
@@ -428,21 +586,33 @@ func matchStyle(in hintInput) []candidate {
 	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_MATCH_STYLE, "MATCH_STYLE", time.Time{}, in.customer(), "%s", styleAdvice[style])}
 }
 
-var channelWords = map[rapportv1.Channel]string{
-	rapportv1.Channel_CHANNEL_VOICE:     "phone",
-	rapportv1.Channel_CHANNEL_CHAT:      "chat",
-	rapportv1.Channel_CHANNEL_EMAIL:     "email",
-	rapportv1.Channel_CHANNEL_SMS:       "SMS",
-	rapportv1.Channel_CHANNEL_SOCIAL:    "social media",
-	rapportv1.Channel_CHANNEL_WEB:       "the web",
-	rapportv1.Channel_CHANNEL_IN_PERSON: "in person",
+// channelWords name each channel as a noun before "contact" ("a web
+// contact") and after "by" or "in" ("by the web", "in person").
+var channelWords = map[rapportv1.Channel]struct{ noun, by string }{
+	rapportv1.Channel_CHANNEL_VOICE:     {"phone", "by phone"},
+	rapportv1.Channel_CHANNEL_CHAT:      {"chat", "by chat"},
+	rapportv1.Channel_CHANNEL_EMAIL:     {"email", "by email"},
+	rapportv1.Channel_CHANNEL_SMS:       {"SMS", "by SMS"},
+	rapportv1.Channel_CHANNEL_SOCIAL:    {"social media", "on social media"},
+	rapportv1.Channel_CHANNEL_WEB:       {"web", "on the web"},
+	rapportv1.Channel_CHANNEL_IN_PERSON: {"in-person", "in person"},
 }
 
+// channelNoun is the channel before "contact": "phone", "web".
+func channelNoun(c rapportv1.Channel) string {
+	if w, ok := channelWords[c]; ok {
+		return w.noun
+	}
+	return "unknown-channel"
+}
+
+// channelWord is the channel as a way to reach someone: "by phone", "on
+// the web".
 func channelWord(c rapportv1.Channel) string {
 	if w, ok := channelWords[c]; ok {
-		return w
+		return w.by
 	}
-	return "an unknown channel"
+	return "by an unknown channel"
 }
 
 var accessibilityAdvice = map[rapportv1.AccessibilityNeed]string{

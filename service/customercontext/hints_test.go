@@ -199,6 +199,8 @@ func TestRuleRepeatContact(t *testing.T) {
 		// Its contacts are older than the recent ones the summary keeps.
 		{name: "a topic with no recent contact", in: repeats(byIssue("a", "b"), byTopic()), codes: []string{"REPEAT_CONTACT_ISSUE", "REPEAT_CONTACT_TOPIC"}},
 		{name: "a topic beyond the issue", in: repeats(byIssue("a"), byTopic("a", "b")), codes: []string{"REPEAT_CONTACT_ISSUE", "REPEAT_CONTACT_TOPIC"}},
+		{name: "an open issue since it opened", in: repeats(&rapportv1.RepeatContact{Issue: refund.GetName(), Count: 3, Days: 21, Since: ts(daysAgo(21)), Interactions: []string{"a"}}),
+			codes: []string{"REPEAT_CONTACT_ISSUE"}, text: `Acknowledge this is a repeat contact: 4th contact about "Refund" since Wed 11 Feb.`},
 	})
 }
 
@@ -242,16 +244,23 @@ func TestRuleConsentDenied(t *testing.T) {
 		{name: "no consents", in: consents(nil)},
 		{name: "only granted", in: consents(nil, consent(email, true))},
 		{name: "two denied", in: consents(nil, consent(sms, false), consent(email, true), consent(voice, false)), codes: []string{"CONSENT_DENIED"},
-			text: "Do not contact them by SMS or phone: they did not consent.", evidence: []string{customer}},
+			text: "Do not contact them by SMS or by phone: they did not consent.", evidence: []string{customer}},
 	})
 }
 
 func TestRuleNoConsentThisChannel(t *testing.T) {
 	on := func(ch rapportv1.Channel) func(in *hintInput) { return func(in *hintInput) { in.channel = ch } }
+	explicit := func(ch rapportv1.Channel) func(in *hintInput) {
+		return func(in *hintInput) { in.channel, in.cfg.ExplicitConsent = ch, true }
+	}
 	checkRule(t, "NO_CONSENT_THIS_CHANNEL", []ruleCase{
 		{name: "channel unknown", in: consents(nil)},
-		{name: "no consent on record", in: consents(on(sms)), codes: []string{"NO_CONSENT_THIS_CHANNEL"},
-			text: "Answer this SMS contact, but do not follow up by SMS: no consent on record.", evidence: []string{customer}},
+		// Consents never collected: the note would be on every contact.
+		{name: "no consent on record at all", in: consents(on(sms))},
+		{name: "no consent on record, consent must be explicit", in: consents(explicit(sms)), codes: []string{"NO_CONSENT_THIS_CHANNEL"},
+			text: "Answer this SMS contact, but do not follow up by SMS: no consent on record for it.", evidence: []string{customer}},
+		{name: "web wording", in: consents(explicit(rapportv1.Channel_CHANNEL_WEB)), codes: []string{"NO_CONSENT_THIS_CHANNEL"},
+			text: "Answer this web contact, but do not follow up on the web: no consent on record for it."},
 		{name: "denied", in: consents(on(sms), consent(sms, false)), codes: []string{"NO_CONSENT_THIS_CHANNEL"}},
 		{name: "granted", in: consents(on(email), consent(email, true))},
 		{name: "granted on another channel", in: consents(on(sms), consent(email, true)), codes: []string{"NO_CONSENT_THIS_CHANNEL"}},
@@ -321,6 +330,70 @@ func TestRuleFollowUpResolved(t *testing.T) {
 	})
 }
 
+// resolvedRouter is an issue resolved three days ago; contacts are linked
+// to it.
+func resolvedRouter(reopens int32, st rapportv1.IssueStatus, contacts ...*rapportv1.Interaction) hintInput {
+	is := openIssue("router", "Router", func(is *rapportv1.Issue) {
+		is.Status, is.ResolveTime, is.ReopenCount = st, ts(daysAgo(3)), reopens
+	})
+	for _, c := range contacts {
+		c.Issue = is.GetName()
+	}
+	return input(func(in *hintInput) {
+		in.cc.RecentlyResolvedIssues = []*rapportv1.Issue{is}
+		in.recent = contacts
+	})
+}
+
+func TestRuleRelapse(t *testing.T) {
+	resolved := rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED
+	router := customer + "/issues/router"
+	checkRule(t, "RELAPSE", []ruleCase{
+		{name: "no resolved issue", in: input(nil)},
+		{name: "contacts only before it was resolved", in: resolvedRouter(0, resolved, contact("before", daysAgo(4), nil))},
+		{name: "a contact after it was resolved", in: resolvedRouter(0, resolved, contact("back", daysAgo(1), nil), contact("before", daysAgo(4), nil)),
+			codes: []string{"RELAPSE"}, text: `"Router", resolved on Sun 1 Mar, is back: acknowledge it came back and reopen it; do not ask whether it is still fixed.`,
+			evidence: []string{router, customer + "/interactions/back"}},
+		{name: "it came back before: escalate", in: resolvedRouter(1, resolved, contact("back", daysAgo(1), nil)),
+			codes: []string{"RELAPSE"}, text: "reopen and escalate it (it came back once before)"},
+		{name: "closed: a new issue", in: resolvedRouter(0, rapportv1.IssueStatus_ISSUE_STATUS_CLOSED, contact("back", daysAgo(1), nil)),
+			codes: []string{"RELAPSE"}, text: "open a new issue for it and escalate"},
+	})
+	// A relapse is not followed up: they just said it is not fixed.
+	checkRule(t, "FOLLOW_UP_RESOLVED", []ruleCase{
+		{name: "relapsed: no follow-up", in: resolvedRouter(0, resolved, contact("back", daysAgo(1), nil))},
+		{name: "not relapsed: follow-up", in: resolvedRouter(0, resolved, contact("before", daysAgo(4), nil)), codes: []string{"FOLLOW_UP_RESOLVED"}},
+	})
+}
+
+func TestRuleCustomerFactsAlreadyGiven(t *testing.T) {
+	account := &rapportv1.Fact{Key: "account_number", Value: "ACC-991", Channel: voice, Interaction: "i1", GiveTime: ts(daysAgo(2))}
+	tried := &rapportv1.Fact{Key: "step_tried", Value: "restarted the router", Channel: rapportv1.Channel_CHANNEL_CHAT, Interaction: "i2", GiveTime: ts(daysAgo(1))}
+	withFacts := func(open []*rapportv1.Fact, fs ...*rapportv1.Fact) hintInput {
+		return input(func(in *hintInput) {
+			in.cc.CustomerFacts = fs
+			in.cc.OpenIssues = []*rapportv1.Issue{openIssue("refund", "Refund", func(is *rapportv1.Issue) { is.Facts = open })}
+		})
+	}
+	checkRule(t, "CUSTOMER_FACTS_ALREADY_GIVEN", []ruleCase{
+		{name: "none", in: withFacts(nil)},
+		{name: "two facts", in: withFacts(nil, account, tried), codes: []string{"CUSTOMER_FACTS_ALREADY_GIVEN"},
+			text:     "Do not ask again; they already gave: account number ACC-991 (by phone); already tried: restarted the router (by chat).",
+			evidence: []string{customer, "i1", "i2"}},
+		{name: "one an open issue lists: said there", in: withFacts([]*rapportv1.Fact{{Key: "account_number", Value: "acc-991"}}, account, tried),
+			codes: []string{"CUSTOMER_FACTS_ALREADY_GIVEN"}, text: "they already gave: already tried: restarted the router (by chat)."},
+		{name: "all on an open issue", in: withFacts([]*rapportv1.Fact{account}, account)},
+	})
+}
+
+func TestOrdinal(t *testing.T) {
+	for n, want := range map[int32]string{1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 11: "11th", 12: "12th", 13: "13th", 21: "21st", 22: "22nd", 101: "101st", 111: "111th"} {
+		if got := ordinal(n); got != want {
+			t.Errorf("ordinal(%d) = %s, want %s", n, got, want)
+		}
+	}
+}
+
 func TestRuleGreetByPreferredName(t *testing.T) {
 	checkRule(t, "GREET_BY_PREFERRED_NAME", []ruleCase{
 		{name: "none", in: input(nil)},
@@ -363,37 +436,51 @@ func TestRuleMatchStyle(t *testing.T) {
 	})
 }
 
-// Hints are ranked by type, then newest evidence first; ranks count from 1.
-func TestHintsRankByTypeThenNewest(t *testing.T) {
+// Hints are ranked by tier, then by rule, then newest evidence first;
+// ranks count from 1.
+func TestHintsRankByTierThenRuleThenNewest(t *testing.T) {
 	older := openIssue("older", "Older", func(is *rapportv1.Issue) {
 		is.Status, is.ResolveTime = rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED, ts(daysAgo(5))
 	})
 	newer := openIssue("newer", "Newer", func(is *rapportv1.Issue) {
 		is.Status, is.ResolveTime = rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED, ts(daysAgo(2))
 	})
-	in := input(func(in *hintInput) {
+	in := consents(func(in *hintInput) {
+		in.channel = sms
 		in.cc.Profile.Preferences.CommunicationStyle = rapportv1.CommunicationStyle_COMMUNICATION_STYLE_FORMAL
 		in.cc.Profile.PreferredName = "Ada"
 		in.cc.RecentlyResolvedIssues = []*rapportv1.Issue{older, newer}
 		in.cc.OpenIssues = []*rapportv1.Issue{openIssue("flaky", "Flaky", func(is *rapportv1.Issue) { is.ReopenCount = 2 })}
-	})
+	}, consent(email, false))
 	hs := hints(in.cc, in.recent, in.now, in.channel, in.cfg)
 	var got []string
 	for i, h := range hs {
-		got = append(got, h.GetCode()+" "+strings.Join(h.GetEvidence(), ","))
+		got = append(got, h.GetTier().String()+" "+h.GetCode()+" "+strings.Join(h.GetEvidence(), ","))
 		if h.GetRank() != int32(i+1) {
 			t.Errorf("hint %d has rank %d", i, h.GetRank())
 		}
 	}
 	want := []string{
-		"ESCALATE_REOPENED " + customer + "/issues/flaky",
-		"FOLLOW_UP_RESOLVED " + newer.GetName(),
-		"FOLLOW_UP_RESOLVED " + older.GetName(),
-		"GREET_BY_PREFERRED_NAME " + customer,
-		"MATCH_STYLE " + customer,
+		"HINT_TIER_ACT ESCALATE_REOPENED " + customer + "/issues/flaky",
+		"HINT_TIER_ACT FOLLOW_UP_RESOLVED " + newer.GetName(),
+		"HINT_TIER_ACT FOLLOW_UP_RESOLVED " + older.GetName(),
+		"HINT_TIER_ETIQUETTE GREET_BY_PREFERRED_NAME " + customer,
+		"HINT_TIER_ETIQUETTE MATCH_STYLE " + customer,
+		"HINT_TIER_CHANNEL CONSENT_DENIED " + customer,
+		"HINT_TIER_CHANNEL NO_CONSENT_THIS_CHANNEL " + customer,
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("hints\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// The rules table is grouped by tier, act first: the table's order is the
+// ranking.
+func TestHintRulesGroupedByTier(t *testing.T) {
+	for i := 1; i < len(hintRules); i++ {
+		if hintRules[i].tier < hintRules[i-1].tier {
+			t.Errorf("rule %v (%v) after a rule of tier %v", hintRules[i].codes, hintRules[i].tier, hintRules[i-1].tier)
+		}
 	}
 }
 
@@ -412,16 +499,18 @@ func TestREADMEListsEveryHintCode(t *testing.T) {
 	var documented []string
 	for _, line := range strings.Split(section, "\n") {
 		cells := strings.Split(line, "|")
-		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
 			continue
 		}
 		for _, m := range code.FindAllStringSubmatch(cells[2], -1) {
-			documented = append(documented, m[1])
+			documented = append(documented, strings.TrimSpace(cells[3])+" "+m[1])
 		}
 	}
 	var registered []string
 	for _, r := range hintRules {
-		registered = append(registered, r.codes...)
+		for _, c := range r.codes {
+			registered = append(registered, strings.ToLower(strings.TrimPrefix(r.tier.String(), "HINT_TIER_"))+" "+c)
+		}
 	}
 	if !slices.Equal(documented, registered) {
 		t.Errorf("README documents\n%v\nthe rules give, in order,\n%v", documented, registered)

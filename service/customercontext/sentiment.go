@@ -1,6 +1,8 @@
 package customercontext
 
 import (
+	"unicode"
+
 	"github.com/jonreiter/govader"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 )
@@ -24,11 +26,36 @@ func NewSentimentModel() *SentimentModel {
 	return &SentimentModel{vader: govader.NewSentimentIntensityAnalyzer()}
 }
 
-// Compute returns the sentiment of text, marked computed.
+// Compute returns the sentiment of text, in its language: English text
+// is scored and marked computed, and so is text of too few words to tell
+// its language if all its letters are ASCII ("Awesome!!"); other text is
+// marked not computed, with its language if known, because no model for it
+// is at hand: an English lexicon on German or French text scores the wrong
+// words ("tout", "sin") or none.
 func (m *SentimentModel) Compute(text string) *rapportv1.Sentiment {
+	lang := DetectLanguage(text, "")
+	if lang != English && (lang != "" || !asciiLetters(text)) {
+		return &rapportv1.Sentiment{Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, Language: lang}
+	}
 	score := m.vader.PolarityScores(text).Compound
 	score = roundScore(score)
-	return &rapportv1.Sentiment{Score: score, Label: SentimentLabel(score), Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED}
+	return &rapportv1.Sentiment{Score: score, Label: SentimentLabel(score), Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED, Language: lang}
+}
+
+// asciiLetters reports whether every letter of s is an ASCII one.
+func asciiLetters(s string) bool {
+	for _, r := range s {
+		if r > unicode.MaxASCII && unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// scored reports whether s is a sentiment with a score (given or
+// computed): those not computed count in no trend and call for no apology.
+func scored(s *rapportv1.Sentiment) bool {
+	return s != nil && s.GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED
 }
 
 // SentimentLabel is the label of a score from -1 to 1.

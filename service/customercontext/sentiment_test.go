@@ -1,6 +1,9 @@
 package customercontext
 
 import (
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -27,6 +30,93 @@ func TestSentiment(t *testing.T) {
 	} {
 		if got := SentimentLabel(score); got != want {
 			t.Errorf("SentimentLabel(%v) = %v, want %v", score, got, want)
+		}
+	}
+}
+
+// TestLabelledSentimentByLanguage measures, on testdata/sentiment.txt,
+// the language detection and the sentiment per language, and fails if
+// detection falls below 0.9, English accuracy below 0.7, or if any
+// non-English text gets an (English) score. `go test -run
+// LabelledSentiment -v` prints the figures in BENCHMARKS.md.
+func TestLabelledSentimentByLanguage(t *testing.T) {
+	data, err := os.ReadFile("testdata/sentiment.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]rapportv1.SentimentLabel{
+		"neg": rapportv1.SentimentLabel_SENTIMENT_LABEL_NEGATIVE, "neu": rapportv1.SentimentLabel_SENTIMENT_LABEL_NEUTRAL, "pos": rapportv1.SentimentLabel_SENTIMENT_LABEL_POSITIVE,
+	}
+	type tally struct{ texts, detected, scored, correct int }
+	by := map[string]*tally{}
+	m := NewSentimentModel()
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		parts := strings.SplitN(line, " | ", 3)
+		if len(parts) != 3 {
+			t.Fatalf("bad line %q", line)
+		}
+		lang, label, text := parts[0], labels[parts[1]], parts[2]
+		if by[lang] == nil {
+			by[lang] = &tally{}
+		}
+		tl := by[lang]
+		tl.texts++
+		s := m.Compute(text)
+		if s.GetLanguage() == lang || (lang == English && s.GetLanguage() == "") {
+			tl.detected++
+		} else {
+			t.Logf("%s text detected as %q: %s", lang, s.GetLanguage(), text)
+		}
+		if s.GetSource() == rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED {
+			tl.scored++
+			if s.GetLabel() == label {
+				tl.correct++
+			} else if lang == English {
+				t.Logf("en %s scored %v (%.2f): %s", parts[1], s.GetLabel(), s.GetScore(), text)
+			}
+		}
+		if lang != English && s.GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED {
+			t.Errorf("%s text scored with the English model: %v: %s", lang, s, text)
+		}
+	}
+	for _, lang := range languageOrder {
+		tl := by[lang]
+		if tl == nil || tl.texts < 50 {
+			t.Fatalf("%s: fewer than 50 labelled texts", lang)
+		}
+		detection := float64(tl.detected) / float64(tl.texts)
+		accuracy := "not computed"
+		if tl.scored > 0 {
+			accuracy = fmt.Sprintf("%.3f of %d scored", float64(tl.correct)/float64(tl.scored), tl.scored)
+		}
+		t.Logf("%s: %d texts, language detected %.3f, sentiment accuracy %s", lang, tl.texts, detection, accuracy)
+		if detection < 0.9 {
+			t.Errorf("%s: language detection %.3f, want at least 0.9", lang, detection)
+		}
+	}
+	if en := by[English]; float64(en.correct)/float64(en.texts) < 0.7 {
+		t.Errorf("English accuracy %d/%d, want at least 0.7", en.correct, en.texts)
+	}
+}
+
+func TestDetectLanguage(t *testing.T) {
+	for _, tc := range []struct{ text, prior, want string }{
+		{"", "", ""},
+		{"ok", "", ""},
+		{"Das ist eine Katastrophe und ich bin wütend.", "", German},
+		{"Merci, tout est parfait, c'est super !", "", French},
+		{"Sigo sin internet y nadie me ayuda.", "", Spanish},
+		{"The parcel is still not here.", "", English},
+		{"Não recebi o pedido e estou farto.", "", Portuguese},
+		// One word of each: a tie the prior breaks, or nothing.
+		{"no pedido", "pt-BR", Portuguese},
+		{"no pedido", "", ""},
+	} {
+		if got := DetectLanguage(tc.text, tc.prior); got != tc.want {
+			t.Errorf("DetectLanguage(%q, %q) = %q, want %q", tc.text, tc.prior, got, tc.want)
 		}
 	}
 }

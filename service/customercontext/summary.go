@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
@@ -22,11 +23,48 @@ const (
 	issueInteractionsKept = 10             // latest interactions linked to an issue
 	windowDays            = 90             // day buckets
 	resolvedKeptDays      = 30             // resolved and closed issues
+	customerFactsKeptDays = 30             // customer facts, after they were last given
+	customerFactsKept     = 50             // customer facts, the newest
 	numChannels           = 8              // channel numbers 0..7
 	summaryHashLength     = 4              // bytes per interaction hash
 	maxDayHashes          = 100            // interactions remembered per day
 	day                   = 24 * time.Hour // a UTC day
 )
+
+// excerptLength is the most characters of an excerpt (Interaction.excerpt).
+const excerptLength = 200
+
+// Excerpt is the start of text for a reader: spaces collapsed, at most n
+// characters, cut at the last word boundary before the limit and then
+// ending with "…" (a single word longer than n is cut inside it).
+func Excerpt(text string, n int) string {
+	words := strings.Fields(text)
+	if all := strings.Join(words, " "); utf8.RuneCountInString(all) <= n {
+		return all
+	}
+	var b strings.Builder
+	count := 0
+	for _, w := range words {
+		wn := utf8.RuneCountInString(w)
+		sep := 0
+		if b.Len() > 0 {
+			sep = 1
+		}
+		if count+sep+wn > n-1 { // room for "…"
+			if b.Len() == 0 {
+				b.WriteString(string([]rune(w)[:n-1]))
+			}
+			b.WriteString("…")
+			return b.String()
+		}
+		if sep == 1 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(w)
+		count += sep + wn
+	}
+	return b.String()
+}
 
 // dayNumber is the UTC day of t, counted from the Unix epoch.
 func dayNumber(t time.Time) int32 { return int32(t.Unix() / int64(day/time.Second)) }
@@ -69,9 +107,15 @@ func (u Update) Apply(sum *repository.Summary, now time.Time) error {
 		if err := applyIssue(sum, is); err != nil {
 			return err
 		}
+		if err := applyIssueCustomerFacts(sum, is); err != nil {
+			return err
+		}
 	}
 	for _, in := range u.Interactions {
 		if err := applyInteraction(sum, in, u.Replayed[in.GetName()], now); err != nil {
+			return err
+		}
+		if err := applyCustomerFacts(sum, in); err != nil {
 			return err
 		}
 	}
@@ -146,6 +190,9 @@ func applyInteraction(sum *repository.Summary, in *rapportv1.Interaction, replay
 	if !slices.ContainsFunc(sum.Recent, func(r repository.SummaryInteraction) bool { return r.InteractionID == in.GetName() }) {
 		slim := proto.Clone(in).(*rapportv1.Interaction)
 		slim.Text, slim.Facts = "", nil
+		if in.GetSummary() == "" {
+			slim.Excerpt = Excerpt(in.GetText(), excerptLength)
+		}
 		b, err := proto.Marshal(slim)
 		if err != nil {
 			return err
@@ -198,6 +245,76 @@ func applyInteraction(sum *repository.Summary, in *rapportv1.Interaction, replay
 	return nil
 }
 
+// customerFactKeys are facts about the customer that hold whatever issue
+// they were given on, and after it closes.
+var customerFactKeys = map[string]bool{"account_number": true, "customer_number": true, "identity_verified": true}
+
+// applyCustomerFacts keeps on the customer the facts of an interaction
+// linked to no issue, and the customer facts (customerFactKeys) of any.
+func applyCustomerFacts(sum *repository.Summary, in *rapportv1.Interaction) error {
+	for _, f := range in.GetFacts() {
+		if in.GetIssue() != "" && !customerFactKeys[f.GetKey()] {
+			continue
+		}
+		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName(), Origin: f.GetOrigin(), Span: f.GetSpan()}
+		if err := mergeCustomerFact(sum, given); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyIssueCustomerFacts keeps on the customer the customer facts
+// (customerFactKeys) given directly on an issue.
+func applyIssueCustomerFacts(sum *repository.Summary, is *rapportv1.Issue) error {
+	for _, f := range is.GetFacts() {
+		if !customerFactKeys[f.GetKey()] {
+			continue
+		}
+		f = proto.Clone(f).(*rapportv1.Fact)
+		if f.GiveTime == nil {
+			f.GiveTime = is.GetUpdateTime()
+		}
+		if err := mergeCustomerFact(sum, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeCustomerFact adds f to the customer facts, or if the same fact is
+// there, keeps the earliest giving and the latest time it was given (from
+// which it is kept customerFactsKeptDays). Repeating it changes nothing.
+func mergeCustomerFact(sum *repository.Summary, f *rapportv1.Fact) error {
+	t := f.GetGiveTime().AsTime()
+	for i, sf := range sum.CustomerFacts {
+		var have rapportv1.Fact
+		if err := proto.Unmarshal(sf.Fact, &have); err != nil {
+			return err
+		}
+		if !SameFact(&have, f) {
+			continue
+		}
+		if t.After(sf.Time) {
+			sum.CustomerFacts[i].Time = t
+		}
+		if t.Before(have.GetGiveTime().AsTime()) {
+			b, err := proto.Marshal(f)
+			if err != nil {
+				return err
+			}
+			sum.CustomerFacts[i].Fact = b
+		}
+		return nil
+	}
+	b, err := proto.Marshal(f)
+	if err != nil {
+		return err
+	}
+	sum.CustomerFacts = append(sum.CustomerFacts, repository.SummaryFact{Time: t, Fact: b})
+	return nil
+}
+
 func setScore(dst **repository.SummaryScore, v *int32, t time.Time, interaction string) {
 	if v == nil {
 		return
@@ -225,6 +342,7 @@ func pruneSummary(sum *repository.Summary, now time.Time) {
 	sum.TopicDays = slices.DeleteFunc(sum.TopicDays, func(k repository.KeyDayCount) bool { return k.Day <= oldest })
 	sum.IssueDays = slices.DeleteFunc(sum.IssueDays, func(k repository.KeyDayCount) bool { return k.Day <= oldest })
 	slices.SortFunc(sum.Days, func(a, b repository.DayBucket) int { return int(a.Day - b.Day) })
+	pruneCustomerFacts(sum, now)
 	sum.Issues = slices.DeleteFunc(sum.Issues, func(si repository.SummaryIssue) bool {
 		var is rapportv1.Issue
 		if proto.Unmarshal(si.Issue, &is) != nil {
@@ -232,6 +350,25 @@ func pruneSummary(sum *repository.Summary, now time.Time) {
 		}
 		return !isOpen(is.GetStatus()) && is.GetUpdateTime().AsTime().Before(now.Add(-resolvedKeptDays*day))
 	})
+}
+
+// pruneCustomerFacts drops customer facts last given more than
+// customerFactsKeptDays ago, and keeps the newest customerFactsKept, newest
+// first (ties by content, so that the order does not depend on the order
+// of the writes).
+func pruneCustomerFacts(sum *repository.Summary, now time.Time) {
+	sum.CustomerFacts = slices.DeleteFunc(sum.CustomerFacts, func(f repository.SummaryFact) bool {
+		return f.Time.Before(now.Add(-customerFactsKeptDays * day))
+	})
+	slices.SortFunc(sum.CustomerFacts, func(a, b repository.SummaryFact) int {
+		if c := b.Time.Compare(a.Time); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.Fact, b.Fact)
+	})
+	if len(sum.CustomerFacts) > customerFactsKept {
+		sum.CustomerFacts = sum.CustomerFacts[:customerFactsKept]
+	}
 }
 
 // isOpen reports whether an issue still needs work.

@@ -3,9 +3,11 @@ package customercontext
 import (
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"google.golang.org/protobuf/proto"
 )
 
 func interaction(name string, at time.Time, ch rapportv1.Channel, topics ...string) *rapportv1.Interaction {
@@ -164,5 +166,67 @@ func TestSentimentTrend(t *testing.T) {
 	}
 	if tr := sentimentTrend(recent[:3]); tr.GetDirection() != rapportv1.TrendDirection_TREND_DIRECTION_UNSPECIFIED {
 		t.Errorf("three contacts have no trend: %v", tr)
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		n    int
+		want string
+	}{
+		{"", 20, ""},
+		{"  Short   text\n here ", 20, "Short text here"},
+		{"exactly twenty chars", 20, "exactly twenty chars"},
+		{"The router drops every evening around nine", 20, "The router drops…"},
+		{"Überweisung fehlgeschlagen wegen Fehler", 20, "Überweisung…"},
+		{"Supercalifragilisticexpialidocious", 10, "Supercali…"},
+	} {
+		got := Excerpt(tc.text, tc.n)
+		if got != tc.want {
+			t.Errorf("Excerpt(%q, %d) = %q, want %q", tc.text, tc.n, got, tc.want)
+		}
+		if utf8.RuneCountInString(got) > tc.n {
+			t.Errorf("Excerpt(%q, %d) has %d characters", tc.text, tc.n, utf8.RuneCountInString(got))
+		}
+	}
+}
+
+// Customer facts: kept from interactions linked to no issue, and account
+// numbers from any; the earliest giving is kept, the latest time counts for
+// how long; they age out after customerFactsKeptDays; applying twice
+// changes nothing.
+func TestApplyKeepsCustomerFacts(t *testing.T) {
+	sum := &repository.Summary{}
+	given := func(name string, at time.Time, issue string, facts ...*rapportv1.Fact) *rapportv1.Interaction {
+		return &rapportv1.Interaction{Name: customer + "/interactions/" + name, Channel: voice, OccurTime: ts(at), Issue: issue, Facts: facts}
+	}
+	account := &rapportv1.Fact{Key: "account_number", Value: "ACC-1"}
+	order := &rapportv1.Fact{Key: "order_number", Value: "A-1"}
+	u := Update{Interactions: []*rapportv1.Interaction{
+		given("a", daysAgo(20), "", account),
+		given("b", daysAgo(2), customer+"/issues/refund", order, &rapportv1.Fact{Key: "account_number", Value: "acc-1"}),
+		given("c", daysAgo(40), "", &rapportv1.Fact{Key: "postcode", Value: "AB1"}),
+	}}
+	for range 2 {
+		if err := u.Apply(sum, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(sum.CustomerFacts) != 1 {
+		t.Fatalf("%d customer facts, want 1 (the account number; the order is the issue's, the postcode aged out)", len(sum.CustomerFacts))
+	}
+	var f rapportv1.Fact
+	if err := proto.Unmarshal(sum.CustomerFacts[0].Fact, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.GetValue() != "ACC-1" || f.GetInteraction() != customer+"/interactions/a" || !sum.CustomerFacts[0].Time.Equal(daysAgo(2)) {
+		t.Errorf("kept %v last given %v; want the first giving, last given 2 days ago", &f, sum.CustomerFacts[0].Time)
+	}
+	if err := (Update{}).Apply(sum, now.Add(29*day)); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.CustomerFacts) != 0 {
+		t.Errorf("a fact last given 31 days ago is still kept")
 	}
 }

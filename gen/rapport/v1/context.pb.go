@@ -136,8 +136,9 @@ func (NpsCategory) EnumDescriptor() ([]byte, []int) {
 	return file_rapport_v1_context_proto_rawDescGZIP(), []int{1}
 }
 
-// The kind of a hint. Hints are ranked by kind (in this order) and then by
-// how recent their evidence is.
+// The kind of a hint. Hints are ranked by tier (see HintTier), then by the
+// order of the rules in the README's hint table, then newest evidence
+// first.
 type HintType int32
 
 const (
@@ -168,6 +169,9 @@ const (
 	HintType_HINT_TYPE_PREFER_CHANNEL HintType = 11
 	// Match the preferred communication style.
 	HintType_HINT_TYPE_MATCH_STYLE HintType = 12
+	// A recently resolved issue came back: acknowledge it, reopen or
+	// escalate.
+	HintType_HINT_TYPE_ACKNOWLEDGE_RELAPSE HintType = 13
 )
 
 // Enum value maps for HintType.
@@ -186,6 +190,7 @@ var (
 		10: "HINT_TYPE_USE_LANGUAGE",
 		11: "HINT_TYPE_PREFER_CHANNEL",
 		12: "HINT_TYPE_MATCH_STYLE",
+		13: "HINT_TYPE_ACKNOWLEDGE_RELAPSE",
 	}
 	HintType_value = map[string]int32{
 		"HINT_TYPE_UNSPECIFIED":                0,
@@ -201,6 +206,7 @@ var (
 		"HINT_TYPE_USE_LANGUAGE":               10,
 		"HINT_TYPE_PREFER_CHANNEL":             11,
 		"HINT_TYPE_MATCH_STYLE":                12,
+		"HINT_TYPE_ACKNOWLEDGE_RELAPSE":        13,
 	}
 )
 
@@ -231,6 +237,64 @@ func (HintType) EnumDescriptor() ([]byte, []int) {
 	return file_rapport_v1_context_proto_rawDescGZIP(), []int{2}
 }
 
+// How much a hint asks of the agent. Hints are ranked by tier first.
+type HintTier int32
+
+const (
+	// Not used.
+	HintTier_HINT_TIER_UNSPECIFIED HintTier = 0
+	// Something to act on: escalate, acknowledge a relapse, apologise,
+	// acknowledge a repeat contact, do not ask again, follow up.
+	HintTier_HINT_TIER_ACT HintTier = 1
+	// Etiquette: accessibility, greeting, language, style.
+	HintTier_HINT_TIER_ETIQUETTE HintTier = 2
+	// Notes about channels: consent, contact windows, the preferred channel.
+	HintTier_HINT_TIER_CHANNEL HintTier = 3
+)
+
+// Enum value maps for HintTier.
+var (
+	HintTier_name = map[int32]string{
+		0: "HINT_TIER_UNSPECIFIED",
+		1: "HINT_TIER_ACT",
+		2: "HINT_TIER_ETIQUETTE",
+		3: "HINT_TIER_CHANNEL",
+	}
+	HintTier_value = map[string]int32{
+		"HINT_TIER_UNSPECIFIED": 0,
+		"HINT_TIER_ACT":         1,
+		"HINT_TIER_ETIQUETTE":   2,
+		"HINT_TIER_CHANNEL":     3,
+	}
+)
+
+func (x HintTier) Enum() *HintTier {
+	p := new(HintTier)
+	*p = x
+	return p
+}
+
+func (x HintTier) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (HintTier) Descriptor() protoreflect.EnumDescriptor {
+	return file_rapport_v1_context_proto_enumTypes[3].Descriptor()
+}
+
+func (HintTier) Type() protoreflect.EnumType {
+	return &file_rapport_v1_context_proto_enumTypes[3]
+}
+
+func (x HintTier) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use HintTier.Descriptor instead.
+func (HintTier) EnumDescriptor() ([]byte, []int) {
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{3}
+}
+
 // Everything an agent needs about a customer, condensed for one read: who
 // they are, what they came about, what they already told us, how they feel,
 // and what to do (hints).
@@ -250,7 +314,8 @@ type CustomerContext struct {
 	// Issues resolved or closed in the last 30 days, most recent first.
 	RecentlyResolvedIssues []*Issue `protobuf:"bytes,4,rep,name=recently_resolved_issues,json=recentlyResolvedIssues,proto3" json:"recently_resolved_issues,omitempty"`
 	// The latest interactions on every channel, newest first, without their
-	// text (summaries only). As many as the request's
+	// text: summaries, or for an interaction with text and no summary an
+	// `excerpt` of the text. As many as the request's
 	// `recent_interaction_limit`.
 	RecentInteractions []*Interaction `protobuf:"bytes,5,rep,name=recent_interactions,json=recentInteractions,proto3" json:"recent_interactions,omitempty"`
 	// When the customer was last in contact, and on which channel.
@@ -259,8 +324,10 @@ type CustomerContext struct {
 	LastContactChannel Channel `protobuf:"varint,7,opt,name=last_contact_channel,json=lastContactChannel,proto3,enum=rapport.v1.Channel" json:"last_contact_channel,omitempty"`
 	// Contacts in the last 7, 30 and 90 days, in total and by channel.
 	ContactCounts []*ContactCount `protobuf:"bytes,8,rep,name=contact_counts,json=contactCounts,proto3" json:"contact_counts,omitempty"`
-	// Topics and issues the customer contacted about more than once in the
-	// repeat window (7 days by default), most contacts first.
+	// Repeat contacts, most contacts first: each open issue contacted about
+	// more than once since it opened, however far apart (`since` set); and
+	// topics, and issues no longer open, contacted about more than once in the
+	// repeat window (7 days by default).
 	RepeatContacts []*RepeatContact `protobuf:"bytes,9,rep,name=repeat_contacts,json=repeatContacts,proto3" json:"repeat_contacts,omitempty"`
 	// How the customer's mood is going.
 	SentimentTrend *SentimentTrend `protobuf:"bytes,10,opt,name=sentiment_trend,json=sentimentTrend,proto3" json:"sentiment_trend,omitempty"`
@@ -274,7 +341,15 @@ type CustomerContext struct {
 	// What to do, best first.
 	Hints []*Hint `protobuf:"bytes,15,rep,name=hints,proto3" json:"hints,omitempty"`
 	// When counts and hints were computed.
-	ComputeTime   *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=compute_time,json=computeTime,proto3" json:"compute_time,omitempty"`
+	ComputeTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=compute_time,json=computeTime,proto3" json:"compute_time,omitempty"`
+	// Facts about the customer rather than one issue, which nobody should ask
+	// again: facts given (or extracted) in interactions linked to no issue,
+	// and account numbers and identity checks (keys `account_number`,
+	// `customer_number`, `identity_verified`) given on any issue, which hold
+	// after it closes. Kept for 30 days after they were last given; at most
+	// 50, newest first, de-duplicated by key and value (the first giving is
+	// kept).
+	CustomerFacts []*Fact `protobuf:"bytes,17,rep,name=customer_facts,json=customerFacts,proto3" json:"customer_facts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -414,6 +489,13 @@ func (x *CustomerContext) GetComputeTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *CustomerContext) GetCustomerFacts() []*Fact {
+	if x != nil {
+		return x.CustomerFacts
+	}
+	return nil
+}
+
 // Contacts in one window.
 type ContactCount struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -542,11 +624,16 @@ type RepeatContact struct {
 	Issue string `protobuf:"bytes,2,opt,name=issue,proto3" json:"issue,omitempty"`
 	// Contacts about it in the window.
 	Count int32 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
-	// The window in days.
+	// The window in days: the repeat window, or for an open issue counted
+	// since it opened, the whole days since `since`.
 	Days int32 `protobuf:"varint,4,opt,name=days,proto3" json:"days,omitempty"`
 	// The interactions behind it that are among the recent ones, newest
 	// first.
-	Interactions  []string `protobuf:"bytes,5,rep,name=interactions,proto3" json:"interactions,omitempty"`
+	Interactions []string `protobuf:"bytes,5,rep,name=interactions,proto3" json:"interactions,omitempty"`
+	// For an open issue: the count is of every contact linked to it since it
+	// opened, at this time (the issue's open time). Unset for repeats counted
+	// in the repeat window.
+	Since         *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=since,proto3" json:"since,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -612,6 +699,13 @@ func (x *RepeatContact) GetDays() int32 {
 func (x *RepeatContact) GetInteractions() []string {
 	if x != nil {
 		return x.Interactions
+	}
+	return nil
+}
+
+func (x *RepeatContact) GetSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Since
 	}
 	return nil
 }
@@ -860,7 +954,9 @@ type Hint struct {
 	Rank int32 `protobuf:"varint,4,opt,name=rank,proto3" json:"rank,omitempty"`
 	// Names of the resources behind the hint: interactions, issues, or the
 	// customer.
-	Evidence      []string `protobuf:"bytes,5,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	Evidence []string `protobuf:"bytes,5,rep,name=evidence,proto3" json:"evidence,omitempty"`
+	// The hint's tier: act, etiquette, or channel note.
+	Tier          HintTier `protobuf:"varint,6,opt,name=tier,proto3,enum=rapport.v1.HintTier" json:"tier,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -930,12 +1026,19 @@ func (x *Hint) GetEvidence() []string {
 	return nil
 }
 
+func (x *Hint) GetTier() HintTier {
+	if x != nil {
+		return x.Tier
+	}
+	return HintTier_HINT_TIER_UNSPECIFIED
+}
+
 var File_rapport_v1_context_proto protoreflect.FileDescriptor
 
 const file_rapport_v1_context_proto_rawDesc = "" +
 	"\n" +
 	"\x18rapport/v1/context.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\x90\a\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\xc9\a\n" +
 	"\x0fCustomerContext\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12.\n" +
 	"\aprofile\x18\x02 \x01(\v2\x14.rapport.v1.CustomerR\aprofile\x122\n" +
@@ -954,7 +1057,8 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\vtenure_days\x18\r \x01(\x05R\n" +
 	"tenureDays\x12&\n" +
 	"\x05hints\x18\x0f \x03(\v2\x10.rapport.v1.HintR\x05hints\x12=\n" +
-	"\fcompute_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\vcomputeTimeJ\x04\b\x0e\x10\x0f\"q\n" +
+	"\fcompute_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\vcomputeTime\x127\n" +
+	"\x0ecustomer_facts\x18\x11 \x03(\v2\x10.rapport.v1.FactR\rcustomerFactsJ\x04\b\x0e\x10\x0f\"q\n" +
 	"\fContactCount\x12\x12\n" +
 	"\x04days\x18\x01 \x01(\x05R\x04days\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x05R\x05total\x127\n" +
@@ -962,13 +1066,14 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"by_channel\x18\x03 \x03(\v2\x18.rapport.v1.ChannelCountR\tbyChannel\"S\n" +
 	"\fChannelCount\x12-\n" +
 	"\achannel\x18\x01 \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x05R\x05count\"\x89\x01\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"\xbb\x01\n" +
 	"\rRepeatContact\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x14\n" +
 	"\x05issue\x18\x02 \x01(\tR\x05issue\x12\x14\n" +
 	"\x05count\x18\x03 \x01(\x05R\x05count\x12\x12\n" +
 	"\x04days\x18\x04 \x01(\x05R\x04days\x12\"\n" +
-	"\finteractions\x18\x05 \x03(\tR\finteractions\"\x91\x02\n" +
+	"\finteractions\x18\x05 \x03(\tR\finteractions\x120\n" +
+	"\x05since\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\"\x91\x02\n" +
 	"\x0eSentimentTrend\x12%\n" +
 	"\x0erecent_average\x18\x01 \x01(\x01R\rrecentAverage\x12!\n" +
 	"\frecent_count\x18\x02 \x01(\x05R\vrecentCount\x12)\n" +
@@ -984,13 +1089,14 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\vSurveyScore\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\x05R\x05value\x12.\n" +
 	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12 \n" +
-	"\vinteraction\x18\x03 \x01(\tR\vinteraction\"\x88\x01\n" +
+	"\vinteraction\x18\x03 \x01(\tR\vinteraction\"\xb2\x01\n" +
 	"\x04Hint\x12(\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x14.rapport.v1.HintTypeR\x04type\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12\x12\n" +
 	"\x04rank\x18\x04 \x01(\x05R\x04rank\x12\x1a\n" +
-	"\bevidence\x18\x05 \x03(\tR\bevidence*\x8b\x01\n" +
+	"\bevidence\x18\x05 \x03(\tR\bevidence\x12(\n" +
+	"\x04tier\x18\x06 \x01(\x0e2\x14.rapport.v1.HintTierR\x04tier*\x8b\x01\n" +
 	"\x0eTrendDirection\x12\x1f\n" +
 	"\x1bTREND_DIRECTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19TREND_DIRECTION_IMPROVING\x10\x01\x12\x1a\n" +
@@ -1000,7 +1106,7 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\x18NPS_CATEGORY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15NPS_CATEGORY_PROMOTER\x10\x01\x12\x18\n" +
 	"\x14NPS_CATEGORY_PASSIVE\x10\x02\x12\x1a\n" +
-	"\x16NPS_CATEGORY_DETRACTOR\x10\x03*\x8d\x03\n" +
+	"\x16NPS_CATEGORY_DETRACTOR\x10\x03*\xb0\x03\n" +
 	"\bHintType\x12\x19\n" +
 	"\x15HINT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12HINT_TYPE_ESCALATE\x10\x01\x12\x17\n" +
@@ -1015,7 +1121,13 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\x16HINT_TYPE_USE_LANGUAGE\x10\n" +
 	"\x12\x1c\n" +
 	"\x18HINT_TYPE_PREFER_CHANNEL\x10\v\x12\x19\n" +
-	"\x15HINT_TYPE_MATCH_STYLE\x10\fB\x9e\x01\n" +
+	"\x15HINT_TYPE_MATCH_STYLE\x10\f\x12!\n" +
+	"\x1dHINT_TYPE_ACKNOWLEDGE_RELAPSE\x10\r*h\n" +
+	"\bHintTier\x12\x19\n" +
+	"\x15HINT_TIER_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rHINT_TIER_ACT\x10\x01\x12\x17\n" +
+	"\x13HINT_TIER_ETIQUETTE\x10\x02\x12\x15\n" +
+	"\x11HINT_TIER_CHANNEL\x10\x03B\x9e\x01\n" +
 	"\x0ecom.rapport.v1B\fContextProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
 	"Rapport.V1\xca\x02\n" +
 	"Rapport\\V1\xe2\x02\x16Rapport\\V1\\GPBMetadata\xea\x02\vRapport::V1b\x06proto3"
@@ -1032,56 +1144,61 @@ func file_rapport_v1_context_proto_rawDescGZIP() []byte {
 	return file_rapport_v1_context_proto_rawDescData
 }
 
-var file_rapport_v1_context_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_rapport_v1_context_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_rapport_v1_context_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_rapport_v1_context_proto_goTypes = []any{
 	(TrendDirection)(0),           // 0: rapport.v1.TrendDirection
 	(NpsCategory)(0),              // 1: rapport.v1.NpsCategory
 	(HintType)(0),                 // 2: rapport.v1.HintType
-	(*CustomerContext)(nil),       // 3: rapport.v1.CustomerContext
-	(*ContactCount)(nil),          // 4: rapport.v1.ContactCount
-	(*ChannelCount)(nil),          // 5: rapport.v1.ChannelCount
-	(*RepeatContact)(nil),         // 6: rapport.v1.RepeatContact
-	(*SentimentTrend)(nil),        // 7: rapport.v1.SentimentTrend
-	(*Satisfaction)(nil),          // 8: rapport.v1.Satisfaction
-	(*SurveyScore)(nil),           // 9: rapport.v1.SurveyScore
-	(*Hint)(nil),                  // 10: rapport.v1.Hint
-	(*Customer)(nil),              // 11: rapport.v1.Customer
-	(*Issue)(nil),                 // 12: rapport.v1.Issue
-	(*Interaction)(nil),           // 13: rapport.v1.Interaction
-	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
-	(Channel)(0),                  // 15: rapport.v1.Channel
-	(*Sentiment)(nil),             // 16: rapport.v1.Sentiment
+	(HintTier)(0),                 // 3: rapport.v1.HintTier
+	(*CustomerContext)(nil),       // 4: rapport.v1.CustomerContext
+	(*ContactCount)(nil),          // 5: rapport.v1.ContactCount
+	(*ChannelCount)(nil),          // 6: rapport.v1.ChannelCount
+	(*RepeatContact)(nil),         // 7: rapport.v1.RepeatContact
+	(*SentimentTrend)(nil),        // 8: rapport.v1.SentimentTrend
+	(*Satisfaction)(nil),          // 9: rapport.v1.Satisfaction
+	(*SurveyScore)(nil),           // 10: rapport.v1.SurveyScore
+	(*Hint)(nil),                  // 11: rapport.v1.Hint
+	(*Customer)(nil),              // 12: rapport.v1.Customer
+	(*Issue)(nil),                 // 13: rapport.v1.Issue
+	(*Interaction)(nil),           // 14: rapport.v1.Interaction
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(Channel)(0),                  // 16: rapport.v1.Channel
+	(*Fact)(nil),                  // 17: rapport.v1.Fact
+	(*Sentiment)(nil),             // 18: rapport.v1.Sentiment
 }
 var file_rapport_v1_context_proto_depIdxs = []int32{
-	11, // 0: rapport.v1.CustomerContext.profile:type_name -> rapport.v1.Customer
-	12, // 1: rapport.v1.CustomerContext.open_issues:type_name -> rapport.v1.Issue
-	12, // 2: rapport.v1.CustomerContext.recently_resolved_issues:type_name -> rapport.v1.Issue
-	13, // 3: rapport.v1.CustomerContext.recent_interactions:type_name -> rapport.v1.Interaction
-	14, // 4: rapport.v1.CustomerContext.last_contact_time:type_name -> google.protobuf.Timestamp
-	15, // 5: rapport.v1.CustomerContext.last_contact_channel:type_name -> rapport.v1.Channel
-	4,  // 6: rapport.v1.CustomerContext.contact_counts:type_name -> rapport.v1.ContactCount
-	6,  // 7: rapport.v1.CustomerContext.repeat_contacts:type_name -> rapport.v1.RepeatContact
-	7,  // 8: rapport.v1.CustomerContext.sentiment_trend:type_name -> rapport.v1.SentimentTrend
-	8,  // 9: rapport.v1.CustomerContext.satisfaction:type_name -> rapport.v1.Satisfaction
-	14, // 10: rapport.v1.CustomerContext.customer_since:type_name -> google.protobuf.Timestamp
-	10, // 11: rapport.v1.CustomerContext.hints:type_name -> rapport.v1.Hint
-	14, // 12: rapport.v1.CustomerContext.compute_time:type_name -> google.protobuf.Timestamp
-	5,  // 13: rapport.v1.ContactCount.by_channel:type_name -> rapport.v1.ChannelCount
-	15, // 14: rapport.v1.ChannelCount.channel:type_name -> rapport.v1.Channel
-	0,  // 15: rapport.v1.SentimentTrend.direction:type_name -> rapport.v1.TrendDirection
-	16, // 16: rapport.v1.SentimentTrend.last:type_name -> rapport.v1.Sentiment
-	9,  // 17: rapport.v1.Satisfaction.csat:type_name -> rapport.v1.SurveyScore
-	9,  // 18: rapport.v1.Satisfaction.nps:type_name -> rapport.v1.SurveyScore
-	1,  // 19: rapport.v1.Satisfaction.nps_category:type_name -> rapport.v1.NpsCategory
-	9,  // 20: rapport.v1.Satisfaction.ces:type_name -> rapport.v1.SurveyScore
-	14, // 21: rapport.v1.SurveyScore.time:type_name -> google.protobuf.Timestamp
-	2,  // 22: rapport.v1.Hint.type:type_name -> rapport.v1.HintType
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	12, // 0: rapport.v1.CustomerContext.profile:type_name -> rapport.v1.Customer
+	13, // 1: rapport.v1.CustomerContext.open_issues:type_name -> rapport.v1.Issue
+	13, // 2: rapport.v1.CustomerContext.recently_resolved_issues:type_name -> rapport.v1.Issue
+	14, // 3: rapport.v1.CustomerContext.recent_interactions:type_name -> rapport.v1.Interaction
+	15, // 4: rapport.v1.CustomerContext.last_contact_time:type_name -> google.protobuf.Timestamp
+	16, // 5: rapport.v1.CustomerContext.last_contact_channel:type_name -> rapport.v1.Channel
+	5,  // 6: rapport.v1.CustomerContext.contact_counts:type_name -> rapport.v1.ContactCount
+	7,  // 7: rapport.v1.CustomerContext.repeat_contacts:type_name -> rapport.v1.RepeatContact
+	8,  // 8: rapport.v1.CustomerContext.sentiment_trend:type_name -> rapport.v1.SentimentTrend
+	9,  // 9: rapport.v1.CustomerContext.satisfaction:type_name -> rapport.v1.Satisfaction
+	15, // 10: rapport.v1.CustomerContext.customer_since:type_name -> google.protobuf.Timestamp
+	11, // 11: rapport.v1.CustomerContext.hints:type_name -> rapport.v1.Hint
+	15, // 12: rapport.v1.CustomerContext.compute_time:type_name -> google.protobuf.Timestamp
+	17, // 13: rapport.v1.CustomerContext.customer_facts:type_name -> rapport.v1.Fact
+	6,  // 14: rapport.v1.ContactCount.by_channel:type_name -> rapport.v1.ChannelCount
+	16, // 15: rapport.v1.ChannelCount.channel:type_name -> rapport.v1.Channel
+	15, // 16: rapport.v1.RepeatContact.since:type_name -> google.protobuf.Timestamp
+	0,  // 17: rapport.v1.SentimentTrend.direction:type_name -> rapport.v1.TrendDirection
+	18, // 18: rapport.v1.SentimentTrend.last:type_name -> rapport.v1.Sentiment
+	10, // 19: rapport.v1.Satisfaction.csat:type_name -> rapport.v1.SurveyScore
+	10, // 20: rapport.v1.Satisfaction.nps:type_name -> rapport.v1.SurveyScore
+	1,  // 21: rapport.v1.Satisfaction.nps_category:type_name -> rapport.v1.NpsCategory
+	10, // 22: rapport.v1.Satisfaction.ces:type_name -> rapport.v1.SurveyScore
+	15, // 23: rapport.v1.SurveyScore.time:type_name -> google.protobuf.Timestamp
+	2,  // 24: rapport.v1.Hint.type:type_name -> rapport.v1.HintType
+	3,  // 25: rapport.v1.Hint.tier:type_name -> rapport.v1.HintTier
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_context_proto_init() }
@@ -1097,7 +1214,7 @@ func file_rapport_v1_context_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_context_proto_rawDesc), len(file_rapport_v1_context_proto_rawDesc)),
-			NumEnums:      3,
+			NumEnums:      4,
 			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -205,8 +205,14 @@ const (
 	SentimentSource_SENTIMENT_SOURCE_UNSPECIFIED SentimentSource = 0
 	// Given by the caller (e.g. a speech-analytics system).
 	SentimentSource_SENTIMENT_SOURCE_GIVEN SentimentSource = 1
-	// Computed by Rapport from the text with the VADER lexicon model.
+	// Computed by Rapport from the text with the VADER lexicon model (English
+	// text only).
 	SentimentSource_SENTIMENT_SOURCE_COMPUTED SentimentSource = 2
+	// Not computed: the text is not in a language Rapport has a sentiment
+	// model for (see Sentiment). `score` is 0, `label` unspecified and
+	// `language` says which language was detected; the context's trend and the
+	// apology hints ignore it.
+	SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED SentimentSource = 3
 )
 
 // Enum value maps for SentimentSource.
@@ -215,11 +221,13 @@ var (
 		0: "SENTIMENT_SOURCE_UNSPECIFIED",
 		1: "SENTIMENT_SOURCE_GIVEN",
 		2: "SENTIMENT_SOURCE_COMPUTED",
+		3: "SENTIMENT_SOURCE_NOT_COMPUTED",
 	}
 	SentimentSource_value = map[string]int32{
-		"SENTIMENT_SOURCE_UNSPECIFIED": 0,
-		"SENTIMENT_SOURCE_GIVEN":       1,
-		"SENTIMENT_SOURCE_COMPUTED":    2,
+		"SENTIMENT_SOURCE_UNSPECIFIED":  0,
+		"SENTIMENT_SOURCE_GIVEN":        1,
+		"SENTIMENT_SOURCE_COMPUTED":     2,
+		"SENTIMENT_SOURCE_NOT_COMPUTED": 3,
 	}
 )
 
@@ -248,6 +256,64 @@ func (x SentimentSource) Number() protoreflect.EnumNumber {
 // Deprecated: Use SentimentSource.Descriptor instead.
 func (SentimentSource) EnumDescriptor() ([]byte, []int) {
 	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{3}
+}
+
+// Where a fact came from.
+type FactOrigin int32
+
+const (
+	// Not known (facts recorded before origins were kept).
+	FactOrigin_FACT_ORIGIN_UNSPECIFIED FactOrigin = 0
+	// Given by the caller in `facts`.
+	FactOrigin_FACT_ORIGIN_GIVEN FactOrigin = 1
+	// Extracted by Rapport from the text or summary of an interaction: an
+	// identifier (order, tracking, invoice, claim, case or ticket number,
+	// error code, account number) read by its shape and the words before it,
+	// or a step the customer says they already tried. At most 20 per
+	// interaction; one the caller also gave is kept as GIVEN only. The rules
+	// are in the README ("Facts already given, from text").
+	FactOrigin_FACT_ORIGIN_EXTRACTED FactOrigin = 2
+)
+
+// Enum value maps for FactOrigin.
+var (
+	FactOrigin_name = map[int32]string{
+		0: "FACT_ORIGIN_UNSPECIFIED",
+		1: "FACT_ORIGIN_GIVEN",
+		2: "FACT_ORIGIN_EXTRACTED",
+	}
+	FactOrigin_value = map[string]int32{
+		"FACT_ORIGIN_UNSPECIFIED": 0,
+		"FACT_ORIGIN_GIVEN":       1,
+		"FACT_ORIGIN_EXTRACTED":   2,
+	}
+)
+
+func (x FactOrigin) Enum() *FactOrigin {
+	p := new(FactOrigin)
+	*p = x
+	return p
+}
+
+func (x FactOrigin) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FactOrigin) Descriptor() protoreflect.EnumDescriptor {
+	return file_rapport_v1_interaction_proto_enumTypes[4].Descriptor()
+}
+
+func (FactOrigin) Type() protoreflect.EnumType {
+	return &file_rapport_v1_interaction_proto_enumTypes[4]
+}
+
+func (x FactOrigin) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FactOrigin.Descriptor instead.
+func (FactOrigin) EnumDescriptor() ([]byte, []int) {
+	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{4}
 }
 
 // One contact between the customer and the tenant, on any channel.
@@ -299,10 +365,18 @@ type Interaction struct {
 	// `source_system` or not at all.
 	SourceId string `protobuf:"bytes,14,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
 	// Facts the customer stated or proved in this contact, e.g. an order
-	// number. At most 50.
+	// number. At most 50 given. Rapport adds those it reads in `text` and
+	// `summary` (origin EXTRACTED, with their span; at most 20) after the
+	// given ones (origin GIVEN), leaving out any the given ones already say.
 	Facts []*Fact `protobuf:"bytes,15,rep,name=facts,proto3" json:"facts,omitempty"`
 	// Output only. When Rapport recorded the interaction.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Output only, in contexts only. When the interaction has text and no
+	// summary, the start of its text so that the contact is readable: spaces
+	// collapsed, at most 200 characters, cut at the last word boundary before
+	// the limit and then ending with "…". Empty when there is a summary or no
+	// text. Stored interactions (GetInteraction) carry the whole text instead.
+	Excerpt       string `protobuf:"bytes,17,opt,name=excerpt,proto3" json:"excerpt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -449,9 +523,22 @@ func (x *Interaction) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Interaction) GetExcerpt() string {
+	if x != nil {
+		return x.Excerpt
+	}
+	return ""
+}
+
 // How the customer felt in a contact.
 //
-// When computed, the score is VADER's compound score of `text` (or of
+// When computed, Rapport first detects the text's language (see `language`).
+// English text is scored; text in any other language gets no score
+// (SENTIMENT_SOURCE_NOT_COMPUTED), never an English score: no well-kept
+// sentiment lexicon for German, Spanish, French or Portuguese exists as a Go
+// dependency yet.
+//
+// The score is VADER's compound score of `text` (or of
 // `summary` when there is no text). VADER is a rule-based lexicon model made
 // for short, informal English text: it reads negation ("not good"), degree
 // words ("very"), capitals, exclamation marks and emoticons, and is fast and
@@ -469,8 +556,13 @@ type Sentiment struct {
 	// The polarity. When given as unspecified, it is derived from the score
 	// with the thresholds of SentimentLabel.
 	Label SentimentLabel `protobuf:"varint,2,opt,name=label,proto3,enum=rapport.v1.SentimentLabel" json:"label,omitempty"`
-	// Output only. Whether the sentiment was given or computed.
-	Source        SentimentSource `protobuf:"varint,3,opt,name=source,proto3,enum=rapport.v1.SentimentSource" json:"source,omitempty"`
+	// Output only. Whether the sentiment was given, computed, or not computed.
+	Source SentimentSource `protobuf:"varint,3,opt,name=source,proto3,enum=rapport.v1.SentimentSource" json:"source,omitempty"`
+	// Output only on computed sentiments: the language detected in the text, a
+	// BCP 47 code ("en", "de", "es", "fr", "pt"), or empty when the text is too
+	// short or mixed to tell. Detection counts common function words of those
+	// five languages, with the customer's preferred language breaking a tie.
+	Language      string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -524,6 +616,13 @@ func (x *Sentiment) GetSource() SentimentSource {
 		return x.Source
 	}
 	return SentimentSource_SENTIMENT_SOURCE_UNSPECIFIED
+}
+
+func (x *Sentiment) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
 }
 
 // Survey answers about one contact. Each is optional.
@@ -607,7 +706,14 @@ type Fact struct {
 	// Output only on issues: when it was first given.
 	GiveTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=give_time,json=giveTime,proto3" json:"give_time,omitempty"`
 	// Output only on issues: the interaction it was first given in, if any.
-	Interaction   string `protobuf:"bytes,5,opt,name=interaction,proto3" json:"interaction,omitempty"`
+	Interaction string `protobuf:"bytes,5,opt,name=interaction,proto3" json:"interaction,omitempty"`
+	// Output only. Whether the fact was given by the caller or extracted by
+	// Rapport from the interaction's text or summary. Facts given directly
+	// are GIVEN.
+	Origin FactOrigin `protobuf:"varint,6,opt,name=origin,proto3,enum=rapport.v1.FactOrigin" json:"origin,omitempty"`
+	// Output only, on extracted facts: where in the interaction the fact was
+	// read.
+	Span          *TextSpan `protobuf:"bytes,7,opt,name=span,proto3" json:"span,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -677,12 +783,90 @@ func (x *Fact) GetInteraction() string {
 	return ""
 }
 
+func (x *Fact) GetOrigin() FactOrigin {
+	if x != nil {
+		return x.Origin
+	}
+	return FactOrigin_FACT_ORIGIN_UNSPECIFIED
+}
+
+func (x *Fact) GetSpan() *TextSpan {
+	if x != nil {
+		return x.Span
+	}
+	return nil
+}
+
+// A part of an interaction's text or summary.
+type TextSpan struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "text" or "summary".
+	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	// The first byte of the part, from 0, in the field's UTF-8.
+	Start int32 `protobuf:"varint,2,opt,name=start,proto3" json:"start,omitempty"`
+	// One past the last byte of the part.
+	End           int32 `protobuf:"varint,3,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TextSpan) Reset() {
+	*x = TextSpan{}
+	mi := &file_rapport_v1_interaction_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TextSpan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TextSpan) ProtoMessage() {}
+
+func (x *TextSpan) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_interaction_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TextSpan.ProtoReflect.Descriptor instead.
+func (*TextSpan) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *TextSpan) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *TextSpan) GetStart() int32 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *TextSpan) GetEnd() int32 {
+	if x != nil {
+		return x.End
+	}
+	return 0
+}
+
 var File_rapport_v1_interaction_proto protoreflect.FileDescriptor
 
 const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"\n" +
 	"\x1crapport/v1/interaction.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\"\xf0\x04\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\"\x8a\x05\n" +
 	"\vInteraction\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\x123\n" +
@@ -702,24 +886,32 @@ const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"\tsource_id\x18\x0e \x01(\tR\bsourceId\x12&\n" +
 	"\x05facts\x18\x0f \x03(\v2\x10.rapport.v1.FactR\x05facts\x12;\n" +
 	"\vcreate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x88\x01\n" +
+	"createTime\x12\x18\n" +
+	"\aexcerpt\x18\x11 \x01(\tR\aexcerpt\"\xa4\x01\n" +
 	"\tSentiment\x12\x14\n" +
 	"\x05score\x18\x01 \x01(\x01R\x05score\x120\n" +
 	"\x05label\x18\x02 \x01(\x0e2\x1a.rapport.v1.SentimentLabelR\x05label\x123\n" +
-	"\x06source\x18\x03 \x01(\x0e2\x1b.rapport.v1.SentimentSourceR\x06source\"o\n" +
+	"\x06source\x18\x03 \x01(\x0e2\x1b.rapport.v1.SentimentSourceR\x06source\x12\x1a\n" +
+	"\blanguage\x18\x04 \x01(\tR\blanguage\"o\n" +
 	"\rSurveyAnswers\x12\x17\n" +
 	"\x04csat\x18\x01 \x01(\x05H\x00R\x04csat\x88\x01\x01\x12\x15\n" +
 	"\x03nps\x18\x02 \x01(\x05H\x01R\x03nps\x88\x01\x01\x12\x15\n" +
 	"\x03ces\x18\x03 \x01(\x05H\x02R\x03ces\x88\x01\x01B\a\n" +
 	"\x05_csatB\x06\n" +
 	"\x04_npsB\x06\n" +
-	"\x04_ces\"\xb8\x01\n" +
+	"\x04_ces\"\x92\x02\n" +
 	"\x04Fact\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12-\n" +
 	"\achannel\x18\x03 \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\x127\n" +
 	"\tgive_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bgiveTime\x12 \n" +
-	"\vinteraction\x18\x05 \x01(\tR\vinteraction*U\n" +
+	"\vinteraction\x18\x05 \x01(\tR\vinteraction\x12.\n" +
+	"\x06origin\x18\x06 \x01(\x0e2\x16.rapport.v1.FactOriginR\x06origin\x12(\n" +
+	"\x04span\x18\a \x01(\v2\x14.rapport.v1.TextSpanR\x04span\"H\n" +
+	"\bTextSpan\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x14\n" +
+	"\x05start\x18\x02 \x01(\x05R\x05start\x12\x10\n" +
+	"\x03end\x18\x03 \x01(\x05R\x03end*U\n" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11DIRECTION_INBOUND\x10\x01\x12\x16\n" +
@@ -735,11 +927,17 @@ const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"\x1bSENTIMENT_LABEL_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18SENTIMENT_LABEL_NEGATIVE\x10\x01\x12\x1b\n" +
 	"\x17SENTIMENT_LABEL_NEUTRAL\x10\x02\x12\x1c\n" +
-	"\x18SENTIMENT_LABEL_POSITIVE\x10\x03*n\n" +
+	"\x18SENTIMENT_LABEL_POSITIVE\x10\x03*\x91\x01\n" +
 	"\x0fSentimentSource\x12 \n" +
 	"\x1cSENTIMENT_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16SENTIMENT_SOURCE_GIVEN\x10\x01\x12\x1d\n" +
-	"\x19SENTIMENT_SOURCE_COMPUTED\x10\x02B\xa2\x01\n" +
+	"\x19SENTIMENT_SOURCE_COMPUTED\x10\x02\x12!\n" +
+	"\x1dSENTIMENT_SOURCE_NOT_COMPUTED\x10\x03*[\n" +
+	"\n" +
+	"FactOrigin\x12\x1b\n" +
+	"\x17FACT_ORIGIN_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11FACT_ORIGIN_GIVEN\x10\x01\x12\x19\n" +
+	"\x15FACT_ORIGIN_EXTRACTED\x10\x02B\xa2\x01\n" +
 	"\x0ecom.rapport.v1B\x10InteractionProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
 	"Rapport.V1\xca\x02\n" +
 	"Rapport\\V1\xe2\x02\x16Rapport\\V1\\GPBMetadata\xea\x02\vRapport::V1b\x06proto3"
@@ -756,38 +954,42 @@ func file_rapport_v1_interaction_proto_rawDescGZIP() []byte {
 	return file_rapport_v1_interaction_proto_rawDescData
 }
 
-var file_rapport_v1_interaction_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_rapport_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_rapport_v1_interaction_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_rapport_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_rapport_v1_interaction_proto_goTypes = []any{
 	(Direction)(0),                // 0: rapport.v1.Direction
 	(Outcome)(0),                  // 1: rapport.v1.Outcome
 	(SentimentLabel)(0),           // 2: rapport.v1.SentimentLabel
 	(SentimentSource)(0),          // 3: rapport.v1.SentimentSource
-	(*Interaction)(nil),           // 4: rapport.v1.Interaction
-	(*Sentiment)(nil),             // 5: rapport.v1.Sentiment
-	(*SurveyAnswers)(nil),         // 6: rapport.v1.SurveyAnswers
-	(*Fact)(nil),                  // 7: rapport.v1.Fact
-	(Channel)(0),                  // 8: rapport.v1.Channel
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(FactOrigin)(0),               // 4: rapport.v1.FactOrigin
+	(*Interaction)(nil),           // 5: rapport.v1.Interaction
+	(*Sentiment)(nil),             // 6: rapport.v1.Sentiment
+	(*SurveyAnswers)(nil),         // 7: rapport.v1.SurveyAnswers
+	(*Fact)(nil),                  // 8: rapport.v1.Fact
+	(*TextSpan)(nil),              // 9: rapport.v1.TextSpan
+	(Channel)(0),                  // 10: rapport.v1.Channel
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
 }
 var file_rapport_v1_interaction_proto_depIdxs = []int32{
-	8,  // 0: rapport.v1.Interaction.channel:type_name -> rapport.v1.Channel
+	10, // 0: rapport.v1.Interaction.channel:type_name -> rapport.v1.Channel
 	0,  // 1: rapport.v1.Interaction.direction:type_name -> rapport.v1.Direction
-	9,  // 2: rapport.v1.Interaction.occur_time:type_name -> google.protobuf.Timestamp
-	5,  // 3: rapport.v1.Interaction.sentiment:type_name -> rapport.v1.Sentiment
-	6,  // 4: rapport.v1.Interaction.survey:type_name -> rapport.v1.SurveyAnswers
+	11, // 2: rapport.v1.Interaction.occur_time:type_name -> google.protobuf.Timestamp
+	6,  // 3: rapport.v1.Interaction.sentiment:type_name -> rapport.v1.Sentiment
+	7,  // 4: rapport.v1.Interaction.survey:type_name -> rapport.v1.SurveyAnswers
 	1,  // 5: rapport.v1.Interaction.outcome:type_name -> rapport.v1.Outcome
-	7,  // 6: rapport.v1.Interaction.facts:type_name -> rapport.v1.Fact
-	9,  // 7: rapport.v1.Interaction.create_time:type_name -> google.protobuf.Timestamp
+	8,  // 6: rapport.v1.Interaction.facts:type_name -> rapport.v1.Fact
+	11, // 7: rapport.v1.Interaction.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 8: rapport.v1.Sentiment.label:type_name -> rapport.v1.SentimentLabel
 	3,  // 9: rapport.v1.Sentiment.source:type_name -> rapport.v1.SentimentSource
-	8,  // 10: rapport.v1.Fact.channel:type_name -> rapport.v1.Channel
-	9,  // 11: rapport.v1.Fact.give_time:type_name -> google.protobuf.Timestamp
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	10, // 10: rapport.v1.Fact.channel:type_name -> rapport.v1.Channel
+	11, // 11: rapport.v1.Fact.give_time:type_name -> google.protobuf.Timestamp
+	4,  // 12: rapport.v1.Fact.origin:type_name -> rapport.v1.FactOrigin
+	9,  // 13: rapport.v1.Fact.span:type_name -> rapport.v1.TextSpan
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_interaction_proto_init() }
@@ -802,8 +1004,8 @@ func file_rapport_v1_interaction_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_interaction_proto_rawDesc), len(file_rapport_v1_interaction_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   4,
+			NumEnums:      5,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -162,6 +162,9 @@ type contextOptions struct {
 func parseContextOptions(req *rapportv1.GetCustomerContextRequest) (contextOptions, violations) {
 	var v violations
 	o := contextOptions{mask: req.GetReadMask(), limit: customercontext.DefaultRecentLimit, channel: req.GetChannel()}
+	if v.tooMany("read_mask.paths", len(o.mask.GetPaths()), maxMaskPaths) {
+		return o, v
+	}
 	if err := fieldmask.Validate(o.mask, &rapportv1.CustomerContext{}); err != nil {
 		v.add("read_mask", "%s", err.Error())
 	} else if !fieldmask.IsFullReplacement(o.mask) {

@@ -207,3 +207,72 @@ func TestRepeatedFieldLimitsAreCheckedFirst(t *testing.T) {
 		t.Errorf("interactions after the refusals: %v, %v", res.GetInteractions(), err)
 	}
 }
+
+// An error is bounded whatever the request: at most 20 field violations
+// (their total in the message and the ErrorInfo), texts cut short. A
+// BadRequest of 100,000 violations made a trailer too large for the
+// client, which dropped its whole connection, an unrelated watch stream
+// with it.
+func TestOversizeErrorLeavesConnectionAndWatchAlive(t *testing.T) {
+	ts := newTestServer(t)
+	parent := ts.newCustomer(t, "ada")
+	stream, err := ts.contexts.WatchCustomerContext(t.Context(), &rapportv1.WatchCustomerContextRequest{
+		Context: &rapportv1.GetCustomerContextRequest{Customer: parent},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recvContext(t, stream, 5*time.Second)
+
+	badKeys := map[string]string{}
+	for i := range 100000 {
+		badKeys[fmt.Sprintf("NOT-A-KEY-%d-%s", i, strings.Repeat("X", 100))] = "v"
+	}
+	var manyWrong []*rapportv1.Identity
+	for i := range 50 {
+		manyWrong = append(manyWrong, identity(rapportv1.IdentityType_IDENTITY_TYPE_EMAIL, fmt.Sprintf("not-an-email-%d", i)))
+	}
+	longKeys := map[string]string{}
+	for i := range 50 {
+		longKeys[fmt.Sprintf("BAD%d", i)+strings.Repeat("K", 40000)] = "v"
+	}
+	for _, tc := range []struct {
+		name       string
+		customer   *rapportv1.Customer
+		violations int // in total
+	}{
+		{"100,000 invalid trait keys", &rapportv1.Customer{DisplayName: "M", Traits: badKeys}, 1},
+		{"100 violations within the limits", &rapportv1.Customer{DisplayName: "M", Identities: manyWrong, Traits: longKeys}, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ts.customers.CreateCustomer(t.Context(), &rapportv1.CreateCustomerRequest{Customer: tc.customer})
+			st := status.Convert(err)
+			code, info, fields := statusDetails(t, err)
+			if code != codes.InvalidArgument {
+				t.Fatalf("code %v: %.300v", code, err)
+			}
+			if want := fmt.Sprint(tc.violations); info.GetMetadata()["violations"] != want {
+				t.Errorf("metadata violations = %q, want %s", info.GetMetadata()["violations"], want)
+			}
+			if len(fields) > 20 {
+				t.Errorf("%d field violations sent, want at most 20", len(fields))
+			}
+			for f, d := range fields {
+				if len(f) > 200 || len(d) > 300 {
+					t.Errorf("violation %.80q: %.80q is not cut short", f, d)
+				}
+			}
+			if n := proto.Size(st.Proto()); n > 16<<10 {
+				t.Errorf("the status is %d bytes", n)
+			}
+		})
+	}
+	// The connection and the watch on it are still there.
+	if _, err := ts.customers.GetCustomer(t.Context(), &rapportv1.GetCustomerRequest{Name: parent}); err != nil {
+		t.Fatalf("a call on the same connection: %v", err)
+	}
+	ts.record(t, parent, interaction(rapportv1.Channel_CHANNEL_CHAT, 0, "after"))
+	if cc := recvContext(t, stream, 5*time.Second); len(cc.GetRecentInteractions()) != 1 {
+		t.Errorf("the watch after the errors: %v", cc.GetRecentInteractions())
+	}
+}

@@ -186,7 +186,9 @@ var servedServices = []string{
 // and reflection. The chain, outermost first: metrics (when configured),
 // logging, panic recovery, error mapping, authentication (health and
 // reflection stay open), rate limits, audit, scope check, default
-// deadline, panic recovery again. Health starts NOT_SERVING; WatchHealth turns it SERVING while
+// deadline, panic recovery again. A request that does not unmarshal is
+// answered INVALID_ARGUMENT after authentication and audit (see
+// malformedCodec). Health starts NOT_SERVING; WatchHealth turns it SERVING while
 // the database answers. Run RunAudit while serving.
 func NewServer(store Store, opts Options) *Server {
 	logger := opts.Logger
@@ -217,11 +219,14 @@ func NewServer(store Store, opts Options) *Server {
 	limitUnary, limitStream := access.RateLimitInterceptors(limits, now)
 	auditor := audit.New(audit.Options{Store: store, Logger: logger, Now: now, Code: statusCode, Customer: customerOfName})
 	auditUnary, auditStream := auditor.Interceptors()
+	codec := newMalformedCodec()
+	takeMalformed, checkMalformed, malformedStream := codec.interceptors()
 	// Recovery runs twice: innermost, so that a panicking handler's call is
 	// still audited, and right after logging, so that a panic in the
 	// interceptors themselves (auth, limits, audit) fails one call, not the
 	// process.
 	unary := []grpc.UnaryServerInterceptor{
+		takeMalformed,
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...), guarded),
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.UnaryServerInterceptor(recoveryOpt),
@@ -231,11 +236,13 @@ func NewServer(store Store, opts Options) *Server {
 	unary = append(unary, limitUnary...)
 	unary = append(unary,
 		auditUnary,
+		checkMalformed,
 		selector.UnaryServerInterceptor(access.AuthorizeUnary, guarded),
 		access.DefaultDeadline(limits.DefaultDeadline),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 	)
 	stream := []grpc.StreamServerInterceptor{
+		malformedStream,
 		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), logOpts...), guarded),
 		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.StreamServerInterceptor(recoveryOpt),
@@ -260,6 +267,8 @@ func NewServer(store Store, opts Options) *Server {
 	serverOpts := []grpc.ServerOption{
 		// A full batch (500 interactions of up to 64 KiB of text) must fit.
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		// Malformed requests are INVALID_ARGUMENT, not gRPC's INTERNAL.
+		grpc.ForceServerCodecV2(codec),
 		grpc.MaxConcurrentStreams(limits.MaxConcurrentStreams),
 		// Headers carry credentials of a few KiB at most; without a bound a
 		// caller could send megabytes for the server to hash and parse.

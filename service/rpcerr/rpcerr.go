@@ -18,6 +18,7 @@ const ErrorDomain = "rapport.v1"
 // want to handle.
 const (
 	ReasonInvalidField           = "INVALID_FIELD"
+	ReasonMalformedMessage       = "MALFORMED_MESSAGE"
 	ReasonCustomerNotFound       = "CUSTOMER_NOT_FOUND"
 	ReasonIdentityNotFound       = "IDENTITY_NOT_FOUND"
 	ReasonIssueNotFound          = "ISSUE_NOT_FOUND"

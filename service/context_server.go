@@ -75,9 +75,10 @@ func (s *contextServer) parseTarget(customer, identity, customerField, identityF
 }
 
 // load returns the customer's decoded summary. By name it is one point
-// read; by identity, two. A customer whose summary is missing or has no
-// profile (a write that died half-way, or data from before summaries) gets
-// it rebuilt from the history on the spot.
+// read; by identity, two. A customer whose summary is missing, has no
+// profile (a write that died half-way, or data from before summaries) or
+// is marked stale (it lost the race with a write, on MongoDB) gets it
+// rebuilt from the history on the spot.
 func (s *contextServer) load(ctx context.Context, tg target) (customercontext.Decoded, error) {
 	tenant := access.TenantOf(ctx)
 	if tg.identity != nil {
@@ -97,7 +98,9 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 	}
 	var d customercontext.Decoded
 	ok := false
-	if err == nil {
+	// A stale summary lost a race with a write it should hold (the write
+	// was kept): it is rebuilt like a missing one.
+	if err == nil && !sum.Stale {
 		if d, ok, err = customercontext.Decode(sum); err != nil {
 			return customercontext.Decoded{}, err
 		}

@@ -80,7 +80,8 @@ const MaxHeaderBytes = 64 << 10
 
 // Options configure the server.
 type Options struct {
-	// Logger receives request logs and errors. Required.
+	// Logger receives request logs and errors, with identities, email
+	// addresses and phone numbers redacted from every line. Required.
 	Logger *slog.Logger
 	// DefaultPhoneRegion reads phone numbers written without '+' (e.g. "US");
 	// empty requires international form.
@@ -191,7 +192,8 @@ var servedServices = []string{
 // malformedCodec). Health starts NOT_SERVING; WatchHealth turns it SERVING while
 // the database answers. Run RunAudit while serving.
 func NewServer(store Store, opts Options) *Server {
-	logger := opts.Logger
+	// Every line the server logs has identities redacted (redactingHandler).
+	logger := slog.New(redactingHandler{opts.Logger.Handler()})
 	now := opts.Now
 	if now == nil {
 		now = time.Now

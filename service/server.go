@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -35,6 +36,7 @@ import (
 	"github.com/rapporthq/rapport/service/watch"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -227,9 +229,10 @@ func NewServer(store Store, opts Options) *Server {
 	// still audited, and right after logging, so that a panic in the
 	// interceptors themselves (auth, limits, audit) fails one call, not the
 	// process.
+	callLog := newRefusalSampler().wrap(slogAdapter(logger))
 	unary := []grpc.UnaryServerInterceptor{
 		takeMalformed,
-		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...), guarded),
+		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(callLog, logOpts...), guarded),
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 		errUnary,
@@ -245,7 +248,7 @@ func NewServer(store Store, opts Options) *Server {
 	)
 	stream := []grpc.StreamServerInterceptor{
 		malformedStream,
-		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), logOpts...), guarded),
+		selector.StreamServerInterceptor(logging.StreamServerInterceptor(callLog, logOpts...), guarded),
 		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.StreamServerInterceptor(recoveryOpt),
 		errStream,
@@ -467,4 +470,52 @@ func slogAdapter(l *slog.Logger) logging.Logger {
 	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
 		l.Log(ctx, slog.Level(lvl), msg, fields...)
 	})
+}
+
+// Lines of refused calls (UNAUTHENTICATED, RESOURCE_EXHAUSTED) logged per
+// second, with bursts of refusalLogBurst: a flood of made-up credentials
+// or of calls over a rate limit must not flood the log (68,000 WARN lines
+// in 12 s). The lines left out are counted in the next one written.
+const (
+	refusalLogRate  = 5
+	refusalLogBurst = 20
+)
+
+// refusalSampler writes the lines of refused calls at most at
+// refusalLogRate, and every other line as it comes.
+type refusalSampler struct {
+	lines   *rate.Limiter
+	dropped atomic.Int64
+}
+
+func newRefusalSampler() *refusalSampler {
+	return &refusalSampler{lines: rate.NewLimiter(refusalLogRate, refusalLogBurst)}
+}
+
+// wrap is l with the refused calls' lines sampled.
+func (r *refusalSampler) wrap(l logging.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		if isRefusal(fields) {
+			if !r.lines.Allow() {
+				r.dropped.Add(1)
+				return
+			}
+			if n := r.dropped.Swap(0); n > 0 {
+				fields = append(fields, "refusals_not_logged", n)
+			}
+		}
+		l.Log(ctx, lvl, msg, fields...)
+	})
+}
+
+// isRefusal reports whether the logging interceptor's fields are those of
+// a call refused before any work: bad credentials or over a rate limit.
+func isRefusal(fields []any) bool {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if fields[i] == "grpc.code" {
+			c := fields[i+1]
+			return c == codes.Unauthenticated.String() || c == codes.ResourceExhausted.String()
+		}
+	}
+	return false
 }

@@ -43,6 +43,7 @@ type contextServer struct {
 	hints   customercontext.HintConfig
 	logger  *slog.Logger
 	now     func() time.Time
+	heavy   *access.HeavyReads
 }
 
 // target is a customer named by resource name or by identity.
@@ -128,6 +129,11 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 // history is read inside the optimistic update, so a write that lands
 // meanwhile makes the save retry with it included.
 func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) (*repository.Summary, int64, error) {
+	ctx, release, err := s.heavy.Acquire(ctx, tenant)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer release()
 	var read int64
 	now := s.now()
 	sum, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
@@ -141,8 +147,14 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 		}, issueCursor); err != nil {
 			return err
 		}
+		// The summary keeps no text: dropped as each page is read, a long
+		// history is held in a fraction of its size.
 		if u.Interactions, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-			return s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+			page, more, err := s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+			for _, in := range page {
+				in.Text = ""
+			}
+			return page, more, err
 		}, interactionCursor); err != nil {
 			return err
 		}

@@ -43,6 +43,7 @@ type interactionServer struct {
 	now       func() time.Time
 	// retention stamps each interaction with its expiry.
 	retention retention.Policy
+	heavy     *access.HeavyReads
 }
 
 // outcome is the result of recording one item: the interaction, or an error
@@ -408,7 +409,7 @@ func interactionFilter(filter, parent string) (repository.InteractionFilter, err
 
 func (s *interactionServer) ListInteractions(ctx context.Context, req *rapportv1.ListInteractionsRequest) (*rapportv1.ListInteractionsResponse, error) {
 	f, ferr := interactionFilter(req.GetFilter(), req.GetParent())
-	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
+	list, next, err := newestFirstPage(ctx, s.heavy, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
 			return s.store.ListInteractions(ctx, access.TenantOf(ctx), customerID, f, after, size)
 		}, interactionCursor)

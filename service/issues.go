@@ -34,6 +34,7 @@ type issueServer struct {
 	store     IssueStore
 	summaries summaries
 	now       func() time.Time
+	heavy     *access.HeavyReads
 }
 
 type issueStatus = rapportv1.IssueStatus
@@ -284,7 +285,7 @@ func issueFilter(filter string) (repository.IssueFilter, error) {
 
 func (s *issueServer) ListIssues(ctx context.Context, req *rapportv1.ListIssuesRequest) (*rapportv1.ListIssuesResponse, error) {
 	f, ferr := issueFilter(req.GetFilter())
-	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
+	list, next, err := newestFirstPage(ctx, s.heavy, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
 			return s.store.ListIssues(ctx, access.TenantOf(ctx), customerID, f, after, size)
 		}, issueCursor)

@@ -298,6 +298,7 @@ func NewServer(store Store, opts Options) *Server {
 		hints = customercontext.DefaultHintConfig()
 	}
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
+	heavy := access.NewHeavyReads(limits.MaxHeavyReadsPerTenant)
 	sums := summaries{store: store, now: now}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		store:     store,
@@ -306,8 +307,9 @@ func NewServer(store Store, opts Options) *Server {
 		logger:    logger,
 		now:       now,
 		retention: opts.Retention,
+		heavy:     heavy,
 	})
-	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
+	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, heavy: heavy})
 	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -321,7 +323,7 @@ func NewServer(store Store, opts Options) *Server {
 				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
 			}, func() float64 { return float64(watches.MaxPerTenant()) }))
 	}
-	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
+	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, heavy: heavy}
 	rapportv1.RegisterContextServiceServer(s, contexts)
 	// CustomerService, ExportCustomer included.
 	rapportv1.RegisterCustomerServiceServer(s, &customerServer{

@@ -38,6 +38,7 @@ const (
 	ReasonMissingScope           = "MISSING_SCOPE"
 	ReasonRateLimited            = "RATE_LIMITED"
 	ReasonTooManyWatchStreams    = "TOO_MANY_WATCH_STREAMS"
+	ReasonTooManyHeavyReads      = "TOO_MANY_HEAVY_READS"
 )
 
 // New builds a status with an ErrorInfo and any further details.

@@ -141,7 +141,7 @@ func FuzzValidateCustomer(f *testing.F) {
 			{Type: rapportv1.IdentityType_IDENTITY_TYPE_EMAIL, Value: "Ada@Example.com"},
 			{Type: rapportv1.IdentityType_IDENTITY_TYPE_PHONE, Value: "+14155550100"},
 		}, Preferences: &rapportv1.Preferences{LanguageCode: "en-gb", TimeZone: "Europe/Lisbon",
-			ContactWindows: []*rapportv1.ContactWindow{{Days: []rapportv1.DayOfWeek{1, 2}, StartTime: "09:00", EndTime: "17:00"}},
+			ContactWindows:     []*rapportv1.ContactWindow{{Days: []rapportv1.DayOfWeek{1, 2}, StartTime: "09:00", EndTime: "17:00"}},
 			AccessibilityNeeds: []rapportv1.AccessibilityNeed{1}, Consents: []*rapportv1.ChannelConsent{{Channel: 1, Status: 1}}}},
 	} {
 		b, _ := proto.Marshal(c)

@@ -23,10 +23,26 @@ import (
 // read after the writes equals a rebuild's, on both adapters.
 func TestConcurrentWritersOfOneCustomerAllTellTheTruth(t *testing.T) {
 	t.Parallel()
+	for _, linked := range []bool{false, true} {
+		t.Run(fmt.Sprint("linked to one issue: ", linked), func(t *testing.T) {
+			t.Parallel()
+			concurrentWriters(t, linked)
+		})
+	}
+}
+
+// concurrentWriters runs the test, with every interaction linked to one
+// issue when linked: then the issue's links lose the race too, and the
+// read after the writes makes them.
+func concurrentWriters(t *testing.T, linked bool) {
 	now := base.Add(24 * time.Hour)
 	store := engine().New(t, repositorytest.Options{MaxUpdateAttempts: 1})
 	ts := startServer(t, store, service.Options{Now: func() time.Time { return now }})
 	parent := ts.newCustomer(t, "ada")
+	issue := ""
+	if linked {
+		issue = ts.newIssue(t, parent, "refund", &rapportv1.Issue{Title: "Refund"}).GetName()
+	}
 	const writers, each = 16, 8
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
@@ -34,7 +50,8 @@ func TestConcurrentWritersOfOneCustomerAllTellTheTruth(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				in := interaction(rapportv1.Channel(1+(w+i)%4), w*each+i, fmt.Sprintf("w%d-%d", w, i))
-				in.Topics = []string{"billing"}
+				in.Topics, in.Issue = []string{"billing"}, issue
+				in.Facts = []*rapportv1.Fact{{Key: "order_number", Value: fmt.Sprintf("A-%d-%d", w, i)}}
 				_, err := ts.interactions.RecordInteraction(t.Context(), &rapportv1.RecordInteractionRequest{Parent: parent, Interaction: in})
 				errs <- err
 			}
@@ -58,6 +75,13 @@ func TestConcurrentWritersOfOneCustomerAllTellTheTruth(t *testing.T) {
 	kept := ts.context(t, req)
 	if got := kept.GetContactCounts()[0].GetTotal(); got != writers*each {
 		t.Errorf("the context counts %d contacts, want %d", got, writers*each)
+	}
+	if linked {
+		is, err := ts.issues.GetIssue(t.Context(), &rapportv1.GetIssueRequest{Name: issue})
+		if err != nil || is.GetIssue().GetInteractionCount() != writers*each || len(is.GetIssue().GetFacts()) != writers*each {
+			t.Errorf("after the read, the issue links %d interactions and %d facts, want %d (%v)",
+				is.GetIssue().GetInteractionCount(), len(is.GetIssue().GetFacts()), writers*each, err)
+		}
 	}
 	rebuilt, err := ts.contexts.RebuildCustomerContext(t.Context(), &rapportv1.RebuildCustomerContextRequest{Customer: parent})
 	if err != nil || rebuilt.GetInteractionsRead() != writers*each {

@@ -33,6 +33,7 @@ type ContextStore interface {
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error)
 	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
+	issueUpdater
 }
 
 type contextServer struct {
@@ -106,6 +107,11 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 			return customercontext.Decoded{}, err
 		}
 	}
+	if err == nil && sum.Stale {
+		if err := s.repairLinks(ctx, tenant, tg.id); err != nil {
+			return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
+		}
+	}
 	if !ok {
 		if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
 			if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
@@ -163,6 +169,50 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 		return u.Apply(sum, now)
 	})
 	return sum, read, err
+}
+
+// repairLinks links each of the customer's interactions recorded with an
+// issue to that issue, where it is not already: a stale summary may hide a
+// link that lost the race to other writers of the issue (the interaction
+// was kept; see linkIssues). It reads the history without its text, and
+// changes only the issues that miss a link. An error leaves the summary
+// stale, so that the next read tries again.
+func (s *contextServer) repairLinks(ctx context.Context, tenant, customerID string) error {
+	ctx, release, err := s.heavy.Acquire(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	defer release()
+	byIssue := map[string][]*rapportv1.Interaction{}
+	var order []string
+	err = eachPage(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
+		return s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+	}, interactionCursor, func(page []*rapportv1.Interaction) error {
+		for _, in := range page {
+			if in.GetIssue() == "" {
+				continue
+			}
+			in.Text = ""
+			if byIssue[in.GetIssue()] == nil {
+				order = append(order, in.GetIssue())
+			}
+			byIssue[in.GetIssue()] = append(byIssue[in.GetIssue()], in)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range order {
+		ins := byIssue[name]
+		slices.Reverse(ins) // oldest first, as they were linked
+		_, issueID, _ := parseIssueName("", name)
+		_, err := linkToIssue(ctx, s.store, tenant, customerID, issueID, ins)
+		if err != nil && !errors.Is(err, errUnchanged) && !errors.Is(err, repository.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 // contextOptions are the parts of a GetCustomerContextRequest that shape

@@ -15,6 +15,7 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/service"
 	"github.com/rapporthq/rapport/service/access"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -59,7 +60,8 @@ func worstAccepted(parent string, i int) []func(ctx context.Context, ts *testSer
 			return err
 		},
 		func(ctx context.Context, ts *testServer) error {
-			_, err := ts.interactions.ListInteractions(ctx, &rapportv1.ListInteractionsRequest{Parent: parent, PageSize: 500})
+			// 500 interactions of 64 KiB: more than a client takes by default.
+			_, err := ts.interactions.ListInteractions(ctx, &rapportv1.ListInteractionsRequest{Parent: parent, PageSize: 500}, grpc.MaxCallRecvMsgSize(64<<20))
 			return err
 		},
 		func(ctx context.Context, ts *testServer) error {

@@ -31,7 +31,9 @@ func cpuTime(t testing.TB) time.Duration {
 // marshalling included. Before the limits were checked first, these
 // requests took 26 to 56 s of CPU (and the deepest filter killed the
 // process); refused before any work per item they take milliseconds, so
-// the bound holds on a slow machine and under -race.
+// the bound holds on a slow machine (and, ten times over, under -race).
+// Most of what remains is protobuf marshalling of the 100,000 items, on
+// both ends.
 const maxRefusalCPU = time.Second
 
 // refusedFast asserts that call is answered INVALID_ARGUMENT naming field,
@@ -49,8 +51,13 @@ func refusedFast(t *testing.T, field string, call func() error) {
 	if _, ok := fields[field]; !ok {
 		t.Errorf("no violation of %s in %v", field, fields)
 	}
-	if used > maxRefusalCPU {
-		t.Errorf("refusing took %v of CPU, want under %v", used, maxRefusalCPU)
+	t.Logf("refused in %v of CPU", used)
+	most := maxRefusalCPU
+	if raceEnabled {
+		most *= 10
+	}
+	if used > most {
+		t.Errorf("refusing took %v of CPU, want under %v", used, most)
 	}
 	if n := proto.Size(status.Convert(err).Proto()); n > 16<<10 {
 		t.Errorf("the status is %d bytes: it echoes the request", n)

@@ -178,7 +178,19 @@ func repeatContacts(d Decoded, today int32, cfg HintConfig) []*rapportv1.RepeatC
 	}
 	collect(d.Summary.IssueDays, true)
 	collect(d.Summary.TopicDays, false)
-	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
+	// Most contacts first; ties in a fixed order (issues, then topics, by
+	// name), not in the order the summary happened to merge them, so that
+	// a rebuilt summary lists them as the kept one does.
+	topicsLast := func(rc *rapportv1.RepeatContact) int {
+		if rc.GetIssue() != "" {
+			return 0
+		}
+		return 1
+	}
+	slices.SortFunc(out, func(a, b *rapportv1.RepeatContact) int {
+		return cmp.Or(cmp.Compare(b.GetCount(), a.GetCount()), cmp.Compare(topicsLast(a), topicsLast(b)),
+			cmp.Compare(a.GetIssue()+a.GetTopic(), b.GetIssue()+b.GetTopic()))
+	})
 	return out
 }
 

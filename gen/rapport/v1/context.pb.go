@@ -260,7 +260,8 @@ type CustomerContext struct {
 	// Contacts in the last 7, 30 and 90 days, in total and by channel.
 	ContactCounts []*ContactCount `protobuf:"bytes,8,rep,name=contact_counts,json=contactCounts,proto3" json:"contact_counts,omitempty"`
 	// Topics and issues the customer contacted about more than once in the
-	// repeat window (7 days by default), most contacts first.
+	// repeat window (7 days by default), most contacts first; equal counts
+	// list issues before topics, each by name.
 	RepeatContacts []*RepeatContact `protobuf:"bytes,9,rep,name=repeat_contacts,json=repeatContacts,proto3" json:"repeat_contacts,omitempty"`
 	// How the customer's mood is going.
 	SentimentTrend *SentimentTrend `protobuf:"bytes,10,opt,name=sentiment_trend,json=sentimentTrend,proto3" json:"sentiment_trend,omitempty"`

@@ -33,6 +33,7 @@ type ContextStore interface {
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error)
 	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
+	issueUpdater
 }
 
 type contextServer struct {
@@ -43,6 +44,7 @@ type contextServer struct {
 	hints   customercontext.HintConfig
 	logger  *slog.Logger
 	now     func() time.Time
+	heavy   *access.HeavyReads
 }
 
 // target is a customer named by resource name or by identity.
@@ -75,9 +77,10 @@ func (s *contextServer) parseTarget(customer, identity, customerField, identityF
 }
 
 // load returns the customer's decoded summary. By name it is one point
-// read; by identity, two. A customer whose summary is missing or has no
-// profile (a write that died half-way, or data from before summaries) gets
-// it rebuilt from the history on the spot.
+// read; by identity, two. A customer whose summary is missing, has no
+// profile (a write that died half-way, or data from before summaries) or
+// is marked stale (it lost the race with a write, on MongoDB) gets it
+// rebuilt from the history on the spot.
 func (s *contextServer) load(ctx context.Context, tg target) (customercontext.Decoded, error) {
 	tenant := access.TenantOf(ctx)
 	if tg.identity != nil {
@@ -97,9 +100,16 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 	}
 	var d customercontext.Decoded
 	ok := false
-	if err == nil {
+	// A stale summary lost a race with a write it should hold (the write
+	// was kept): it is rebuilt like a missing one.
+	if err == nil && !sum.Stale {
 		if d, ok, err = customercontext.Decode(sum); err != nil {
 			return customercontext.Decoded{}, err
+		}
+	}
+	if err == nil && sum.Stale {
+		if err := s.repairLinks(ctx, tenant, tg.id); err != nil {
+			return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
 		}
 	}
 	if !ok {
@@ -125,6 +135,11 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 // history is read inside the optimistic update, so a write that lands
 // meanwhile makes the save retry with it included.
 func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) (*repository.Summary, int64, error) {
+	ctx, release, err := s.heavy.Acquire(ctx, tenant)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer release()
 	var read int64
 	now := s.now()
 	sum, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
@@ -138,8 +153,14 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 		}, issueCursor); err != nil {
 			return err
 		}
+		// The summary keeps no text: dropped as each page is read, a long
+		// history is held in a fraction of its size.
 		if u.Interactions, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-			return s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+			page, more, err := s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+			for _, in := range page {
+				in.Text = ""
+			}
+			return page, more, err
 		}, interactionCursor); err != nil {
 			return err
 		}
@@ -148,6 +169,50 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 		return u.Apply(sum, now)
 	})
 	return sum, read, err
+}
+
+// repairLinks links each of the customer's interactions recorded with an
+// issue to that issue, where it is not already: a stale summary may hide a
+// link that lost the race to other writers of the issue (the interaction
+// was kept; see linkIssues). It reads the history without its text, and
+// changes only the issues that miss a link. An error leaves the summary
+// stale, so that the next read tries again.
+func (s *contextServer) repairLinks(ctx context.Context, tenant, customerID string) error {
+	ctx, release, err := s.heavy.Acquire(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	defer release()
+	byIssue := map[string][]*rapportv1.Interaction{}
+	var order []string
+	err = eachPage(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
+		return s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+	}, interactionCursor, func(page []*rapportv1.Interaction) error {
+		for _, in := range page {
+			if in.GetIssue() == "" {
+				continue
+			}
+			in.Text = ""
+			if byIssue[in.GetIssue()] == nil {
+				order = append(order, in.GetIssue())
+			}
+			byIssue[in.GetIssue()] = append(byIssue[in.GetIssue()], in)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range order {
+		ins := byIssue[name]
+		slices.Reverse(ins) // oldest first, as they were linked
+		_, issueID, _ := parseIssueName("", name)
+		_, err := linkToIssue(ctx, s.store, tenant, customerID, issueID, ins)
+		if err != nil && !errors.Is(err, errUnchanged) && !errors.Is(err, repository.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
 }
 
 // contextOptions are the parts of a GetCustomerContextRequest that shape
@@ -162,6 +227,9 @@ type contextOptions struct {
 func parseContextOptions(req *rapportv1.GetCustomerContextRequest) (contextOptions, violations) {
 	var v violations
 	o := contextOptions{mask: req.GetReadMask(), limit: customercontext.DefaultRecentLimit, channel: req.GetChannel()}
+	if v.tooMany("read_mask.paths", len(o.mask.GetPaths()), maxMaskPaths) {
+		return o, v
+	}
 	if err := fieldmask.Validate(o.mask, &rapportv1.CustomerContext{}); err != nil {
 		v.add("read_mask", "%s", err.Error())
 	} else if !fieldmask.IsFullReplacement(o.mask) {

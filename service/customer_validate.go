@@ -2,12 +2,12 @@ package service
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
 	"golang.org/x/text/language"
 )
 
@@ -22,6 +22,12 @@ const (
 	maxTag                = 64
 	maxContactWindows     = 14
 	maxAccessibilityNotes = 1000
+	maxLanguageCode       = 35
+	maxTimeZone           = 64
+	// One of each day, need and channel (the values each enum declares).
+	maxDays               = 7
+	maxAccessibilityNeeds = 16
+	maxConsents           = 16
 )
 
 var (
@@ -39,37 +45,38 @@ func (n identityNormalizer) normalizeCustomer(prefix string, c *rapportv1.Custom
 	n.normalizeIdentities(&v, prefix+".identities", c)
 	normalizePreferences(&v, prefix+".preferences", c.GetPreferences())
 
-	if len(c.GetTraits()) > maxTraits {
-		v.add(prefix+".traits", "must have at most %d entries (got %d)", maxTraits, len(c.GetTraits()))
-	}
-	for k, val := range c.GetTraits() {
-		if !traitKeyPattern.MatchString(k) {
-			v.add(prefix+".traits["+k+"]", "key must be 1 to 64 characters of a-z, 0-9 and _, starting with a letter")
-			continue
-		}
-		v.text(prefix+".traits["+k+"]", val, maxTraitValue, false, true)
-	}
-
-	if len(c.GetTags()) > maxTags {
-		v.add(prefix+".tags", "must have at most %d entries (got %d)", maxTags, len(c.GetTags()))
-	}
-	var tags []string
-	for i, t := range c.GetTags() {
-		v.text(indexed(prefix+".tags", i), t, maxTag, true, false)
-		if !slices.Contains(tags, t) {
-			tags = append(tags, t)
-		}
-	}
-	c.Tags = tags
+	normalizeTraits(&v, prefix+".traits", c.GetTraits())
+	c.Tags = normalizeTags(&v, prefix+".tags", c.GetTags())
 	return v
 }
 
+func normalizeTraits(v *violations, field string, traits map[string]string) {
+	if v.tooMany(field, len(traits), maxTraits) {
+		return
+	}
+	for k, val := range traits {
+		if !traitKeyPattern.MatchString(k) {
+			v.add(field+"["+k+"]", "key must be 1 to 64 characters of a-z, 0-9 and _, starting with a letter")
+			continue
+		}
+		v.text(field+"["+k+"]", val, maxTraitValue, false, true)
+	}
+}
+
+// normalizeTags checks tags and returns them without repeats, in the order
+// first given.
+func normalizeTags(v *violations, field string, tags []string) []string {
+	return uniqueList(v, field, tags, maxTags, func(f, t string) (string, bool) {
+		return t, v.text(f, t, maxTag, true, false)
+	})
+}
+
 func (n identityNormalizer) normalizeIdentities(v *violations, field string, c *rapportv1.Customer) {
-	if len(c.GetIdentities()) > maxIdentities {
-		v.add(field, "must have at most %d entries (got %d)", maxIdentities, len(c.GetIdentities()))
+	if v.tooMany(field, len(c.GetIdentities()), maxIdentities) {
 		return
 	}
 	var out []*rapportv1.Identity
+	first := make(map[string]int, len(c.GetIdentities())) // identity key: index in out
 	for i, id := range c.GetIdentities() {
 		f := indexed(field, i)
 		if !v.enum(f+".type", id.GetType(), true) {
@@ -81,11 +88,12 @@ func (n identityNormalizer) normalizeIdentities(v *violations, field string, c *
 			continue
 		}
 		id.Value = value
-		dup := slices.IndexFunc(out, func(o *rapportv1.Identity) bool { return o.GetType() == id.GetType() && o.GetValue() == value })
-		if dup >= 0 {
+		key := repository.IdentityKey(id.GetType(), value)
+		if dup, ok := first[key]; ok {
 			out[dup].Verified = out[dup].GetVerified() || id.GetVerified()
 			continue
 		}
+		first[key] = len(out)
 		out = append(out, id)
 	}
 	c.Identities = out
@@ -97,14 +105,14 @@ func normalizePreferences(v *violations, field string, p *rapportv1.Preferences)
 	}
 	if p.GetLanguageCode() != "" {
 		tag, err := language.Parse(p.GetLanguageCode())
-		if err != nil {
+		if err != nil || len(p.GetLanguageCode()) > maxLanguageCode {
 			v.add(field+".language_code", "must be a BCP 47 language tag such as en-GB")
 		} else {
 			p.LanguageCode = tag.String()
 		}
 	}
 	if tz := p.GetTimeZone(); tz != "" {
-		if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		if _, err := time.LoadLocation(tz); len(tz) > maxTimeZone || err != nil || tz == "Local" {
 			v.add(field+".time_zone", "must be an IANA time zone such as Europe/Lisbon")
 		}
 	} else if len(p.GetContactWindows()) > 0 {
@@ -113,18 +121,25 @@ func normalizePreferences(v *violations, field string, p *rapportv1.Preferences)
 	v.enum(field+".preferred_channel", p.GetPreferredChannel(), false)
 	v.enum(field+".communication_style", p.GetCommunicationStyle(), false)
 
-	if len(p.GetContactWindows()) > maxContactWindows {
-		v.add(field+".contact_windows", "must have at most %d entries (got %d)", maxContactWindows, len(p.GetContactWindows()))
+	normalizeContactWindows(v, field+".contact_windows", p.GetContactWindows())
+	if !v.tooMany(field+".accessibility_needs", len(p.GetAccessibilityNeeds()), maxAccessibilityNeeds) {
+		enumSet(v, field+".accessibility_needs", p.GetAccessibilityNeeds())
 	}
-	for i, w := range p.GetContactWindows() {
-		f := indexed(field+".contact_windows", i)
+	v.text(field+".accessibility_notes", p.GetAccessibilityNotes(), maxAccessibilityNotes, false, true)
+	normalizeConsents(v, field+".consents", p.GetConsents())
+}
+
+func normalizeContactWindows(v *violations, field string, windows []*rapportv1.ContactWindow) {
+	if v.tooMany(field, len(windows), maxContactWindows) {
+		return
+	}
+	for i, w := range windows {
+		f := indexed(field, i)
 		if len(w.GetDays()) == 0 {
 			v.add(f+".days", "must name at least one day")
 		}
-		for j, d := range w.GetDays() {
-			if v.enum(indexed(f+".days", j), d, true) && slices.Index(w.GetDays(), d) != j {
-				v.add(indexed(f+".days", j), "repeats %s", d)
-			}
+		if !v.tooMany(f+".days", len(w.GetDays()), maxDays) {
+			enumSet(v, f+".days", w.GetDays())
 		}
 		start, end := w.GetStartTime(), w.GetEndTime()
 		okStart, okEnd := clockPattern.MatchString(start), clockPattern.MatchString(end)
@@ -138,18 +153,15 @@ func normalizePreferences(v *violations, field string, p *rapportv1.Preferences)
 			v.add(f+".end_time", "must be later than start_time")
 		}
 	}
+}
 
-	for i, a := range p.GetAccessibilityNeeds() {
-		f := indexed(field+".accessibility_needs", i)
-		if v.enum(f, a, true) && slices.Index(p.GetAccessibilityNeeds(), a) != i {
-			v.add(f, "repeats %s", a)
-		}
+func normalizeConsents(v *violations, field string, consents []*rapportv1.ChannelConsent) {
+	if v.tooMany(field, len(consents), maxConsents) {
+		return
 	}
-	v.text(field+".accessibility_notes", p.GetAccessibilityNotes(), maxAccessibilityNotes, false, true)
-
 	seen := map[rapportv1.Channel]bool{}
-	for i, cs := range p.GetConsents() {
-		f := indexed(field+".consents", i)
+	for i, cs := range consents {
+		f := indexed(field, i)
 		if v.enum(f+".channel", cs.GetChannel(), true) {
 			if seen[cs.GetChannel()] {
 				v.add(f+".channel", "repeats %s: give one consent per channel", cs.GetChannel())

@@ -133,6 +133,9 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 		return nil, err
 	}
 	mask := req.GetUpdateMask()
+	if v.tooMany("update_mask.paths", len(mask.GetPaths()), maxMaskPaths) {
+		return nil, v.err()
+	}
 	if err := fieldmask.Validate(mask, in); err != nil {
 		v.add("update_mask", "%s", err.Error())
 	} else if !fieldmask.IsFullReplacement(mask) {

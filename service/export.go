@@ -41,6 +41,11 @@ func (s *customerServer) ExportCustomer(req *rapportv1.ExportCustomerRequest, st
 	if err != nil {
 		return err
 	}
+	ctx, release, err := s.contexts.heavy.Acquire(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	defer release()
 	c, err := s.store.GetCustomer(ctx, tenant, customerID)
 	if err != nil {
 		return customerErr(err, req.GetName())

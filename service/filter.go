@@ -18,11 +18,56 @@ type filterTerm struct {
 	time time.Time
 }
 
+// Limits of every filter, as documented on each List method's filter
+// field. They are checked before the filter is parsed: the parser recurses
+// once per parenthesis (400,000 of them overflowed the stack and killed the
+// process) and its cost grows with the length of the text.
+const (
+	maxFilterBytes = 1000
+	maxFilterDepth = 8
+	maxFilterTerms = 16
+)
+
+// checkFilterShape refuses a filter longer than maxFilterBytes or with
+// parentheses nested deeper than maxFilterDepth, in one pass over its
+// bytes and before any parsing. Parentheses inside quoted strings do not
+// count.
+func checkFilterShape(filter string) error {
+	if len(filter) > maxFilterBytes {
+		return fmt.Errorf("must be at most %d bytes (got %d)", maxFilterBytes, len(filter))
+	}
+	depth := 0
+	var quote byte
+	for i := 0; i < len(filter); i++ {
+		c := filter[i]
+		switch {
+		case quote != 0 && c == '\\':
+			i++ // the escaped byte, whatever it is
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '(':
+			if depth++; depth > maxFilterDepth {
+				return fmt.Errorf("must not nest parentheses more than %d deep", maxFilterDepth)
+			}
+		case c == ')':
+			depth--
+		}
+	}
+	return nil
+}
+
 // parseFilter parses an AIP-160 filter with go.einride.tech/aip/filtering,
 // type-checks it against decls, and returns its comparisons. The service
-// supports the subset documented on each List method: comparisons joined
-// by AND.
+// supports the subset documented on each List method: at most
+// maxFilterTerms comparisons joined by AND. The shape limits are checked
+// first (checkFilterShape).
 func parseFilter(filter string, decls *filtering.Declarations) ([]filterTerm, error) {
+	if err := checkFilterShape(filter); err != nil {
+		return nil, err
+	}
 	f, err := filtering.ParseFilterString(filter, decls)
 	if err != nil {
 		return nil, err
@@ -66,6 +111,9 @@ func parseFilter(filter string, decls *filtering.Declarations) ([]filterTerm, er
 		}
 		if ts, err := time.Parse(time.RFC3339Nano, t.str); err == nil {
 			t.time = ts
+		}
+		if len(terms) == maxFilterTerms {
+			return fmt.Errorf("must have at most %d comparisons", maxFilterTerms)
 		}
 		terms = append(terms, t)
 		return nil

@@ -3,7 +3,6 @@ package service
 import (
 	"math"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -67,16 +66,7 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 		v.text(prefix+".text", in.GetText(), maxTextBytes, false, true)
 	}
 
-	if len(in.GetTopics()) > maxTopics {
-		v.add(prefix+".topics", "must have at most %d entries (got %d)", maxTopics, len(in.GetTopics()))
-	}
-	var topics []string
-	for i, t := range in.GetTopics() {
-		if nt, ok := v.topic(indexed(prefix+".topics", i), t); ok && !slices.Contains(topics, nt) {
-			topics = append(topics, nt)
-		}
-	}
-	in.Topics = topics
+	in.Topics = normalizeTopics(&v, prefix+".topics", in.GetTopics())
 
 	if sv := in.GetSurvey(); sv != nil {
 		check := func(field string, val *int32, lo, hi int32) {
@@ -116,10 +106,7 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 		v.text(prefix+".source_id", id, maxSourceID, true, false)
 	}
 
-	if len(in.GetFacts()) > maxFacts {
-		v.add(prefix+".facts", "must have at most %d entries (got %d)", maxFacts, len(in.GetFacts()))
-	}
-	in.Facts = normalizeFacts(&v, prefix+".facts", in.GetFacts())
+	in.Facts = normalizeFacts(&v, prefix+".facts", in.GetFacts(), maxFacts)
 	for _, f := range in.Facts {
 		f.Channel, f.GiveTime, f.Interaction = in.GetChannel(), nil, ""
 	}
@@ -129,10 +116,21 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 	return v
 }
 
-// normalizeFacts checks facts, trims them, and drops repeats (same key and
-// value, ignoring case and spaces), keeping the first.
-func normalizeFacts(v *violations, field string, facts []*rapportv1.Fact) []*rapportv1.Fact {
+// normalizeTopics lowers topics and returns them without repeats, in the
+// order first given.
+func normalizeTopics(v *violations, field string, topics []string) []string {
+	return uniqueList(v, field, topics, maxTopics, v.topic)
+}
+
+// normalizeFacts checks at most limit facts, trims them, and drops repeats
+// (same key and value, ignoring case and spaces: customercontext.FactKey),
+// keeping the first.
+func normalizeFacts(v *violations, field string, facts []*rapportv1.Fact, limit int) []*rapportv1.Fact {
+	if v.tooMany(field, len(facts), limit) {
+		return facts
+	}
 	var out []*rapportv1.Fact
+	seen := make(map[customercontext.FactID]bool, len(facts))
 	for i, f := range facts {
 		f.Key, f.Value = strings.TrimSpace(f.GetKey()), strings.TrimSpace(f.GetValue())
 		f.Origin, f.Span = rapportv1.FactOrigin_FACT_ORIGIN_GIVEN, nil
@@ -142,7 +140,8 @@ func normalizeFacts(v *violations, field string, facts []*rapportv1.Fact) []*rap
 		}
 		v.text(fi+".value", f.GetValue(), maxFactValue, true, false)
 		v.enum(fi+".channel", f.GetChannel(), false)
-		if slices.IndexFunc(out, func(o *rapportv1.Fact) bool { return customercontext.SameFact(o, f) }) < 0 {
+		if id := customercontext.FactKey(f); !seen[id] {
+			seen[id] = true
 			out = append(out, f)
 		}
 	}

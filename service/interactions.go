@@ -43,6 +43,7 @@ type interactionServer struct {
 	now       func() time.Time
 	// retention stamps each interaction with its expiry.
 	retention retention.Policy
+	heavy     *access.HeavyReads
 }
 
 // outcome is the result of recording one item: the interaction, or an error
@@ -165,11 +166,12 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 				outcomes[i] = outcome{interaction: r.Interaction, already: r.AlreadyRecorded}
 			}
 		}
-		linked, err := s.linkIssues(ctx, tenant, items, itemIndex, outcomes)
+		repair := map[string]bool{}
+		linked, err := s.linkIssues(ctx, tenant, items, itemIndex, outcomes, repair)
 		if err != nil {
 			return err
 		}
-		return s.keepSummaries(ctx, tenant, items, itemIndex, outcomes, linked)
+		return s.keepSummaries(ctx, tenant, items, itemIndex, outcomes, linked, repair)
 	})
 	if err != nil {
 		for _, i := range itemIndex {
@@ -185,7 +187,7 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 // retry) and the issues they changed to each customer's context summary: one
 // update per customer. An error stops it: the call fails, the client
 // retries, and the retry repairs the summary.
-func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome, linked map[string][]*rapportv1.Issue) error {
+func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome, linked map[string][]*rapportv1.Issue, stale map[string]bool) error {
 	byCustomer := map[string][]int{}
 	var order []string
 	for k, it := range items {
@@ -209,14 +211,14 @@ func (s *interactionServer) keepSummaries(ctx context.Context, tenant string, it
 		}
 		updates[customerID] = u
 	}
-	return s.summaries.updateMany(ctx, tenant, updates, order)
+	return s.summaries.updateMany(ctx, tenant, updates, order, stale)
 }
 
 // linkIssues adds recorded interactions (new, or found again on a retry, so
 // that a retry repairs a link the first attempt did not make) to their
 // issues, with the facts they carry: one optimistic update per issue. An
 // error stops it (see keepSummaries).
-func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome) (map[string][]*rapportv1.Issue, error) {
+func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome, repair map[string]bool) (map[string][]*rapportv1.Issue, error) {
 	linked := map[string][]*rapportv1.Issue{}
 	byIssue := map[[2]string][]int{}
 	var order [][2]string
@@ -232,28 +234,49 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 		byIssue[key] = append(byIssue[key], i)
 	}
 	for _, key := range order {
-		idx := byIssue[key]
-		updated, err := s.store.UpdateIssue(ctx, tenant, key[0], key[1], "", func(is *rapportv1.Issue) error {
-			changed := false
-			for _, i := range idx {
-				changed = customercontext.LinkInteraction(is, outcomes[i].interaction, maxIssueFacts) || changed
-			}
-			if !changed {
-				return errUnchanged
-			}
-			return nil
-		})
+		var ins []*rapportv1.Interaction
+		for _, i := range byIssue[key] {
+			ins = append(ins, outcomes[i].interaction)
+		}
+		updated, err := linkToIssue(ctx, s.store, tenant, key[0], key[1], ins)
 		switch {
 		case err == nil:
 			linked[key[0]] = append(linked[key[0]], updated)
 		case errors.Is(err, errUnchanged):
 			// Linked before: a summary missing this issue's latest state is
 			// repaired by a rebuild.
+		case errors.Is(err, repository.ErrContention):
+			// The interactions are stored; their link lost the race to
+			// other writers of the issue (MongoDB). The summary is marked
+			// stale, and the next read makes the link (repairLinks) and
+			// rebuilds it: the write is answered as it is, kept.
+			repair[key[0]] = true
 		default:
 			return nil, err
 		}
 	}
 	return linked, nil
+}
+
+// issueUpdater is what linking interactions to an issue needs.
+type issueUpdater interface {
+	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
+}
+
+// linkToIssue adds interactions and the facts they give to their issue in
+// one optimistic update, or returns errUnchanged if they were linked
+// already.
+func linkToIssue(ctx context.Context, store issueUpdater, tenant, customerID, issueID string, ins []*rapportv1.Interaction) (*rapportv1.Issue, error) {
+	return store.UpdateIssue(ctx, tenant, customerID, issueID, "", func(is *rapportv1.Issue) error {
+		changed := false
+		for _, in := range ins {
+			changed = customercontext.LinkInteraction(is, in, maxIssueFacts) || changed
+		}
+		if !changed {
+			return errUnchanged
+		}
+		return nil
+	})
 }
 
 // errUnchanged tells the store that a mutation changed nothing to save.
@@ -408,7 +431,7 @@ func interactionFilter(filter, parent string) (repository.InteractionFilter, err
 
 func (s *interactionServer) ListInteractions(ctx context.Context, req *rapportv1.ListInteractionsRequest) (*rapportv1.ListInteractionsResponse, error) {
 	f, ferr := interactionFilter(req.GetFilter(), req.GetParent())
-	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
+	list, next, err := newestFirstPage(ctx, s.heavy, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
 			return s.store.ListInteractions(ctx, access.TenantOf(ctx), customerID, f, after, size)
 		}, interactionCursor)

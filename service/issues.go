@@ -34,6 +34,7 @@ type issueServer struct {
 	store     IssueStore
 	summaries summaries
 	now       func() time.Time
+	heavy     *access.HeavyReads
 }
 
 type issueStatus = rapportv1.IssueStatus
@@ -78,10 +79,7 @@ func normalizeIssue(prefix string, is *rapportv1.Issue, now time.Time) violation
 	v.enum(prefix+".priority", is.GetPriority(), false)
 	v.enum(prefix+".status", is.GetStatus(), false)
 	v.text(prefix+".resolution", is.GetResolution(), maxResolution, false, true)
-	if len(is.GetFacts()) > maxIssueFacts {
-		v.add(prefix+".facts", "must have at most %d entries (got %d)", maxIssueFacts, len(is.GetFacts()))
-	}
-	is.Facts = normalizeFacts(&v, prefix+".facts", is.GetFacts())
+	is.Facts = normalizeFacts(&v, prefix+".facts", is.GetFacts(), maxIssueFacts)
 	for _, f := range is.Facts {
 		if f.GetGiveTime() == nil {
 			f.GiveTime = timestamppb.New(now)
@@ -170,6 +168,12 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 		return nil, err
 	}
 	mask := req.GetUpdateMask()
+	// The count limits come before any work per item, and before the
+	// update (normalizeIssue checks the rest inside it).
+	v.tooMany("issue.facts", len(in.GetFacts()), maxIssueFacts)
+	if v.tooMany("update_mask.paths", len(mask.GetPaths()), maxMaskPaths) {
+		return nil, v.err()
+	}
 	if err := fieldmask.Validate(mask, in); err != nil {
 		v.add("update_mask", "%s", err.Error())
 	} else {
@@ -192,12 +196,14 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 			is.Name, is.Interactions, is.InteractionCount, is.ReopenCount, is.ResolveTime =
 				before.GetName(), before.GetInteractions(), before.GetInteractionCount(), before.GetReopenCount(), before.GetResolveTime()
 			// Facts already there keep where and when they were first given.
+			given := make(map[customercontext.FactID]*rapportv1.Fact, len(before.GetFacts()))
+			for _, old := range before.GetFacts() {
+				given[customercontext.FactKey(old)] = old
+			}
 			for _, f := range is.GetFacts() {
 				f.GiveTime, f.Interaction = nil, ""
-				for _, old := range before.GetFacts() {
-					if customercontext.SameFact(old, f) {
-						f.Channel, f.GiveTime, f.Interaction = old.GetChannel(), old.GetGiveTime(), old.GetInteraction()
-					}
+				if old, ok := given[customercontext.FactKey(f)]; ok {
+					f.Channel, f.GiveTime, f.Interaction = old.GetChannel(), old.GetGiveTime(), old.GetInteraction()
 				}
 			}
 			if v := normalizeIssue("issue", is, now); len(v) > 0 {
@@ -279,7 +285,7 @@ func issueFilter(filter string) (repository.IssueFilter, error) {
 
 func (s *issueServer) ListIssues(ctx context.Context, req *rapportv1.ListIssuesRequest) (*rapportv1.ListIssuesResponse, error) {
 	f, ferr := issueFilter(req.GetFilter())
-	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
+	list, next, err := newestFirstPage(ctx, s.heavy, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
 			return s.store.ListIssues(ctx, access.TenantOf(ctx), customerID, f, after, size)
 		}, issueCursor)

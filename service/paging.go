@@ -11,10 +11,14 @@ import (
 	"go.einride.tech/aip/pagination"
 )
 
-// Paging limits of every List method, as documented in the proto.
+// Paging limits of every List method, as documented in the proto. A page
+// larger than heavyPageSize is a heavy read (access.HeavyReads); exports
+// and rebuilds read the history historyBatch items at a time.
 const (
 	defaultPageSize = 50
 	maxPageSize     = 500
+	heavyPageSize   = 100
+	historyBatch    = 100
 )
 
 // historyPageToken is the position after the last item of a page, bound to
@@ -62,7 +66,7 @@ func decodeHistoryToken(v *violations, token string, checksum uint32, tok *histo
 // (interactions, issues): it checks page size, filter error and page token,
 // that the parent customer exists, lists after the token's cursor, and
 // makes the next page's token from the last item's cursor.
-func newestFirstPage[T any](ctx context.Context, req pagination.Request, parent string, filterErr error,
+func newestFirstPage[T any](ctx context.Context, heavy *access.HeavyReads, req pagination.Request, parent string, filterErr error,
 	getCustomer func(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error),
 	list func(customerID string, after *repository.Cursor, size int) ([]T, bool, error),
 	cursor func(T) repository.Cursor,
@@ -74,6 +78,13 @@ func newestFirstPage[T any](ctx context.Context, req pagination.Request, parent 
 	size, after, checksum, err := startPage(ctx, req, filterErr)
 	if err != nil {
 		return nil, "", err
+	}
+	if size > heavyPageSize {
+		_, release, err := heavy.Acquire(ctx, access.TenantOf(ctx))
+		if err != nil {
+			return nil, "", err
+		}
+		defer release()
 	}
 	if _, err := getCustomer(ctx, access.TenantOf(ctx), customerID); err != nil {
 		return nil, "", customerErr(err, parent)
@@ -128,13 +139,13 @@ func allPages[T any](list func(after *repository.Cursor, size int) ([]T, bool, e
 	return all, nil
 }
 
-// eachPage reads a newest-first list a page of maxPageSize at a time and
+// eachPage reads a newest-first list a page of historyBatch at a time and
 // hands each page to fn before reading the next, so that only one page is
 // held at once. An error from list or fn stops it and is returned.
 func eachPage[T any](list func(after *repository.Cursor, size int) ([]T, bool, error), cursor func(T) repository.Cursor, fn func(page []T) error) error {
 	var after *repository.Cursor
 	for {
-		page, more, err := list(after, maxPageSize)
+		page, more, err := list(after, historyBatch)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
@@ -35,6 +36,7 @@ import (
 	"github.com/rapporthq/rapport/service/watch"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -80,7 +82,8 @@ const MaxHeaderBytes = 64 << 10
 
 // Options configure the server.
 type Options struct {
-	// Logger receives request logs and errors. Required.
+	// Logger receives request logs and errors, with identities, email
+	// addresses and phone numbers redacted from every line. Required.
 	Logger *slog.Logger
 	// DefaultPhoneRegion reads phone numbers written without '+' (e.g. "US");
 	// empty requires international form.
@@ -186,10 +189,13 @@ var servedServices = []string{
 // and reflection. The chain, outermost first: metrics (when configured),
 // logging, panic recovery, error mapping, authentication (health and
 // reflection stay open), rate limits, audit, scope check, default
-// deadline, panic recovery again. Health starts NOT_SERVING; WatchHealth turns it SERVING while
+// deadline, panic recovery again. A request that does not unmarshal is
+// answered INVALID_ARGUMENT after authentication and audit (see
+// malformedCodec). Health starts NOT_SERVING; WatchHealth turns it SERVING while
 // the database answers. Run RunAudit while serving.
 func NewServer(store Store, opts Options) *Server {
-	logger := opts.Logger
+	// Every line the server logs has identities redacted (redactingHandler).
+	logger := slog.New(redactingHandler{opts.Logger.Handler()})
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -217,12 +223,16 @@ func NewServer(store Store, opts Options) *Server {
 	limitUnary, limitStream := access.RateLimitInterceptors(limits, now)
 	auditor := audit.New(audit.Options{Store: store, Logger: logger, Now: now, Code: statusCode, Customer: customerOfName})
 	auditUnary, auditStream := auditor.Interceptors()
+	codec := newMalformedCodec()
+	takeMalformed, checkMalformed, malformedStream := codec.interceptors()
 	// Recovery runs twice: innermost, so that a panicking handler's call is
 	// still audited, and right after logging, so that a panic in the
 	// interceptors themselves (auth, limits, audit) fails one call, not the
 	// process.
+	callLog := newRefusalSampler().wrap(slogAdapter(logger))
 	unary := []grpc.UnaryServerInterceptor{
-		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), logOpts...), guarded),
+		takeMalformed,
+		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(callLog, logOpts...), guarded),
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 		errUnary,
@@ -231,12 +241,14 @@ func NewServer(store Store, opts Options) *Server {
 	unary = append(unary, limitUnary...)
 	unary = append(unary,
 		auditUnary,
+		checkMalformed,
 		selector.UnaryServerInterceptor(access.AuthorizeUnary, guarded),
 		access.DefaultDeadline(limits.DefaultDeadline),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 	)
 	stream := []grpc.StreamServerInterceptor{
-		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), logOpts...), guarded),
+		malformedStream,
+		selector.StreamServerInterceptor(logging.StreamServerInterceptor(callLog, logOpts...), guarded),
 		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.StreamServerInterceptor(recoveryOpt),
 		errStream,
@@ -260,6 +272,8 @@ func NewServer(store Store, opts Options) *Server {
 	serverOpts := []grpc.ServerOption{
 		// A full batch (500 interactions of up to 64 KiB of text) must fit.
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
+		// Malformed requests are INVALID_ARGUMENT, not gRPC's INTERNAL.
+		grpc.ForceServerCodecV2(codec),
 		grpc.MaxConcurrentStreams(limits.MaxConcurrentStreams),
 		// Headers carry credentials of a few KiB at most; without a bound a
 		// caller could send megabytes for the server to hash and parse.
@@ -284,6 +298,7 @@ func NewServer(store Store, opts Options) *Server {
 		hints = customercontext.DefaultHintConfig()
 	}
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
+	heavy := access.NewHeavyReads(limits.MaxHeavyReadsPerTenant)
 	sums := summaries{store: store, now: now}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		store:     store,
@@ -292,8 +307,9 @@ func NewServer(store Store, opts Options) *Server {
 		logger:    logger,
 		now:       now,
 		retention: opts.Retention,
+		heavy:     heavy,
 	})
-	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
+	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, heavy: heavy})
 	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -307,7 +323,7 @@ func NewServer(store Store, opts Options) *Server {
 				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
 			}, func() float64 { return float64(watches.MaxPerTenant()) }))
 	}
-	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
+	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, heavy: heavy}
 	rapportv1.RegisterContextServiceServer(s, contexts)
 	// CustomerService, ExportCustomer included.
 	rapportv1.RegisterCustomerServiceServer(s, &customerServer{
@@ -456,4 +472,52 @@ func slogAdapter(l *slog.Logger) logging.Logger {
 	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
 		l.Log(ctx, slog.Level(lvl), msg, fields...)
 	})
+}
+
+// Lines of refused calls (UNAUTHENTICATED, RESOURCE_EXHAUSTED) logged per
+// second, with bursts of refusalLogBurst: a flood of made-up credentials
+// or of calls over a rate limit must not flood the log (68,000 WARN lines
+// in 12 s). The lines left out are counted in the next one written.
+const (
+	refusalLogRate  = 5
+	refusalLogBurst = 20
+)
+
+// refusalSampler writes the lines of refused calls at most at
+// refusalLogRate, and every other line as it comes.
+type refusalSampler struct {
+	lines   *rate.Limiter
+	dropped atomic.Int64
+}
+
+func newRefusalSampler() *refusalSampler {
+	return &refusalSampler{lines: rate.NewLimiter(refusalLogRate, refusalLogBurst)}
+}
+
+// wrap is l with the refused calls' lines sampled.
+func (r *refusalSampler) wrap(l logging.Logger) logging.Logger {
+	return logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
+		if isRefusal(fields) {
+			if !r.lines.Allow() {
+				r.dropped.Add(1)
+				return
+			}
+			if n := r.dropped.Swap(0); n > 0 {
+				fields = append(fields, "refusals_not_logged", n)
+			}
+		}
+		l.Log(ctx, lvl, msg, fields...)
+	})
+}
+
+// isRefusal reports whether the logging interceptor's fields are those of
+// a call refused before any work: bad credentials or over a rate limit.
+func isRefusal(fields []any) bool {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if fields[i] == "grpc.code" {
+			c := fields[i+1]
+			return c == codes.Unauthenticated.String() || c == codes.ResourceExhausted.String()
+		}
+	}
+	return false
 }

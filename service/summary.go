@@ -22,13 +22,18 @@ type summaries struct {
 }
 
 // updateMany applies each customer's update to their summary, in one call
-// to the store (the embedded store reads and writes them in batches).
-func (s summaries) updateMany(ctx context.Context, tenant string, updates map[string]customercontext.Update, order []string) error {
+// to the store (the embedded store reads and writes them in batches), and
+// marks stale those of the customers in stale (the next read rebuilds
+// them).
+func (s summaries) updateMany(ctx context.Context, tenant string, updates map[string]customercontext.Update, order []string, stale map[string]bool) error {
 	if len(order) == 0 {
 		return nil
 	}
 	now := s.now()
 	return s.store.UpdateSummaries(ctx, tenant, order, func(sum *repository.Summary) error {
+		if stale[sum.CustomerID] {
+			sum.Stale = true
+		}
 		return updates[sum.CustomerID].Apply(sum, now)
 	})
 }

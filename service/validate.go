@@ -2,7 +2,7 @@ package service
 
 import (
 	"fmt"
-
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -20,16 +20,28 @@ import (
 // the field at fault (AIP-193), e.g. "customer.identities[1].value".
 type violations []*errdetails.BadRequest_FieldViolation
 
+// Bounds of what an INVALID_ARGUMENT carries, whatever the request: its
+// details travel in a trailer, and a trailer larger than the client takes
+// drops the client's whole connection (every call and stream on it). Field
+// paths and descriptions may quote the request (a trait key, a filter's
+// parse error), so both are cut too.
+const (
+	maxReportedViolations = 20
+	maxViolationField     = 200
+	maxViolationText      = 300
+)
+
 func (v *violations) add(field, format string, args ...any) {
 	*v = append(*v, &errdetails.BadRequest_FieldViolation{
-		Field:       field,
-		Description: fmt.Sprintf(format, args...),
+		Field:       truncate(field, maxViolationField),
+		Description: truncate(fmt.Sprintf(format, args...), maxViolationText),
 		Reason:      rpcerr.ReasonInvalidField,
 	})
 }
 
-// err returns nil without violations, else INVALID_ARGUMENT carrying all of
-// them as a google.rpc.BadRequest.
+// err returns nil without violations, else INVALID_ARGUMENT carrying the
+// first maxReportedViolations of them as a google.rpc.BadRequest; the
+// message and the ErrorInfo metadata "violations" give their total.
 func (v violations) err() error {
 	if len(v) == 0 {
 		return nil
@@ -38,13 +50,30 @@ func (v violations) err() error {
 	if len(v) > 1 {
 		msg += fmt.Sprintf(" (and %d more)", len(v)-1)
 	}
-	return rpcerr.New(codes.InvalidArgument, rpcerr.ReasonInvalidField, msg, nil,
-		&errdetails.BadRequest{FieldViolations: v})
+	return rpcerr.New(codes.InvalidArgument, rpcerr.ReasonInvalidField, msg,
+		map[string]string{"violations": strconv.Itoa(len(v))},
+		&errdetails.BadRequest{FieldViolations: v[:min(len(v), maxReportedViolations)]})
+}
+
+// truncate cuts s to at most n bytes, at a character boundary, marking the
+// cut with "…"; invalid UTF-8 becomes U+FFFD (a status with it would not
+// marshal).
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(s[:cut], "\uFFFD") + "…"
 }
 
 // text checks a free-text field: at most maxLen characters, valid UTF-8,
-// no control characters except newlines and tabs when multiline.
-func (v *violations) text(field, s string, maxLen int, required, multiline bool) {
+// no control characters except newlines and tabs when multiline. It
+// reports whether s passed.
+func (v *violations) text(field, s string, maxLen int, required, multiline bool) bool {
+	n := len(*v)
 	switch {
 	case required && strings.TrimSpace(s) == "":
 		v.add(field, "is required")
@@ -57,6 +86,7 @@ func (v *violations) text(field, s string, maxLen int, required, multiline bool)
 	}) >= 0:
 		v.add(field, "must not contain control characters")
 	}
+	return len(*v) == n
 }
 
 // enum checks that an enum field holds a declared value, other than the
@@ -102,4 +132,54 @@ func (v *violations) topic(field, t string) (string, bool) {
 		v.add(field, "must be 1 to 64 characters of a-z, 0-9, _ and -")
 	}
 	return nt, ok
+}
+
+// maxMaskPaths bounds the paths of a field mask (update_mask, read_mask):
+// more than the messages have fields.
+const maxMaskPaths = 32
+
+// tooMany adds a violation and reports true when a repeated field has more
+// than limit items: callers check it before any work per item, so that the
+// cost of refusing a request does not grow with what it sent.
+func (v *violations) tooMany(field string, n, limit int) bool {
+	if n <= limit {
+		return false
+	}
+	v.add(field, "must have at most %d entries (got %d)", limit, n)
+	return true
+}
+
+// uniqueList checks at most limit items with check, which returns an
+// item's canonical form and whether it is valid, and returns the valid ones
+// in canonical form without repeats, in the order first given. Over the
+// limit it checks none and returns items as they are.
+func uniqueList(v *violations, field string, items []string, limit int, check func(field, item string) (string, bool)) []string {
+	if v.tooMany(field, len(items), limit) {
+		return items
+	}
+	var out []string
+	seen := make(map[string]bool, len(items))
+	for i, item := range items {
+		if c, ok := check(indexed(field, i), item); ok && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// enumSet checks a repeated enum field whose values are each required and
+// given at most once.
+func enumSet[E protoreflect.Enum](v *violations, field string, values []E) {
+	seen := make(map[protoreflect.EnumNumber]bool, len(values))
+	for i, e := range values {
+		f := indexed(field, i)
+		if !v.enum(f, e, true) {
+			continue
+		}
+		if seen[e.Number()] {
+			v.add(f, "repeats %s", e.Descriptor().Values().ByNumber(e.Number()).Name())
+		}
+		seen[e.Number()] = true
+	}
 }

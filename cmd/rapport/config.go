@@ -160,6 +160,7 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	f.reopens = int(h.EscalateReopens)
 	hintInt(&f.reopens, "hint-escalate-reopens", "RAPPORT_HINT_ESCALATE_REOPENS", "reopenings of an issue that call for escalation")
 	fs.IntVar(&c.MaxWatchPerTenant, "max-watch-streams-per-tenant", int(envNum("RAPPORT_MAX_WATCH_STREAMS_PER_TENANT", 0)), "WatchCustomerContext streams one tenant may hold per process; 0 = --max-watch-streams (RAPPORT_MAX_WATCH_STREAMS_PER_TENANT)")
+	fs.IntVar(&c.Limits.MaxHeavyReadsPerTenant, "max-heavy-reads-per-tenant", int(envNum("RAPPORT_MAX_HEAVY_READS_PER_TENANT", access.DefaultHeavyReadsPerTenant)), "exports, context rebuilds and list pages over 100 one tenant may run at once per process; more wait up to 5s, then RESOURCE_EXHAUSTED (RAPPORT_MAX_HEAVY_READS_PER_TENANT)")
 	fs.IntVar(&c.MaxWatchStreams, "max-watch-streams", int(envNum("RAPPORT_MAX_WATCH_STREAMS", 1000)), "WatchCustomerContext streams per process (RAPPORT_MAX_WATCH_STREAMS)")
 	hintInt(&h.EscalateContacts, "hint-escalate-contacts", "RAPPORT_HINT_ESCALATE_CONTACTS", "contacts about one open issue since it opened that call for escalation")
 	fs.BoolVar(&h.ExplicitConsent, "hint-explicit-consent", envBool("RAPPORT_HINT_EXPLICIT_CONSENT", false), "consent must be explicit: note a channel without consent even for customers with no consent on record (RAPPORT_HINT_EXPLICIT_CONSENT)")
@@ -262,6 +263,9 @@ func (f *serveFlags) config() (config, error) {
 	}
 	if c.Limits.TenantRate < 0 || c.Limits.KeyRate < 0 || c.Limits.TenantBurst < 1 || c.Limits.KeyBurst < 1 {
 		errs = append(errs, errors.New("rates must not be negative and bursts must be at least 1"))
+	}
+	if c.Limits.MaxHeavyReadsPerTenant < 1 {
+		errs = append(errs, errors.New("max heavy reads per tenant: want at least 1"))
 	}
 	if *f.maxStreams < 1 {
 		errs = append(errs, errors.New("max concurrent streams: want at least 1"))

@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -366,7 +367,9 @@ func newestFirst[D, P any](ctx context.Context, coll *mongo.Collection, tenant, 
 // findPage runs a find with sort and returns up to limit documents
 // converted by conv, and whether more follow.
 func findPage[D, P any](ctx context.Context, coll *mongo.Collection, filter, sort bson.D, limit int, conv func(*D) P) ([]P, bool, error) {
-	cur, err := coll.Find(ctx, filter, options.Find().SetSort(sort).SetLimit(int64(limit)+1))
+	// One batch of the page (and the one more that says whether more
+	// follow): the server holds no cursor for the rest of the history.
+	cur, err := coll.Find(ctx, filter, options.Find().SetSort(sort).SetLimit(int64(limit)+1).SetBatchSize(int32(min(limit+1, math.MaxInt32))))
 	if err != nil {
 		return nil, false, dbErr("list "+coll.Name(), err)
 	}

@@ -171,6 +171,9 @@ func (mongoEngine) open(t testing.TB, name string, o Options, opts ...mongo.Opti
 	if o.Now != nil {
 		opts = append(opts, mongo.WithClock(o.Now))
 	}
+	if o.MaxUpdateAttempts > 0 {
+		opts = append(opts, mongo.WithMaxUpdateAttempts(o.MaxUpdateAttempts))
+	}
 	db := c.Database(name)
 	s := mongo.New(db, opts...)
 	if err := s.Ready(t.Context()); err != nil {

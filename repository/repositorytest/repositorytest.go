@@ -74,6 +74,11 @@ type Options struct {
 	StatementHook func(ctx context.Context, what string)
 	// Tracer, when set, records the store's database spans.
 	Tracer trace.TracerProvider
+	// MaxUpdateAttempts, when set, bounds the compare-and-swap attempts of
+	// the MongoDB adapter's updates (mongo.WithMaxUpdateAttempts), so that
+	// tests of contention see writers lose the race; the SQLite store,
+	// which serialises writers, ignores it.
+	MaxUpdateAttempts int
 }
 
 // Row is one stored record as the database holds it, for tests that look

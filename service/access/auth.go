@@ -310,15 +310,19 @@ func NewAPIKey(tenant, name string, scopes []Scope, now, expire time.Time) (stri
 // it found and IDs it did not are remembered apart, so that a stream of
 // made-up IDs cannot push real keys out; and the reads of IDs not
 // remembered are rate limited, so that it cannot make the database work
-// without bound either.
+// without bound either. The reads that refresh a key found before and
+// those of IDs never found have a limiter each: a flood of made-up IDs
+// uses up its own, and real keys keep being refreshed (a shared one made a
+// real key's call fail with RESOURCE_EXHAUSTED).
 type keyVerifier struct {
-	store   APIKeyStore
-	ttl     time.Duration
-	now     func() time.Time
-	mu      sync.Mutex
-	known   map[string]cachedKey
-	unknown map[string]time.Time
-	reads   *rate.Limiter
+	store        APIKeyStore
+	ttl          time.Duration
+	now          func() time.Time
+	mu           sync.Mutex
+	known        map[string]cachedKey
+	unknown      map[string]time.Time
+	knownReads   *rate.Limiter
+	unknownReads *rate.Limiter
 }
 
 type cachedKey struct {
@@ -336,7 +340,8 @@ const (
 
 func newKeyVerifier(store APIKeyStore, ttl time.Duration, now func() time.Time) *keyVerifier {
 	return &keyVerifier{store: store, ttl: ttl, now: now, known: map[string]cachedKey{}, unknown: map[string]time.Time{},
-		reads: rate.NewLimiter(keyReadsPerSec, keyReadsPerSec)}
+		knownReads:   rate.NewLimiter(keyReadsPerSec, keyReadsPerSec),
+		unknownReads: rate.NewLimiter(keyReadsPerSec, keyReadsPerSec)}
 }
 
 // apiKeyPattern is the exact shape of an API key: the prefix, a 16-letter
@@ -382,7 +387,11 @@ func (v *keyVerifier) lookup(ctx context.Context, id string) (*repository.APIKey
 	case unknown && now.Sub(missed) < v.ttl:
 		return nil, nil
 	}
-	if r := v.reads.ReserveN(now, 1); r.DelayFrom(now) > 0 {
+	reads := v.unknownReads
+	if ok {
+		reads = v.knownReads
+	}
+	if r := reads.ReserveN(now, 1); r.DelayFrom(now) > 0 {
 		d := r.DelayFrom(now)
 		r.CancelAt(now)
 		return nil, rpcerr.New(codes.ResourceExhausted, rpcerr.ReasonRateLimited,

@@ -35,6 +35,9 @@ type Limits struct {
 	// MaxConcurrentStreams is the most calls one connection may have open
 	// at once; zero means 1000.
 	MaxConcurrentStreams uint32
+	// MaxHeavyReadsPerTenant bounds one tenant's heavy reads at once in
+	// the process (see HeavyReads); zero means DefaultHeavyReadsPerTenant.
+	MaxHeavyReadsPerTenant int
 }
 
 // rateLimiter is the ratelimit interceptor's Limiter: a token bucket per

@@ -3,6 +3,7 @@ package customercontext
 import (
 	"slices"
 	"strings"
+	"unicode"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/service/customercontext/extract"
@@ -30,9 +31,28 @@ func ExtractFacts(in *rapportv1.Interaction) []*rapportv1.Fact {
 }
 
 // SameFact reports whether two facts say the same thing: the same key, and
-// values equal ignoring case and runs of spaces.
-func SameFact(a, b *rapportv1.Fact) bool {
-	return a.GetKey() == b.GetKey() && strings.EqualFold(strings.Join(strings.Fields(a.GetValue()), " "), strings.Join(strings.Fields(b.GetValue()), " "))
+// values equal ignoring case and runs of spaces (the same FactKey).
+func SameFact(a, b *rapportv1.Fact) bool { return FactKey(a) == FactKey(b) }
+
+// FactID identifies what a fact says; see FactKey.
+type FactID string
+
+// FactKey is what a fact says, as a map key: its key, and its value with
+// runs of spaces made one and each character case-folded (as
+// strings.EqualFold compares them). Facts with one FactKey are the same
+// fact, so a list is de-duplicated in one pass.
+func FactKey(f *rapportv1.Fact) FactID {
+	return FactID(f.GetKey() + "\x00" + strings.Map(foldRune, strings.Join(strings.Fields(f.GetValue()), " ")))
+}
+
+// foldRune is the smallest rune of r's simple case-folding orbit: two runes
+// that strings.EqualFold finds equal fold to the same one.
+func foldRune(r rune) rune {
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		m = min(m, f)
+	}
+	return m
 }
 
 // LinkInteraction adds an interaction and the facts it gives to its issue,

@@ -18,6 +18,7 @@ const ErrorDomain = "rapport.v1"
 // want to handle.
 const (
 	ReasonInvalidField           = "INVALID_FIELD"
+	ReasonMalformedMessage       = "MALFORMED_MESSAGE"
 	ReasonCustomerNotFound       = "CUSTOMER_NOT_FOUND"
 	ReasonIdentityNotFound       = "IDENTITY_NOT_FOUND"
 	ReasonIssueNotFound          = "ISSUE_NOT_FOUND"
@@ -37,6 +38,7 @@ const (
 	ReasonMissingScope           = "MISSING_SCOPE"
 	ReasonRateLimited            = "RATE_LIMITED"
 	ReasonTooManyWatchStreams    = "TOO_MANY_WATCH_STREAMS"
+	ReasonTooManyHeavyReads      = "TOO_MANY_HEAVY_READS"
 )
 
 // New builds a status with an ErrorInfo and any further details.

@@ -34,7 +34,9 @@ type ListAuditEventsRequest struct {
 	// that customer),
 	// `principal` (=), `method` (=), `code` (=, e.g. `code = "PERMISSION_DENIED"`)
 	// and `time` (<, <=, >, >=, with an RFC 3339 timestamp, e.g.
-	// `time >= "2026-01-01T00:00:00Z"`). Empty lists every event.
+	// `time >= "2026-01-01T00:00:00Z"`). Empty lists every event. At most 1,000 bytes, parentheses
+	// nested at most 8 deep, at most 16 comparisons; longer, deeper or more is
+	// INVALID_ARGUMENT, checked before the filter is parsed.
 	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

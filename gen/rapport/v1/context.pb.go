@@ -327,7 +327,8 @@ type CustomerContext struct {
 	// Repeat contacts, most contacts first: each open issue contacted about
 	// more than once since it opened, however far apart (`since` set); and
 	// topics, and issues no longer open, contacted about more than once in the
-	// repeat window (7 days by default).
+	// repeat window (7 days by default). Equal counts list issues before
+	// topics, each by name.
 	RepeatContacts []*RepeatContact `protobuf:"bytes,9,rep,name=repeat_contacts,json=repeatContacts,proto3" json:"repeat_contacts,omitempty"`
 	// How the customer's mood is going.
 	SentimentTrend *SentimentTrend `protobuf:"bytes,10,opt,name=sentiment_trend,json=sentimentTrend,proto3" json:"sentiment_trend,omitempty"`

@@ -33,7 +33,8 @@ type GetCustomerContextRequest struct {
 	// e.g. `email:ada@example.com` or `phone:+14155550100` (one more read).
 	Identity string `protobuf:"bytes,2,opt,name=identity,proto3" json:"identity,omitempty"`
 	// The fields of CustomerContext to return (AIP-157), e.g.
-	// `profile,open_issues,hints`. Top-level fields only. Empty: all.
+	// `profile,open_issues,hints`. Top-level fields only, at most 32 paths.
+	// Empty: all.
 	ReadMask *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=read_mask,json=readMask,proto3" json:"read_mask,omitempty"`
 	// How many recent interactions to include: default 10, 0 to 20 (larger is
 	// INVALID_ARGUMENT).

@@ -634,7 +634,7 @@ func (x *Identity) GetVerified() bool {
 // customer's time zone (`Preferences.time_zone`).
 type ContactWindow struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Required. The days the window applies to; at least one, no duplicates.
+	// Required. The days the window applies to; 1 to 7, no duplicates.
 	Days []DayOfWeek `protobuf:"varint,1,rep,packed,name=days,proto3,enum=rapport.v1.DayOfWeek" json:"days,omitempty"`
 	// Required. Start of the window, "HH:MM" in 24-hour time, e.g. "09:00".
 	StartTime string `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
@@ -765,10 +765,10 @@ func (x *ChannelConsent) GetUpdateTime() *timestamppb.Timestamp {
 type Preferences struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The customer's language as a BCP 47 tag, e.g. "en-GB" or "pt-BR";
-	// returned in canonical form. Optional.
+	// returned in canonical form; at most 35 characters. Optional.
 	LanguageCode string `protobuf:"bytes,1,opt,name=language_code,json=languageCode,proto3" json:"language_code,omitempty"`
-	// The customer's time zone as an IANA name, e.g. "Europe/Lisbon".
-	// Required when `contact_windows` are given.
+	// The customer's time zone as an IANA name, e.g. "Europe/Lisbon"; at
+	// most 64 characters. Required when `contact_windows` are given.
 	TimeZone string `protobuf:"bytes,2,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	// The channel the customer prefers. Optional.
 	PreferredChannel Channel `protobuf:"varint,3,opt,name=preferred_channel,json=preferredChannel,proto3,enum=rapport.v1.Channel" json:"preferred_channel,omitempty"`
@@ -776,13 +776,14 @@ type Preferences struct {
 	ContactWindows []*ContactWindow `protobuf:"bytes,4,rep,name=contact_windows,json=contactWindows,proto3" json:"contact_windows,omitempty"`
 	// How the customer likes to be spoken to. Optional.
 	CommunicationStyle CommunicationStyle `protobuf:"varint,5,opt,name=communication_style,json=communicationStyle,proto3,enum=rapport.v1.CommunicationStyle" json:"communication_style,omitempty"`
-	// Needs an agent should accommodate. At most one of each.
+	// Needs an agent should accommodate. At most one of each (at most 16
+	// entries).
 	AccessibilityNeeds []AccessibilityNeed `protobuf:"varint,6,rep,packed,name=accessibility_needs,json=accessibilityNeeds,proto3,enum=rapport.v1.AccessibilityNeed" json:"accessibility_needs,omitempty"`
 	// Free text about accessibility needs, e.g. "uses a screen reader". At
 	// most 1,000 characters.
 	AccessibilityNotes string `protobuf:"bytes,7,opt,name=accessibility_notes,json=accessibilityNotes,proto3" json:"accessibility_notes,omitempty"`
-	// Consent per channel. At most one entry per channel; a channel with no
-	// entry has no recorded consent.
+	// Consent per channel. At most one entry per channel (at most 16 entries);
+	// a channel with no entry has no recorded consent.
 	Consents      []*ChannelConsent `protobuf:"bytes,8,rep,name=consents,proto3" json:"consents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -151,7 +151,7 @@ type UpdateCustomerRequest struct {
 	// Changeable: `display_name`, `preferred_name`, `identities`,
 	// `preferences` and its fields, `traits`, `tags`. `*` replaces all of them.
 	// Empty: every field set in `customer` is changed. Repeated fields and
-	// maps are replaced whole.
+	// maps are replaced whole. At most 32 paths.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

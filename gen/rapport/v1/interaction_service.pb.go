@@ -715,7 +715,9 @@ type ListInteractionsRequest struct {
 	// Optional AIP-160 filter: comparisons joined by AND. Fields:
 	// `channel = CHANNEL_EMAIL`; `occur_time` with `<`, `<=`, `>`, `>=` and an
 	// RFC 3339 time (`occur_time >= "2026-01-01T00:00:00Z"`); `topics:"billing"`
-	// (has the topic); `issue = "customers/ada/issues/refund"`.
+	// (has the topic); `issue = "customers/ada/issues/refund"`. At most 1,000 bytes, parentheses
+	// nested at most 8 deep, at most 16 comparisons; longer, deeper or more is
+	// INVALID_ARGUMENT, checked before the filter is parsed.
 	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

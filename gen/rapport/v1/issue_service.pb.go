@@ -246,7 +246,7 @@ type UpdateIssueRequest struct {
 	// Changeable: `title`, `topic`, `priority`, `status`, `resolution`,
 	// `facts`. `facts` replaces the list: facts already there (same key and
 	// value) keep where and when they were first given. Empty: every field set
-	// in `issue`.
+	// in `issue`. At most 32 paths.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -353,7 +353,9 @@ type ListIssuesRequest struct {
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Optional AIP-160 filter: comparisons joined by AND. Fields: `status`
 	// and `priority` (`=` or `!=` with an enum value), `topic` (`=` a string).
-	// Example: `status != ISSUE_STATUS_CLOSED AND topic = "billing"`.
+	// Example: `status != ISSUE_STATUS_CLOSED AND topic = "billing"`. At most 1,000 bytes, parentheses
+	// nested at most 8 deep, at most 16 comparisons; longer, deeper or more is
+	// INVALID_ARGUMENT, checked before the filter is parsed.
 	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

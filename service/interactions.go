@@ -50,7 +50,9 @@ type interactionServer struct {
 type outcome struct {
 	interaction *rapportv1.Interaction
 	already     bool
-	err         error
+	// issue is the linked issue after the link, with its new etag.
+	issue *rapportv1.Issue
+	err   error
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -247,10 +249,17 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 		case err == nil:
 			linked[key[0]] = append(linked[key[0]], updated)
 		case errors.Is(err, errUnchanged):
-			// Linked before: a summary missing this issue's latest state is
-			// repaired by a rebuild.
+			// Linked before (a retry): the answer carries the issue as it
+			// is. A summary missing this issue's latest state is repaired
+			// by a rebuild.
+			if updated, err = s.store.GetIssue(ctx, tenant, key[0], key[1]); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, err
+		}
+		for _, i := range idx {
+			outcomes[i].issue = updated
 		}
 	}
 	return linked, nil
@@ -264,7 +273,7 @@ func (s *interactionServer) RecordInteraction(ctx context.Context, req *rapportv
 	if o.err != nil {
 		return nil, o.err
 	}
-	return &rapportv1.RecordInteractionResponse{Interaction: o.interaction, AlreadyRecorded: o.already}, nil
+	return &rapportv1.RecordInteractionResponse{Interaction: o.interaction, AlreadyRecorded: o.already, Issue: o.issue}, nil
 }
 
 // checkBatchSize refuses an empty or oversized list of items.
@@ -286,7 +295,7 @@ func (s *interactionServer) BatchRecordInteractions(ctx context.Context, req *ra
 	outcomes := s.record(ctx, req.GetRequests(), false)
 	resp := &rapportv1.BatchRecordInteractionsResponse{Results: make([]*rapportv1.RecordResult, len(outcomes))}
 	for i, o := range outcomes {
-		resp.Results[i] = &rapportv1.RecordResult{Interaction: o.interaction, AlreadyRecorded: o.already, Error: itemError(ctx, s.logger, o.err)}
+		resp.Results[i] = &rapportv1.RecordResult{Interaction: o.interaction, AlreadyRecorded: o.already, Issue: o.issue, Error: itemError(ctx, s.logger, o.err)}
 	}
 	return resp, nil
 }

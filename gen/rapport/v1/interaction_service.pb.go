@@ -93,8 +93,18 @@ type RecordInteractionResponse struct {
 	Interaction *Interaction `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
 	// True when this call found the interaction already recorded.
 	AlreadyRecorded bool `protobuf:"varint,2,opt,name=already_recorded,json=alreadyRecorded,proto3" json:"already_recorded,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The issue the interaction is linked to (when `interaction.issue` is
+	// set), as it is after the link, with its new `etag`. Linking a contact
+	// changes the issue (its `interactions`, `interaction_count`, and the facts
+	// the contact gave), so it changes the issue's etag: an UpdateIssue sent
+	// with the etag read before would otherwise replace facts it never saw.
+	// The recorder continues with this etag instead of reading the issue
+	// again; a client that read the issue earlier gets ABORTED (ETAG_MISMATCH)
+	// and reads it again. On a retry that linked nothing new, the issue as it
+	// is now. Unset for an interaction without an issue.
+	Issue         *Issue `protobuf:"bytes,3,opt,name=issue,proto3" json:"issue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RecordInteractionResponse) Reset() {
@@ -139,6 +149,13 @@ func (x *RecordInteractionResponse) GetAlreadyRecorded() bool {
 		return x.AlreadyRecorded
 	}
 	return false
+}
+
+func (x *RecordInteractionResponse) GetIssue() *Issue {
+	if x != nil {
+		return x.Issue
+	}
+	return nil
 }
 
 // Request for BatchRecordInteractions.
@@ -241,7 +258,11 @@ type RecordResult struct {
 	// True when the item was already recorded (a retry).
 	AlreadyRecorded bool `protobuf:"varint,2,opt,name=already_recorded,json=alreadyRecorded,proto3" json:"already_recorded,omitempty"`
 	// Why the item was refused; unset when it was stored.
-	Error         *ItemError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Error *ItemError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// The issue the item is linked to, after the link, with its new `etag`
+	// (as RecordInteractionResponse.issue); unset without an issue or when the
+	// item failed.
+	Issue         *Issue `protobuf:"bytes,4,opt,name=issue,proto3" json:"issue,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -293,6 +314,13 @@ func (x *RecordResult) GetAlreadyRecorded() bool {
 func (x *RecordResult) GetError() *ItemError {
 	if x != nil {
 		return x.Error
+	}
+	return nil
+}
+
+func (x *RecordResult) GetIssue() *Issue {
+	if x != nil {
+		return x.Issue
 	}
 	return nil
 }
@@ -839,23 +867,25 @@ var File_rapport_v1_interaction_service_proto protoreflect.FileDescriptor
 const file_rapport_v1_interaction_service_proto_rawDesc = "" +
 	"\n" +
 	"$rapport/v1/interaction_service.proto\x12\n" +
-	"rapport.v1\x1a\x1crapport/v1/interaction.proto\"\x8c\x01\n" +
+	"rapport.v1\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\x8c\x01\n" +
 	"\x18RecordInteractionRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x129\n" +
 	"\vinteraction\x18\x02 \x01(\v2\x17.rapport.v1.InteractionR\vinteraction\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\x81\x01\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xaa\x01\n" +
 	"\x19RecordInteractionResponse\x129\n" +
 	"\vinteraction\x18\x01 \x01(\v2\x17.rapport.v1.InteractionR\vinteraction\x12)\n" +
-	"\x10already_recorded\x18\x02 \x01(\bR\x0falreadyRecorded\"b\n" +
+	"\x10already_recorded\x18\x02 \x01(\bR\x0falreadyRecorded\x12'\n" +
+	"\x05issue\x18\x03 \x01(\v2\x11.rapport.v1.IssueR\x05issue\"b\n" +
 	"\x1eBatchRecordInteractionsRequest\x12@\n" +
 	"\brequests\x18\x01 \x03(\v2$.rapport.v1.RecordInteractionRequestR\brequests\"U\n" +
 	"\x1fBatchRecordInteractionsResponse\x122\n" +
-	"\aresults\x18\x01 \x03(\v2\x18.rapport.v1.RecordResultR\aresults\"\xa1\x01\n" +
+	"\aresults\x18\x01 \x03(\v2\x18.rapport.v1.RecordResultR\aresults\"\xca\x01\n" +
 	"\fRecordResult\x129\n" +
 	"\vinteraction\x18\x01 \x01(\v2\x17.rapport.v1.InteractionR\vinteraction\x12)\n" +
 	"\x10already_recorded\x18\x02 \x01(\bR\x0falreadyRecorded\x12+\n" +
-	"\x05error\x18\x03 \x01(\v2\x15.rapport.v1.ItemErrorR\x05error\"\x98\x01\n" +
+	"\x05error\x18\x03 \x01(\v2\x15.rapport.v1.ItemErrorR\x05error\x12'\n" +
+	"\x05issue\x18\x04 \x01(\v2\x11.rapport.v1.IssueR\x05issue\"\x98\x01\n" +
 	"\tItemError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x18\n" +
@@ -927,35 +957,38 @@ var file_rapport_v1_interaction_service_proto_goTypes = []any{
 	(*ListInteractionsRequest)(nil),         // 12: rapport.v1.ListInteractionsRequest
 	(*ListInteractionsResponse)(nil),        // 13: rapport.v1.ListInteractionsResponse
 	(*Interaction)(nil),                     // 14: rapport.v1.Interaction
+	(*Issue)(nil),                           // 15: rapport.v1.Issue
 }
 var file_rapport_v1_interaction_service_proto_depIdxs = []int32{
 	14, // 0: rapport.v1.RecordInteractionRequest.interaction:type_name -> rapport.v1.Interaction
 	14, // 1: rapport.v1.RecordInteractionResponse.interaction:type_name -> rapport.v1.Interaction
-	0,  // 2: rapport.v1.BatchRecordInteractionsRequest.requests:type_name -> rapport.v1.RecordInteractionRequest
-	4,  // 3: rapport.v1.BatchRecordInteractionsResponse.results:type_name -> rapport.v1.RecordResult
-	14, // 4: rapport.v1.RecordResult.interaction:type_name -> rapport.v1.Interaction
-	5,  // 5: rapport.v1.RecordResult.error:type_name -> rapport.v1.ItemError
-	6,  // 6: rapport.v1.ItemError.field_violations:type_name -> rapport.v1.FieldViolation
-	0,  // 7: rapport.v1.ImportInteractionsRequest.requests:type_name -> rapport.v1.RecordInteractionRequest
-	9,  // 8: rapport.v1.ImportInteractionsResponse.failures:type_name -> rapport.v1.ImportFailure
-	5,  // 9: rapport.v1.ImportFailure.error:type_name -> rapport.v1.ItemError
-	14, // 10: rapport.v1.GetInteractionResponse.interaction:type_name -> rapport.v1.Interaction
-	14, // 11: rapport.v1.ListInteractionsResponse.interactions:type_name -> rapport.v1.Interaction
-	0,  // 12: rapport.v1.InteractionService.RecordInteraction:input_type -> rapport.v1.RecordInteractionRequest
-	2,  // 13: rapport.v1.InteractionService.BatchRecordInteractions:input_type -> rapport.v1.BatchRecordInteractionsRequest
-	7,  // 14: rapport.v1.InteractionService.ImportInteractions:input_type -> rapport.v1.ImportInteractionsRequest
-	10, // 15: rapport.v1.InteractionService.GetInteraction:input_type -> rapport.v1.GetInteractionRequest
-	12, // 16: rapport.v1.InteractionService.ListInteractions:input_type -> rapport.v1.ListInteractionsRequest
-	1,  // 17: rapport.v1.InteractionService.RecordInteraction:output_type -> rapport.v1.RecordInteractionResponse
-	3,  // 18: rapport.v1.InteractionService.BatchRecordInteractions:output_type -> rapport.v1.BatchRecordInteractionsResponse
-	8,  // 19: rapport.v1.InteractionService.ImportInteractions:output_type -> rapport.v1.ImportInteractionsResponse
-	11, // 20: rapport.v1.InteractionService.GetInteraction:output_type -> rapport.v1.GetInteractionResponse
-	13, // 21: rapport.v1.InteractionService.ListInteractions:output_type -> rapport.v1.ListInteractionsResponse
-	17, // [17:22] is the sub-list for method output_type
-	12, // [12:17] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	15, // 2: rapport.v1.RecordInteractionResponse.issue:type_name -> rapport.v1.Issue
+	0,  // 3: rapport.v1.BatchRecordInteractionsRequest.requests:type_name -> rapport.v1.RecordInteractionRequest
+	4,  // 4: rapport.v1.BatchRecordInteractionsResponse.results:type_name -> rapport.v1.RecordResult
+	14, // 5: rapport.v1.RecordResult.interaction:type_name -> rapport.v1.Interaction
+	5,  // 6: rapport.v1.RecordResult.error:type_name -> rapport.v1.ItemError
+	15, // 7: rapport.v1.RecordResult.issue:type_name -> rapport.v1.Issue
+	6,  // 8: rapport.v1.ItemError.field_violations:type_name -> rapport.v1.FieldViolation
+	0,  // 9: rapport.v1.ImportInteractionsRequest.requests:type_name -> rapport.v1.RecordInteractionRequest
+	9,  // 10: rapport.v1.ImportInteractionsResponse.failures:type_name -> rapport.v1.ImportFailure
+	5,  // 11: rapport.v1.ImportFailure.error:type_name -> rapport.v1.ItemError
+	14, // 12: rapport.v1.GetInteractionResponse.interaction:type_name -> rapport.v1.Interaction
+	14, // 13: rapport.v1.ListInteractionsResponse.interactions:type_name -> rapport.v1.Interaction
+	0,  // 14: rapport.v1.InteractionService.RecordInteraction:input_type -> rapport.v1.RecordInteractionRequest
+	2,  // 15: rapport.v1.InteractionService.BatchRecordInteractions:input_type -> rapport.v1.BatchRecordInteractionsRequest
+	7,  // 16: rapport.v1.InteractionService.ImportInteractions:input_type -> rapport.v1.ImportInteractionsRequest
+	10, // 17: rapport.v1.InteractionService.GetInteraction:input_type -> rapport.v1.GetInteractionRequest
+	12, // 18: rapport.v1.InteractionService.ListInteractions:input_type -> rapport.v1.ListInteractionsRequest
+	1,  // 19: rapport.v1.InteractionService.RecordInteraction:output_type -> rapport.v1.RecordInteractionResponse
+	3,  // 20: rapport.v1.InteractionService.BatchRecordInteractions:output_type -> rapport.v1.BatchRecordInteractionsResponse
+	8,  // 21: rapport.v1.InteractionService.ImportInteractions:output_type -> rapport.v1.ImportInteractionsResponse
+	11, // 22: rapport.v1.InteractionService.GetInteraction:output_type -> rapport.v1.GetInteractionResponse
+	13, // 23: rapport.v1.InteractionService.ListInteractions:output_type -> rapport.v1.ListInteractionsResponse
+	19, // [19:24] is the sub-list for method output_type
+	14, // [14:19] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_interaction_service_proto_init() }
@@ -964,6 +997,7 @@ func file_rapport_v1_interaction_service_proto_init() {
 		return
 	}
 	file_rapport_v1_interaction_proto_init()
+	file_rapport_v1_issue_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -59,7 +59,11 @@ func TestRecordInteractionReturnsTheIssueEtag(t *testing.T) {
 
 	// A batch answers each item with its issue.
 	batch, err := ts.interactions.BatchRecordInteractions(t.Context(), &rapportv1.BatchRecordInteractionsRequest{Requests: []*rapportv1.RecordInteractionRequest{
-		{Parent: parent, Interaction: func() *rapportv1.Interaction { in := interaction(rapportv1.Channel_CHANNEL_EMAIL, 10, "mail-1"); in.Issue = before.GetName(); return in }()},
+		{Parent: parent, Interaction: func() *rapportv1.Interaction {
+			in := interaction(rapportv1.Channel_CHANNEL_EMAIL, 10, "mail-1")
+			in.Issue = before.GetName()
+			return in
+		}()},
 		{Parent: parent, Interaction: interaction(rapportv1.Channel_CHANNEL_EMAIL, 11, "mail-2")},
 	}})
 	if err != nil {

@@ -147,3 +147,44 @@ type Record struct {
 	APIKey      *APIKey
 	AuditEvent  *AuditEvent
 }
+
+// SurveyAnswer is a validated survey answer to attach to an interaction
+// recorded before (RecordSurvey).
+type SurveyAnswer struct {
+	CustomerID, InteractionID string
+	// RequestID is the answer's idempotency key (required); a RequestID
+	// reused with another Fingerprint is ErrRequestReused.
+	RequestID, Fingerprint string
+	// Survey has its answer time; the store sets its RequestID.
+	Survey *rapportv1.SurveyAnswers
+}
+
+// SurveyResult is the outcome of RecordSurvey.
+type SurveyResult struct {
+	// Interaction is the interaction as stored after the call.
+	Interaction *rapportv1.Interaction
+	// AlreadyRecorded: the request ID was recorded before (a retry).
+	AlreadyRecorded bool
+	// Superseded: the interaction holds another answer, which wins over
+	// this one (see SurveyWins).
+	Superseded bool
+}
+
+// SurveyWins reports whether survey answer a takes the place of b, the
+// answer an interaction holds (nil: none): the later answer time wins, and
+// of two at the same time the greater request ID. The winner does not
+// depend on the order answers arrive in, so that every adapter, and every
+// retry, converges on the same one.
+func SurveyWins(a, b *rapportv1.SurveyAnswers) bool {
+	if b == nil {
+		return true
+	}
+	ta, tb := Truncate(a.GetAnswerTime().AsTime()), Truncate(b.GetAnswerTime().AsTime())
+	if b.GetAnswerTime() == nil {
+		tb = time.Time{}
+	}
+	if c := ta.Compare(tb); c != 0 {
+		return c > 0
+	}
+	return a.GetRequestId() > b.GetRequestId()
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, e Engine) {
 		{"AuditEvents", testAuditEvents},
 		{"AnotherStoreOnTheSameDataSeesWrites", testAnotherStoreOnTheSameDataSeesWrites},
 		{"WatchSummariesPushesOrSaysItCannot", testWatchSummariesPushesOrSaysItCannot},
+		{"RecordSurveyLatestAnswerWins", testRecordSurveyLatestAnswerWins},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

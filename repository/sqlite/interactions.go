@@ -244,3 +244,51 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 		return in, err
 	})
 }
+
+// RecordSurvey attaches a survey answer to an interaction, in one
+// transaction: the answer becomes the interaction's survey if it wins over
+// the one there (repository.SurveyWins), and its request ID is recorded
+// either way, so that a retry returns the first result.
+func (s *Store) RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (repository.SurveyResult, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return repository.SurveyResult{}, err
+	}
+	var out repository.SurveyResult
+	err := s.inTx(ctx, func(ctx context.Context, t *txn) error {
+		first, err := s.request(ctx, tenant, "RecordSurvey", a.RequestID, a.Fingerprint)
+		if err != nil {
+			return err
+		}
+		if first != nil {
+			in, err := s.GetInteraction(ctx, tenant, first.customerID, first.resourceID)
+			out = repository.SurveyResult{Interaction: in, AlreadyRecorded: true, Superseded: in.GetSurvey().GetRequestId() != a.RequestID}
+			return err
+		}
+		in, err := s.GetInteraction(ctx, tenant, a.CustomerID, a.InteractionID)
+		if err != nil {
+			return err
+		}
+		sv := proto.CloneOf(a.Survey)
+		sv.RequestId = a.RequestID
+		truncateTimes(sv.ProtoReflect())
+		if repository.SurveyWins(sv, in.GetSurvey()) {
+			in.Survey = sv
+			stored := proto.CloneOf(in)
+			stored.Name, stored.Issue = "", ""
+			doc, err := encodeDoc(stored)
+			if err != nil {
+				return err
+			}
+			if _, err := s.exec(ctx, t, "UPDATE interactions SET doc = ? WHERE tenant = ? AND interaction_id = ? AND customer_id = ?",
+				doc, tenant, a.InteractionID, a.CustomerID); err != nil {
+				return dbErr("save survey", err)
+			}
+		}
+		out = repository.SurveyResult{Interaction: in, Superseded: in.GetSurvey().GetRequestId() != a.RequestID}
+		return s.recordRequest(ctx, t, tenant, "RecordSurvey", a.RequestID, a.Fingerprint, a.CustomerID, a.InteractionID)
+	})
+	if err != nil {
+		return repository.SurveyResult{}, err
+	}
+	return out, nil
+}

@@ -1,0 +1,86 @@
+package repositorytest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/repository"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func survey(csat int32, answered time.Time, comment string) *rapportv1.SurveyAnswers {
+	return &rapportv1.SurveyAnswers{Csat: proto.Int32(csat), AnswerTime: timestamppb.New(answered), Comment: comment}
+}
+
+// testRecordSurveyLatestAnswerWins: a survey answer attaches to an
+// interaction; a retry returns the first result; a request ID reused with
+// other content is refused; of two answers the later (then the greater
+// request ID) wins whatever the arrival order; a missing interaction
+// stores nothing.
+func testRecordSurveyLatestAnswerWins(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	ctx := t.Context()
+	create(t, s, tenant, "ada")
+	record(t, s, tenant, newInteraction("ada", "i1", 1))
+	t0 := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	answer := func(id string, sv *rapportv1.SurveyAnswers) (repository.SurveyResult, error) {
+		return s.RecordSurvey(ctx, tenant, repository.SurveyAnswer{CustomerID: "ada", InteractionID: "i1", RequestID: id, Fingerprint: "f-" + id + sv.GetComment(), Survey: sv})
+	}
+	res, err := answer("r2", survey(2, t0, "slow"))
+	if err != nil || res.AlreadyRecorded || res.Superseded || res.Interaction.GetSurvey().GetCsat() != 2 || res.Interaction.GetSurvey().GetRequestId() != "r2" {
+		t.Fatalf("first answer: %+v, %v", res, err)
+	}
+	if res, err := answer("r2", survey(2, t0, "slow")); err != nil || !res.AlreadyRecorded || res.Superseded {
+		t.Errorf("retry: %+v, %v", res, err)
+	}
+	if _, err := answer("r2", survey(5, t0, "other")); !errors.Is(err, repository.ErrRequestReused) {
+		t.Errorf("request ID reused: %v", err)
+	}
+	// An earlier answer, and one at the same time with a smaller request
+	// ID, lose; the interaction keeps r2's.
+	for _, id := range []string{"r1", "r0"} {
+		at := t0.Add(-time.Hour)
+		if id == "r0" {
+			at = t0
+		}
+		res, err := answer(id, survey(5, at, ""))
+		if err != nil || !res.Superseded || res.Interaction.GetSurvey().GetRequestId() != "r2" {
+			t.Errorf("losing answer %s: %+v, %v", id, res, err)
+		}
+	}
+	// A later one wins whole.
+	res, err = answer("r3", &rapportv1.SurveyAnswers{Nps: proto.Int32(9), AnswerTime: timestamppb.New(t0.Add(time.Minute))})
+	if err != nil || res.Superseded {
+		t.Fatalf("later answer: %+v, %v", res, err)
+	}
+	got, err := s.GetInteraction(ctx, tenant, "ada", "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sv := got.GetSurvey(); sv.Csat != nil || sv.GetNps() != 9 || sv.GetComment() != "" || sv.GetRequestId() != "r3" || !sv.GetAnswerTime().AsTime().Equal(t0.Add(time.Minute)) {
+		t.Errorf("stored survey %v", sv)
+	}
+	if got.GetSummary() != "s i1" || got.GetOccurTime().AsTime() != time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC) {
+		t.Errorf("the rest of the interaction changed: %v", got)
+	}
+	// The retry of a superseded answer still says superseded.
+	if res, err := answer("r1", survey(5, t0.Add(-time.Hour), "")); err != nil || !res.AlreadyRecorded || !res.Superseded {
+		t.Errorf("retry of a superseded answer: %+v, %v", res, err)
+	}
+	// A missing interaction, or another customer's, stores nothing.
+	before := e.Count(t, s, "requests", tenant)
+	for _, a := range []repository.SurveyAnswer{
+		{CustomerID: "ada", InteractionID: "nope", RequestID: "r9", Fingerprint: "x", Survey: survey(1, t0, "")},
+		{CustomerID: "bob", InteractionID: "i1", RequestID: "r8", Fingerprint: "x", Survey: survey(1, t0, "")},
+	} {
+		if _, err := s.RecordSurvey(ctx, tenant, a); !errors.Is(err, repository.ErrNotFound) {
+			t.Errorf("answer for %s/%s: %v", a.CustomerID, a.InteractionID, err)
+		}
+	}
+	if after := e.Count(t, s, "requests", tenant); after != before {
+		t.Errorf("refused answers stored request records: %d -> %d", before, after)
+	}
+}

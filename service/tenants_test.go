@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"github.com/google/uuid"
 	"io"
 	"slices"
 	"strings"
@@ -109,6 +110,18 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 			_, err := ts.interactions.RecordInteraction(b, &rapportv1.RecordInteractionRequest{Parent: customer, Interaction: &rapportv1.Interaction{
 				Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: timestamppb.Now(), Summary: "x", SourceSystem: "zendesk", SourceId: "2"}})
 			return notFound(err)
+		},
+		rapportv1.InteractionService_RecordSurvey_FullMethodName: func() error {
+			for _, req := range []*rapportv1.RecordSurveyRequest{
+				{Interaction: interaction},
+				{Parent: customer, SourceSystem: "zendesk", SourceId: "1"},
+			} {
+				req.RequestId, req.Survey = uuid.NewString(), &rapportv1.SurveyAnswers{Csat: proto.Int32(1), AnswerTime: timestamppb.Now()}
+				if _, err := ts.interactions.RecordSurvey(b, req); notFound(err) != nil {
+					return notFound(err)
+				}
+			}
+			return nil
 		},
 		rapportv1.InteractionService_BatchRecordInteractions_FullMethodName: func() error {
 			res, err := ts.interactions.BatchRecordInteractions(b, &rapportv1.BatchRecordInteractionsRequest{Requests: []*rapportv1.RecordInteractionRequest{{

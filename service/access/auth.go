@@ -88,6 +88,7 @@ var MethodScopes = map[string]Scope{
 
 	rapportv1.InteractionService_RecordInteraction_FullMethodName:       ScopeHistoryWrite,
 	rapportv1.InteractionService_BatchRecordInteractions_FullMethodName: ScopeHistoryWrite,
+	rapportv1.InteractionService_RecordSurvey_FullMethodName:            ScopeHistoryWrite,
 	rapportv1.InteractionService_ImportInteractions_FullMethodName:      ScopeHistoryWrite,
 	rapportv1.InteractionService_GetInteraction_FullMethodName:          ScopeContextRead,
 	rapportv1.InteractionService_ListInteractions_FullMethodName:        ScopeContextRead,

@@ -19,13 +19,18 @@ type CreateRequest struct {
 	Customer    *rapportv1.Customer
 }
 
-// CreateIssueRequest is a validated issue to create.
+// CreateIssueRequest is a validated issue to create. The issue's status,
+// open time and update time are kept when set (a back-fill of an issue's
+// past); unset, the issue is OPEN, opened and updated now.
 type CreateIssueRequest struct {
 	CustomerID  string
 	IssueID     string
 	RequestID   string
 	Fingerprint string
 	Issue       *rapportv1.Issue
+	// Replayed, when not nil, is set to whether the call found RequestID
+	// recorded before and returned the first call's issue.
+	Replayed *bool
 }
 
 // DeleteResult counts what DeleteCustomer removed.
@@ -187,4 +192,21 @@ func SurveyWins(a, b *rapportv1.SurveyAnswers) bool {
 		return c > 0
 	}
 	return a.GetRequestId() > b.GetRequestId()
+}
+
+// StampNewIssue sets what the store gives a new issue: its create time,
+// and unless a back-fill gave them, the OPEN status and now as open and
+// update time.
+func StampNewIssue(is *rapportv1.Issue, now time.Time) {
+	ts := timestamppb.New(now)
+	if is.GetStatus() == rapportv1.IssueStatus_ISSUE_STATUS_UNSPECIFIED {
+		is.Status = rapportv1.IssueStatus_ISSUE_STATUS_OPEN
+	}
+	if is.GetOpenTime() == nil {
+		is.OpenTime = ts
+	}
+	if is.GetUpdateTime() == nil {
+		is.UpdateTime = ts
+	}
+	is.CreateTime = ts
 }

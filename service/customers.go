@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
@@ -37,7 +38,7 @@ var updatableCustomerPaths = []string{
 	"preferences", "preferences.language_code", "preferences.time_zone",
 	"preferences.preferred_channel", "preferences.contact_windows",
 	"preferences.communication_style", "preferences.accessibility_needs",
-	"preferences.accessibility_notes", "preferences.consents",
+	"preferences.accessibility_notes", "preferences.consents", "customer_since",
 }
 
 // customerServer implements rapportv1.CustomerServiceServer.
@@ -51,6 +52,7 @@ type customerServer struct {
 	history  HistoryStore
 	contexts *contextServer
 	logger   *slog.Logger
+	now      func() time.Time
 }
 
 // keepSummary puts the customer's profile in their context summary.
@@ -71,6 +73,7 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 	} else {
 		c.Name, c.Etag, c.CreateTime, c.UpdateTime = "", "", nil, nil
 		v = append(v, s.ids.normalizeCustomer("customer", c)...)
+		checkCustomerSince(&v, "customer.customer_since", c, s.now())
 	}
 	v.userID("customer_id", req.GetCustomerId())
 	v.requestID("request_id", req.GetRequestId())
@@ -151,7 +154,9 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 			name := c.GetName()
 			fieldmask.Update(mask, c, in)
 			c.Name = name
-			return s.ids.normalizeCustomer("customer", c).err()
+			v := s.ids.normalizeCustomer("customer", c)
+			checkCustomerSince(&v, "customer.customer_since", c, s.now())
+			return v.err()
 		})
 		if err != nil {
 			return err

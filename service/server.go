@@ -317,6 +317,7 @@ func NewServer(store Store, opts Options) *Server {
 		history:   store,
 		contexts:  contexts,
 		logger:    logger,
+		now:       now,
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
 	hs := health.NewServer()

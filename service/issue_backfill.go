@@ -1,6 +1,8 @@
 package service
 
 import (
+	"errors"
+	"io"
 	"slices"
 	"time"
 
@@ -104,4 +106,39 @@ func backfillIssue(prefix string, is *rapportv1.Issue, now time.Time) violations
 	}
 	is.UpdateTime = history[len(history)-1].GetChangeTime()
 	return v
+}
+
+func (s *issueServer) ImportIssues(stream rapportv1.IssueService_ImportIssuesServer) error {
+	ctx := stream.Context()
+	var totals rapportv1.ImportIssuesResponse
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkBatchSize(len(msg.GetRequests())); err != nil {
+			return err
+		}
+		resp := &rapportv1.ImportIssuesResponse{}
+		for i, req := range msg.GetRequests() {
+			totals.Received++
+			_, already, err := s.create(ctx, req, true)
+			switch {
+			case err != nil:
+				totals.Failed++
+				resp.Failures = append(resp.Failures, &rapportv1.ImportFailure{Index: int32(i), Error: itemError(ctx, s.logger, err)})
+			case already:
+				totals.AlreadyCreated++
+			default:
+				totals.Created++
+			}
+		}
+		resp.Received, resp.Created, resp.AlreadyCreated, resp.Failed = totals.Received, totals.Created, totals.AlreadyCreated, totals.Failed
+		if err := stream.Send(resp); err != nil {
+			return err
+		}
+	}
 }

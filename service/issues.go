@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -35,6 +36,7 @@ type issueServer struct {
 	store     IssueStore
 	summaries summaries
 	now       func() time.Time
+	logger    *slog.Logger
 }
 
 type issueStatus = rapportv1.IssueStatus

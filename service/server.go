@@ -293,7 +293,7 @@ func NewServer(store Store, opts Options) *Server {
 		now:       now,
 		retention: opts.Retention,
 	})
-	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now})
+	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, logger: logger})
 	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{

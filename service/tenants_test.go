@@ -169,6 +169,25 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 			_, err := ts.issues.CreateIssue(b, &rapportv1.CreateIssueRequest{Parent: customer, Issue: &rapportv1.Issue{Title: "x"}})
 			return notFound(err)
 		},
+		rapportv1.IssueService_ImportIssues_FullMethodName: func() error {
+			st, err := ts.issues.ImportIssues(b)
+			if err != nil {
+				return err
+			}
+			if err := st.Send(&rapportv1.ImportIssuesRequest{Requests: []*rapportv1.CreateIssueRequest{{
+				Parent: customer, Issue: &rapportv1.Issue{Title: "x", SourceSystem: "zendesk", SourceId: "5"}}}}); err != nil {
+				return err
+			}
+			res, err := st.Recv()
+			if err != nil {
+				return err
+			}
+			_ = st.CloseSend()
+			if res.GetCreated() != 0 || len(res.GetFailures()) != 1 || res.GetFailures()[0].GetError().GetCode() != "NOT_FOUND" {
+				return errors.New("imported into tenant a")
+			}
+			return nil
+		},
 		rapportv1.IssueService_GetIssue_FullMethodName: func() error {
 			_, err := ts.issues.GetIssue(b, &rapportv1.GetIssueRequest{Name: issue})
 			return notFound(err)

@@ -49,6 +49,7 @@ func Run(t *testing.T, e Engine) {
 		{"AnotherStoreOnTheSameDataSeesWrites", testAnotherStoreOnTheSameDataSeesWrites},
 		{"WatchSummariesPushesOrSaysItCannot", testWatchSummariesPushesOrSaysItCannot},
 		{"RecordSurveyLatestAnswerWins", testRecordSurveyLatestAnswerWins},
+		{"BackfilledIssueAndCustomerRoundTrip", testBackfilledIssueAndCustomerRoundTrip},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -84,3 +84,50 @@ func testRecordSurveyLatestAnswerWins(t *testing.T, e Engine) {
 		t.Errorf("refused answers stored request records: %d -> %d", before, after)
 	}
 }
+
+// testBackfilledIssueAndCustomerRoundTrip: an issue created with its past
+// keeps its status, open and update times, history and source record; a
+// retry with the request ID says it replayed; a customer keeps its
+// customer-since time.
+func testBackfilledIssueAndCustomerRoundTrip(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	ctx := t.Context()
+	since := time.Date(2019, 3, 4, 5, 6, 7, 8_000_000, time.UTC)
+	c := newCustomer("Ada")
+	c.CustomerSince = timestamppb.New(since)
+	if _, err := s.CreateCustomer(ctx, tenant, repository.CreateRequest{CustomerID: "ada", Customer: c}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetCustomer(ctx, tenant, "ada"); err != nil || !got.GetCustomerSince().AsTime().Equal(since) {
+		t.Fatalf("customer since %v, %v", got.GetCustomerSince(), err)
+	}
+	opened, resolved := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), time.Date(2025, 2, 3, 4, 5, 6, 0, time.UTC)
+	is := &rapportv1.Issue{Title: "old", Status: rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED, OpenTime: timestamppb.New(opened), UpdateTime: timestamppb.New(resolved),
+		ResolveTime: timestamppb.New(resolved), SourceSystem: "zendesk", SourceId: "T-1",
+		StatusHistory: []*rapportv1.IssueStatusChange{{Status: rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED, ChangeTime: timestamppb.New(resolved), Resolution: "done"}}}
+	var replayed bool
+	req := repository.CreateIssueRequest{CustomerID: "ada", IssueID: "old", RequestID: "src-1", Fingerprint: "f", Issue: proto.CloneOf(is), Replayed: &replayed}
+	first, err := s.CreateIssue(ctx, tenant, req)
+	if err != nil || replayed {
+		t.Fatalf("create: %v, replayed %v", err, replayed)
+	}
+	got, err := s.GetIssue(ctx, tenant, "ada", "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetStatus() != is.GetStatus() || !got.GetOpenTime().AsTime().Equal(opened) || !got.GetUpdateTime().AsTime().Equal(resolved) ||
+		got.GetCreateTime().AsTime().Before(time.Now().Add(-time.Hour)) || got.GetSourceId() != "T-1" || got.GetSourceSystem() != "zendesk" ||
+		len(got.GetStatusHistory()) != 1 || got.GetStatusHistory()[0].GetResolution() != "done" || !proto.Equal(got, first) {
+		t.Errorf("stored %v\nreturned %v", got, first)
+	}
+	req.Issue, req.IssueID = proto.CloneOf(is), "other"
+	again, err := s.CreateIssue(ctx, tenant, req)
+	if err != nil || !replayed || !proto.Equal(again, got) {
+		t.Errorf("retry: %v, replayed %v, %v", again, replayed, err)
+	}
+	// Without a past, a new issue is OPEN, opened now.
+	fresh, err := s.CreateIssue(ctx, tenant, repository.CreateIssueRequest{CustomerID: "ada", IssueID: "new", Issue: &rapportv1.Issue{Title: "new"}})
+	if err != nil || fresh.GetStatus() != rapportv1.IssueStatus_ISSUE_STATUS_OPEN || !fresh.GetOpenTime().AsTime().Equal(fresh.GetCreateTime().AsTime()) {
+		t.Errorf("new issue %v, %v", fresh, err)
+	}
+}

@@ -93,10 +93,11 @@ var MethodScopes = map[string]Scope{
 	rapportv1.InteractionService_GetInteraction_FullMethodName:          ScopeContextRead,
 	rapportv1.InteractionService_ListInteractions_FullMethodName:        ScopeContextRead,
 
-	rapportv1.IssueService_CreateIssue_FullMethodName: ScopeHistoryWrite,
-	rapportv1.IssueService_UpdateIssue_FullMethodName: ScopeHistoryWrite,
-	rapportv1.IssueService_GetIssue_FullMethodName:    ScopeContextRead,
-	rapportv1.IssueService_ListIssues_FullMethodName:  ScopeContextRead,
+	rapportv1.IssueService_CreateIssue_FullMethodName:  ScopeHistoryWrite,
+	rapportv1.IssueService_ImportIssues_FullMethodName: ScopeHistoryWrite,
+	rapportv1.IssueService_UpdateIssue_FullMethodName:  ScopeHistoryWrite,
+	rapportv1.IssueService_GetIssue_FullMethodName:     ScopeContextRead,
+	rapportv1.IssueService_ListIssues_FullMethodName:   ScopeContextRead,
 
 	rapportv1.ContextService_GetCustomerContext_FullMethodName:       ScopeContextRead,
 	rapportv1.ContextService_BatchGetCustomerContexts_FullMethodName: ScopeContextRead,

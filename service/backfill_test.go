@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -25,28 +24,12 @@ func move(st rapportv1.IssueStatus, t *timestamppb.Timestamp, resolution string)
 // answers.
 func (ts *testServer) importIssues(t *testing.T, msgs ...[]*rapportv1.CreateIssueRequest) []*rapportv1.ImportIssuesResponse {
 	t.Helper()
-	st, err := ts.issues.ImportIssues(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []*rapportv1.ImportIssuesResponse
+	stream, err := ts.issues.ImportIssues(t.Context())
+	var reqs []*rapportv1.ImportIssuesRequest
 	for _, m := range msgs {
-		if err := st.Send(&rapportv1.ImportIssuesRequest{Requests: m}); err != nil {
-			t.Fatal(err)
-		}
-		res, err := st.Recv()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, res)
+		reqs = append(reqs, &rapportv1.ImportIssuesRequest{Requests: m})
 	}
-	if err := st.CloseSend(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Recv(); err != io.EOF {
-		t.Fatalf("end of import: %v", err)
-	}
-	return out
+	return driveImport(t, stream, err, reqs)
 }
 
 // A migration from another helpdesk: a customer with their real start, two

@@ -19,6 +19,7 @@ import (
 	"go.einride.tech/aip/resourceid"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -302,19 +303,8 @@ func (s *interactionServer) BatchRecordInteractions(ctx context.Context, req *ra
 }
 
 func (s *interactionServer) ImportInteractions(stream rapportv1.InteractionService_ImportInteractionsServer) error {
-	ctx := stream.Context()
 	var totals rapportv1.ImportInteractionsResponse
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := checkBatchSize(len(msg.GetRequests())); err != nil {
-			return err
-		}
+	return serveImport(stream, (*rapportv1.ImportInteractionsRequest).GetRequests, func(ctx context.Context, msg *rapportv1.ImportInteractionsRequest) *rapportv1.ImportInteractionsResponse {
 		resp := &rapportv1.ImportInteractionsResponse{}
 		for i, o := range s.record(ctx, msg.GetRequests(), true) {
 			totals.Received++
@@ -329,7 +319,26 @@ func (s *interactionServer) ImportInteractions(stream rapportv1.InteractionServi
 			}
 		}
 		resp.Received, resp.Recorded, resp.AlreadyRecorded, resp.Failed = totals.Received, totals.Recorded, totals.AlreadyRecorded, totals.Failed
-		if err := stream.Send(resp); err != nil {
+		return resp
+	})
+}
+
+// serveImport serves a bulk import stream: each message, of 1 to
+// maxBatchItems items, is handled and answered in turn, until the client
+// closes its side.
+func serveImport[Req, Resp any, Item any](stream grpc.BidiStreamingServer[Req, Resp], items func(*Req) []Item, handle func(context.Context, *Req) *Resp) error {
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkBatchSize(len(items(msg))); err != nil {
+			return err
+		}
+		if err := stream.Send(handle(stream.Context(), msg)); err != nil {
 			return err
 		}
 	}

@@ -1,8 +1,7 @@
 package service
 
 import (
-	"errors"
-	"io"
+	"context"
 	"slices"
 	"time"
 
@@ -109,19 +108,8 @@ func backfillIssue(prefix string, is *rapportv1.Issue, now time.Time) violations
 }
 
 func (s *issueServer) ImportIssues(stream rapportv1.IssueService_ImportIssuesServer) error {
-	ctx := stream.Context()
 	var totals rapportv1.ImportIssuesResponse
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := checkBatchSize(len(msg.GetRequests())); err != nil {
-			return err
-		}
+	return serveImport(stream, (*rapportv1.ImportIssuesRequest).GetRequests, func(ctx context.Context, msg *rapportv1.ImportIssuesRequest) *rapportv1.ImportIssuesResponse {
 		resp := &rapportv1.ImportIssuesResponse{}
 		for i, req := range msg.GetRequests() {
 			totals.Received++
@@ -137,8 +125,6 @@ func (s *issueServer) ImportIssues(stream rapportv1.IssueService_ImportIssuesSer
 			}
 		}
 		resp.Received, resp.Created, resp.AlreadyCreated, resp.Failed = totals.Received, totals.Created, totals.AlreadyCreated, totals.Failed
-		if err := stream.Send(resp); err != nil {
-			return err
-		}
-	}
+		return resp
+	})
 }

@@ -75,9 +75,24 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 		t.Errorf("demo context: %v", cc)
 	}
 	before := snapshot(t, ctx, p)
-	// 4 customers, 4 issues, 11 interactions.
-	if len(before) != 19 {
-		t.Fatalf("demo data has %d records, want 19", len(before))
+	// 4 customers, 5 issues (one migrated), 11 interactions.
+	if len(before) != 20 {
+		t.Fatalf("demo data has %d records, want 20", len(before))
+	}
+	// Grace's late survey, and Alan's tenure from his migrated start.
+	grace, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/grace-hopper"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grace.GetContext().GetSatisfaction().GetCsat().GetValue() != 1 {
+		t.Errorf("grace's late CSAT: %v", grace.GetContext().GetSatisfaction())
+	}
+	alan, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/alan-turing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := alan.GetContext().GetCustomerSince().AsTime(); !got.Equal(time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("alan's customer since %v", got)
 	}
 	if err := seedDemo(ctx, p.conn, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)

@@ -318,8 +318,9 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 // and repeats the next step, which repairs a crash in between); (2) the
 // answer is set on the interaction with a conditional update that matches
 // only when it wins over the answer there (repository.SurveyWins), so that
-// concurrent answers converge whatever their order. A missing interaction
-// stores nothing.
+// concurrent answers converge whatever their order (under the document's
+// lock, as every conditional write here: see keyLocks). A missing
+// interaction stores nothing.
 func (s *Store) RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (repository.SurveyResult, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return repository.SurveyResult{}, err
@@ -353,15 +354,18 @@ func (s *Store) RecordSurvey(ctx context.Context, tenant string, a repository.Su
 	}
 	coll := s.db.Collection(interactionsCollection)
 	id := docID(tenant, rec.ResourceID)
-	_, err = coll.UpdateOne(ctx, bson.D{
-		{Key: "_id", Value: id}, {Key: "customer_id", Value: rec.CustomerID},
-		{Key: "$or", Value: bson.A{
-			bson.D{{Key: "survey.answer_time", Value: bson.D{{Key: "$exists", Value: false}}}},
-			bson.D{{Key: "survey.answer_time", Value: bson.D{{Key: "$lt", Value: at}}}},
-			bson.D{{Key: "survey.answer_time", Value: at}, {Key: "survey.request_id", Value: bson.D{{Key: "$lt", Value: a.RequestID}}}},
-			bson.D{{Key: "survey.answer_time", Value: at}, {Key: "survey.request_id", Value: bson.D{{Key: "$exists", Value: false}}}},
-		}},
-	}, bson.D{{Key: "$set", Value: bson.D{{Key: "survey", Value: sv}}}})
+	err = s.locks.do(id, func() error {
+		_, err := coll.UpdateOne(ctx, bson.D{
+			{Key: "_id", Value: id}, {Key: "customer_id", Value: rec.CustomerID},
+			{Key: "$or", Value: bson.A{
+				bson.D{{Key: "survey.answer_time", Value: bson.D{{Key: "$exists", Value: false}}}},
+				bson.D{{Key: "survey.answer_time", Value: bson.D{{Key: "$lt", Value: at}}}},
+				bson.D{{Key: "survey.answer_time", Value: at}, {Key: "survey.request_id", Value: bson.D{{Key: "$lt", Value: a.RequestID}}}},
+				bson.D{{Key: "survey.answer_time", Value: at}, {Key: "survey.request_id", Value: bson.D{{Key: "$exists", Value: false}}}},
+			}},
+		}, bson.D{{Key: "$set", Value: bson.D{{Key: "survey", Value: sv}}}})
+		return err
+	})
 	if err != nil {
 		return out, dbErr("save survey", err)
 	}

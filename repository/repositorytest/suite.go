@@ -50,6 +50,7 @@ func Run(t *testing.T, e Engine) {
 		{"WatchSummariesPushesOrSaysItCannot", testWatchSummariesPushesOrSaysItCannot},
 		{"RecordSurveyLatestAnswerWins", testRecordSurveyLatestAnswerWins},
 		{"BackfilledIssueAndCustomerRoundTrip", testBackfilledIssueAndCustomerRoundTrip},
+		{"ConcurrentSurveyAnswersConverge", testConcurrentSurveyAnswersConverge},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

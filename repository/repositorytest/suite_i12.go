@@ -131,3 +131,35 @@ func testBackfilledIssueAndCustomerRoundTrip(t *testing.T, e Engine) {
 		t.Errorf("new issue %v, %v", fresh, err)
 	}
 }
+
+// testConcurrentSurveyAnswersConverge: answers sent at once, in any
+// order, leave the interaction with the one answered last.
+func testConcurrentSurveyAnswersConverge(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	create(t, s, tenant, "ada")
+	record(t, s, tenant, newInteraction("ada", "i1", 1))
+	t0 := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			id := string(rune('a' + i))
+			_, err := s.RecordSurvey(t.Context(), tenant, repository.SurveyAnswer{CustomerID: "ada", InteractionID: "i1", RequestID: id, Fingerprint: id,
+				Survey: survey(int32(1+i%5), t0.Add(time.Duration((i*5)%n)*time.Minute), "")})
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	got, err := s.GetInteraction(t.Context(), tenant, "ada", "i1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (i*5)%8 is 7 for i = 3: answer "d" is the latest.
+	if sv := got.GetSurvey(); sv.GetRequestId() != "d" || !sv.GetAnswerTime().AsTime().Equal(t0.Add(7*time.Minute)) {
+		t.Errorf("survey after concurrent answers: %v, want d's", sv)
+	}
+}

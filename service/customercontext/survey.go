@@ -57,6 +57,9 @@ func applySurvey(sum *repository.Summary, in *rapportv1.Interaction) error {
 	if err := proto.Unmarshal(sum.Recent[i].Interaction, &slim); err != nil {
 		return err
 	}
+	if have := slim.GetSurvey(); have != nil && have.GetRequestId() != sv.GetRequestId() && !repository.SurveyWins(sv, have) {
+		return nil // a later answer is there already (concurrent answers)
+	}
 	slim.Survey = slimSurvey(sv)
 	b, err := proto.Marshal(&slim)
 	if err != nil {

@@ -74,7 +74,10 @@ type RecordResult struct {
 
 // InteractionFilter narrows ListInteractions; empty fields match everything.
 type InteractionFilter struct {
-	Channels []rapportv1.Channel
+	// AlsoCustomers lists the records of these customers too (the halves
+	// merged into the customer listed), in the same order.
+	AlsoCustomers []string
+	Channels      []rapportv1.Channel
 	// After and Before bound occur_time; the *Inclusive flags say whether
 	// the bound itself matches.
 	After, Before                   time.Time
@@ -86,6 +89,9 @@ type InteractionFilter struct {
 
 // IssueFilter narrows ListIssues. Empty fields match everything.
 type IssueFilter struct {
+	// AlsoCustomers lists the records of these customers too (see
+	// InteractionFilter).
+	AlsoCustomers             []string
 	Statuses, NotStatuses     []rapportv1.IssueStatus
 	Priorities, NotPriorities []rapportv1.Priority
 	Topic                     string
@@ -210,3 +216,15 @@ func StampNewIssue(is *rapportv1.Issue, now time.Time) {
 	}
 	is.CreateTime = ts
 }
+
+// Merge says that customer Merged was merged into Survivor: Merged's name
+// resolves to Survivor. Nothing of Merged's is moved.
+type Merge struct {
+	Survivor, Merged string
+	// Rule is the rapportv1.MergeProfileRule of the merge.
+	Rule      int32
+	MergeTime time.Time
+}
+
+// MaxMerges bounds how many customers can be merged into one.
+const MaxMerges = 100

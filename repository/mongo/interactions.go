@@ -309,7 +309,7 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 	if f.IssueID != "" {
 		and = append(and, bson.D{{Key: "issue_id", Value: f.IssueID}})
 	}
-	return newestFirst(ctx, s.db.Collection(interactionsCollection), tenant, customerID, and,
+	return newestFirst(ctx, s.db.Collection(interactionsCollection), tenant, customerID, f.AlsoCustomers, and,
 		"occur_time", "interaction_id", after, limit, (*interactionDoc).proto)
 }
 

@@ -282,7 +282,7 @@ func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f rep
 	if f.Topic != "" {
 		and = append(and, bson.D{{Key: "topic", Value: f.Topic}})
 	}
-	return newestFirst(ctx, s.db.Collection(issuesCollection), tenant, customerID, and,
+	return newestFirst(ctx, s.db.Collection(issuesCollection), tenant, customerID, f.AlsoCustomers, and,
 		"open_time", "issue_id", after, limit, (*issueDoc).proto)
 }
 

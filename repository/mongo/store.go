@@ -348,9 +348,13 @@ func dbErr(what string, err error) error {
 // condition in conds, newest first by timeField then idField, after the
 // cursor if given; it returns up to limit of them converted by conv, and
 // whether more follow.
-func newestFirst[D, P any](ctx context.Context, coll *mongo.Collection, tenant, customerID string, conds bson.A,
+func newestFirst[D, P any](ctx context.Context, coll *mongo.Collection, tenant, customerID string, also []string, conds bson.A,
 	timeField, idField string, after *repository.Cursor, limit int, conv func(*D) P) ([]P, bool, error) {
 	filter := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
+	if len(also) > 0 {
+		// The customer and the halves merged into it.
+		filter[1].Value = bson.D{{Key: "$in", Value: append([]string{customerID}, also...)}}
+	}
 	if after != nil {
 		conds = append(conds, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: timeField, Value: bson.D{{Key: "$lt", Value: after.Time}}}},

@@ -41,6 +41,11 @@ type Store interface {
 	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
 	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error)
 
+	MergeCustomers(ctx context.Context, tenant string, m repository.Merge) (repository.Merge, bool, error)
+	UnmergeCustomers(ctx context.Context, tenant, survivor, merged string) error
+	ListMerges(ctx context.Context, tenant, survivor string) ([]repository.Merge, error)
+	MergedInto(ctx context.Context, tenant, customerID string) (string, error)
+
 	GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error)
 	UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error)
 	UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*repository.Summary) error) error

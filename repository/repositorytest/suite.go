@@ -51,6 +51,7 @@ func Run(t *testing.T, e Engine) {
 		{"RecordSurveyLatestAnswerWins", testRecordSurveyLatestAnswerWins},
 		{"BackfilledIssueAndCustomerRoundTrip", testBackfilledIssueAndCustomerRoundTrip},
 		{"ConcurrentSurveyAnswersConverge", testConcurrentSurveyAnswersConverge},
+		{"MergesRecordedListedAndUndone", testMergesRecordedListedAndUndone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

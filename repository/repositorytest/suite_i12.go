@@ -163,3 +163,78 @@ func testConcurrentSurveyAnswersConverge(t *testing.T, e Engine) {
 		t.Errorf("survey after concurrent answers: %v, want d's", sv)
 	}
 }
+
+// testMergesRecordedListedAndUndone: a merge is recorded once (a retry
+// finds it), refuses chains and missing customers, lists the halves'
+// records with the survivor's, is undone, and goes with an erasure.
+func testMergesRecordedListedAndUndone(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	ctx := t.Context()
+	for _, id := range []string{"ada", "bob", "cy", "dee"} {
+		create(t, s, tenant, id)
+	}
+	record(t, s, tenant, newInteraction("ada", "a1", 1), newInteraction("bob", "b1", 2), newInteraction("cy", "c1", 3))
+	at := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	m, already, err := s.MergeCustomers(ctx, tenant, repository.Merge{Survivor: "ada", Merged: "bob", Rule: 2, MergeTime: at})
+	if err != nil || already || m.Survivor != "ada" || m.Merged != "bob" || m.Rule != 2 || !m.MergeTime.Equal(at) {
+		t.Fatalf("merge: %+v %v %v", m, already, err)
+	}
+	if again, already, err := s.MergeCustomers(ctx, tenant, repository.Merge{Survivor: "ada", Merged: "bob", Rule: 1, MergeTime: at.Add(time.Hour)}); err != nil || !already || again != m {
+		t.Errorf("retry: %+v %v %v", again, already, err)
+	}
+	for _, bad := range []repository.Merge{
+		{Survivor: "cy", Merged: "bob"},  // bob is merged into ada
+		{Survivor: "bob", Merged: "cy"},  // bob is itself merged
+		{Survivor: "cy", Merged: "ada"},  // customers are merged into ada
+		{Survivor: "ada", Merged: "ada"}, // itself: refused as a chain (ada has merges)
+	} {
+		if _, _, err := s.MergeCustomers(ctx, tenant, bad); !errors.Is(err, repository.ErrMergeConflict) {
+			t.Errorf("merge %s into %s: %v, want ErrMergeConflict", bad.Merged, bad.Survivor, err)
+		}
+	}
+	if _, _, err := s.MergeCustomers(ctx, tenant, repository.Merge{Survivor: "ada", Merged: "nobody"}); !errors.Is(err, repository.ErrNotFound) {
+		t.Errorf("merge of a missing customer: %v", err)
+	}
+	if _, _, err := s.MergeCustomers(ctx, "other", repository.Merge{Survivor: "ada", Merged: "cy"}); err == nil {
+		t.Errorf("merge across tenants: %v", err)
+	}
+	if into, err := s.MergedInto(ctx, tenant, "bob"); err != nil || into != "ada" {
+		t.Errorf("bob merged into %q, %v", into, err)
+	}
+	if into, err := s.MergedInto(ctx, tenant, "cy"); err != nil || into != "" {
+		t.Errorf("cy merged into %q, %v", into, err)
+	}
+	if _, _, err := s.MergeCustomers(ctx, tenant, repository.Merge{Survivor: "ada", Merged: "cy", MergeTime: at.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListMerges(ctx, tenant, "ada")
+	if err != nil || len(list) != 2 || list[0].Merged != "bob" || list[1].Merged != "cy" {
+		t.Errorf("merges into ada: %+v, %v", list, err)
+	}
+	// The halves' records are listed with the survivor's, newest first.
+	page, _, err := s.ListInteractions(ctx, tenant, "ada", repository.InteractionFilter{AlsoCustomers: []string{"bob", "cy"}}, nil, 10)
+	if err != nil || len(page) != 3 || page[0].GetName() != "customers/cy/interactions/c1" || page[2].GetName() != "customers/ada/interactions/a1" {
+		t.Errorf("interactions of ada with her halves: %v, %v", page, err)
+	}
+	if err := s.UnmergeCustomers(ctx, tenant, "ada", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UnmergeCustomers(ctx, tenant, "ada", "bob"); !errors.Is(err, repository.ErrNotFound) {
+		t.Errorf("unmerge twice: %v", err)
+	}
+	if into, err := s.MergedInto(ctx, tenant, "bob"); err != nil || into != "" {
+		t.Errorf("bob after the unmerge: %q, %v", into, err)
+	}
+	// Erasure of the survivor, and of a merged half, leaves no merge.
+	if _, _, err := s.MergeCustomers(ctx, tenant, repository.Merge{Survivor: "dee", Merged: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"ada", "bob"} {
+		if _, err := s.DeleteCustomer(ctx, tenant, id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.Count(t, s, "merges", tenant); n != 0 {
+		t.Errorf("%d merges left after the erasures", n)
+	}
+}

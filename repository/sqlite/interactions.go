@@ -194,6 +194,20 @@ func (c *conds) add(cond string, args ...any) {
 
 func (c *conds) sql() string { return strings.Join(c.where, " AND ") }
 
+// customers adds the condition on the tenant and the customer, or the
+// customer and the halves merged into it.
+func (c *conds) customers(tenant, customerID string, also []string) {
+	if len(also) == 0 {
+		c.add("tenant = ? AND customer_id = ?", tenant, customerID)
+		return
+	}
+	args := []any{tenant, customerID}
+	for _, id := range also {
+		args = append(args, id)
+	}
+	c.add("tenant = ? AND customer_id IN ("+placeholders(len(args)-1)+")", args...)
+}
+
 // before adds the keyset condition of a newest-first list: after the
 // cursor, by time then ID.
 func (c *conds) before(timeCol, idCol string, after *repository.Cursor) {
@@ -212,7 +226,7 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 		return nil, false, err
 	}
 	var c conds
-	c.add("tenant = ? AND customer_id = ?", tenant, customerID)
+	c.customers(tenant, customerID, f.AlsoCustomers)
 	if len(f.Channels) > 0 {
 		args := make([]any, len(f.Channels))
 		for i, ch := range f.Channels {

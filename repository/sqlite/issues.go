@@ -167,7 +167,7 @@ func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f rep
 		return nil, false, err
 	}
 	var c conds
-	c.add("tenant = ? AND customer_id = ?", tenant, customerID)
+	c.customers(tenant, customerID, f.AlsoCustomers)
 	in := func(col string, values []int32, not bool) {
 		if len(values) == 0 {
 			return

@@ -466,8 +466,12 @@ type Customer struct {
 	// `customer_since` (and tenure) is the earliest of this, the create time
 	// and the first contact.
 	CustomerSince *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=customer_since,json=customerSince,proto3" json:"customer_since,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Output only. The customers merged into this one (MergeCustomers), whose
+	// names and identities resolve to it; their identities are listed in
+	// `identities`, their profiles fill this one's as the merge's rule says.
+	MergedCustomers []string `protobuf:"bytes,12,rep,name=merged_customers,json=mergedCustomers,proto3" json:"merged_customers,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Customer) Reset() {
@@ -573,6 +577,13 @@ func (x *Customer) GetEtag() string {
 func (x *Customer) GetCustomerSince() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CustomerSince
+	}
+	return nil
+}
+
+func (x *Customer) GetMergedCustomers() []string {
+	if x != nil {
+		return x.MergedCustomers
 	}
 	return nil
 }
@@ -892,7 +903,7 @@ var File_rapport_v1_customer_proto protoreflect.FileDescriptor
 const file_rapport_v1_customer_proto_rawDesc = "" +
 	"\n" +
 	"\x19rapport/v1/customer.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x04\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xde\x04\n" +
 	"\bCustomer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12%\n" +
@@ -909,7 +920,8 @@ const file_rapport_v1_customer_proto_rawDesc = "" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\n" +
 	" \x01(\tR\x04etag\x12A\n" +
-	"\x0ecustomer_since\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rcustomerSince\x1a9\n" +
+	"\x0ecustomer_since\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rcustomerSince\x12)\n" +
+	"\x10merged_customers\x18\f \x03(\tR\x0fmergedCustomers\x1a9\n" +
 	"\vTraitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"j\n" +

@@ -43,6 +43,7 @@ type contextServer struct {
 	hints   customercontext.HintConfig
 	logger  *slog.Logger
 	now     func() time.Time
+	merges  aliases
 }
 
 // target is a customer named by resource name or by identity.
@@ -91,25 +92,18 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 		tg.id = id
 		audit.NoteCustomer(ctx, repository.CustomerName(id))
 	}
-	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
-	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+	d, err := s.loadSummary(ctx, tenant, tg)
+	if err != nil {
 		return customercontext.Decoded{}, err
 	}
-	var d customercontext.Decoded
-	ok := false
-	if err == nil {
-		if d, ok, err = customercontext.Decode(sum); err != nil {
+	if survivor, ok := customercontext.AliasOf(d.Summary); ok {
+		// A merged customer: its name and identities read the survivor
+		// (one more point read, for merged customers only).
+		if tg.id, err = parseCustomerName("", survivor); err != nil {
 			return customercontext.Decoded{}, err
 		}
-	}
-	if !ok {
-		if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
-			if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
-				return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
-			}
-			return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
-		}
-		if d, _, err = customercontext.Decode(sum); err != nil {
+		audit.NoteCustomer(ctx, survivor)
+		if d, err = s.loadSummary(ctx, tenant, tg); err != nil {
 			return customercontext.Decoded{}, err
 		}
 	}
@@ -121,25 +115,71 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 	return d, nil
 }
 
+// loadSummary reads and decodes a customer's summary, rebuilding it from
+// the history when it is missing or has no profile.
+func (s *contextServer) loadSummary(ctx context.Context, tenant string, tg target) (customercontext.Decoded, error) {
+	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
+	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+		return customercontext.Decoded{}, err
+	}
+	var d customercontext.Decoded
+	ok := false
+	if err == nil {
+		if d, ok, err = customercontext.Decode(sum); err != nil {
+			return customercontext.Decoded{}, err
+		}
+	}
+	if ok {
+		return d, nil
+	}
+	if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
+		if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
+			return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
+		}
+		return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
+	}
+	d, _, err = customercontext.Decode(sum)
+	return d, err
+}
+
 // rebuild recomputes a customer's summary from the stored history. The
 // history is read inside the optimistic update, so a write that lands
 // meanwhile makes the save retry with it included.
 func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) (*repository.Summary, int64, error) {
 	var read int64
 	now := s.now()
+	// A merged customer's summary is the mark that sends readers to the
+	// survivor; a survivor's holds its halves' histories too.
+	survivor, err := s.merges.survivor(ctx, tenant, customerID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if survivor != customerID {
+		sum, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
+			return customercontext.MakeAlias(sum, repository.CustomerName(survivor))
+		})
+		return sum, 0, err
+	}
+	halves, _, err := s.merges.halves(ctx, tenant, customerID)
+	if err != nil {
+		return nil, 0, err
+	}
 	sum, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
 		c, err := s.store.GetCustomer(ctx, tenant, customerID)
 		if err != nil {
 			return err
 		}
+		if c, err = s.merges.view(ctx, tenant, c); err != nil {
+			return err
+		}
 		u := customercontext.Update{Customer: c}
 		if u.Issues, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
-			return s.store.ListIssues(ctx, tenant, customerID, repository.IssueFilter{}, after, size)
+			return s.store.ListIssues(ctx, tenant, customerID, repository.IssueFilter{AlsoCustomers: halves}, after, size)
 		}, issueCursor); err != nil {
 			return err
 		}
 		if u.Interactions, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-			return s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+			return s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{AlsoCustomers: halves}, after, size)
 		}, interactionCursor); err != nil {
 			return err
 		}
@@ -295,7 +335,11 @@ func (s *contextServer) RebuildCustomerContext(ctx context.Context, req *rapport
 	if err != nil {
 		return nil, err
 	}
-	sum, read, err := s.rebuild(ctx, access.TenantOf(ctx), id)
+	tenant := access.TenantOf(ctx)
+	if id, err = s.merges.survivor(ctx, tenant, id); err != nil {
+		return nil, err
+	}
+	sum, read, err := s.rebuild(ctx, tenant, id)
 	if err != nil {
 		return nil, customerErr(err, req.GetCustomer())
 	}

@@ -53,12 +53,17 @@ type customerServer struct {
 	contexts *contextServer
 	logger   *slog.Logger
 	now      func() time.Time
+	merges   aliases
 }
 
-// keepSummary puts the customer's profile in their context summary.
+// keepSummary puts the customer's profile (with its merged halves', see
+// aliases.view) in their context summary.
 func (s *customerServer) keepSummary(ctx context.Context, c *rapportv1.Customer) error {
 	id, err := parseCustomerName("", c.GetName())
 	if err != nil {
+		return err
+	}
+	if c, err = s.merges.view(ctx, access.TenantOf(ctx), c); err != nil {
 		return err
 	}
 	return s.summaries.update(ctx, access.TenantOf(ctx), id, customercontext.Update{Customer: c})
@@ -117,10 +122,11 @@ func (s *customerServer) GetCustomer(ctx context.Context, req *rapportv1.GetCust
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.store.GetCustomer(ctx, access.TenantOf(ctx), id)
+	c, err := s.merges.resolved(ctx, access.TenantOf(ctx), id)
 	if err != nil {
 		return nil, customerErr(err, req.GetName())
 	}
+	audit.NoteCustomer(ctx, c.GetName())
 	return &rapportv1.GetCustomerResponse{Customer: c}, nil
 }
 
@@ -148,6 +154,10 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	// A merged customer's name updates the survivor.
+	if id, err = s.merges.survivor(ctx, access.TenantOf(ctx), id); err != nil {
+		return nil, err
+	}
 	var updated *rapportv1.Customer
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
 		updated, err = s.store.UpdateCustomer(ctx, access.TenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
@@ -166,6 +176,9 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 	if err != nil {
 		return nil, customerErr(err, in.GetName())
 	}
+	if updated, err = s.merges.view(ctx, access.TenantOf(ctx), updated); err != nil {
+		return nil, err
+	}
 	return &rapportv1.UpdateCustomerResponse{Customer: updated}, nil
 }
 
@@ -174,7 +187,7 @@ func (s *customerServer) DeleteCustomer(ctx context.Context, req *rapportv1.Dele
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.store.DeleteCustomer(ctx, access.TenantOf(ctx), id, req.GetEtag())
+	res, err := s.erase(ctx, access.TenantOf(ctx), id, req.GetEtag())
 	if err != nil {
 		return nil, customerErr(err, req.GetName())
 	}
@@ -247,6 +260,12 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 		return nil, err
 	}
 	audit.NoteCustomer(ctx, c.GetName())
+	// The identity of a merged customer finds the survivor.
+	owner, _ := parseCustomerName("", c.GetName())
+	if c, err = s.merges.resolved(ctx, access.TenantOf(ctx), owner); err != nil {
+		return nil, err
+	}
+	audit.NoteCustomer(ctx, c.GetName())
 	return &rapportv1.LookupCustomerResponse{Customer: c, Identity: id}, nil
 }
 
@@ -257,4 +276,46 @@ func customerErr(err error, name string) error {
 		return rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", name)
 	}
 	return err
+}
+
+// erase erases the customer a name resolves to and every customer merged
+// into it: the halves first, so that a failure half-way leaves the
+// survivor, and a retry finishes. The etag guards the survivor.
+func (s *customerServer) erase(ctx context.Context, tenant, customerID, etag string) (repository.DeleteResult, error) {
+	var total repository.DeleteResult
+	survivor, err := s.merges.survivor(ctx, tenant, customerID)
+	if err != nil {
+		return total, err
+	}
+	if etag != "" {
+		c, err := s.store.GetCustomer(ctx, tenant, survivor)
+		if err != nil {
+			return total, err
+		}
+		if c.GetEtag() != etag {
+			return total, repository.ErrEtagMismatch
+		}
+	}
+	halves, _, err := s.merges.halves(ctx, tenant, survivor)
+	if err != nil {
+		return total, err
+	}
+	for _, id := range append(halves, survivor) {
+		guard := etag
+		if id != survivor {
+			audit.NoteCustomer(ctx, repository.CustomerName(id))
+			guard = ""
+		}
+		res, err := s.store.DeleteCustomer(ctx, tenant, id, guard)
+		if err != nil {
+			return total, err
+		}
+		total.Customers += res.Customers
+		total.Identities += res.Identities
+		total.RequestRecords += res.RequestRecords
+		total.Interactions += res.Interactions
+		total.Issues += res.Issues
+		total.Summaries += res.Summaries
+	}
+	return total, nil
 }

@@ -45,6 +45,7 @@ type interactionServer struct {
 	now       func() time.Time
 	// retention stamps each interaction with its expiry.
 	retention retention.Policy
+	merges    aliases
 }
 
 // outcome is the result of recording one item: the interaction, or an error
@@ -429,7 +430,12 @@ func (s *interactionServer) ListInteractions(ctx context.Context, req *rapportv1
 	f, ferr := interactionFilter(req.GetFilter(), req.GetParent())
 	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-			return s.store.ListInteractions(ctx, access.TenantOf(ctx), customerID, f, after, size)
+			survivor, halves, err := s.merges.expand(ctx, access.TenantOf(ctx), customerID)
+			if err != nil {
+				return nil, false, err
+			}
+			f.AlsoCustomers = halves
+			return s.store.ListInteractions(ctx, access.TenantOf(ctx), survivor, f, after, size)
 		}, interactionCursor)
 	if err != nil {
 		return nil, err

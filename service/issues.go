@@ -37,6 +37,7 @@ type issueServer struct {
 	summaries summaries
 	now       func() time.Time
 	logger    *slog.Logger
+	merges    aliases
 }
 
 type issueStatus = rapportv1.IssueStatus
@@ -341,7 +342,12 @@ func (s *issueServer) ListIssues(ctx context.Context, req *rapportv1.ListIssuesR
 	f, ferr := issueFilter(req.GetFilter())
 	list, next, err := newestFirstPage(ctx, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
-			return s.store.ListIssues(ctx, access.TenantOf(ctx), customerID, f, after, size)
+			survivor, halves, err := s.merges.expand(ctx, access.TenantOf(ctx), customerID)
+			if err != nil {
+				return nil, false, err
+			}
+			f.AlsoCustomers = halves
+			return s.store.ListIssues(ctx, access.TenantOf(ctx), survivor, f, after, size)
 		}, issueCursor)
 	if err != nil {
 		return nil, err

@@ -68,6 +68,7 @@ type Store interface {
 	access.APIKeyStore
 	AuditStore
 	retention.Store
+	MergeStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -285,6 +286,7 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
 	sums := summaries{store: store, now: now}
+	merged := aliases{store: store}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		store:     store,
 		summaries: sums,
@@ -292,8 +294,9 @@ func NewServer(store Store, opts Options) *Server {
 		logger:    logger,
 		now:       now,
 		retention: opts.Retention,
+		merges:    merged,
 	})
-	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, logger: logger})
+	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, logger: logger, merges: merged})
 	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -307,7 +310,7 @@ func NewServer(store Store, opts Options) *Server {
 				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
 			}, func() float64 { return float64(watches.MaxPerTenant()) }))
 	}
-	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now}
+	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, merges: merged}
 	rapportv1.RegisterContextServiceServer(s, contexts)
 	// CustomerService, ExportCustomer included.
 	rapportv1.RegisterCustomerServiceServer(s, &customerServer{
@@ -318,6 +321,7 @@ func NewServer(store Store, opts Options) *Server {
 		contexts:  contexts,
 		logger:    logger,
 		now:       now,
+		merges:    merged,
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
 	hs := health.NewServer()

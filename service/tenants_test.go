@@ -169,6 +169,25 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 			_, err := ts.issues.CreateIssue(b, &rapportv1.CreateIssueRequest{Parent: customer, Issue: &rapportv1.Issue{Title: "x"}})
 			return notFound(err)
 		},
+		rapportv1.CustomerService_MergeCustomers_FullMethodName: func() error {
+			for _, req := range []*rapportv1.MergeCustomersRequest{
+				{Customer: "customers/zz-b", MergedCustomer: customer},
+				{Customer: customer, MergedCustomer: "customers/zz-b"},
+			} {
+				if _, err := ts.customers.MergeCustomers(b, req); notFound(err) != nil {
+					return notFound(err)
+				}
+			}
+			return nil
+		},
+		rapportv1.CustomerService_UnmergeCustomer_FullMethodName: func() error {
+			_, err := ts.customers.UnmergeCustomer(b, &rapportv1.UnmergeCustomerRequest{Name: customer + "/merges/x"})
+			return notFound(err)
+		},
+		rapportv1.CustomerService_ListMerges_FullMethodName: func() error {
+			_, err := ts.customers.ListMerges(b, &rapportv1.ListMergesRequest{Parent: customer})
+			return notFound(err)
+		},
 		rapportv1.IssueService_ImportIssues_FullMethodName: func() error {
 			st, err := ts.issues.ImportIssues(b)
 			if err != nil {

@@ -78,13 +78,16 @@ func scopeList(scopes []Scope) string {
 // MethodScopes is the scope each RPC needs. A method missing here is
 // refused to everybody (a test checks that every method has one).
 var MethodScopes = map[string]Scope{
-	rapportv1.CustomerService_CreateCustomer_FullMethodName: ScopeCustomerWrite,
-	rapportv1.CustomerService_UpdateCustomer_FullMethodName: ScopeCustomerWrite,
-	rapportv1.CustomerService_GetCustomer_FullMethodName:    ScopeContextRead,
-	rapportv1.CustomerService_ListCustomers_FullMethodName:  ScopeContextRead,
-	rapportv1.CustomerService_LookupCustomer_FullMethodName: ScopeContextRead,
-	rapportv1.CustomerService_DeleteCustomer_FullMethodName: ScopePrivacy,
-	rapportv1.CustomerService_ExportCustomer_FullMethodName: ScopePrivacy,
+	rapportv1.CustomerService_CreateCustomer_FullMethodName:  ScopeCustomerWrite,
+	rapportv1.CustomerService_UpdateCustomer_FullMethodName:  ScopeCustomerWrite,
+	rapportv1.CustomerService_GetCustomer_FullMethodName:     ScopeContextRead,
+	rapportv1.CustomerService_ListCustomers_FullMethodName:   ScopeContextRead,
+	rapportv1.CustomerService_LookupCustomer_FullMethodName:  ScopeContextRead,
+	rapportv1.CustomerService_DeleteCustomer_FullMethodName:  ScopePrivacy,
+	rapportv1.CustomerService_ExportCustomer_FullMethodName:  ScopePrivacy,
+	rapportv1.CustomerService_MergeCustomers_FullMethodName:  ScopeCustomerWrite,
+	rapportv1.CustomerService_UnmergeCustomer_FullMethodName: ScopeCustomerWrite,
+	rapportv1.CustomerService_ListMerges_FullMethodName:      ScopeContextRead,
 
 	rapportv1.InteractionService_RecordInteraction_FullMethodName:       ScopeHistoryWrite,
 	rapportv1.InteractionService_BatchRecordInteractions_FullMethodName: ScopeHistoryWrite,

@@ -98,7 +98,7 @@ func issueID(name string) (string, error) {
 }
 
 func applyIssue(sum *repository.Summary, is *rapportv1.Issue) error {
-	id, err := issueID(is.GetName())
+	id, err := summaryIssueKey(sum, is.GetName())
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,8 @@ const (
 	ReasonMissingScope           = "MISSING_SCOPE"
 	ReasonRateLimited            = "RATE_LIMITED"
 	ReasonTooManyWatchStreams    = "TOO_MANY_WATCH_STREAMS"
+	ReasonMergeConflict          = "MERGE_CONFLICT"
+	ReasonMergeNotFound          = "MERGE_NOT_FOUND"
 )
 
 // New builds a status with an ErrorInfo and any further details.

@@ -184,7 +184,7 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 			return err
 		}
 		read = int64(len(u.Interactions))
-		*sum = repository.Summary{Revision: sum.Revision}
+		*sum = repository.Summary{Tenant: tenant, CustomerID: customerID, Revision: sum.Revision}
 		return u.Apply(sum, now)
 	})
 	return sum, read, err

@@ -116,7 +116,7 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 }
 
 // loadSummary reads and decodes a customer's summary, rebuilding it from
-// the history when it is missing or has no profile.
+// the history when it is missing, has no profile or is stale.
 func (s *contextServer) loadSummary(ctx context.Context, tenant string, tg target) (customercontext.Decoded, error) {
 	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
 	if err != nil && !errors.Is(err, repository.ErrNotFound) {
@@ -129,7 +129,9 @@ func (s *contextServer) loadSummary(ctx context.Context, tenant string, tg targe
 			return customercontext.Decoded{}, err
 		}
 	}
-	if ok {
+	// A stale summary (a write could not merge into it) is rebuilt, as the
+	// repository's Summary.Stale documents.
+	if ok && !sum.Stale {
 		return d, nil
 	}
 	if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {

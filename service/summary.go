@@ -83,13 +83,15 @@ func (s summaries) update(ctx context.Context, tenant, customerID string, u cust
 		return nil
 	}
 	now := s.now()
-	saved, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
+	var survivor string
+	_, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
+		survivor, _ = customercontext.AliasOf(sum)
 		return u.Apply(sum, now)
 	})
 	if err != nil {
 		return err
 	}
-	if survivor, ok := customercontext.AliasOf(saved); ok {
+	if survivor != "" {
 		return s.followAliases(ctx, tenant, map[string]customercontext.Update{customerID: u}, map[string]string{customerID: survivor})
 	}
 	return nil

@@ -55,6 +55,9 @@ type demoCustomer struct {
 	// migrated are issues back-filled from another helpdesk, with their
 	// past (fixed times, so that a second load sends the same).
 	migrated []*rapportv1.Issue
+	// mergeInto names the customer this one turned out to be: it is merged
+	// into it (MergeCustomers) once loaded.
+	mergeInto string
 }
 
 const (
@@ -142,6 +145,17 @@ func demoCustomers() []demoCustomer {
 		contacts: []demoContact{
 			{ago: 30 * dayD, channel: rapportv1.Channel_CHANNEL_EMAIL, summary: "Asked about the annual plan", text: "Could you tell me about the annual plan? Thanks.", topics: []string{"plans"}, sourceID: "alan-mail-1", outcome: rapportv1.Outcome_OUTCOME_INFORMATION_GIVEN},
 			{ago: 8 * dayD, channel: rapportv1.Channel_CHANNEL_VOICE, summary: "Upgraded to the annual plan", text: "Great service, very helpful, I love it.", topics: []string{"plans"}, nps: 10, csat: 5, sourceID: "alan-call-1", outcome: rapportv1.Outcome_OUTCOME_RESOLVED},
+		},
+	}, {
+		// The call centre recorded Ada again from a phone number nobody had
+		// linked; she is merged into ada-lovelace.
+		id: "ada-lovelace-phone", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a05", mergeInto: "ada-lovelace",
+		customer: &rapportv1.Customer{
+			DisplayName: "A. Lovelace",
+			Identities:  []*rapportv1.Identity{{Type: phone, Value: "+442079460999"}},
+		},
+		contacts: []demoContact{
+			{ago: 2*dayD + 3*hour, channel: rapportv1.Channel_CHANNEL_VOICE, summary: "Called about the double charge from her mobile", topics: []string{"billing"}, agent: "agent-9", sourceID: "adaphone-call-1", outcome: rapportv1.Outcome_OUTCOME_FOLLOW_UP_NEEDED},
 		},
 	}, {
 		id: "katherine-johnson", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a04",
@@ -238,6 +252,14 @@ func seedDemo(ctx context.Context, conn grpc.ClientConnInterface, now time.Time)
 					return fmt.Errorf("demo issue %s to %v: %w", name, st, err)
 				}
 			}
+		}
+	}
+	for _, dc := range demoCustomers() {
+		if dc.mergeInto == "" {
+			continue
+		}
+		if _, err := customers.MergeCustomers(ctx, &rapportv1.MergeCustomersRequest{Customer: "customers/" + dc.mergeInto, MergedCustomer: "customers/" + dc.id}); err != nil {
+			return fmt.Errorf("demo merge of %s: %w", dc.id, err)
 		}
 	}
 	return nil

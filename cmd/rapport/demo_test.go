@@ -75,9 +75,21 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 		t.Errorf("demo context: %v", cc)
 	}
 	before := snapshot(t, ctx, p)
-	// 4 customers, 5 issues (one migrated), 11 interactions.
-	if len(before) != 20 {
-		t.Fatalf("demo data has %d records, want 20", len(before))
+	// 5 customers (one merged into another), 5 issues (one migrated), 12
+	// interactions.
+	if len(before) != 22 {
+		t.Fatalf("demo data has %d records, want 22", len(before))
+	}
+	// The merged customer's phone finds Ada, whose context holds its call.
+	merged, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Identity: "phone:+442079460999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.GetContext().GetCustomer() != "customers/ada-lovelace" || !slices.ContainsFunc(merged.GetContext().GetRecentInteractions(),
+		func(in *rapportv1.Interaction) bool {
+			return strings.HasPrefix(in.GetName(), "customers/ada-lovelace-phone/")
+		}) {
+		t.Errorf("the merged customer's context: %v", merged.GetContext())
 	}
 	// Grace's late survey, and Alan's tenure from his migrated start.
 	grace, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/grace-hopper"})
@@ -116,7 +128,9 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 	if err := run(ctx, []string{"repair", "--addr", addr}, func(string) string { return "" }, &out, &errw); err != nil {
 		t.Fatalf("repair: %v\n%s", err, errw.String())
 	}
-	if n := strings.Count(out.String(), "rebuilt from"); n != 4 {
+	// Five names: the merged customer's rebuilds Ada's context, which its
+	// name resolves to.
+	if n := strings.Count(out.String(), "rebuilt from"); n != 5 {
 		t.Errorf("repair rebuilt %d customers:\n%s", n, out.String())
 	}
 	again, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Identity: "email:ada.lovelace@example.org"})

@@ -239,6 +239,12 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "first_contact", Value: 1}},
 			Options: options.Index().SetName("tenant_first_contact"),
 		}},
+		// The merges into a survivor (ListMerges, read by every profile
+		// read and list); the erasure's sweep of a merged customer's.
+		mergesCollection: {{
+			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "survivor_id", Value: 1}, {Key: "merge_time", Value: 1}},
+			Options: options.Index().SetName("tenant_survivor_time"),
+		}, byOwner},
 	}
 	// One index per createIndexes: FerretDB v1 panics (and drops the
 	// connection) when one createIndexes names two or more indexes that

@@ -157,6 +157,13 @@ type Record struct {
 	Summary     *Summary
 	APIKey      *APIKey
 	AuditEvent  *AuditEvent
+	Merge       *StoredMerge
+}
+
+// StoredMerge is a merge of customers with its tenant.
+type StoredMerge struct {
+	Tenant string
+	Merge  Merge
 }
 
 // SurveyAnswer is a validated survey answer to attach to an interaction

@@ -175,7 +175,20 @@ func repeatContacts(d Decoded, today int32, cfg HintConfig) []*rapportv1.RepeatC
 	}
 	collect(d.Summary.IssueDays, true)
 	collect(d.Summary.TopicDays, false)
-	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
+	// Most contacts first; of equal counts, issues before topics (as
+	// collected), each by name, so that the order does not depend on the
+	// order the summary met them in (a rebuild meets them newest first,
+	// writes as they come).
+	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int {
+		kind := func(r *rapportv1.RepeatContact) int { // issues first
+			if r.GetIssue() != "" {
+				return 0
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(b.GetCount(), a.GetCount()), cmp.Compare(kind(a), kind(b)),
+			cmp.Compare(a.GetIssue(), b.GetIssue()), cmp.Compare(a.GetTopic(), b.GetTopic()))
+	})
 	return out
 }
 

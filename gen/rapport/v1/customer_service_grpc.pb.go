@@ -58,7 +58,9 @@ type CustomerServiceClient interface {
 	// are. A stale `etag` fails with ABORTED (reason ETAG_MISMATCH).
 	UpdateCustomer(ctx context.Context, in *UpdateCustomerRequest, opts ...grpc.CallOption) (*UpdateCustomerResponse, error)
 	// Erases a customer and everything stored about them, and says what was
-	// removed.
+	// removed. A customer merged with others (MergeCustomers), named by its
+	// own name or a merged one, is erased with every customer merged into it
+	// (the counts add them up); `etag` guards the survivor.
 	DeleteCustomer(ctx context.Context, in *DeleteCustomerRequest, opts ...grpc.CallOption) (*DeleteCustomerResponse, error)
 	// Lists the tenant's customers, ordered by resource name.
 	ListCustomers(ctx context.Context, in *ListCustomersRequest, opts ...grpc.CallOption) (*ListCustomersResponse, error)
@@ -267,7 +269,9 @@ type CustomerServiceServer interface {
 	// are. A stale `etag` fails with ABORTED (reason ETAG_MISMATCH).
 	UpdateCustomer(context.Context, *UpdateCustomerRequest) (*UpdateCustomerResponse, error)
 	// Erases a customer and everything stored about them, and says what was
-	// removed.
+	// removed. A customer merged with others (MergeCustomers), named by its
+	// own name or a merged one, is erased with every customer merged into it
+	// (the counts add them up); `etag` guards the survivor.
 	DeleteCustomer(context.Context, *DeleteCustomerRequest) (*DeleteCustomerResponse, error)
 	// Lists the tenant's customers, ordered by resource name.
 	ListCustomers(context.Context, *ListCustomersRequest) (*ListCustomersResponse, error)

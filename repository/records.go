@@ -19,13 +19,18 @@ type CreateRequest struct {
 	Customer    *rapportv1.Customer
 }
 
-// CreateIssueRequest is a validated issue to create.
+// CreateIssueRequest is a validated issue to create. The issue's status,
+// open time and update time are kept when set (a back-fill of an issue's
+// past); unset, the issue is OPEN, opened and updated now.
 type CreateIssueRequest struct {
 	CustomerID  string
 	IssueID     string
 	RequestID   string
 	Fingerprint string
 	Issue       *rapportv1.Issue
+	// Replayed, when not nil, is set to whether the call found RequestID
+	// recorded before and returned the first call's issue.
+	Replayed *bool
 }
 
 // DeleteResult counts what DeleteCustomer removed.
@@ -69,7 +74,10 @@ type RecordResult struct {
 
 // InteractionFilter narrows ListInteractions; empty fields match everything.
 type InteractionFilter struct {
-	Channels []rapportv1.Channel
+	// AlsoCustomers lists the records of these customers too (the halves
+	// merged into the customer listed), in the same order.
+	AlsoCustomers []string
+	Channels      []rapportv1.Channel
 	// After and Before bound occur_time; the *Inclusive flags say whether
 	// the bound itself matches.
 	After, Before                   time.Time
@@ -81,6 +89,9 @@ type InteractionFilter struct {
 
 // IssueFilter narrows ListIssues. Empty fields match everything.
 type IssueFilter struct {
+	// AlsoCustomers lists the records of these customers too (see
+	// InteractionFilter).
+	AlsoCustomers             []string
 	Statuses, NotStatuses     []rapportv1.IssueStatus
 	Priorities, NotPriorities []rapportv1.Priority
 	Topic                     string
@@ -146,4 +157,81 @@ type Record struct {
 	Summary     *Summary
 	APIKey      *APIKey
 	AuditEvent  *AuditEvent
+	Merge       *StoredMerge
 }
+
+// StoredMerge is a merge of customers with its tenant.
+type StoredMerge struct {
+	Tenant string
+	Merge  Merge
+}
+
+// SurveyAnswer is a validated survey answer to attach to an interaction
+// recorded before (RecordSurvey).
+type SurveyAnswer struct {
+	CustomerID, InteractionID string
+	// RequestID is the answer's idempotency key (required); a RequestID
+	// reused with another Fingerprint is ErrRequestReused.
+	RequestID, Fingerprint string
+	// Survey has its answer time; the store sets its RequestID.
+	Survey *rapportv1.SurveyAnswers
+}
+
+// SurveyResult is the outcome of RecordSurvey.
+type SurveyResult struct {
+	// Interaction is the interaction as stored after the call.
+	Interaction *rapportv1.Interaction
+	// AlreadyRecorded: the request ID was recorded before (a retry).
+	AlreadyRecorded bool
+	// Superseded: the interaction holds another answer, which wins over
+	// this one (see SurveyWins).
+	Superseded bool
+}
+
+// SurveyWins reports whether survey answer a takes the place of b, the
+// answer an interaction holds (nil: none): the later answer time wins, and
+// of two at the same time the greater request ID. The winner does not
+// depend on the order answers arrive in, so that every adapter, and every
+// retry, converges on the same one.
+func SurveyWins(a, b *rapportv1.SurveyAnswers) bool {
+	if b == nil {
+		return true
+	}
+	ta, tb := Truncate(a.GetAnswerTime().AsTime()), Truncate(b.GetAnswerTime().AsTime())
+	if b.GetAnswerTime() == nil {
+		tb = time.Time{}
+	}
+	if c := ta.Compare(tb); c != 0 {
+		return c > 0
+	}
+	return a.GetRequestId() > b.GetRequestId()
+}
+
+// StampNewIssue sets what the store gives a new issue: its create time,
+// and unless a back-fill gave them, the OPEN status and now as open and
+// update time.
+func StampNewIssue(is *rapportv1.Issue, now time.Time) {
+	ts := timestamppb.New(now)
+	if is.GetStatus() == rapportv1.IssueStatus_ISSUE_STATUS_UNSPECIFIED {
+		is.Status = rapportv1.IssueStatus_ISSUE_STATUS_OPEN
+	}
+	if is.GetOpenTime() == nil {
+		is.OpenTime = ts
+	}
+	if is.GetUpdateTime() == nil {
+		is.UpdateTime = ts
+	}
+	is.CreateTime = ts
+}
+
+// Merge says that customer Merged was merged into Survivor: Merged's name
+// resolves to Survivor. Nothing of Merged's is moved.
+type Merge struct {
+	Survivor, Merged string
+	// Rule is the rapportv1.MergeProfileRule of the merge.
+	Rule      int32
+	MergeTime time.Time
+}
+
+// MaxMerges bounds how many customers can be merged into one.
+const MaxMerges = 100

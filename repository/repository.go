@@ -51,6 +51,9 @@ var (
 	// its timeout (another process holds the embedded store's write lock):
 	// the operation may be retried.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrMergeConflict: a merge that would chain merges or merge a customer
+	// twice (see MergeCustomers).
+	ErrMergeConflict = errors.New("customers cannot be merged so")
 	// ErrChangeStreamsUnsupported: the database cannot push changes (the
 	// embedded store in another process, a MongoDB that is not a replica
 	// set): watchers poll.

@@ -45,6 +45,7 @@ type contextServer struct {
 	logger  *slog.Logger
 	now     func() time.Time
 	heavy   *access.HeavyReads
+	merges  aliases
 }
 
 // target is a customer named by resource name or by identity.
@@ -94,32 +95,18 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 		tg.id = id
 		audit.NoteCustomer(ctx, repository.CustomerName(id))
 	}
-	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
-	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+	d, err := s.loadSummary(ctx, tenant, tg)
+	if err != nil {
 		return customercontext.Decoded{}, err
 	}
-	var d customercontext.Decoded
-	ok := false
-	// A stale summary lost a race with a write it should hold (the write
-	// was kept): it is rebuilt like a missing one.
-	if err == nil && !sum.Stale {
-		if d, ok, err = customercontext.Decode(sum); err != nil {
+	if survivor, ok := customercontext.AliasOf(d.Summary); ok {
+		// A merged customer: its name and identities read the survivor
+		// (one more point read, for merged customers only).
+		if tg.id, err = parseCustomerName("", survivor); err != nil {
 			return customercontext.Decoded{}, err
 		}
-	}
-	if err == nil && sum.Stale {
-		if err := s.repairLinks(ctx, tenant, tg.id); err != nil {
-			return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
-		}
-	}
-	if !ok {
-		if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
-			if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
-				return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
-			}
-			return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
-		}
-		if d, _, err = customercontext.Decode(sum); err != nil {
+		audit.NoteCustomer(ctx, survivor)
+		if d, err = s.loadSummary(ctx, tenant, tg); err != nil {
 			return customercontext.Decoded{}, err
 		}
 	}
@@ -129,6 +116,42 @@ func (s *contextServer) load(ctx context.Context, tg target) (customercontext.De
 		return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name) // a stale claim
 	}
 	return d, nil
+}
+
+// loadSummary reads and decodes a customer's summary, rebuilding it from
+// the history when it is missing, has no profile or is stale.
+func (s *contextServer) loadSummary(ctx context.Context, tenant string, tg target) (customercontext.Decoded, error) {
+	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
+	if err != nil && !errors.Is(err, repository.ErrNotFound) {
+		return customercontext.Decoded{}, err
+	}
+	var d customercontext.Decoded
+	ok := false
+	if err == nil {
+		if d, ok, err = customercontext.Decode(sum); err != nil {
+			return customercontext.Decoded{}, err
+		}
+	}
+	// A stale summary (a write could not merge into it, or lost a race with
+	// other writers; the write was kept) is rebuilt, as the repository's
+	// Summary.Stale documents, after making the issue links that may have
+	// lost their race too.
+	if ok && !sum.Stale {
+		return d, nil
+	}
+	if sum != nil && sum.Stale {
+		if err := s.repairLinks(ctx, tenant, tg.id); err != nil {
+			return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
+		}
+	}
+	if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
+		if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
+			return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
+		}
+		return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
+	}
+	d, _, err = customercontext.Decode(sum)
+	return d, err
 }
 
 // rebuild recomputes a customer's summary from the stored history. The
@@ -142,21 +165,40 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 	defer release()
 	var read int64
 	now := s.now()
+	// A merged customer's summary is the mark that sends readers to the
+	// survivor; a survivor's holds its halves' histories too.
+	survivor, err := s.merges.survivor(ctx, tenant, customerID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if survivor != customerID {
+		sum, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
+			return customercontext.MakeAlias(sum, repository.CustomerName(survivor))
+		})
+		return sum, 0, err
+	}
+	halves, _, err := s.merges.halves(ctx, tenant, customerID)
+	if err != nil {
+		return nil, 0, err
+	}
 	sum, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
 		c, err := s.store.GetCustomer(ctx, tenant, customerID)
 		if err != nil {
 			return err
 		}
+		if c, err = s.merges.view(ctx, tenant, c); err != nil {
+			return err
+		}
 		u := customercontext.Update{Customer: c}
 		if u.Issues, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
-			return s.store.ListIssues(ctx, tenant, customerID, repository.IssueFilter{}, after, size)
+			return s.store.ListIssues(ctx, tenant, customerID, repository.IssueFilter{AlsoCustomers: halves}, after, size)
 		}, issueCursor); err != nil {
 			return err
 		}
 		// The summary keeps no text: dropped as each page is read, a long
 		// history is held in a fraction of its size.
 		if u.Interactions, err = allPages(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-			page, more, err := s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+			page, more, err := s.store.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{AlsoCustomers: halves}, after, size)
 			for _, in := range page {
 				in.Text = ""
 			}
@@ -165,7 +207,7 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 			return err
 		}
 		read = int64(len(u.Interactions))
-		*sum = repository.Summary{Revision: sum.Revision}
+		*sum = repository.Summary{Tenant: tenant, CustomerID: customerID, Revision: sum.Revision}
 		return u.Apply(sum, now)
 	})
 	return sum, read, err
@@ -363,7 +405,11 @@ func (s *contextServer) RebuildCustomerContext(ctx context.Context, req *rapport
 	if err != nil {
 		return nil, err
 	}
-	sum, read, err := s.rebuild(ctx, access.TenantOf(ctx), id)
+	tenant := access.TenantOf(ctx)
+	if id, err = s.merges.survivor(ctx, tenant, id); err != nil {
+		return nil, err
+	}
+	sum, read, err := s.rebuild(ctx, tenant, id)
 	if err != nil {
 		return nil, customerErr(err, req.GetCustomer())
 	}

@@ -179,3 +179,21 @@ func validCustomerID(id string) bool {
 		return !(r == '-' || unicode.IsDigit(r) && r < unicode.MaxASCII || r >= 'a' && r <= 'z')
 	}) < 0
 }
+
+// earliestCustomerSince bounds Customer.customer_since, as documented.
+const earliestCustomerSince = 1900
+
+// checkCustomerSince checks the optional "customer since" time of a
+// customer (a back-fill from another system): valid, not in the future,
+// not before 1900.
+func checkCustomerSince(v *violations, field string, c *rapportv1.Customer, now time.Time) {
+	switch cs := c.GetCustomerSince(); {
+	case cs == nil:
+	case !cs.IsValid():
+		v.add(field, "is not a valid time")
+	case cs.AsTime().After(now.Add(maxFutureSkew)):
+		v.add(field, "is in the future")
+	case cs.AsTime().Year() < earliestCustomerSince:
+		v.add(field, "must not be before %d", earliestCustomerSince)
+	}
+}

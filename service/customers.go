@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
@@ -37,7 +38,7 @@ var updatableCustomerPaths = []string{
 	"preferences", "preferences.language_code", "preferences.time_zone",
 	"preferences.preferred_channel", "preferences.contact_windows",
 	"preferences.communication_style", "preferences.accessibility_needs",
-	"preferences.accessibility_notes", "preferences.consents",
+	"preferences.accessibility_notes", "preferences.consents", "customer_since",
 }
 
 // customerServer implements rapportv1.CustomerServiceServer.
@@ -51,12 +52,18 @@ type customerServer struct {
 	history  HistoryStore
 	contexts *contextServer
 	logger   *slog.Logger
+	now      func() time.Time
+	merges   aliases
 }
 
-// keepSummary puts the customer's profile in their context summary.
+// keepSummary puts the customer's profile (with its merged halves', see
+// aliases.view) in their context summary.
 func (s *customerServer) keepSummary(ctx context.Context, c *rapportv1.Customer) error {
 	id, err := parseCustomerName("", c.GetName())
 	if err != nil {
+		return err
+	}
+	if c, err = s.merges.view(ctx, access.TenantOf(ctx), c); err != nil {
 		return err
 	}
 	return s.summaries.update(ctx, access.TenantOf(ctx), id, customercontext.Update{Customer: c})
@@ -71,6 +78,7 @@ func (s *customerServer) CreateCustomer(ctx context.Context, req *rapportv1.Crea
 	} else {
 		c.Name, c.Etag, c.CreateTime, c.UpdateTime = "", "", nil, nil
 		v = append(v, s.ids.normalizeCustomer("customer", c)...)
+		checkCustomerSince(&v, "customer.customer_since", c, s.now())
 	}
 	v.userID("customer_id", req.GetCustomerId())
 	v.requestID("request_id", req.GetRequestId())
@@ -114,10 +122,11 @@ func (s *customerServer) GetCustomer(ctx context.Context, req *rapportv1.GetCust
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.store.GetCustomer(ctx, access.TenantOf(ctx), id)
+	c, err := s.merges.resolved(ctx, access.TenantOf(ctx), id)
 	if err != nil {
 		return nil, customerErr(err, req.GetName())
 	}
+	audit.NoteCustomer(ctx, c.GetName())
 	return &rapportv1.GetCustomerResponse{Customer: c}, nil
 }
 
@@ -148,13 +157,19 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	// A merged customer's name updates the survivor.
+	if id, err = s.merges.survivor(ctx, access.TenantOf(ctx), id); err != nil {
+		return nil, err
+	}
 	var updated *rapportv1.Customer
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
 		updated, err = s.store.UpdateCustomer(ctx, access.TenantOf(ctx), id, in.GetEtag(), func(c *rapportv1.Customer) error {
 			name := c.GetName()
 			fieldmask.Update(mask, c, in)
 			c.Name = name
-			return s.ids.normalizeCustomer("customer", c).err()
+			v := s.ids.normalizeCustomer("customer", c)
+			checkCustomerSince(&v, "customer.customer_since", c, s.now())
+			return v.err()
 		})
 		if err != nil {
 			return err
@@ -164,6 +179,9 @@ func (s *customerServer) UpdateCustomer(ctx context.Context, req *rapportv1.Upda
 	if err != nil {
 		return nil, customerErr(err, in.GetName())
 	}
+	if updated, err = s.merges.view(ctx, access.TenantOf(ctx), updated); err != nil {
+		return nil, err
+	}
 	return &rapportv1.UpdateCustomerResponse{Customer: updated}, nil
 }
 
@@ -172,7 +190,7 @@ func (s *customerServer) DeleteCustomer(ctx context.Context, req *rapportv1.Dele
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.store.DeleteCustomer(ctx, access.TenantOf(ctx), id, req.GetEtag())
+	res, err := s.erase(ctx, access.TenantOf(ctx), id, req.GetEtag())
 	if err != nil {
 		return nil, customerErr(err, req.GetName())
 	}
@@ -245,6 +263,12 @@ func (s *customerServer) LookupCustomer(ctx context.Context, req *rapportv1.Look
 		return nil, err
 	}
 	audit.NoteCustomer(ctx, c.GetName())
+	// The identity of a merged customer finds the survivor.
+	owner, _ := parseCustomerName("", c.GetName())
+	if c, err = s.merges.resolved(ctx, access.TenantOf(ctx), owner); err != nil {
+		return nil, err
+	}
+	audit.NoteCustomer(ctx, c.GetName())
 	return &rapportv1.LookupCustomerResponse{Customer: c, Identity: id}, nil
 }
 
@@ -255,4 +279,46 @@ func customerErr(err error, name string) error {
 		return rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", name)
 	}
 	return err
+}
+
+// erase erases the customer a name resolves to and every customer merged
+// into it: the halves first, so that a failure half-way leaves the
+// survivor, and a retry finishes. The etag guards the survivor.
+func (s *customerServer) erase(ctx context.Context, tenant, customerID, etag string) (repository.DeleteResult, error) {
+	var total repository.DeleteResult
+	survivor, err := s.merges.survivor(ctx, tenant, customerID)
+	if err != nil {
+		return total, err
+	}
+	if etag != "" {
+		c, err := s.store.GetCustomer(ctx, tenant, survivor)
+		if err != nil {
+			return total, err
+		}
+		if c.GetEtag() != etag {
+			return total, repository.ErrEtagMismatch
+		}
+	}
+	halves, _, err := s.merges.halves(ctx, tenant, survivor)
+	if err != nil {
+		return total, err
+	}
+	for _, id := range append(halves, survivor) {
+		guard := etag
+		if id != survivor {
+			audit.NoteCustomer(ctx, repository.CustomerName(id))
+			guard = ""
+		}
+		res, err := s.store.DeleteCustomer(ctx, tenant, id, guard)
+		if err != nil {
+			return total, err
+		}
+		total.Customers += res.Customers
+		total.Identities += res.Identities
+		total.RequestRecords += res.RequestRecords
+		total.Interactions += res.Interactions
+		total.Issues += res.Issues
+		total.Summaries += res.Summaries
+	}
+	return total, nil
 }

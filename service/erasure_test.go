@@ -11,6 +11,7 @@ import (
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -143,6 +144,20 @@ func TestDeleteCustomerLeavesNothing(t *testing.T) {
 		if _, err := ts.setStatus(t, other.GetName(), rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED); err != nil {
 			t.Fatal(err)
 		}
+		// A late survey with the subject's words, and an issue migrated
+		// with its past (source record, status history).
+		if _, err := ts.interactions.RecordSurvey(ctx, &rapportv1.RecordSurveyRequest{
+			Parent: parent, SourceSystem: "crm", SourceId: id + "-src-0", RequestId: fmt.Sprintf("3d4c5b6a-7f8e-4d9c-a1b2-c3d4e5f6a7%02d", n),
+			Survey: &rapportv1.SurveyAnswers{Csat: proto.Int32(2), AnswerTime: at(n*100 + 60), Comment: "survey comment of " + mark},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ts.issues.CreateIssue(ctx, &rapportv1.CreateIssueRequest{Parent: parent, Issue: &rapportv1.Issue{
+			Title: "Migrated " + mark, SourceSystem: "legacy", SourceId: mark + "-T1", OpenTime: at(-600),
+			StatusHistory: []*rapportv1.IssueStatusChange{{Status: rapportv1.IssueStatus_ISSUE_STATUS_CLOSED, ChangeTime: at(-500), Resolution: "closed for " + mark}},
+		}}); err != nil {
+			t.Fatal(err)
+		}
 		if cc := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent}); len(cc.GetRecentInteractions()) != 5 {
 			t.Fatalf("context of %s: %v", parent, cc)
 		}
@@ -197,7 +212,7 @@ func TestDeleteCustomerLeavesNothing(t *testing.T) {
 			t.Errorf("the bystander's records in %s are gone (documents per collection: %v)", coll, counts)
 		}
 	}
-	want := map[string]int{"customers": 1, "identities": 2, "requests": 2, "interactions": 5, "issues": 2, "summaries": 1}
+	want := map[string]int{"customers": 1, "identities": 2, "requests": 4, "interactions": 5, "issues": 3, "summaries": 1}
 	for coll, n := range want {
 		if counts[coll] != n {
 			t.Errorf("%s holds %d documents after the erasure, want the bystander's %d (all: %v)", coll, counts[coll], n, counts)

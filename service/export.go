@@ -46,7 +46,15 @@ func (s *customerServer) ExportCustomer(req *rapportv1.ExportCustomerRequest, st
 		return err
 	}
 	defer release()
-	c, err := s.store.GetCustomer(ctx, tenant, customerID)
+	// A merged customer's name exports the survivor, with its halves.
+	if customerID, err = s.merges.survivor(ctx, tenant, customerID); err != nil {
+		return err
+	}
+	halves, _, err := s.merges.halves(ctx, tenant, customerID)
+	if err != nil {
+		return err
+	}
+	c, err := s.merges.resolved(ctx, tenant, customerID)
 	if err != nil {
 		return customerErr(err, req.GetName())
 	}
@@ -56,7 +64,7 @@ func (s *customerServer) ExportCustomer(req *rapportv1.ExportCustomerRequest, st
 	sent.customer = true
 
 	err = eachPage(func(after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-		return s.history.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{}, after, size)
+		return s.history.ListInteractions(ctx, tenant, customerID, repository.InteractionFilter{AlsoCustomers: halves}, after, size)
 	}, interactionCursor, func(page []*rapportv1.Interaction) error {
 		for _, in := range page {
 			if err := stream.Send(&rapportv1.ExportCustomerResponse{Item: &rapportv1.ExportCustomerResponse_Interaction{Interaction: in}}); err != nil {
@@ -71,7 +79,7 @@ func (s *customerServer) ExportCustomer(req *rapportv1.ExportCustomerRequest, st
 	}
 
 	err = eachPage(func(after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
-		return s.history.ListIssues(ctx, tenant, customerID, repository.IssueFilter{}, after, size)
+		return s.history.ListIssues(ctx, tenant, customerID, repository.IssueFilter{AlsoCustomers: halves}, after, size)
 	}, issueCursor, func(page []*rapportv1.Issue) error {
 		for _, is := range page {
 			if err := stream.Send(&rapportv1.ExportCustomerResponse{Item: &rapportv1.ExportCustomerResponse_Issue{Issue: is}}); err != nil {

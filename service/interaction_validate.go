@@ -69,14 +69,11 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 	in.Topics = normalizeTopics(&v, prefix+".topics", in.GetTopics())
 
 	if sv := in.GetSurvey(); sv != nil {
-		check := func(field string, val *int32, lo, hi int32) {
-			if val != nil && (*val < lo || *val > hi) {
-				v.add(prefix+".survey."+field, "must be between %d and %d (got %d)", lo, hi, *val)
-			}
+		checkSurvey(&v, prefix+".survey", sv, now, false)
+		if sv.GetAnswerTime() == nil {
+			sv.AnswerTime = in.GetOccurTime()
 		}
-		check("csat", sv.Csat, 1, 5)
-		check("nps", sv.Nps, 0, 10)
-		check("ces", sv.Ces, 1, 7)
+		surveyBeforeContact(&v, prefix+".survey", sv, in)
 	}
 
 	if st := in.GetSentiment(); st != nil {

@@ -19,6 +19,7 @@ import (
 	"go.einride.tech/aip/resourceid"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -31,6 +32,7 @@ type InteractionStore interface {
 	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
 	RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error)
 	GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error)
+	RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (repository.SurveyResult, error)
 	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
 }
 
@@ -44,6 +46,7 @@ type interactionServer struct {
 	// retention stamps each interaction with its expiry.
 	retention retention.Policy
 	heavy     *access.HeavyReads
+	merges    aliases
 }
 
 // outcome is the result of recording one item: the interaction, or an error
@@ -51,7 +54,9 @@ type interactionServer struct {
 type outcome struct {
 	interaction *rapportv1.Interaction
 	already     bool
-	err         error
+	// issue is the linked issue after the link, with its new etag.
+	issue *rapportv1.Issue
+	err   error
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -234,8 +239,9 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 		byIssue[key] = append(byIssue[key], i)
 	}
 	for _, key := range order {
+		idx := byIssue[key]
 		var ins []*rapportv1.Interaction
-		for _, i := range byIssue[key] {
+		for _, i := range idx {
 			ins = append(ins, outcomes[i].interaction)
 		}
 		updated, err := linkToIssue(ctx, s.store, tenant, key[0], key[1], ins)
@@ -243,16 +249,25 @@ func (s *interactionServer) linkIssues(ctx context.Context, tenant string, items
 		case err == nil:
 			linked[key[0]] = append(linked[key[0]], updated)
 		case errors.Is(err, errUnchanged):
-			// Linked before: a summary missing this issue's latest state is
-			// repaired by a rebuild.
+			// Linked before (a retry): the answer carries the issue as it
+			// is. A summary missing this issue's latest state is repaired
+			// by a rebuild.
+			if updated, err = s.store.GetIssue(ctx, tenant, key[0], key[1]); err != nil {
+				return nil, err
+			}
 		case errors.Is(err, repository.ErrContention):
 			// The interactions are stored; their link lost the race to
 			// other writers of the issue (MongoDB). The summary is marked
 			// stale, and the next read makes the link (repairLinks) and
-			// rebuilds it: the write is answered as it is, kept.
+			// rebuilds it: the write is answered as it is, kept, with no
+			// issue (its etag will change again when the link is made).
 			repair[key[0]] = true
+			continue
 		default:
 			return nil, err
+		}
+		for _, i := range idx {
+			outcomes[i].issue = updated
 		}
 	}
 	return linked, nil
@@ -287,7 +302,7 @@ func (s *interactionServer) RecordInteraction(ctx context.Context, req *rapportv
 	if o.err != nil {
 		return nil, o.err
 	}
-	return &rapportv1.RecordInteractionResponse{Interaction: o.interaction, AlreadyRecorded: o.already}, nil
+	return &rapportv1.RecordInteractionResponse{Interaction: o.interaction, AlreadyRecorded: o.already, Issue: o.issue}, nil
 }
 
 // checkBatchSize refuses an empty or oversized list of items.
@@ -309,25 +324,14 @@ func (s *interactionServer) BatchRecordInteractions(ctx context.Context, req *ra
 	outcomes := s.record(ctx, req.GetRequests(), false)
 	resp := &rapportv1.BatchRecordInteractionsResponse{Results: make([]*rapportv1.RecordResult, len(outcomes))}
 	for i, o := range outcomes {
-		resp.Results[i] = &rapportv1.RecordResult{Interaction: o.interaction, AlreadyRecorded: o.already, Error: itemError(ctx, s.logger, o.err)}
+		resp.Results[i] = &rapportv1.RecordResult{Interaction: o.interaction, AlreadyRecorded: o.already, Issue: o.issue, Error: itemError(ctx, s.logger, o.err)}
 	}
 	return resp, nil
 }
 
 func (s *interactionServer) ImportInteractions(stream rapportv1.InteractionService_ImportInteractionsServer) error {
-	ctx := stream.Context()
 	var totals rapportv1.ImportInteractionsResponse
-	for {
-		msg, err := stream.Recv()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := checkBatchSize(len(msg.GetRequests())); err != nil {
-			return err
-		}
+	return serveImport(stream, (*rapportv1.ImportInteractionsRequest).GetRequests, func(ctx context.Context, msg *rapportv1.ImportInteractionsRequest) *rapportv1.ImportInteractionsResponse {
 		resp := &rapportv1.ImportInteractionsResponse{}
 		for i, o := range s.record(ctx, msg.GetRequests(), true) {
 			totals.Received++
@@ -342,7 +346,26 @@ func (s *interactionServer) ImportInteractions(stream rapportv1.InteractionServi
 			}
 		}
 		resp.Received, resp.Recorded, resp.AlreadyRecorded, resp.Failed = totals.Received, totals.Recorded, totals.AlreadyRecorded, totals.Failed
-		if err := stream.Send(resp); err != nil {
+		return resp
+	})
+}
+
+// serveImport serves a bulk import stream: each message, of 1 to
+// maxBatchItems items, is handled and answered in turn, until the client
+// closes its side.
+func serveImport[Req, Resp any, Item any](stream grpc.BidiStreamingServer[Req, Resp], items func(*Req) []Item, handle func(context.Context, *Req) *Resp) error {
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkBatchSize(len(items(msg))); err != nil {
+			return err
+		}
+		if err := stream.Send(handle(stream.Context(), msg)); err != nil {
 			return err
 		}
 	}
@@ -433,7 +456,12 @@ func (s *interactionServer) ListInteractions(ctx context.Context, req *rapportv1
 	f, ferr := interactionFilter(req.GetFilter(), req.GetParent())
 	list, next, err := newestFirstPage(ctx, s.heavy, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Interaction, bool, error) {
-			return s.store.ListInteractions(ctx, access.TenantOf(ctx), customerID, f, after, size)
+			survivor, halves, err := s.merges.expand(ctx, access.TenantOf(ctx), customerID)
+			if err != nil {
+				return nil, false, err
+			}
+			f.AlsoCustomers = halves
+			return s.store.ListInteractions(ctx, access.TenantOf(ctx), survivor, f, after, size)
 		}, interactionCursor)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"fmt"
+	"google.golang.org/grpc"
 	"io"
 	"slices"
 	"strings"
@@ -195,10 +196,17 @@ func TestBatchRecordHasAResultPerItem(t *testing.T) {
 func importStream(t *testing.T, ts *testServer, msgs []*rapportv1.ImportInteractionsRequest) []*rapportv1.ImportInteractionsResponse {
 	t.Helper()
 	stream, err := ts.interactions.ImportInteractions(t.Context())
+	return driveImport(t, stream, err, msgs)
+}
+
+// driveImport sends each message on an import stream, collects each
+// answer, and checks that the stream ends cleanly.
+func driveImport[Req, Resp any](t *testing.T, stream grpc.BidiStreamingClient[Req, Resp], err error, msgs []*Req) []*Resp {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var acks []*rapportv1.ImportInteractionsResponse
+	var acks []*Resp
 	for _, m := range msgs {
 		if err := stream.Send(m); err != nil {
 			t.Fatal(err)

@@ -3,9 +3,11 @@ package service
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"time"
 
+	"github.com/google/uuid"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/service/access"
@@ -35,6 +37,8 @@ type issueServer struct {
 	summaries summaries
 	now       func() time.Time
 	heavy     *access.HeavyReads
+	logger    *slog.Logger
+	merges    aliases
 }
 
 type issueStatus = rapportv1.IssueStatus
@@ -89,9 +93,20 @@ func normalizeIssue(prefix string, is *rapportv1.Issue, now time.Time) violation
 }
 
 func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssueRequest) (*rapportv1.CreateIssueResponse, error) {
-	customerID, err := parseCustomerName("parent", req.GetParent())
+	created, already, err := s.create(ctx, req, false)
 	if err != nil {
 		return nil, err
+	}
+	return &rapportv1.CreateIssueResponse{Issue: created, AlreadyCreated: already}, nil
+}
+
+// create validates and stores one issue, new or back-filled with its past,
+// and reports whether it was created before (a retry, or a replayed
+// source record). requireKey demands a source record or request ID.
+func (s *issueServer) create(ctx context.Context, req *rapportv1.CreateIssueRequest, requireKey bool) (*rapportv1.Issue, bool, error) {
+	customerID, err := parseCustomerName("parent", req.GetParent())
+	if err != nil {
+		return nil, false, err
 	}
 	var v violations
 	is := proto.Clone(req.GetIssue()).(*rapportv1.Issue)
@@ -102,16 +117,18 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 			f.Interaction = ""
 		}
 		is.Name, is.Etag, is.Interactions, is.InteractionCount, is.ReopenCount = "", "", nil, 0, 0
-		is.OpenTime, is.ResolveTime, is.CreateTime, is.UpdateTime = nil, nil, nil, nil
-		if st := is.GetStatus(); st != rapportv1.IssueStatus_ISSUE_STATUS_UNSPECIFIED && st != statusOpen {
-			v.add("issue.status", "a new issue is OPEN; change its status with UpdateIssue")
-		}
+		is.ResolveTime, is.CreateTime, is.UpdateTime = nil, nil, nil
 		v = append(v, normalizeIssue("issue", is, s.now())...)
+		v = append(v, backfillIssue("issue", is, s.now())...)
 	}
 	v.userID("issue_id", req.GetIssueId())
 	v.requestID("request_id", req.GetRequestId())
+	hasSource := is.GetSourceSystem() != "" && is.GetSourceId() != ""
+	if requireKey && !hasSource && req.GetRequestId() == "" {
+		v.add("issue.source_id", "an import needs issue.source_system and issue.source_id (or a request_id) on every item, so that a replay creates nothing twice")
+	}
 	if err := v.err(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	issueID := req.GetIssueId()
 	if issueID == "" {
@@ -121,27 +138,49 @@ func (s *issueServer) CreateIssue(ctx context.Context, req *rapportv1.CreateIssu
 	for _, f := range fp.GetFacts() {
 		f.GiveTime = nil
 	}
+	requestID, print := req.GetRequestId(), fingerprint(&rapportv1.CreateIssueRequest{Parent: req.GetParent(), Issue: fp, IssueId: req.GetIssueId()})
+	if hasSource {
+		// The source record is the key, and the first copy wins: the
+		// fingerprint holds only what it belongs to.
+		requestID = sourceRequestID(is.GetSourceSystem(), is.GetSourceId())
+		print = fingerprint(&rapportv1.CreateIssueRequest{Parent: req.GetParent(), Issue: &rapportv1.Issue{SourceSystem: is.GetSourceSystem(), SourceId: is.GetSourceId()}})
+	}
 	var created *rapportv1.Issue
+	var replayed bool
 	err = s.store.Atomically(ctx, func(ctx context.Context) (err error) {
 		created, err = s.store.CreateIssue(ctx, access.TenantOf(ctx), repository.CreateIssueRequest{
 			CustomerID:  customerID,
 			IssueID:     issueID,
-			RequestID:   req.GetRequestId(),
-			Fingerprint: fingerprint(&rapportv1.CreateIssueRequest{Parent: req.GetParent(), Issue: fp, IssueId: req.GetIssueId()}),
+			RequestID:   requestID,
+			Fingerprint: print,
 			Issue:       is,
+			Replayed:    &replayed,
 		})
 		if err != nil {
 			return err
 		}
 		return s.summaries.update(ctx, access.TenantOf(ctx), customerID, customercontext.Update{Issues: []*rapportv1.Issue{created}})
 	})
-	if errors.Is(err, repository.ErrNotFound) {
-		return nil, rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", req.GetParent())
+	switch {
+	case errors.Is(err, repository.ErrNotFound):
+		return nil, false, rpcerr.NotFound(rpcerr.ReasonCustomerNotFound, "customer", req.GetParent())
+	case hasSource && errors.Is(err, repository.ErrRequestReused):
+		return nil, false, rpcerr.New(codes.AlreadyExists, rpcerr.ReasonSourceOfOtherCustomer, "this source record was created as an issue of another customer", nil)
+	case err != nil:
+		return nil, false, issueErr(err, "")
 	}
-	if err != nil {
-		return nil, issueErr(err, "")
-	}
-	return &rapportv1.CreateIssueResponse{Issue: created}, nil
+	return created, replayed, nil
+}
+
+// sourceNamespace makes the request IDs of source-keyed creates (see
+// sourceRequestID).
+var sourceNamespace = uuid.MustParse("6f1c0a52-4a7e-4b0c-9a43-2f0e5c1d9b11")
+
+// sourceRequestID is the request ID that makes a create keyed by its
+// source record idempotent: a name-based UUID of the record, which no
+// client's random UUID collides with.
+func sourceRequestID(system, id string) string {
+	return uuid.NewSHA1(sourceNamespace, []byte(system+"\x00"+id)).String()
 }
 
 func (s *issueServer) GetIssue(ctx context.Context, req *rapportv1.GetIssueRequest) (*rapportv1.GetIssueResponse, error) {
@@ -195,6 +234,7 @@ func (s *issueServer) UpdateIssue(ctx context.Context, req *rapportv1.UpdateIssu
 			// Output-only fields come from the stored issue, whatever was sent.
 			is.Name, is.Interactions, is.InteractionCount, is.ReopenCount, is.ResolveTime =
 				before.GetName(), before.GetInteractions(), before.GetInteractionCount(), before.GetReopenCount(), before.GetResolveTime()
+			is.StatusHistory, is.SourceSystem, is.SourceId = before.GetStatusHistory(), before.GetSourceSystem(), before.GetSourceId()
 			// Facts already there keep where and when they were first given.
 			given := make(map[customercontext.FactID]*rapportv1.Fact, len(before.GetFacts()))
 			for _, old := range before.GetFacts() {
@@ -238,14 +278,35 @@ func applyStatusChange(before, is *rapportv1.Issue, now time.Time) error {
 			"an issue cannot move from "+from.String()+" to "+to.String(),
 			map[string]string{"from": from.String(), "to": to.String()})
 	}
-	switch to {
+	moveStatus(is, &rapportv1.IssueStatusChange{Status: to, ChangeTime: timestamppb.New(now), Resolution: resolutionOf(to, is.GetResolution())})
+	return nil
+}
+
+// resolutionOf is the resolution a move to status records: the issue's,
+// for a move that resolves or closes it.
+func resolutionOf(to issueStatus, resolution string) string {
+	if to == statusResolved || to == statusClosed {
+		return resolution
+	}
+	return ""
+}
+
+// moveStatus applies one legal status move to an issue and keeps its
+// bookkeeping: status, resolve time, reopen count, and the history (the
+// latest maxStatusHistory moves).
+func moveStatus(is *rapportv1.Issue, c *rapportv1.IssueStatusChange) {
+	is.Status = c.GetStatus()
+	switch c.GetStatus() {
 	case statusResolved:
-		is.ResolveTime = timestamppb.New(now)
+		is.ResolveTime = c.GetChangeTime()
 	case statusReopened:
 		is.ReopenCount++
 		is.ResolveTime = nil
 	}
-	return nil
+	is.StatusHistory = append(is.StatusHistory, c)
+	if n := len(is.StatusHistory); n > maxStatusHistory {
+		is.StatusHistory = is.StatusHistory[n-maxStatusHistory:]
+	}
 }
 
 var issueFilterDecls = mustDeclarations(
@@ -287,7 +348,12 @@ func (s *issueServer) ListIssues(ctx context.Context, req *rapportv1.ListIssuesR
 	f, ferr := issueFilter(req.GetFilter())
 	list, next, err := newestFirstPage(ctx, s.heavy, req, req.GetParent(), ferr, s.store.GetCustomer,
 		func(customerID string, after *repository.Cursor, size int) ([]*rapportv1.Issue, bool, error) {
-			return s.store.ListIssues(ctx, access.TenantOf(ctx), customerID, f, after, size)
+			survivor, halves, err := s.merges.expand(ctx, access.TenantOf(ctx), customerID)
+			if err != nil {
+				return nil, false, err
+			}
+			f.AlsoCustomers = halves
+			return s.store.ListIssues(ctx, access.TenantOf(ctx), survivor, f, after, size)
 		}, issueCursor)
 	if err != nil {
 		return nil, err

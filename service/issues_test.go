@@ -89,6 +89,22 @@ func TestIssueLifecycle(t *testing.T) {
 	if current.GetReopenCount() != 2 {
 		t.Errorf("reopen count %d, want 2", current.GetReopenCount())
 	}
+	// Every legal move is in the status history, in order, with its time.
+	var moves []rapportv1.IssueStatus
+	for _, st := range steps {
+		if st.legal {
+			moves = append(moves, st.to)
+		}
+	}
+	if h := current.GetStatusHistory(); len(h) != len(moves) {
+		t.Errorf("status history %v, want the %d legal moves", h, len(moves))
+	} else {
+		for i, c := range h {
+			if c.GetStatus() != moves[i] || c.GetChangeTime() == nil || (i > 0 && c.GetChangeTime().AsTime().Before(h[i-1].GetChangeTime().AsTime())) {
+				t.Errorf("status history[%d] = %v, want %v", i, c, moves[i])
+			}
+		}
+	}
 	// Output-only fields cannot be set through an update.
 	_, err := ts.issues.UpdateIssue(t.Context(), &rapportv1.UpdateIssueRequest{
 		Issue: &rapportv1.Issue{Name: is.GetName(), ReopenCount: 0}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"reopen_count"}},

@@ -70,6 +70,7 @@ type Store interface {
 	access.APIKeyStore
 	AuditStore
 	retention.Store
+	MergeStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -300,6 +301,7 @@ func NewServer(store Store, opts Options) *Server {
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
 	heavy := access.NewHeavyReads(limits.MaxHeavyReadsPerTenant)
 	sums := summaries{store: store, now: now}
+	merged := aliases{store: store}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		store:     store,
 		summaries: sums,
@@ -308,8 +310,9 @@ func NewServer(store Store, opts Options) *Server {
 		now:       now,
 		retention: opts.Retention,
 		heavy:     heavy,
+		merges:    merged,
 	})
-	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, heavy: heavy})
+	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, heavy: heavy, logger: logger, merges: merged})
 	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
 		opts.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -323,7 +326,7 @@ func NewServer(store Store, opts Options) *Server {
 				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
 			}, func() float64 { return float64(watches.MaxPerTenant()) }))
 	}
-	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, heavy: heavy}
+	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, heavy: heavy, merges: merged}
 	rapportv1.RegisterContextServiceServer(s, contexts)
 	// CustomerService, ExportCustomer included.
 	rapportv1.RegisterCustomerServiceServer(s, &customerServer{
@@ -333,6 +336,8 @@ func NewServer(store Store, opts Options) *Server {
 		history:   store,
 		contexts:  contexts,
 		logger:    logger,
+		now:       now,
+		merges:    merged,
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
 	hs := health.NewServer()

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"github.com/google/uuid"
 	"io"
 	"slices"
 	"strings"
@@ -110,6 +111,18 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 				Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: timestamppb.Now(), Summary: "x", SourceSystem: "zendesk", SourceId: "2"}})
 			return notFound(err)
 		},
+		rapportv1.InteractionService_RecordSurvey_FullMethodName: func() error {
+			for _, req := range []*rapportv1.RecordSurveyRequest{
+				{Interaction: interaction},
+				{Parent: customer, SourceSystem: "zendesk", SourceId: "1"},
+			} {
+				req.RequestId, req.Survey = uuid.NewString(), &rapportv1.SurveyAnswers{Csat: proto.Int32(1), AnswerTime: timestamppb.Now()}
+				if _, err := ts.interactions.RecordSurvey(b, req); notFound(err) != nil {
+					return notFound(err)
+				}
+			}
+			return nil
+		},
 		rapportv1.InteractionService_BatchRecordInteractions_FullMethodName: func() error {
 			res, err := ts.interactions.BatchRecordInteractions(b, &rapportv1.BatchRecordInteractionsRequest{Requests: []*rapportv1.RecordInteractionRequest{{
 				Parent: customer, Interaction: &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: timestamppb.Now(), Summary: "x", SourceSystem: "zendesk", SourceId: "3"}}}})
@@ -155,6 +168,44 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 		rapportv1.IssueService_CreateIssue_FullMethodName: func() error {
 			_, err := ts.issues.CreateIssue(b, &rapportv1.CreateIssueRequest{Parent: customer, Issue: &rapportv1.Issue{Title: "x"}})
 			return notFound(err)
+		},
+		rapportv1.CustomerService_MergeCustomers_FullMethodName: func() error {
+			for _, req := range []*rapportv1.MergeCustomersRequest{
+				{Customer: "customers/zz-b", MergedCustomer: customer},
+				{Customer: customer, MergedCustomer: "customers/zz-b"},
+			} {
+				if _, err := ts.customers.MergeCustomers(b, req); notFound(err) != nil {
+					return notFound(err)
+				}
+			}
+			return nil
+		},
+		rapportv1.CustomerService_UnmergeCustomer_FullMethodName: func() error {
+			_, err := ts.customers.UnmergeCustomer(b, &rapportv1.UnmergeCustomerRequest{Name: customer + "/merges/x"})
+			return notFound(err)
+		},
+		rapportv1.CustomerService_ListMerges_FullMethodName: func() error {
+			_, err := ts.customers.ListMerges(b, &rapportv1.ListMergesRequest{Parent: customer})
+			return notFound(err)
+		},
+		rapportv1.IssueService_ImportIssues_FullMethodName: func() error {
+			st, err := ts.issues.ImportIssues(b)
+			if err != nil {
+				return err
+			}
+			if err := st.Send(&rapportv1.ImportIssuesRequest{Requests: []*rapportv1.CreateIssueRequest{{
+				Parent: customer, Issue: &rapportv1.Issue{Title: "x", SourceSystem: "zendesk", SourceId: "5"}}}}); err != nil {
+				return err
+			}
+			res, err := st.Recv()
+			if err != nil {
+				return err
+			}
+			_ = st.CloseSend()
+			if res.GetCreated() != 0 || len(res.GetFailures()) != 1 || res.GetFailures()[0].GetError().GetCode() != "NOT_FOUND" {
+				return errors.New("imported into tenant a")
+			}
+			return nil
 		},
 		rapportv1.IssueService_GetIssue_FullMethodName: func() error {
 			_, err := ts.issues.GetIssue(b, &rapportv1.GetIssueRequest{Name: issue})

@@ -68,7 +68,8 @@ func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]strin
 func (bearer) RequireTransportSecurity() bool { return false }
 
 // demoCustomerNames names the demo customers, for messages.
-const demoCustomerNames = "customers/ada-lovelace, customers/grace-hopper, customers/alan-turing, customers/katherine-johnson"
+// customers/ada-lovelace-phone is merged into customers/ada-lovelace.
+const demoCustomerNames = "customers/ada-lovelace, customers/ada-lovelace-phone, customers/grace-hopper, customers/alan-turing, customers/katherine-johnson"
 
 // loadDemoAt loads the demo data through the API of the server at addr,
 // within a minute.

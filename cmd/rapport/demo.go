@@ -33,6 +33,10 @@ type demoContact struct {
 	outcome  rapportv1.Outcome
 	agent    string
 	sourceID string
+	// lateCSAT is a CSAT answer a survey system sends 3 hours after the
+	// contact (RecordSurvey, with surveyRequestID).
+	lateCSAT        int32
+	surveyRequestID string
 }
 
 type demoIssue struct {
@@ -48,6 +52,12 @@ type demoCustomer struct {
 	customer  *rapportv1.Customer
 	issues    []demoIssue
 	contacts  []demoContact
+	// migrated are issues back-filled from another helpdesk, with their
+	// past (fixed times, so that a second load sends the same).
+	migrated []*rapportv1.Issue
+	// mergeInto names the customer this one turned out to be: it is merged
+	// into it (MergeCustomers) once loaded.
+	mergeInto string
 }
 
 const (
@@ -112,7 +122,8 @@ func demoCustomers() []demoCustomer {
 		contacts: []demoContact{
 			{ago: 20 * dayD, channel: rapportv1.Channel_CHANNEL_CHAT, summary: "Connection drops at the office", topics: []string{"connectivity"}, issue: "outage", facts: map[string]string{"site": "Arlington office", "step_tried": "rebooted the modem"}, sourceID: "grace-chat-1"},
 			{ago: 9 * dayD, channel: rapportv1.Channel_CHANNEL_EMAIL, summary: "Outage is back", text: "The outage is back. Disappointing.", topics: []string{"connectivity"}, issue: "outage", nps: 4, sourceID: "grace-mail-1"},
-			{ago: 2 * dayD, channel: rapportv1.Channel_CHANNEL_CHAT, summary: "Outage again, third time", text: "Again down. I am losing patience.", topics: []string{"connectivity"}, issue: "outage", sourceID: "grace-chat-2", outcome: rapportv1.Outcome_OUTCOME_ESCALATED},
+			{ago: 2 * dayD, channel: rapportv1.Channel_CHANNEL_CHAT, summary: "Outage again, third time", text: "Again down. I am losing patience.", topics: []string{"connectivity"}, issue: "outage", sourceID: "grace-chat-2", outcome: rapportv1.Outcome_OUTCOME_ESCALATED,
+				lateCSAT: 1, surveyRequestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0b01"},
 		},
 	}, {
 		id: "alan-turing", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a03",
@@ -121,10 +132,30 @@ func demoCustomers() []demoCustomer {
 			Identities:  []*rapportv1.Identity{{Type: email, Value: "alan.turing@example.org"}},
 			Preferences: &rapportv1.Preferences{LanguageCode: "en-GB", CommunicationStyle: rapportv1.CommunicationStyle_COMMUNICATION_STYLE_FORMAL,
 				Consents: []*rapportv1.ChannelConsent{consent(rapportv1.Channel_CHANNEL_EMAIL, true)}},
+			// A customer since 2019 in the helpdesk Rapport replaced.
+			CustomerSince: fixedTime(2019, 6, 1, 0, 0),
 		},
+		migrated: []*rapportv1.Issue{{Title: "Invoice sent to the wrong address", Topic: "billing", SourceSystem: "legacy-helpdesk", SourceId: "HD-4711",
+			OpenTime: fixedTime(2024, 2, 12, 9, 30),
+			StatusHistory: []*rapportv1.IssueStatusChange{
+				{Status: rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED, ChangeTime: fixedTime(2024, 2, 14, 16, 0), Resolution: "Corrected the billing address"},
+				{Status: rapportv1.IssueStatus_ISSUE_STATUS_REOPENED, ChangeTime: fixedTime(2024, 3, 5, 10, 0)},
+				{Status: rapportv1.IssueStatus_ISSUE_STATUS_CLOSED, ChangeTime: fixedTime(2024, 3, 8, 11, 15), Resolution: "Re-issued the invoice"},
+			}}},
 		contacts: []demoContact{
 			{ago: 30 * dayD, channel: rapportv1.Channel_CHANNEL_EMAIL, summary: "Asked about the annual plan", text: "Could you tell me about the annual plan? Thanks.", topics: []string{"plans"}, sourceID: "alan-mail-1", outcome: rapportv1.Outcome_OUTCOME_INFORMATION_GIVEN},
 			{ago: 8 * dayD, channel: rapportv1.Channel_CHANNEL_VOICE, summary: "Upgraded to the annual plan", text: "Great service, very helpful, I love it.", topics: []string{"plans"}, nps: 10, csat: 5, sourceID: "alan-call-1", outcome: rapportv1.Outcome_OUTCOME_RESOLVED},
+		},
+	}, {
+		// The call centre recorded Ada again from a phone number nobody had
+		// linked; she is merged into ada-lovelace.
+		id: "ada-lovelace-phone", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a05", mergeInto: "ada-lovelace",
+		customer: &rapportv1.Customer{
+			DisplayName: "A. Lovelace",
+			Identities:  []*rapportv1.Identity{{Type: phone, Value: "+442079460999"}},
+		},
+		contacts: []demoContact{
+			{ago: 2*dayD + 3*hour, channel: rapportv1.Channel_CHANNEL_VOICE, summary: "Called about the double charge from her mobile", topics: []string{"billing"}, agent: "agent-9", sourceID: "adaphone-call-1", outcome: rapportv1.Outcome_OUTCOME_FOLLOW_UP_NEEDED},
 		},
 	}, {
 		id: "katherine-johnson", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a04",
@@ -177,6 +208,11 @@ func seedDemo(ctx context.Context, conn grpc.ClientConnInterface, now time.Time)
 				return fmt.Errorf("demo issue %s: %w", name, err)
 			}
 		}
+		for _, is := range dc.migrated {
+			if _, err := issues.CreateIssue(ctx, &rapportv1.CreateIssueRequest{Parent: parent, Issue: is}); err != nil {
+				return fmt.Errorf("demo migrated issue %s: %w", is.GetSourceId(), err)
+			}
+		}
 		var batch []*rapportv1.RecordInteractionRequest
 		for _, c := range dc.contacts {
 			in := &rapportv1.Interaction{Channel: c.channel, Direction: rapportv1.Direction_DIRECTION_INBOUND, OccurTime: timestamppb.New(now.Add(-c.ago)),
@@ -207,6 +243,9 @@ func seedDemo(ctx context.Context, conn grpc.ClientConnInterface, now time.Time)
 				if r.GetError() != nil {
 					return fmt.Errorf("demo interaction %s: %s", dc.contacts[i].sourceID, r.GetError().GetMessage())
 				}
+				if err := demoLateSurvey(ctx, interactions, dc.contacts[i], r.GetInteraction()); err != nil {
+					return err
+				}
 			}
 		}
 		// Status moves, only on the first load: an issue that has moved
@@ -231,6 +270,35 @@ func seedDemo(ctx context.Context, conn grpc.ClientConnInterface, now time.Time)
 				}
 			}
 		}
+	}
+	for _, dc := range demoCustomers() {
+		if dc.mergeInto == "" {
+			continue
+		}
+		if _, err := customers.MergeCustomers(ctx, &rapportv1.MergeCustomersRequest{Customer: "customers/" + dc.mergeInto, MergedCustomer: "customers/" + dc.id}); err != nil {
+			return fmt.Errorf("demo merge of %s: %w", dc.id, err)
+		}
+	}
+	return nil
+}
+
+// fixedTime is a time (UTC) of the demo data that does not depend on when
+// it is loaded.
+func fixedTime(year int, month time.Month, day, hour, minute int) *timestamppb.Timestamp {
+	return timestamppb.New(time.Date(year, month, day, hour, minute, 0, 0, time.UTC))
+}
+
+// demoLateSurvey sends a contact's late survey answer, if it has one, as
+// a survey system would: 3 hours after the contact as recorded (the first
+// load's time, so that a second load sends the same answer).
+func demoLateSurvey(ctx context.Context, interactions rapportv1.InteractionServiceClient, c demoContact, in *rapportv1.Interaction) error {
+	if c.lateCSAT == 0 {
+		return nil
+	}
+	_, err := interactions.RecordSurvey(ctx, &rapportv1.RecordSurveyRequest{Interaction: in.GetName(), RequestId: c.surveyRequestID,
+		Survey: &rapportv1.SurveyAnswers{Csat: &c.lateCSAT, AnswerTime: timestamppb.New(in.GetOccurTime().AsTime().Add(3 * hour))}})
+	if err != nil {
+		return fmt.Errorf("demo survey of %s: %w", c.sourceID, err)
 	}
 	return nil
 }

@@ -75,9 +75,10 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 		t.Errorf("demo context: %v", cc)
 	}
 	before := snapshot(t, ctx, p)
-	// 5 customers, 5 issues, 13 interactions.
-	if len(before) != 23 {
-		t.Fatalf("demo data has %d records, want 23", len(before))
+	// 6 customers (one merged into another), 6 issues (one migrated), 14
+	// interactions.
+	if len(before) != 26 {
+		t.Fatalf("demo data has %d records, want 26", len(before))
 	}
 	// The German customer: facts read from her transcripts, sentiment not
 	// computed.
@@ -90,6 +91,32 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 		len(lc.GetCustomerFacts()) != 1 || lc.GetRecentInteractions()[0].GetExcerpt() == "" ||
 		lc.GetRecentInteractions()[0].GetSentiment().GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED {
 		t.Errorf("lena's demo context: %v", lc)
+	}
+	// The merged customer's phone finds Ada, whose context holds its call.
+	merged, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Identity: "phone:+442079460999"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.GetContext().GetCustomer() != "customers/ada-lovelace" || !slices.ContainsFunc(merged.GetContext().GetRecentInteractions(),
+		func(in *rapportv1.Interaction) bool {
+			return strings.HasPrefix(in.GetName(), "customers/ada-lovelace-phone/")
+		}) {
+		t.Errorf("the merged customer's context: %v", merged.GetContext())
+	}
+	// Grace's late survey, and Alan's tenure from his migrated start.
+	grace, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/grace-hopper"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grace.GetContext().GetSatisfaction().GetCsat().GetValue() != 1 {
+		t.Errorf("grace's late CSAT: %v", grace.GetContext().GetSatisfaction())
+	}
+	alan, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/alan-turing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := alan.GetContext().GetCustomerSince().AsTime(); !got.Equal(time.Date(2019, 6, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("alan's customer since %v", got)
 	}
 	if err := seedDemo(ctx, p.conn, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
@@ -113,7 +140,9 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 	if err := run(ctx, []string{"repair", "--addr", addr}, func(string) string { return "" }, &out, &errw); err != nil {
 		t.Fatalf("repair: %v\n%s", err, errw.String())
 	}
-	if n := strings.Count(out.String(), "rebuilt from"); n != 5 {
+	// Six names: the merged customer's rebuilds Ada's context, which its
+	// name resolves to.
+	if n := strings.Count(out.String(), "rebuilt from"); n != 6 {
 		t.Errorf("repair rebuilt %d customers:\n%s", n, out.String())
 	}
 	again, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Identity: "email:ada.lovelace@example.org"})

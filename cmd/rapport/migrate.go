@@ -164,6 +164,8 @@ func ownerOf(r repository.Record) ([2]string, bool) {
 		return [2]string{r.Interaction.Tenant, customer(r.Interaction.Interaction.GetName())}, true
 	case r.Summary != nil:
 		return [2]string{r.Summary.Tenant, r.Summary.CustomerID}, true
+	case r.Merge != nil:
+		return [2]string{r.Merge.Tenant, r.Merge.Merge.Merged}, true
 	}
 	return [2]string{}, false
 }

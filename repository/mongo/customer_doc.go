@@ -32,6 +32,7 @@ type customerDoc struct {
 	Tags          []string          `bson:"tags,omitempty"`
 	CreateTime    time.Time         `bson:"create_time"`
 	UpdateTime    time.Time         `bson:"update_time"`
+	CustomerSince *time.Time        `bson:"customer_since,omitempty"`
 }
 
 type identityValue struct {
@@ -78,6 +79,10 @@ func newCustomerDoc(tenant, customerID string, c *rapportv1.Customer) *customerD
 	if len(d.Traits) == 0 {
 		d.Traits = nil
 	}
+	if cs := c.GetCustomerSince(); cs != nil {
+		t := repository.Truncate(cs.AsTime())
+		d.CustomerSince = &t
+	}
 	for _, id := range c.GetIdentities() {
 		d.Identities = append(d.Identities, identityValue{Type: int32(id.GetType()), Value: id.GetValue(), Verified: id.GetVerified()})
 	}
@@ -117,6 +122,9 @@ func (d *customerDoc) proto() *rapportv1.Customer {
 		CreateTime:    timestamppb.New(d.CreateTime),
 		UpdateTime:    timestamppb.New(d.UpdateTime),
 		Etag:          repository.Etag(d.Revision),
+	}
+	if d.CustomerSince != nil {
+		c.CustomerSince = timestamppb.New(*d.CustomerSince)
 	}
 	for _, id := range d.Identities {
 		c.Identities = append(c.Identities, &rapportv1.Identity{

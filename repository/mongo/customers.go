@@ -271,6 +271,10 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 	if err := s.eraseOwned(ctx, tenant, customerID, &res); err != nil {
 		return repository.DeleteResult{}, err
 	}
+	// The merges into it (those of it go with its owned records).
+	if _, err := s.db.Collection(mergesCollection).DeleteMany(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "survivor_id", Value: customerID}}); err != nil {
+		return repository.DeleteResult{}, dbErr("erase merges", err)
+	}
 	cust, err := s.customers.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
 	if err != nil {
 		return repository.DeleteResult{}, dbErr("erase customer", err)
@@ -292,6 +296,7 @@ func (s *Store) eraseOwned(ctx context.Context, tenant, customerID string, res *
 		{interactionsCollection, &res.Interactions},
 		{issuesCollection, &res.Issues},
 		{summariesCollection, &res.Summaries},
+		{mergesCollection, new(int64)},
 	} {
 		del, err := s.db.Collection(step.coll).DeleteMany(ctx, owned)
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 // migration should write them: customers before what they own.
 var DumpOrder = []string{
 	customersCollection, requestsCollection, issuesCollection, interactionsCollection,
-	summariesCollection, apiKeysCollection, auditCollection,
+	summariesCollection, apiKeysCollection, auditCollection, mergesCollection,
 }
 
 // DecodeDocument turns a document of one of this adapter's collections into
@@ -92,6 +92,13 @@ func DecodeDocument(collection string, raw bson.Raw) (rec repository.Record, ok 
 		}
 		rec.AuditEvent = &repository.AuditEvent{ID: d.ID, Tenant: d.Tenant, Time: d.Time.UTC(), Principal: d.Principal,
 			Method: d.Method, Customers: d.Customers, Omitted: d.Omitted, Code: d.Code}
+	case mergesCollection:
+		var d mergeDoc
+		if err := decode(&d); err != nil {
+			return rec, false, err
+		}
+		d.MergeTime = d.MergeTime.UTC()
+		rec.Merge = &repository.StoredMerge{Tenant: d.Tenant, Merge: d.merge()}
 	default:
 		return rec, false, nil
 	}

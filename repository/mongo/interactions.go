@@ -57,9 +57,29 @@ type sentimentDoc struct {
 }
 
 type surveyDoc struct {
-	CSAT *int32 `bson:"csat,omitempty"`
-	NPS  *int32 `bson:"nps,omitempty"`
-	CES  *int32 `bson:"ces,omitempty"`
+	CSAT       *int32     `bson:"csat,omitempty"`
+	NPS        *int32     `bson:"nps,omitempty"`
+	CES        *int32     `bson:"ces,omitempty"`
+	AnswerTime *time.Time `bson:"answer_time,omitempty"`
+	Comment    string     `bson:"comment,omitempty"`
+	RequestID  string     `bson:"request_id,omitempty"`
+}
+
+func newSurveyDoc(s *rapportv1.SurveyAnswers) *surveyDoc {
+	d := &surveyDoc{CSAT: s.Csat, NPS: s.Nps, CES: s.Ces, Comment: s.GetComment(), RequestID: s.GetRequestId()}
+	if s.GetAnswerTime() != nil {
+		t := timeOf(s.GetAnswerTime())
+		d.AnswerTime = &t
+	}
+	return d
+}
+
+func (d *surveyDoc) proto() *rapportv1.SurveyAnswers {
+	s := &rapportv1.SurveyAnswers{Csat: d.CSAT, Nps: d.NPS, Ces: d.CES, Comment: d.Comment, RequestId: d.RequestID}
+	if d.AnswerTime != nil {
+		s.AnswerTime = timestamppb.New(*d.AnswerTime)
+	}
+	return s
 }
 
 func newInteractionDoc(tenant, customerID, interactionID string, in *rapportv1.Interaction) *interactionDoc {
@@ -87,7 +107,7 @@ func newInteractionDoc(tenant, customerID, interactionID string, in *rapportv1.I
 		d.Sentiment = &sentimentDoc{Score: s.GetScore(), Label: int32(s.GetLabel()), Source: int32(s.GetSource()), Lang: s.GetLanguage()}
 	}
 	if s := in.GetSurvey(); s != nil {
-		d.Survey = &surveyDoc{CSAT: s.Csat, NPS: s.Nps, CES: s.Ces}
+		d.Survey = newSurveyDoc(s)
 	}
 	return d
 }
@@ -117,7 +137,7 @@ func (d *interactionDoc) proto() *rapportv1.Interaction {
 		in.Sentiment = &rapportv1.Sentiment{Score: s.Score, Label: rapportv1.SentimentLabel(s.Label), Source: rapportv1.SentimentSource(s.Source), Language: s.Lang}
 	}
 	if s := d.Survey; s != nil {
-		in.Survey = &rapportv1.SurveyAnswers{Csat: s.CSAT, Nps: s.NPS, Ces: s.CES}
+		in.Survey = s.proto()
 	}
 	return in
 }
@@ -290,6 +310,70 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 	if f.IssueID != "" {
 		and = append(and, bson.D{{Key: "issue_id", Value: f.IssueID}})
 	}
-	return newestFirst(ctx, s.db.Collection(interactionsCollection), tenant, customerID, and,
+	return newestFirst(ctx, s.db.Collection(interactionsCollection), tenant, customerID, f.AlsoCustomers, and,
 		"occur_time", "interaction_id", after, limit, (*interactionDoc).proto)
+}
+
+// RecordSurvey attaches a survey answer to an interaction, in steps that a
+// retry repeats safely: (1) the request ID is recorded (a retry finds it,
+// and repeats the next step, which repairs a crash in between); (2) the
+// answer is set on the interaction with a conditional update that matches
+// only when it wins over the answer there (repository.SurveyWins), so that
+// concurrent answers converge whatever their order (under the document's
+// lock, as every conditional write here: see keyLocks). A missing
+// interaction stores nothing.
+func (s *Store) RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (repository.SurveyResult, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return repository.SurveyResult{}, err
+	}
+	var out repository.SurveyResult
+	rec := requestDoc{ID: docID(tenant, "RecordSurvey:"+a.RequestID), Tenant: tenant, CustomerID: a.CustomerID,
+		ResourceID: a.InteractionID, Method: "RecordSurvey", Fingerprint: a.Fingerprint}
+	var first requestDoc
+	err := s.requests.FindOne(ctx, bson.D{{Key: "_id", Value: rec.ID}}).Decode(&first)
+	switch {
+	case err == nil:
+		if first.Fingerprint != rec.Fingerprint || first.Method != rec.Method {
+			return out, repository.ErrRequestReused
+		}
+		rec, out.AlreadyRecorded = first, true
+	case !errors.Is(err, mongo.ErrNoDocuments):
+		return out, dbErr("read request record", err)
+	default:
+		if _, err := s.GetInteraction(ctx, tenant, a.CustomerID, a.InteractionID); err != nil {
+			return out, err
+		}
+		if rec, err = s.recordRequest(ctx, rec); err != nil {
+			return out, err
+		}
+	}
+	sv := newSurveyDoc(a.Survey)
+	sv.RequestID = a.RequestID
+	at := time.Time{}
+	if sv.AnswerTime != nil {
+		at = *sv.AnswerTime
+	}
+	coll := s.db.Collection(interactionsCollection)
+	id := docID(tenant, rec.ResourceID)
+	err = s.locks.do(id, func() error {
+		_, err := coll.UpdateOne(ctx, bson.D{
+			{Key: "_id", Value: id}, {Key: "customer_id", Value: rec.CustomerID},
+			{Key: "$or", Value: bson.A{
+				bson.D{{Key: "survey.answer_time", Value: bson.D{{Key: "$exists", Value: false}}}},
+				bson.D{{Key: "survey.answer_time", Value: bson.D{{Key: "$lt", Value: at}}}},
+				bson.D{{Key: "survey.answer_time", Value: at}, {Key: "survey.request_id", Value: bson.D{{Key: "$lt", Value: a.RequestID}}}},
+				bson.D{{Key: "survey.answer_time", Value: at}, {Key: "survey.request_id", Value: bson.D{{Key: "$exists", Value: false}}}},
+			}},
+		}, bson.D{{Key: "$set", Value: bson.D{{Key: "survey", Value: sv}}}})
+		return err
+	})
+	if err != nil {
+		return out, dbErr("save survey", err)
+	}
+	in, err := s.GetInteraction(ctx, tenant, rec.CustomerID, rec.ResourceID)
+	if err != nil {
+		return out, err
+	}
+	out.Interaction, out.Superseded = in, in.GetSurvey().GetRequestId() != a.RequestID
+	return out, nil
 }

@@ -37,6 +37,17 @@ type issueDoc struct {
 	ReopenCount     int32     `bson:"reopen_count,omitempty"`
 	CreateTime      time.Time `bson:"create_time"`
 	UpdateTime      time.Time `bson:"update_time"`
+	// StatusHistory, SourceSystem and SourceID: the issue's status moves,
+	// and the record it was migrated from.
+	StatusHistory []statusChangeDoc `bson:"status_history,omitempty"`
+	SourceSystem  string            `bson:"source_system,omitempty"`
+	SourceID      string            `bson:"source_id,omitempty"`
+}
+
+type statusChangeDoc struct {
+	Status     int32     `bson:"status"`
+	ChangeTime time.Time `bson:"change_time"`
+	Resolution string    `bson:"resolution,omitempty"`
 }
 
 type factDoc struct {
@@ -103,7 +114,7 @@ func factsFromDocs(docs []factDoc) []*rapportv1.Fact {
 }
 
 func newIssueDoc(tenant, customerID, issueID string, is *rapportv1.Issue) *issueDoc {
-	return &issueDoc{
+	d := &issueDoc{
 		ID:             docID(tenant, customerID+"/"+issueID),
 		Tenant:         tenant,
 		CustomerID:     customerID,
@@ -121,11 +132,17 @@ func newIssueDoc(tenant, customerID, issueID string, is *rapportv1.Issue) *issue
 		ReopenCount:    is.GetReopenCount(),
 		CreateTime:     timeOf(is.GetCreateTime()),
 		UpdateTime:     timeOf(is.GetUpdateTime()),
+		SourceSystem:   is.GetSourceSystem(),
+		SourceID:       is.GetSourceId(),
 	}
+	for _, c := range is.GetStatusHistory() {
+		d.StatusHistory = append(d.StatusHistory, statusChangeDoc{Status: int32(c.GetStatus()), ChangeTime: timeOf(c.GetChangeTime()), Resolution: c.GetResolution()})
+	}
+	return d
 }
 
 func (d *issueDoc) proto() *rapportv1.Issue {
-	return &rapportv1.Issue{
+	is := &rapportv1.Issue{
 		Name:             repository.IssueName(d.CustomerID, d.IssueID),
 		Title:            d.Title,
 		Topic:            d.Topic,
@@ -141,7 +158,14 @@ func (d *issueDoc) proto() *rapportv1.Issue {
 		CreateTime:       tsOrNil(d.CreateTime),
 		UpdateTime:       tsOrNil(d.UpdateTime),
 		Etag:             repository.Etag(d.Revision),
+		SourceSystem:     d.SourceSystem,
+		SourceId:         d.SourceID,
 	}
+	for _, c := range d.StatusHistory {
+		is.StatusHistory = append(is.StatusHistory, &rapportv1.IssueStatusChange{
+			Status: rapportv1.IssueStatus(c.Status), ChangeTime: tsOrNil(c.ChangeTime), Resolution: c.Resolution})
+	}
+	return is
 }
 
 // CreateIssue stores a new OPEN issue of an existing customer; with a
@@ -166,15 +190,16 @@ func (s *Store) CreateIssue(ctx context.Context, tenant string, req repository.C
 		existing, err := s.getIssueDoc(ctx, tenant, req.CustomerID, issueID)
 		switch {
 		case err == nil && existing.CreateRequestID == req.RequestID:
+			if req.Replayed != nil {
+				*req.Replayed = true
+			}
 			return existing.proto(), nil
 		case err != nil && !errors.Is(err, repository.ErrNotFound):
 			return nil, err
 		}
 	}
-	now := repository.Truncate(s.now())
 	is := req.Issue
-	is.Status = rapportv1.IssueStatus_ISSUE_STATUS_OPEN
-	is.OpenTime, is.CreateTime, is.UpdateTime = timestamppb.New(now), timestamppb.New(now), timestamppb.New(now)
+	repository.StampNewIssue(is, repository.Truncate(s.now()))
 	doc := newIssueDoc(tenant, req.CustomerID, issueID, is)
 	doc.Revision = 1
 	doc.CreateRequestID = req.RequestID
@@ -282,7 +307,7 @@ func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f rep
 	if f.Topic != "" {
 		and = append(and, bson.D{{Key: "topic", Value: f.Topic}})
 	}
-	return newestFirst(ctx, s.db.Collection(issuesCollection), tenant, customerID, and,
+	return newestFirst(ctx, s.db.Collection(issuesCollection), tenant, customerID, f.AlsoCustomers, and,
 		"open_time", "issue_id", after, limit, (*issueDoc).proto)
 }
 

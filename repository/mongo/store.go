@@ -240,6 +240,12 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "first_contact", Value: 1}},
 			Options: options.Index().SetName("tenant_first_contact"),
 		}},
+		// The merges into a survivor (ListMerges, read by every profile
+		// read and list); the erasure's sweep of a merged customer's.
+		mergesCollection: {{
+			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "survivor_id", Value: 1}, {Key: "merge_time", Value: 1}},
+			Options: options.Index().SetName("tenant_survivor_time"),
+		}, byOwner},
 	}
 	// One index per createIndexes: FerretDB v1 panics (and drops the
 	// connection) when one createIndexes names two or more indexes that
@@ -349,9 +355,13 @@ func dbErr(what string, err error) error {
 // condition in conds, newest first by timeField then idField, after the
 // cursor if given; it returns up to limit of them converted by conv, and
 // whether more follow.
-func newestFirst[D, P any](ctx context.Context, coll *mongo.Collection, tenant, customerID string, conds bson.A,
+func newestFirst[D, P any](ctx context.Context, coll *mongo.Collection, tenant, customerID string, also []string, conds bson.A,
 	timeField, idField string, after *repository.Cursor, limit int, conv func(*D) P) ([]P, bool, error) {
 	filter := bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}
+	if len(also) > 0 {
+		// The customer and the halves merged into it.
+		filter[1].Value = bson.D{{Key: "$in", Value: append([]string{customerID}, also...)}}
+	}
 	if after != nil {
 		conds = append(conds, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: timeField, Value: bson.D{{Key: "$lt", Value: after.Time}}}},

@@ -34,11 +34,17 @@ type Store interface {
 	RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error)
 	GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error)
 	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
+	RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (repository.SurveyResult, error)
 
 	CreateIssue(ctx context.Context, tenant string, req repository.CreateIssueRequest) (*rapportv1.Issue, error)
 	GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error)
 	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
 	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error)
+
+	MergeCustomers(ctx context.Context, tenant string, m repository.Merge) (repository.Merge, bool, error)
+	UnmergeCustomers(ctx context.Context, tenant, survivor, merged string) error
+	ListMerges(ctx context.Context, tenant, survivor string) ([]repository.Merge, error)
+	MergedInto(ctx context.Context, tenant, customerID string) (string, error)
 
 	GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error)
 	UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error)

@@ -49,6 +49,10 @@ func Run(t *testing.T, e Engine) {
 		{"AuditEvents", testAuditEvents},
 		{"AnotherStoreOnTheSameDataSeesWrites", testAnotherStoreOnTheSameDataSeesWrites},
 		{"WatchSummariesPushesOrSaysItCannot", testWatchSummariesPushesOrSaysItCannot},
+		{"RecordSurveyLatestAnswerWins", testRecordSurveyLatestAnswerWins},
+		{"BackfilledIssueAndCustomerRoundTrip", testBackfilledIssueAndCustomerRoundTrip},
+		{"ConcurrentSurveyAnswersConverge", testConcurrentSurveyAnswersConverge},
+		{"MergesRecordedListedAndUndone", testMergesRecordedListedAndUndone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

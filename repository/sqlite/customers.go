@@ -341,6 +341,10 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 		if res.Customers, err = s.deleteOwned(ctx, t, "customers", tenant, customerID); err != nil {
 			return err
 		}
+		// Its merges, either way: the service erases the merged halves too.
+		if _, err := s.exec(ctx, t, "DELETE FROM merges WHERE tenant = ? AND (merged_id = ? OR survivor_id = ?)", tenant, customerID, customerID); err != nil {
+			return dbErr("erase merges", err)
+		}
 		t.changedSummary(tenant, customerID)
 		return nil
 	})

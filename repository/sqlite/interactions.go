@@ -194,6 +194,20 @@ func (c *conds) add(cond string, args ...any) {
 
 func (c *conds) sql() string { return strings.Join(c.where, " AND ") }
 
+// customers adds the condition on the tenant and the customer, or the
+// customer and the halves merged into it.
+func (c *conds) customers(tenant, customerID string, also []string) {
+	if len(also) == 0 {
+		c.add("tenant = ? AND customer_id = ?", tenant, customerID)
+		return
+	}
+	args := []any{tenant, customerID}
+	for _, id := range also {
+		args = append(args, id)
+	}
+	c.add("tenant = ? AND customer_id IN ("+placeholders(len(args)-1)+")", args...)
+}
+
 // before adds the keyset condition of a newest-first list: after the
 // cursor, by time then ID.
 func (c *conds) before(timeCol, idCol string, after *repository.Cursor) {
@@ -213,7 +227,7 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 		return nil, false, err
 	}
 	var c conds
-	c.add("tenant = ? AND customer_id = ?", tenant, customerID)
+	c.customers(tenant, customerID, f.AlsoCustomers)
 	if len(f.Channels) > 0 {
 		args := make([]any, len(f.Channels))
 		for i, ch := range f.Channels {
@@ -244,4 +258,52 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 		in, _, err := scanInteraction(r)
 		return in, err
 	})
+}
+
+// RecordSurvey attaches a survey answer to an interaction, in one
+// transaction: the answer becomes the interaction's survey if it wins over
+// the one there (repository.SurveyWins), and its request ID is recorded
+// either way, so that a retry returns the first result.
+func (s *Store) RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (repository.SurveyResult, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return repository.SurveyResult{}, err
+	}
+	var out repository.SurveyResult
+	err := s.inTx(ctx, func(ctx context.Context, t *txn) error {
+		first, err := s.request(ctx, tenant, "RecordSurvey", a.RequestID, a.Fingerprint)
+		if err != nil {
+			return err
+		}
+		if first != nil {
+			in, err := s.GetInteraction(ctx, tenant, first.customerID, first.resourceID)
+			out = repository.SurveyResult{Interaction: in, AlreadyRecorded: true, Superseded: in.GetSurvey().GetRequestId() != a.RequestID}
+			return err
+		}
+		in, err := s.GetInteraction(ctx, tenant, a.CustomerID, a.InteractionID)
+		if err != nil {
+			return err
+		}
+		sv := proto.CloneOf(a.Survey)
+		sv.RequestId = a.RequestID
+		truncateTimes(sv.ProtoReflect())
+		if repository.SurveyWins(sv, in.GetSurvey()) {
+			in.Survey = sv
+			stored := proto.CloneOf(in)
+			stored.Name, stored.Issue = "", ""
+			doc, err := encodeDoc(stored)
+			if err != nil {
+				return err
+			}
+			if _, err := s.exec(ctx, t, "UPDATE interactions SET doc = ? WHERE tenant = ? AND interaction_id = ? AND customer_id = ?",
+				doc, tenant, a.InteractionID, a.CustomerID); err != nil {
+				return dbErr("save survey", err)
+			}
+		}
+		out = repository.SurveyResult{Interaction: in, Superseded: in.GetSurvey().GetRequestId() != a.RequestID}
+		return s.recordRequest(ctx, t, tenant, "RecordSurvey", a.RequestID, a.Fingerprint, a.CustomerID, a.InteractionID)
+	})
+	if err != nil {
+		return repository.SurveyResult{}, err
+	}
+	return out, nil
 }

@@ -72,6 +72,9 @@ func (s *Store) CreateIssue(ctx context.Context, tenant string, req repository.C
 			if first != nil {
 				is, err := s.GetIssue(ctx, tenant, first.customerID, first.resourceID)
 				out = is
+				if req.Replayed != nil {
+					*req.Replayed = true
+				}
 				return err
 			}
 		}
@@ -80,10 +83,8 @@ func (s *Store) CreateIssue(ctx context.Context, tenant string, req repository.C
 		} else if !errors.Is(err, repository.ErrNotFound) {
 			return err
 		}
-		now := timestamppb.New(repository.Truncate(s.now()))
 		is := req.Issue
-		is.Status = rapportv1.IssueStatus_ISSUE_STATUS_OPEN
-		is.OpenTime, is.CreateTime, is.UpdateTime = now, now, now
+		repository.StampNewIssue(is, repository.Truncate(s.now()))
 		if err := s.saveIssue(ctx, t, tenant, req.CustomerID, issueID, 1, req.RequestID, is); err != nil {
 			return err
 		}
@@ -166,7 +167,7 @@ func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f rep
 		return nil, false, err
 	}
 	var c conds
-	c.add("tenant = ? AND customer_id = ?", tenant, customerID)
+	c.customers(tenant, customerID, f.AlsoCustomers)
 	in := func(col string, values []int32, not bool) {
 		if len(values) == 0 {
 			return

@@ -105,6 +105,10 @@ func (s *Store) restore(ctx context.Context, t *txn, r repository.Record) error 
 		scopes, _ := json.Marshal(k.Scopes)
 		return insert("api key", "INSERT INTO api_keys (key_id, tenant, name, scopes, secret_hash, create_time, expire_time, revoke_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			k.ID, k.Tenant, k.Name, string(scopes), k.SecretHash, k.CreateTime.UnixMilli(), ms(k.ExpireTime), ms(k.RevokeTime))
+	case r.Merge != nil:
+		m := r.Merge.Merge
+		return insert("merge", "INSERT INTO merges (tenant, merged_id, survivor_id, rule, merge_time) VALUES (?, ?, ?, ?, ?)",
+			r.Merge.Tenant, m.Merged, m.Survivor, m.Rule, repository.Truncate(m.MergeTime).UnixMilli())
 	case r.AuditEvent != nil:
 		e := r.AuditEvent
 		var customers sql.NullString

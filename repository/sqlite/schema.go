@@ -142,6 +142,18 @@ CREATE TABLE meta (
 	key   TEXT NOT NULL PRIMARY KEY,
 	value TEXT NOT NULL
 );
+
+-- Merges: merged_id's name resolves to survivor_id. A customer is merged
+-- at most once (the key).
+CREATE TABLE merges (
+	tenant      TEXT    NOT NULL,
+	merged_id   TEXT    NOT NULL,
+	survivor_id TEXT    NOT NULL,
+	rule        INTEGER NOT NULL,
+	merge_time  INTEGER NOT NULL,
+	PRIMARY KEY (tenant, merged_id)
+) WITHOUT ROWID;
+CREATE INDEX merges_by_survivor ON merges (tenant, survivor_id, merge_time);
 `,
 }
 

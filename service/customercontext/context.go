@@ -140,10 +140,7 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	cc.SentimentTrend = sentimentTrend(d.Recent)
 	cc.Satisfaction = satisfaction(sum)
 
-	since := c.GetCreateTime().AsTime()
-	if !sum.FirstContact.IsZero() && sum.FirstContact.Before(since) {
-		since = sum.FirstContact
-	}
+	since := customerSince(c, sum)
 	cc.CustomerSince = timestamppb.New(since)
 	cc.TenureDays = int32(now.Sub(since) / day)
 	if o.WithHints {

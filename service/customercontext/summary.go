@@ -85,11 +85,14 @@ type Update struct {
 	// Replayed holds the names of interactions that were already recorded
 	// before this write (retries, replayed imports).
 	Replayed map[string]bool
+	// Surveys are interactions recorded before whose survey answers
+	// arrived now (RecordSurvey): not contacts, only their scores count.
+	Surveys []*rapportv1.Interaction
 }
 
 // Empty reports whether u changes nothing.
 func (u Update) Empty() bool {
-	return u.Customer == nil && len(u.Issues) == 0 && len(u.Interactions) == 0
+	return u.Customer == nil && len(u.Issues) == 0 && len(u.Interactions) == 0 && len(u.Surveys) == 0
 }
 
 // Apply merges u into sum as of now.
@@ -119,6 +122,11 @@ func (u Update) Apply(sum *repository.Summary, now time.Time) error {
 			return err
 		}
 	}
+	for _, in := range u.Surveys {
+		if err := applySurvey(sum, in); err != nil {
+			return err
+		}
+	}
 	pruneSummary(sum, now)
 	return nil
 }
@@ -134,7 +142,7 @@ func issueID(name string) (string, error) {
 }
 
 func applyIssue(sum *repository.Summary, is *rapportv1.Issue) error {
-	id, err := issueID(is.GetName())
+	id, err := summaryIssueKey(sum, is.GetName())
 	if err != nil {
 		return err
 	}
@@ -181,15 +189,11 @@ func applyInteraction(sum *repository.Summary, in *rapportv1.Interaction, replay
 	if !t.Before(sum.LastContact) {
 		sum.LastContact, sum.LastChannel = t, int32(in.GetChannel())
 	}
-	if sv := in.GetSurvey(); sv != nil {
-		setScore(&sum.CSAT, sv.Csat, t, in.GetName())
-		setScore(&sum.NPS, sv.Nps, t, in.GetName())
-		setScore(&sum.CES, sv.Ces, t, in.GetName())
-	}
+	applySurveyScores(sum, in)
 	// Latest interactions, newest first, de-duplicated by ID.
 	if !slices.ContainsFunc(sum.Recent, func(r repository.SummaryInteraction) bool { return r.InteractionID == in.GetName() }) {
 		slim := proto.Clone(in).(*rapportv1.Interaction)
-		slim.Text, slim.Facts = "", nil
+		slim.Text, slim.Facts, slim.Survey = "", nil, slimSurvey(in.GetSurvey())
 		if in.GetSummary() == "" {
 			slim.Excerpt = Excerpt(in.GetText(), excerptLength)
 		}

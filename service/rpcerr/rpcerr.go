@@ -39,6 +39,8 @@ const (
 	ReasonRateLimited            = "RATE_LIMITED"
 	ReasonTooManyWatchStreams    = "TOO_MANY_WATCH_STREAMS"
 	ReasonTooManyHeavyReads      = "TOO_MANY_HEAVY_READS"
+	ReasonMergeConflict          = "MERGE_CONFLICT"
+	ReasonMergeNotFound          = "MERGE_NOT_FOUND"
 )
 
 // New builds a status with an ErrorInfo and any further details.

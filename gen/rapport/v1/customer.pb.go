@@ -459,9 +459,19 @@ type Customer struct {
 	// Changes on every update. Send it back on UpdateCustomer or DeleteCustomer
 	// to make the change only if nobody changed the customer in between
 	// (otherwise ABORTED).
-	Etag          string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Etag string `protobuf:"bytes,10,opt,name=etag,proto3" json:"etag,omitempty"`
+	// When the person became a customer in the tenant's own records (e.g. the
+	// sign-up date in the CRM a migration comes from). Optional: not more
+	// than 5 minutes in the future, not before 1900. The context's
+	// `customer_since` (and tenure) is the earliest of this, the create time
+	// and the first contact.
+	CustomerSince *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=customer_since,json=customerSince,proto3" json:"customer_since,omitempty"`
+	// Output only. The customers merged into this one (MergeCustomers), whose
+	// names and identities resolve to it; their identities are listed in
+	// `identities`, their profiles fill this one's as the merge's rule says.
+	MergedCustomers []string `protobuf:"bytes,12,rep,name=merged_customers,json=mergedCustomers,proto3" json:"merged_customers,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Customer) Reset() {
@@ -562,6 +572,20 @@ func (x *Customer) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Customer) GetCustomerSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CustomerSince
+	}
+	return nil
+}
+
+func (x *Customer) GetMergedCustomers() []string {
+	if x != nil {
+		return x.MergedCustomers
+	}
+	return nil
 }
 
 // One way to recognise a customer.
@@ -880,7 +904,7 @@ var File_rapport_v1_customer_proto protoreflect.FileDescriptor
 const file_rapport_v1_customer_proto_rawDesc = "" +
 	"\n" +
 	"\x19rapport/v1/customer.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf0\x03\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xde\x04\n" +
 	"\bCustomer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12%\n" +
@@ -896,7 +920,9 @@ const file_rapport_v1_customer_proto_rawDesc = "" +
 	"\vupdate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
 	"\x04etag\x18\n" +
-	" \x01(\tR\x04etag\x1a9\n" +
+	" \x01(\tR\x04etag\x12A\n" +
+	"\x0ecustomer_since\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rcustomerSince\x12)\n" +
+	"\x10merged_customers\x18\f \x03(\tR\x0fmergedCustomers\x1a9\n" +
 	"\vTraitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"j\n" +
@@ -1004,21 +1030,22 @@ var file_rapport_v1_customer_proto_depIdxs = []int32{
 	11, // 2: rapport.v1.Customer.traits:type_name -> rapport.v1.Customer.TraitsEntry
 	12, // 3: rapport.v1.Customer.create_time:type_name -> google.protobuf.Timestamp
 	12, // 4: rapport.v1.Customer.update_time:type_name -> google.protobuf.Timestamp
-	0,  // 5: rapport.v1.Identity.type:type_name -> rapport.v1.IdentityType
-	2,  // 6: rapport.v1.ContactWindow.days:type_name -> rapport.v1.DayOfWeek
-	1,  // 7: rapport.v1.ChannelConsent.channel:type_name -> rapport.v1.Channel
-	5,  // 8: rapport.v1.ChannelConsent.status:type_name -> rapport.v1.ConsentStatus
-	12, // 9: rapport.v1.ChannelConsent.update_time:type_name -> google.protobuf.Timestamp
-	1,  // 10: rapport.v1.Preferences.preferred_channel:type_name -> rapport.v1.Channel
-	8,  // 11: rapport.v1.Preferences.contact_windows:type_name -> rapport.v1.ContactWindow
-	3,  // 12: rapport.v1.Preferences.communication_style:type_name -> rapport.v1.CommunicationStyle
-	4,  // 13: rapport.v1.Preferences.accessibility_needs:type_name -> rapport.v1.AccessibilityNeed
-	9,  // 14: rapport.v1.Preferences.consents:type_name -> rapport.v1.ChannelConsent
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	12, // 5: rapport.v1.Customer.customer_since:type_name -> google.protobuf.Timestamp
+	0,  // 6: rapport.v1.Identity.type:type_name -> rapport.v1.IdentityType
+	2,  // 7: rapport.v1.ContactWindow.days:type_name -> rapport.v1.DayOfWeek
+	1,  // 8: rapport.v1.ChannelConsent.channel:type_name -> rapport.v1.Channel
+	5,  // 9: rapport.v1.ChannelConsent.status:type_name -> rapport.v1.ConsentStatus
+	12, // 10: rapport.v1.ChannelConsent.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 11: rapport.v1.Preferences.preferred_channel:type_name -> rapport.v1.Channel
+	8,  // 12: rapport.v1.Preferences.contact_windows:type_name -> rapport.v1.ContactWindow
+	3,  // 13: rapport.v1.Preferences.communication_style:type_name -> rapport.v1.CommunicationStyle
+	4,  // 14: rapport.v1.Preferences.accessibility_needs:type_name -> rapport.v1.AccessibilityNeed
+	9,  // 15: rapport.v1.Preferences.consents:type_name -> rapport.v1.ChannelConsent
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_customer_proto_init() }

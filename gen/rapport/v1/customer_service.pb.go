@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -21,6 +22,459 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// How a merge shows the survivor's profile.
+type MergeProfileRule int32
+
+const (
+	// SURVIVOR_FIRST.
+	MergeProfileRule_MERGE_PROFILE_RULE_UNSPECIFIED MergeProfileRule = 0
+	// The survivor's values win; the merged customer's fill only what the
+	// survivor leaves empty: preferred name, each preference (language, time
+	// zone, preferred channel, contact windows, style, accessibility needs
+	// and notes), consents of channels the survivor has none for, traits of
+	// keys it lacks. Tags and identities are the union.
+	MergeProfileRule_MERGE_PROFILE_RULE_SURVIVOR_FIRST MergeProfileRule = 1
+	// The same, but the merged customer's non-empty values win (display name
+	// included), e.g. when the newer record is the merged one.
+	MergeProfileRule_MERGE_PROFILE_RULE_MERGED_FIRST MergeProfileRule = 2
+)
+
+// Enum value maps for MergeProfileRule.
+var (
+	MergeProfileRule_name = map[int32]string{
+		0: "MERGE_PROFILE_RULE_UNSPECIFIED",
+		1: "MERGE_PROFILE_RULE_SURVIVOR_FIRST",
+		2: "MERGE_PROFILE_RULE_MERGED_FIRST",
+	}
+	MergeProfileRule_value = map[string]int32{
+		"MERGE_PROFILE_RULE_UNSPECIFIED":    0,
+		"MERGE_PROFILE_RULE_SURVIVOR_FIRST": 1,
+		"MERGE_PROFILE_RULE_MERGED_FIRST":   2,
+	}
+)
+
+func (x MergeProfileRule) Enum() *MergeProfileRule {
+	p := new(MergeProfileRule)
+	*p = x
+	return p
+}
+
+func (x MergeProfileRule) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MergeProfileRule) Descriptor() protoreflect.EnumDescriptor {
+	return file_rapport_v1_customer_service_proto_enumTypes[0].Descriptor()
+}
+
+func (MergeProfileRule) Type() protoreflect.EnumType {
+	return &file_rapport_v1_customer_service_proto_enumTypes[0]
+}
+
+func (x MergeProfileRule) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MergeProfileRule.Descriptor instead.
+func (MergeProfileRule) EnumDescriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{0}
+}
+
+// One customer merged into another.
+type Merge struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `customers/{survivor}/merges/{merged}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The merged customer, `customers/{merged}`, whose name resolves to the
+	// survivor while the merge lasts.
+	MergedCustomer string `protobuf:"bytes,2,opt,name=merged_customer,json=mergedCustomer,proto3" json:"merged_customer,omitempty"`
+	// How the survivor's profile is shown.
+	ProfileRule MergeProfileRule `protobuf:"varint,3,opt,name=profile_rule,json=profileRule,proto3,enum=rapport.v1.MergeProfileRule" json:"profile_rule,omitempty"`
+	// When it was merged.
+	MergeTime     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=merge_time,json=mergeTime,proto3" json:"merge_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Merge) Reset() {
+	*x = Merge{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Merge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Merge) ProtoMessage() {}
+
+func (x *Merge) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Merge.ProtoReflect.Descriptor instead.
+func (*Merge) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Merge) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Merge) GetMergedCustomer() string {
+	if x != nil {
+		return x.MergedCustomer
+	}
+	return ""
+}
+
+func (x *Merge) GetProfileRule() MergeProfileRule {
+	if x != nil {
+		return x.ProfileRule
+	}
+	return MergeProfileRule_MERGE_PROFILE_RULE_UNSPECIFIED
+}
+
+func (x *Merge) GetMergeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.MergeTime
+	}
+	return nil
+}
+
+// Request for MergeCustomers.
+type MergeCustomersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The survivor, `customers/{customer}`.
+	Customer string `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
+	// Required. The customer merged into it, `customers/{customer}`.
+	MergedCustomer string `protobuf:"bytes,2,opt,name=merged_customer,json=mergedCustomer,proto3" json:"merged_customer,omitempty"`
+	// How the survivor's profile is shown. Default SURVIVOR_FIRST.
+	ProfileRule   MergeProfileRule `protobuf:"varint,3,opt,name=profile_rule,json=profileRule,proto3,enum=rapport.v1.MergeProfileRule" json:"profile_rule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeCustomersRequest) Reset() {
+	*x = MergeCustomersRequest{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeCustomersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeCustomersRequest) ProtoMessage() {}
+
+func (x *MergeCustomersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeCustomersRequest.ProtoReflect.Descriptor instead.
+func (*MergeCustomersRequest) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MergeCustomersRequest) GetCustomer() string {
+	if x != nil {
+		return x.Customer
+	}
+	return ""
+}
+
+func (x *MergeCustomersRequest) GetMergedCustomer() string {
+	if x != nil {
+		return x.MergedCustomer
+	}
+	return ""
+}
+
+func (x *MergeCustomersRequest) GetProfileRule() MergeProfileRule {
+	if x != nil {
+		return x.ProfileRule
+	}
+	return MergeProfileRule_MERGE_PROFILE_RULE_UNSPECIFIED
+}
+
+// Response for MergeCustomers.
+type MergeCustomersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The survivor as reads now show it.
+	Customer *Customer `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
+	// The merge.
+	Merge *Merge `protobuf:"bytes,2,opt,name=merge,proto3" json:"merge,omitempty"`
+	// True when B was merged into A before (a retry).
+	AlreadyMerged bool `protobuf:"varint,3,opt,name=already_merged,json=alreadyMerged,proto3" json:"already_merged,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeCustomersResponse) Reset() {
+	*x = MergeCustomersResponse{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeCustomersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeCustomersResponse) ProtoMessage() {}
+
+func (x *MergeCustomersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeCustomersResponse.ProtoReflect.Descriptor instead.
+func (*MergeCustomersResponse) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MergeCustomersResponse) GetCustomer() *Customer {
+	if x != nil {
+		return x.Customer
+	}
+	return nil
+}
+
+func (x *MergeCustomersResponse) GetMerge() *Merge {
+	if x != nil {
+		return x.Merge
+	}
+	return nil
+}
+
+func (x *MergeCustomersResponse) GetAlreadyMerged() bool {
+	if x != nil {
+		return x.AlreadyMerged
+	}
+	return false
+}
+
+// Request for UnmergeCustomer.
+type UnmergeCustomerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The merge, `customers/{survivor}/merges/{merged}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnmergeCustomerRequest) Reset() {
+	*x = UnmergeCustomerRequest{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnmergeCustomerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnmergeCustomerRequest) ProtoMessage() {}
+
+func (x *UnmergeCustomerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnmergeCustomerRequest.ProtoReflect.Descriptor instead.
+func (*UnmergeCustomerRequest) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *UnmergeCustomerRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response for UnmergeCustomer.
+type UnmergeCustomerResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The survivor, without the merged customer.
+	Customer *Customer `protobuf:"bytes,1,opt,name=customer,proto3" json:"customer,omitempty"`
+	// The merged customer, a customer of its own again.
+	Restored      *Customer `protobuf:"bytes,2,opt,name=restored,proto3" json:"restored,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnmergeCustomerResponse) Reset() {
+	*x = UnmergeCustomerResponse{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnmergeCustomerResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnmergeCustomerResponse) ProtoMessage() {}
+
+func (x *UnmergeCustomerResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnmergeCustomerResponse.ProtoReflect.Descriptor instead.
+func (*UnmergeCustomerResponse) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UnmergeCustomerResponse) GetCustomer() *Customer {
+	if x != nil {
+		return x.Customer
+	}
+	return nil
+}
+
+func (x *UnmergeCustomerResponse) GetRestored() *Customer {
+	if x != nil {
+		return x.Restored
+	}
+	return nil
+}
+
+// Request for ListMerges.
+type ListMergesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The survivor, `customers/{customer}`.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMergesRequest) Reset() {
+	*x = ListMergesRequest{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMergesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMergesRequest) ProtoMessage() {}
+
+func (x *ListMergesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMergesRequest.ProtoReflect.Descriptor instead.
+func (*ListMergesRequest) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListMergesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+// Response for ListMerges.
+type ListMergesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The merges, oldest first.
+	Merges        []*Merge `protobuf:"bytes,1,rep,name=merges,proto3" json:"merges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMergesResponse) Reset() {
+	*x = ListMergesResponse{}
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMergesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMergesResponse) ProtoMessage() {}
+
+func (x *ListMergesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMergesResponse.ProtoReflect.Descriptor instead.
+func (*ListMergesResponse) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListMergesResponse) GetMerges() []*Merge {
+	if x != nil {
+		return x.Merges
+	}
+	return nil
+}
 
 // Request for CreateCustomer.
 type CreateCustomerRequest struct {
@@ -45,7 +499,7 @@ type CreateCustomerRequest struct {
 
 func (x *CreateCustomerRequest) Reset() {
 	*x = CreateCustomerRequest{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[0]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -57,7 +511,7 @@ func (x *CreateCustomerRequest) String() string {
 func (*CreateCustomerRequest) ProtoMessage() {}
 
 func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[0]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -70,7 +524,7 @@ func (x *CreateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*CreateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{0}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *CreateCustomerRequest) GetCustomer() *Customer {
@@ -105,7 +559,7 @@ type GetCustomerRequest struct {
 
 func (x *GetCustomerRequest) Reset() {
 	*x = GetCustomerRequest{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[1]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -117,7 +571,7 @@ func (x *GetCustomerRequest) String() string {
 func (*GetCustomerRequest) ProtoMessage() {}
 
 func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[1]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -130,7 +584,7 @@ func (x *GetCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerRequest.ProtoReflect.Descriptor instead.
 func (*GetCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{1}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetCustomerRequest) GetName() string {
@@ -159,7 +613,7 @@ type UpdateCustomerRequest struct {
 
 func (x *UpdateCustomerRequest) Reset() {
 	*x = UpdateCustomerRequest{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[2]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -171,7 +625,7 @@ func (x *UpdateCustomerRequest) String() string {
 func (*UpdateCustomerRequest) ProtoMessage() {}
 
 func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[2]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -184,7 +638,7 @@ func (x *UpdateCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{2}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *UpdateCustomerRequest) GetCustomer() *Customer {
@@ -215,7 +669,7 @@ type DeleteCustomerRequest struct {
 
 func (x *DeleteCustomerRequest) Reset() {
 	*x = DeleteCustomerRequest{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[3]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -227,7 +681,7 @@ func (x *DeleteCustomerRequest) String() string {
 func (*DeleteCustomerRequest) ProtoMessage() {}
 
 func (x *DeleteCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[3]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -240,7 +694,7 @@ func (x *DeleteCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteCustomerRequest.ProtoReflect.Descriptor instead.
 func (*DeleteCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{3}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteCustomerRequest) GetName() string {
@@ -280,7 +734,7 @@ type DeleteCustomerResponse struct {
 
 func (x *DeleteCustomerResponse) Reset() {
 	*x = DeleteCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[4]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -292,7 +746,7 @@ func (x *DeleteCustomerResponse) String() string {
 func (*DeleteCustomerResponse) ProtoMessage() {}
 
 func (x *DeleteCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[4]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -305,7 +759,7 @@ func (x *DeleteCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteCustomerResponse.ProtoReflect.Descriptor instead.
 func (*DeleteCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{4}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeleteCustomerResponse) GetName() string {
@@ -372,7 +826,7 @@ type ListCustomersRequest struct {
 
 func (x *ListCustomersRequest) Reset() {
 	*x = ListCustomersRequest{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[5]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -384,7 +838,7 @@ func (x *ListCustomersRequest) String() string {
 func (*ListCustomersRequest) ProtoMessage() {}
 
 func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[5]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -397,7 +851,7 @@ func (x *ListCustomersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersRequest.ProtoReflect.Descriptor instead.
 func (*ListCustomersRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{5}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListCustomersRequest) GetPageSize() int32 {
@@ -427,7 +881,7 @@ type ListCustomersResponse struct {
 
 func (x *ListCustomersResponse) Reset() {
 	*x = ListCustomersResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[6]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -439,7 +893,7 @@ func (x *ListCustomersResponse) String() string {
 func (*ListCustomersResponse) ProtoMessage() {}
 
 func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[6]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -452,7 +906,7 @@ func (x *ListCustomersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCustomersResponse.ProtoReflect.Descriptor instead.
 func (*ListCustomersResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{6}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListCustomersResponse) GetCustomers() []*Customer {
@@ -483,7 +937,7 @@ type LookupCustomerRequest struct {
 
 func (x *LookupCustomerRequest) Reset() {
 	*x = LookupCustomerRequest{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[7]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -495,7 +949,7 @@ func (x *LookupCustomerRequest) String() string {
 func (*LookupCustomerRequest) ProtoMessage() {}
 
 func (x *LookupCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[7]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -508,7 +962,7 @@ func (x *LookupCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupCustomerRequest.ProtoReflect.Descriptor instead.
 func (*LookupCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{7}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *LookupCustomerRequest) GetIdentity() string {
@@ -529,7 +983,7 @@ type ExportCustomerRequest struct {
 
 func (x *ExportCustomerRequest) Reset() {
 	*x = ExportCustomerRequest{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[8]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -541,7 +995,7 @@ func (x *ExportCustomerRequest) String() string {
 func (*ExportCustomerRequest) ProtoMessage() {}
 
 func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[8]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -554,7 +1008,7 @@ func (x *ExportCustomerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCustomerRequest.ProtoReflect.Descriptor instead.
 func (*ExportCustomerRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{8}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ExportCustomerRequest) GetName() string {
@@ -584,7 +1038,7 @@ type ExportCustomerResponse struct {
 
 func (x *ExportCustomerResponse) Reset() {
 	*x = ExportCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[9]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -596,7 +1050,7 @@ func (x *ExportCustomerResponse) String() string {
 func (*ExportCustomerResponse) ProtoMessage() {}
 
 func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[9]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -609,7 +1063,7 @@ func (x *ExportCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportCustomerResponse.ProtoReflect.Descriptor instead.
 func (*ExportCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{9}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ExportCustomerResponse) GetItem() isExportCustomerResponse_Item {
@@ -699,7 +1153,7 @@ type CreateCustomerResponse struct {
 
 func (x *CreateCustomerResponse) Reset() {
 	*x = CreateCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[10]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -711,7 +1165,7 @@ func (x *CreateCustomerResponse) String() string {
 func (*CreateCustomerResponse) ProtoMessage() {}
 
 func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[10]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -724,7 +1178,7 @@ func (x *CreateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*CreateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{10}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateCustomerResponse) GetCustomer() *Customer {
@@ -745,7 +1199,7 @@ type GetCustomerResponse struct {
 
 func (x *GetCustomerResponse) Reset() {
 	*x = GetCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[11]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +1211,7 @@ func (x *GetCustomerResponse) String() string {
 func (*GetCustomerResponse) ProtoMessage() {}
 
 func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[11]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +1224,7 @@ func (x *GetCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCustomerResponse.ProtoReflect.Descriptor instead.
 func (*GetCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{11}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetCustomerResponse) GetCustomer() *Customer {
@@ -791,7 +1245,7 @@ type UpdateCustomerResponse struct {
 
 func (x *UpdateCustomerResponse) Reset() {
 	*x = UpdateCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[12]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -803,7 +1257,7 @@ func (x *UpdateCustomerResponse) String() string {
 func (*UpdateCustomerResponse) ProtoMessage() {}
 
 func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[12]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -816,7 +1270,7 @@ func (x *UpdateCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCustomerResponse.ProtoReflect.Descriptor instead.
 func (*UpdateCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{12}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateCustomerResponse) GetCustomer() *Customer {
@@ -839,7 +1293,7 @@ type LookupCustomerResponse struct {
 
 func (x *LookupCustomerResponse) Reset() {
 	*x = LookupCustomerResponse{}
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[13]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -851,7 +1305,7 @@ func (x *LookupCustomerResponse) String() string {
 func (*LookupCustomerResponse) ProtoMessage() {}
 
 func (x *LookupCustomerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_customer_service_proto_msgTypes[13]
+	mi := &file_rapport_v1_customer_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -864,7 +1318,7 @@ func (x *LookupCustomerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LookupCustomerResponse.ProtoReflect.Descriptor instead.
 func (*LookupCustomerResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{13}
+	return file_rapport_v1_customer_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LookupCustomerResponse) GetCustomer() *Customer {
@@ -886,7 +1340,30 @@ var File_rapport_v1_customer_service_proto protoreflect.FileDescriptor
 const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"\n" +
 	"!rapport/v1/customer_service.proto\x12\n" +
-	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x18rapport/v1/context.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\x89\x01\n" +
+	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x18rapport/v1/context.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\xc0\x01\n" +
+	"\x05Merge\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12'\n" +
+	"\x0fmerged_customer\x18\x02 \x01(\tR\x0emergedCustomer\x12?\n" +
+	"\fprofile_rule\x18\x03 \x01(\x0e2\x1c.rapport.v1.MergeProfileRuleR\vprofileRule\x129\n" +
+	"\n" +
+	"merge_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tmergeTime\"\x9d\x01\n" +
+	"\x15MergeCustomersRequest\x12\x1a\n" +
+	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12'\n" +
+	"\x0fmerged_customer\x18\x02 \x01(\tR\x0emergedCustomer\x12?\n" +
+	"\fprofile_rule\x18\x03 \x01(\x0e2\x1c.rapport.v1.MergeProfileRuleR\vprofileRule\"\x9a\x01\n" +
+	"\x16MergeCustomersResponse\x120\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\x12'\n" +
+	"\x05merge\x18\x02 \x01(\v2\x11.rapport.v1.MergeR\x05merge\x12%\n" +
+	"\x0ealready_merged\x18\x03 \x01(\bR\ralreadyMerged\",\n" +
+	"\x16UnmergeCustomerRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"}\n" +
+	"\x17UnmergeCustomerResponse\x120\n" +
+	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\x120\n" +
+	"\brestored\x18\x02 \x01(\v2\x14.rapport.v1.CustomerR\brestored\"+\n" +
+	"\x11ListMergesRequest\x12\x16\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\"?\n" +
+	"\x12ListMergesResponse\x12)\n" +
+	"\x06merges\x18\x01 \x03(\v2\x11.rapport.v1.MergeR\x06merges\"\x89\x01\n" +
 	"\x15CreateCustomerRequest\x120\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\x12\x1f\n" +
 	"\vcustomer_id\x18\x02 \x01(\tR\n" +
@@ -935,7 +1412,11 @@ const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\"|\n" +
 	"\x16LookupCustomerResponse\x120\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\x120\n" +
-	"\bidentity\x18\x02 \x01(\v2\x14.rapport.v1.IdentityR\bidentity2\xf6\x04\n" +
+	"\bidentity\x18\x02 \x01(\v2\x14.rapport.v1.IdentityR\bidentity*\x82\x01\n" +
+	"\x10MergeProfileRule\x12\"\n" +
+	"\x1eMERGE_PROFILE_RULE_UNSPECIFIED\x10\x00\x12%\n" +
+	"!MERGE_PROFILE_RULE_SURVIVOR_FIRST\x10\x01\x12#\n" +
+	"\x1fMERGE_PROFILE_RULE_MERGED_FIRST\x10\x022\xf8\x06\n" +
 	"\x0fCustomerService\x12W\n" +
 	"\x0eCreateCustomer\x12!.rapport.v1.CreateCustomerRequest\x1a\".rapport.v1.CreateCustomerResponse\x12N\n" +
 	"\vGetCustomer\x12\x1e.rapport.v1.GetCustomerRequest\x1a\x1f.rapport.v1.GetCustomerResponse\x12W\n" +
@@ -943,7 +1424,11 @@ const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"\x0eDeleteCustomer\x12!.rapport.v1.DeleteCustomerRequest\x1a\".rapport.v1.DeleteCustomerResponse\x12T\n" +
 	"\rListCustomers\x12 .rapport.v1.ListCustomersRequest\x1a!.rapport.v1.ListCustomersResponse\x12W\n" +
 	"\x0eLookupCustomer\x12!.rapport.v1.LookupCustomerRequest\x1a\".rapport.v1.LookupCustomerResponse\x12Y\n" +
-	"\x0eExportCustomer\x12!.rapport.v1.ExportCustomerRequest\x1a\".rapport.v1.ExportCustomerResponse0\x01B\xa6\x01\n" +
+	"\x0eExportCustomer\x12!.rapport.v1.ExportCustomerRequest\x1a\".rapport.v1.ExportCustomerResponse0\x01\x12W\n" +
+	"\x0eMergeCustomers\x12!.rapport.v1.MergeCustomersRequest\x1a\".rapport.v1.MergeCustomersResponse\x12Z\n" +
+	"\x0fUnmergeCustomer\x12\".rapport.v1.UnmergeCustomerRequest\x1a#.rapport.v1.UnmergeCustomerResponse\x12K\n" +
+	"\n" +
+	"ListMerges\x12\x1d.rapport.v1.ListMergesRequest\x1a\x1e.rapport.v1.ListMergesResponseB\xa6\x01\n" +
 	"\x0ecom.rapport.v1B\x14CustomerServiceProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
 	"Rapport.V1\xca\x02\n" +
 	"Rapport\\V1\xe2\x02\x16Rapport\\V1\\GPBMetadata\xea\x02\vRapport::V1b\x06proto3"
@@ -960,62 +1445,86 @@ func file_rapport_v1_customer_service_proto_rawDescGZIP() []byte {
 	return file_rapport_v1_customer_service_proto_rawDescData
 }
 
-var file_rapport_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_rapport_v1_customer_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_rapport_v1_customer_service_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_rapport_v1_customer_service_proto_goTypes = []any{
-	(*CreateCustomerRequest)(nil),  // 0: rapport.v1.CreateCustomerRequest
-	(*GetCustomerRequest)(nil),     // 1: rapport.v1.GetCustomerRequest
-	(*UpdateCustomerRequest)(nil),  // 2: rapport.v1.UpdateCustomerRequest
-	(*DeleteCustomerRequest)(nil),  // 3: rapport.v1.DeleteCustomerRequest
-	(*DeleteCustomerResponse)(nil), // 4: rapport.v1.DeleteCustomerResponse
-	(*ListCustomersRequest)(nil),   // 5: rapport.v1.ListCustomersRequest
-	(*ListCustomersResponse)(nil),  // 6: rapport.v1.ListCustomersResponse
-	(*LookupCustomerRequest)(nil),  // 7: rapport.v1.LookupCustomerRequest
-	(*ExportCustomerRequest)(nil),  // 8: rapport.v1.ExportCustomerRequest
-	(*ExportCustomerResponse)(nil), // 9: rapport.v1.ExportCustomerResponse
-	(*CreateCustomerResponse)(nil), // 10: rapport.v1.CreateCustomerResponse
-	(*GetCustomerResponse)(nil),    // 11: rapport.v1.GetCustomerResponse
-	(*UpdateCustomerResponse)(nil), // 12: rapport.v1.UpdateCustomerResponse
-	(*LookupCustomerResponse)(nil), // 13: rapport.v1.LookupCustomerResponse
-	(*Customer)(nil),               // 14: rapport.v1.Customer
-	(*fieldmaskpb.FieldMask)(nil),  // 15: google.protobuf.FieldMask
-	(*Interaction)(nil),            // 16: rapport.v1.Interaction
-	(*Issue)(nil),                  // 17: rapport.v1.Issue
-	(*CustomerContext)(nil),        // 18: rapport.v1.CustomerContext
-	(*Identity)(nil),               // 19: rapport.v1.Identity
+	(MergeProfileRule)(0),           // 0: rapport.v1.MergeProfileRule
+	(*Merge)(nil),                   // 1: rapport.v1.Merge
+	(*MergeCustomersRequest)(nil),   // 2: rapport.v1.MergeCustomersRequest
+	(*MergeCustomersResponse)(nil),  // 3: rapport.v1.MergeCustomersResponse
+	(*UnmergeCustomerRequest)(nil),  // 4: rapport.v1.UnmergeCustomerRequest
+	(*UnmergeCustomerResponse)(nil), // 5: rapport.v1.UnmergeCustomerResponse
+	(*ListMergesRequest)(nil),       // 6: rapport.v1.ListMergesRequest
+	(*ListMergesResponse)(nil),      // 7: rapport.v1.ListMergesResponse
+	(*CreateCustomerRequest)(nil),   // 8: rapport.v1.CreateCustomerRequest
+	(*GetCustomerRequest)(nil),      // 9: rapport.v1.GetCustomerRequest
+	(*UpdateCustomerRequest)(nil),   // 10: rapport.v1.UpdateCustomerRequest
+	(*DeleteCustomerRequest)(nil),   // 11: rapport.v1.DeleteCustomerRequest
+	(*DeleteCustomerResponse)(nil),  // 12: rapport.v1.DeleteCustomerResponse
+	(*ListCustomersRequest)(nil),    // 13: rapport.v1.ListCustomersRequest
+	(*ListCustomersResponse)(nil),   // 14: rapport.v1.ListCustomersResponse
+	(*LookupCustomerRequest)(nil),   // 15: rapport.v1.LookupCustomerRequest
+	(*ExportCustomerRequest)(nil),   // 16: rapport.v1.ExportCustomerRequest
+	(*ExportCustomerResponse)(nil),  // 17: rapport.v1.ExportCustomerResponse
+	(*CreateCustomerResponse)(nil),  // 18: rapport.v1.CreateCustomerResponse
+	(*GetCustomerResponse)(nil),     // 19: rapport.v1.GetCustomerResponse
+	(*UpdateCustomerResponse)(nil),  // 20: rapport.v1.UpdateCustomerResponse
+	(*LookupCustomerResponse)(nil),  // 21: rapport.v1.LookupCustomerResponse
+	(*timestamppb.Timestamp)(nil),   // 22: google.protobuf.Timestamp
+	(*Customer)(nil),                // 23: rapport.v1.Customer
+	(*fieldmaskpb.FieldMask)(nil),   // 24: google.protobuf.FieldMask
+	(*Interaction)(nil),             // 25: rapport.v1.Interaction
+	(*Issue)(nil),                   // 26: rapport.v1.Issue
+	(*CustomerContext)(nil),         // 27: rapport.v1.CustomerContext
+	(*Identity)(nil),                // 28: rapport.v1.Identity
 }
 var file_rapport_v1_customer_service_proto_depIdxs = []int32{
-	14, // 0: rapport.v1.CreateCustomerRequest.customer:type_name -> rapport.v1.Customer
-	14, // 1: rapport.v1.UpdateCustomerRequest.customer:type_name -> rapport.v1.Customer
-	15, // 2: rapport.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
-	14, // 3: rapport.v1.ListCustomersResponse.customers:type_name -> rapport.v1.Customer
-	14, // 4: rapport.v1.ExportCustomerResponse.customer:type_name -> rapport.v1.Customer
-	16, // 5: rapport.v1.ExportCustomerResponse.interaction:type_name -> rapport.v1.Interaction
-	17, // 6: rapport.v1.ExportCustomerResponse.issue:type_name -> rapport.v1.Issue
-	18, // 7: rapport.v1.ExportCustomerResponse.context:type_name -> rapport.v1.CustomerContext
-	14, // 8: rapport.v1.CreateCustomerResponse.customer:type_name -> rapport.v1.Customer
-	14, // 9: rapport.v1.GetCustomerResponse.customer:type_name -> rapport.v1.Customer
-	14, // 10: rapport.v1.UpdateCustomerResponse.customer:type_name -> rapport.v1.Customer
-	14, // 11: rapport.v1.LookupCustomerResponse.customer:type_name -> rapport.v1.Customer
-	19, // 12: rapport.v1.LookupCustomerResponse.identity:type_name -> rapport.v1.Identity
-	0,  // 13: rapport.v1.CustomerService.CreateCustomer:input_type -> rapport.v1.CreateCustomerRequest
-	1,  // 14: rapport.v1.CustomerService.GetCustomer:input_type -> rapport.v1.GetCustomerRequest
-	2,  // 15: rapport.v1.CustomerService.UpdateCustomer:input_type -> rapport.v1.UpdateCustomerRequest
-	3,  // 16: rapport.v1.CustomerService.DeleteCustomer:input_type -> rapport.v1.DeleteCustomerRequest
-	5,  // 17: rapport.v1.CustomerService.ListCustomers:input_type -> rapport.v1.ListCustomersRequest
-	7,  // 18: rapport.v1.CustomerService.LookupCustomer:input_type -> rapport.v1.LookupCustomerRequest
-	8,  // 19: rapport.v1.CustomerService.ExportCustomer:input_type -> rapport.v1.ExportCustomerRequest
-	10, // 20: rapport.v1.CustomerService.CreateCustomer:output_type -> rapport.v1.CreateCustomerResponse
-	11, // 21: rapport.v1.CustomerService.GetCustomer:output_type -> rapport.v1.GetCustomerResponse
-	12, // 22: rapport.v1.CustomerService.UpdateCustomer:output_type -> rapport.v1.UpdateCustomerResponse
-	4,  // 23: rapport.v1.CustomerService.DeleteCustomer:output_type -> rapport.v1.DeleteCustomerResponse
-	6,  // 24: rapport.v1.CustomerService.ListCustomers:output_type -> rapport.v1.ListCustomersResponse
-	13, // 25: rapport.v1.CustomerService.LookupCustomer:output_type -> rapport.v1.LookupCustomerResponse
-	9,  // 26: rapport.v1.CustomerService.ExportCustomer:output_type -> rapport.v1.ExportCustomerResponse
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	0,  // 0: rapport.v1.Merge.profile_rule:type_name -> rapport.v1.MergeProfileRule
+	22, // 1: rapport.v1.Merge.merge_time:type_name -> google.protobuf.Timestamp
+	0,  // 2: rapport.v1.MergeCustomersRequest.profile_rule:type_name -> rapport.v1.MergeProfileRule
+	23, // 3: rapport.v1.MergeCustomersResponse.customer:type_name -> rapport.v1.Customer
+	1,  // 4: rapport.v1.MergeCustomersResponse.merge:type_name -> rapport.v1.Merge
+	23, // 5: rapport.v1.UnmergeCustomerResponse.customer:type_name -> rapport.v1.Customer
+	23, // 6: rapport.v1.UnmergeCustomerResponse.restored:type_name -> rapport.v1.Customer
+	1,  // 7: rapport.v1.ListMergesResponse.merges:type_name -> rapport.v1.Merge
+	23, // 8: rapport.v1.CreateCustomerRequest.customer:type_name -> rapport.v1.Customer
+	23, // 9: rapport.v1.UpdateCustomerRequest.customer:type_name -> rapport.v1.Customer
+	24, // 10: rapport.v1.UpdateCustomerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	23, // 11: rapport.v1.ListCustomersResponse.customers:type_name -> rapport.v1.Customer
+	23, // 12: rapport.v1.ExportCustomerResponse.customer:type_name -> rapport.v1.Customer
+	25, // 13: rapport.v1.ExportCustomerResponse.interaction:type_name -> rapport.v1.Interaction
+	26, // 14: rapport.v1.ExportCustomerResponse.issue:type_name -> rapport.v1.Issue
+	27, // 15: rapport.v1.ExportCustomerResponse.context:type_name -> rapport.v1.CustomerContext
+	23, // 16: rapport.v1.CreateCustomerResponse.customer:type_name -> rapport.v1.Customer
+	23, // 17: rapport.v1.GetCustomerResponse.customer:type_name -> rapport.v1.Customer
+	23, // 18: rapport.v1.UpdateCustomerResponse.customer:type_name -> rapport.v1.Customer
+	23, // 19: rapport.v1.LookupCustomerResponse.customer:type_name -> rapport.v1.Customer
+	28, // 20: rapport.v1.LookupCustomerResponse.identity:type_name -> rapport.v1.Identity
+	8,  // 21: rapport.v1.CustomerService.CreateCustomer:input_type -> rapport.v1.CreateCustomerRequest
+	9,  // 22: rapport.v1.CustomerService.GetCustomer:input_type -> rapport.v1.GetCustomerRequest
+	10, // 23: rapport.v1.CustomerService.UpdateCustomer:input_type -> rapport.v1.UpdateCustomerRequest
+	11, // 24: rapport.v1.CustomerService.DeleteCustomer:input_type -> rapport.v1.DeleteCustomerRequest
+	13, // 25: rapport.v1.CustomerService.ListCustomers:input_type -> rapport.v1.ListCustomersRequest
+	15, // 26: rapport.v1.CustomerService.LookupCustomer:input_type -> rapport.v1.LookupCustomerRequest
+	16, // 27: rapport.v1.CustomerService.ExportCustomer:input_type -> rapport.v1.ExportCustomerRequest
+	2,  // 28: rapport.v1.CustomerService.MergeCustomers:input_type -> rapport.v1.MergeCustomersRequest
+	4,  // 29: rapport.v1.CustomerService.UnmergeCustomer:input_type -> rapport.v1.UnmergeCustomerRequest
+	6,  // 30: rapport.v1.CustomerService.ListMerges:input_type -> rapport.v1.ListMergesRequest
+	18, // 31: rapport.v1.CustomerService.CreateCustomer:output_type -> rapport.v1.CreateCustomerResponse
+	19, // 32: rapport.v1.CustomerService.GetCustomer:output_type -> rapport.v1.GetCustomerResponse
+	20, // 33: rapport.v1.CustomerService.UpdateCustomer:output_type -> rapport.v1.UpdateCustomerResponse
+	12, // 34: rapport.v1.CustomerService.DeleteCustomer:output_type -> rapport.v1.DeleteCustomerResponse
+	14, // 35: rapport.v1.CustomerService.ListCustomers:output_type -> rapport.v1.ListCustomersResponse
+	21, // 36: rapport.v1.CustomerService.LookupCustomer:output_type -> rapport.v1.LookupCustomerResponse
+	17, // 37: rapport.v1.CustomerService.ExportCustomer:output_type -> rapport.v1.ExportCustomerResponse
+	3,  // 38: rapport.v1.CustomerService.MergeCustomers:output_type -> rapport.v1.MergeCustomersResponse
+	5,  // 39: rapport.v1.CustomerService.UnmergeCustomer:output_type -> rapport.v1.UnmergeCustomerResponse
+	7,  // 40: rapport.v1.CustomerService.ListMerges:output_type -> rapport.v1.ListMergesResponse
+	31, // [31:41] is the sub-list for method output_type
+	21, // [21:31] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_customer_service_proto_init() }
@@ -1027,7 +1536,7 @@ func file_rapport_v1_customer_service_proto_init() {
 	file_rapport_v1_customer_proto_init()
 	file_rapport_v1_interaction_proto_init()
 	file_rapport_v1_issue_proto_init()
-	file_rapport_v1_customer_service_proto_msgTypes[9].OneofWrappers = []any{
+	file_rapport_v1_customer_service_proto_msgTypes[16].OneofWrappers = []any{
 		(*ExportCustomerResponse_Customer)(nil),
 		(*ExportCustomerResponse_Interaction)(nil),
 		(*ExportCustomerResponse_Issue)(nil),
@@ -1038,13 +1547,14 @@ func file_rapport_v1_customer_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_customer_service_proto_rawDesc), len(file_rapport_v1_customer_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   14,
+			NumEnums:      1,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_rapport_v1_customer_service_proto_goTypes,
 		DependencyIndexes: file_rapport_v1_customer_service_proto_depIdxs,
+		EnumInfos:         file_rapport_v1_customer_service_proto_enumTypes,
 		MessageInfos:      file_rapport_v1_customer_service_proto_msgTypes,
 	}.Build()
 	File_rapport_v1_customer_service_proto = out.File

@@ -19,13 +19,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	CustomerService_CreateCustomer_FullMethodName = "/rapport.v1.CustomerService/CreateCustomer"
-	CustomerService_GetCustomer_FullMethodName    = "/rapport.v1.CustomerService/GetCustomer"
-	CustomerService_UpdateCustomer_FullMethodName = "/rapport.v1.CustomerService/UpdateCustomer"
-	CustomerService_DeleteCustomer_FullMethodName = "/rapport.v1.CustomerService/DeleteCustomer"
-	CustomerService_ListCustomers_FullMethodName  = "/rapport.v1.CustomerService/ListCustomers"
-	CustomerService_LookupCustomer_FullMethodName = "/rapport.v1.CustomerService/LookupCustomer"
-	CustomerService_ExportCustomer_FullMethodName = "/rapport.v1.CustomerService/ExportCustomer"
+	CustomerService_CreateCustomer_FullMethodName  = "/rapport.v1.CustomerService/CreateCustomer"
+	CustomerService_GetCustomer_FullMethodName     = "/rapport.v1.CustomerService/GetCustomer"
+	CustomerService_UpdateCustomer_FullMethodName  = "/rapport.v1.CustomerService/UpdateCustomer"
+	CustomerService_DeleteCustomer_FullMethodName  = "/rapport.v1.CustomerService/DeleteCustomer"
+	CustomerService_ListCustomers_FullMethodName   = "/rapport.v1.CustomerService/ListCustomers"
+	CustomerService_LookupCustomer_FullMethodName  = "/rapport.v1.CustomerService/LookupCustomer"
+	CustomerService_ExportCustomer_FullMethodName  = "/rapport.v1.CustomerService/ExportCustomer"
+	CustomerService_MergeCustomers_FullMethodName  = "/rapport.v1.CustomerService/MergeCustomers"
+	CustomerService_UnmergeCustomer_FullMethodName = "/rapport.v1.CustomerService/UnmergeCustomer"
+	CustomerService_ListMerges_FullMethodName      = "/rapport.v1.CustomerService/ListMerges"
 )
 
 // CustomerServiceClient is the client API for CustomerService service.
@@ -55,7 +58,9 @@ type CustomerServiceClient interface {
 	// are. A stale `etag` fails with ABORTED (reason ETAG_MISMATCH).
 	UpdateCustomer(ctx context.Context, in *UpdateCustomerRequest, opts ...grpc.CallOption) (*UpdateCustomerResponse, error)
 	// Erases a customer and everything stored about them, and says what was
-	// removed.
+	// removed. A customer merged with others (MergeCustomers), named by its
+	// own name or a merged one, is erased with every customer merged into it
+	// (the counts add them up); `etag` guards the survivor.
 	DeleteCustomer(ctx context.Context, in *DeleteCustomerRequest, opts ...grpc.CallOption) (*DeleteCustomerResponse, error)
 	// Lists the tenant's customers, ordered by resource name.
 	ListCustomers(ctx context.Context, in *ListCustomersRequest, opts ...grpc.CallOption) (*ListCustomersResponse, error)
@@ -90,6 +95,34 @@ type CustomerServiceClient interface {
 	// NOT_FOUND (reason CUSTOMER_NOT_FOUND) if there is no such customer in
 	// the caller's tenant.
 	ExportCustomer(ctx context.Context, in *ExportCustomerRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportCustomerResponse], error)
+	// Merges `merged_customer` (B) into `customer` (A), the survivor, when
+	// they turn out to be one person. Nothing of B's is rewritten: its
+	// identities, interactions, issues, facts and surveys stay stored as B's
+	// (their names keep saying `customers/B/...`, which is their provenance)
+	// and are read through A: B's name and B's identities resolve to A on
+	// every read (GetCustomer, LookupCustomer, GetCustomerContext and the
+	// other context methods, ListInteractions, ListIssues, ExportCustomer);
+	// A's context, lists and export hold both halves. A's profile is shown
+	// with B's filling in (see MergeProfileRule); A's stored profile is not
+	// changed, so that UnmergeCustomer restores both exactly.
+	//
+	// Writes naming B after the merge are stored as B's (and seen through A);
+	// UpdateCustomer and DeleteCustomer of B act on A. Idempotent: merging B
+	// into A again answers the merge with `already_merged`. FAILED_PRECONDITION
+	// (reason MERGE_CONFLICT) when A and B are the same, B is merged into
+	// another customer, A is itself merged, or B has customers merged into it
+	// (merges do not chain). NOT_FOUND if either does not exist.
+	MergeCustomers(ctx context.Context, in *MergeCustomersRequest, opts ...grpc.CallOption) (*MergeCustomersResponse, error)
+	// Undoes a merge, `customers/{A}/merges/{B}`: B is again a customer of its
+	// own, with exactly what it had (what was written under B's name while
+	// merged included), and A exactly as it would be without B (what was
+	// written under A's name meanwhile stays with A). Both contexts are
+	// recomputed. NOT_FOUND (reason MERGE_NOT_FOUND) if there is no such
+	// merge; a retry of a finished unmerge is NOT_FOUND.
+	UnmergeCustomer(ctx context.Context, in *UnmergeCustomerRequest, opts ...grpc.CallOption) (*UnmergeCustomerResponse, error)
+	// Lists the customers merged into a customer, oldest merge first. At most
+	// 100 customers can be merged into one.
+	ListMerges(ctx context.Context, in *ListMergesRequest, opts ...grpc.CallOption) (*ListMergesResponse, error)
 }
 
 type customerServiceClient struct {
@@ -179,6 +212,36 @@ func (c *customerServiceClient) ExportCustomer(ctx context.Context, in *ExportCu
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CustomerService_ExportCustomerClient = grpc.ServerStreamingClient[ExportCustomerResponse]
 
+func (c *customerServiceClient) MergeCustomers(ctx context.Context, in *MergeCustomersRequest, opts ...grpc.CallOption) (*MergeCustomersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MergeCustomersResponse)
+	err := c.cc.Invoke(ctx, CustomerService_MergeCustomers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *customerServiceClient) UnmergeCustomer(ctx context.Context, in *UnmergeCustomerRequest, opts ...grpc.CallOption) (*UnmergeCustomerResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnmergeCustomerResponse)
+	err := c.cc.Invoke(ctx, CustomerService_UnmergeCustomer_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *customerServiceClient) ListMerges(ctx context.Context, in *ListMergesRequest, opts ...grpc.CallOption) (*ListMergesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMergesResponse)
+	err := c.cc.Invoke(ctx, CustomerService_ListMerges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CustomerServiceServer is the server API for CustomerService service.
 // All implementations must embed UnimplementedCustomerServiceServer
 // for forward compatibility.
@@ -206,7 +269,9 @@ type CustomerServiceServer interface {
 	// are. A stale `etag` fails with ABORTED (reason ETAG_MISMATCH).
 	UpdateCustomer(context.Context, *UpdateCustomerRequest) (*UpdateCustomerResponse, error)
 	// Erases a customer and everything stored about them, and says what was
-	// removed.
+	// removed. A customer merged with others (MergeCustomers), named by its
+	// own name or a merged one, is erased with every customer merged into it
+	// (the counts add them up); `etag` guards the survivor.
 	DeleteCustomer(context.Context, *DeleteCustomerRequest) (*DeleteCustomerResponse, error)
 	// Lists the tenant's customers, ordered by resource name.
 	ListCustomers(context.Context, *ListCustomersRequest) (*ListCustomersResponse, error)
@@ -241,6 +306,34 @@ type CustomerServiceServer interface {
 	// NOT_FOUND (reason CUSTOMER_NOT_FOUND) if there is no such customer in
 	// the caller's tenant.
 	ExportCustomer(*ExportCustomerRequest, grpc.ServerStreamingServer[ExportCustomerResponse]) error
+	// Merges `merged_customer` (B) into `customer` (A), the survivor, when
+	// they turn out to be one person. Nothing of B's is rewritten: its
+	// identities, interactions, issues, facts and surveys stay stored as B's
+	// (their names keep saying `customers/B/...`, which is their provenance)
+	// and are read through A: B's name and B's identities resolve to A on
+	// every read (GetCustomer, LookupCustomer, GetCustomerContext and the
+	// other context methods, ListInteractions, ListIssues, ExportCustomer);
+	// A's context, lists and export hold both halves. A's profile is shown
+	// with B's filling in (see MergeProfileRule); A's stored profile is not
+	// changed, so that UnmergeCustomer restores both exactly.
+	//
+	// Writes naming B after the merge are stored as B's (and seen through A);
+	// UpdateCustomer and DeleteCustomer of B act on A. Idempotent: merging B
+	// into A again answers the merge with `already_merged`. FAILED_PRECONDITION
+	// (reason MERGE_CONFLICT) when A and B are the same, B is merged into
+	// another customer, A is itself merged, or B has customers merged into it
+	// (merges do not chain). NOT_FOUND if either does not exist.
+	MergeCustomers(context.Context, *MergeCustomersRequest) (*MergeCustomersResponse, error)
+	// Undoes a merge, `customers/{A}/merges/{B}`: B is again a customer of its
+	// own, with exactly what it had (what was written under B's name while
+	// merged included), and A exactly as it would be without B (what was
+	// written under A's name meanwhile stays with A). Both contexts are
+	// recomputed. NOT_FOUND (reason MERGE_NOT_FOUND) if there is no such
+	// merge; a retry of a finished unmerge is NOT_FOUND.
+	UnmergeCustomer(context.Context, *UnmergeCustomerRequest) (*UnmergeCustomerResponse, error)
+	// Lists the customers merged into a customer, oldest merge first. At most
+	// 100 customers can be merged into one.
+	ListMerges(context.Context, *ListMergesRequest) (*ListMergesResponse, error)
 	mustEmbedUnimplementedCustomerServiceServer()
 }
 
@@ -271,6 +364,15 @@ func (UnimplementedCustomerServiceServer) LookupCustomer(context.Context, *Looku
 }
 func (UnimplementedCustomerServiceServer) ExportCustomer(*ExportCustomerRequest, grpc.ServerStreamingServer[ExportCustomerResponse]) error {
 	return status.Error(codes.Unimplemented, "method ExportCustomer not implemented")
+}
+func (UnimplementedCustomerServiceServer) MergeCustomers(context.Context, *MergeCustomersRequest) (*MergeCustomersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MergeCustomers not implemented")
+}
+func (UnimplementedCustomerServiceServer) UnmergeCustomer(context.Context, *UnmergeCustomerRequest) (*UnmergeCustomerResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnmergeCustomer not implemented")
+}
+func (UnimplementedCustomerServiceServer) ListMerges(context.Context, *ListMergesRequest) (*ListMergesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMerges not implemented")
 }
 func (UnimplementedCustomerServiceServer) mustEmbedUnimplementedCustomerServiceServer() {}
 func (UnimplementedCustomerServiceServer) testEmbeddedByValue()                         {}
@@ -412,6 +514,60 @@ func _CustomerService_ExportCustomer_Handler(srv interface{}, stream grpc.Server
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type CustomerService_ExportCustomerServer = grpc.ServerStreamingServer[ExportCustomerResponse]
 
+func _CustomerService_MergeCustomers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MergeCustomersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).MergeCustomers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_MergeCustomers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).MergeCustomers(ctx, req.(*MergeCustomersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CustomerService_UnmergeCustomer_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnmergeCustomerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).UnmergeCustomer(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_UnmergeCustomer_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).UnmergeCustomer(ctx, req.(*UnmergeCustomerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CustomerService_ListMerges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMergesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustomerServiceServer).ListMerges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CustomerService_ListMerges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustomerServiceServer).ListMerges(ctx, req.(*ListMergesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CustomerService_ServiceDesc is the grpc.ServiceDesc for CustomerService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -442,6 +598,18 @@ var CustomerService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "LookupCustomer",
 			Handler:    _CustomerService_LookupCustomer_Handler,
+		},
+		{
+			MethodName: "MergeCustomers",
+			Handler:    _CustomerService_MergeCustomers_Handler,
+		},
+		{
+			MethodName: "UnmergeCustomer",
+			Handler:    _CustomerService_UnmergeCustomer_Handler,
+		},
+		{
+			MethodName: "ListMerges",
+			Handler:    _CustomerService_ListMerges_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

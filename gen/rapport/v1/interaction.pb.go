@@ -625,7 +625,12 @@ func (x *Sentiment) GetLanguage() string {
 	return ""
 }
 
-// Survey answers about one contact. Each is optional.
+// Survey answers about one contact. Each score is optional.
+//
+// They come with the interaction (RecordInteraction), or later from a
+// survey system (InteractionService.RecordSurvey), which replaces the
+// interaction's answers whole with the answer that was given last (see
+// RecordSurvey).
 type SurveyAnswers struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Customer satisfaction, 1 (very unsatisfied) to 5 (very satisfied).
@@ -633,7 +638,21 @@ type SurveyAnswers struct {
 	// Net promoter score, 0 to 10: 9-10 promoter, 7-8 passive, 0-6 detractor.
 	Nps *int32 `protobuf:"varint,2,opt,name=nps,proto3,oneof" json:"nps,omitempty"`
 	// Customer effort score, 1 (very easy) to 7 (very hard).
-	Ces           *int32 `protobuf:"varint,3,opt,name=ces,proto3,oneof" json:"ces,omitempty"`
+	Ces *int32 `protobuf:"varint,3,opt,name=ces,proto3,oneof" json:"ces,omitempty"`
+	// When the customer answered. Not before the interaction's `occur_time`,
+	// not more than 5 minutes in the future. Optional with RecordInteraction
+	// (then the interaction's `occur_time`); required with RecordSurvey. The
+	// context's latest satisfaction scores, and the hints about them, go by
+	// this time.
+	AnswerTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=answer_time,json=answerTime,proto3" json:"answer_time,omitempty"`
+	// What the customer wrote with the answer, e.g. "the second agent fixed
+	// it". At most 2,000 characters. Optional. Kept with the interaction (and
+	// in exports); never in the audit trail, and not in the customer context
+	// (whose recent interactions carry no text).
+	Comment string `protobuf:"bytes,5,opt,name=comment,proto3" json:"comment,omitempty"`
+	// Output only. The `request_id` of the RecordSurvey call whose answer
+	// this is; empty for answers given with the interaction.
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -687,6 +706,27 @@ func (x *SurveyAnswers) GetCes() int32 {
 		return *x.Ces
 	}
 	return 0
+}
+
+func (x *SurveyAnswers) GetAnswerTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnswerTime
+	}
+	return nil
+}
+
+func (x *SurveyAnswers) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+func (x *SurveyAnswers) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
 }
 
 // Something the customer told or proved, which nobody should ask again.
@@ -892,11 +932,16 @@ const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"\x05score\x18\x01 \x01(\x01R\x05score\x120\n" +
 	"\x05label\x18\x02 \x01(\x0e2\x1a.rapport.v1.SentimentLabelR\x05label\x123\n" +
 	"\x06source\x18\x03 \x01(\x0e2\x1b.rapport.v1.SentimentSourceR\x06source\x12\x1a\n" +
-	"\blanguage\x18\x04 \x01(\tR\blanguage\"o\n" +
+	"\blanguage\x18\x04 \x01(\tR\blanguage\"\xe5\x01\n" +
 	"\rSurveyAnswers\x12\x17\n" +
 	"\x04csat\x18\x01 \x01(\x05H\x00R\x04csat\x88\x01\x01\x12\x15\n" +
 	"\x03nps\x18\x02 \x01(\x05H\x01R\x03nps\x88\x01\x01\x12\x15\n" +
-	"\x03ces\x18\x03 \x01(\x05H\x02R\x03ces\x88\x01\x01B\a\n" +
+	"\x03ces\x18\x03 \x01(\x05H\x02R\x03ces\x88\x01\x01\x12;\n" +
+	"\vanswer_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answerTime\x12\x18\n" +
+	"\acomment\x18\x05 \x01(\tR\acomment\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tR\trequestIdB\a\n" +
 	"\x05_csatB\x06\n" +
 	"\x04_npsB\x06\n" +
 	"\x04_ces\"\x92\x02\n" +
@@ -981,15 +1026,16 @@ var file_rapport_v1_interaction_proto_depIdxs = []int32{
 	11, // 7: rapport.v1.Interaction.create_time:type_name -> google.protobuf.Timestamp
 	2,  // 8: rapport.v1.Sentiment.label:type_name -> rapport.v1.SentimentLabel
 	3,  // 9: rapport.v1.Sentiment.source:type_name -> rapport.v1.SentimentSource
-	10, // 10: rapport.v1.Fact.channel:type_name -> rapport.v1.Channel
-	11, // 11: rapport.v1.Fact.give_time:type_name -> google.protobuf.Timestamp
-	4,  // 12: rapport.v1.Fact.origin:type_name -> rapport.v1.FactOrigin
-	9,  // 13: rapport.v1.Fact.span:type_name -> rapport.v1.TextSpan
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	11, // 10: rapport.v1.SurveyAnswers.answer_time:type_name -> google.protobuf.Timestamp
+	10, // 11: rapport.v1.Fact.channel:type_name -> rapport.v1.Channel
+	11, // 12: rapport.v1.Fact.give_time:type_name -> google.protobuf.Timestamp
+	4,  // 13: rapport.v1.Fact.origin:type_name -> rapport.v1.FactOrigin
+	9,  // 14: rapport.v1.Fact.span:type_name -> rapport.v1.TextSpan
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_interaction_proto_init() }

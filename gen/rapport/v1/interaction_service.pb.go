@@ -93,8 +93,18 @@ type RecordInteractionResponse struct {
 	Interaction *Interaction `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
 	// True when this call found the interaction already recorded.
 	AlreadyRecorded bool `protobuf:"varint,2,opt,name=already_recorded,json=alreadyRecorded,proto3" json:"already_recorded,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The issue the interaction is linked to (when `interaction.issue` is
+	// set), as it is after the link, with its new `etag`. Linking a contact
+	// changes the issue (its `interactions`, `interaction_count`, and the facts
+	// the contact gave), so it changes the issue's etag: an UpdateIssue sent
+	// with the etag read before would otherwise replace facts it never saw.
+	// The recorder continues with this etag instead of reading the issue
+	// again; a client that read the issue earlier gets ABORTED (ETAG_MISMATCH)
+	// and reads it again. On a retry that linked nothing new, the issue as it
+	// is now. Unset for an interaction without an issue.
+	Issue         *Issue `protobuf:"bytes,3,opt,name=issue,proto3" json:"issue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RecordInteractionResponse) Reset() {
@@ -139,6 +149,13 @@ func (x *RecordInteractionResponse) GetAlreadyRecorded() bool {
 		return x.AlreadyRecorded
 	}
 	return false
+}
+
+func (x *RecordInteractionResponse) GetIssue() *Issue {
+	if x != nil {
+		return x.Issue
+	}
+	return nil
 }
 
 // Request for BatchRecordInteractions.
@@ -241,7 +258,11 @@ type RecordResult struct {
 	// True when the item was already recorded (a retry).
 	AlreadyRecorded bool `protobuf:"varint,2,opt,name=already_recorded,json=alreadyRecorded,proto3" json:"already_recorded,omitempty"`
 	// Why the item was refused; unset when it was stored.
-	Error         *ItemError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Error *ItemError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// The issue the item is linked to, after the link, with its new `etag`
+	// (as RecordInteractionResponse.issue); unset without an issue or when the
+	// item failed.
+	Issue         *Issue `protobuf:"bytes,4,opt,name=issue,proto3" json:"issue,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -293,6 +314,13 @@ func (x *RecordResult) GetAlreadyRecorded() bool {
 func (x *RecordResult) GetError() *ItemError {
 	if x != nil {
 		return x.Error
+	}
+	return nil
+}
+
+func (x *RecordResult) GetIssue() *Issue {
+	if x != nil {
+		return x.Issue
 	}
 	return nil
 }
@@ -610,6 +638,166 @@ func (x *ImportFailure) GetError() *ItemError {
 	return nil
 }
 
+// Request for RecordSurvey. The interaction is named by `interaction`, or
+// by `parent` with the `source_system` and `source_id` it was recorded
+// with; one of the two, not both.
+type RecordSurveyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The interaction the answers are about,
+	// `customers/{customer}/interactions/{interaction}`.
+	Interaction string `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
+	// With `source_system` and `source_id`: the customer, `customers/{customer}`.
+	Parent string `protobuf:"bytes,2,opt,name=parent,proto3" json:"parent,omitempty"`
+	// The `source_system` the interaction was recorded with.
+	SourceSystem string `protobuf:"bytes,3,opt,name=source_system,json=sourceSystem,proto3" json:"source_system,omitempty"`
+	// The `source_id` the interaction was recorded with.
+	SourceId string `protobuf:"bytes,4,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
+	// Required. The answers: at least one of `csat`, `nps`, `ces`, in their
+	// ranges, and `answer_time`; `comment` optional.
+	Survey *SurveyAnswers `protobuf:"bytes,5,opt,name=survey,proto3" json:"survey,omitempty"`
+	// Required. The survey system's idempotency key for this answer: a UUID.
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSurveyRequest) Reset() {
+	*x = RecordSurveyRequest{}
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSurveyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSurveyRequest) ProtoMessage() {}
+
+func (x *RecordSurveyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSurveyRequest.ProtoReflect.Descriptor instead.
+func (*RecordSurveyRequest) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RecordSurveyRequest) GetInteraction() string {
+	if x != nil {
+		return x.Interaction
+	}
+	return ""
+}
+
+func (x *RecordSurveyRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *RecordSurveyRequest) GetSourceSystem() string {
+	if x != nil {
+		return x.SourceSystem
+	}
+	return ""
+}
+
+func (x *RecordSurveyRequest) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+func (x *RecordSurveyRequest) GetSurvey() *SurveyAnswers {
+	if x != nil {
+		return x.Survey
+	}
+	return nil
+}
+
+func (x *RecordSurveyRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response for RecordSurvey.
+type RecordSurveyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The interaction as stored after the call, with its survey answers.
+	Interaction *Interaction `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
+	// True when this `request_id` was recorded before (a retry).
+	AlreadyRecorded bool `protobuf:"varint,2,opt,name=already_recorded,json=alreadyRecorded,proto3" json:"already_recorded,omitempty"`
+	// True when the interaction holds another answer, given later (see
+	// RecordSurvey): this one was kept out.
+	Superseded    bool `protobuf:"varint,3,opt,name=superseded,proto3" json:"superseded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecordSurveyResponse) Reset() {
+	*x = RecordSurveyResponse{}
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecordSurveyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecordSurveyResponse) ProtoMessage() {}
+
+func (x *RecordSurveyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecordSurveyResponse.ProtoReflect.Descriptor instead.
+func (*RecordSurveyResponse) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RecordSurveyResponse) GetInteraction() *Interaction {
+	if x != nil {
+		return x.Interaction
+	}
+	return nil
+}
+
+func (x *RecordSurveyResponse) GetAlreadyRecorded() bool {
+	if x != nil {
+		return x.AlreadyRecorded
+	}
+	return false
+}
+
+func (x *RecordSurveyResponse) GetSuperseded() bool {
+	if x != nil {
+		return x.Superseded
+	}
+	return false
+}
+
 // Request for GetInteraction.
 type GetInteractionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -621,7 +809,7 @@ type GetInteractionRequest struct {
 
 func (x *GetInteractionRequest) Reset() {
 	*x = GetInteractionRequest{}
-	mi := &file_rapport_v1_interaction_service_proto_msgTypes[10]
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -633,7 +821,7 @@ func (x *GetInteractionRequest) String() string {
 func (*GetInteractionRequest) ProtoMessage() {}
 
 func (x *GetInteractionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_interaction_service_proto_msgTypes[10]
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -646,7 +834,7 @@ func (x *GetInteractionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInteractionRequest.ProtoReflect.Descriptor instead.
 func (*GetInteractionRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{10}
+	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetInteractionRequest) GetName() string {
@@ -667,7 +855,7 @@ type GetInteractionResponse struct {
 
 func (x *GetInteractionResponse) Reset() {
 	*x = GetInteractionResponse{}
-	mi := &file_rapport_v1_interaction_service_proto_msgTypes[11]
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -679,7 +867,7 @@ func (x *GetInteractionResponse) String() string {
 func (*GetInteractionResponse) ProtoMessage() {}
 
 func (x *GetInteractionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_interaction_service_proto_msgTypes[11]
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -692,7 +880,7 @@ func (x *GetInteractionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInteractionResponse.ProtoReflect.Descriptor instead.
 func (*GetInteractionResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{11}
+	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetInteractionResponse) GetInteraction() *Interaction {
@@ -725,7 +913,7 @@ type ListInteractionsRequest struct {
 
 func (x *ListInteractionsRequest) Reset() {
 	*x = ListInteractionsRequest{}
-	mi := &file_rapport_v1_interaction_service_proto_msgTypes[12]
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -737,7 +925,7 @@ func (x *ListInteractionsRequest) String() string {
 func (*ListInteractionsRequest) ProtoMessage() {}
 
 func (x *ListInteractionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_interaction_service_proto_msgTypes[12]
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -750,7 +938,7 @@ func (x *ListInteractionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInteractionsRequest.ProtoReflect.Descriptor instead.
 func (*ListInteractionsRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{12}
+	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListInteractionsRequest) GetParent() string {
@@ -794,7 +982,7 @@ type ListInteractionsResponse struct {
 
 func (x *ListInteractionsResponse) Reset() {
 	*x = ListInteractionsResponse{}
-	mi := &file_rapport_v1_interaction_service_proto_msgTypes[13]
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -806,7 +994,7 @@ func (x *ListInteractionsResponse) String() string {
 func (*ListInteractionsResponse) ProtoMessage() {}
 
 func (x *ListInteractionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_interaction_service_proto_msgTypes[13]
+	mi := &file_rapport_v1_interaction_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -819,7 +1007,7 @@ func (x *ListInteractionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListInteractionsResponse.ProtoReflect.Descriptor instead.
 func (*ListInteractionsResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{13}
+	return file_rapport_v1_interaction_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListInteractionsResponse) GetInteractions() []*Interaction {
@@ -841,23 +1029,25 @@ var File_rapport_v1_interaction_service_proto protoreflect.FileDescriptor
 const file_rapport_v1_interaction_service_proto_rawDesc = "" +
 	"\n" +
 	"$rapport/v1/interaction_service.proto\x12\n" +
-	"rapport.v1\x1a\x1crapport/v1/interaction.proto\"\x8c\x01\n" +
+	"rapport.v1\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\x8c\x01\n" +
 	"\x18RecordInteractionRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x129\n" +
 	"\vinteraction\x18\x02 \x01(\v2\x17.rapport.v1.InteractionR\vinteraction\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\x81\x01\n" +
+	"request_id\x18\x03 \x01(\tR\trequestId\"\xaa\x01\n" +
 	"\x19RecordInteractionResponse\x129\n" +
 	"\vinteraction\x18\x01 \x01(\v2\x17.rapport.v1.InteractionR\vinteraction\x12)\n" +
-	"\x10already_recorded\x18\x02 \x01(\bR\x0falreadyRecorded\"b\n" +
+	"\x10already_recorded\x18\x02 \x01(\bR\x0falreadyRecorded\x12'\n" +
+	"\x05issue\x18\x03 \x01(\v2\x11.rapport.v1.IssueR\x05issue\"b\n" +
 	"\x1eBatchRecordInteractionsRequest\x12@\n" +
 	"\brequests\x18\x01 \x03(\v2$.rapport.v1.RecordInteractionRequestR\brequests\"U\n" +
 	"\x1fBatchRecordInteractionsResponse\x122\n" +
-	"\aresults\x18\x01 \x03(\v2\x18.rapport.v1.RecordResultR\aresults\"\xa1\x01\n" +
+	"\aresults\x18\x01 \x03(\v2\x18.rapport.v1.RecordResultR\aresults\"\xca\x01\n" +
 	"\fRecordResult\x129\n" +
 	"\vinteraction\x18\x01 \x01(\v2\x17.rapport.v1.InteractionR\vinteraction\x12)\n" +
 	"\x10already_recorded\x18\x02 \x01(\bR\x0falreadyRecorded\x12+\n" +
-	"\x05error\x18\x03 \x01(\v2\x15.rapport.v1.ItemErrorR\x05error\"\x98\x01\n" +
+	"\x05error\x18\x03 \x01(\v2\x15.rapport.v1.ItemErrorR\x05error\x12'\n" +
+	"\x05issue\x18\x04 \x01(\v2\x11.rapport.v1.IssueR\x05issue\"\x98\x01\n" +
 	"\tItemError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x18\n" +
@@ -876,7 +1066,21 @@ const file_rapport_v1_interaction_service_proto_rawDesc = "" +
 	"\bfailures\x18\x05 \x03(\v2\x19.rapport.v1.ImportFailureR\bfailures\"R\n" +
 	"\rImportFailure\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x05R\x05index\x12+\n" +
-	"\x05error\x18\x02 \x01(\v2\x15.rapport.v1.ItemErrorR\x05error\"+\n" +
+	"\x05error\x18\x02 \x01(\v2\x15.rapport.v1.ItemErrorR\x05error\"\xe3\x01\n" +
+	"\x13RecordSurveyRequest\x12 \n" +
+	"\vinteraction\x18\x01 \x01(\tR\vinteraction\x12\x16\n" +
+	"\x06parent\x18\x02 \x01(\tR\x06parent\x12#\n" +
+	"\rsource_system\x18\x03 \x01(\tR\fsourceSystem\x12\x1b\n" +
+	"\tsource_id\x18\x04 \x01(\tR\bsourceId\x121\n" +
+	"\x06survey\x18\x05 \x01(\v2\x19.rapport.v1.SurveyAnswersR\x06survey\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tR\trequestId\"\x9c\x01\n" +
+	"\x14RecordSurveyResponse\x129\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x17.rapport.v1.InteractionR\vinteraction\x12)\n" +
+	"\x10already_recorded\x18\x02 \x01(\bR\x0falreadyRecorded\x12\x1e\n" +
+	"\n" +
+	"superseded\x18\x03 \x01(\bR\n" +
+	"superseded\"+\n" +
 	"\x15GetInteractionRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"S\n" +
 	"\x16GetInteractionResponse\x129\n" +
@@ -889,11 +1093,12 @@ const file_rapport_v1_interaction_service_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tR\x06filter\"\x7f\n" +
 	"\x18ListInteractionsResponse\x12;\n" +
 	"\finteractions\x18\x01 \x03(\v2\x17.rapport.v1.InteractionR\finteractions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x8b\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xde\x04\n" +
 	"\x12InteractionService\x12`\n" +
 	"\x11RecordInteraction\x12$.rapport.v1.RecordInteractionRequest\x1a%.rapport.v1.RecordInteractionResponse\x12r\n" +
 	"\x17BatchRecordInteractions\x12*.rapport.v1.BatchRecordInteractionsRequest\x1a+.rapport.v1.BatchRecordInteractionsResponse\x12g\n" +
-	"\x12ImportInteractions\x12%.rapport.v1.ImportInteractionsRequest\x1a&.rapport.v1.ImportInteractionsResponse(\x010\x01\x12W\n" +
+	"\x12ImportInteractions\x12%.rapport.v1.ImportInteractionsRequest\x1a&.rapport.v1.ImportInteractionsResponse(\x010\x01\x12Q\n" +
+	"\fRecordSurvey\x12\x1f.rapport.v1.RecordSurveyRequest\x1a .rapport.v1.RecordSurveyResponse\x12W\n" +
 	"\x0eGetInteraction\x12!.rapport.v1.GetInteractionRequest\x1a\".rapport.v1.GetInteractionResponse\x12]\n" +
 	"\x10ListInteractions\x12#.rapport.v1.ListInteractionsRequest\x1a$.rapport.v1.ListInteractionsResponseB\xa9\x01\n" +
 	"\x0ecom.rapport.v1B\x17InteractionServiceProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
@@ -912,7 +1117,7 @@ func file_rapport_v1_interaction_service_proto_rawDescGZIP() []byte {
 	return file_rapport_v1_interaction_service_proto_rawDescData
 }
 
-var file_rapport_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_rapport_v1_interaction_service_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_rapport_v1_interaction_service_proto_goTypes = []any{
 	(*RecordInteractionRequest)(nil),        // 0: rapport.v1.RecordInteractionRequest
 	(*RecordInteractionResponse)(nil),       // 1: rapport.v1.RecordInteractionResponse
@@ -924,40 +1129,50 @@ var file_rapport_v1_interaction_service_proto_goTypes = []any{
 	(*ImportInteractionsRequest)(nil),       // 7: rapport.v1.ImportInteractionsRequest
 	(*ImportInteractionsResponse)(nil),      // 8: rapport.v1.ImportInteractionsResponse
 	(*ImportFailure)(nil),                   // 9: rapport.v1.ImportFailure
-	(*GetInteractionRequest)(nil),           // 10: rapport.v1.GetInteractionRequest
-	(*GetInteractionResponse)(nil),          // 11: rapport.v1.GetInteractionResponse
-	(*ListInteractionsRequest)(nil),         // 12: rapport.v1.ListInteractionsRequest
-	(*ListInteractionsResponse)(nil),        // 13: rapport.v1.ListInteractionsResponse
-	(*Interaction)(nil),                     // 14: rapport.v1.Interaction
+	(*RecordSurveyRequest)(nil),             // 10: rapport.v1.RecordSurveyRequest
+	(*RecordSurveyResponse)(nil),            // 11: rapport.v1.RecordSurveyResponse
+	(*GetInteractionRequest)(nil),           // 12: rapport.v1.GetInteractionRequest
+	(*GetInteractionResponse)(nil),          // 13: rapport.v1.GetInteractionResponse
+	(*ListInteractionsRequest)(nil),         // 14: rapport.v1.ListInteractionsRequest
+	(*ListInteractionsResponse)(nil),        // 15: rapport.v1.ListInteractionsResponse
+	(*Interaction)(nil),                     // 16: rapport.v1.Interaction
+	(*Issue)(nil),                           // 17: rapport.v1.Issue
+	(*SurveyAnswers)(nil),                   // 18: rapport.v1.SurveyAnswers
 }
 var file_rapport_v1_interaction_service_proto_depIdxs = []int32{
-	14, // 0: rapport.v1.RecordInteractionRequest.interaction:type_name -> rapport.v1.Interaction
-	14, // 1: rapport.v1.RecordInteractionResponse.interaction:type_name -> rapport.v1.Interaction
-	0,  // 2: rapport.v1.BatchRecordInteractionsRequest.requests:type_name -> rapport.v1.RecordInteractionRequest
-	4,  // 3: rapport.v1.BatchRecordInteractionsResponse.results:type_name -> rapport.v1.RecordResult
-	14, // 4: rapport.v1.RecordResult.interaction:type_name -> rapport.v1.Interaction
-	5,  // 5: rapport.v1.RecordResult.error:type_name -> rapport.v1.ItemError
-	6,  // 6: rapport.v1.ItemError.field_violations:type_name -> rapport.v1.FieldViolation
-	0,  // 7: rapport.v1.ImportInteractionsRequest.requests:type_name -> rapport.v1.RecordInteractionRequest
-	9,  // 8: rapport.v1.ImportInteractionsResponse.failures:type_name -> rapport.v1.ImportFailure
-	5,  // 9: rapport.v1.ImportFailure.error:type_name -> rapport.v1.ItemError
-	14, // 10: rapport.v1.GetInteractionResponse.interaction:type_name -> rapport.v1.Interaction
-	14, // 11: rapport.v1.ListInteractionsResponse.interactions:type_name -> rapport.v1.Interaction
-	0,  // 12: rapport.v1.InteractionService.RecordInteraction:input_type -> rapport.v1.RecordInteractionRequest
-	2,  // 13: rapport.v1.InteractionService.BatchRecordInteractions:input_type -> rapport.v1.BatchRecordInteractionsRequest
-	7,  // 14: rapport.v1.InteractionService.ImportInteractions:input_type -> rapport.v1.ImportInteractionsRequest
-	10, // 15: rapport.v1.InteractionService.GetInteraction:input_type -> rapport.v1.GetInteractionRequest
-	12, // 16: rapport.v1.InteractionService.ListInteractions:input_type -> rapport.v1.ListInteractionsRequest
-	1,  // 17: rapport.v1.InteractionService.RecordInteraction:output_type -> rapport.v1.RecordInteractionResponse
-	3,  // 18: rapport.v1.InteractionService.BatchRecordInteractions:output_type -> rapport.v1.BatchRecordInteractionsResponse
-	8,  // 19: rapport.v1.InteractionService.ImportInteractions:output_type -> rapport.v1.ImportInteractionsResponse
-	11, // 20: rapport.v1.InteractionService.GetInteraction:output_type -> rapport.v1.GetInteractionResponse
-	13, // 21: rapport.v1.InteractionService.ListInteractions:output_type -> rapport.v1.ListInteractionsResponse
-	17, // [17:22] is the sub-list for method output_type
-	12, // [12:17] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	16, // 0: rapport.v1.RecordInteractionRequest.interaction:type_name -> rapport.v1.Interaction
+	16, // 1: rapport.v1.RecordInteractionResponse.interaction:type_name -> rapport.v1.Interaction
+	17, // 2: rapport.v1.RecordInteractionResponse.issue:type_name -> rapport.v1.Issue
+	0,  // 3: rapport.v1.BatchRecordInteractionsRequest.requests:type_name -> rapport.v1.RecordInteractionRequest
+	4,  // 4: rapport.v1.BatchRecordInteractionsResponse.results:type_name -> rapport.v1.RecordResult
+	16, // 5: rapport.v1.RecordResult.interaction:type_name -> rapport.v1.Interaction
+	5,  // 6: rapport.v1.RecordResult.error:type_name -> rapport.v1.ItemError
+	17, // 7: rapport.v1.RecordResult.issue:type_name -> rapport.v1.Issue
+	6,  // 8: rapport.v1.ItemError.field_violations:type_name -> rapport.v1.FieldViolation
+	0,  // 9: rapport.v1.ImportInteractionsRequest.requests:type_name -> rapport.v1.RecordInteractionRequest
+	9,  // 10: rapport.v1.ImportInteractionsResponse.failures:type_name -> rapport.v1.ImportFailure
+	5,  // 11: rapport.v1.ImportFailure.error:type_name -> rapport.v1.ItemError
+	18, // 12: rapport.v1.RecordSurveyRequest.survey:type_name -> rapport.v1.SurveyAnswers
+	16, // 13: rapport.v1.RecordSurveyResponse.interaction:type_name -> rapport.v1.Interaction
+	16, // 14: rapport.v1.GetInteractionResponse.interaction:type_name -> rapport.v1.Interaction
+	16, // 15: rapport.v1.ListInteractionsResponse.interactions:type_name -> rapport.v1.Interaction
+	0,  // 16: rapport.v1.InteractionService.RecordInteraction:input_type -> rapport.v1.RecordInteractionRequest
+	2,  // 17: rapport.v1.InteractionService.BatchRecordInteractions:input_type -> rapport.v1.BatchRecordInteractionsRequest
+	7,  // 18: rapport.v1.InteractionService.ImportInteractions:input_type -> rapport.v1.ImportInteractionsRequest
+	10, // 19: rapport.v1.InteractionService.RecordSurvey:input_type -> rapport.v1.RecordSurveyRequest
+	12, // 20: rapport.v1.InteractionService.GetInteraction:input_type -> rapport.v1.GetInteractionRequest
+	14, // 21: rapport.v1.InteractionService.ListInteractions:input_type -> rapport.v1.ListInteractionsRequest
+	1,  // 22: rapport.v1.InteractionService.RecordInteraction:output_type -> rapport.v1.RecordInteractionResponse
+	3,  // 23: rapport.v1.InteractionService.BatchRecordInteractions:output_type -> rapport.v1.BatchRecordInteractionsResponse
+	8,  // 24: rapport.v1.InteractionService.ImportInteractions:output_type -> rapport.v1.ImportInteractionsResponse
+	11, // 25: rapport.v1.InteractionService.RecordSurvey:output_type -> rapport.v1.RecordSurveyResponse
+	13, // 26: rapport.v1.InteractionService.GetInteraction:output_type -> rapport.v1.GetInteractionResponse
+	15, // 27: rapport.v1.InteractionService.ListInteractions:output_type -> rapport.v1.ListInteractionsResponse
+	22, // [22:28] is the sub-list for method output_type
+	16, // [16:22] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_interaction_service_proto_init() }
@@ -966,13 +1181,14 @@ func file_rapport_v1_interaction_service_proto_init() {
 		return
 	}
 	file_rapport_v1_interaction_proto_init()
+	file_rapport_v1_issue_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_interaction_service_proto_rawDesc), len(file_rapport_v1_interaction_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

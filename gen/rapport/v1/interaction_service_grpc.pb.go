@@ -22,6 +22,7 @@ const (
 	InteractionService_RecordInteraction_FullMethodName       = "/rapport.v1.InteractionService/RecordInteraction"
 	InteractionService_BatchRecordInteractions_FullMethodName = "/rapport.v1.InteractionService/BatchRecordInteractions"
 	InteractionService_ImportInteractions_FullMethodName      = "/rapport.v1.InteractionService/ImportInteractions"
+	InteractionService_RecordSurvey_FullMethodName            = "/rapport.v1.InteractionService/RecordSurvey"
 	InteractionService_GetInteraction_FullMethodName          = "/rapport.v1.InteractionService/GetInteraction"
 	InteractionService_ListInteractions_FullMethodName        = "/rapport.v1.InteractionService/ListInteractions"
 )
@@ -53,6 +54,25 @@ type InteractionServiceClient interface {
 	// each message is stored the server answers with running totals and that
 	// message's failures; every item counted as recorded is durable.
 	ImportInteractions(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ImportInteractionsRequest, ImportInteractionsResponse], error)
+	// Attaches survey answers (CSAT, NPS, CES, a comment) to an interaction
+	// recorded before, e.g. from a survey system hours or days after the
+	// contact. It is not a contact: contact counts, repeat contacts and the
+	// last contact do not change; the latest satisfaction scores and the
+	// hints about them (APOLOGIZE_LOW_CSAT, APOLOGIZE_DETRACTOR) do.
+	//
+	// Idempotent by `request_id` (required): a retry returns the first result
+	// with `already_recorded` set; the same `request_id` with other content
+	// is FAILED_PRECONDITION (REQUEST_ID_REUSED).
+	//
+	// A second answer for the same interaction: the answer with the later
+	// `answer_time` is the interaction's survey, whole (its scores and
+	// comment replace the earlier answer's; scores it leaves out are unset);
+	// of two with the same `answer_time`, the one with the greater
+	// `request_id`. So the result does not depend on the order the answers
+	// arrive in. An answer that loses is kept out and answered with
+	// `superseded` set. NOT_FOUND (INTERACTION_NOT_FOUND) when the interaction
+	// does not exist.
+	RecordSurvey(ctx context.Context, in *RecordSurveyRequest, opts ...grpc.CallOption) (*RecordSurveyResponse, error)
 	// Returns an interaction. NOT_FOUND (reason INTERACTION_NOT_FOUND).
 	GetInteraction(ctx context.Context, in *GetInteractionRequest, opts ...grpc.CallOption) (*GetInteractionResponse, error)
 	// Lists a customer's interactions, newest first (by `occur_time`).
@@ -99,6 +119,16 @@ func (c *interactionServiceClient) ImportInteractions(ctx context.Context, opts 
 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InteractionService_ImportInteractionsClient = grpc.BidiStreamingClient[ImportInteractionsRequest, ImportInteractionsResponse]
+
+func (c *interactionServiceClient) RecordSurvey(ctx context.Context, in *RecordSurveyRequest, opts ...grpc.CallOption) (*RecordSurveyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecordSurveyResponse)
+	err := c.cc.Invoke(ctx, InteractionService_RecordSurvey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 func (c *interactionServiceClient) GetInteraction(ctx context.Context, in *GetInteractionRequest, opts ...grpc.CallOption) (*GetInteractionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -147,6 +177,25 @@ type InteractionServiceServer interface {
 	// each message is stored the server answers with running totals and that
 	// message's failures; every item counted as recorded is durable.
 	ImportInteractions(grpc.BidiStreamingServer[ImportInteractionsRequest, ImportInteractionsResponse]) error
+	// Attaches survey answers (CSAT, NPS, CES, a comment) to an interaction
+	// recorded before, e.g. from a survey system hours or days after the
+	// contact. It is not a contact: contact counts, repeat contacts and the
+	// last contact do not change; the latest satisfaction scores and the
+	// hints about them (APOLOGIZE_LOW_CSAT, APOLOGIZE_DETRACTOR) do.
+	//
+	// Idempotent by `request_id` (required): a retry returns the first result
+	// with `already_recorded` set; the same `request_id` with other content
+	// is FAILED_PRECONDITION (REQUEST_ID_REUSED).
+	//
+	// A second answer for the same interaction: the answer with the later
+	// `answer_time` is the interaction's survey, whole (its scores and
+	// comment replace the earlier answer's; scores it leaves out are unset);
+	// of two with the same `answer_time`, the one with the greater
+	// `request_id`. So the result does not depend on the order the answers
+	// arrive in. An answer that loses is kept out and answered with
+	// `superseded` set. NOT_FOUND (INTERACTION_NOT_FOUND) when the interaction
+	// does not exist.
+	RecordSurvey(context.Context, *RecordSurveyRequest) (*RecordSurveyResponse, error)
 	// Returns an interaction. NOT_FOUND (reason INTERACTION_NOT_FOUND).
 	GetInteraction(context.Context, *GetInteractionRequest) (*GetInteractionResponse, error)
 	// Lists a customer's interactions, newest first (by `occur_time`).
@@ -169,6 +218,9 @@ func (UnimplementedInteractionServiceServer) BatchRecordInteractions(context.Con
 }
 func (UnimplementedInteractionServiceServer) ImportInteractions(grpc.BidiStreamingServer[ImportInteractionsRequest, ImportInteractionsResponse]) error {
 	return status.Error(codes.Unimplemented, "method ImportInteractions not implemented")
+}
+func (UnimplementedInteractionServiceServer) RecordSurvey(context.Context, *RecordSurveyRequest) (*RecordSurveyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecordSurvey not implemented")
 }
 func (UnimplementedInteractionServiceServer) GetInteraction(context.Context, *GetInteractionRequest) (*GetInteractionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetInteraction not implemented")
@@ -240,6 +292,24 @@ func _InteractionService_ImportInteractions_Handler(srv interface{}, stream grpc
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type InteractionService_ImportInteractionsServer = grpc.BidiStreamingServer[ImportInteractionsRequest, ImportInteractionsResponse]
 
+func _InteractionService_RecordSurvey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecordSurveyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InteractionServiceServer).RecordSurvey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InteractionService_RecordSurvey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InteractionServiceServer).RecordSurvey(ctx, req.(*RecordSurveyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _InteractionService_GetInteraction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetInteractionRequest)
 	if err := dec(in); err != nil {
@@ -290,6 +360,10 @@ var InteractionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchRecordInteractions",
 			Handler:    _InteractionService_BatchRecordInteractions_Handler,
+		},
+		{
+			MethodName: "RecordSurvey",
+			Handler:    _InteractionService_RecordSurvey_Handler,
 		},
 		{
 			MethodName: "GetInteraction",

@@ -161,7 +161,14 @@ func (Priority) EnumDescriptor() ([]byte, []int) {
 //	REOPENED -> PENDING, RESOLVED, CLOSED
 //	CLOSED   -> (final)
 //
-// Every move to REOPENED counts in `reopen_count`.
+// Every move to REOPENED counts in `reopen_count`, and every move is kept
+// in `status_history`.
+//
+// Back-fill (a migration from another helpdesk): CreateIssue and
+// ImportIssues accept a past `open_time`, the issue's `status_history`
+// (from which its status, resolve time, resolution and reopen count
+// follow), and `source_system` + `source_id`, which make the create
+// idempotent: a replay returns the issue the first one created.
 type Issue struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Output only. Resource name, `customers/{customer}/issues/{issue}`.
@@ -174,11 +181,15 @@ type Issue struct {
 	Topic string `protobuf:"bytes,3,opt,name=topic,proto3" json:"topic,omitempty"`
 	// How urgent it is. Optional.
 	Priority Priority `protobuf:"varint,4,opt,name=priority,proto3,enum=rapport.v1.Priority" json:"priority,omitempty"`
-	// The lifecycle state. New issues are OPEN; change it with UpdateIssue.
+	// The lifecycle state. New issues are OPEN, or on a back-fill the status
+	// of the last entry of `status_history`; change it with UpdateIssue.
 	Status IssueStatus `protobuf:"varint,5,opt,name=status,proto3,enum=rapport.v1.IssueStatus" json:"status,omitempty"`
-	// Output only. When the issue was opened (created).
+	// When the issue was opened. Now by default; on create, a past time for a
+	// back-fill: not more than 5 minutes in the future, not before 1990.
+	// Issues are listed newest first by it.
 	OpenTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=open_time,json=openTime,proto3" json:"open_time,omitempty"`
-	// Output only. When the issue was last resolved; cleared when reopened.
+	// Output only. When the issue was last resolved (the time of the last
+	// move to RESOLVED); cleared when reopened.
 	ResolveTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=resolve_time,json=resolveTime,proto3" json:"resolve_time,omitempty"`
 	// How it was resolved, e.g. "Refunded the second charge". At most 2,000
 	// characters.
@@ -198,11 +209,29 @@ type Issue struct {
 	ReopenCount int32 `protobuf:"varint,12,opt,name=reopen_count,json=reopenCount,proto3" json:"reopen_count,omitempty"`
 	// Output only. When the issue was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	// Output only. When the issue last changed.
+	// Output only. When the issue last changed: on a back-filled issue, the
+	// time of its last status change (or its open time), not the time of the
+	// import.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Changes on every update; send it back on UpdateIssue to make the change
 	// only if nobody changed the issue in between (otherwise ABORTED).
-	Etag          string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The status moves since the issue was opened, oldest first; UpdateIssue
+	// appends one on every change of status. On create (a back-fill), the
+	// issue's past: at most 100 moves, each legal from the status before it
+	// (starting from OPEN, see the lifecycle above), with its `change_time`
+	// not before `open_time` nor the move before, and not in the future.
+	// Kept: the latest 100.
+	StatusHistory []*IssueStatusChange `protobuf:"bytes,16,rep,name=status_history,json=statusHistory,proto3" json:"status_history,omitempty"`
+	// The system the issue comes from, e.g. "zendesk". 1 to 64 characters of
+	// a-z, 0-9, '.', '_' and '-'. With `source_id`, makes creating it
+	// idempotent: the same pair is created once per tenant, and a replay
+	// returns the first result (whatever else it carries). Set on create
+	// only.
+	SourceSystem string `protobuf:"bytes,17,opt,name=source_system,json=sourceSystem,proto3" json:"source_system,omitempty"`
+	// The issue's ID in `source_system`. At most 256 characters. Given with
+	// `source_system` or not at all.
+	SourceId      string `protobuf:"bytes,18,opt,name=source_id,json=sourceId,proto3" json:"source_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -342,12 +371,99 @@ func (x *Issue) GetEtag() string {
 	return ""
 }
 
+func (x *Issue) GetStatusHistory() []*IssueStatusChange {
+	if x != nil {
+		return x.StatusHistory
+	}
+	return nil
+}
+
+func (x *Issue) GetSourceSystem() string {
+	if x != nil {
+		return x.SourceSystem
+	}
+	return ""
+}
+
+func (x *Issue) GetSourceId() string {
+	if x != nil {
+		return x.SourceId
+	}
+	return ""
+}
+
+// One move of an issue's status.
+type IssueStatusChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required. The status moved to (not UNSPECIFIED).
+	Status IssueStatus `protobuf:"varint,1,opt,name=status,proto3,enum=rapport.v1.IssueStatus" json:"status,omitempty"`
+	// Required. When it moved.
+	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	// For a move to RESOLVED or CLOSED: how it was resolved. At most 2,000
+	// characters. On a back-fill, the last one given becomes the issue's
+	// `resolution` unless the issue's own is given.
+	Resolution    string `protobuf:"bytes,3,opt,name=resolution,proto3" json:"resolution,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IssueStatusChange) Reset() {
+	*x = IssueStatusChange{}
+	mi := &file_rapport_v1_issue_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IssueStatusChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IssueStatusChange) ProtoMessage() {}
+
+func (x *IssueStatusChange) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_issue_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IssueStatusChange.ProtoReflect.Descriptor instead.
+func (*IssueStatusChange) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_issue_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *IssueStatusChange) GetStatus() IssueStatus {
+	if x != nil {
+		return x.Status
+	}
+	return IssueStatus_ISSUE_STATUS_UNSPECIFIED
+}
+
+func (x *IssueStatusChange) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+func (x *IssueStatusChange) GetResolution() string {
+	if x != nil {
+		return x.Resolution
+	}
+	return ""
+}
+
 var File_rapport_v1_issue_proto protoreflect.FileDescriptor
 
 const file_rapport_v1_issue_proto_rawDesc = "" +
 	"\n" +
 	"\x16rapport/v1/issue.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1crapport/v1/interaction.proto\"\xec\x04\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1crapport/v1/interaction.proto\"\xf4\x05\n" +
 	"\x05Issue\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12\x14\n" +
@@ -368,7 +484,17 @@ const file_rapport_v1_issue_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x0f \x01(\tR\x04etag*\xab\x01\n" +
+	"\x04etag\x18\x0f \x01(\tR\x04etag\x12D\n" +
+	"\x0estatus_history\x18\x10 \x03(\v2\x1d.rapport.v1.IssueStatusChangeR\rstatusHistory\x12#\n" +
+	"\rsource_system\x18\x11 \x01(\tR\fsourceSystem\x12\x1b\n" +
+	"\tsource_id\x18\x12 \x01(\tR\bsourceId\"\xa1\x01\n" +
+	"\x11IssueStatusChange\x12/\n" +
+	"\x06status\x18\x01 \x01(\x0e2\x17.rapport.v1.IssueStatusR\x06status\x12;\n" +
+	"\vchange_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\x12\x1e\n" +
+	"\n" +
+	"resolution\x18\x03 \x01(\tR\n" +
+	"resolution*\xab\x01\n" +
 	"\vIssueStatus\x12\x1c\n" +
 	"\x18ISSUE_STATUS_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11ISSUE_STATUS_OPEN\x10\x01\x12\x18\n" +
@@ -400,27 +526,31 @@ func file_rapport_v1_issue_proto_rawDescGZIP() []byte {
 }
 
 var file_rapport_v1_issue_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_rapport_v1_issue_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_rapport_v1_issue_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_rapport_v1_issue_proto_goTypes = []any{
 	(IssueStatus)(0),              // 0: rapport.v1.IssueStatus
 	(Priority)(0),                 // 1: rapport.v1.Priority
 	(*Issue)(nil),                 // 2: rapport.v1.Issue
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
-	(*Fact)(nil),                  // 4: rapport.v1.Fact
+	(*IssueStatusChange)(nil),     // 3: rapport.v1.IssueStatusChange
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
+	(*Fact)(nil),                  // 5: rapport.v1.Fact
 }
 var file_rapport_v1_issue_proto_depIdxs = []int32{
-	1, // 0: rapport.v1.Issue.priority:type_name -> rapport.v1.Priority
-	0, // 1: rapport.v1.Issue.status:type_name -> rapport.v1.IssueStatus
-	3, // 2: rapport.v1.Issue.open_time:type_name -> google.protobuf.Timestamp
-	3, // 3: rapport.v1.Issue.resolve_time:type_name -> google.protobuf.Timestamp
-	4, // 4: rapport.v1.Issue.facts:type_name -> rapport.v1.Fact
-	3, // 5: rapport.v1.Issue.create_time:type_name -> google.protobuf.Timestamp
-	3, // 6: rapport.v1.Issue.update_time:type_name -> google.protobuf.Timestamp
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	1,  // 0: rapport.v1.Issue.priority:type_name -> rapport.v1.Priority
+	0,  // 1: rapport.v1.Issue.status:type_name -> rapport.v1.IssueStatus
+	4,  // 2: rapport.v1.Issue.open_time:type_name -> google.protobuf.Timestamp
+	4,  // 3: rapport.v1.Issue.resolve_time:type_name -> google.protobuf.Timestamp
+	5,  // 4: rapport.v1.Issue.facts:type_name -> rapport.v1.Fact
+	4,  // 5: rapport.v1.Issue.create_time:type_name -> google.protobuf.Timestamp
+	4,  // 6: rapport.v1.Issue.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 7: rapport.v1.Issue.status_history:type_name -> rapport.v1.IssueStatusChange
+	0,  // 8: rapport.v1.IssueStatusChange.status:type_name -> rapport.v1.IssueStatus
+	4,  // 9: rapport.v1.IssueStatusChange.change_time:type_name -> google.protobuf.Timestamp
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_issue_proto_init() }
@@ -435,7 +565,7 @@ func file_rapport_v1_issue_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_issue_proto_rawDesc), len(file_rapport_v1_issue_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

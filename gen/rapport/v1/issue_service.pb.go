@@ -27,15 +27,17 @@ type CreateIssueRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required. The customer, `customers/{customer}`.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	// Required. The issue. Output-only fields are ignored; `status` must be
-	// unspecified or OPEN.
+	// Required. The issue. Output-only fields are ignored. `status` must be
+	// unspecified, OPEN, or (with a `status_history`) the status of its last
+	// move; `open_time` and `status_history` back-fill its past (see Issue).
 	Issue *Issue `protobuf:"bytes,2,opt,name=issue,proto3" json:"issue,omitempty"`
 	// The ID to give the issue: 1 to 63 characters of a-z, 0-9 and '-',
 	// starting with a letter, or a UUID. Optional: generated when empty.
 	IssueId string `protobuf:"bytes,3,opt,name=issue_id,json=issueId,proto3" json:"issue_id,omitempty"`
 	// Makes the call safe to retry: a second call with the same UUID returns
 	// the issue the first one created. Reusing it for a different request is
-	// FAILED_PRECONDITION. Optional.
+	// FAILED_PRECONDITION. Optional. With `issue.source_system` and
+	// `issue.source_id`, the source record is the idempotency key instead.
 	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -99,18 +101,151 @@ func (x *CreateIssueRequest) GetRequestId() string {
 	return ""
 }
 
-// Response for CreateIssue.
-type CreateIssueResponse struct {
+// Request message of ImportIssues.
+type ImportIssuesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The created issue (or, on a retry, the one the first call created).
-	Issue         *Issue `protobuf:"bytes,1,opt,name=issue,proto3" json:"issue,omitempty"`
+	// 1 to 500 items, each with `issue.source_system` and `issue.source_id`
+	// or with a `request_id`.
+	Requests      []*CreateIssueRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
+func (x *ImportIssuesRequest) Reset() {
+	*x = ImportIssuesRequest{}
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportIssuesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportIssuesRequest) ProtoMessage() {}
+
+func (x *ImportIssuesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportIssuesRequest.ProtoReflect.Descriptor instead.
+func (*ImportIssuesRequest) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ImportIssuesRequest) GetRequests() []*CreateIssueRequest {
+	if x != nil {
+		return x.Requests
+	}
+	return nil
+}
+
+// Answer to one ImportIssuesRequest.
+type ImportIssuesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Items received so far in this stream.
+	Received int64 `protobuf:"varint,1,opt,name=received,proto3" json:"received,omitempty"`
+	// Issues newly created so far.
+	Created int64 `protobuf:"varint,2,opt,name=created,proto3" json:"created,omitempty"`
+	// Items found already created so far (replays).
+	AlreadyCreated int64 `protobuf:"varint,3,opt,name=already_created,json=alreadyCreated,proto3" json:"already_created,omitempty"`
+	// Items refused so far.
+	Failed int64 `protobuf:"varint,4,opt,name=failed,proto3" json:"failed,omitempty"`
+	// The refused items of the message this answers (index and error, as
+	// ImportInteractions reports them).
+	Failures      []*ImportFailure `protobuf:"bytes,5,rep,name=failures,proto3" json:"failures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportIssuesResponse) Reset() {
+	*x = ImportIssuesResponse{}
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportIssuesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportIssuesResponse) ProtoMessage() {}
+
+func (x *ImportIssuesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportIssuesResponse.ProtoReflect.Descriptor instead.
+func (*ImportIssuesResponse) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ImportIssuesResponse) GetReceived() int64 {
+	if x != nil {
+		return x.Received
+	}
+	return 0
+}
+
+func (x *ImportIssuesResponse) GetCreated() int64 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *ImportIssuesResponse) GetAlreadyCreated() int64 {
+	if x != nil {
+		return x.AlreadyCreated
+	}
+	return 0
+}
+
+func (x *ImportIssuesResponse) GetFailed() int64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *ImportIssuesResponse) GetFailures() []*ImportFailure {
+	if x != nil {
+		return x.Failures
+	}
+	return nil
+}
+
+// Response for CreateIssue.
+type CreateIssueResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created issue (or, on a retry, the one the first call created).
+	Issue *Issue `protobuf:"bytes,1,opt,name=issue,proto3" json:"issue,omitempty"`
+	// True when this call found the issue already created (a retry or a
+	// replayed source record).
+	AlreadyCreated bool `protobuf:"varint,2,opt,name=already_created,json=alreadyCreated,proto3" json:"already_created,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
 func (x *CreateIssueResponse) Reset() {
 	*x = CreateIssueResponse{}
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[1]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -122,7 +257,7 @@ func (x *CreateIssueResponse) String() string {
 func (*CreateIssueResponse) ProtoMessage() {}
 
 func (x *CreateIssueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[1]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -135,7 +270,7 @@ func (x *CreateIssueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIssueResponse.ProtoReflect.Descriptor instead.
 func (*CreateIssueResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{1}
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateIssueResponse) GetIssue() *Issue {
@@ -143,6 +278,13 @@ func (x *CreateIssueResponse) GetIssue() *Issue {
 		return x.Issue
 	}
 	return nil
+}
+
+func (x *CreateIssueResponse) GetAlreadyCreated() bool {
+	if x != nil {
+		return x.AlreadyCreated
+	}
+	return false
 }
 
 // Request for GetIssue.
@@ -156,7 +298,7 @@ type GetIssueRequest struct {
 
 func (x *GetIssueRequest) Reset() {
 	*x = GetIssueRequest{}
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[2]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -168,7 +310,7 @@ func (x *GetIssueRequest) String() string {
 func (*GetIssueRequest) ProtoMessage() {}
 
 func (x *GetIssueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[2]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -181,7 +323,7 @@ func (x *GetIssueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIssueRequest.ProtoReflect.Descriptor instead.
 func (*GetIssueRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{2}
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetIssueRequest) GetName() string {
@@ -202,7 +344,7 @@ type GetIssueResponse struct {
 
 func (x *GetIssueResponse) Reset() {
 	*x = GetIssueResponse{}
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[3]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -214,7 +356,7 @@ func (x *GetIssueResponse) String() string {
 func (*GetIssueResponse) ProtoMessage() {}
 
 func (x *GetIssueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[3]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -227,7 +369,7 @@ func (x *GetIssueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIssueResponse.ProtoReflect.Descriptor instead.
 func (*GetIssueResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{3}
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetIssueResponse) GetIssue() *Issue {
@@ -254,7 +396,7 @@ type UpdateIssueRequest struct {
 
 func (x *UpdateIssueRequest) Reset() {
 	*x = UpdateIssueRequest{}
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[4]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -266,7 +408,7 @@ func (x *UpdateIssueRequest) String() string {
 func (*UpdateIssueRequest) ProtoMessage() {}
 
 func (x *UpdateIssueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[4]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -279,7 +421,7 @@ func (x *UpdateIssueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateIssueRequest.ProtoReflect.Descriptor instead.
 func (*UpdateIssueRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{4}
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UpdateIssueRequest) GetIssue() *Issue {
@@ -307,7 +449,7 @@ type UpdateIssueResponse struct {
 
 func (x *UpdateIssueResponse) Reset() {
 	*x = UpdateIssueResponse{}
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[5]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -319,7 +461,7 @@ func (x *UpdateIssueResponse) String() string {
 func (*UpdateIssueResponse) ProtoMessage() {}
 
 func (x *UpdateIssueResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[5]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -332,7 +474,7 @@ func (x *UpdateIssueResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateIssueResponse.ProtoReflect.Descriptor instead.
 func (*UpdateIssueResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{5}
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *UpdateIssueResponse) GetIssue() *Issue {
@@ -363,7 +505,7 @@ type ListIssuesRequest struct {
 
 func (x *ListIssuesRequest) Reset() {
 	*x = ListIssuesRequest{}
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[6]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -375,7 +517,7 @@ func (x *ListIssuesRequest) String() string {
 func (*ListIssuesRequest) ProtoMessage() {}
 
 func (x *ListIssuesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[6]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -388,7 +530,7 @@ func (x *ListIssuesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIssuesRequest.ProtoReflect.Descriptor instead.
 func (*ListIssuesRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{6}
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListIssuesRequest) GetParent() string {
@@ -432,7 +574,7 @@ type ListIssuesResponse struct {
 
 func (x *ListIssuesResponse) Reset() {
 	*x = ListIssuesResponse{}
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[7]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -444,7 +586,7 @@ func (x *ListIssuesResponse) String() string {
 func (*ListIssuesResponse) ProtoMessage() {}
 
 func (x *ListIssuesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_issue_service_proto_msgTypes[7]
+	mi := &file_rapport_v1_issue_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -457,7 +599,7 @@ func (x *ListIssuesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIssuesResponse.ProtoReflect.Descriptor instead.
 func (*ListIssuesResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{7}
+	return file_rapport_v1_issue_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListIssuesResponse) GetIssues() []*Issue {
@@ -479,15 +621,24 @@ var File_rapport_v1_issue_service_proto protoreflect.FileDescriptor
 const file_rapport_v1_issue_service_proto_rawDesc = "" +
 	"\n" +
 	"\x1erapport/v1/issue_service.proto\x12\n" +
-	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x16rapport/v1/issue.proto\"\x8f\x01\n" +
+	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a$rapport/v1/interaction_service.proto\x1a\x16rapport/v1/issue.proto\"\x8f\x01\n" +
 	"\x12CreateIssueRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12'\n" +
 	"\x05issue\x18\x02 \x01(\v2\x11.rapport.v1.IssueR\x05issue\x12\x19\n" +
 	"\bissue_id\x18\x03 \x01(\tR\aissueId\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\">\n" +
+	"request_id\x18\x04 \x01(\tR\trequestId\"Q\n" +
+	"\x13ImportIssuesRequest\x12:\n" +
+	"\brequests\x18\x01 \x03(\v2\x1e.rapport.v1.CreateIssueRequestR\brequests\"\xc4\x01\n" +
+	"\x14ImportIssuesResponse\x12\x1a\n" +
+	"\breceived\x18\x01 \x01(\x03R\breceived\x12\x18\n" +
+	"\acreated\x18\x02 \x01(\x03R\acreated\x12'\n" +
+	"\x0falready_created\x18\x03 \x01(\x03R\x0ealreadyCreated\x12\x16\n" +
+	"\x06failed\x18\x04 \x01(\x03R\x06failed\x125\n" +
+	"\bfailures\x18\x05 \x03(\v2\x19.rapport.v1.ImportFailureR\bfailures\"g\n" +
 	"\x13CreateIssueResponse\x12'\n" +
-	"\x05issue\x18\x01 \x01(\v2\x11.rapport.v1.IssueR\x05issue\"%\n" +
+	"\x05issue\x18\x01 \x01(\v2\x11.rapport.v1.IssueR\x05issue\x12'\n" +
+	"\x0falready_created\x18\x02 \x01(\bR\x0ealreadyCreated\"%\n" +
 	"\x0fGetIssueRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\";\n" +
 	"\x10GetIssueResponse\x12'\n" +
@@ -506,13 +657,14 @@ const file_rapport_v1_issue_service_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tR\x06filter\"g\n" +
 	"\x12ListIssuesResponse\x12)\n" +
 	"\x06issues\x18\x01 \x03(\v2\x11.rapport.v1.IssueR\x06issues\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xc2\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x99\x03\n" +
 	"\fIssueService\x12N\n" +
 	"\vCreateIssue\x12\x1e.rapport.v1.CreateIssueRequest\x1a\x1f.rapport.v1.CreateIssueResponse\x12E\n" +
 	"\bGetIssue\x12\x1b.rapport.v1.GetIssueRequest\x1a\x1c.rapport.v1.GetIssueResponse\x12N\n" +
 	"\vUpdateIssue\x12\x1e.rapport.v1.UpdateIssueRequest\x1a\x1f.rapport.v1.UpdateIssueResponse\x12K\n" +
 	"\n" +
-	"ListIssues\x12\x1d.rapport.v1.ListIssuesRequest\x1a\x1e.rapport.v1.ListIssuesResponseB\xa3\x01\n" +
+	"ListIssues\x12\x1d.rapport.v1.ListIssuesRequest\x1a\x1e.rapport.v1.ListIssuesResponse\x12U\n" +
+	"\fImportIssues\x12\x1f.rapport.v1.ImportIssuesRequest\x1a .rapport.v1.ImportIssuesResponse(\x010\x01B\xa3\x01\n" +
 	"\x0ecom.rapport.v1B\x11IssueServiceProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
 	"Rapport.V1\xca\x02\n" +
 	"Rapport\\V1\xe2\x02\x16Rapport\\V1\\GPBMetadata\xea\x02\vRapport::V1b\x06proto3"
@@ -529,40 +681,47 @@ func file_rapport_v1_issue_service_proto_rawDescGZIP() []byte {
 	return file_rapport_v1_issue_service_proto_rawDescData
 }
 
-var file_rapport_v1_issue_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_rapport_v1_issue_service_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_rapport_v1_issue_service_proto_goTypes = []any{
 	(*CreateIssueRequest)(nil),    // 0: rapport.v1.CreateIssueRequest
-	(*CreateIssueResponse)(nil),   // 1: rapport.v1.CreateIssueResponse
-	(*GetIssueRequest)(nil),       // 2: rapport.v1.GetIssueRequest
-	(*GetIssueResponse)(nil),      // 3: rapport.v1.GetIssueResponse
-	(*UpdateIssueRequest)(nil),    // 4: rapport.v1.UpdateIssueRequest
-	(*UpdateIssueResponse)(nil),   // 5: rapport.v1.UpdateIssueResponse
-	(*ListIssuesRequest)(nil),     // 6: rapport.v1.ListIssuesRequest
-	(*ListIssuesResponse)(nil),    // 7: rapport.v1.ListIssuesResponse
-	(*Issue)(nil),                 // 8: rapport.v1.Issue
-	(*fieldmaskpb.FieldMask)(nil), // 9: google.protobuf.FieldMask
+	(*ImportIssuesRequest)(nil),   // 1: rapport.v1.ImportIssuesRequest
+	(*ImportIssuesResponse)(nil),  // 2: rapport.v1.ImportIssuesResponse
+	(*CreateIssueResponse)(nil),   // 3: rapport.v1.CreateIssueResponse
+	(*GetIssueRequest)(nil),       // 4: rapport.v1.GetIssueRequest
+	(*GetIssueResponse)(nil),      // 5: rapport.v1.GetIssueResponse
+	(*UpdateIssueRequest)(nil),    // 6: rapport.v1.UpdateIssueRequest
+	(*UpdateIssueResponse)(nil),   // 7: rapport.v1.UpdateIssueResponse
+	(*ListIssuesRequest)(nil),     // 8: rapport.v1.ListIssuesRequest
+	(*ListIssuesResponse)(nil),    // 9: rapport.v1.ListIssuesResponse
+	(*Issue)(nil),                 // 10: rapport.v1.Issue
+	(*ImportFailure)(nil),         // 11: rapport.v1.ImportFailure
+	(*fieldmaskpb.FieldMask)(nil), // 12: google.protobuf.FieldMask
 }
 var file_rapport_v1_issue_service_proto_depIdxs = []int32{
-	8,  // 0: rapport.v1.CreateIssueRequest.issue:type_name -> rapport.v1.Issue
-	8,  // 1: rapport.v1.CreateIssueResponse.issue:type_name -> rapport.v1.Issue
-	8,  // 2: rapport.v1.GetIssueResponse.issue:type_name -> rapport.v1.Issue
-	8,  // 3: rapport.v1.UpdateIssueRequest.issue:type_name -> rapport.v1.Issue
-	9,  // 4: rapport.v1.UpdateIssueRequest.update_mask:type_name -> google.protobuf.FieldMask
-	8,  // 5: rapport.v1.UpdateIssueResponse.issue:type_name -> rapport.v1.Issue
-	8,  // 6: rapport.v1.ListIssuesResponse.issues:type_name -> rapport.v1.Issue
-	0,  // 7: rapport.v1.IssueService.CreateIssue:input_type -> rapport.v1.CreateIssueRequest
-	2,  // 8: rapport.v1.IssueService.GetIssue:input_type -> rapport.v1.GetIssueRequest
-	4,  // 9: rapport.v1.IssueService.UpdateIssue:input_type -> rapport.v1.UpdateIssueRequest
-	6,  // 10: rapport.v1.IssueService.ListIssues:input_type -> rapport.v1.ListIssuesRequest
-	1,  // 11: rapport.v1.IssueService.CreateIssue:output_type -> rapport.v1.CreateIssueResponse
-	3,  // 12: rapport.v1.IssueService.GetIssue:output_type -> rapport.v1.GetIssueResponse
-	5,  // 13: rapport.v1.IssueService.UpdateIssue:output_type -> rapport.v1.UpdateIssueResponse
-	7,  // 14: rapport.v1.IssueService.ListIssues:output_type -> rapport.v1.ListIssuesResponse
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	10, // 0: rapport.v1.CreateIssueRequest.issue:type_name -> rapport.v1.Issue
+	0,  // 1: rapport.v1.ImportIssuesRequest.requests:type_name -> rapport.v1.CreateIssueRequest
+	11, // 2: rapport.v1.ImportIssuesResponse.failures:type_name -> rapport.v1.ImportFailure
+	10, // 3: rapport.v1.CreateIssueResponse.issue:type_name -> rapport.v1.Issue
+	10, // 4: rapport.v1.GetIssueResponse.issue:type_name -> rapport.v1.Issue
+	10, // 5: rapport.v1.UpdateIssueRequest.issue:type_name -> rapport.v1.Issue
+	12, // 6: rapport.v1.UpdateIssueRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 7: rapport.v1.UpdateIssueResponse.issue:type_name -> rapport.v1.Issue
+	10, // 8: rapport.v1.ListIssuesResponse.issues:type_name -> rapport.v1.Issue
+	0,  // 9: rapport.v1.IssueService.CreateIssue:input_type -> rapport.v1.CreateIssueRequest
+	4,  // 10: rapport.v1.IssueService.GetIssue:input_type -> rapport.v1.GetIssueRequest
+	6,  // 11: rapport.v1.IssueService.UpdateIssue:input_type -> rapport.v1.UpdateIssueRequest
+	8,  // 12: rapport.v1.IssueService.ListIssues:input_type -> rapport.v1.ListIssuesRequest
+	1,  // 13: rapport.v1.IssueService.ImportIssues:input_type -> rapport.v1.ImportIssuesRequest
+	3,  // 14: rapport.v1.IssueService.CreateIssue:output_type -> rapport.v1.CreateIssueResponse
+	5,  // 15: rapport.v1.IssueService.GetIssue:output_type -> rapport.v1.GetIssueResponse
+	7,  // 16: rapport.v1.IssueService.UpdateIssue:output_type -> rapport.v1.UpdateIssueResponse
+	9,  // 17: rapport.v1.IssueService.ListIssues:output_type -> rapport.v1.ListIssuesResponse
+	2,  // 18: rapport.v1.IssueService.ImportIssues:output_type -> rapport.v1.ImportIssuesResponse
+	14, // [14:19] is the sub-list for method output_type
+	9,  // [9:14] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_issue_service_proto_init() }
@@ -570,6 +729,7 @@ func file_rapport_v1_issue_service_proto_init() {
 	if File_rapport_v1_issue_service_proto != nil {
 		return
 	}
+	file_rapport_v1_interaction_service_proto_init()
 	file_rapport_v1_issue_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -577,7 +737,7 @@ func file_rapport_v1_issue_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_issue_service_proto_rawDesc), len(file_rapport_v1_issue_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,10 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	IssueService_CreateIssue_FullMethodName = "/rapport.v1.IssueService/CreateIssue"
-	IssueService_GetIssue_FullMethodName    = "/rapport.v1.IssueService/GetIssue"
-	IssueService_UpdateIssue_FullMethodName = "/rapport.v1.IssueService/UpdateIssue"
-	IssueService_ListIssues_FullMethodName  = "/rapport.v1.IssueService/ListIssues"
+	IssueService_CreateIssue_FullMethodName  = "/rapport.v1.IssueService/CreateIssue"
+	IssueService_GetIssue_FullMethodName     = "/rapport.v1.IssueService/GetIssue"
+	IssueService_UpdateIssue_FullMethodName  = "/rapport.v1.IssueService/UpdateIssue"
+	IssueService_ListIssues_FullMethodName   = "/rapport.v1.IssueService/ListIssues"
+	IssueService_ImportIssues_FullMethodName = "/rapport.v1.IssueService/ImportIssues"
 )
 
 // IssueServiceClient is the client API for IssueService service.
@@ -41,6 +42,14 @@ type IssueServiceClient interface {
 	UpdateIssue(ctx context.Context, in *UpdateIssueRequest, opts ...grpc.CallOption) (*UpdateIssueResponse, error)
 	// Lists a customer's issues, newest first.
 	ListIssues(ctx context.Context, in *ListIssuesRequest, opts ...grpc.CallOption) (*ListIssuesResponse, error)
+	// Bulk back-fill of issues from another system. The client streams
+	// messages of up to 500 CreateIssueRequests; each must carry
+	// `issue.source_system` and `issue.source_id` (or a `request_id`) so that
+	// replaying a stream creates nothing twice. After each message is stored
+	// the server answers with running totals and that message's failures;
+	// each item is validated and stored on its own, so a refused item
+	// stores nothing and does not stop the others.
+	ImportIssues(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ImportIssuesRequest, ImportIssuesResponse], error)
 }
 
 type issueServiceClient struct {
@@ -91,6 +100,19 @@ func (c *issueServiceClient) ListIssues(ctx context.Context, in *ListIssuesReque
 	return out, nil
 }
 
+func (c *issueServiceClient) ImportIssues(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ImportIssuesRequest, ImportIssuesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &IssueService_ServiceDesc.Streams[0], IssueService_ImportIssues_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ImportIssuesRequest, ImportIssuesResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type IssueService_ImportIssuesClient = grpc.BidiStreamingClient[ImportIssuesRequest, ImportIssuesResponse]
+
 // IssueServiceServer is the server API for IssueService service.
 // All implementations must embed UnimplementedIssueServiceServer
 // for forward compatibility.
@@ -107,6 +129,14 @@ type IssueServiceServer interface {
 	UpdateIssue(context.Context, *UpdateIssueRequest) (*UpdateIssueResponse, error)
 	// Lists a customer's issues, newest first.
 	ListIssues(context.Context, *ListIssuesRequest) (*ListIssuesResponse, error)
+	// Bulk back-fill of issues from another system. The client streams
+	// messages of up to 500 CreateIssueRequests; each must carry
+	// `issue.source_system` and `issue.source_id` (or a `request_id`) so that
+	// replaying a stream creates nothing twice. After each message is stored
+	// the server answers with running totals and that message's failures;
+	// each item is validated and stored on its own, so a refused item
+	// stores nothing and does not stop the others.
+	ImportIssues(grpc.BidiStreamingServer[ImportIssuesRequest, ImportIssuesResponse]) error
 	mustEmbedUnimplementedIssueServiceServer()
 }
 
@@ -128,6 +158,9 @@ func (UnimplementedIssueServiceServer) UpdateIssue(context.Context, *UpdateIssue
 }
 func (UnimplementedIssueServiceServer) ListIssues(context.Context, *ListIssuesRequest) (*ListIssuesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListIssues not implemented")
+}
+func (UnimplementedIssueServiceServer) ImportIssues(grpc.BidiStreamingServer[ImportIssuesRequest, ImportIssuesResponse]) error {
+	return status.Error(codes.Unimplemented, "method ImportIssues not implemented")
 }
 func (UnimplementedIssueServiceServer) mustEmbedUnimplementedIssueServiceServer() {}
 func (UnimplementedIssueServiceServer) testEmbeddedByValue()                      {}
@@ -222,6 +255,13 @@ func _IssueService_ListIssues_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IssueService_ImportIssues_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(IssueServiceServer).ImportIssues(&grpc.GenericServerStream[ImportIssuesRequest, ImportIssuesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type IssueService_ImportIssuesServer = grpc.BidiStreamingServer[ImportIssuesRequest, ImportIssuesResponse]
+
 // IssueService_ServiceDesc is the grpc.ServiceDesc for IssueService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -246,6 +286,13 @@ var IssueService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _IssueService_ListIssues_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "ImportIssues",
+			Handler:       _IssueService_ImportIssues_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "rapport/v1/issue_service.proto",
 }

@@ -175,7 +175,7 @@ func demoCustomers() []demoCustomer {
 		// no facts. The order number, the step already tried and her
 		// customer number are read from the text; the sentiment of German
 		// text is not computed.
-		id: "lena-weber", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a05",
+		id: "lena-weber", requestID: "6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0a06",
 		customer: &rapportv1.Customer{
 			DisplayName: "Lena Weber", PreferredName: "Frau Weber",
 			Identities: []*rapportv1.Identity{{Type: email, Value: "lena.weber@example.de"}, {Type: chat, Value: "lena.w"}},

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -194,19 +195,36 @@ func (c *conds) add(cond string, args ...any) {
 
 func (c *conds) sql() string { return strings.Join(c.where, " AND ") }
 
-// customers adds the condition on the tenant and the customer, or the
-// customer and the halves merged into it.
-func (c *conds) customers(tenant, customerID string, also []string) {
-	if len(also) == 0 {
-		c.add("tenant = ? AND customer_id = ?", tenant, customerID)
-		return
+// acrossCustomers lists a newest-first page over several customers (a
+// survivor and the halves merged into it): one list per customer, each
+// seeking its own index range, merged here. One query with the customers
+// in an IN list would read and sort every matching row of all of them for
+// each page. key is a record's place in the order: its time (Unix ms) and
+// ID, both descending.
+func acrossCustomers[T any](customers []string, limit int, list func(customerID string) ([]T, bool, error), key func(T) (int64, string)) ([]T, bool, error) {
+	var all []T
+	more := false
+	for _, id := range customers {
+		page, m, err := list(id)
+		if err != nil {
+			return nil, false, err
+		}
+		all = append(all, page...)
+		more = more || m
 	}
-	args := []any{tenant, customerID}
-	for _, id := range also {
-		args = append(args, id)
+	slices.SortFunc(all, func(a, b T) int {
+		ta, ia := key(a)
+		tb, ib := key(b)
+		return cmp.Or(cmp.Compare(tb, ta), cmp.Compare(ib, ia))
+	})
+	if len(all) > limit {
+		all, more = all[:limit], true
 	}
-	c.add("tenant = ? AND customer_id IN ("+placeholders(len(args)-1)+")", args...)
+	return all, more, nil
 }
+
+// lastSegment is the last part of a resource name: a record's ID.
+func lastSegment(name string) string { return name[strings.LastIndexByte(name, '/')+1:] }
 
 // before adds the keyset condition of a newest-first list: after the
 // cursor, by time then ID.
@@ -226,8 +244,17 @@ func (s *Store) ListInteractions(ctx context.Context, tenant, customerID string,
 	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
 	}
+	if len(f.AlsoCustomers) > 0 {
+		one := f
+		one.AlsoCustomers = nil
+		return acrossCustomers(append([]string{customerID}, f.AlsoCustomers...), limit, func(id string) ([]*rapportv1.Interaction, bool, error) {
+			return s.ListInteractions(ctx, tenant, id, one, after, limit)
+		}, func(in *rapportv1.Interaction) (int64, string) {
+			return in.GetOccurTime().AsTime().UnixMilli(), lastSegment(in.GetName())
+		})
+	}
 	var c conds
-	c.customers(tenant, customerID, f.AlsoCustomers)
+	c.add("tenant = ? AND customer_id = ?", tenant, customerID)
 	if len(f.Channels) > 0 {
 		args := make([]any, len(f.Channels))
 		for i, ch := range f.Channels {

@@ -166,8 +166,17 @@ func (s *Store) ListIssues(ctx context.Context, tenant, customerID string, f rep
 	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
 	}
+	if len(f.AlsoCustomers) > 0 {
+		one := f
+		one.AlsoCustomers = nil
+		return acrossCustomers(append([]string{customerID}, f.AlsoCustomers...), limit, func(id string) ([]*rapportv1.Issue, bool, error) {
+			return s.ListIssues(ctx, tenant, id, one, after, limit)
+		}, func(is *rapportv1.Issue) (int64, string) {
+			return repository.Truncate(is.GetOpenTime().AsTime()).UnixMilli(), lastSegment(is.GetName())
+		})
+	}
 	var c conds
-	c.customers(tenant, customerID, f.AlsoCustomers)
+	c.add("tenant = ? AND customer_id = ?", tenant, customerID)
 	in := func(col string, values []int32, not bool) {
 		if len(values) == 0 {
 			return

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 )
@@ -256,6 +257,33 @@ func TestErasureAfterAMergeLeavesNothing(t *testing.T) {
 	for _, name := range []string{ada, ada2} {
 		if _, err := ts.customers.GetCustomer(t.Context(), &rapportv1.GetCustomerRequest{Name: name}); !strings.Contains(fmt.Sprint(err), "NotFound") {
 			t.Errorf("%s after the erasure: %v", name, err)
+		}
+	}
+}
+
+// A watch on a merged customer's name follows the survivor: a contact
+// recorded for the survivor reaches it.
+func TestWatchOnAMergedNameFollowsTheSurvivor(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, mustStore(t), service.Options{WatchPollInterval: 50 * time.Millisecond})
+	ada, ada2 := twoHalves(t, ts)
+	if _, err := ts.customers.MergeCustomers(t.Context(), &rapportv1.MergeCustomersRequest{Customer: ada, MergedCustomer: ada2}); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := ts.contexts.WatchCustomerContext(t.Context(), &rapportv1.WatchCustomerContextRequest{
+		Context: &rapportv1.GetCustomerContextRequest{Customer: ada2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := recvContext(t, stream, 5*time.Second)
+	if first.GetCustomer() != ada {
+		t.Fatalf("the watch of %s starts with %s's context", ada2, first.GetCustomer())
+	}
+	rec := ts.record(t, ada, interaction(rapportv1.Channel_CHANNEL_CHAT, 0, "after-the-merge"))
+	for {
+		cc := recvContext(t, stream, 5*time.Second)
+		if slices.ContainsFunc(cc.GetRecentInteractions(), func(in *rapportv1.Interaction) bool { return in.GetName() == rec.GetInteraction().GetName() }) {
+			return
 		}
 	}
 }

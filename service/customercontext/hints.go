@@ -388,11 +388,14 @@ func customerFactsAlreadyGiven(in hintInput) []candidate {
 	var parts []string
 	evidence := in.customer()
 	var when time.Time
+	onIssues := map[FactID]bool{} // said by FACTS_ALREADY_GIVEN already
+	for _, is := range in.cc.GetOpenIssues() {
+		for _, g := range is.GetFacts() {
+			onIssues[FactKey(g)] = true
+		}
+	}
 	for _, f := range in.cc.GetCustomerFacts() {
-		onIssue := slices.ContainsFunc(in.cc.GetOpenIssues(), func(is *rapportv1.Issue) bool {
-			return slices.ContainsFunc(is.GetFacts(), func(g *rapportv1.Fact) bool { return SameFact(f, g) })
-		})
-		if onIssue {
+		if onIssues[FactKey(f)] {
 			continue
 		}
 		parts = append(parts, factPhrase(f))

@@ -21,6 +21,7 @@ import (
 const (
 	recentKept            = 20             // latest interactions
 	issueInteractionsKept = 10             // latest interactions linked to an issue
+	issueFactsKept        = 20             // latest facts of an issue
 	windowDays            = 90             // day buckets
 	resolvedKeptDays      = 30             // resolved and closed issues
 	customerFactsKeptDays = 30             // customer facts, after they were last given
@@ -147,11 +148,13 @@ func applyIssue(sum *repository.Summary, is *rapportv1.Issue) error {
 		return err
 	}
 	rev := revisionOf(is.GetEtag())
-	// The summary keeps the latest linked interactions only, so that its
-	// size does not grow with the issue's history.
-	if n := len(is.GetInteractions()); n > issueInteractionsKept {
+	// The summary keeps the latest linked interactions and facts only, so
+	// that its size (and every context's) does not grow with the issue's
+	// history: an issue may hold 200 facts, read from every transcript.
+	if len(is.GetInteractions()) > issueInteractionsKept || len(is.GetFacts()) > issueFactsKept {
 		is = proto.Clone(is).(*rapportv1.Issue)
-		is.Interactions = is.Interactions[n-issueInteractionsKept:]
+		is.Interactions = is.Interactions[max(0, len(is.Interactions)-issueInteractionsKept):]
+		is.Facts = is.Facts[max(0, len(is.Facts)-issueFactsKept):]
 	}
 	b, err := proto.Marshal(is)
 	if err != nil {

@@ -309,7 +309,8 @@ type CustomerContext struct {
 	Profile *Customer `protobuf:"bytes,2,opt,name=profile,proto3" json:"profile,omitempty"`
 	// Issues not resolved or closed (OPEN, PENDING, REOPENED), most recently
 	// changed first, each with its facts already given. Each lists its latest
-	// 10 linked interactions (`interaction_count` counts them all).
+	// 10 linked interactions (`interaction_count` counts them all) and its
+	// latest 20 facts (GetIssue returns them all).
 	OpenIssues []*Issue `protobuf:"bytes,3,rep,name=open_issues,json=openIssues,proto3" json:"open_issues,omitempty"`
 	// Issues resolved or closed in the last 30 days, most recent first.
 	RecentlyResolvedIssues []*Issue `protobuf:"bytes,4,rep,name=recently_resolved_issues,json=recentlyResolvedIssues,proto3" json:"recently_resolved_issues,omitempty"`

@@ -25,6 +25,26 @@ type floodPhase struct {
 	floodOther          int64
 }
 
+// calmCalls makes the calm tenant's calls, 50 a second, until ctx ends,
+// and records each one's latency, or its refusal.
+func (p *floodPhase) calmCalls(ctx context.Context, t *testing.T, call func() error) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		start := time.Now()
+		if err := call(); err != nil {
+			p.victimErrs++
+			t.Logf("%s: calm tenant refused: %v", p.name, err)
+		} else {
+			p.victim = append(p.victim, time.Since(start))
+		}
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+		}
+	}
+}
+
 func (p floodPhase) quantile(q float64) time.Duration {
 	if len(p.victim) == 0 {
 		return 0
@@ -92,21 +112,10 @@ func TestFloodFromOneTenantDoesNotStarveAnother(t *testing.T) {
 				}()
 			}
 		}
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for ctx.Err() == nil {
-			start := time.Now()
-			if _, err := ts.contexts.GetCustomerContext(calm, get); err != nil {
-				p.victimErrs++
-				t.Logf("%s: calm tenant refused: %v", name, err)
-			} else {
-				p.victim = append(p.victim, time.Since(start))
-			}
-			select {
-			case <-ctx.Done():
-			case <-tick.C:
-			}
-		}
+		p.calmCalls(ctx, t, func() error {
+			_, err := ts.contexts.GetCustomerContext(calm, get)
+			return err
+		})
 		wg.Wait()
 		p.floodOK, p.floodLimit, p.floodOther = ok.Load(), limited.Load(), other.Load()
 		return p

@@ -130,21 +130,10 @@ func TestWorstAcceptedRequestsLeaveAnotherTenantServed(t *testing.T) {
 				}
 			})
 		}
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for ctx.Err() == nil {
-			start := time.Now()
-			if _, err := ts.contexts.GetCustomerContext(calm, get); err != nil {
-				p.victimErrs++
-				t.Logf("%s: calm tenant refused: %v", name, err)
-			} else {
-				p.victim = append(p.victim, time.Since(start))
-			}
-			select {
-			case <-ctx.Done():
-			case <-tick.C:
-			}
-		}
+		p.calmCalls(ctx, t, func() error {
+			_, err := ts.contexts.GetCustomerContext(calm, get)
+			return err
+		})
 		wg.Wait()
 		p.floodOK, p.floodLimit, p.floodOther = ok.Load(), limited.Load(), other.Load()
 		return p

@@ -236,3 +236,14 @@ func (e sqliteEngine) InsertFloor(t testing.TB, s Store, n int) func(ctx context
 		return tx.Commit()
 	}
 }
+
+// DataDir is the data directory of an embedded store (its database file,
+// write-ahead log and shared memory), for tests that read the files.
+func DataDir(t testing.TB, s Store) string {
+	t.Helper()
+	st, ok := s.(*sqlite.Store)
+	if !ok {
+		t.Fatalf("repositorytest: %T is not the embedded store", s)
+	}
+	return filepath.Dir(st.Path())
+}

@@ -346,6 +346,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 			return dbErr("erase merges", err)
 		}
 		t.changedSummary(tenant, customerID)
+		t.erased = true
 		return nil
 	})
 	if err != nil {

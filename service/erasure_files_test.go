@@ -8,6 +8,10 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository/repositorytest"
+	"github.com/rapporthq/rapport/repository/sqlite"
+	"github.com/rapporthq/rapport/service"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -77,22 +81,96 @@ func eraseSubject(t *testing.T, ts *testServer) (string, []string) {
 // database, its write-ahead log and its shared memory. secure_delete
 // overwrites what the erasure deleted, and the log is checkpointed and
 // truncated before the erasure answers, so none of the customer's values
-// may be left in any of them.
+// may be left in any of them; in a store without encryption (where the
+// values are in the files before) as in an encrypted one (where they
+// never are).
 func TestErasureLeavesNoResidueInTheFiles(t *testing.T) {
 	t.Parallel()
 	if engine().Name() != "sqlite" {
 		t.Skip("the files of the embedded store")
 	}
-	ts, store := newTestServerDB(t)
-	dir := repositorytest.DataDir(t, store)
-	name, needles := eraseSubject(t, ts)
-	if hits := rawHits(t, dir, needles); len(hits) == 0 {
-		t.Fatal("the values are not in the files before the erasure: the scan finds nothing")
+	for _, plain := range []bool{true, false} {
+		t.Run(map[bool]string{true: "clear", false: "encrypted"}[plain], func(t *testing.T) {
+			t.Parallel()
+			store := engine().New(t, repositorytest.Options{Plain: plain})
+			ts := startServer(t, store, service.Options{})
+			dir := repositorytest.DataDir(t, store)
+			name, needles := eraseSubject(t, ts)
+			switch hits := rawHits(t, dir, needles); {
+			case plain && len(hits) == 0:
+				t.Fatal("the values are not in the files of a store in clear before the erasure: the scan finds nothing")
+			case !plain && len(hits) > 0:
+				t.Errorf("an encrypted store holds values in clear: %v", hits)
+			}
+			res, err := ts.customers.DeleteCustomer(t.Context(), &rapportv1.DeleteCustomerRequest{Name: name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.GetDataKeyDestroyed() == plain {
+				t.Errorf("data_key_destroyed = %v in a store with encryption %v", res.GetDataKeyDestroyed(), !plain)
+			}
+			if hits := rawHits(t, dir, needles); len(hits) > 0 {
+				t.Errorf("after the erasure the files still hold: %v", hits)
+			}
+		})
 	}
-	if _, err := ts.customers.DeleteCustomer(t.Context(), &rapportv1.DeleteCustomerRequest{Name: name}); err != nil {
+}
+
+// TestErasureReachesABackupTakenBefore takes a backup (rapport backup's
+// copy) of an encrypted store, then erases a customer: the backup holds
+// none of their values in clear, and restored (the backup as the data
+// file, with the live key store) it serves the other customers and knows
+// nothing of the erased one, by name, by identity, in lists and contexts.
+func TestErasureReachesABackupTakenBefore(t *testing.T) {
+	t.Parallel()
+	if engine().Name() != "sqlite" {
+		t.Skip("the files of the embedded store")
+	}
+	ctx := t.Context()
+	ts, store := newTestServerDB(t)
+	name, needles := eraseSubject(t, ts)
+	kept := ts.newCustomer(t, "bystander")
+	backup := filepath.Join(t.TempDir(), "before.db")
+	if err := repositorytest.Raw(store).(*sqlite.Store).Backup(ctx, backup); err != nil {
 		t.Fatal(err)
 	}
-	if hits := rawHits(t, dir, needles); len(hits) > 0 {
-		t.Errorf("after the erasure the files still hold: %v", hits)
+	if _, err := ts.customers.DeleteCustomer(ctx, &rapportv1.DeleteCustomerRequest{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	if hits := rawHits(t, filepath.Dir(backup), needles); len(hits) > 0 {
+		t.Errorf("the backup holds in clear: %v", hits)
+	}
+	if hits := rawHits(t, repositorytest.DataDir(t, store), needles); len(hits) > 0 {
+		t.Errorf("the data directory holds in clear: %v", hits)
+	}
+
+	// Restore: the backup as the data file, the live key store beside it.
+	restored := t.TempDir()
+	copyFile(t, backup, filepath.Join(restored, sqlite.FileName))
+	copyFile(t, filepath.Join(repositorytest.DataDir(t, store), sqlite.KeysFileName), filepath.Join(restored, sqlite.KeysFileName))
+	rs := startServer(t, repositorytest.OpenSQLite(t, restored, repositorytest.Options{}), service.Options{})
+	if _, err := rs.customers.GetCustomer(ctx, &rapportv1.GetCustomerRequest{Name: kept}); err != nil {
+		t.Errorf("the other customer in the restored backup: %v", err)
+	}
+	if _, err := rs.customers.GetCustomer(ctx, &rapportv1.GetCustomerRequest{Name: name}); status.Code(err) != codes.NotFound {
+		t.Errorf("the erased customer in the restored backup: %v, want NotFound", err)
+	}
+	if _, err := rs.customers.LookupCustomer(ctx, &rapportv1.LookupCustomerRequest{Identity: "email:xyzzy.shred@example.org"}); status.Code(err) != codes.NotFound {
+		t.Errorf("the erased customer's identity in the restored backup: %v, want NotFound", err)
+	}
+	if _, err := rs.contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: name}); status.Code(err) != codes.NotFound {
+		t.Errorf("the erased customer's context in the restored backup: %v, want NotFound", err)
+	}
+	list, err := rs.customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range list.GetCustomers() {
+		if c.GetName() == name {
+			t.Errorf("the restored backup lists the erased customer: %v", c)
+		}
+	}
+	if len(list.GetCustomers()) != 1 {
+		t.Errorf("the restored backup lists %d customers, want the other one", len(list.GetCustomers()))
 	}
 }

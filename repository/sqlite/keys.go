@@ -21,8 +21,11 @@ import (
 const KeysFileName = "keys.db"
 
 // KeyStore is the embedded store's key store (sealed.KeyStore): a SQLite
-// file with one table, secure_delete on and its log truncated after every
-// key destroyed, so that a destroyed key leaves no copy in the files.
+// file with one table, secure_delete on, and a rollback journal rather
+// than a write-ahead log: a key is written once per customer, so the file
+// itself always holds every committed key (a copy of keys.db is whole),
+// and a destroyed key's bytes are overwritten in it, its journal deleted
+// at commit.
 type KeyStore struct {
 	db   *sql.DB
 	path string
@@ -45,7 +48,7 @@ func OpenKeyStore(ctx context.Context, dataDir string) (*KeyStore, error) {
 	_ = f.Close()
 	q := url.Values{}
 	q.Set("_busy_timeout", "5000")
-	q.Set("_journal_mode", "WAL")
+	q.Set("_journal_mode", "DELETE")
 	q.Set("_synchronous", "FULL")
 	q.Add("_pragma", "secure_delete(1)")
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
@@ -104,21 +107,13 @@ func (k *KeyStore) PutKey(ctx context.Context, w repository.WrappedKey) (reposit
 }
 
 // DeleteKey destroys a customer's key: it leaves a tombstone (no key, no
-// KEK ID), the old bytes overwritten (secure_delete), and truncates the log
-// that held them.
+// KEK ID), the old bytes overwritten (secure_delete).
 func (k *KeyStore) DeleteKey(ctx context.Context, tenant, customerID string) (bool, error) {
 	res, err := k.db.ExecContext(ctx, "UPDATE data_keys SET kek_id = '', wrapped = x'' WHERE tenant = ? AND customer_id = ? AND kek_id != ''", tenant, customerID)
 	if err != nil {
 		return false, dbErr("destroy a data key", err)
 	}
 	n, _ := res.RowsAffected()
-	var busy, frames, done int
-	if err := k.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done); err != nil {
-		return n > 0, dbErr("checkpoint the key store", err)
-	}
-	if busy != 0 {
-		return n > 0, repository.Unavailable("checkpoint the key store", errors.New("readers kept the log in use"))
-	}
 	return n > 0, nil
 }
 

@@ -189,7 +189,7 @@ func (mongoEngine) open(t testing.TB, name string, o Options, opts ...mongo.Opti
 		defer cancel()
 		_ = keysDB.Drop(ctx)
 	})
-	return sealStore(t, s, mongo.NewKeyStore(keysDB))
+	return sealStore(t, s, mongo.NewKeyStore(keysDB), o)
 }
 
 // db returns the database behind a store the engine made.

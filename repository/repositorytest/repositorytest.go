@@ -42,6 +42,9 @@ type Options struct {
 	// wrapped in repository/sealed's encryption (with TestKEK) as every
 	// other store the engines make.
 	Plain bool
+	// KEK is the key file's text of the key-encryption key; empty is
+	// TestKEK.
+	KEK string
 }
 
 // Row is one stored record as the database holds it, for tests that look

@@ -13,9 +13,13 @@ const TestKEK = "q0Yx2m8zXgkS3c1Y2J6q5mVb4eN7tD9aHf0uLwPzRkE=\n"
 
 // sealStore wraps an adapter in the encryption of repository/sealed, with
 // its keys in keys and TestKEK.
-func sealStore(t testing.TB, s Store, keys sealed.KeyStore) Store {
+func sealStore(t testing.TB, s Store, keys sealed.KeyStore, o Options) Store {
 	t.Helper()
-	kek, err := sealed.ParseLocalKEK([]byte(TestKEK))
+	text := o.KEK
+	if text == "" {
+		text = TestKEK
+	}
+	kek, err := sealed.ParseLocalKEK([]byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func (sqliteEngine) open(t testing.TB, dir string, o Options) Store {
 		t.Fatalf("repositorytest: %v", err)
 	}
 	t.Cleanup(func() { _ = keys.Close() })
-	return sealStore(t, s, keys)
+	return sealStore(t, s, keys, o)
 }
 
 // raw opens the store's file directly, as an operator's sqlite3 shell would.

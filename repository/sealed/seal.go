@@ -58,6 +58,8 @@ type codec struct {
 	// memo maps field and clear text to the stored value, rev a stored
 	// value to its clear text.
 	memo, rev map[string]string
+	// reader says the codec only opens (a read): nothing is remembered.
+	reader bool
 }
 
 func (k *Keyring) codec(ctx context.Context, tenant, customerID string) *codec {
@@ -80,7 +82,17 @@ func (c *codec) key(seal bool) (cipher.AEAD, error) {
 	return a, nil
 }
 
+// reader returns a codec for a read, which remembers nothing.
+func (k *Keyring) reader(ctx context.Context, tenant, customerID string) *codec {
+	c := k.codec(ctx, tenant, customerID)
+	c.reader = true
+	return c
+}
+
 func (c *codec) remember(field, plain, stored string) {
+	if c.reader {
+		return
+	}
 	if c.memo == nil {
 		c.memo, c.rev = map[string]string{}, map[string]string{}
 	}

@@ -58,14 +58,14 @@ func (s *Store) openCustomer(ctx context.Context, tenant string, cu *rapportv1.C
 	if cu == nil {
 		return nil
 	}
-	return s.keys.codec(ctx, tenant, ownerOf(cu.GetName())).openCustomer(cu)
+	return s.keys.reader(ctx, tenant, ownerOf(cu.GetName())).openCustomer(cu)
 }
 
 func (s *Store) openInteraction(ctx context.Context, tenant string, in *rapportv1.Interaction) error {
 	if in == nil {
 		return nil
 	}
-	c := s.keys.codec(ctx, tenant, ownerOf(in.GetName()))
+	c := s.keys.reader(ctx, tenant, ownerOf(in.GetName()))
 	return readErr(interactionFields(in, c.openString))
 }
 
@@ -73,7 +73,7 @@ func (s *Store) openIssue(ctx context.Context, tenant string, is *rapportv1.Issu
 	if is == nil {
 		return nil
 	}
-	c := s.keys.codec(ctx, tenant, ownerOf(is.GetName()))
+	c := s.keys.reader(ctx, tenant, ownerOf(is.GetName()))
 	return readErr(issueFields(is, c.openString))
 }
 
@@ -380,7 +380,7 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*rep
 	if err != nil {
 		return nil, err
 	}
-	if err := s.keys.codec(ctx, tenant, sum.CustomerID).openSummary(sum); err != nil {
+	if err := s.keys.reader(ctx, tenant, sum.CustomerID).openSummary(sum); err != nil {
 		return nil, err
 	}
 	return sum, nil

@@ -5,14 +5,17 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/repository/sqlite"
 	"github.com/rapporthq/rapport/service"
+	"github.com/rapporthq/rapport/service/retention"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // rawHits returns, for each needle, how many times it occurs in the bytes
@@ -113,6 +116,35 @@ func TestErasureLeavesNoResidueInTheFiles(t *testing.T) {
 				t.Errorf("after the erasure the files still hold: %v", hits)
 			}
 		})
+	}
+}
+
+// TestRetentionPurgeLeavesNoResidueInTheFiles: the interactions the
+// retention purge deletes leave nothing in the embedded store's files
+// either (secure_delete, and the log truncated after the purge), in a
+// store in clear, where the text is in the files before.
+func TestRetentionPurgeLeavesNoResidueInTheFiles(t *testing.T) {
+	t.Parallel()
+	if engine().Name() != "sqlite" {
+		t.Skip("the files of the embedded store")
+	}
+	store := engine().New(t, repositorytest.Options{Plain: true})
+	ts, srv := startServerWith(t, store, service.Options{Retention: retention.Policy{Default: 30 * days}})
+	parent := ts.newCustomer(t, "purged")
+	old := interaction(rapportv1.Channel_CHANNEL_EMAIL, 0, "src-old")
+	old.OccurTime = timestamppb.New(time.Now().Add(-100 * days))
+	old.Text = "qwertyexpiredtext from long ago"
+	ts.record(t, parent, old)
+	dir := repositorytest.DataDir(t, store)
+	needles := []string{"qwertyexpiredtext"}
+	if hits := rawHits(t, dir, needles); len(hits) == 0 {
+		t.Fatal("the text is not in the files before the purge: the scan finds nothing")
+	}
+	if res, err := srv.PurgeOnce(t.Context()); err != nil || res.Interactions != 1 {
+		t.Fatalf("purge: %+v, %v", res, err)
+	}
+	if hits := rawHits(t, dir, needles); len(hits) > 0 {
+		t.Errorf("after the purge the files still hold: %v", hits)
 	}
 }
 

@@ -732,8 +732,10 @@ type DeleteCustomerResponse struct {
 	// were removed (crypto-shredding; for a merged customer, every merged
 	// half's too). Their content was stored encrypted with that key, so from
 	// that moment every copy of it (the live files and log, backups and
-	// snapshots taken before) is unreadable. False only on a store written
-	// before encryption whose customer had no key yet.
+	// snapshots taken before) is unreadable. False when the customer had no
+	// key (nothing of theirs was written since the store was encrypted). On
+	// a store written before encryption, what was written before the key
+	// was made stays in clear in the backups of that time.
 	DataKeyDestroyed bool `protobuf:"varint,8,opt,name=data_key_destroyed,json=dataKeyDestroyed,proto3" json:"data_key_destroyed,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache

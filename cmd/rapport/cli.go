@@ -69,6 +69,7 @@ variable (named in its help); a flag wins over the variable.`,
 		newMigrateCommand(getenv),
 		newBackupCommand(getenv),
 		newKEKCommand(getenv),
+		newEncryptCommand(getenv),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

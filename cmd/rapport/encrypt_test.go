@@ -113,3 +113,45 @@ func filesHolding(t *testing.T, dir string, needles []string) []string {
 	}
 	return hits
 }
+
+// TestServeRefusesAStoreWithoutItsKEK: outside development mode a store
+// opened without a key-encryption key, or with another one than its keys
+// were wrapped with, refuses to start with an error that says so; in
+// development mode one is made in the data directory (mode 0600) and used
+// again at the next start.
+func TestServeRefusesAStoreWithoutItsKEK(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	open := func(k kekSource) error {
+		_, closeStore, err := openStore(ctx, storeConfig{DataDir: dir, Synchronous: sqlite.SynchronousFull, KEK: k}, logger)
+		if err == nil {
+			closeStore()
+		}
+		return err
+	}
+	if err := open(kekSource{}); err == nil || !strings.Contains(err.Error(), "no key-encryption key") || !strings.Contains(err.Error(), "--kek-file") {
+		t.Errorf("no KEK: %v", err)
+	}
+	if err := open(kekSource{text: testKEK}); err != nil {
+		t.Fatal(err)
+	}
+	if err := open(kekSource{text: "7Hq2Lw9Zx4Cv6Bn1Mm3Kk5Jj8Gg0Ff2Dd4Ss6Aa8Qq0="}); err == nil || !strings.Contains(err.Error(), "does not open this store's keys") {
+		t.Errorf("a wrong KEK: %v", err)
+	}
+	if err := open(kekSource{development: true}); err == nil || !strings.Contains(err.Error(), "does not open") {
+		t.Errorf("development mode on a store with a KEK of its own: %v", err)
+	}
+	dev := t.TempDir()
+	for range 2 {
+		if _, closeStore, err := openStore(ctx, storeConfig{DataDir: dev, Synchronous: sqlite.SynchronousFull, KEK: kekSource{development: true}}, logger); err != nil {
+			t.Fatalf("development mode: %v", err)
+		} else {
+			closeStore()
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dev, devKEKFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("the development KEK file: %v, %v", fi, err)
+	}
+}

@@ -116,7 +116,14 @@ func TestKubernetesManifests(t *testing.T) {
 	if !env["configMapRef/"+get(kinds["ConfigMap"], "metadata", "name").(string)] || !env["secretRef/"+get(kinds["Secret"], "metadata", "name").(string)] {
 		t.Errorf("the Deployment does not read the ConfigMap and Secret: %v", env)
 	}
-	requiresCredentials(t, "the ConfigMap", get(kinds["ConfigMap"], "data").(map[string]any))
+	env2 := map[string]any{}
+	for k, v := range get(kinds["ConfigMap"], "data").(map[string]any) {
+		env2[k] = v
+	}
+	for k, v := range get(kinds["Secret"], "stringData").(map[string]any) {
+		env2[k] = v
+	}
+	requiresCredentials(t, "the ConfigMap and Secret", env2)
 }
 
 // requiresCredentials checks that a deployment listening beyond loopback
@@ -131,6 +138,9 @@ func requiresCredentials(t *testing.T, what string, env map[string]any) {
 	jwks, _ := env["RAPPORT_JWT_KEYS"].(string)
 	if keys != "true" && jwks == "" {
 		t.Errorf("%s listens beyond loopback without RAPPORT_API_KEYS or RAPPORT_JWT_KEYS: the server would refuse to start", what)
+	}
+	if kek, _ := env["RAPPORT_KEK"].(string); kek == "" && env["RAPPORT_KEK_FILE"] == nil {
+		t.Errorf("%s gives no key-encryption key (RAPPORT_KEK or RAPPORT_KEK_FILE): the server would refuse to start", what)
 	}
 	if v, ok := env["RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED"]; ok {
 		t.Errorf("%s sets RAPPORT_INSECURE_ALLOW_UNAUTHENTICATED=%v", what, v)

@@ -1,6 +1,10 @@
 package repository
 
-import rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+import (
+	"strings"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+)
 
 // CustomerName returns the resource name of a customer ID.
 func CustomerName(customerID string) string { return "customers/" + customerID }
@@ -25,9 +29,21 @@ var identityPrefixes = map[rapportv1.IdentityType]string{
 	rapportv1.IdentityType_IDENTITY_TYPE_EXTERNAL_ID:   "external",
 }
 
+// SealedIdentityPrefix starts an identity value that repository/sealed
+// encrypted: the prefix, the identity's blind index (a keyed hash), NUL,
+// the encrypted value. Normalised identities never start with NUL.
+const SealedIdentityPrefix = "\x00I1"
+
 // IdentityKey is the tenant-unique key of a normalised identity, e.g.
-// "email:ada@example.com".
+// "email:ada@example.com". The key of a sealed identity is its blind
+// index, "email: " and the hash (a space, which no normalised identity
+// starts with), so that a lookup by the blind index is the same one
+// indexed read as a lookup by value.
 func IdentityKey(t rapportv1.IdentityType, value string) string {
+	if rest, ok := strings.CutPrefix(value, SealedIdentityPrefix); ok {
+		token, _, _ := strings.Cut(rest, "\x00")
+		return identityPrefixes[t] + ": " + token
+	}
 	return identityPrefixes[t] + ":" + value
 }
 

@@ -17,6 +17,12 @@ type CreateRequest struct {
 	// another fingerprint is refused with ErrRequestReused.
 	Fingerprint string
 	Customer    *rapportv1.Customer
+	// Prepare, when set, is called with the ID the customer is stored
+	// under (known only once a retry has found the first attempt's) just
+	// before it is stored, and may change what is stored (the encryption of
+	// repository/sealed). It is not called for a retry that returns the
+	// first result.
+	Prepare func(customerID string, c *rapportv1.Customer) error
 }
 
 // CreateIssueRequest is a validated issue to create. The issue's status,
@@ -41,6 +47,11 @@ type DeleteResult struct {
 	Interactions   int64
 	Issues         int64
 	Summaries      int64
+	// DataKeyDestroyed says that the customer's data key was destroyed
+	// before their records were deleted (an encrypted store, see
+	// repository/sealed): every copy of their data, backups included, is
+	// unreadable from then on.
+	DataKeyDestroyed bool
 }
 
 // NewInteraction is a validated interaction to record.

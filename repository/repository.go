@@ -27,11 +27,14 @@
 package repository
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 )
 
 // Sentinel errors. Callers test them with errors.Is; some come wrapped in a
@@ -120,4 +123,55 @@ func Etag(revision int64) string { return strconv.FormatInt(revision, 10) }
 type Cursor struct {
 	Time time.Time
 	ID   string
+}
+
+// Adapter is the whole repository contract: everything the service and
+// the commands need from storage, which every adapter implements (and
+// repository/sealed wraps).
+type Adapter interface {
+	CreateCustomer(ctx context.Context, tenant string, req CreateRequest) (*rapportv1.Customer, error)
+	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
+	UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error)
+	DeleteCustomer(ctx context.Context, tenant, customerID, etag string) (DeleteResult, error)
+	ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error)
+	LookupIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (*rapportv1.Customer, *rapportv1.Identity, error)
+	ResolveIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (string, error)
+
+	RecordInteractions(ctx context.Context, tenant string, items []NewInteraction) ([]RecordResult, error)
+	GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error)
+	ListInteractions(ctx context.Context, tenant, customerID string, f InteractionFilter, after *Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
+	RecordSurvey(ctx context.Context, tenant string, a SurveyAnswer) (SurveyResult, error)
+
+	CreateIssue(ctx context.Context, tenant string, req CreateIssueRequest) (*rapportv1.Issue, error)
+	GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error)
+	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
+	ListIssues(ctx context.Context, tenant, customerID string, f IssueFilter, after *Cursor, limit int) ([]*rapportv1.Issue, bool, error)
+
+	MergeCustomers(ctx context.Context, tenant string, m Merge) (Merge, bool, error)
+	UnmergeCustomers(ctx context.Context, tenant, survivor, merged string) error
+	ListMerges(ctx context.Context, tenant, survivor string) ([]Merge, error)
+	MergedInto(ctx context.Context, tenant, customerID string) (string, error)
+
+	GetSummary(ctx context.Context, tenant, customerID string) (*Summary, error)
+	UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*Summary) error) (*Summary, error)
+	UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*Summary) error) error
+	WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error
+
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
+	ListAPIKeys(ctx context.Context, tenant string) ([]APIKey, error)
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) (*APIKey, error)
+
+	AppendAuditEvents(ctx context.Context, events []AuditEvent) error
+	ListAuditEvents(ctx context.Context, tenant string, f AuditFilter, after *Cursor, limit int) ([]AuditEvent, bool, error)
+	DeleteAuditEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)
+
+	DeleteInteractionsBefore(ctx context.Context, scope TenantScope, cutoff time.Time) (int64, error)
+	ReviseExpiry(ctx context.Context, scope TenantScope, retention time.Duration, now time.Time, horizon time.Duration) (int64, error)
+	SummariesContactedBefore(ctx context.Context, scope TenantScope, cutoff time.Time, after SummaryRef, limit int) ([]SummaryRef, error)
+	SupportsTTL() bool
+
+	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
+	Ready(ctx context.Context) error
+	Close() error
 }

@@ -202,6 +202,7 @@ func (s *customerServer) DeleteCustomer(ctx context.Context, req *rapportv1.Dele
 		InteractionsDeleted:     res.Interactions,
 		IssuesDeleted:           res.Issues,
 		ContextSummariesDeleted: res.Summaries,
+		DataKeyDestroyed:        res.DataKeyDestroyed,
 	}, nil
 }
 
@@ -319,6 +320,9 @@ func (s *customerServer) erase(ctx context.Context, tenant, customerID, etag str
 		total.Interactions += res.Interactions
 		total.Issues += res.Issues
 		total.Summaries += res.Summaries
+		// Every key destroyed, the survivor's last: what the survivor's
+		// says is what the answer says.
+		total.DataKeyDestroyed = res.DataKeyDestroyed
 	}
 	return total, nil
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/repository/sealed"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -29,6 +30,10 @@ func toStatus(err error) (st error, ok bool) {
 			map[string]string{"identity": conflict.Identity, "owner": owner}), true
 	case errors.Is(err, repository.ErrNotFound):
 		return status.Error(codes.NotFound, "not found"), true
+	case errors.Is(err, sealed.ErrUndecryptable):
+		// Logged, as the store's damage it is; the client learns nothing
+		// of what the value was.
+		return rpcerr.New(codes.DataLoss, rpcerr.ReasonUndecryptable, "a stored record does not decrypt: it is damaged or not this customer's", nil), false
 	case errors.Is(err, repository.ErrAlreadyExists):
 		return rpcerr.New(codes.AlreadyExists, rpcerr.ReasonCustomerAlreadyExists, "the customer already exists", nil), true
 	case errors.Is(err, repository.ErrEtagMismatch):

@@ -175,7 +175,7 @@ func benchOptions() service.Options {
 	return service.Options{}
 }
 
-func copyFile(b *testing.B, from, to string) {
+func copyFile(b testing.TB, from, to string) {
 	in, err := os.Open(from)
 	if err != nil {
 		b.Fatal(err)

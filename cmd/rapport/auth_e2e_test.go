@@ -35,7 +35,7 @@ func rapportCmd(t *testing.T, bin string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "RAPPORT_MONGODB_URI=")
+	cmd.Env = append(os.Environ(), "RAPPORT_MONGODB_URI=", "RAPPORT_KEK="+testKEK)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	if err != nil {

@@ -29,7 +29,7 @@ func TestBackupWhileServing(t *testing.T) {
 	}
 	to := filepath.Join(copyDir, "rapport.db")
 	out, err := rapportCmd(t, bin, "backup", "--data-dir", dataDir, "--to", to)
-	if err != nil || !strings.Contains(out, "consistent copy") {
+	if err != nil || !strings.Contains(out, "consistent copy") || !strings.Contains(out, "needs the key store") {
 		t.Fatalf("backup: %q, %v", out, err)
 	}
 	if info, err := os.Stat(to); err != nil || info.Mode().Perm() != 0o600 {
@@ -37,6 +37,15 @@ func TestBackupWhileServing(t *testing.T) {
 	}
 	if _, err := rapportCmd(t, bin, "backup", "--data-dir", dataDir, "--to", to); err == nil {
 		t.Error("a backup over an existing file was accepted")
+	}
+	// The copy holds encrypted content: restored elsewhere, it needs the
+	// key store beside it (in place, the live keys.db is there already).
+	keys, err := os.ReadFile(filepath.Join(dataDir, "keys.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(copyDir, "keys.db"), keys, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	q := start(t, bin, copyDir, freeAddr(t))
 	defer q.stop(t)

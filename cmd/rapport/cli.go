@@ -68,6 +68,8 @@ variable (named in its help); a flag wins over the variable.`,
 		newKeysCommand(getenv),
 		newMigrateCommand(getenv),
 		newBackupCommand(getenv),
+		newKEKCommand(getenv),
+		newEncryptCommand(getenv),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -32,6 +32,7 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	commands := [][]string{
 		{}, {"serve"}, {"seed"}, {"repair"}, {"migrate"}, {"backup"}, {"version"},
 		{"keys"}, {"keys", "create"}, {"keys", "list"}, {"keys", "revoke"},
+		{"kek"}, {"kek", "generate"}, {"kek", "rewrap"}, {"encrypt"},
 	}
 	// A command added without a row here fails the test.
 	tree := commandPaths(newRootCommand(noEnv), nil)

@@ -25,7 +25,13 @@ type config struct {
 	Listen          string
 	MongoDBURI      string
 	MongoDBDatabase string
-	DataDir         string
+	// MongoDBKeyDatabase holds the wrapped data keys, apart from the data.
+	MongoDBKeyDatabase string
+	DataDir            string
+	// KEKFile is the key-encryption key's file; the RAPPORT_KEK variable
+	// (the key itself, never a flag, never logged) wins over it.
+	KEKFile string
+	kekText string
 	// Synchronous is the embedded store's durability (FULL or NORMAL).
 	Synchronous        sqlite.Synchronous
 	LogLevel           slog.Level
@@ -104,7 +110,10 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	fs.StringVar(&c.MongoDBURI, "mongodb-uri", env("RAPPORT_MONGODB_URI", ""), "MongoDB connection string; empty runs the embedded store (RAPPORT_MONGODB_URI)")
 	showDefault(fs, "mongodb-uri", redactURI(c.MongoDBURI))
 	fs.StringVar(&c.MongoDBDatabase, "mongodb-database", env("RAPPORT_MONGODB_DATABASE", "rapport"), "database name (RAPPORT_MONGODB_DATABASE)")
+	fs.StringVar(&c.MongoDBKeyDatabase, "mongodb-key-database", env("RAPPORT_MONGODB_KEY_DATABASE", ""), "database of the wrapped data keys, apart from the data so that its dumps and snapshots hold no key; empty: the database name and _keys (RAPPORT_MONGODB_KEY_DATABASE)")
 	fs.StringVar(&c.DataDir, "data-dir", env("RAPPORT_DATA_DIR", "rapport-data"), "data directory of the embedded store (RAPPORT_DATA_DIR)")
+	fs.StringVar(&c.KEKFile, "kek-file", env("RAPPORT_KEK_FILE", ""), "file of the key-encryption key that wraps the customers' data keys (rapport kek generate); the RAPPORT_KEK variable may hold the key instead; required outside development mode (RAPPORT_KEK_FILE)")
+	c.kekText = getenv("RAPPORT_KEK")
 	fs.StringVar(&f.synchronous, "sqlite-synchronous", env("RAPPORT_SQLITE_SYNCHRONOUS", "full"), "durability of the embedded store's commits: full (a committed write survives a power cut) or normal (faster; survives a crash of the process, a power cut may lose the last writes) (RAPPORT_SQLITE_SYNCHRONOUS)")
 	fs.StringVar(&f.level, "log-level", env("RAPPORT_LOG_LEVEL", "info"), "debug, info, warn or error (RAPPORT_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("RAPPORT_LOG_FORMAT", "text"), "text or json (RAPPORT_LOG_FORMAT)")
@@ -327,7 +336,9 @@ func checkAddr(addr string) error {
 
 // storeConfig says which store serve opens.
 func (c config) storeConfig() storeConfig {
-	return storeConfig{MongoDBURI: c.MongoDBURI, MongoDBDatabase: c.MongoDBDatabase, DataDir: c.DataDir, Synchronous: c.Synchronous}
+	return storeConfig{MongoDBURI: c.MongoDBURI, MongoDBDatabase: c.MongoDBDatabase, MongoDBKeyDatabase: c.MongoDBKeyDatabase,
+		DataDir: c.DataDir, Synchronous: c.Synchronous,
+		KEK: kekSource{file: c.KEKFile, text: c.kekText, development: c.development()}}
 }
 
 // isLoopback reports whether a listen address only accepts connections from
@@ -357,6 +368,7 @@ func (c config) logValue() slog.Value {
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
 		slog.String("store", store),
 		slog.String("database", c.MongoDBDatabase),
+		slog.String("kek", c.storeConfig().KEK.describe()),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
 		slog.Duration("health_interval", c.HealthInterval),

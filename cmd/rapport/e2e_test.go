@@ -86,7 +86,7 @@ func startWith(t *testing.T, bin, dataDir, addr string, creds credentials.Transp
 	t.Helper()
 	p := &process{logs: &syncBuffer{}}
 	p.cmd = exec.Command(bin, append([]string{"serve", "--listen", addr, "--data-dir", dataDir, "--metrics-listen", "127.0.0.1:0"}, extra...)...)
-	p.cmd.Env = append(os.Environ(), "RAPPORT_MONGODB_URI=")
+	p.cmd.Env = append(os.Environ(), "RAPPORT_MONGODB_URI=", "RAPPORT_KEK="+testKEK)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -309,3 +309,7 @@ func scrape(t *testing.T, p *process) string {
 	}
 	return string(b)
 }
+
+// testKEK is the key-encryption key the servers the tests start get in
+// RAPPORT_KEK (servers with credentials need one).
+const testKEK = "q0Yx2m8zXgkS3c1Y2J6q5mVb4eN7tD9aHf0uLwPzRkE="

@@ -19,7 +19,10 @@ import (
 // keysHelp is what every keys command says about where keys live.
 const keysHelp = `Keys live in the database: these commands talk to it directly, with the
 same --mongodb-uri, --mongodb-database and --data-dir as "rapport serve",
-also while the server runs.`
+also while the server runs. They need no key-encryption key: an API key is
+stored as a hash of its secret, not encrypted, and these commands read no
+personal data. (The key-encryption key of the customers' data keys is
+managed with "rapport kek".)`
 
 // newKeysCommand is `rapport keys ...`: API key management.
 func newKeysCommand(getenv func(string) string) *cobra.Command {
@@ -170,7 +173,7 @@ func fmtTime(t time.Time) string {
 // work), makes sure it is ready, and runs f.
 func withStore(ctx context.Context, where *storeFlags, f func(store) error) error {
 	st, closeStore, err := openStore(ctx, storeConfig{MongoDBURI: where.uri, MongoDBDatabase: where.database, DataDir: where.dataDir,
-		Synchronous: sqlite.SynchronousFull, AppName: "rapport-keys"}, slog.New(slog.DiscardHandler))
+		Synchronous: sqlite.SynchronousFull, AppName: "rapport-keys", Plain: true}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

@@ -223,7 +223,15 @@ func newBackupCommand(getenv func(string) string) *cobra.Command {
 		Long: `Write a consistent copy of the embedded SQLite store in --data-dir to a new
 file, while servers keep using it: the copy holds what was committed when
 it began (SQLite's VACUUM INTO). Restore by stopping the servers and
-putting the copy in place as rapport.db in the data directory.`,
+putting the copy in place as rapport.db in the data directory.
+
+It needs no key-encryption key: the customers' content in the copy is
+encrypted, as stored. Reading it back needs the key store (keys.db in the
+data directory, which the copy does not hold) and the key-encryption key.
+That is what lets an erasure reach old backups: a customer erased after
+the copy was made has no key any more. So keep keys.db's own backups
+short-lived (shorter than the time you must answer an erasure in), and
+never beside the data's.`,
 		Example: "  rapport backup --data-dir rapport-data --to /backups/rapport-$(date +%F).db",
 		Args:    noArgs,
 	}
@@ -250,6 +258,8 @@ putting the copy in place as rapport.db in the data directory.`,
 			return err
 		}
 		fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d bytes) in %v: a consistent copy of %s\n", *to, info.Size(), time.Since(start).Round(time.Millisecond), st.Path())
+		fmt.Fprintf(cmd.OutOrStdout(), "the customers' content in it is encrypted: reading it needs the key store %s (not in the copy) and the key-encryption key\n",
+			filepath.Join(*dataDir, sqlite.KeysFileName))
 		return nil
 	}
 	return cmd

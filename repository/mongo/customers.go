@@ -13,6 +13,7 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -89,6 +90,12 @@ func (s *Store) CreateCustomer(ctx context.Context, tenant string, req repositor
 	c.CreateTime = timestamppb.New(now)
 	c.UpdateTime = c.CreateTime
 	stampConsents(nil, c.GetPreferences().GetConsents(), now)
+	if req.Prepare != nil {
+		c = proto.CloneOf(c)
+		if err := req.Prepare(customerID, c); err != nil {
+			return nil, err
+		}
+	}
 	doc := newCustomerDoc(tenant, customerID, c)
 	doc.Revision = 1
 	doc.CreateRequestID = req.RequestID

@@ -149,7 +149,7 @@ func (s *Store) LookupIdentity(ctx context.Context, tenant string, t rapportv1.I
 	}
 	c := owner.proto()
 	for _, id := range c.GetIdentities() {
-		if id.GetType() == t && id.GetValue() == value {
+		if repository.IdentityKey(id.GetType(), id.GetValue()) == key {
 			return c, id, nil
 		}
 	}

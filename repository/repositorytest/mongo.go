@@ -137,7 +137,7 @@ func (e mongoEngine) Reopen(t testing.TB, s Store, o Options) Store {
 	if Embedded() {
 		// FerretDB v1's conditional updates are not atomic: the two stores
 		// of this process take the same locks, as one would.
-		opts = append(opts, mongo.WithLocksOf(s.(*mongo.Store)))
+		opts = append(opts, mongo.WithLocksOf(Raw(s).(*mongo.Store)))
 	}
 	return e.open(t, e.db(t, s).Name(), o, opts...)
 }
@@ -180,13 +180,22 @@ func (mongoEngine) open(t testing.TB, name string, o Options, opts ...mongo.Opti
 		t.Fatalf("repositorytest: %v", err)
 	}
 	mongoStores.Store(s, db)
-	return s
+	if o.Plain {
+		return s
+	}
+	keysDB := c.Database(name + "_keys")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = keysDB.Drop(ctx)
+	})
+	return sealStore(t, s, mongo.NewKeyStore(keysDB), o)
 }
 
 // db returns the database behind a store the engine made.
 func (mongoEngine) db(t testing.TB, s Store) *driver.Database {
 	t.Helper()
-	db, ok := mongoStores.Load(s)
+	db, ok := mongoStores.Load(Raw(s))
 	if !ok {
 		t.Fatal("repositorytest: not a store of the Mongo engine")
 	}

@@ -15,60 +15,13 @@ import (
 	"testing"
 	"time"
 
-	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"go.opentelemetry.io/otel/trace"
 )
 
 // Store is the whole repository contract: everything the service and the
 // commands need from storage, which every adapter implements.
-type Store interface {
-	CreateCustomer(ctx context.Context, tenant string, req repository.CreateRequest) (*rapportv1.Customer, error)
-	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
-	UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error)
-	DeleteCustomer(ctx context.Context, tenant, customerID, etag string) (repository.DeleteResult, error)
-	ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error)
-	LookupIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (*rapportv1.Customer, *rapportv1.Identity, error)
-	ResolveIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (string, error)
-
-	RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error)
-	GetInteraction(ctx context.Context, tenant, customerID, interactionID string) (*rapportv1.Interaction, error)
-	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
-	RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (repository.SurveyResult, error)
-
-	CreateIssue(ctx context.Context, tenant string, req repository.CreateIssueRequest) (*rapportv1.Issue, error)
-	GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error)
-	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
-	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error)
-
-	MergeCustomers(ctx context.Context, tenant string, m repository.Merge) (repository.Merge, bool, error)
-	UnmergeCustomers(ctx context.Context, tenant, survivor, merged string) error
-	ListMerges(ctx context.Context, tenant, survivor string) ([]repository.Merge, error)
-	MergedInto(ctx context.Context, tenant, customerID string) (string, error)
-
-	GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error)
-	UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error)
-	UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*repository.Summary) error) error
-	WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error
-
-	CreateAPIKey(ctx context.Context, k repository.APIKey) error
-	GetAPIKey(ctx context.Context, id string) (*repository.APIKey, error)
-	ListAPIKeys(ctx context.Context, tenant string) ([]repository.APIKey, error)
-	RevokeAPIKey(ctx context.Context, id string, at time.Time) (*repository.APIKey, error)
-
-	AppendAuditEvents(ctx context.Context, events []repository.AuditEvent) error
-	ListAuditEvents(ctx context.Context, tenant string, f repository.AuditFilter, after *repository.Cursor, limit int) ([]repository.AuditEvent, bool, error)
-	DeleteAuditEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)
-
-	DeleteInteractionsBefore(ctx context.Context, scope repository.TenantScope, cutoff time.Time) (int64, error)
-	ReviseExpiry(ctx context.Context, scope repository.TenantScope, retention time.Duration, now time.Time, horizon time.Duration) (int64, error)
-	SummariesContactedBefore(ctx context.Context, scope repository.TenantScope, cutoff time.Time, after repository.SummaryRef, limit int) ([]repository.SummaryRef, error)
-	SupportsTTL() bool
-
-	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
-	Ready(ctx context.Context) error
-	Close() error
-}
+type Store interface{ repository.Adapter }
 
 // Options configure a store an engine makes.
 type Options struct {
@@ -85,6 +38,13 @@ type Options struct {
 	// tests of contention see writers lose the race; the SQLite store,
 	// which serialises writers, ignores it.
 	MaxUpdateAttempts int
+	// Plain, when set, returns the adapter itself, storing in clear, not
+	// wrapped in repository/sealed's encryption (with TestKEK) as every
+	// other store the engines make.
+	Plain bool
+	// KEK is the key file's text of the key-encryption key; empty is
+	// TestKEK.
+	KEK string
 }
 
 // Row is one stored record as the database holds it, for tests that look

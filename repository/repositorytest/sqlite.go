@@ -28,7 +28,7 @@ func (e sqliteEngine) New(t testing.TB, o Options) Store {
 
 func (e sqliteEngine) Reopen(t testing.TB, s Store, o Options) Store {
 	t.Helper()
-	return e.open(t, filepath.Dir(s.(*sqlite.Store).Path()), o)
+	return e.open(t, filepath.Dir(Raw(s).(*sqlite.Store).Path()), o)
 }
 
 func (sqliteEngine) open(t testing.TB, dir string, o Options) Store {
@@ -47,7 +47,15 @@ func (sqliteEngine) open(t testing.TB, dir string, o Options) Store {
 		t.Fatalf("repositorytest: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	return s
+	if o.Plain {
+		return s
+	}
+	keys, err := sqlite.OpenKeyStore(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("repositorytest: %v", err)
+	}
+	t.Cleanup(func() { _ = keys.Close() })
+	return sealStore(t, s, keys, o)
 }
 
 // raw opens the store's file directly, as an operator's sqlite3 shell would.
@@ -67,7 +75,7 @@ const (
 // rawWith is raw with more DSN settings (each starting with &).
 func (sqliteEngine) rawWith(t testing.TB, s Store, settings string) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+s.(*sqlite.Store).Path()+"?_busy_timeout=5000"+settings)
+	db, err := sql.Open("sqlite", "file:"+Raw(s).(*sqlite.Store).Path()+"?_busy_timeout=5000"+settings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,4 +243,23 @@ func (e sqliteEngine) InsertFloor(t testing.TB, s Store, n int) func(ctx context
 		}
 		return tx.Commit()
 	}
+}
+
+// DataDir is the data directory of an embedded store (its database file,
+// write-ahead log and shared memory), for tests that read the files.
+func DataDir(t testing.TB, s Store) string {
+	t.Helper()
+	st, ok := Raw(s).(*sqlite.Store)
+	if !ok {
+		t.Fatalf("repositorytest: %T is not the embedded store", s)
+	}
+	return filepath.Dir(st.Path())
+}
+
+// OpenSQLite opens the embedded store in dir (its data file and key
+// store, encrypted with TestKEK unless o.Plain), as a restore would:
+// closed when t ends.
+func OpenSQLite(t testing.TB, dir string, o Options) Store {
+	t.Helper()
+	return sqliteEngine{}.open(t, dir, o)
 }

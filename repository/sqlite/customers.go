@@ -129,6 +129,12 @@ func (s *Store) CreateCustomer(ctx context.Context, tenant string, req repositor
 		c.UpdateTime = c.CreateTime
 		repository.StampConsents(nil, c.GetPreferences().GetConsents(), now)
 		truncateTimes(c.ProtoReflect())
+		if req.Prepare != nil {
+			c = proto.CloneOf(c)
+			if err := req.Prepare(customerID, c); err != nil {
+				return err
+			}
+		}
 		if err := s.claim(ctx, t, tenant, customerID, repository.IdentityKeys(c)); err != nil {
 			return err
 		}
@@ -346,6 +352,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 			return dbErr("erase merges", err)
 		}
 		t.changedSummary(tenant, customerID)
+		t.erased = true
 		return nil
 	})
 	if err != nil {
@@ -419,7 +426,7 @@ func (s *Store) LookupIdentity(ctx context.Context, tenant string, typ rapportv1
 		return nil, nil, dbErr("look up identity", err)
 	}
 	for _, id := range c.GetIdentities() {
-		if id.GetType() == typ && id.GetValue() == value {
+		if repository.IdentityKey(id.GetType(), id.GetValue()) == key {
 			return c, id, nil
 		}
 	}

@@ -21,7 +21,8 @@ import (
 func TestRestoreFromTheMongoDBAdapter(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	src := repositorytest.Mongo().New(t, repositorytest.Options{})
+	// A store of before encryption: migrate carries records as stored.
+	src := repositorytest.Mongo().New(t, repositorytest.Options{Plain: true})
 	const tenant = "acme"
 	if _, err := src.CreateCustomer(ctx, tenant, repository.CreateRequest{CustomerID: "ada", RequestID: "r1", Fingerprint: "f",
 		Customer: &rapportv1.Customer{DisplayName: "Ada", Identities: []*rapportv1.Identity{{Type: rapportv1.IdentityType_IDENTITY_TYPE_EMAIL, Value: "ada@example.com"}},

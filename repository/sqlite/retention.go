@@ -42,7 +42,12 @@ func (s *Store) DeleteInteractionsBefore(ctx context.Context, scope repository.T
 		return 0, err
 	}
 	c.add("occur_time < ?", cutoff.UnixMilli())
-	return s.deleteInBatches(ctx, "delete expired interactions", "interactions", "rowid", c.sql(), c.args...)
+	n, err := s.deleteInBatches(ctx, "delete expired interactions", "interactions", "rowid", c.sql(), c.args...)
+	if err == nil && n > 0 && txOf(ctx) == nil {
+		// The batches deleted personal data: leave none of it in the log.
+		err = s.truncateLog(ctx)
+	}
+	return n, err
 }
 
 // ReviseExpiry keeps the expire_at of interactions in scope in step with a

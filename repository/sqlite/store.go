@@ -250,6 +250,10 @@ func (s *Store) openDB(readOnly bool, conns int) (*sql.DB, error) {
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", string(s.synchronous))
 	q.Add("_pragma", "foreign_keys(1)")
+	// Deleted content is overwritten, not left in free pages (an erased
+	// customer's words would otherwise stay in the file until the page is
+	// reused).
+	q.Add("_pragma", "secure_delete(1)")
 	// 16 MiB of page cache for the writer, 8 MiB per reader: the hot pages
 	// (index interiors, summaries of active customers) stay in memory.
 	if readOnly {
@@ -314,6 +318,10 @@ type txn struct {
 	tx *sql.Tx
 	// changed are the summaries written, for the change feed.
 	changed map[repository.SummaryRef]bool
+	// erased says that the transaction deletes personal data (an erasure, the
+	// retention purge): once it commits, the write-ahead log is checkpointed
+	// and truncated, so that no frame of it keeps the deleted content.
+	erased bool
 }
 
 func txOf(ctx context.Context) *txn {
@@ -356,7 +364,37 @@ func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) err
 	for ref := range t.changed {
 		s.changes.notify(ref)
 	}
+	if t.erased {
+		return s.truncateLog(ctx)
+	}
 	return nil
+}
+
+// truncateLog copies the write-ahead log into the database file and
+// empties it (PRAGMA wal_checkpoint(TRUNCATE)): the log holds every page a
+// transaction wrote, the content an erasure deleted included, until it is
+// checkpointed. It waits (busy timeout) for readers of older snapshots to
+// finish, and tries a few times before it gives up.
+func (s *Store) truncateLog(ctx context.Context) error {
+	var busy, frames, done int
+	for attempt := 0; ; attempt++ {
+		end := s.observe(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+		err := s.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &done)
+		end(err)
+		switch {
+		case err != nil:
+			return dbErr("checkpoint", err)
+		case busy == 0:
+			return nil
+		case attempt == 4:
+			return repository.Unavailable("checkpoint", fmt.Errorf("readers kept %d of %d frames of the log in use", frames-done, frames))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // inTx runs fn in ctx's transaction, or in a new one; fn gets the context

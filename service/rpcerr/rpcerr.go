@@ -41,6 +41,9 @@ const (
 	ReasonTooManyHeavyReads      = "TOO_MANY_HEAVY_READS"
 	ReasonMergeConflict          = "MERGE_CONFLICT"
 	ReasonMergeNotFound          = "MERGE_NOT_FOUND"
+	// ReasonUndecryptable: a stored value does not decrypt with its
+	// customer's key (damaged, or copied from another tenant or customer).
+	ReasonUndecryptable = "UNDECRYPTABLE_RECORD"
 )
 
 // New builds a status with an ErrorInfo and any further details.

@@ -728,8 +728,17 @@ type DeleteCustomerResponse struct {
 	IssuesDeleted int64 `protobuf:"varint,6,opt,name=issues_deleted,json=issuesDeleted,proto3" json:"issues_deleted,omitempty"`
 	// Context summaries removed.
 	ContextSummariesDeleted int64 `protobuf:"varint,7,opt,name=context_summaries_deleted,json=contextSummariesDeleted,proto3" json:"context_summaries_deleted,omitempty"`
-	unknownFields           protoimpl.UnknownFields
-	sizeCache               protoimpl.SizeCache
+	// Whether the customer's data key was destroyed before their records
+	// were removed (crypto-shredding; for a merged customer, every merged
+	// half's too). Their content was stored encrypted with that key, so from
+	// that moment every copy of it (the live files and log, backups and
+	// snapshots taken before) is unreadable. False when the customer had no
+	// key (nothing of theirs was written since the store was encrypted). On
+	// a store written before encryption, what was written before the key
+	// was made stays in clear in the backups of that time.
+	DataKeyDestroyed bool `protobuf:"varint,8,opt,name=data_key_destroyed,json=dataKeyDestroyed,proto3" json:"data_key_destroyed,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *DeleteCustomerResponse) Reset() {
@@ -809,6 +818,13 @@ func (x *DeleteCustomerResponse) GetContextSummariesDeleted() int64 {
 		return x.ContextSummariesDeleted
 	}
 	return 0
+}
+
+func (x *DeleteCustomerResponse) GetDataKeyDestroyed() bool {
+	if x != nil {
+		return x.DataKeyDestroyed
+	}
+	return false
 }
 
 // Request for ListCustomers.
@@ -1378,7 +1394,7 @@ const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"updateMask\"?\n" +
 	"\x15DeleteCustomerRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"\xd6\x02\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x84\x03\n" +
 	"\x16DeleteCustomerResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12+\n" +
 	"\x11customers_deleted\x18\x02 \x01(\x03R\x10customersDeleted\x12-\n" +
@@ -1386,7 +1402,8 @@ const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"\x17request_records_deleted\x18\x04 \x01(\x03R\x15requestRecordsDeleted\x121\n" +
 	"\x14interactions_deleted\x18\x05 \x01(\x03R\x13interactionsDeleted\x12%\n" +
 	"\x0eissues_deleted\x18\x06 \x01(\x03R\rissuesDeleted\x12:\n" +
-	"\x19context_summaries_deleted\x18\a \x01(\x03R\x17contextSummariesDeleted\"R\n" +
+	"\x19context_summaries_deleted\x18\a \x01(\x03R\x17contextSummariesDeleted\x12,\n" +
+	"\x12data_key_destroyed\x18\b \x01(\bR\x10dataKeyDestroyed\"R\n" +
 	"\x14ListCustomersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +

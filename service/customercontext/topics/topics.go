@@ -110,6 +110,17 @@ func (t *Table) Canonical(topic string) string {
 	return w
 }
 
+// Known reports whether topic is a group of the table, or a word of one.
+func (t *Table) Known(topic string) bool {
+	g := t.Canonical(topic)
+	for _, name := range t.byWord {
+		if name == g {
+			return true
+		}
+	}
+	return false
+}
+
 // Words are the words of a text, lower case, for matching: letters and
 // digits, and inner '-' and '/'.
 func Words(text string) []string {

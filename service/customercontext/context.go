@@ -140,7 +140,7 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	tab := o.Hints.topicTable(sum.Tenant)
 	cc.StatedPreferences = statedPreferences(c, d.Recent)
 	cc.ConfirmedFixes = confirmedFixes(tab, cc.RecentlyResolvedIssues, d.Recent)
-	cc.RepeatContacts = repeatContacts(d, now, o.Hints, tab)
+	cc.RepeatContacts = repeatContacts(d, now, o.Hints, tab, cc.ConfirmedFixes)
 	cc.SentimentTrend = sentimentTrend(d.Recent)
 	cc.Satisfaction = satisfaction(sum)
 
@@ -156,7 +156,7 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 // repeatContacts finds what the customer contacted about more than once:
 // open issues since they opened (openIssueRepeats), and topics and other
 // issues within the repeat window (windowRepeats); most contacts first.
-func repeatContacts(d Decoded, now time.Time, cfg HintConfig, tab *topics.Table) []*rapportv1.RepeatContact {
+func repeatContacts(d Decoded, now time.Time, cfg HintConfig, tab *topics.Table, fixed []*rapportv1.ConfirmedFix) []*rapportv1.RepeatContact {
 	open := map[string]bool{}
 	for _, is := range d.Issues {
 		if isOpen(is.GetStatus()) {
@@ -165,6 +165,22 @@ func repeatContacts(d Decoded, now time.Time, cfg HintConfig, tab *topics.Table)
 	}
 	out := openIssueRepeats(d, now, cfg, tab)
 	out = append(out, windowRepeats(d, dayNumber(now), cfg, open, tab)...)
+	// An issue the customer said is fixed is not a repeat, nor a topic
+	// whose contacts are all about it.
+	fixedIssue := map[string]bool{}
+	for _, cf := range fixed {
+		fixedIssue[cf.GetIssue()] = true
+	}
+	linkedTo := map[string]string{}
+	for _, in := range d.Recent {
+		linkedTo[in.GetName()] = in.GetIssue()
+	}
+	out = slices.DeleteFunc(out, func(rc *rapportv1.RepeatContact) bool {
+		if rc.GetIssue() != "" {
+			return fixedIssue[rc.GetIssue()]
+		}
+		return len(fixedIssue) > 0 && len(rc.GetInteractions()) > 0 && !slices.ContainsFunc(rc.GetInteractions(), func(n string) bool { return !fixedIssue[linkedTo[n]] })
+	})
 	// Most contacts first; then issues before topics, by name, so that a
 	// summary rebuilt from the history lists them in the same order.
 	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int {
@@ -199,33 +215,21 @@ func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig, tab *topics.Tabl
 		if !isOpen(is.GetStatus()) {
 			continue
 		}
+		since := issueSince(d, is)
 		var inferred []*rapportv1.InferredContact
-		opened := is.GetOpenTime()
-		if opened == nil {
-			opened = is.GetCreateTime()
-		}
 		for _, in := range d.Recent {
-			if in.GetIssue() != "" || closing(in) || in.GetOccurTime().AsTime().Before(opened.AsTime()) {
+			if in.GetIssue() != "" || closing(in) || in.GetOccurTime().AsTime().Before(since.AsTime()) {
 				continue
 			}
 			if why := concerns(tab, is, in); why != "" {
 				inferred = append(inferred, &rapportv1.InferredContact{Interaction: in.GetName(), Evidence: why})
 			}
 		}
-		if int(is.GetInteractionCount())+len(inferred) < cfg.RepeatMinContacts {
+		count := is.GetInteractionCount() + int32(len(inferred))
+		if int(count) < cfg.RepeatMinContacts {
 			continue
 		}
-		since := is.GetOpenTime()
-		if since == nil {
-			since = is.GetCreateTime()
-		}
-		// Contacts recorded with an earlier time (a back-fill) move it back.
-		for _, k := range d.Summary.IssueDays {
-			if t := time.Unix(int64(k.Day)*int64(day/time.Second), 0).UTC(); k.Key == is.GetName() && t.Before(since.AsTime()) {
-				since = timestamppb.New(t)
-			}
-		}
-		rc := &rapportv1.RepeatContact{Issue: is.GetName(), Count: is.GetInteractionCount() + int32(len(inferred)), Days: int32(now.Sub(since.AsTime()) / day), Since: since, Inferred: inferred}
+		rc := &rapportv1.RepeatContact{Issue: is.GetName(), Count: count, Days: int32(now.Sub(since.AsTime()) / day), Since: since, Inferred: inferred}
 		for _, in := range d.Recent {
 			if in.GetIssue() == is.GetName() || slices.ContainsFunc(inferred, func(x *rapportv1.InferredContact) bool { return x.GetInteraction() == in.GetName() }) {
 				rc.Interactions = append(rc.Interactions, in.GetName())
@@ -234,6 +238,22 @@ func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig, tab *topics.Tabl
 		out = append(out, rc)
 	}
 	return out
+}
+
+// issueSince is when an open issue's contacts are counted from: when it
+// opened, or the day of its first linked contact in the last 90 days, if
+// earlier (a back-fill).
+func issueSince(d Decoded, is *rapportv1.Issue) *timestamppb.Timestamp {
+	since := is.GetOpenTime()
+	if since == nil {
+		since = is.GetCreateTime()
+	}
+	for _, k := range d.Summary.IssueDays {
+		if t := time.Unix(int64(k.Day)*int64(day/time.Second), 0).UTC(); k.Key == is.GetName() && t.Before(since.AsTime()) {
+			since = timestamppb.New(t)
+		}
+	}
+	return since
 }
 
 // windowRepeats finds topics and issues (other than the open ones, which

@@ -608,16 +608,17 @@ func relapse(in hintInput) []candidate {
 		saying := ""
 		for _, c := range contacts {
 			if st := saidOf(c, statements.KindRelapse); st != nil {
-				saying = " (" + st.GetEvidence() + ", " + channelWord(c.GetChannel()) + ")"
+				saying = " They wrote so " + channelWord(c.GetChannel()) + " (" + st.GetEvidence()
 				if c.GetIssue() == "" {
-					saying += "; not linked to the issue: " + concerns(in.topics, is, c)
+					saying += "; not linked to the issue, but it " + concerns(in.topics, is, c)
 				}
+				saying += ")."
 				break
 			}
 		}
 		out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_RELAPSE, "RELAPSE", contacts[0].GetOccurTime().AsTime(), evidence,
-			"%q, resolved on %s, is back%s: acknowledge it came back and %s; do not ask whether it is still fixed.",
-			is.GetTitle(), is.GetResolveTime().AsTime().Format("Mon 2 Jan"), saying, todo))
+			"%q, resolved on %s, is back: acknowledge it came back and %s; do not ask whether it is still fixed.%s",
+			is.GetTitle(), is.GetResolveTime().AsTime().Format("Mon 2 Jan"), todo, saying))
 	}
 	return out
 }

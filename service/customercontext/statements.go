@@ -57,10 +57,10 @@ func said(st *rapportv1.Statement, in *rapportv1.Interaction) *rapportv1.Stateme
 		Evidence: st.GetEvidence(), Interaction: in.GetName(), StateTime: in.GetOccurTime(), Channel: in.GetChannel()}
 }
 
-// statedPreferences are the preferences said in recent interactions newer
-// than the profile's last change (recent is newest first): the newest of
-// each key, and for channels one per channel. SMS keywords are not here:
-// they change the consent itself.
+// statedPreferences are the preferences said in recent interactions
+// recorded after the profile's last change (recent is newest first): the
+// newest of each key, and for channels one per channel. SMS keywords are
+// not here: they change the consent itself.
 func statedPreferences(profile *rapportv1.Customer, recent []*rapportv1.Interaction) []*rapportv1.Statement {
 	var changed time.Time
 	if t := profile.GetUpdateTime(); t != nil {
@@ -69,7 +69,7 @@ func statedPreferences(profile *rapportv1.Customer, recent []*rapportv1.Interact
 	var out []*rapportv1.Statement
 	seen := map[string]bool{}
 	for _, in := range recent {
-		if !in.GetOccurTime().AsTime().After(changed) {
+		if !recorded(in).After(changed) {
 			continue
 		}
 		for _, st := range in.GetStatements() {
@@ -129,7 +129,7 @@ func concerns(tab *topics.Table, is *rapportv1.Issue, in *rapportv1.Interaction)
 	}
 	for _, t := range in.GetTopics() {
 		if w, ok := issueTopics[tab.Canonical(t)]; ok {
-			return "topic \"" + t + "\" is the issue's \"" + w + "\""
+			return "has topic \"" + t + "\", the issue's \"" + w + "\""
 		}
 	}
 	text := in.GetSummary() + " " + in.GetExcerpt()
@@ -147,14 +147,15 @@ func concerns(tab *topics.Table, is *rapportv1.Issue, in *rapportv1.Interaction)
 	return ""
 }
 
-// afterResolve: contacts since an issue was resolved, newest first.
+// afterResolve: contacts since an issue was resolved (at or after its
+// resolve time: times are kept to the millisecond), newest first.
 func afterResolve(is *rapportv1.Issue, recent []*rapportv1.Interaction) []*rapportv1.Interaction {
 	if is.GetResolveTime() == nil {
 		return nil
 	}
 	var out []*rapportv1.Interaction
 	for _, in := range recent {
-		if in.GetOccurTime().AsTime().After(is.GetResolveTime().AsTime()) {
+		if !in.GetOccurTime().AsTime().Before(is.GetResolveTime().AsTime()) {
 			out = append(out, in)
 		}
 	}
@@ -190,4 +191,13 @@ func confirmedFixes(tab *topics.Table, resolved []*rapportv1.Issue, recent []*ra
 // closure and no relapse. Such a contact is never a relapse nor a repeat.
 func closing(in *rapportv1.Interaction) bool {
 	return saidOf(in, statements.KindClosure) != nil && saidOf(in, statements.KindRelapse) == nil
+}
+
+// recorded is when Rapport recorded an interaction (its create time), or
+// for one without, when it occurred.
+func recorded(in *rapportv1.Interaction) time.Time {
+	if t := in.GetCreateTime(); t != nil {
+		return t.AsTime()
+	}
+	return in.GetOccurTime().AsTime()
 }

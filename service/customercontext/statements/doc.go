@@ -64,3 +64,58 @@ func isTitle(w string) bool {
 	}
 	return false
 }
+
+// maxChunk bounds the part of a text one rule's pattern runs on: texts are
+// read line by line, and a line longer than this at its sentence ends, so
+// that the patterns run on short inputs (fast) and the cost stays linear
+// in the text.
+const maxChunk = 512
+
+// maxRead bounds how much of a text is read for statements: its first 8
+// KiB (a message's own words come first; what follows in a long e-mail is
+// mostly quoted history), which bounds the cost of the worst 64 KiB text.
+const maxRead = 8 << 10
+
+// chunks splits the first maxRead bytes of text into lines, and lines longer than maxChunk at ". ",
+// "! ", "? " or "; " (and, failing those, at maxChunk bytes on a rune
+// boundary). Each chunk comes with its offset in text.
+func chunks(text string, each func(off int, chunk string)) {
+	if len(text) > maxRead {
+		cut := maxRead
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	off := 0
+	for off < len(text) {
+		end := strings.IndexByte(text[off:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += off
+		}
+		line := text[off:end]
+		for len(line) > maxChunk {
+			cut := -1
+			for _, sep := range []string{". ", "! ", "? ", "; "} {
+				if i := strings.LastIndex(line[:maxChunk], sep); i > cut {
+					cut = i + 1
+				}
+			}
+			if cut <= 0 {
+				cut = maxChunk
+				for cut > 0 && !utf8.RuneStart(line[cut]) {
+					cut--
+				}
+			}
+			each(off, line[:cut])
+			off += cut
+			line = line[cut:]
+		}
+		if line != "" {
+			each(off, line)
+		}
+		off = end + 1
+	}
+}

@@ -216,21 +216,48 @@ func (p Preferences) Analyze(d *analysis.Doc) {
 		seen[key+"\x00"+value] = true
 		d.Add(p, analysis.Annotation{Kind: KindPreference, Key: key, Value: value, Span: trimSpan(d.Text, start, end), Confidence: 0.9, Evidence: evidence})
 	}
-	for _, r := range preferenceRules {
-		for _, m := range r.re.FindAllStringSubmatchIndex(d.Text, 4) {
-			g := d.Text[m[2]:m[3]]
-			if r.key == ChannelNever && namedAfter(d.Text, m[1]) {
-				continue // "don't call me Samuel": a name, not a channel
+	chunks(d.Text, func(off int, text string) {
+		lower := strings.ToLower(text)
+		lang := containsAny(lower, languageCues)
+		for _, r := range preferenceRules {
+			if r.key == Language && !lang {
+				continue // no language named: no language rule can match
 			}
-			if (r.key == Language || r.key == PreferredName) && negatedBefore(d.Text, m[0]) {
-				continue
+			for _, m := range r.re.FindAllStringSubmatchIndex(text, 4) {
+				g := text[m[2]:m[3]]
+				if r.key == ChannelNever && namedAfter(text, m[1]) {
+					continue // "don't call me Samuel": a name, not a channel
+				}
+				if (r.key == Language || r.key == PreferredName) && negatedBefore(text, m[0]) {
+					continue
+				}
+				add(r.key, r.value(g), off+m[0], off+m[1], fmt.Sprintf("%s (%s)", r.evidence, r.lang))
 			}
-			add(r.key, r.value(g), m[0], m[1], fmt.Sprintf("%s (%s)", r.evidence, r.lang))
+		}
+		for _, ct := range contactTimes(text) {
+			add(ContactTime, ct.value, off+ct.span.Start, off+ct.span.End, "says when to be contacted ("+ct.lang+")")
+		}
+	})
+}
+
+// languageCues are the language names, one of which every language rule
+// holds: a text part with none is not run through those patterns (which
+// keeps typical texts cheaper; no rule is skipped where it could match).
+var languageCues = func() []string {
+	var out []string
+	for name := range languageNames {
+		out = append(out, name)
+	}
+	return out
+}()
+
+func containsAny(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
 		}
 	}
-	for _, ct := range contactTimes(d.Text) {
-		add(ContactTime, ct.value, ct.span.Start, ct.span.End, "says when to be contacted ("+ct.lang+")")
-	}
+	return false
 }
 
 // namedAfter reports whether a name follows position i: "don't call me

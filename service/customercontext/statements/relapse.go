@@ -74,35 +74,37 @@ var thanksBefore = []string{"thanks", "thank you", "gracias", "merci", "danke", 
 func (r Relapse) Analyze(d *analysis.Doc) {
 	var closed []analysis.Span
 	done := map[string]bool{}
-	for _, rule := range relapseRules {
-		if done[rule.kind] {
-			continue
+	chunks(d.Text, func(off int, text string) {
+		for _, rule := range relapseRules {
+			if done[rule.kind] {
+				continue
+			}
+			for _, m := range rule.re.FindAllStringIndex(text, 8) {
+				span := trimSpan(d.Text, off+m[0], off+m[1])
+				if overlaps(closed, span) {
+					continue
+				}
+				before := strings.ToLower(clauseBefore(text, m[0]))
+				if rule.kind == KindClosure && (negatedBefore(text, m[0]) || strings.Contains(before, "still") || strings.Contains(before, "noch")) {
+					continue
+				}
+				if rule.kind == KindRelapse && endsWithAny(strings.TrimSpace(before), thanksBefore) {
+					continue
+				}
+				if rule.kind == KindClosure {
+					closed = append(closed, span)
+				}
+				d.Add(r, analysis.Annotation{Kind: rule.kind, Span: span, Confidence: 0.8, Evidence: "says " + map[string]string{KindClosure: "it works now", KindRelapse: "it came back"}[rule.kind] + " (" + rule.lang + "): \"" + d.Text[span.Start:span.End] + "\""})
+				done[rule.kind] = true
+				break
+			}
 		}
-		for _, m := range rule.re.FindAllStringIndex(d.Text, 8) {
-			if overlaps(closed, m) {
-				continue
-			}
-			before := strings.ToLower(clauseBefore(d.Text, m[0]))
-			if rule.kind == KindClosure && (negatedBefore(d.Text, m[0]) || strings.Contains(before, "still") || strings.Contains(before, "noch")) {
-				continue
-			}
-			if rule.kind == KindRelapse && endsWithAny(strings.TrimSpace(before), thanksBefore) {
-				continue
-			}
-			span := trimSpan(d.Text, m[0], m[1])
-			if rule.kind == KindClosure {
-				closed = append(closed, span)
-			}
-			d.Add(r, analysis.Annotation{Kind: rule.kind, Span: span, Confidence: 0.8, Evidence: "says " + map[string]string{KindClosure: "it works now", KindRelapse: "it came back"}[rule.kind] + " (" + rule.lang + "): \"" + d.Text[span.Start:span.End] + "\""})
-			done[rule.kind] = true
-			break
-		}
-	}
+	})
 }
 
-func overlaps(spans []analysis.Span, m []int) bool {
+func overlaps(spans []analysis.Span, m analysis.Span) bool {
 	for _, s := range spans {
-		if m[0] < s.End && s.Start < m[1] {
+		if m.Start < s.End && s.Start < m.End {
 			return true
 		}
 	}

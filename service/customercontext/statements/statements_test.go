@@ -1,6 +1,7 @@
 package statements
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
@@ -104,4 +105,34 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// BenchmarkStatements reads a 64 KiB text (the largest an interaction may
+// have) in which every sentence holds a cue of every rule: the worst case.
+// A plain 64 KiB text with no cue is the typical case.
+func BenchmarkStatements(b *testing.B) {
+	for _, tc := range []struct{ name, sentence string }{
+		{"cues in every sentence", "Please call me Sam, don't ring me at work, only by email, can we continue in English, call me after 6 pm; it's back again, all working now. "},
+		{"no cue", "The router in the hall blinks red and the box was delivered on Tuesday with a charger. "},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			text := strings.Repeat(tc.sentence, 64<<10/len(tc.sentence))
+			p := analysis.Pipeline{OptOut{}, Preferences{}, Relapse{}}
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				p.Run(&analysis.Doc{Text: text, Channel: "email"})
+			}
+		})
+	}
+}
+
+// A text is read for statements in its first 8 KiB only (the cost bound).
+func TestStatementsReadTheFirst8KiB(t *testing.T) {
+	pad := strings.Repeat("The router is in the box. ", 8<<10/26+1)
+	if got := prefs(Preferences{}.run("email", "Please call me Sam. "+pad)); len(got) != 1 {
+		t.Errorf("at the start: %v", got)
+	}
+	if got := prefs(Preferences{}.run("email", pad+" Please call me Sam.")); len(got) != 0 {
+		t.Errorf("after 8 KiB: %v, want none", got)
+	}
 }

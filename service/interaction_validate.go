@@ -44,7 +44,7 @@ func normalizeTopic(t string) (string, bool) {
 // computed, facts trimmed and de-duplicated. Paths are under prefix.
 func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.Interaction, now time.Time) violations {
 	var v violations
-	in.Name, in.CreateTime = "", nil
+	in.Name, in.CreateTime, in.Statements = "", nil, nil // output only
 	v.enum(prefix+".channel", in.GetChannel(), true)
 	v.enum(prefix+".direction", in.GetDirection(), false)
 	v.enum(prefix+".outcome", in.GetOutcome(), false)

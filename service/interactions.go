@@ -12,7 +12,9 @@ import (
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/service/access"
+	"github.com/rapporthq/rapport/service/audit"
 	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/customercontext/statements"
 	"github.com/rapporthq/rapport/service/retention"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/filtering"
@@ -28,6 +30,7 @@ import (
 type InteractionStore interface {
 	Atomic
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
+	UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error)
 	GetIssue(ctx context.Context, tenant, customerID, issueID string) (*rapportv1.Issue, error)
 	UpdateIssue(ctx context.Context, tenant, customerID, issueID, etag string, mutate func(*rapportv1.Issue) error) (*rapportv1.Issue, error)
 	RecordInteractions(ctx context.Context, tenant string, items []repository.NewInteraction) ([]repository.RecordResult, error)
@@ -47,6 +50,8 @@ type interactionServer struct {
 	retention retention.Policy
 	heavy     *access.HeavyReads
 	merges    aliases
+	// audit records the consent changes SMS keywords make.
+	audit *audit.Writer
 }
 
 // outcome is the result of recording one item: the interaction, or an error
@@ -147,8 +152,9 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 	if len(items) == 0 {
 		return outcomes
 	}
-	// The interactions, their issue links and the customers' summaries:
-	// one unit (see Atomic). A failure of any fails every item, which the
+	var changes []consentChange
+	// The interactions, their issue links, the customers' summaries and the
+	// consent changes of SMS keywords: one unit (see Atomic). A failure of any fails every item, which the
 	// client retries: on MongoDB the retry repairs what landed.
 	err := s.store.Atomically(ctx, func(ctx context.Context) error {
 		results, err := s.store.RecordInteractions(ctx, tenant, items)
@@ -176,8 +182,17 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 		if err != nil {
 			return err
 		}
-		return s.keepSummaries(ctx, tenant, items, itemIndex, outcomes, linked, repair)
+		if err := s.keepSummaries(ctx, tenant, items, itemIndex, outcomes, linked, repair); err != nil {
+			return err
+		}
+		changes, err = s.applySMSKeywords(ctx, tenant, items, itemIndex, outcomes)
+		return err
 	})
+	if err == nil {
+		for _, c := range changes {
+			s.audit.Change(ctx, c.method, c.customer, c.interaction)
+		}
+	}
 	if err != nil {
 		for _, i := range itemIndex {
 			if outcomes[i].err == nil {
@@ -187,6 +202,79 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 	}
 	return outcomes
 }
+
+// consentChange is a consent an SMS keyword changed, for the audit trail.
+type consentChange struct{ method, customer, interaction string }
+
+// liveKeyword: an SMS keyword that occurred at most this long before it was
+// recorded is live, and applies whatever the consent's last change; an
+// older one (a back-fill) applies only if it is newer than that change.
+const liveKeyword = time.Hour
+
+// applySMSKeywords applies the SMS opt-out and opt-in keywords among the
+// newly recorded interactions: an inbound SMS that is STOP (STOPALL,
+// UNSUBSCRIBE, CANCEL, END, QUIT) as a whole withdraws the customer's SMS
+// consent at once; START (UNSTOP, YES) gives it back. A retried or replayed
+// one changes nothing, nor does a back-filled one (see liveKeyword) older
+// than the SMS consent's last change; a consent already so is left alone.
+// The customer's summary follows.
+func (s *interactionServer) applySMSKeywords(ctx context.Context, tenant string, items []repository.NewInteraction, itemIndex []int, outcomes []outcome) ([]consentChange, error) {
+	var changes []consentChange
+	for k, it := range items {
+		o := outcomes[itemIndex[k]]
+		if o.err != nil || o.already {
+			continue // a retry or replay: applied the first time
+		}
+		kw := customercontext.SMSKeyword(o.interaction)
+		if kw == "" {
+			continue
+		}
+		want, method := rapportv1.ConsentStatus_CONSENT_STATUS_DENIED, "rapport.v1.Consent/SMS_WITHDRAWN"
+		if kw == statements.SMSOptIn {
+			want, method = rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED, "rapport.v1.Consent/SMS_GRANTED"
+		}
+		at := o.interaction.GetOccurTime().AsTime()
+		live := s.now().Sub(at) <= liveKeyword
+		changed := false
+		updated, err := s.store.UpdateCustomer(ctx, tenant, it.CustomerID, "", func(c *rapportv1.Customer) error {
+			if c.Preferences == nil {
+				c.Preferences = &rapportv1.Preferences{}
+			}
+			for _, cs := range c.Preferences.Consents {
+				if cs.GetChannel() != rapportv1.Channel_CHANNEL_SMS {
+					continue
+				}
+				if cs.GetStatus() == want || (!live && cs.GetUpdateTime() != nil && !at.After(cs.GetUpdateTime().AsTime())) {
+					return errNoConsentChange
+				}
+				cs.Status, changed = want, true
+				return nil
+			}
+			c.Preferences.Consents = append(c.Preferences.Consents, &rapportv1.ChannelConsent{Channel: rapportv1.Channel_CHANNEL_SMS, Status: want})
+			changed = true
+			return nil
+		})
+		switch {
+		case errors.Is(err, errNoConsentChange) || errors.Is(err, repository.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, err
+		case !changed:
+			continue
+		}
+		if updated, err = s.merges.view(ctx, tenant, updated); err != nil {
+			return nil, err
+		}
+		if err := s.summaries.update(ctx, tenant, it.CustomerID, customercontext.Update{Customer: updated}); err != nil {
+			return nil, err
+		}
+		changes = append(changes, consentChange{method, updated.GetName(), o.interaction.GetName()})
+	}
+	return changes, nil
+}
+
+// errNoConsentChange stops a consent update that would change nothing.
+var errNoConsentChange = errors.New("no consent change")
 
 // keepSummaries applies the recorded interactions (new, or found again on a
 // retry) and the issues they changed to each customer's context summary: one

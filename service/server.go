@@ -303,6 +303,7 @@ func NewServer(store Store, opts Options) *Server {
 	sums := summaries{store: store, now: now}
 	merged := aliases{store: store}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
+		audit:     auditor,
 		store:     store,
 		summaries: sums,
 		sentiment: customercontext.NewSentimentModel(),

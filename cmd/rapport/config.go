@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -15,8 +17,10 @@ import (
 	"github.com/rapporthq/rapport/repository/sqlite"
 	"github.com/rapporthq/rapport/service/access"
 	"github.com/rapporthq/rapport/service/customercontext"
+	"github.com/rapporthq/rapport/service/customercontext/topics"
 	"github.com/rapporthq/rapport/service/retention"
 	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
 )
 
 // config is everything `rapport serve` can be told, from flags or RAPPORT_*
@@ -89,6 +93,7 @@ type serveFlags struct {
 	// The flags validated into c.
 	level, shutdown, health, watchPoll, keyTTL, deadline, jwtLeeway string
 	retention, perTenant, purge, auditKeep, synchronous             string
+	topicSynonyms                                                   string
 	lowCSAT, reopens                                                int
 	maxStreams                                                      *uint
 	// envErrs are the RAPPORT_* variables that do not parse.
@@ -172,6 +177,7 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	fs.IntVar(&c.Limits.MaxHeavyReadsPerTenant, "max-heavy-reads-per-tenant", int(envNum("RAPPORT_MAX_HEAVY_READS_PER_TENANT", access.DefaultHeavyReadsPerTenant)), "exports, context rebuilds and list pages over 100 one tenant may run at once per process; more wait up to 5s, then RESOURCE_EXHAUSTED (RAPPORT_MAX_HEAVY_READS_PER_TENANT)")
 	fs.IntVar(&c.MaxWatchStreams, "max-watch-streams", int(envNum("RAPPORT_MAX_WATCH_STREAMS", 1000)), "WatchCustomerContext streams per process (RAPPORT_MAX_WATCH_STREAMS)")
 	hintInt(&h.EscalateContacts, "hint-escalate-contacts", "RAPPORT_HINT_ESCALATE_CONTACTS", "contacts about one open issue since it opened that call for escalation")
+	fs.StringVar(&f.topicSynonyms, "topic-synonyms", env("RAPPORT_TOPIC_SYNONYMS", ""), "YAML file of topic synonym tables (default: and tenants: <tenant>:, each a list of groups of words), replacing the built-in table; see README (RAPPORT_TOPIC_SYNONYMS)")
 	fs.BoolVar(&h.ExplicitConsent, "hint-explicit-consent", envBool("RAPPORT_HINT_EXPLICIT_CONSENT", false), "consent must be explicit: note a channel without consent even for customers with no consent on record (RAPPORT_HINT_EXPLICIT_CONSENT)")
 	fs.BoolVar(&c.APIKeys, "api-keys", envBool("RAPPORT_API_KEYS", false), "accept the API keys stored in the database (rapport keys create) (RAPPORT_API_KEYS)")
 	fs.StringVar(&f.keyTTL, "api-key-cache-ttl", env("RAPPORT_API_KEY_CACHE_TTL", "10s"), "how long a verified API key is trusted before it is read again: the longest a revocation takes to apply (RAPPORT_API_KEY_CACHE_TTL)")
@@ -200,6 +206,13 @@ func (f *serveFlags) config() (config, error) {
 	errs := append([]error(nil), f.envErrs...)
 	c.Limits.MaxConcurrentStreams = uint32(min(*f.maxStreams, 1<<31))
 	h.LowCSAT, h.EscalateReopens = int32(f.lowCSAT), int32(f.reopens)
+	if f.topicSynonyms != "" {
+		tables, err := loadTopicSynonyms(f.topicSynonyms)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("topic synonyms: %w", err))
+		}
+		h.Topics = tables
+	}
 	c.Hints = h
 	if err := h.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("hints: %w", err))
@@ -456,4 +469,37 @@ func redactURI(uri string) string {
 		return "(unparsable URI)"
 	}
 	return u.Redacted()
+}
+
+// loadTopicSynonyms reads a file of topic synonym tables:
+//
+//	default:            # replaces the built-in table (optional)
+//	  - [billing, invoice, payment, refund]
+//	tenants:
+//	  acme:             # replaces it for one tenant
+//	    - [energy, electricity, gas, meter]
+//
+// Each group is one topic, named by its first word.
+func loadTopicSynonyms(path string) (*customercontext.TopicTables, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Default [][]string            `yaml:"default"`
+		Tenants map[string][][]string `yaml:"tenants"`
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&file); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	t := &customercontext.TopicTables{ByTenant: map[string]*topics.Table{}}
+	if file.Default != nil {
+		t.Default = topics.New(file.Default)
+	}
+	for tenant, groups := range file.Tenants {
+		t.ByTenant[tenant] = topics.New(groups)
+	}
+	return t, nil
 }

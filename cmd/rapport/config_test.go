@@ -2,6 +2,7 @@ package main
 
 import (
 	"maps"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,30 @@ func TestDevelopmentModeRateLimits(t *testing.T) {
 		if cfg.Limits.TenantRate != tc.tenantRate || cfg.Limits.KeyRate != tc.rate {
 			t.Errorf("%v %v: tenant rate %v, key rate %v; want %v, %v", tc.args, tc.env, cfg.Limits.TenantRate, cfg.Limits.KeyRate, tc.tenantRate, tc.rate)
 		}
+	}
+}
+
+// --topic-synonyms reads a YAML file of synonym tables: a default and one
+// per tenant; a file that does not parse is refused.
+func TestTopicSynonymsFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := dir + "/topics.yaml"
+	if err := os.WriteFile(path, []byte("default:\n  - [billing, invoice, payment]\ntenants:\n  acme:\n    - [energy, electricity, gas, meter]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := parseServeConfig([]string{"--topic-synonyms", path}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tabs := cfg.Hints.Topics
+	if tabs == nil || tabs.Default.Canonical("invoices") != "billing" || tabs.ByTenant["acme"].Canonical("meters") != "energy" {
+		t.Fatalf("tables %+v", tabs)
+	}
+	if err := os.WriteFile(path, []byte("tenant:\n  acme: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseServeConfig([]string{"--topic-synonyms", path}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "topic synonyms") {
+		t.Errorf("a misspelt key: %v", err)
 	}
 }

@@ -106,11 +106,34 @@ func (a *Writer) record(ctx context.Context, start time.Time, method string, err
 	e := repository.AuditEvent{ID: id.String(), Tenant: p.Tenant, Time: start, Principal: p.ID,
 		Method: method, Customers: slices.Clone(n.customers), Omitted: int32(n.omitted), Code: code}
 	n.mu.Unlock()
+	a.enqueue(ctx, e)
+}
+
+// Change records, as an event of its own, a change the service made of its
+// own accord during a call, such as an SMS consent withdrawn by a STOP:
+// method names the change ("rapport.v1.Consent/SMS_WITHDRAWN"), names are
+// the resource names it concerns (the customer, and the interaction that
+// made it). Its principal is the call's. A nil Writer records nothing.
+func (a *Writer) Change(ctx context.Context, method string, names ...string) {
+	p := access.PrincipalOf(ctx)
+	if a == nil || p == nil {
+		return
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		id = uuid.New()
+	}
+	a.enqueue(ctx, repository.AuditEvent{ID: id.String(), Tenant: p.Tenant, Time: a.now(), Principal: p.ID,
+		Method: method, Customers: slices.Clone(names), Code: "OK"})
+}
+
+// enqueue queues an event (see record).
+func (a *Writer) enqueue(ctx context.Context, e repository.AuditEvent) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	if a.closed {
 		a.dropped.Inc()
-		a.logger.ErrorContext(ctx, "audit event after the audit writer stopped", "method", method, "principal", p.ID)
+		a.logger.ErrorContext(ctx, "audit event after the audit writer stopped", "method", e.Method, "principal", e.Principal)
 		return
 	}
 	select {
@@ -124,7 +147,7 @@ func (a *Writer) record(ctx context.Context, start time.Time, method string, err
 	case a.queue <- e:
 	case <-t.C:
 		a.dropped.Inc()
-		a.logger.ErrorContext(ctx, "audit queue full: event dropped", "method", method, "principal", p.ID, "customers", len(e.Customers))
+		a.logger.ErrorContext(ctx, "audit queue full: event dropped", "method", e.Method, "principal", e.Principal, "customers", len(e.Customers))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/customercontext/topics"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -136,7 +137,10 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 		slices.SortStableFunc(count.ByChannel, func(a, b *rapportv1.ChannelCount) int { return cmp.Compare(b.GetCount(), a.GetCount()) })
 		cc.ContactCounts = append(cc.ContactCounts, count)
 	}
-	cc.RepeatContacts = repeatContacts(d, now, o.Hints)
+	tab := o.Hints.topicTable(sum.Tenant)
+	cc.StatedPreferences = statedPreferences(c, d.Recent)
+	cc.ConfirmedFixes = confirmedFixes(tab, cc.RecentlyResolvedIssues, d.Recent)
+	cc.RepeatContacts = repeatContacts(d, now, o.Hints, tab, cc.ConfirmedFixes)
 	cc.SentimentTrend = sentimentTrend(d.Recent)
 	cc.Satisfaction = satisfaction(sum)
 
@@ -144,7 +148,7 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	cc.CustomerSince = timestamppb.New(since)
 	cc.TenureDays = int32(now.Sub(since) / day)
 	if o.WithHints {
-		cc.Hints = hints(cc, d.Recent, now, o.Channel, o.Hints)
+		cc.Hints = hints(cc, d.Recent, now, o.Channel, o.Hints, tab)
 	}
 	return cc
 }
@@ -152,15 +156,31 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 // repeatContacts finds what the customer contacted about more than once:
 // open issues since they opened (openIssueRepeats), and topics and other
 // issues within the repeat window (windowRepeats); most contacts first.
-func repeatContacts(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.RepeatContact {
+func repeatContacts(d Decoded, now time.Time, cfg HintConfig, tab *topics.Table, fixed []*rapportv1.ConfirmedFix) []*rapportv1.RepeatContact {
 	open := map[string]bool{}
 	for _, is := range d.Issues {
 		if isOpen(is.GetStatus()) {
 			open[is.GetName()] = true
 		}
 	}
-	out := openIssueRepeats(d, now, cfg)
-	out = append(out, windowRepeats(d, dayNumber(now), cfg, open)...)
+	out := openIssueRepeats(d, now, cfg, tab)
+	out = append(out, windowRepeats(d, dayNumber(now), cfg, open, tab)...)
+	// An issue the customer said is fixed is not a repeat, nor a topic
+	// whose contacts are all about it.
+	fixedIssue := map[string]bool{}
+	for _, cf := range fixed {
+		fixedIssue[cf.GetIssue()] = true
+	}
+	linkedTo := map[string]string{}
+	for _, in := range d.Recent {
+		linkedTo[in.GetName()] = in.GetIssue()
+	}
+	out = slices.DeleteFunc(out, func(rc *rapportv1.RepeatContact) bool {
+		if rc.GetIssue() != "" {
+			return fixedIssue[rc.GetIssue()]
+		}
+		return len(fixedIssue) > 0 && len(rc.GetInteractions()) > 0 && !slices.ContainsFunc(rc.GetInteractions(), func(n string) bool { return !fixedIssue[linkedTo[n]] })
+	})
 	// Most contacts first; then issues before topics, by name, so that a
 	// summary rebuilt from the history lists them in the same order.
 	slices.SortStableFunc(out, func(a, b *rapportv1.RepeatContact) int {
@@ -184,25 +204,34 @@ func boolCompare(a, b bool) int {
 // openIssueRepeats: each open issue with at least cfg.RepeatMinContacts
 // linked contacts, however far apart, counted since it opened (or since the
 // day of its first contact in the last 90 days, if earlier).
-func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.RepeatContact {
+//
+// Contacts linked to no issue that clearly concern an open issue (see
+// concerns: its topic in other words, its title's topic, its facts) since
+// it opened count too, listed in `inferred` with why; a contact that only
+// says a problem is fixed never counts.
+func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig, tab *topics.Table) []*rapportv1.RepeatContact {
 	var out []*rapportv1.RepeatContact
 	for _, is := range d.Issues {
-		if !isOpen(is.GetStatus()) || int(is.GetInteractionCount()) < cfg.RepeatMinContacts {
+		if !isOpen(is.GetStatus()) {
 			continue
 		}
-		since := is.GetOpenTime()
-		if since == nil {
-			since = is.GetCreateTime()
-		}
-		// Contacts recorded with an earlier time (a back-fill) move it back.
-		for _, k := range d.Summary.IssueDays {
-			if t := time.Unix(int64(k.Day)*int64(day/time.Second), 0).UTC(); k.Key == is.GetName() && t.Before(since.AsTime()) {
-				since = timestamppb.New(t)
+		since := issueSince(d, is)
+		var inferred []*rapportv1.InferredContact
+		for _, in := range d.Recent {
+			if in.GetIssue() != "" || closing(in) || in.GetOccurTime().AsTime().Before(since.AsTime()) {
+				continue
+			}
+			if why := concerns(tab, is, in); why != "" {
+				inferred = append(inferred, &rapportv1.InferredContact{Interaction: in.GetName(), Evidence: why})
 			}
 		}
-		rc := &rapportv1.RepeatContact{Issue: is.GetName(), Count: is.GetInteractionCount(), Days: int32(now.Sub(since.AsTime()) / day), Since: since}
+		count := is.GetInteractionCount() + int32(len(inferred))
+		if int(count) < cfg.RepeatMinContacts {
+			continue
+		}
+		rc := &rapportv1.RepeatContact{Issue: is.GetName(), Count: count, Days: int32(now.Sub(since.AsTime()) / day), Since: since, Inferred: inferred}
 		for _, in := range d.Recent {
-			if in.GetIssue() == is.GetName() {
+			if in.GetIssue() == is.GetName() || slices.ContainsFunc(inferred, func(x *rapportv1.InferredContact) bool { return x.GetInteraction() == in.GetName() }) {
 				rc.Interactions = append(rc.Interactions, in.GetName())
 			}
 		}
@@ -211,39 +240,107 @@ func openIssueRepeats(d Decoded, now time.Time, cfg HintConfig) []*rapportv1.Rep
 	return out
 }
 
+// issueSince is when an open issue's contacts are counted from: when it
+// opened, or the day of its first linked contact in the last 90 days, if
+// earlier (a back-fill).
+func issueSince(d Decoded, is *rapportv1.Issue) *timestamppb.Timestamp {
+	since := is.GetOpenTime()
+	if since == nil {
+		since = is.GetCreateTime()
+	}
+	for _, k := range d.Summary.IssueDays {
+		if t := time.Unix(int64(k.Day)*int64(day/time.Second), 0).UTC(); k.Key == is.GetName() && t.Before(since.AsTime()) {
+			since = timestamppb.New(t)
+		}
+	}
+	return since
+}
+
 // windowRepeats finds topics and issues (other than the open ones, which
 // openIssueRepeats counts) contacted about at least cfg.RepeatMinContacts
-// times in the repeat window.
-func windowRepeats(d Decoded, today int32, cfg HintConfig, open map[string]bool) []*rapportv1.RepeatContact {
+// times in the repeat window. Topics are counted by meaning: topic words of
+// one group of the synonym table, or of one stem, are one topic ("billing",
+// "invoice", "payments"), named by the group (or, for a topic the table
+// does not know, by its first word seen). A contact that only says a
+// problem is fixed is not a repeat: it is not counted.
+func windowRepeats(d Decoded, today int32, cfg HintConfig, open map[string]bool, tab *topics.Table) []*rapportv1.RepeatContact {
 	var out []*rapportv1.RepeatContact
 	windowStart := today - int32(cfg.RepeatWindowDays)
-	collect := func(counts []repository.KeyDayCount, isIssue bool) {
-		totals := map[string]int32{}
-		var keys []string
-		for _, k := range counts {
-			if k.Day > windowStart && !(isIssue && open[k.Key]) {
-				if _, seen := totals[k.Key]; !seen {
-					keys = append(keys, k.Key)
-				}
-				totals[k.Key] += k.Count
+	inWindow := func(in *rapportv1.Interaction) bool { return dayNumber(in.GetOccurTime().AsTime()) > windowStart }
+	// Contacts not to count, by what they are about: those that only close
+	// a problem.
+	closings := map[string]int32{}
+	for _, in := range d.Recent {
+		if !inWindow(in) || !closing(in) {
+			continue
+		}
+		if in.GetIssue() != "" {
+			closings["issue:"+in.GetIssue()]++
+		}
+		seen := map[string]bool{}
+		for _, t := range in.GetTopics() {
+			if k := tab.Canonical(t); !seen[k] {
+				seen[k] = true
+				closings["topic:"+k]++
 			}
 		}
+	}
+	// A contact with two topic words of one topic ("billing", "invoice")
+	// is counted once: the days count it under each word.
+	for _, in := range d.Recent {
+		if !inWindow(in) {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, t := range in.GetTopics() {
+			k := "topic:" + tab.Canonical(t)
+			if seen[k] {
+				closings[k]++
+			}
+			seen[k] = true
+		}
+	}
+	collect := func(counts []repository.KeyDayCount, isIssue bool) {
+		totals := map[string]int32{}
+		names := map[string]string{}
+		var keys []string
+		for _, k := range counts {
+			if k.Day <= windowStart || (isIssue && open[k.Key]) {
+				continue
+			}
+			key := "issue:" + k.Key
+			if !isIssue {
+				key = "topic:" + tab.Canonical(k.Key)
+			}
+			if _, seen := totals[key]; !seen {
+				keys = append(keys, key)
+				names[key] = k.Key
+				if !isIssue && tab.Known(k.Key) {
+					names[key] = tab.Canonical(k.Key)
+				}
+			}
+			totals[key] += k.Count
+		}
 		for _, key := range keys {
-			n := totals[key]
+			n := totals[key] - closings[key]
 			if int(n) < cfg.RepeatMinContacts {
 				continue
 			}
 			rc := &rapportv1.RepeatContact{Count: n, Days: int32(cfg.RepeatWindowDays)}
 			if isIssue {
-				rc.Issue = key
+				rc.Issue = names[key]
 			} else {
-				rc.Topic = key
+				rc.Topic = names[key]
 			}
 			for _, in := range d.Recent {
-				if dayNumber(in.GetOccurTime().AsTime()) <= windowStart {
+				if !inWindow(in) || closing(in) {
 					continue
 				}
-				if (isIssue && in.GetIssue() == key) || (!isIssue && slices.Contains(in.GetTopics(), key)) {
+				about := in.GetIssue() == rc.Issue
+				if !isIssue {
+					about = slices.ContainsFunc(in.GetTopics(), func(t string) bool { return "topic:"+tab.Canonical(t) == key })
+				}
+				if about {
 					rc.Interactions = append(rc.Interactions, in.GetName())
 				}
 			}

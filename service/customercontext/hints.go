@@ -8,6 +8,8 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/customercontext/statements"
+	"github.com/rapporthq/rapport/service/customercontext/topics"
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 )
@@ -39,6 +41,30 @@ type HintConfig struct {
 	// consent on record (a customer whose consents were never collected
 	// would get it on every contact).
 	ExplicitConsent bool
+	// Topics are the synonym tables of topics; nil: topics.Default for
+	// every tenant.
+	Topics *TopicTables
+}
+
+// TopicTables are the synonym tables of topics: a tenant's own, which
+// replaces the default for that tenant, and the default (nil:
+// topics.Default).
+type TopicTables struct {
+	Default  *topics.Table
+	ByTenant map[string]*topics.Table
+}
+
+// topicTable is the synonym table of a tenant.
+func (c HintConfig) topicTable(tenant string) *topics.Table {
+	if c.Topics != nil {
+		if t := c.Topics.ByTenant[tenant]; t != nil {
+			return t
+		}
+		if c.Topics.Default != nil {
+			return c.Topics.Default
+		}
+	}
+	return topics.Default
 }
 
 // DefaultHintConfig is the configuration used unless told otherwise.
@@ -112,12 +138,14 @@ var hintRules = []hintRule{
 	{act, []string{"FACTS_ALREADY_GIVEN"}, factsAlreadyGiven},
 	{act, []string{"CUSTOMER_FACTS_ALREADY_GIVEN"}, customerFactsAlreadyGiven},
 	{act, []string{"FOLLOW_UP_RESOLVED"}, followUpResolved},
+	{act, []string{"CONFIRMED_FIX"}, confirmedFix},
 	{etiquette, []string{"ACCESSIBILITY_NEEDS"}, accessibilityNeeds},
 	{etiquette, []string{"GREET_BY_PREFERRED_NAME"}, greetByPreferredName},
 	{etiquette, []string{"USE_PREFERRED_LANGUAGE"}, usePreferredLanguage},
 	{etiquette, []string{"MATCH_STYLE"}, matchStyle},
 	{channel, []string{"CONSENT_DENIED"}, consentDenied},
-	{channel, []string{"OUTSIDE_CONTACT_WINDOW", "CONTACT_WINDOW"}, contactWindow},
+	{channel, []string{"STATED_CHANNEL_NEVER", "STATED_CHANNEL_ONLY"}, statedChannel},
+	{channel, []string{"OUTSIDE_CONTACT_WINDOW", "CONTACT_WINDOW", "STATED_CONTACT_TIME"}, contactWindow},
 	{channel, []string{"NO_CONSENT_THIS_CHANNEL"}, noConsentThisChannel},
 	{channel, []string{"PREFER_CHANNEL"}, preferChannel},
 }
@@ -133,6 +161,8 @@ type hintInput struct {
 	// channel is the channel of the contact that is starting, if known.
 	channel rapportv1.Channel
 	cfg     HintConfig
+	// topics is the tenant's synonym table of topics.
+	topics *topics.Table
 }
 
 // customer is the evidence of hints about the customer as a whole.
@@ -170,8 +200,8 @@ func newHint(t rapportv1.HintType, code string, when time.Time, evidence []strin
 // hints computes the hints of a context: each typed, with a code, a tier,
 // a sentence and its evidence; ranked by tier, then by rule, then newest
 // evidence first.
-func hints(cc *rapportv1.CustomerContext, recent []*rapportv1.Interaction, now time.Time, channel rapportv1.Channel, cfg HintConfig) []*rapportv1.Hint {
-	in := hintInput{cc: cc, recent: recent, now: now, channel: channel, cfg: cfg}
+func hints(cc *rapportv1.CustomerContext, recent []*rapportv1.Interaction, now time.Time, channel rapportv1.Channel, cfg HintConfig, tab *topics.Table) []*rapportv1.Hint {
+	in := hintInput{cc: cc, recent: recent, now: now, channel: channel, cfg: cfg, topics: tab}
 	type ranked struct {
 		candidate
 		row int
@@ -424,8 +454,31 @@ func consentDenied(in hintInput) []candidate {
 	if len(denied) == 0 {
 		return nil
 	}
-	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONSENT, "CONSENT_DENIED", time.Time{}, in.customer(),
-		"Do not contact them %s: they did not consent.", strings.Join(denied, " or "))}
+	evidence, why := in.customer(), ""
+	if in.consent(rapportv1.Channel_CHANNEL_SMS) == rapportv1.ConsentStatus_CONSENT_STATUS_DENIED {
+		if stop := in.smsKeyword(statements.SMSOptOut); stop != nil {
+			evidence = append(evidence, stop.GetName())
+			why = fmt.Sprintf(" (they texted %s on %s)", strings.ToUpper(strings.TrimSpace(stop.GetExcerpt())), stop.GetOccurTime().AsTime().Format("Mon 2 Jan"))
+		}
+	}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONSENT, "CONSENT_DENIED", time.Time{}, evidence,
+		"Do not contact them %s: they did not consent%s.", strings.Join(denied, " or "), why)}
+}
+
+// smsKeyword is the newest recent SMS that was the keyword key as a whole
+// (statements.SMSOptOut or SMSOptIn), if it is the newest keyword.
+func (in hintInput) smsKeyword(key string) *rapportv1.Interaction {
+	for _, it := range in.recent {
+		for _, st := range it.GetStatements() {
+			if st.GetKey() == statements.SMSOptOut || st.GetKey() == statements.SMSOptIn {
+				if st.GetKey() == key {
+					return it
+				}
+				return nil
+			}
+		}
+	}
+	return nil
 }
 
 // noConsentThisChannel: the contact's channel has no granted consent, so
@@ -445,6 +498,10 @@ func noConsentThisChannel(in hintInput) []candidate {
 // contactWindow: the customer's contact windows, and whether now (in their
 // time zone) is outside them. No hint when their time zone is unknown.
 func contactWindow(in hintInput) []candidate {
+	if st := stated(in.cc, statements.ContactTime); st != nil {
+		return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONTACT_WINDOW, "STATED_CONTACT_TIME", st.GetStateTime().AsTime(), append(in.customer(), st.GetInteraction()),
+			"Contact them %s, their time (they asked %s on %s; not yet in their profile).", describeTime(st.GetValue()), channelWord(st.GetChannel()), st.GetStateTime().AsTime().Format("Mon 2 Jan"))}
+	}
 	p := in.prefs()
 	windows := p.GetContactWindows()
 	if len(windows) == 0 {
@@ -485,9 +542,13 @@ func accessibilityNeeds(in hintInput) []candidate {
 // closed ones) that has not relapsed: ask whether it is still fixed.
 func followUpResolved(in hintInput) []candidate {
 	relapsed := in.relapses()
+	fixed := map[string]bool{}
+	for _, cf := range in.cc.GetConfirmedFixes() {
+		fixed[cf.GetIssue()] = true
+	}
 	var out []candidate
 	for _, is := range in.cc.GetRecentlyResolvedIssues() {
-		if is.GetStatus() != rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED || is.GetResolveTime() == nil || relapsed[is.GetName()] != nil {
+		if is.GetStatus() != rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED || is.GetResolveTime() == nil || relapsed[is.GetName()] != nil || fixed[is.GetName()] {
 			continue
 		}
 		rt := is.GetResolveTime().AsTime()
@@ -499,19 +560,24 @@ func followUpResolved(in hintInput) []candidate {
 	return out
 }
 
-// relapses are the resolved issues the customer contacted about after they
-// were resolved (a contact linked to the issue, later than its resolve
-// time): they came back. By issue name, the contacts since, newest first.
+// relapses are the resolved issues that came back, judged by what the
+// customer said as well as by the link: a contact after the issue was
+// resolved that is linked to it (unless it only says it is fixed: a
+// confirmed fix), or that says the problem came back ("it's back", "schon
+// wieder") and is about the issue (linked, or its topics, title words or
+// facts; see concerns). By issue name, the contacts since, newest first.
 func (in hintInput) relapses() map[string][]*rapportv1.Interaction {
 	out := map[string][]*rapportv1.Interaction{}
 	for _, is := range in.cc.GetRecentlyResolvedIssues() {
-		if is.GetResolveTime() == nil {
-			continue
-		}
-		for _, it := range in.recent {
-			if it.GetIssue() == is.GetName() && it.GetOccurTime().AsTime().After(is.GetResolveTime().AsTime()) {
-				out[is.GetName()] = append(out[is.GetName()], it)
+		for _, it := range afterResolve(is, in.recent) {
+			linked := it.GetIssue() == is.GetName()
+			switch {
+			case linked && !closing(it):
+			case !linked && saidOf(it, statements.KindRelapse) != nil && concerns(in.topics, is, it) != "":
+			default:
+				continue
 			}
+			out[is.GetName()] = append(out[is.GetName()], it)
 		}
 	}
 	return out
@@ -539,15 +605,30 @@ func relapse(in hintInput) []candidate {
 		if is.GetStatus() == rapportv1.IssueStatus_ISSUE_STATUS_CLOSED {
 			todo = "open a new issue for it and escalate"
 		}
+		saying := ""
+		for _, c := range contacts {
+			if st := saidOf(c, statements.KindRelapse); st != nil {
+				saying = " They wrote so " + channelWord(c.GetChannel()) + " (" + st.GetEvidence()
+				if c.GetIssue() == "" {
+					saying += "; not linked to the issue, but it " + concerns(in.topics, is, c)
+				}
+				saying += ")."
+				break
+			}
+		}
 		out = append(out, newHint(rapportv1.HintType_HINT_TYPE_ACKNOWLEDGE_RELAPSE, "RELAPSE", contacts[0].GetOccurTime().AsTime(), evidence,
-			"%q, resolved on %s, is back: acknowledge it came back and %s; do not ask whether it is still fixed.",
-			is.GetTitle(), is.GetResolveTime().AsTime().Format("Mon 2 Jan"), todo))
+			"%q, resolved on %s, is back: acknowledge it came back and %s; do not ask whether it is still fixed.%s",
+			is.GetTitle(), is.GetResolveTime().AsTime().Format("Mon 2 Jan"), todo, saying))
 	}
 	return out
 }
 
 // greetByPreferredName: the customer's preferred name.
 func greetByPreferredName(in hintInput) []candidate {
+	if st := stated(in.cc, statements.PreferredName); st != nil {
+		return []candidate{newHint(rapportv1.HintType_HINT_TYPE_GREET_BY_NAME, "GREET_BY_PREFERRED_NAME", st.GetStateTime().AsTime(), append(in.customer(), st.GetInteraction()),
+			"Greet them as %s (they asked %s on %s; not yet in their profile).", st.GetValue(), channelWord(st.GetChannel()), st.GetStateTime().AsTime().Format("Mon 2 Jan"))}
+	}
 	n := in.cc.GetProfile().GetPreferredName()
 	if n == "" {
 		return nil
@@ -558,6 +639,11 @@ func greetByPreferredName(in hintInput) []candidate {
 // usePreferredLanguage: the customer's preferred language, named in English.
 func usePreferredLanguage(in hintInput) []candidate {
 	lc := in.prefs().GetLanguageCode()
+	evidence, asked := in.customer(), ""
+	if st := stated(in.cc, statements.Language); st != nil {
+		lc, evidence = st.GetValue(), append(evidence, st.GetInteraction())
+		asked = fmt.Sprintf("; they asked %s on %s", channelWord(st.GetChannel()), st.GetStateTime().AsTime().Format("Mon 2 Jan"))
+	}
 	if lc == "" {
 		return nil
 	}
@@ -565,8 +651,8 @@ func usePreferredLanguage(in hintInput) []candidate {
 	if err != nil {
 		return nil
 	}
-	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_USE_LANGUAGE, "USE_PREFERRED_LANGUAGE", time.Time{}, in.customer(),
-		"Speak %s (%s).", display.English.Tags().Name(tag), lc)}
+	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_USE_LANGUAGE, "USE_PREFERRED_LANGUAGE", time.Time{}, evidence,
+		"Speak %s (%s%s).", display.English.Tags().Name(tag), lc, asked)}
 }
 
 // preferChannel: the customer's preferred channel, only with granted
@@ -575,6 +661,13 @@ func preferChannel(in hintInput) []candidate {
 	pc := in.prefs().GetPreferredChannel()
 	if pc == rapportv1.Channel_CHANNEL_UNSPECIFIED || in.consent(pc) != rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED {
 		return nil
+	}
+	for _, st := range in.cc.GetStatedPreferences() {
+		never := st.GetKey() == statements.ChannelNever && st.GetValue() == channelNames[pc]
+		onlyOther := st.GetKey() == statements.ChannelOnly && st.GetValue() != channelNames[pc]
+		if never || onlyOther {
+			return nil // what they said since rules: STATED_CHANNEL_* says it
+		}
 	}
 	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_PREFER_CHANNEL, "PREFER_CHANNEL", time.Time{}, in.customer(),
 		"Follow up %s, their preferred channel.", channelWord(pc))}
@@ -671,4 +764,58 @@ func describeWindows(windows []*rapportv1.ContactWindow, zone string) string {
 		parts = append(parts, fmt.Sprintf("%s %s-%s", strings.Join(days, ","), w.GetStartTime(), w.GetEndTime()))
 	}
 	return strings.Join(parts, "; ") + " " + zone
+}
+
+// describeTime says a stated time of day: "after 18:00", "before 12:00",
+// "between 09:00 and 17:00", "in the evening".
+func describeTime(v string) string {
+	from, to, ok := strings.Cut(v, "-")
+	switch {
+	case !ok:
+		return "in the " + v
+	case from == "":
+		return "before " + to
+	case to == "":
+		return "after " + from
+	}
+	return "between " + from + " and " + to
+}
+
+// statedChannel: a channel the customer asked never, or only, to be
+// contacted on, newer than their profile.
+func statedChannel(in hintInput) []candidate {
+	var out []candidate
+	byName := map[string]rapportv1.Channel{}
+	for c, n := range channelNames {
+		byName[n] = c
+	}
+	for _, st := range in.cc.GetStatedPreferences() {
+		asked := fmt.Sprintf("they asked %s on %s; not yet in their profile", channelWord(st.GetChannel()), st.GetStateTime().AsTime().Format("Mon 2 Jan"))
+		evidence := append(in.customer(), st.GetInteraction())
+		switch st.GetKey() {
+		case statements.ChannelNever:
+			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONSENT, "STATED_CHANNEL_NEVER", st.GetStateTime().AsTime(), evidence,
+				"Do not contact them %s (%s).", channelWord(byName[st.GetValue()]), asked))
+		case statements.ChannelOnly:
+			out = append(out, newHint(rapportv1.HintType_HINT_TYPE_PREFER_CHANNEL, "STATED_CHANNEL_ONLY", st.GetStateTime().AsTime(), evidence,
+				"Contact them only %s (%s).", channelWord(byName[st.GetValue()]), asked))
+		}
+	}
+	return out
+}
+
+// confirmedFix: the customer said a recently resolved issue is fixed:
+// nothing to follow up, and not a repeat.
+func confirmedFix(in hintInput) []candidate {
+	title := map[string]string{}
+	for _, is := range in.cc.GetRecentlyResolvedIssues() {
+		title[is.GetName()] = is.GetTitle()
+	}
+	var out []candidate
+	for _, cf := range in.cc.GetConfirmedFixes() {
+		st := cf.GetStatement()
+		out = append(out, newHint(rapportv1.HintType_HINT_TYPE_CONFIRMED_FIX, "CONFIRMED_FIX", st.GetStateTime().AsTime(), []string{cf.GetIssue(), st.GetInteraction()},
+			"They confirmed %q is fixed (%s, %s): no need to ask whether it still works.", title[cf.GetIssue()], channelWord(st.GetChannel()), st.GetStateTime().AsTime().Format("Mon 2 Jan")))
+	}
+	return out
 }

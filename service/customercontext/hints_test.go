@@ -9,6 +9,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/customercontext/topics"
 )
 
 // input is a context of customer with prefs, made into a rule's input
@@ -452,7 +453,7 @@ func TestHintsRankByTierThenRuleThenNewest(t *testing.T) {
 		in.cc.RecentlyResolvedIssues = []*rapportv1.Issue{older, newer}
 		in.cc.OpenIssues = []*rapportv1.Issue{openIssue("flaky", "Flaky", func(is *rapportv1.Issue) { is.ReopenCount = 2 })}
 	}, consent(email, false))
-	hs := hints(in.cc, in.recent, in.now, in.channel, in.cfg)
+	hs := hints(in.cc, in.recent, in.now, in.channel, in.cfg, topics.Default)
 	var got []string
 	for i, h := range hs {
 		got = append(got, h.GetTier().String()+" "+h.GetCode()+" "+strings.Join(h.GetEvidence(), ","))

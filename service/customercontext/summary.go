@@ -197,6 +197,7 @@ func applyInteraction(sum *repository.Summary, in *rapportv1.Interaction, replay
 	if !slices.ContainsFunc(sum.Recent, func(r repository.SummaryInteraction) bool { return r.InteractionID == in.GetName() }) {
 		slim := proto.Clone(in).(*rapportv1.Interaction)
 		slim.Text, slim.Facts, slim.Survey = "", nil, slimSurvey(in.GetSurvey())
+		slim.Statements = ReadStatements(in)
 		if in.GetSummary() == "" {
 			slim.Excerpt = Excerpt(in.GetText(), excerptLength)
 		}

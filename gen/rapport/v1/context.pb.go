@@ -172,6 +172,9 @@ const (
 	// A recently resolved issue came back: acknowledge it, reopen or
 	// escalate.
 	HintType_HINT_TYPE_ACKNOWLEDGE_RELAPSE HintType = 13
+	// The customer said a recently resolved issue is fixed: do not ask
+	// whether it is still fixed, and do not treat it as a repeat.
+	HintType_HINT_TYPE_CONFIRMED_FIX HintType = 30
 )
 
 // Enum value maps for HintType.
@@ -191,6 +194,7 @@ var (
 		11: "HINT_TYPE_PREFER_CHANNEL",
 		12: "HINT_TYPE_MATCH_STYLE",
 		13: "HINT_TYPE_ACKNOWLEDGE_RELAPSE",
+		30: "HINT_TYPE_CONFIRMED_FIX",
 	}
 	HintType_value = map[string]int32{
 		"HINT_TYPE_UNSPECIFIED":                0,
@@ -207,6 +211,7 @@ var (
 		"HINT_TYPE_PREFER_CHANNEL":             11,
 		"HINT_TYPE_MATCH_STYLE":                12,
 		"HINT_TYPE_ACKNOWLEDGE_RELAPSE":        13,
+		"HINT_TYPE_CONFIRMED_FIX":              30,
 	}
 )
 
@@ -352,8 +357,24 @@ type CustomerContext struct {
 	// 50, newest first, de-duplicated by key and value (the first giving is
 	// kept).
 	CustomerFacts []*Fact `protobuf:"bytes,17,rep,name=customer_facts,json=customerFacts,proto3" json:"customer_facts,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Preferences the customer stated in their own words in a recent
+	// interaction ("please call me Sam", "don't ring me at work", "I only
+	// speak English", "after 6 pm is best") that are newer than the last
+	// change of the profile: newest first, one per key (for channel_never and
+	// channel_only, one per channel), each with the interaction as evidence.
+	// While newer than the profile they rule the hints (greet as, language,
+	// channel, contact window); they never change the stored profile: an
+	// agent or the upstream system confirms one with UpdateCustomer, which
+	// makes the profile newer and ends it. SMS keywords are not listed here:
+	// STOP and START change the SMS consent itself (see README).
+	StatedPreferences []*Statement `protobuf:"bytes,30,rep,name=stated_preferences,json=statedPreferences,proto3" json:"stated_preferences,omitempty"`
+	// Recently resolved issues the customer said are fixed ("all working now,
+	// thanks!") after they were resolved: a confirmed fix, never a relapse nor
+	// a repeat contact; it ends the issue's follow-up. Kind "closure", newest
+	// first, one per issue, with `interaction` the contact that said it.
+	ConfirmedFixes []*ConfirmedFix `protobuf:"bytes,31,rep,name=confirmed_fixes,json=confirmedFixes,proto3" json:"confirmed_fixes,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CustomerContext) Reset() {
@@ -498,6 +519,75 @@ func (x *CustomerContext) GetCustomerFacts() []*Fact {
 	return nil
 }
 
+func (x *CustomerContext) GetStatedPreferences() []*Statement {
+	if x != nil {
+		return x.StatedPreferences
+	}
+	return nil
+}
+
+func (x *CustomerContext) GetConfirmedFixes() []*ConfirmedFix {
+	if x != nil {
+		return x.ConfirmedFixes
+	}
+	return nil
+}
+
+// A resolved issue the customer confirmed is fixed.
+type ConfirmedFix struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The issue, `customers/{customer}/issues/{issue}`.
+	Issue string `protobuf:"bytes,1,opt,name=issue,proto3" json:"issue,omitempty"`
+	// What they said, and where.
+	Statement     *Statement `protobuf:"bytes,2,opt,name=statement,proto3" json:"statement,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmedFix) Reset() {
+	*x = ConfirmedFix{}
+	mi := &file_rapport_v1_context_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmedFix) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmedFix) ProtoMessage() {}
+
+func (x *ConfirmedFix) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_context_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmedFix.ProtoReflect.Descriptor instead.
+func (*ConfirmedFix) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ConfirmedFix) GetIssue() string {
+	if x != nil {
+		return x.Issue
+	}
+	return ""
+}
+
+func (x *ConfirmedFix) GetStatement() *Statement {
+	if x != nil {
+		return x.Statement
+	}
+	return nil
+}
+
 // Contacts in one window.
 type ContactCount struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -513,7 +603,7 @@ type ContactCount struct {
 
 func (x *ContactCount) Reset() {
 	*x = ContactCount{}
-	mi := &file_rapport_v1_context_proto_msgTypes[1]
+	mi := &file_rapport_v1_context_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -525,7 +615,7 @@ func (x *ContactCount) String() string {
 func (*ContactCount) ProtoMessage() {}
 
 func (x *ContactCount) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_context_proto_msgTypes[1]
+	mi := &file_rapport_v1_context_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -538,7 +628,7 @@ func (x *ContactCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContactCount.ProtoReflect.Descriptor instead.
 func (*ContactCount) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_context_proto_rawDescGZIP(), []int{1}
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ContactCount) GetDays() int32 {
@@ -575,7 +665,7 @@ type ChannelCount struct {
 
 func (x *ChannelCount) Reset() {
 	*x = ChannelCount{}
-	mi := &file_rapport_v1_context_proto_msgTypes[2]
+	mi := &file_rapport_v1_context_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +677,7 @@ func (x *ChannelCount) String() string {
 func (*ChannelCount) ProtoMessage() {}
 
 func (x *ChannelCount) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_context_proto_msgTypes[2]
+	mi := &file_rapport_v1_context_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +690,7 @@ func (x *ChannelCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelCount.ProtoReflect.Descriptor instead.
 func (*ChannelCount) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_context_proto_rawDescGZIP(), []int{2}
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ChannelCount) GetChannel() Channel {
@@ -635,14 +725,18 @@ type RepeatContact struct {
 	// For an open issue: the count is of every contact linked to it since it
 	// opened, at this time (the issue's open time). Unset for repeats counted
 	// in the repeat window.
-	Since         *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=since,proto3" json:"since,omitempty"`
+	Since *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=since,proto3" json:"since,omitempty"`
+	// For an issue: contacts not linked to it that clearly concern it (their
+	// topics, in other words, are the issue's; see README "Topics in other
+	// words"), counted in `count` and listed in `interactions`, each with why.
+	Inferred      []*InferredContact `protobuf:"bytes,10,rep,name=inferred,proto3" json:"inferred,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RepeatContact) Reset() {
 	*x = RepeatContact{}
-	mi := &file_rapport_v1_context_proto_msgTypes[3]
+	mi := &file_rapport_v1_context_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -654,7 +748,7 @@ func (x *RepeatContact) String() string {
 func (*RepeatContact) ProtoMessage() {}
 
 func (x *RepeatContact) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_context_proto_msgTypes[3]
+	mi := &file_rapport_v1_context_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -667,7 +761,7 @@ func (x *RepeatContact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RepeatContact.ProtoReflect.Descriptor instead.
 func (*RepeatContact) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_context_proto_rawDescGZIP(), []int{3}
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *RepeatContact) GetTopic() string {
@@ -712,6 +806,68 @@ func (x *RepeatContact) GetSince() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *RepeatContact) GetInferred() []*InferredContact {
+	if x != nil {
+		return x.Inferred
+	}
+	return nil
+}
+
+// A contact not linked to an issue that is counted as about it.
+type InferredContact struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The interaction.
+	Interaction string `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
+	// Why, e.g. "topic \"invoice\" is the issue's topic \"billing\"".
+	Evidence      string `protobuf:"bytes,2,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InferredContact) Reset() {
+	*x = InferredContact{}
+	mi := &file_rapport_v1_context_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InferredContact) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InferredContact) ProtoMessage() {}
+
+func (x *InferredContact) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_context_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InferredContact.ProtoReflect.Descriptor instead.
+func (*InferredContact) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *InferredContact) GetInteraction() string {
+	if x != nil {
+		return x.Interaction
+	}
+	return ""
+}
+
+func (x *InferredContact) GetEvidence() string {
+	if x != nil {
+		return x.Evidence
+	}
+	return ""
+}
+
 // Sentiment over recent contacts.
 type SentimentTrend struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -734,7 +890,7 @@ type SentimentTrend struct {
 
 func (x *SentimentTrend) Reset() {
 	*x = SentimentTrend{}
-	mi := &file_rapport_v1_context_proto_msgTypes[4]
+	mi := &file_rapport_v1_context_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -746,7 +902,7 @@ func (x *SentimentTrend) String() string {
 func (*SentimentTrend) ProtoMessage() {}
 
 func (x *SentimentTrend) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_context_proto_msgTypes[4]
+	mi := &file_rapport_v1_context_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -759,7 +915,7 @@ func (x *SentimentTrend) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SentimentTrend.ProtoReflect.Descriptor instead.
 func (*SentimentTrend) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_context_proto_rawDescGZIP(), []int{4}
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SentimentTrend) GetRecentAverage() float64 {
@@ -821,7 +977,7 @@ type Satisfaction struct {
 
 func (x *Satisfaction) Reset() {
 	*x = Satisfaction{}
-	mi := &file_rapport_v1_context_proto_msgTypes[5]
+	mi := &file_rapport_v1_context_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -833,7 +989,7 @@ func (x *Satisfaction) String() string {
 func (*Satisfaction) ProtoMessage() {}
 
 func (x *Satisfaction) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_context_proto_msgTypes[5]
+	mi := &file_rapport_v1_context_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -846,7 +1002,7 @@ func (x *Satisfaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Satisfaction.ProtoReflect.Descriptor instead.
 func (*Satisfaction) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_context_proto_rawDescGZIP(), []int{5}
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Satisfaction) GetCsat() *SurveyScore {
@@ -892,7 +1048,7 @@ type SurveyScore struct {
 
 func (x *SurveyScore) Reset() {
 	*x = SurveyScore{}
-	mi := &file_rapport_v1_context_proto_msgTypes[6]
+	mi := &file_rapport_v1_context_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -904,7 +1060,7 @@ func (x *SurveyScore) String() string {
 func (*SurveyScore) ProtoMessage() {}
 
 func (x *SurveyScore) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_context_proto_msgTypes[6]
+	mi := &file_rapport_v1_context_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -917,7 +1073,7 @@ func (x *SurveyScore) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SurveyScore.ProtoReflect.Descriptor instead.
 func (*SurveyScore) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_context_proto_rawDescGZIP(), []int{6}
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *SurveyScore) GetValue() int32 {
@@ -965,7 +1121,7 @@ type Hint struct {
 
 func (x *Hint) Reset() {
 	*x = Hint{}
-	mi := &file_rapport_v1_context_proto_msgTypes[7]
+	mi := &file_rapport_v1_context_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -977,7 +1133,7 @@ func (x *Hint) String() string {
 func (*Hint) ProtoMessage() {}
 
 func (x *Hint) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_context_proto_msgTypes[7]
+	mi := &file_rapport_v1_context_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -990,7 +1146,7 @@ func (x *Hint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hint.ProtoReflect.Descriptor instead.
 func (*Hint) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_context_proto_rawDescGZIP(), []int{7}
+	return file_rapport_v1_context_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Hint) GetType() HintType {
@@ -1040,7 +1196,7 @@ var File_rapport_v1_context_proto protoreflect.FileDescriptor
 const file_rapport_v1_context_proto_rawDesc = "" +
 	"\n" +
 	"\x18rapport/v1/context.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\xc9\a\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\xd2\b\n" +
 	"\x0fCustomerContext\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12.\n" +
 	"\aprofile\x18\x02 \x01(\v2\x14.rapport.v1.CustomerR\aprofile\x122\n" +
@@ -1060,7 +1216,12 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"tenureDays\x12&\n" +
 	"\x05hints\x18\x0f \x03(\v2\x10.rapport.v1.HintR\x05hints\x12=\n" +
 	"\fcompute_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\vcomputeTime\x127\n" +
-	"\x0ecustomer_facts\x18\x11 \x03(\v2\x10.rapport.v1.FactR\rcustomerFactsJ\x04\b\x0e\x10\x0f\"q\n" +
+	"\x0ecustomer_facts\x18\x11 \x03(\v2\x10.rapport.v1.FactR\rcustomerFacts\x12D\n" +
+	"\x12stated_preferences\x18\x1e \x03(\v2\x15.rapport.v1.StatementR\x11statedPreferences\x12A\n" +
+	"\x0fconfirmed_fixes\x18\x1f \x03(\v2\x18.rapport.v1.ConfirmedFixR\x0econfirmedFixesJ\x04\b\x0e\x10\x0f\"Y\n" +
+	"\fConfirmedFix\x12\x14\n" +
+	"\x05issue\x18\x01 \x01(\tR\x05issue\x123\n" +
+	"\tstatement\x18\x02 \x01(\v2\x15.rapport.v1.StatementR\tstatement\"q\n" +
 	"\fContactCount\x12\x12\n" +
 	"\x04days\x18\x01 \x01(\x05R\x04days\x12\x14\n" +
 	"\x05total\x18\x02 \x01(\x05R\x05total\x127\n" +
@@ -1068,14 +1229,19 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"by_channel\x18\x03 \x03(\v2\x18.rapport.v1.ChannelCountR\tbyChannel\"S\n" +
 	"\fChannelCount\x12-\n" +
 	"\achannel\x18\x01 \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x05R\x05count\"\xbb\x01\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"\xf4\x01\n" +
 	"\rRepeatContact\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x14\n" +
 	"\x05issue\x18\x02 \x01(\tR\x05issue\x12\x14\n" +
 	"\x05count\x18\x03 \x01(\x05R\x05count\x12\x12\n" +
 	"\x04days\x18\x04 \x01(\x05R\x04days\x12\"\n" +
 	"\finteractions\x18\x05 \x03(\tR\finteractions\x120\n" +
-	"\x05since\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\"\x91\x02\n" +
+	"\x05since\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x05since\x127\n" +
+	"\binferred\x18\n" +
+	" \x03(\v2\x1b.rapport.v1.InferredContactR\binferred\"O\n" +
+	"\x0fInferredContact\x12 \n" +
+	"\vinteraction\x18\x01 \x01(\tR\vinteraction\x12\x1a\n" +
+	"\bevidence\x18\x02 \x01(\tR\bevidence\"\x91\x02\n" +
 	"\x0eSentimentTrend\x12%\n" +
 	"\x0erecent_average\x18\x01 \x01(\x01R\rrecentAverage\x12!\n" +
 	"\frecent_count\x18\x02 \x01(\x05R\vrecentCount\x12)\n" +
@@ -1108,7 +1274,7 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\x18NPS_CATEGORY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15NPS_CATEGORY_PROMOTER\x10\x01\x12\x18\n" +
 	"\x14NPS_CATEGORY_PASSIVE\x10\x02\x12\x1a\n" +
-	"\x16NPS_CATEGORY_DETRACTOR\x10\x03*\xb0\x03\n" +
+	"\x16NPS_CATEGORY_DETRACTOR\x10\x03*\xcd\x03\n" +
 	"\bHintType\x12\x19\n" +
 	"\x15HINT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12HINT_TYPE_ESCALATE\x10\x01\x12\x17\n" +
@@ -1124,7 +1290,8 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\x12\x1c\n" +
 	"\x18HINT_TYPE_PREFER_CHANNEL\x10\v\x12\x19\n" +
 	"\x15HINT_TYPE_MATCH_STYLE\x10\f\x12!\n" +
-	"\x1dHINT_TYPE_ACKNOWLEDGE_RELAPSE\x10\r*h\n" +
+	"\x1dHINT_TYPE_ACKNOWLEDGE_RELAPSE\x10\r\x12\x1b\n" +
+	"\x17HINT_TYPE_CONFIRMED_FIX\x10\x1e*h\n" +
 	"\bHintTier\x12\x19\n" +
 	"\x15HINT_TIER_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rHINT_TIER_ACT\x10\x01\x12\x17\n" +
@@ -1147,60 +1314,67 @@ func file_rapport_v1_context_proto_rawDescGZIP() []byte {
 }
 
 var file_rapport_v1_context_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_rapport_v1_context_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_rapport_v1_context_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_rapport_v1_context_proto_goTypes = []any{
 	(TrendDirection)(0),           // 0: rapport.v1.TrendDirection
 	(NpsCategory)(0),              // 1: rapport.v1.NpsCategory
 	(HintType)(0),                 // 2: rapport.v1.HintType
 	(HintTier)(0),                 // 3: rapport.v1.HintTier
 	(*CustomerContext)(nil),       // 4: rapport.v1.CustomerContext
-	(*ContactCount)(nil),          // 5: rapport.v1.ContactCount
-	(*ChannelCount)(nil),          // 6: rapport.v1.ChannelCount
-	(*RepeatContact)(nil),         // 7: rapport.v1.RepeatContact
-	(*SentimentTrend)(nil),        // 8: rapport.v1.SentimentTrend
-	(*Satisfaction)(nil),          // 9: rapport.v1.Satisfaction
-	(*SurveyScore)(nil),           // 10: rapport.v1.SurveyScore
-	(*Hint)(nil),                  // 11: rapport.v1.Hint
-	(*Customer)(nil),              // 12: rapport.v1.Customer
-	(*Issue)(nil),                 // 13: rapport.v1.Issue
-	(*Interaction)(nil),           // 14: rapport.v1.Interaction
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(Channel)(0),                  // 16: rapport.v1.Channel
-	(*Fact)(nil),                  // 17: rapport.v1.Fact
-	(*Sentiment)(nil),             // 18: rapport.v1.Sentiment
+	(*ConfirmedFix)(nil),          // 5: rapport.v1.ConfirmedFix
+	(*ContactCount)(nil),          // 6: rapport.v1.ContactCount
+	(*ChannelCount)(nil),          // 7: rapport.v1.ChannelCount
+	(*RepeatContact)(nil),         // 8: rapport.v1.RepeatContact
+	(*InferredContact)(nil),       // 9: rapport.v1.InferredContact
+	(*SentimentTrend)(nil),        // 10: rapport.v1.SentimentTrend
+	(*Satisfaction)(nil),          // 11: rapport.v1.Satisfaction
+	(*SurveyScore)(nil),           // 12: rapport.v1.SurveyScore
+	(*Hint)(nil),                  // 13: rapport.v1.Hint
+	(*Customer)(nil),              // 14: rapport.v1.Customer
+	(*Issue)(nil),                 // 15: rapport.v1.Issue
+	(*Interaction)(nil),           // 16: rapport.v1.Interaction
+	(*timestamppb.Timestamp)(nil), // 17: google.protobuf.Timestamp
+	(Channel)(0),                  // 18: rapport.v1.Channel
+	(*Fact)(nil),                  // 19: rapport.v1.Fact
+	(*Statement)(nil),             // 20: rapport.v1.Statement
+	(*Sentiment)(nil),             // 21: rapport.v1.Sentiment
 }
 var file_rapport_v1_context_proto_depIdxs = []int32{
-	12, // 0: rapport.v1.CustomerContext.profile:type_name -> rapport.v1.Customer
-	13, // 1: rapport.v1.CustomerContext.open_issues:type_name -> rapport.v1.Issue
-	13, // 2: rapport.v1.CustomerContext.recently_resolved_issues:type_name -> rapport.v1.Issue
-	14, // 3: rapport.v1.CustomerContext.recent_interactions:type_name -> rapport.v1.Interaction
-	15, // 4: rapport.v1.CustomerContext.last_contact_time:type_name -> google.protobuf.Timestamp
-	16, // 5: rapport.v1.CustomerContext.last_contact_channel:type_name -> rapport.v1.Channel
-	5,  // 6: rapport.v1.CustomerContext.contact_counts:type_name -> rapport.v1.ContactCount
-	7,  // 7: rapport.v1.CustomerContext.repeat_contacts:type_name -> rapport.v1.RepeatContact
-	8,  // 8: rapport.v1.CustomerContext.sentiment_trend:type_name -> rapport.v1.SentimentTrend
-	9,  // 9: rapport.v1.CustomerContext.satisfaction:type_name -> rapport.v1.Satisfaction
-	15, // 10: rapport.v1.CustomerContext.customer_since:type_name -> google.protobuf.Timestamp
-	11, // 11: rapport.v1.CustomerContext.hints:type_name -> rapport.v1.Hint
-	15, // 12: rapport.v1.CustomerContext.compute_time:type_name -> google.protobuf.Timestamp
-	17, // 13: rapport.v1.CustomerContext.customer_facts:type_name -> rapport.v1.Fact
-	6,  // 14: rapport.v1.ContactCount.by_channel:type_name -> rapport.v1.ChannelCount
-	16, // 15: rapport.v1.ChannelCount.channel:type_name -> rapport.v1.Channel
-	15, // 16: rapport.v1.RepeatContact.since:type_name -> google.protobuf.Timestamp
-	0,  // 17: rapport.v1.SentimentTrend.direction:type_name -> rapport.v1.TrendDirection
-	18, // 18: rapport.v1.SentimentTrend.last:type_name -> rapport.v1.Sentiment
-	10, // 19: rapport.v1.Satisfaction.csat:type_name -> rapport.v1.SurveyScore
-	10, // 20: rapport.v1.Satisfaction.nps:type_name -> rapport.v1.SurveyScore
-	1,  // 21: rapport.v1.Satisfaction.nps_category:type_name -> rapport.v1.NpsCategory
-	10, // 22: rapport.v1.Satisfaction.ces:type_name -> rapport.v1.SurveyScore
-	15, // 23: rapport.v1.SurveyScore.time:type_name -> google.protobuf.Timestamp
-	2,  // 24: rapport.v1.Hint.type:type_name -> rapport.v1.HintType
-	3,  // 25: rapport.v1.Hint.tier:type_name -> rapport.v1.HintTier
-	26, // [26:26] is the sub-list for method output_type
-	26, // [26:26] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	14, // 0: rapport.v1.CustomerContext.profile:type_name -> rapport.v1.Customer
+	15, // 1: rapport.v1.CustomerContext.open_issues:type_name -> rapport.v1.Issue
+	15, // 2: rapport.v1.CustomerContext.recently_resolved_issues:type_name -> rapport.v1.Issue
+	16, // 3: rapport.v1.CustomerContext.recent_interactions:type_name -> rapport.v1.Interaction
+	17, // 4: rapport.v1.CustomerContext.last_contact_time:type_name -> google.protobuf.Timestamp
+	18, // 5: rapport.v1.CustomerContext.last_contact_channel:type_name -> rapport.v1.Channel
+	6,  // 6: rapport.v1.CustomerContext.contact_counts:type_name -> rapport.v1.ContactCount
+	8,  // 7: rapport.v1.CustomerContext.repeat_contacts:type_name -> rapport.v1.RepeatContact
+	10, // 8: rapport.v1.CustomerContext.sentiment_trend:type_name -> rapport.v1.SentimentTrend
+	11, // 9: rapport.v1.CustomerContext.satisfaction:type_name -> rapport.v1.Satisfaction
+	17, // 10: rapport.v1.CustomerContext.customer_since:type_name -> google.protobuf.Timestamp
+	13, // 11: rapport.v1.CustomerContext.hints:type_name -> rapport.v1.Hint
+	17, // 12: rapport.v1.CustomerContext.compute_time:type_name -> google.protobuf.Timestamp
+	19, // 13: rapport.v1.CustomerContext.customer_facts:type_name -> rapport.v1.Fact
+	20, // 14: rapport.v1.CustomerContext.stated_preferences:type_name -> rapport.v1.Statement
+	5,  // 15: rapport.v1.CustomerContext.confirmed_fixes:type_name -> rapport.v1.ConfirmedFix
+	20, // 16: rapport.v1.ConfirmedFix.statement:type_name -> rapport.v1.Statement
+	7,  // 17: rapport.v1.ContactCount.by_channel:type_name -> rapport.v1.ChannelCount
+	18, // 18: rapport.v1.ChannelCount.channel:type_name -> rapport.v1.Channel
+	17, // 19: rapport.v1.RepeatContact.since:type_name -> google.protobuf.Timestamp
+	9,  // 20: rapport.v1.RepeatContact.inferred:type_name -> rapport.v1.InferredContact
+	0,  // 21: rapport.v1.SentimentTrend.direction:type_name -> rapport.v1.TrendDirection
+	21, // 22: rapport.v1.SentimentTrend.last:type_name -> rapport.v1.Sentiment
+	12, // 23: rapport.v1.Satisfaction.csat:type_name -> rapport.v1.SurveyScore
+	12, // 24: rapport.v1.Satisfaction.nps:type_name -> rapport.v1.SurveyScore
+	1,  // 25: rapport.v1.Satisfaction.nps_category:type_name -> rapport.v1.NpsCategory
+	12, // 26: rapport.v1.Satisfaction.ces:type_name -> rapport.v1.SurveyScore
+	17, // 27: rapport.v1.SurveyScore.time:type_name -> google.protobuf.Timestamp
+	2,  // 28: rapport.v1.Hint.type:type_name -> rapport.v1.HintType
+	3,  // 29: rapport.v1.Hint.tier:type_name -> rapport.v1.HintTier
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_context_proto_init() }
@@ -1217,7 +1391,7 @@ func file_rapport_v1_context_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_context_proto_rawDesc), len(file_rapport_v1_context_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -376,7 +376,14 @@ type Interaction struct {
 	// collapsed, at most 200 characters, cut at the last word boundary before
 	// the limit and then ending with "…". Empty when there is a summary or no
 	// text. Stored interactions (GetInteraction) carry the whole text instead.
-	Excerpt       string `protobuf:"bytes,17,opt,name=excerpt,proto3" json:"excerpt,omitempty"`
+	Excerpt string `protobuf:"bytes,17,opt,name=excerpt,proto3" json:"excerpt,omitempty"`
+	// Output only, in contexts only. What the customer said in this
+	// interaction's text (inbound only) about themselves or an earlier
+	// problem, read by Rapport: stated preferences (kind "preference"),
+	// SMS keywords, and statements that a problem came back ("relapse") or is
+	// fixed ("closure"), each with its span and evidence. See README
+	// ("Stated preferences", "Relapses and closures").
+	Statements    []*Statement `protobuf:"bytes,30,rep,name=statements,proto3" json:"statements,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -530,6 +537,136 @@ func (x *Interaction) GetExcerpt() string {
 	return ""
 }
 
+func (x *Interaction) GetStatements() []*Statement {
+	if x != nil {
+		return x.Statements
+	}
+	return nil
+}
+
+// Something a customer said in a text, read by Rapport (output only).
+type Statement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "preference", "relapse" or "closure".
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// For a preference: "preferred_name", "channel_never", "channel_only",
+	// "language", "contact_time", "sms_opt_out" or "sms_opt_in". Empty for
+	// relapses and closures.
+	Key string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	// The value: the name as written; a channel ("voice", "sms", "email",
+	// "chat"); a language (ISO 639-1); a time of day ("18:00-", "-12:00",
+	// "09:00-17:00", "morning", "afternoon", "evening"). Empty for keywords,
+	// relapses and closures.
+	Value string `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	// Where in the interaction's text it was read.
+	Span *TextSpan `protobuf:"bytes,4,opt,name=span,proto3" json:"span,omitempty"`
+	// How sure the rule is, 0 to 1.
+	Confidence float64 `protobuf:"fixed64,5,opt,name=confidence,proto3" json:"confidence,omitempty"`
+	// Why, in words an agent can read, e.g. "asks to be called so (en)".
+	Evidence string `protobuf:"bytes,6,opt,name=evidence,proto3" json:"evidence,omitempty"`
+	// In a context: the interaction it was said in.
+	Interaction string `protobuf:"bytes,7,opt,name=interaction,proto3" json:"interaction,omitempty"`
+	// In a context: when it was said (the interaction's time).
+	StateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=state_time,json=stateTime,proto3" json:"state_time,omitempty"`
+	// In a context: the channel it was said on.
+	Channel       Channel `protobuf:"varint,9,opt,name=channel,proto3,enum=rapport.v1.Channel" json:"channel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Statement) Reset() {
+	*x = Statement{}
+	mi := &file_rapport_v1_interaction_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Statement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Statement) ProtoMessage() {}
+
+func (x *Statement) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_interaction_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Statement.ProtoReflect.Descriptor instead.
+func (*Statement) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Statement) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Statement) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Statement) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *Statement) GetSpan() *TextSpan {
+	if x != nil {
+		return x.Span
+	}
+	return nil
+}
+
+func (x *Statement) GetConfidence() float64 {
+	if x != nil {
+		return x.Confidence
+	}
+	return 0
+}
+
+func (x *Statement) GetEvidence() string {
+	if x != nil {
+		return x.Evidence
+	}
+	return ""
+}
+
+func (x *Statement) GetInteraction() string {
+	if x != nil {
+		return x.Interaction
+	}
+	return ""
+}
+
+func (x *Statement) GetStateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StateTime
+	}
+	return nil
+}
+
+func (x *Statement) GetChannel() Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return Channel_CHANNEL_UNSPECIFIED
+}
+
 // How the customer felt in a contact.
 //
 // When computed, Rapport first detects the text's language (see `language`).
@@ -569,7 +706,7 @@ type Sentiment struct {
 
 func (x *Sentiment) Reset() {
 	*x = Sentiment{}
-	mi := &file_rapport_v1_interaction_proto_msgTypes[1]
+	mi := &file_rapport_v1_interaction_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -581,7 +718,7 @@ func (x *Sentiment) String() string {
 func (*Sentiment) ProtoMessage() {}
 
 func (x *Sentiment) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_interaction_proto_msgTypes[1]
+	mi := &file_rapport_v1_interaction_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -594,7 +731,7 @@ func (x *Sentiment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sentiment.ProtoReflect.Descriptor instead.
 func (*Sentiment) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{1}
+	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Sentiment) GetScore() float64 {
@@ -659,7 +796,7 @@ type SurveyAnswers struct {
 
 func (x *SurveyAnswers) Reset() {
 	*x = SurveyAnswers{}
-	mi := &file_rapport_v1_interaction_proto_msgTypes[2]
+	mi := &file_rapport_v1_interaction_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -671,7 +808,7 @@ func (x *SurveyAnswers) String() string {
 func (*SurveyAnswers) ProtoMessage() {}
 
 func (x *SurveyAnswers) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_interaction_proto_msgTypes[2]
+	mi := &file_rapport_v1_interaction_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -684,7 +821,7 @@ func (x *SurveyAnswers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SurveyAnswers.ProtoReflect.Descriptor instead.
 func (*SurveyAnswers) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{2}
+	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *SurveyAnswers) GetCsat() int32 {
@@ -760,7 +897,7 @@ type Fact struct {
 
 func (x *Fact) Reset() {
 	*x = Fact{}
-	mi := &file_rapport_v1_interaction_proto_msgTypes[3]
+	mi := &file_rapport_v1_interaction_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -772,7 +909,7 @@ func (x *Fact) String() string {
 func (*Fact) ProtoMessage() {}
 
 func (x *Fact) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_interaction_proto_msgTypes[3]
+	mi := &file_rapport_v1_interaction_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -785,7 +922,7 @@ func (x *Fact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fact.ProtoReflect.Descriptor instead.
 func (*Fact) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{3}
+	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Fact) GetKey() string {
@@ -852,7 +989,7 @@ type TextSpan struct {
 
 func (x *TextSpan) Reset() {
 	*x = TextSpan{}
-	mi := &file_rapport_v1_interaction_proto_msgTypes[4]
+	mi := &file_rapport_v1_interaction_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -864,7 +1001,7 @@ func (x *TextSpan) String() string {
 func (*TextSpan) ProtoMessage() {}
 
 func (x *TextSpan) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_interaction_proto_msgTypes[4]
+	mi := &file_rapport_v1_interaction_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -877,7 +1014,7 @@ func (x *TextSpan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TextSpan.ProtoReflect.Descriptor instead.
 func (*TextSpan) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{4}
+	return file_rapport_v1_interaction_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *TextSpan) GetField() string {
@@ -906,7 +1043,7 @@ var File_rapport_v1_interaction_proto protoreflect.FileDescriptor
 const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"\n" +
 	"\x1crapport/v1/interaction.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\"\x8a\x05\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\"\xc1\x05\n" +
 	"\vInteraction\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
 	"\achannel\x18\x02 \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\x123\n" +
@@ -927,7 +1064,23 @@ const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"\x05facts\x18\x0f \x03(\v2\x10.rapport.v1.FactR\x05facts\x12;\n" +
 	"\vcreate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x18\n" +
-	"\aexcerpt\x18\x11 \x01(\tR\aexcerpt\"\xa4\x01\n" +
+	"\aexcerpt\x18\x11 \x01(\tR\aexcerpt\x125\n" +
+	"\n" +
+	"statements\x18\x1e \x03(\v2\x15.rapport.v1.StatementR\n" +
+	"statements\"\xb9\x02\n" +
+	"\tStatement\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x03 \x01(\tR\x05value\x12(\n" +
+	"\x04span\x18\x04 \x01(\v2\x14.rapport.v1.TextSpanR\x04span\x12\x1e\n" +
+	"\n" +
+	"confidence\x18\x05 \x01(\x01R\n" +
+	"confidence\x12\x1a\n" +
+	"\bevidence\x18\x06 \x01(\tR\bevidence\x12 \n" +
+	"\vinteraction\x18\a \x01(\tR\vinteraction\x129\n" +
+	"\n" +
+	"state_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tstateTime\x12-\n" +
+	"\achannel\x18\t \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\"\xa4\x01\n" +
 	"\tSentiment\x12\x14\n" +
 	"\x05score\x18\x01 \x01(\x01R\x05score\x120\n" +
 	"\x05label\x18\x02 \x01(\x0e2\x1a.rapport.v1.SentimentLabelR\x05label\x123\n" +
@@ -1000,7 +1153,7 @@ func file_rapport_v1_interaction_proto_rawDescGZIP() []byte {
 }
 
 var file_rapport_v1_interaction_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_rapport_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_rapport_v1_interaction_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_rapport_v1_interaction_proto_goTypes = []any{
 	(Direction)(0),                // 0: rapport.v1.Direction
 	(Outcome)(0),                  // 1: rapport.v1.Outcome
@@ -1008,34 +1161,39 @@ var file_rapport_v1_interaction_proto_goTypes = []any{
 	(SentimentSource)(0),          // 3: rapport.v1.SentimentSource
 	(FactOrigin)(0),               // 4: rapport.v1.FactOrigin
 	(*Interaction)(nil),           // 5: rapport.v1.Interaction
-	(*Sentiment)(nil),             // 6: rapport.v1.Sentiment
-	(*SurveyAnswers)(nil),         // 7: rapport.v1.SurveyAnswers
-	(*Fact)(nil),                  // 8: rapport.v1.Fact
-	(*TextSpan)(nil),              // 9: rapport.v1.TextSpan
-	(Channel)(0),                  // 10: rapport.v1.Channel
-	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*Statement)(nil),             // 6: rapport.v1.Statement
+	(*Sentiment)(nil),             // 7: rapport.v1.Sentiment
+	(*SurveyAnswers)(nil),         // 8: rapport.v1.SurveyAnswers
+	(*Fact)(nil),                  // 9: rapport.v1.Fact
+	(*TextSpan)(nil),              // 10: rapport.v1.TextSpan
+	(Channel)(0),                  // 11: rapport.v1.Channel
+	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
 }
 var file_rapport_v1_interaction_proto_depIdxs = []int32{
-	10, // 0: rapport.v1.Interaction.channel:type_name -> rapport.v1.Channel
+	11, // 0: rapport.v1.Interaction.channel:type_name -> rapport.v1.Channel
 	0,  // 1: rapport.v1.Interaction.direction:type_name -> rapport.v1.Direction
-	11, // 2: rapport.v1.Interaction.occur_time:type_name -> google.protobuf.Timestamp
-	6,  // 3: rapport.v1.Interaction.sentiment:type_name -> rapport.v1.Sentiment
-	7,  // 4: rapport.v1.Interaction.survey:type_name -> rapport.v1.SurveyAnswers
+	12, // 2: rapport.v1.Interaction.occur_time:type_name -> google.protobuf.Timestamp
+	7,  // 3: rapport.v1.Interaction.sentiment:type_name -> rapport.v1.Sentiment
+	8,  // 4: rapport.v1.Interaction.survey:type_name -> rapport.v1.SurveyAnswers
 	1,  // 5: rapport.v1.Interaction.outcome:type_name -> rapport.v1.Outcome
-	8,  // 6: rapport.v1.Interaction.facts:type_name -> rapport.v1.Fact
-	11, // 7: rapport.v1.Interaction.create_time:type_name -> google.protobuf.Timestamp
-	2,  // 8: rapport.v1.Sentiment.label:type_name -> rapport.v1.SentimentLabel
-	3,  // 9: rapport.v1.Sentiment.source:type_name -> rapport.v1.SentimentSource
-	11, // 10: rapport.v1.SurveyAnswers.answer_time:type_name -> google.protobuf.Timestamp
-	10, // 11: rapport.v1.Fact.channel:type_name -> rapport.v1.Channel
-	11, // 12: rapport.v1.Fact.give_time:type_name -> google.protobuf.Timestamp
-	4,  // 13: rapport.v1.Fact.origin:type_name -> rapport.v1.FactOrigin
-	9,  // 14: rapport.v1.Fact.span:type_name -> rapport.v1.TextSpan
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	9,  // 6: rapport.v1.Interaction.facts:type_name -> rapport.v1.Fact
+	12, // 7: rapport.v1.Interaction.create_time:type_name -> google.protobuf.Timestamp
+	6,  // 8: rapport.v1.Interaction.statements:type_name -> rapport.v1.Statement
+	10, // 9: rapport.v1.Statement.span:type_name -> rapport.v1.TextSpan
+	12, // 10: rapport.v1.Statement.state_time:type_name -> google.protobuf.Timestamp
+	11, // 11: rapport.v1.Statement.channel:type_name -> rapport.v1.Channel
+	2,  // 12: rapport.v1.Sentiment.label:type_name -> rapport.v1.SentimentLabel
+	3,  // 13: rapport.v1.Sentiment.source:type_name -> rapport.v1.SentimentSource
+	12, // 14: rapport.v1.SurveyAnswers.answer_time:type_name -> google.protobuf.Timestamp
+	11, // 15: rapport.v1.Fact.channel:type_name -> rapport.v1.Channel
+	12, // 16: rapport.v1.Fact.give_time:type_name -> google.protobuf.Timestamp
+	4,  // 17: rapport.v1.Fact.origin:type_name -> rapport.v1.FactOrigin
+	10, // 18: rapport.v1.Fact.span:type_name -> rapport.v1.TextSpan
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_interaction_proto_init() }
@@ -1044,14 +1202,14 @@ func file_rapport_v1_interaction_proto_init() {
 		return
 	}
 	file_rapport_v1_customer_proto_init()
-	file_rapport_v1_interaction_proto_msgTypes[2].OneofWrappers = []any{}
+	file_rapport_v1_interaction_proto_msgTypes[3].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_interaction_proto_rawDesc), len(file_rapport_v1_interaction_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   5,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,53 @@
+package topics
+
+import "testing"
+
+func TestCanonical(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"billing", "billing"},
+		{"Invoice", "billing"},
+		{"payments", "billing"},
+		{"Rechnungen", "billing"},
+		{"facturas", "billing"},
+		{"routers", "connectivity"},
+		{"WLAN", "connectivity"},
+		{"Double charge", "billing"},
+		{"deliveries", "delivery"},
+		{"onboarding", "onboard"}, // unknown: its English stem
+		{"returns", "return"},
+	} {
+		if got := Default.Canonical(tc.in); got != tc.want {
+			t.Errorf("Canonical(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestGroups(t *testing.T) {
+	for _, tc := range []struct{ text, group, word string }{
+		{"the wifi drops are back", "connectivity", "wifi"},
+		{"Ich habe zwei Rechnungen bekommen", "billing", "rechnungen"},
+		{"no dial tone on the landline", "landline", "dial tone"},
+		{"the app crashes", "", ""},
+	} {
+		got := Default.Groups(tc.text)
+		if tc.group == "" {
+			if len(got) != 0 {
+				t.Errorf("%q: %v, want none", tc.text, got)
+			}
+			continue
+		}
+		if got[tc.group] != tc.word {
+			t.Errorf("%q: %v, want %s by %q", tc.text, got, tc.group, tc.word)
+		}
+	}
+}
+
+func TestCustomTable(t *testing.T) {
+	tab := New([][]string{{"energy", "electricity", "gas", "meter"}})
+	if got := tab.Canonical("meters"); got != "energy" {
+		t.Errorf("Canonical(meters) = %q, want energy", got)
+	}
+	if got := tab.Canonical("invoice"); got != "invoic" {
+		t.Errorf("a tenant table replaces the default: Canonical(invoice) = %q, want its stem", got)
+	}
+}

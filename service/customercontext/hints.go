@@ -458,7 +458,11 @@ func consentDenied(in hintInput) []candidate {
 	if in.consent(rapportv1.Channel_CHANNEL_SMS) == rapportv1.ConsentStatus_CONSENT_STATUS_DENIED {
 		if stop := in.smsKeyword(statements.SMSOptOut); stop != nil {
 			evidence = append(evidence, stop.GetName())
-			why = fmt.Sprintf(" (they texted %s on %s)", strings.ToUpper(strings.TrimSpace(stop.GetExcerpt())), stop.GetOccurTime().AsTime().Format("Mon 2 Jan"))
+			word := strings.ToUpper(strings.Trim(stop.GetExcerpt(), " .!"))
+			if word == "" {
+				word = "an opt-out keyword"
+			}
+			why = fmt.Sprintf(" (they texted %s on %s)", word, stop.GetOccurTime().AsTime().Format("Mon 2 Jan"))
 		}
 	}
 	return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RESPECT_CONSENT, "CONSENT_DENIED", time.Time{}, evidence,

@@ -58,7 +58,7 @@ func said(st *rapportv1.Statement, in *rapportv1.Interaction) *rapportv1.Stateme
 }
 
 // statedPreferences are the preferences said in recent interactions
-// recorded after the profile's last change (recent is newest first): the
+// recorded after (or in the millisecond of) the profile's last change (recent is newest first): the
 // newest of each key, and for channels one per channel. SMS keywords are
 // not here: they change the consent itself.
 func statedPreferences(profile *rapportv1.Customer, recent []*rapportv1.Interaction) []*rapportv1.Statement {
@@ -69,7 +69,7 @@ func statedPreferences(profile *rapportv1.Customer, recent []*rapportv1.Interact
 	var out []*rapportv1.Statement
 	seen := map[string]bool{}
 	for _, in := range recent {
-		if !recorded(in).After(changed) {
+		if recorded(in).Before(changed) { // times are kept to the millisecond: a tie is newer
 			continue
 		}
 		for _, st := range in.GetStatements() {

@@ -118,6 +118,10 @@ func Truncate(t time.Time) time.Time { return t.Truncate(time.Millisecond).UTC()
 // Etag is the etag of a record at a revision.
 func Etag(revision int64) string { return strconv.FormatInt(revision, 10) }
 
+// CustomerKey names a customer of any tenant: the walk of a migration that
+// must see every customer (rapport encrypt).
+type CustomerKey struct{ Tenant, CustomerID string }
+
 // Cursor is the position after the last item of a page of a list ordered
 // newest first: the item's time, and its ID to order items of equal time.
 type Cursor struct {

@@ -45,10 +45,11 @@ after a failure. Servers may run meanwhile.`,
 		Args:    noArgs,
 	}
 	where := addStoreFlags(rewrap.Flags(), getenv)
+	keyDB := addKeyDatabaseFlag(rewrap.Flags(), getenv)
 	file := rewrap.Flags().String("kek-file", envDefault(getenv, "RAPPORT_KEK_FILE", ""), "the key file: the new key first, the old ones after it (RAPPORT_KEK_FILE; RAPPORT_KEK may hold the keys instead)")
 	rewrap.RunE = func(cmd *cobra.Command, _ []string) error {
 		src := kekSource{file: *file, text: getenv("RAPPORT_KEK")}
-		st, closeStore, err := openStore(cmd.Context(), storeConfig{MongoDBURI: where.uri, MongoDBDatabase: where.database, DataDir: where.dataDir,
+		st, closeStore, err := openStore(cmd.Context(), storeConfig{MongoDBURI: where.uri, MongoDBDatabase: where.database, MongoDBKeyDatabase: *keyDB, DataDir: where.dataDir,
 			Synchronous: sqlite.SynchronousFull, AppName: "rapport-kek", KEK: src}, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return err

@@ -42,6 +42,12 @@ func newKeysCommand(getenv func(string) string) *cobra.Command {
 // storeFlags are the flags that say where the keys are stored.
 type storeFlags struct{ uri, database, dataDir string }
 
+// addKeyDatabaseFlag adds --mongodb-key-database to a command that opens
+// the data keys (rapport kek rewrap, rapport encrypt), as rapport serve has it.
+func addKeyDatabaseFlag(fs *pflag.FlagSet, getenv func(string) string) *string {
+	return fs.String("mongodb-key-database", envDefault(getenv, "RAPPORT_MONGODB_KEY_DATABASE", ""), "database of the wrapped data keys on MongoDB; empty: the database name and _keys (RAPPORT_MONGODB_KEY_DATABASE)")
+}
+
 func addStoreFlags(fs *pflag.FlagSet, getenv func(string) string) *storeFlags {
 	f := &storeFlags{}
 	fs.StringVar(&f.uri, "mongodb-uri", envDefault(getenv, "RAPPORT_MONGODB_URI", ""), "MongoDB connection string; empty opens the embedded store in --data-dir (RAPPORT_MONGODB_URI)")

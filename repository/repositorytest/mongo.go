@@ -93,6 +93,16 @@ func MongoAddress(t testing.TB) string {
 	return u.Host
 }
 
+// MongoURI is the connection string of the Mongo engine's server, started
+// if need be: for tests that open the adapter as rapport does.
+func MongoURI(t testing.TB) string {
+	t.Helper()
+	if err := startServer(); err != nil {
+		t.Fatalf("repositorytest: %v", err)
+	}
+	return server.uri
+}
+
 type mongoEngine struct{}
 
 // Mongo is the engine of the MongoDB adapter: a new database per store on

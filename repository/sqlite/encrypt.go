@@ -10,7 +10,7 @@ import (
 )
 
 // CustomerKey names a customer of any tenant.
-type CustomerKey struct{ Tenant, CustomerID string }
+type CustomerKey = repository.CustomerKey
 
 // CustomersAfter returns up to limit customers of every tenant after
 // (after.Tenant, after.CustomerID), in that order: the walk of a migration

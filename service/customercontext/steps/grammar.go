@@ -54,8 +54,8 @@ type grammar struct {
 	// thirdAux are auxiliaries of the third person ("has", "hat", "ha",
 	// "a", "heeft"): the subject must be said ("my husband has").
 	thirdAux []string
-	// determiners after "and" start a new clause, not a second object:
-	// "tried another browser and the page still fails".
+	// determiners and pronouns after "and" start a new clause, not a
+	// second object: "tried another browser and the page still fails".
 	determiners []string
 	// stopAtAnd: "and" ends a step unless another step follows (pl).
 	stopAtAnd bool
@@ -108,7 +108,7 @@ var english = grammar{
 	and:         words(`and & then or plus`),
 	breaks:      words(`but so because since although though however which who that's thats still now nothing same no`),
 	thirdAux:    words(`has`),
-	determiners: words(`the a an my another some`),
+	determiners: words(`i it the a an my another some`),
 	light:       words(`it them back in out again off on up all everything`),
 	noElided: words(`reset run rerun held cycled rolled turned powered logged signed moved
 		closed connected enabled installed updated paired synced forgotten did done performed took set shut booted`),
@@ -129,7 +129,7 @@ var german = grammar{
 		angeschlossen abgezogen runtergefahren heruntergefahren hochgefahren gescannt entsperrt erneuert
 		eingelegt herausgenommen rausgenommen umgestellt neugebootet gemacht durchgeführt`),
 	needs: needsOf(`gemacht durchgeführt: reset neustart update werksreset zurücksetzen werkseinstellungen neuinstallation test`),
-	subjects: words(`ich hab habe hab's habs haben habens wir mann frau freund freundin sohn tochter
+	subjects: words(`ich hab habe hab's habs wir mann frau freund freundin sohn tochter
 		partner partnerin mutter vater bruder schwester kollege`),
 	others:    words(`sie du ihr hast habt er es techniker monteur support kundendienst sich`),
 	already:   words(`schon bereits auch`),
@@ -138,8 +138,8 @@ var german = grammar{
 		wenn falls ob bevor`),
 	and:         words(`und sowie oder dann`),
 	breaks:      words(`aber doch weil denn obwohl sondern trotzdem immer bringt nix gleiche`),
-	thirdAux:    words(`hat`),
-	determiners: words(`der die das den dem ein eine einen mein meine`),
+	thirdAux:    words(`hat haben habens`),
+	determiners: words(`ich es er der die das den dem ein eine einen mein meine`),
 	light:       words(`wieder es ihn sie neu nochmal alles ein aus`),
 	notObjects:  phrases(`bei euch anzurufen, sie anzurufen, zu zahlen, alles, alles mögliche`),
 	verbFinal:   true,
@@ -166,7 +166,7 @@ var spanish = grammar{
 	participles: words(`ado ido`),
 	breaks:      words(`pero porque aunque sino así sigue nada igual todavía aún`),
 	thirdAux:    words(`ha`),
-	determiners: words(`el la los las un una mi mis`),
+	determiners: words(`me te se le nos el la los las un una mi mis`),
 	firstPerson: words(`é í amos imos`),
 	light:       words(`lo la le los las de nuevo otra vez todo`),
 	notObjects:  phrases(`a llamar, llamar, a pagar, de todo, todo`),
@@ -194,7 +194,7 @@ var french = grammar{
 	participles: words(`é ée és ées i`),
 	breaks:      words(`mais parce donc sauf rien toujours`),
 	thirdAux:    words(`a`),
-	determiners: words(`le la les l' un une mon ma mes`),
+	determiners: words(`je j' il elle on ça ce c'est le la les l' un une mon ma mes`),
 	light:       words(`le la les l' lui tout encore nouveau à de`),
 	notObjects:  phrases(`de vous appeler, d'appeler, de payer, tout`),
 }
@@ -219,7 +219,7 @@ var portuguese = grammar{
 	participles: words(`ado ido`),
 	breaks:      words(`mas porque porém pois então continua nada ainda`),
 	thirdAux:    words(`tem`),
-	determiners: words(`o a os as um uma meu minha`),
+	determiners: words(`me te se eu o a os as um uma meu minha`),
 	firstPerson: words(`ei amos emos imos`),
 	light:       words(`o a os as de novo outra vez tudo`),
 	notObjects:  phrases(`ligar para, ligar pra, pagar, tudo`),
@@ -246,7 +246,7 @@ var italian = grammar{
 	participles: words(`ato ata ati ate ito ita iti ite uto`),
 	breaks:      words(`ma perché però quindi mentre niente`),
 	thirdAux:    words(`ha`),
-	determiners: words(`il lo la i gli le l' un una uno mio mia`),
+	determiners: words(`mi ti si non il lo la i gli le l' un una uno mio mia`),
 	light:       words(`lo la li le di nuovo tutto`),
 	notObjects:  phrases(`a chiamare, a pagare, di tutto, tutto`),
 }
@@ -259,19 +259,19 @@ var dutch = grammar{
 		ingeschakeld uitgezet aangezet uitgetrokken gehaald ingestoken ingeplugd losgekoppeld
 		ontkoppeld gekoppeld verbonden afgemeld uitgelogd ingelogd opgeladen geleegd teruggezet
 		hersteld gedeactiveerd geactiveerd ingesteld geformatteerd gesynchroniseerd gedownload
-		afgesloten gerestart gereboot gewijzigd veranderd aangepast vernieuwd ververst ontgrendeld
+		gerestart gereboot gewijzigd veranderd aangepast vernieuwd ververst ontgrendeld
 		nagekeken ingedrukt aangesloten verplaatst gescand losgehaald gedaan uitgevoerd`),
 	needs: needsOf(`gedaan uitgevoerd: reset update herstart fabrieksreset test`),
-	subjects: words(`ik heb hebben we wij man vrouw vriend vriendin zoon dochter partner moeder
+	subjects: words(`ik heb we wij man vrouw vriend vriendin zoon dochter partner moeder
 		vader broer zus collega`),
 	others:      words(`u jij je jullie hebt hij ze zij monteur technicus helpdesk zich`),
 	already:     words(`al ook`),
 	negations:   words(`niet nooit geen niets noch`),
 	plans:       words(`ga gaan zal zullen wil wilde moet moeten kan kunnen zou als wanneer voordat of`),
 	and:         words(`en of daarna`),
-	breaks:      words(`maar want omdat dus hoewel toch nog niks maakt`),
-	thirdAux:    words(`heeft`),
-	determiners: words(`de het een mijn`),
+	breaks:      words(`maar want omdat dus hoewel toch niks maakt`),
+	thirdAux:    words(`heeft hebben`),
+	determiners: words(`ik hij het de het een mijn`),
 	light:       words(`hem het ze weer opnieuw alles er erin eruit uit`),
 	notObjects:  phrases(`te bellen, alles`),
 	verbFinal:   true,

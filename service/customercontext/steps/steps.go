@@ -364,7 +364,10 @@ func (l *lexicon) judgeOnce(toks []token, i int, exact bool, memo map[int]verdic
 	}
 	// No subject said: at the start of a clause ("cleared cache already"),
 	// or in German and Dutch after a short object ("cache gelöscht").
-	if exact && !aux && !l.noElided[form] && (before == 0 || (l.g.verbFinal && before <= 3)) {
+	// (A German or Dutch participle ends its clause; one with words after
+	// it is a verb in the present: "Stephano beendet seine Karriere".)
+	ends := i+1 == len(toks) || l.breaksAt(toks[i+1]) || l.and[toks[i+1].lower]
+	if exact && !aux && !l.noElided[form] && (before == 0 || (l.g.verbFinal && before <= 3 && ends)) {
 		return verdict{accepted: true, confidence: 0.7, evidence: l.g.lang + ": completed form \"" + form + "\" with the subject left out"}
 	}
 	// Telegraphic: "cache cleared, app reinstalled", "router riavviato".

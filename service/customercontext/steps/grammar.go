@@ -34,8 +34,9 @@ type grammar struct {
 	// subjects are words that make the customer (or someone at home)
 	// the one who did it: pronouns, first-person auxiliaries, household.
 	subjects []string
-	// others are subjects that make it someone else: "you", "it",
-	// "the technician". The subject nearest before the verb counts.
+	// others are subjects that make it someone else ("you", "it", "the
+	// technician") and passive auxiliaries ("I was charged"). The subject
+	// nearest before the verb counts.
 	others []string
 	// already are the markers of a completed action.
 	already []string
@@ -71,6 +72,11 @@ type grammar struct {
 	// noElided are done forms that look like an instruction at the start
 	// of a clause ("reset your password"), so they need a subject there.
 	noElided []string
+	// contacts are forms of getting in touch ("called", "angerufen",
+	// "llamé"): a step only with an "already" marker ("I already called
+	// the courier"), since "I called you yesterday" is a contact, not a
+	// step the agent should not suggest again.
+	contacts []string
 	// needs are general verbs ("did", "gemacht", "fait") that are a step
 	// only with one of these words in the few words after them ("did a
 	// factory reset", "ein Update gemacht"); in German and Dutch, before.
@@ -97,9 +103,11 @@ var english = grammar{
 		took: out off; set: up; shut: down off`),
 	telegraphic: words(`cleared checked deleted replaced swapped reinstalled uninstalled tested cleaned unplugged
 		changed emptied wiped flushed removed tried verified re-installed`),
+	contacts: words(`contacted called phoned rang emailed e-mailed wrote written messaged sent spoken spoke talked`),
 	subjects: words(`i i've ive we we've weve i'd we'd husband wife partner son daughter kids kid mum mom
 		dad mother father brother sister flatmate roommate colleague boyfriend girlfriend`),
 	others: words(`you you've youve your it it's its he she they they've someone technician engineer
+		was were been being got gets
 		agent support staff store shop courier`),
 	already:   words(`already also`),
 	negations: words(`not never haven't havent hasn't hasnt didn't didnt don't dont no nor cannot can't cant couldn't couldnt without`),
@@ -128,10 +136,11 @@ var german = grammar{
 		geschlossen beendet heruntergeladen synchronisiert gesteckt geändert angepasst zurückgestellt
 		angeschlossen abgezogen runtergefahren heruntergefahren hochgefahren gescannt entsperrt erneuert
 		eingelegt herausgenommen rausgenommen umgestellt neugebootet gemacht durchgeführt`),
-	needs: needsOf(`gemacht durchgeführt: reset neustart update werksreset zurücksetzen werkseinstellungen neuinstallation test`),
+	needs:    needsOf(`gemacht durchgeführt: reset neustart update werksreset zurücksetzen werkseinstellungen neuinstallation test`),
+	contacts: words(`angerufen telefoniert kontaktiert geschrieben geschickt gesendet gemeldet`),
 	subjects: words(`ich hab habe hab's habs wir mann frau freund freundin sohn tochter
 		partner partnerin mutter vater bruder schwester kollege`),
-	others:    words(`sie du ihr hast habt er es techniker monteur support kundendienst sich`),
+	others:    words(`sie du ihr hast habt er techniker monteur support kundendienst sich wurde wurden worden`),
 	already:   words(`schon bereits auch`),
 	negations: words(`nicht nie niemals kein keine keinen nichts weder`),
 	plans: words(`werde werden wird will wollte möchte soll sollte sollen muss müssen kann könnte
@@ -154,7 +163,8 @@ var spanish = grammar{
 		resincronizar sincronizar vincular desvincular desbloquear descargar mover acercar insertar
 		pulsar presionar escanear modificar ajustar reparar deshabilitar habilitar reconfigurar`),
 		romance(er, `encender sustituir prender reabrir seguir`)...),
-	needs: needsOf(`hice hecho hicimos hizo: reset reinicio actualización restablecimiento formateo prueba`),
+	needs:    needsOf(`hice hecho hicimos hizo: reset reinicio actualización restablecimiento formateo prueba`),
+	contacts: words(`llamé llamado contacté contactado escribí escrito envié enviado hablé hablado llamamos escribimos`),
 	subjects: words(`yo he hemos nosotros marido mujer esposo esposa novio novia hijo hija pareja
 		madre padre hermano hermana compañero`),
 	others:    words(`usted ustedes tú has han él ella ellos técnico técnica se`),
@@ -182,10 +192,11 @@ var french = grammar{
 		rallumer allumer déplacer rapprocher retirer insérer réinsérer appuyer télécharger
 		retélécharger paramétrer reparamétrer modifier ajuster réparer`),
 		words(`éteint remis mis fait réinitialisé redémarré rebooté reseté suivi`)...),
-	needs: needsOf(`fait: reset réinitialisation mise redémarrage test manip manipulation diagnostic`),
+	needs:    needsOf(`fait: reset réinitialisation mise redémarrage test manip manipulation diagnostic`),
+	contacts: words(`appelé contacté écrit envoyé parlé téléphoné`),
 	subjects: words(`j'ai j ai on nous avons je mari femme copain copine fils fille conjoint conjointe
 		compagnon compagne mère père frère sœur`),
-	others:    words(`vous tu il elle ils elles ça technicien technicienne avez as s'est se`),
+	others:    words(`vous tu il elle ils elles ça technicien technicienne avez as s'est se été`),
 	already:   words(`déjà deja aussi`),
 	negations: words(`pas jamais n'ai n'avons n'a ne rien ni plus`),
 	plans: words(`vais va allons veux voudrais dois devrais peux pourrais si quand avant faut
@@ -208,10 +219,11 @@ var portuguese = grammar{
 		redefinir colocar mudar alterar ajustar baixar mover desparear reabrir recarregar reinserir
 		inserir recolocar seguir sair`),
 		words(`fiz fez feito fizemos`)...),
-	needs: needsOf(`fiz fez feito fizemos: reset atualização restauração formatação teste`),
+	needs:    needsOf(`fiz fez feito fizemos: reset atualização restauração formatação teste`),
+	contacts: words(`liguei contatei contactei escrevi enviei mandei falei ligamos`),
 	subjects: words(`eu nós tenho temos marido mulher esposa esposo namorado namorada filho filha
 		mãe pai irmão irmã gente`),
-	others:      words(`você vocês tu ele ela eles elas técnico técnica se`),
+	others:      words(`você vocês tu ele ela eles elas técnico técnica se fui foi foram`),
 	already:     words(`já ja também`),
 	negations:   words(`não nao nunca nem sem`),
 	plans:       words(`vou vamos vai quero devo deveria posso poderia se quando antes tentarei`),
@@ -235,10 +247,11 @@ var italian = grammar{
 		riscaricare modificare impostare reimpostare riprovare effettuare eseguire`),
 		words(`spento acceso riacceso messo rimesso tolto chiuso rimosso premuto disconnesso riconnesso
 			connesso riaperto fatto`)...),
-	needs: needsOf(`fatto effettuato eseguito: reset ripristino aggiornamento riavvio test logout login`),
+	needs:    needsOf(`fatto effettuato eseguito: reset ripristino aggiornamento riavvio test logout login`),
+	contacts: words(`chiamato contattato scritto inviato mandato parlato telefonato`),
 	subjects: words(`ho abbiamo l'ho l'abbiamo io noi marito moglie fidanzato fidanzata figlio figlia compagno
 		compagna madre padre fratello sorella collega`),
-	others:      words(`lei voi tu hai avete hanno lui tecnico tecnica si`),
+	others:      words(`lei voi tu hai avete hanno lui tecnico tecnica si stato stata stati state`),
 	already:     words(`già gia anche`),
 	negations:   words(`non mai né nemmeno neanche senza`),
 	plans:       words(`vorrei voglio devo dovrei posso potrei se quando prima proverò farò`),
@@ -261,10 +274,11 @@ var dutch = grammar{
 		hersteld gedeactiveerd geactiveerd ingesteld geformatteerd gesynchroniseerd gedownload
 		gerestart gereboot gewijzigd veranderd aangepast vernieuwd ververst ontgrendeld
 		nagekeken ingedrukt aangesloten verplaatst gescand losgehaald gedaan uitgevoerd`),
-	needs: needsOf(`gedaan uitgevoerd: reset update herstart fabrieksreset test`),
+	needs:    needsOf(`gedaan uitgevoerd: reset update herstart fabrieksreset test`),
+	contacts: words(`gebeld gecontacteerd geschreven gestuurd gemaild gesproken`),
 	subjects: words(`ik heb we wij man vrouw vriend vriendin zoon dochter partner moeder
 		vader broer zus collega`),
-	others:      words(`u jij je jullie hebt hij ze zij monteur technicus helpdesk zich`),
+	others:      words(`u jij je jullie hebt hij ze zij monteur technicus helpdesk zich werd werden word`),
 	already:     words(`al ook`),
 	negations:   words(`niet nooit geen niets noch`),
 	plans:       words(`ga gaan zal zullen wil wilde moet moeten kan kunnen zou als wanneer voordat of`),
@@ -290,9 +304,10 @@ var polish = grammar{
 			przesunąłem przesunęłam odpiąłem odpięłam`)...),
 	needs:       needsOf(`zrobiłem zrobiłam zrobiliśmy zrobił zrobiła: reset restart aktualizację aktualizacje test`),
 	firstPerson: words(`łem łam liśmy łyśmy`),
+	contacts:    words(`dzwoniłem dzwoniłam zadzwoniłem zadzwoniłam napisałem napisałam wysłałem wysłałam skontaktowałem skontaktowałam rozmawiałem rozmawiałam dzwoniliśmy napisaliśmy`),
 	subjects: words(`ja my mąż żona syn córka partner partnerka mama tata brat siostra chłopak
 		dziewczyna kolega`),
-	others:    words(`pan pani państwo ty wy technik serwisant on ona oni się`),
+	others:    words(`pan pani państwo ty wy technik serwisant on ona oni się zostałem zostałam został została`),
 	already:   words(`już juz też tez`),
 	negations: words(`nie nigdy ani bez`),
 	plans: words(`będę zamierzam chcę chce muszę musze mogę moge mam powinienem powinnam jeśli jesli

@@ -140,6 +140,7 @@ type lexicon struct {
 	g                                                          *grammar
 	done, subjects, others, already, negations, plans          map[string]bool
 	and, breaks, light, thirdAux, determiners, noElided, folds map[string]bool
+	contacts                                                   map[string]bool
 	notObjects                                                 [][]string
 }
 
@@ -157,7 +158,7 @@ var lexicons = func() []*lexicon {
 		l := &lexicon{g: g, done: set(g.done), subjects: set(g.subjects), others: set(g.others),
 			already: map[string]bool{}, negations: set(g.negations), plans: set(g.plans), and: set(g.and),
 			breaks: set(g.breaks), light: set(g.light), thirdAux: set(g.thirdAux), determiners: set(g.determiners),
-			noElided: set(g.noElided), folds: map[string]bool{}}
+			noElided: set(g.noElided), folds: map[string]bool{}, contacts: set(g.contacts)}
 		for _, w := range g.already {
 			l.already[folded(w)] = true
 		}
@@ -182,7 +183,7 @@ func (l *lexicon) isDone(t token) (ok, exact bool) {
 	if !t.word() {
 		return false, false
 	}
-	if l.done[t.lower] {
+	if l.done[t.lower] || l.contacts[t.lower] {
 		return true, true
 	}
 	return l.folds[t.folded], false
@@ -336,6 +337,16 @@ func (l *lexicon) judgeOnce(toks []token, i int, exact bool, memo map[int]verdic
 	if other {
 		return verdict{cancelled: true}
 	}
+	if l.contacts[form] || l.contacts[toks[i].folded] {
+		// A contact is a step only when said to be done already.
+		after := false
+		for k := i + 1; k < len(toks) && k <= i+3 && !l.breaksAt(toks[k]); k++ {
+			after = after || l.isAlready(toks[k])
+		}
+		if !marker && !after {
+			return verdict{}
+		}
+	}
 	if prev >= 0 {
 		// Joined to a step before it in the same clause: it shares its
 		// subject and its fate.
@@ -471,7 +482,9 @@ func (l *lexicon) extent(toks []token, i int, consumed map[int]bool) (start, end
 				}
 				break
 			}
-			if l.g.stopAtAnd || k+1 >= len(toks) || !toks[k+1].word() {
+			// A step with its object ends at "and": what follows is most
+			// often a new clause ("llamé al banco y dicen que...").
+			if l.g.stopAtAnd || (words >= 3 && l.restLen(toks, k) > 2) || k+1 >= len(toks) || !toks[k+1].word() {
 				break
 			}
 			n := toks[k+1]
@@ -504,6 +517,16 @@ func (l *lexicon) extent(toks []token, i int, consumed map[int]bool) (start, end
 		return -1, -1, i
 	}
 	return start, end, last
+}
+
+// restLen counts the words after k to the end of its clause (at most
+// reach).
+func (l *lexicon) restLen(toks []token, k int) int {
+	n := 0
+	for j := k + 1; j < len(toks) && j <= k+reach && !l.breaksAt(toks[j]); j++ {
+		n++
+	}
+	return n
 }
 
 // stepAfter reports whether a completed form follows "and" at k within

@@ -224,3 +224,23 @@ func BenchmarkFind(b *testing.B) {
 		})
 	}
 }
+
+func TestPassiveAndObjectPronoun(t *testing.T) {
+	runCases(t, []stepCase{
+		{"I was charged twice.", nil},
+		{"Ich wurde zweimal abgebucht und gelöscht.", nil},
+		{"Mein Sohn hat es schon am Handy probiert.", []string{"es schon am Handy probiert"}},
+	})
+}
+
+// Getting in touch is a step only when said to be done already.
+func TestContacts(t *testing.T) {
+	runCases(t, []stepCase{
+		{"I already contacted the courier, they know nothing.", []string{"contacted the courier"}},
+		{"Ich habe bereits dreimal bei der Hotline angerufen.", []string{"dreimal bei der Hotline angerufen"}},
+		{"Ya llamé al banco y dicen que todo está bien.", []string{"llamé al banco"}},
+		{"J'ai déjà appelé ma banque.", []string{"appelé ma banque"}},
+		{"I called you yesterday about my order.", nil},
+		{"Ich habe gestern angerufen.", nil},
+	})
+}

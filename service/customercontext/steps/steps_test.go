@@ -244,3 +244,23 @@ func TestContacts(t *testing.T) {
 		{"Ich habe gestern angerufen.", nil},
 	})
 }
+
+// Whatever the text: no panic, at most MaxSteps, every span inside the
+// text and holding the value. `go test -fuzz FuzzFind` explores further.
+func FuzzFind(f *testing.F) {
+	for _, s := range []string{"I already restarted the router.", "hab den router schon neu gestartet und die kabel überprüft",
+		"ya desinstalé la app", "l'ho spento e riacceso", "wyczyscilem cache", "\xff restarted \xfe the", "and and and restarted and"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got := Find(text)
+		if len(got) > MaxSteps {
+			t.Fatalf("%d steps", len(got))
+		}
+		for _, s := range got {
+			if s.Span.Start < 0 || s.Span.End > len(text) || s.Span.Start >= s.Span.End || text[s.Span.Start:s.Span.End] != s.Value {
+				t.Fatalf("step %+v in %q", s, text)
+			}
+		}
+	})
+}

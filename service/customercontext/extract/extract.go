@@ -1,7 +1,8 @@
 // Package extract reads the facts a customer already gave from the text of
 // a contact: identifiers (order, tracking, invoice, claim, case and ticket
-// numbers, error codes, account numbers) and steps already tried, in
-// English, German, Spanish, French and Portuguese. The rules are in one
+// numbers, error codes, account numbers) in English, German, Spanish,
+// French and Portuguese, and steps already tried (read by the steps
+// package, in eight languages). The rules are in one
 // table (rules.go); they favour precision over recall. It knows nothing of
 // servers or storage.
 package extract
@@ -12,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/rapporthq/rapport/service/customercontext/steps"
 )
 
 // Limits of what is extracted.
@@ -20,8 +23,6 @@ const (
 	MaxFacts       = 20
 	minIdentifier  = 4 // characters; error codes may have 3 ("404")
 	maxIdentifier  = 40
-	minStep        = 4
-	maxStep        = 120
 	stepKey        = "step_tried"
 	errorCodeKey   = "error_code"
 	minErrorLength = 3
@@ -48,6 +49,11 @@ var compiled = func() []*regexp.Regexp {
 // text's length (Go's regular expressions never backtrack).
 func Facts(text string) []Fact {
 	var out []Fact
+	// Steps already tried are read by the steps package, over the whole
+	// text (a clause may run past what sentences() splits).
+	for _, st := range steps.Find(text) {
+		out = append(out, Fact{Key: stepKey, Value: st.Value, Start: st.Span.Start, End: st.Span.End})
+	}
 	for _, sn := range sentences(text) {
 		s := text[sn[0]:sn[1]]
 		lower := strings.ToLower(s)
@@ -60,9 +66,6 @@ func Facts(text string) []Fact {
 					found = append(found, identifiers(s, identifierRules[i].key, re)...)
 				}
 			}
-		}
-		if containsAny(lower, stepCues) {
-			found = append(found, steps(s)...)
 		}
 		for _, f := range found {
 			f.Start, f.End = f.Start+sn[0], f.End+sn[0]
@@ -153,39 +156,4 @@ func plausible(key, v string) bool {
 		}
 	}
 	return true
-}
-
-// steps finds the steps already tried that stepRules read.
-func steps(text string) []Fact {
-	var out []Fact
-	for _, re := range stepRules {
-		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
-			start, end := m[2], m[3]
-			if cut := stepEnds.FindStringIndex(text[start:end]); cut != nil {
-				end = start + cut[0]
-			}
-			step := strings.TrimRight(text[start:end], " \t\r\"'”’)")
-			if utf8.RuneCountInString(step) > maxStep {
-				step = cutAtWord(step, maxStep)
-			}
-			if utf8.RuneCountInString(step) < minStep {
-				continue
-			}
-			out = append(out, Fact{Key: stepKey, Value: step, Start: start, End: start + len(step)})
-		}
-	}
-	return out
-}
-
-// cutAtWord cuts s to at most n characters, at the last space before.
-func cutAtWord(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	cut := string(r[:n])
-	if i := strings.LastIndexByte(cut, ' '); i > 0 {
-		cut = cut[:i]
-	}
-	return cut
 }

@@ -10,8 +10,8 @@ import (
 // followed, after at most a few linking words, by a value of the row's
 // shape. Precision comes first: a wrong "fact" read aloud to a customer is
 // worse than none, so every identifier needs a trigger word right before
-// it and a digit in it, and every step tried needs a phrase that says it
-// was already done.
+// it and a digit in it. (Steps already tried have their own tables, in the
+// steps package.)
 
 // identifierRules read identifiers: the words before a value say what it
 // is; the value is one token with at least one digit.
@@ -81,33 +81,6 @@ var linkWords = []string{
 	"nummer", "ist", "lautet", "lautete", "número", "numero", "es", "era", "numéro", "est", "était", "é",
 	"my", "mein", "meine", "mi", "mon", "ma", "meu", "minha",
 }
-
-// stepRules read steps the customer already tried: a phrase that says it
-// was done (group 1 is the step, up to the end of the clause).
-var stepRules = []*regexp.Regexp{
-	// en: "I already restarted the router", "I've already tried a reset",
-	// "I have tried resetting it", "I tried another cable".
-	regexp.MustCompile(`(?i)\b(?:I|we)(?:\s+have|['’]ve)?\s+(?:already|also)\s+((?:tried|restarted|rebooted|reset|reinstalled|checked|cleared|updated|unplugged|contacted|called|changed|replaced|turned|switched|deleted|removed|installed|uninstalled|followed|sent|emailed|spoken|talked|logged|signed|used|run|ran|tested|plugged|moved|disabled|enabled)\b[^.!?;\n]*)`),
-	regexp.MustCompile(`(?i)\b(?:I|we)(?:\s+have|['’]ve)?\s+((?:tried|restarted|rebooted|reinstalled|cleared|checked with|unplugged|factory reset)\b[^.!?;\n]*)`),
-	// de: "Ich habe den Router schon neu gestartet", "habe bereits ... versucht".
-	regexp.MustCompile(`(?i)\b(?:habe|hab|haben)\s+([^.!?;\n]*?\b(?:schon|bereits)\b[^.!?;\n]*)`),
-	// es: "ya reinicié el router", "ya he probado otro cable".
-	regexp.MustCompile(`(?i)\bya\s+(?:he\s+|hemos\s+)?((?:prob|intent|reinici|reinstal|revis|comprob|llam|borr|actualic|actualiz|cambi|desconect|reset|restablec|limpi|verifiqu|verific|escrib|envi|hice|hech)\w*\b[^.!?;\n]*)`),
-	// fr: "j'ai déjà redémarré la box", "nous avons déjà essayé".
-	regexp.MustCompile(`(?i)\b(?:j['’]ai|nous avons|on a)\s+déjà\s+([^.!?;\n]+)`),
-	regexp.MustCompile(`(?i)\bj['’]ai\s+((?:essayé|redémarré|réinitialisé|réinstallé|vidé)(?:\s[^.!?;\n]*|$))`),
-	// pt: "já reiniciei o modem", "eu já tentei outro cabo".
-	regexp.MustCompile(`(?i)\bjá\s+((?:tentei|reiniciei|reinstalei|verifiquei|liguei|troquei|limpei|atualizei|desliguei|testei|fiz|mandei|enviei|apaguei|reconfigurei|resetei|restaurei)\b[^.!?;\n]*)`),
-}
-
-// stepCues are words of which every step rule needs one (lower case): a
-// sentence with none is not read by the step rules.
-var stepCues = []string{"already", "also", "tried", "restarted", "rebooted", "reinstalled", "cleared", "checked", "unplugged", "reset",
-	"schon", "bereits", "ya ", "déjà", "j'ai", "j’ai", "já "}
-
-// stepEnds cut a step at a conjunction that starts a new thought: "I
-// restarted it but it still fails" → "restarted it".
-var stepEnds = regexp.MustCompile(`(?i)\s(?:but|and it|and still|and now|aber|und es|doch|pero|y sigue|y todavía|mais|et ça|et il|et elle|mas|e continua|e ainda)\b|,`)
 
 // notValues are shapes that are not identifiers even with a trigger word
 // before them: dates, times, money and quantities.

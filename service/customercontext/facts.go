@@ -9,17 +9,22 @@ import (
 	"github.com/rapporthq/rapport/service/customercontext/extract"
 )
 
-// ExtractFacts reads the facts an interaction's text and summary give
-// (package extract), marked EXTRACTED with where they were read, on the
-// interaction's channel: those its given facts (already in in.Facts) do not
-// say, each once, at most extract.MaxFacts.
+// ExtractFacts reads the facts an interaction's text and summary give (the
+// KindFact annotations of Analyzers, pipeline.go), marked EXTRACTED with
+// where they were read, on the interaction's channel: those its given
+// facts (already in in.Facts) do not say, each once, at most
+// extract.MaxFacts. Each field is analysed once.
 func ExtractFacts(in *rapportv1.Interaction) []*rapportv1.Fact {
 	var out []*rapportv1.Fact
+	channel := channelNames[in.GetChannel()]
 	for _, field := range []struct{ name, text string }{{"text", in.GetText()}, {"summary", in.GetSummary()}} {
-		for _, x := range extract.Facts(field.text) {
+		if field.text == "" {
+			continue
+		}
+		for _, x := range Analyze(field.text, channel, "").Of(KindFact) {
 			f := &rapportv1.Fact{
 				Key: x.Key, Value: x.Value, Channel: in.GetChannel(), Origin: rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED,
-				Span: &rapportv1.TextSpan{Field: field.name, Start: int32(x.Start), End: int32(x.End)},
+				Span: &rapportv1.TextSpan{Field: field.name, Start: int32(x.Span.Start), End: int32(x.Span.End)},
 			}
 			same := func(g *rapportv1.Fact) bool { return SameFact(g, f) }
 			if len(out) < extract.MaxFacts && !slices.ContainsFunc(in.GetFacts(), same) && !slices.ContainsFunc(out, same) {

@@ -1,0 +1,60 @@
+package customercontext
+
+import (
+	"github.com/rapporthq/rapport/service/customercontext/analysis"
+	"github.com/rapporthq/rapport/service/customercontext/extract"
+	"github.com/rapporthq/rapport/service/customercontext/statements"
+)
+
+// Analyzers is the one ordered list of what Rapport reads in a customer's
+// text (package analysis): each analyzer reads what the ones before it
+// annotated. A new analyzer joins by adding one line here.
+var Analyzers = analysis.Pipeline{
+	Language{}, // first: the others read d.Language
+	ExtractRules{},
+	statements.OptOut{},
+	statements.Preferences{},
+	statements.Relapse{},
+}
+
+// Analyze runs Analyzers over one text of a channel ("sms", "chat", …: see
+// channelNames), with the customer's previous message of the same
+// conversation ("" when not known), once.
+func Analyze(text, channel, previous string) *analysis.Doc {
+	return Analyzers.Run(&analysis.Doc{Text: text, Channel: channel, Previous: previous})
+}
+
+// Language is the language analyzer: DetectLanguage over the text, with
+// the customer's preferred language (Doc.Prior) breaking ties. It sets
+// Doc.Language (analysis.Und when it cannot tell) and adds no annotation.
+type Language struct{}
+
+// Name implements analysis.Analyzer.
+func (Language) Name() string { return "language" }
+
+// Analyze implements analysis.Analyzer.
+func (Language) Analyze(d *analysis.Doc) {
+	d.Language, d.LanguageConfidence = analysis.Und, 0
+	if l := DetectLanguage(d.Text, d.Prior); l != "" {
+		d.Language, d.LanguageConfidence = l, 1
+	}
+}
+
+// KindFact is the kind of the annotations that become an interaction's
+// extracted facts (ExtractFacts); their Key is the fact's key.
+const KindFact = "fact"
+
+// ExtractRules is the rule table of package extract as an analyzer: each
+// fact it reads is a KindFact annotation.
+type ExtractRules struct{}
+
+// Name implements analysis.Analyzer.
+func (ExtractRules) Name() string { return "extract" }
+
+// Analyze implements analysis.Analyzer.
+func (e ExtractRules) Analyze(d *analysis.Doc) {
+	for _, x := range extract.Facts(d.Text) {
+		d.Add(e, analysis.Annotation{Kind: KindFact, Key: x.Key, Value: x.Value, Span: analysis.Span{Start: x.Start, End: x.End},
+			Confidence: 1, Evidence: "rule table (extract)"})
+	}
+}

@@ -3,6 +3,7 @@ package identifiers
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
 )
@@ -10,19 +11,30 @@ import (
 // correctionMarkers say the value after them replaces one given before, in
 // the eight supported languages (lower case).
 var correctionMarkers = []string{
-	"sorry", "i meant", "i mean", "correction", "typo", "actually", "my mistake", "my bad", "should be", "should read", "wrong one", "not that one", // en
-	"korrektur", "ich meinte", "vertippt", "berichtigung", "richtig ist", "falsch", "entschuldigung", // de
-	"perdón", "perdon", "corrijo", "corrección", "me equivoqué", "quise decir", "quería decir", "disculpa", // es
-	"pardon", "rectification", "correction", "faute de frappe", "je voulais dire", "je me suis trompé", "je me suis trompée", "erreur", // fr
-	"desculpe", "desculpa", "correção", "corrijo", "enganei-me", "enganei me", "queria dizer", "aliás", "engano", // pt
-	"scusi", "scusa", "correzione", "ho sbagliato", "volevo dire", "errore", // it
-	"sorry", "correctie", "typfout", "ik bedoel", "bedoelde", "verkeerd", // nl
-	"przepraszam", "poprawka", "literówka", "pomyłka", "miało być", "ma być", "chodziło mi", "pomyliłem", "pomyliłam", // pl
+	"sorry", "i meant", "i mean", "correction", "typo", "actually", "my mistake", "my bad", "should be", "should read", "wrong", "incorrect",
+	"the right one", "the correct one", "correct one is", "correct number", "oops", "scratch that", "rather", "instead", "not that", "ignore", // en
+	"korrektur", "ich meinte", "vertippt", "berichtigung", "richtig ist", "richtige", "korrekte", "falsch", "entschuldigung", "sorry",
+	"verschrieben", "stattdessen", "nicht die", "sondern", "ignorieren", // de
+	"perdón", "perdon", "corrijo", "corrección", "me equivoqué", "quise decir", "quería decir", "disculpa", "equivocad", "incorrect",
+	"la correcta", "el correcto", "mejor dicho", "en realidad", "sino", "ignor", // es
+	"pardon", "rectification", "correction", "faute de frappe", "je voulais dire", "je me suis trompé", "erreur", "erroné", "incorrect",
+	"le bon", "la bonne", "plutôt", "en fait", "au lieu", "ignorez", // fr
+	"desculpe", "desculpa", "correção", "correcção", "enganei-me", "enganei me", "queria dizer", "aliás", "engano", "errad", "incorret",
+	"o correto", "a correta", "o certo", "ou melhor", "na verdade", "em vez", "ignor", // pt
+	"scusi", "scusa", "correzione", "ho sbagliato", "volevo dire", "errore", "errat", "sbagliat", "quello giusto", "quella giusta",
+	"il corretto", "la corretta", "anzi", "o meglio", "invece", "ignorate", // it
+	"correctie", "typfout", "ik bedoel", "bedoelde", "verkeerd", "fout", "onjuist", "de juiste", "het juiste", "eigenlijk", "in plaats", "negeer", // nl
+	"przepraszam", "poprawka", "literówka", "pomyłka", "miało być", "ma być", "chodziło mi", "pomyliłem", "pomyliłam", "błędn", "zły", "zła",
+	"prawidłow", "poprawn", "właściwie", "a raczej", "zamiast", "zignoruj", // pl
 }
 
 // introWords may stand between a marker and the new value: "sorry, it's",
 // "perdón, es".
-var introWords = []string{"it's", "it is", "its", "the right one is", "es", "c'est", "é", "è", "is", "ist", "het is", "to", "moet", "natürlich", "natuurlijk"}
+var introWords = []string{"it's", "it is", "its", "the right one is", "es", "c'est", "é", "è", "is", "ist", "het is", "to", "moet", "natürlich", "natuurlijk", "lautet", "son", "sont", "são", "sono", "jest", "zijn"}
+
+// markerReach is how far before a value (bytes) a marker says it corrects
+// a value of an earlier message.
+const markerReach = 80
 
 // Corrections reads corrections: a marker between two values of one kind
 // in the text marks the first superseded ("K-55810, sorry, K-55801"); a
@@ -66,7 +78,8 @@ func (c Corrections) Analyze(d *analysis.Doc) {
 			}
 			continue
 		}
-		if containsAny(lower[:an.Span.Start], correctionMarkers) {
+		// A correction of an earlier message: a marker shortly before.
+		if containsAny(lower[max(0, an.Span.Start-markerReach):an.Span.Start], correctionMarkers) {
 			d.Add(c, analysis.Annotation{Kind: KindCorrection, Key: an.Key, Value: an.Value, Span: an.Span, Confidence: 0.9,
 				Evidence: "a correction marker before it: it replaces the " + an.Key + " given before"})
 		}
@@ -81,8 +94,12 @@ func (c Corrections) bareValues(d *analysis.Doc, lower string) {
 			continue
 		}
 		p := an.Span.End
-		for p < len(lower) && strings.ContainsRune(" ,;.:-–—()", rune(lower[p])) {
-			p++
+		for p < len(lower) {
+			r, size := utf8.DecodeRuneInString(lower[p:])
+			if !strings.ContainsRune(" ,;.:-–—()", r) {
+				break
+			}
+			p += size
 		}
 		marker := ""
 		for _, m := range correctionMarkers {

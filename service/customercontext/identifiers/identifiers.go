@@ -46,6 +46,22 @@ const PaymentCard = "payment_card"
 // MaxValue is the longest identifier read, in bytes.
 const MaxValue = 40
 
+// MaxRead is the most identifiers (rejected ones included) read from one
+// text: it bounds the cost of the overlap tests, keeping the analysis
+// linear in the text.
+const MaxRead = 64
+
+// count is how many identifiers, rejected or not, d holds.
+func count(d *analysis.Doc) int {
+	n := 0
+	for _, an := range d.Annotations {
+		if an.Kind == Kind || an.Kind == KindRejected {
+			n++
+		}
+	}
+	return n
+}
+
 // taken reports whether [start, end) overlaps an identifier, rejected or
 // not, already read in d.
 func taken(d *analysis.Doc, start, end int) bool {
@@ -56,7 +72,7 @@ func taken(d *analysis.Doc, start, end int) bool {
 
 // add records an identifier unless its span is taken.
 func add(d *analysis.Doc, a analysis.Analyzer, key, value string, start, end int, evidence string) {
-	if taken(d, start, end) {
+	if count(d) >= MaxRead || taken(d, start, end) {
 		return
 	}
 	d.Add(a, analysis.Annotation{Kind: Kind, Key: key, Value: value, Span: analysis.Span{Start: start, End: end}, Confidence: 0.95, Evidence: evidence})
@@ -64,7 +80,7 @@ func add(d *analysis.Doc, a analysis.Analyzer, key, value string, start, end int
 
 // reject records a span of an identifier's shape that failed its check.
 func reject(d *analysis.Doc, a analysis.Analyzer, key string, start, end int, evidence string) {
-	if taken(d, start, end) {
+	if count(d) >= MaxRead || taken(d, start, end) {
 		return
 	}
 	d.Add(a, analysis.Annotation{Kind: KindRejected, Key: key, Span: analysis.Span{Start: start, End: end}, Confidence: 1, Evidence: evidence})
@@ -147,11 +163,11 @@ var digitRunRE = regexp.MustCompile(`(?:^|[^\pL\pN+/.-])(\d(?:[ -]?\d){12,18})(?
 var cardWords = []string{"card", "karte", "tarjeta", "carte", "cartão", "carta", "kaart", "karta", "visa", "mastercard", "amex", "kreditkarte", "creditcard", "karty", "kartę"}
 
 func readLuhn(a analysis.Analyzer, d *analysis.Doc, lower string) {
+	imeiWord := strings.Contains(lower, "imei")
+	cardWord := containsAny(lower, cardWords)
 	for _, m := range digitRunRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		start, end := m[2], m[3]
 		digits := onlyDigits(d.Text[start:end])
-		imeiWord := strings.Contains(lower, "imei")
-		cardWord := containsAny(lower, cardWords)
 		amex := strings.HasPrefix(digits, "34") || strings.HasPrefix(digits, "37")
 		switch {
 		case len(digits) == 15 && luhn(digits) && (imeiWord || !amex || !cardWord):
@@ -184,7 +200,7 @@ func readTracking(a analysis.Analyzer, d *analysis.Doc, _ string) {
 	}
 }
 
-var versionRE = regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(?:version|versión|versão|versione|versie|wersj\pL*|firmware|fw|build|release|ios|android|app|update)(?:\s+(?:of|von|de|van|der|the|del|da|di|des|od))?\s*[:=]?\s*v?(\d{1,4}(?:\.\d{1,4}){1,3})(?:[^\pL\pN.]|\.(?:[^\pN]|$)|$)|(?:^|[^\pL\pN])v(\d{1,4}(?:\.\d{1,4}){2,3})(?:[^\pL\pN.]|\.(?:[^\pN]|$)|$)`)
+var versionRE = regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(?:version|versión|versão|versione|versie|wersj\pL*|firmware|fw|build|release|app|update)(?:\s+(?:of|von|de|van|der|the|del|da|di|des|od))?\s*[:=]?\s*v?(\d{1,4}(?:\.\d{1,4}){1,3})(?:[^\pL\pN.]|\.(?:[^\pN]|$)|$)|(?:^|[^\pL\pN])v(\d{1,4}(?:\.\d{1,4}){2,3})(?:[^\pL\pN.]|\.(?:[^\pN]|$)|$)`)
 
 // dateLike is a dotted date, not a version.
 var dateLike = regexp.MustCompile(`^\d{1,2}\.\d{1,2}\.\d{4}$`)
@@ -224,7 +240,10 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
 		international := strings.HasPrefix(raw, "+") || strings.HasPrefix(raw, "00")
 		// A phone word before it, or one that says "reachable" after it
 		// ("0172 5538190 erreichbar").
-		labelled := hasWordPrefix(lower[max(0, start-30):start], phoneLabels) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
+		// The whole message is the number written as a phone number is
+		// (grouped), as a reply to "your phone?".
+		whole := strings.TrimSpace(d.Text) == raw && strings.ContainsAny(raw, " -()")
+		labelled := whole || hasWordPrefix(lower[max(0, start-30):start], phoneLabels) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
 		if !international && (!labelled || region == "") {
 			continue
 		}

@@ -70,7 +70,7 @@ func skipLinks(s string, pos int) int {
 		for p < len(s) && strings.ContainsRune(" \t\n:#.=", rune(s[p])) {
 			p++
 		}
-		rest := strings.ToLower(s[p:])
+		rest := strings.ToLower(s[p:min(len(s), p+12)]) // the longest link word fits
 		moved := false
 		for _, w := range linkWords {
 			if strings.HasPrefix(rest, w) && !letterAt(rest, len(w)) && (w != "n" || strings.HasPrefix(rest, "n.") || strings.HasPrefix(rest, "n ")) {
@@ -89,7 +89,8 @@ func skipLinks(s string, pos int) int {
 // readValue reads a value at pos of s: its normalised text and its span,
 // or ok false.
 func readValue(s string, pos int, key string) (v string, start, end int, ok bool) {
-	m := valueRE.FindStringSubmatchIndex(s[pos:])
+	// A value is at most MaxValue bytes: read no further (linear cost).
+	m := valueRE.FindStringSubmatchIndex(s[pos:min(len(s), pos+2*MaxValue)])
 	if m == nil {
 		return "", 0, 0, false
 	}
@@ -110,7 +111,7 @@ func readValue(s string, pos int, key string) (v string, start, end int, ok bool
 	if len(v) < minLen || len(v) > MaxValue || !strings.ContainsAny(v, "0123456789") || letterAt(s, end) {
 		return "", 0, 0, false
 	}
-	if amountAfter.MatchString(s[end:]) || slices.ContainsFunc(notValues, func(re *regexp.Regexp) bool { return re.MatchString(v) }) {
+	if amountAfter.MatchString(s[end:min(len(s), end+12)]) || slices.ContainsFunc(notValues, func(re *regexp.Regexp) bool { return re.MatchString(v) }) {
 		return "", 0, 0, false
 	}
 	return v, start, end, true
@@ -125,6 +126,9 @@ func (l Labels) Analyze(d *analysis.Doc) {
 		return
 	}
 	for _, m := range labelRE.FindAllStringSubmatchIndex(d.Text, -1) {
+		if count(d) >= MaxRead {
+			break
+		}
 		if letterAt(d.Text, m[3]) {
 			continue // part of a longer word
 		}

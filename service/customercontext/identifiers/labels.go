@@ -94,8 +94,8 @@ var labels = map[string][]string{
 		"polis", "polisnummer", "contractnummer",
 		"umowa", "umowy", "numer umowy", "polisa", "polisy", "numer polisy",
 	},
-	"booking_number": {
-		"booking", "booking ref", "booking reference", "booking number", "reservation", "reservation number",
+	"booking_reference": {
+		"booking", "booking ref", "booking reference", "booking number", "booking code", "reservation", "reservation number", "confirmation number", "pnr",
 		"buchung", "buchungsnummer", "reservierung", "reservierungsnummer",
 		"reserva", "número de reserva", "localizador",
 		"réservation", "numéro de réservation",
@@ -141,7 +141,7 @@ var linkWords = []string{
 // phoneLabels say a number after them (in the same sentence) is a phone
 // number; a national number needs one.
 var phoneLabels = []string{
-	"phone", "call", "ring", "tel", "mobile", "cell", "reach me", "text me", "whatsapp", "landline",
+	"phone", "call", "ring", "tel", "mobile", "cell", "reach me", "text me", "whatsapp", "landline", "number is", "number:",
 	"telefon", "handy", "anrufen", "erreichbar", "ruf",
 	"teléfono", "telefono", "móvil", "movil", "llám", "llama",
 	"tél", "téléphone", "portable", "gsm", "joignable", "appel",
@@ -153,12 +153,6 @@ var phoneLabels = []string{
 
 // phoneLabelsAfter say the number before them is a phone number.
 var phoneLabelsAfter = []string{"erreichbar", "bereikbaar", "joignable", "raggiungibile", "localizable"}
-
-// versionLabels say a dotted number after them is a version.
-var versionLabels = []string{
-	"version", "firmware", "fw", "build", "release", "update", "ios", "android", "app",
-	"versión", "versão", "versione", "versie", "wersj", "wersji",
-}
 
 // carriers name parcel carriers: a long number in a message that names
 // one is its tracking number.

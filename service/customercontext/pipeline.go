@@ -3,6 +3,7 @@ package customercontext
 import (
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
 	"github.com/rapporthq/rapport/service/customercontext/extract"
+	"github.com/rapporthq/rapport/service/customercontext/identifiers"
 	"github.com/rapporthq/rapport/service/customercontext/statements"
 )
 
@@ -10,8 +11,11 @@ import (
 // text (package analysis): each analyzer reads what the ones before it
 // annotated. A new analyzer joins by adding one line here.
 var Analyzers = analysis.Pipeline{
-	Language{}, // first: the others read d.Language
-	ExtractRules{},
+	Language{},                // first: the others read d.Language
+	ExtractRules{},            // steps tried (package extract)
+	identifiers.Shapes{},      // IBAN, IMEI, card, e-mail, phone, tracking, version
+	identifiers.Labels{},      // "order 1123987", a label ending the previous message
+	identifiers.Corrections{}, // "K-55810, sorry, K-55801"
 	statements.OptOut{},
 	statements.Preferences{},
 	statements.Relapse{},
@@ -21,7 +25,13 @@ var Analyzers = analysis.Pipeline{
 // channelNames), with the customer's previous message of the same
 // conversation ("" when not known), once.
 func Analyze(text, channel, previous string) *analysis.Doc {
-	return Analyzers.Run(&analysis.Doc{Text: text, Channel: channel, Previous: previous})
+	return AnalyzeIn(text, channel, previous, "")
+}
+
+// AnalyzeIn is Analyze with the region national phone numbers are read in
+// (the service's default phone region, "" for none).
+func AnalyzeIn(text, channel, previous, region string) *analysis.Doc {
+	return Analyzers.Run(&analysis.Doc{Text: text, Channel: channel, Previous: previous, Region: region})
 }
 
 // Language is the language analyzer: DetectLanguage over the text, with
@@ -44,8 +54,12 @@ func (Language) Analyze(d *analysis.Doc) {
 // extracted facts (ExtractFacts); their Key is the fact's key.
 const KindFact = "fact"
 
-// ExtractRules is the rule table of package extract as an analyzer: each
-// fact it reads is a KindFact annotation.
+// stepTried is the key of a step the customer already tried.
+const stepTried = "step_tried"
+
+// ExtractRules is the steps-tried rules of package extract as an analyzer:
+// each step it reads is a KindFact annotation. (The identifiers extract
+// also reads are left to package identifiers, which reads more of them.)
 type ExtractRules struct{}
 
 // Name implements analysis.Analyzer.
@@ -54,6 +68,9 @@ func (ExtractRules) Name() string { return "extract" }
 // Analyze implements analysis.Analyzer.
 func (e ExtractRules) Analyze(d *analysis.Doc) {
 	for _, x := range extract.Facts(d.Text) {
+		if x.Key != stepTried {
+			continue
+		}
 		d.Add(e, analysis.Annotation{Kind: KindFact, Key: x.Key, Value: x.Value, Span: analysis.Span{Start: x.Start, End: x.End},
 			Confidence: 1, Evidence: "rule table (extract)"})
 	}

@@ -265,9 +265,34 @@ func applyCustomerFacts(sum *repository.Summary, in *rapportv1.Interaction) erro
 			continue
 		}
 		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName(), Origin: f.GetOrigin(), Span: f.GetSpan()}
+		if f.GetCorrection() {
+			if err := supersedeCustomerFacts(sum, given, in.GetName()); err != nil {
+				return err
+			}
+		}
 		if err := mergeCustomerFact(sum, given); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// supersedeCustomerFacts marks the customer facts of f's key with another
+// value superseded by the interaction named by (see supersede).
+func supersedeCustomerFacts(sum *repository.Summary, f *rapportv1.Fact, by string) error {
+	for i, sf := range sum.CustomerFacts {
+		have := &rapportv1.Fact{}
+		if err := proto.Unmarshal(sf.Fact, have); err != nil {
+			return err
+		}
+		if !supersede([]*rapportv1.Fact{have}, f, by) {
+			continue
+		}
+		b, err := proto.Marshal(have)
+		if err != nil {
+			return err
+		}
+		sum.CustomerFacts[i].Fact = b
 	}
 	return nil
 }

@@ -146,3 +146,24 @@ func TestCorrectionInTheSameMessage(t *testing.T) {
 		t.Errorf("facts %v", facts)
 	}
 }
+
+// A label on one chat line and the value on the next: the value is a fact;
+// the same value a day later, or after a line that ends with no label, is
+// not.
+func TestLabelOnOneChatLineValueOnTheNext(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	parent := ts.newCustomer(t, "quinn")
+	ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(3 * time.Minute), Text: "hi, my booking ref is"})
+	ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(2 * time.Minute), Text: "QX7T2"})
+	if facts := factValues(ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent})); !has(facts, "booking_reference=QX7T2") {
+		t.Errorf("facts %v", facts)
+	}
+	other := ts.newCustomer(t, "rene")
+	ts.record(t, other, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(26 * time.Hour), Text: "hi, my booking ref is"})
+	ts.record(t, other, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(2 * time.Minute), Text: "QX7T2"})
+	ts.record(t, other, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(time.Minute), Text: "AB12C"})
+	if facts := factValues(ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: other})); len(facts) != 0 {
+		t.Errorf("facts %v, want none", facts)
+	}
+}

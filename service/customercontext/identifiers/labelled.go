@@ -139,6 +139,10 @@ func (l Labels) Analyze(d *analysis.Doc) {
 	}
 }
 
+// PreviousLabelEvidence starts the evidence of a value read after a label
+// that ended the previous message.
+const PreviousLabelEvidence = "the previous message ended with the label"
+
 // previousLabel reads the value at the start of the text when the previous
 // message ends with a label: after the last label only link words and
 // punctuation.
@@ -157,6 +161,6 @@ func (l Labels) previousLabel(d *analysis.Doc) {
 		pos++
 	}
 	if v, start, end, ok := readValue(d.Text, pos, key); ok {
-		add(d, l, key, v, start, end, "the previous message ended with the label “"+d.Previous[m[2]:m[3]]+"”")
+		add(d, l, key, v, start, end, PreviousLabelEvidence+" “"+d.Previous[m[2]:m[3]]+"”")
 	}
 }

@@ -108,7 +108,7 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 		f.Channel, f.GiveTime, f.Interaction = in.GetChannel(), nil, ""
 	}
 	if len(v) == 0 {
-		in.Facts = append(in.Facts, customercontext.ExtractFacts(in)...)
+		in.Facts = append(in.Facts, customercontext.ExtractFacts(in, s.phoneRegion)...)
 	}
 	return v
 }

@@ -52,6 +52,8 @@ type interactionServer struct {
 	merges    aliases
 	// audit records the consent changes SMS keywords make.
 	audit *audit.Writer
+	// phoneRegion reads national phone numbers in text (Options.DefaultPhoneRegion).
+	phoneRegion string
 }
 
 // outcome is the result of recording one item: the interaction, or an error

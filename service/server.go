@@ -303,15 +303,16 @@ func NewServer(store Store, opts Options) *Server {
 	sums := summaries{store: store, now: now}
 	merged := aliases{store: store}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
-		audit:     auditor,
-		store:     store,
-		summaries: sums,
-		sentiment: customercontext.NewSentimentModel(),
-		logger:    logger,
-		now:       now,
-		retention: opts.Retention,
-		heavy:     heavy,
-		merges:    merged,
+		audit:       auditor,
+		store:       store,
+		summaries:   sums,
+		sentiment:   customercontext.NewSentimentModel(),
+		logger:      logger,
+		now:         now,
+		retention:   opts.Retention,
+		heavy:       heavy,
+		merges:      merged,
+		phoneRegion: opts.DefaultPhoneRegion,
 	})
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, heavy: heavy, logger: logger, merges: merged})
 	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)

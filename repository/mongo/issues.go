@@ -58,6 +58,9 @@ type factDoc struct {
 	Interaction string    `bson:"interaction,omitempty"`
 	Origin      int32     `bson:"origin,omitempty"`
 	Span        *spanDoc  `bson:"span,omitempty"`
+	// SupersededBy and Correction: Fact.superseded_by and Fact.correction.
+	SupersededBy string `bson:"superseded_by,omitempty"`
+	Correction   bool   `bson:"correction,omitempty"`
 }
 
 // spanDoc is where an extracted fact was read.
@@ -99,7 +102,7 @@ func factsToDocs(facts []*rapportv1.Fact) []factDoc {
 	out := make([]factDoc, 0, len(facts))
 	for _, f := range facts {
 		out = append(out, factDoc{Key: f.GetKey(), Value: f.GetValue(), Channel: int32(f.GetChannel()), GiveTime: timeOf(f.GetGiveTime()), Interaction: f.GetInteraction(),
-			Origin: int32(f.GetOrigin()), Span: spanToDoc(f.GetSpan())})
+			Origin: int32(f.GetOrigin()), Span: spanToDoc(f.GetSpan()), SupersededBy: f.GetSupersededBy(), Correction: f.GetCorrection()})
 	}
 	return out
 }
@@ -108,7 +111,7 @@ func factsFromDocs(docs []factDoc) []*rapportv1.Fact {
 	out := make([]*rapportv1.Fact, 0, len(docs))
 	for _, f := range docs {
 		out = append(out, &rapportv1.Fact{Key: f.Key, Value: f.Value, Channel: rapportv1.Channel(f.Channel), GiveTime: tsOrNil(f.GiveTime), Interaction: f.Interaction,
-			Origin: rapportv1.FactOrigin(f.Origin), Span: spanFromDoc(f.Span)})
+			Origin: rapportv1.FactOrigin(f.Origin), Span: spanFromDoc(f.Span), SupersededBy: f.SupersededBy, Correction: f.Correction})
 	}
 	return out
 }

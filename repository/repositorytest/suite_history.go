@@ -694,8 +694,9 @@ func testRecordInteractionsOfAMissingCustomer(t *testing.T, e Engine) {
 	}
 }
 
-// Facts keep their origin and span, and sentiments their language, on
-// interactions and on issues.
+// Facts keep their origin, span, correction mark and the interaction that
+// superseded them, and sentiments their language, on interactions and on
+// issues.
 func testFactOriginsAndSentimentLanguageKept(t *testing.T, e Engine) {
 	s := e.New(t, Options{})
 	create(t, s, tenant, "ada")
@@ -703,6 +704,8 @@ func testFactOriginsAndSentimentLanguageKept(t *testing.T, e Engine) {
 		{Key: "order_number", Value: "A-1", Channel: rapportv1.Channel_CHANNEL_CHAT, Origin: rapportv1.FactOrigin_FACT_ORIGIN_GIVEN},
 		{Key: "step_tried", Value: "restarted it", Channel: rapportv1.Channel_CHANNEL_CHAT, Origin: rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED,
 			Span: &rapportv1.TextSpan{Field: "text", Start: 10, End: 22}},
+		{Key: "contract_number", Value: "K-55810", Origin: rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED, SupersededBy: "customers/ada/interactions/i2"},
+		{Key: "contract_number", Value: "K-55801", Origin: rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED, Correction: true},
 	}
 	in := newInteraction("ada", "i1", 1)
 	in.Interaction.Facts = facts

@@ -53,6 +53,7 @@ func Decode(sum *repository.Summary) (d Decoded, ok bool, err error) {
 		if err := proto.Unmarshal(si.Issue, is); err != nil {
 			return d, false, err
 		}
+		is.Facts = Current(is.Facts) // superseded values are history, never shown
 		d.Issues = append(d.Issues, is)
 	}
 	for _, r := range sum.Recent {
@@ -108,7 +109,8 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	slices.SortFunc(cc.RecentlyResolvedIssues, byUpdate)
 	cc.RecentInteractions = d.Recent[:min(o.RecentLimit, len(d.Recent))]
 	for i, f := range d.CustomerFacts {
-		if !sum.CustomerFacts[i].Time.Before(now.Add(-customerFactsKeptDays * day)) {
+		// A value a correction superseded is history, never shown.
+		if !sum.CustomerFacts[i].Time.Before(now.Add(-customerFactsKeptDays*day)) && f.GetSupersededBy() == "" {
 			cc.CustomerFacts = append(cc.CustomerFacts, f)
 		}
 	}

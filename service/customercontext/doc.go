@@ -15,8 +15,10 @@
 //     etiquette, channel), then row; tuned by HintConfig.
 //   - DetectLanguage and SentimentModel score interaction text in its
 //     language (English only; other languages are marked not computed).
-//   - ExtractFacts reads facts from an interaction's text (package
-//     extract); SameFact and LinkInteraction merge the facts an interaction
-//     gives into its issue; LikelyIssue picks the open issue a new ticket
+//   - Analyzers (pipeline.go) is the ordered list of analyzers a text goes
+//     through; ExtractFacts reads an interaction's facts with it (steps
+//     from package extract, identifiers from package identifiers) and
+//     masks card numbers; SameFact and LinkInteraction merge the facts an
+//     interaction gives into its issue, corrections superseding; LikelyIssue picks the open issue a new ticket
 //     continues.
 package customercontext

@@ -1,25 +1,49 @@
 package customercontext
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"unicode"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/customercontext/analysis"
 	"github.com/rapporthq/rapport/service/customercontext/extract"
+	"github.com/rapporthq/rapport/service/customercontext/identifiers"
 )
 
-// ExtractFacts reads the facts an interaction's text and summary give
-// (package extract), marked EXTRACTED with where they were read, on the
-// interaction's channel: those its given facts (already in in.Facts) do not
-// say, each once, at most extract.MaxFacts.
-func ExtractFacts(in *rapportv1.Interaction) []*rapportv1.Fact {
+// ExtractFacts reads the facts an interaction's text and summary give (the
+// KindFact annotations and identifiers of Analyzers, pipeline.go), marked
+// EXTRACTED with where they were read, on the interaction's channel: those
+// its given facts (already in in.Facts) do not say, each once, at most
+// extract.MaxFacts. A value a correction in the same text replaced is not
+// a fact; one given with a correction marker is marked Correction. Payment
+// card numbers are masked in in.Text and in.Summary (masked in place, so
+// spans stay right): only a card's last four digits are kept. region is
+// where national phone numbers are read ("" for none). Each field is
+// analysed once.
+func ExtractFacts(in *rapportv1.Interaction, region string) []*rapportv1.Fact {
 	var out []*rapportv1.Fact
-	for _, field := range []struct{ name, text string }{{"text", in.GetText()}, {"summary", in.GetSummary()}} {
-		for _, x := range extract.Facts(field.text) {
+	channel := channelNames[in.GetChannel()]
+	for _, field := range []struct {
+		name string
+		text *string
+	}{{"text", &in.Text}, {"summary", &in.Summary}} {
+		if *field.text == "" {
+			continue
+		}
+		d := AnalyzeIn(*field.text, channel, "", region)
+		*field.text = maskCards(*field.text, d)
+		corrects := map[analysis.Span]bool{}
+		for _, c := range d.Of(identifiers.KindCorrection) {
+			corrects[c.Span] = true
+		}
+		current, _ := identifiers.Read(d)
+		for _, x := range append(d.Of(KindFact), current...) {
 			f := &rapportv1.Fact{
 				Key: x.Key, Value: x.Value, Channel: in.GetChannel(), Origin: rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED,
-				Span: &rapportv1.TextSpan{Field: field.name, Start: int32(x.Start), End: int32(x.End)},
+				Span:       &rapportv1.TextSpan{Field: field.name, Start: int32(x.Span.Start), End: int32(x.Span.End)},
+				Correction: corrects[x.Span],
 			}
 			same := func(g *rapportv1.Fact) bool { return SameFact(g, f) }
 			if len(out) < extract.MaxFacts && !slices.ContainsFunc(in.GetFacts(), same) && !slices.ContainsFunc(out, same) {
@@ -27,7 +51,36 @@ func ExtractFacts(in *rapportv1.Interaction) []*rapportv1.Fact {
 			}
 		}
 	}
+	slices.SortStableFunc(out, func(a, b *rapportv1.Fact) int {
+		return cmp.Or(strings.Compare(a.GetSpan().GetField(), b.GetSpan().GetField())*-1, cmp.Compare(a.GetSpan().GetStart(), b.GetSpan().GetStart()))
+	})
 	return out
+}
+
+// maskCards replaces the digits of every payment card number d read
+// (valid or failing its check) but the last four with '*': a card number
+// is never stored (PCI DSS).
+func maskCards(text string, d *analysis.Doc) string {
+	b := []byte(text)
+	masked := false
+	for _, an := range d.Annotations {
+		if an.Key != identifiers.PaymentCard || (an.Kind != identifiers.Kind && an.Kind != identifiers.KindRejected) {
+			continue
+		}
+		digits := 0
+		for i := an.Span.End - 1; i >= an.Span.Start; i-- {
+			if b[i] >= '0' && b[i] <= '9' {
+				if digits++; digits > 4 {
+					b[i] = '*'
+					masked = true
+				}
+			}
+		}
+	}
+	if !masked {
+		return text
+	}
+	return string(b)
 }
 
 // SameFact reports whether two facts say the same thing: the same key, and
@@ -65,7 +118,11 @@ func LinkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction, maxFacts in
 		changed = true
 	}
 	for _, f := range in.GetFacts() {
-		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName(), Origin: f.GetOrigin(), Span: f.GetSpan()}
+		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName(),
+			Origin: f.GetOrigin(), Span: f.GetSpan(), Correction: f.GetCorrection()}
+		if f.GetCorrection() && supersede(is.GetFacts(), given, in.GetName()) {
+			changed = true
+		}
 		if mergeFact(is, given, maxFacts) {
 			changed = true
 		}
@@ -73,11 +130,44 @@ func LinkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction, maxFacts in
 	return changed
 }
 
+// supersede marks the facts of f's key with another value, and not yet
+// superseded, as superseded by the interaction named by, and reports
+// whether it marked any.
+func supersede(facts []*rapportv1.Fact, f *rapportv1.Fact, by string) bool {
+	marked := false
+	for _, have := range facts {
+		if have.GetKey() == f.GetKey() && have.GetSupersededBy() == "" && !SameFact(have, f) {
+			have.SupersededBy = by
+			marked = true
+		}
+	}
+	return marked
+}
+
+// Current returns the facts no correction superseded: the ones a context
+// shows.
+func Current(facts []*rapportv1.Fact) []*rapportv1.Fact {
+	if !slices.ContainsFunc(facts, func(f *rapportv1.Fact) bool { return f.GetSupersededBy() != "" }) {
+		return facts
+	}
+	var out []*rapportv1.Fact
+	for _, f := range facts {
+		if f.GetSupersededBy() == "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // mergeFact adds f to the issue's facts unless the same fact is there; of
 // two givings of one fact the earliest is kept. It reports a change.
 func mergeFact(is *rapportv1.Issue, f *rapportv1.Fact, maxFacts int) bool {
 	for i, have := range is.GetFacts() {
 		if SameFact(have, f) {
+			if have.GetSupersededBy() != "" && f.GetCorrection() {
+				have.SupersededBy = "" // corrected back to it
+				return true
+			}
 			if have.GetGiveTime() != nil && f.GetGiveTime() != nil && f.GetGiveTime().AsTime().Before(have.GetGiveTime().AsTime()) {
 				is.Facts[i] = f
 				return true

@@ -6,16 +6,9 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
-	"github.com/rapporthq/rapport/service/customercontext/analysis"
 	"github.com/rapporthq/rapport/service/customercontext/statements"
 	"github.com/rapporthq/rapport/service/customercontext/topics"
 )
-
-// statementAnalyzers read what a customer says about themselves and an
-// earlier problem (issue 18, points 5 and 6). They belong in the pipeline
-// list (pipeline.go), after language; until that list reads them, the
-// summary update calls ReadStatements.
-var statementAnalyzers = analysis.Pipeline{statements.OptOut{}, statements.Preferences{}, statements.Relapse{}}
 
 // channelNames are the channels as analysis.Doc names them.
 var channelNames = map[rapportv1.Channel]string{
@@ -30,7 +23,9 @@ func ReadStatements(in *rapportv1.Interaction) []*rapportv1.Statement {
 	if in.GetText() == "" || in.GetDirection() == rapportv1.Direction_DIRECTION_OUTBOUND {
 		return nil
 	}
-	d := statementAnalyzers.Run(&analysis.Doc{Text: in.GetText(), Channel: channelNames[in.GetChannel()]})
+	// The statement analyzers (what a customer says about themselves and an
+	// earlier problem, issue 18 points 5 and 6) are in Analyzers.
+	d := Analyze(in.GetText(), channelNames[in.GetChannel()], "")
 	var out []*rapportv1.Statement
 	for _, an := range d.Annotations {
 		switch an.Kind {

@@ -13,6 +13,8 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/repository"
+	"github.com/rapporthq/rapport/service/customercontext/analysis"
+	"github.com/rapporthq/rapport/service/customercontext/identifiers"
 	"go.einride.tech/aip/resourcename"
 	"google.golang.org/protobuf/proto"
 )
@@ -116,6 +118,9 @@ func (u Update) Apply(sum *repository.Summary, now time.Time) error {
 		}
 	}
 	for _, in := range u.Interactions {
+		if err := applyPreviousLabel(sum, in); err != nil {
+			return err
+		}
 		if err := applyInteraction(sum, in, u.Replayed[in.GetName()], now); err != nil {
 			return err
 		}
@@ -265,9 +270,85 @@ func applyCustomerFacts(sum *repository.Summary, in *rapportv1.Interaction) erro
 			continue
 		}
 		given := &rapportv1.Fact{Key: f.GetKey(), Value: f.GetValue(), Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName(), Origin: f.GetOrigin(), Span: f.GetSpan()}
+		if f.GetCorrection() {
+			if err := supersedeCustomerFacts(sum, given, in.GetName()); err != nil {
+				return err
+			}
+		}
 		if err := mergeCustomerFact(sum, given); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// previousLabelWindow is how soon after the customer's previous message a
+// value may answer the label that ended it.
+const previousLabelWindow = 10 * time.Minute
+
+// applyPreviousLabel reads, at the start of an inbound interaction's text,
+// the value of a label that ended the customer's previous message ("my
+// booking ref is" … "QX7T2"): the previous inbound interaction on the same
+// channel, at most previousLabelWindow before, whose whole text the
+// summary holds as its excerpt (a short message: no extra read). The value
+// becomes a customer fact, with this interaction as where it was given.
+func applyPreviousLabel(sum *repository.Summary, in *rapportv1.Interaction) error {
+	if in.GetText() == "" || in.GetDirection() == rapportv1.Direction_DIRECTION_OUTBOUND {
+		return nil
+	}
+	t := in.GetOccurTime().AsTime()
+	for _, r := range sum.Recent { // newest first
+		if r.InteractionID == in.GetName() || !r.OccurTime.Before(t) {
+			continue
+		}
+		if t.Sub(r.OccurTime) > previousLabelWindow {
+			return nil
+		}
+		prev := &rapportv1.Interaction{}
+		if err := proto.Unmarshal(r.Interaction, prev); err != nil {
+			return err
+		}
+		if prev.GetChannel() != in.GetChannel() || prev.GetDirection() == rapportv1.Direction_DIRECTION_OUTBOUND {
+			continue
+		}
+		excerpt := prev.GetExcerpt()
+		if excerpt == "" || strings.HasSuffix(excerpt, "…") {
+			return nil // not the whole message
+		}
+		// Only the label rule: the text's own facts were read when it was
+		// recorded.
+		d := analysis.Pipeline{identifiers.Labels{}}.Run(&analysis.Doc{Text: in.GetText(), Channel: channelNames[in.GetChannel()], Previous: excerpt})
+		for _, an := range d.Of(identifiers.Kind) {
+			if !strings.HasPrefix(an.Evidence, identifiers.PreviousLabelEvidence) {
+				continue
+			}
+			f := &rapportv1.Fact{Key: an.Key, Value: an.Value, Channel: in.GetChannel(), GiveTime: in.GetOccurTime(), Interaction: in.GetName(),
+				Origin: rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED, Span: &rapportv1.TextSpan{Field: "text", Start: int32(an.Span.Start), End: int32(an.Span.End)}}
+			if err := mergeCustomerFact(sum, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// supersedeCustomerFacts marks the customer facts of f's key with another
+// value superseded by the interaction named by (see supersede).
+func supersedeCustomerFacts(sum *repository.Summary, f *rapportv1.Fact, by string) error {
+	for i, sf := range sum.CustomerFacts {
+		have := &rapportv1.Fact{}
+		if err := proto.Unmarshal(sf.Fact, have); err != nil {
+			return err
+		}
+		if !supersede([]*rapportv1.Fact{have}, f, by) {
+			continue
+		}
+		b, err := proto.Marshal(have)
+		if err != nil {
+			return err
+		}
+		sum.CustomerFacts[i].Fact = b
 	}
 	return nil
 }

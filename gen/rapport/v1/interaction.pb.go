@@ -267,9 +267,15 @@ const (
 	// Given by the caller in `facts`.
 	FactOrigin_FACT_ORIGIN_GIVEN FactOrigin = 1
 	// Extracted by Rapport from the text or summary of an interaction: an
-	// identifier (order, tracking, invoice, claim, case or ticket number,
-	// error code, account number) read by its shape and the words before it,
-	// or a step the customer says they already tried. At most 20 per
+	// identifier read by its validated shape (IBAN with mod-97 check digits,
+	// IMEI and payment cards by Luhn, e-mail, phone, tracking numbers,
+	// versions) or by the label before it in one of eight languages (order,
+	// invoice, claim, case, ticket, RMA, serial, customer, contract and
+	// booking numbers, error codes), or a step the customer says they
+	// already tried. A payment card is never stored: its fact is
+	// key "payment_card" with only the last four digits as the value
+	// ("1234": a card ending in 1234 was given), and the card's digits
+	// except those four are replaced by '*' in the stored text and summary. At most 20 per
 	// interaction; one the caller also gave is kept as GIVEN only. The rules
 	// are in the README ("Facts already given, from text").
 	FactOrigin_FACT_ORIGIN_EXTRACTED FactOrigin = 2
@@ -890,7 +896,17 @@ type Fact struct {
 	Origin FactOrigin `protobuf:"varint,6,opt,name=origin,proto3,enum=rapport.v1.FactOrigin" json:"origin,omitempty"`
 	// Output only, on extracted facts: where in the interaction the fact was
 	// read.
-	Span          *TextSpan `protobuf:"bytes,7,opt,name=span,proto3" json:"span,omitempty"`
+	Span *TextSpan `protobuf:"bytes,7,opt,name=span,proto3" json:"span,omitempty"`
+	// Output only, on an issue's facts (its history): the interaction whose
+	// correction replaced this value ("sorry, I meant …" or a later message
+	// giving the same kind of identifier with a correction marker). A
+	// superseded fact is kept in the issue's history but never appears in a
+	// context's facts or hints.
+	SupersededBy string `protobuf:"bytes,8,opt,name=superseded_by,json=supersededBy,proto3" json:"superseded_by,omitempty"`
+	// Output only, on extracted facts: the value was given with a correction
+	// marker and replaces the earlier value of its key in the same issue (or,
+	// on an interaction linked to no issue, in the customer's facts).
+	Correction    bool `protobuf:"varint,9,opt,name=correction,proto3" json:"correction,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -972,6 +988,20 @@ func (x *Fact) GetSpan() *TextSpan {
 		return x.Span
 	}
 	return nil
+}
+
+func (x *Fact) GetSupersededBy() string {
+	if x != nil {
+		return x.SupersededBy
+	}
+	return ""
+}
+
+func (x *Fact) GetCorrection() bool {
+	if x != nil {
+		return x.Correction
+	}
+	return false
 }
 
 // A part of an interaction's text or summary.
@@ -1097,7 +1127,7 @@ const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tR\trequestIdB\a\n" +
 	"\x05_csatB\x06\n" +
 	"\x04_npsB\x06\n" +
-	"\x04_ces\"\x92\x02\n" +
+	"\x04_ces\"\xd7\x02\n" +
 	"\x04Fact\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12-\n" +
@@ -1105,7 +1135,11 @@ const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"\tgive_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\bgiveTime\x12 \n" +
 	"\vinteraction\x18\x05 \x01(\tR\vinteraction\x12.\n" +
 	"\x06origin\x18\x06 \x01(\x0e2\x16.rapport.v1.FactOriginR\x06origin\x12(\n" +
-	"\x04span\x18\a \x01(\v2\x14.rapport.v1.TextSpanR\x04span\"H\n" +
+	"\x04span\x18\a \x01(\v2\x14.rapport.v1.TextSpanR\x04span\x12#\n" +
+	"\rsuperseded_by\x18\b \x01(\tR\fsupersededBy\x12\x1e\n" +
+	"\n" +
+	"correction\x18\t \x01(\bR\n" +
+	"correction\"H\n" +
 	"\bTextSpan\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x14\n" +
 	"\x05start\x18\x02 \x01(\x05R\x05start\x12\x10\n" +

@@ -58,6 +58,9 @@ type Doc struct {
 	// conversation, when the caller knows it ("" otherwise): a label at
 	// the end of it ("my booking ref is") may take its value here.
 	Previous string
+	// Region is where national phone numbers are read (ISO 3166-1, "DE"),
+	// the tenant's default region; "" reads only international ones.
+	Region string
 
 	// Language is the text's language (ISO 639-1), or Und; set by the
 	// language analyzer, read by the ones after it.

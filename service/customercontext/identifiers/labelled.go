@@ -1,0 +1,166 @@
+package identifiers
+
+import (
+	"cmp"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/rapporthq/rapport/service/customercontext/analysis"
+)
+
+// Labels reads the identifiers that a label says the kind of (labels,
+// labels.go): "order 1123987", "numéro de dossier 00812733", "RMA-Nr.
+// 2024-RMA-3381". A label that ends the customer's previous message of
+// the conversation (Doc.Previous: "my ticket no?") takes the value that
+// starts this one ("TKT-20931").
+type Labels struct{}
+
+// Name implements analysis.Analyzer.
+func (Labels) Name() string { return "identifier_labels" }
+
+// labelKinds maps each label to its kind; labelRE matches any label, the
+// longest first.
+var labelKinds, labelRE = func() (map[string]string, *regexp.Regexp) {
+	kinds := map[string]string{}
+	var all []string
+	for kind, ls := range labels {
+		for _, l := range ls {
+			kinds[l] = kind
+			all = append(all, l)
+		}
+	}
+	slices.SortFunc(all, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
+	var q []string
+	for _, l := range all {
+		q = append(q, strings.ReplaceAll(regexp.QuoteMeta(l), " ", `\s+`))
+	}
+	return kinds, regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(` + strings.Join(q, "|") + `)`)
+}()
+
+// labelOf is the kind of a label as matched (any case, any spaces).
+func labelOf(s string) string {
+	return labelKinds[strings.Join(strings.Fields(strings.ToLower(s)), " ")]
+}
+
+// valueRE is a value at the start of a text: an optional short capital
+// prefix ("FR 2024/512"), a token with letters, digits, '/', '_', '-'
+// and inner dots, and, after a short number, more groups of digits or a
+// letter ("12 448 901 B").
+var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,3}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
+
+// notValues are shapes that are not identifiers even after a label:
+// dates, times, money and quantities.
+var notValues = []*regexp.Regexp{
+	regexp.MustCompile(`^\d{1,2}[./-]\d{1,2}(?:[./-]\d{2,4})?$`), // 12.03.2024, 3/4
+	regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`),                    // 2024-03-12
+	regexp.MustCompile(`^\d{1,2}[:h]\d{2}$`),                     // 14:30, 14h30
+	regexp.MustCompile(`^\d+[.,]\d{1,2}$`),                       // 49.99
+	regexp.MustCompile(`^(?:19|20)\d{2}$`),                       // a year
+}
+
+// amountAfter is money or a quantity right after a value.
+var amountAfter = regexp.MustCompile(`(?i)^\s?(?:%|€|\$|£|zł|eur\b|usd\b|gbp\b|x\b|pcs\b|st\b|stück|items?\b|euros?\b|días|days|tage|jours|giorni|dagen|dni)`)
+
+// skipLinks returns the offset after the link words, spaces and ':', '#',
+// '.' that follow a label at pos.
+func skipLinks(s string, pos int) int {
+	for {
+		p := pos
+		for p < len(s) && strings.ContainsRune(" \t\n:#.=", rune(s[p])) {
+			p++
+		}
+		rest := strings.ToLower(s[p:min(len(s), p+12)]) // the longest link word fits
+		moved := false
+		for _, w := range linkWords {
+			if strings.HasPrefix(rest, w) && !letterAt(rest, len(w)) && (w != "n" || strings.HasPrefix(rest, "n.") || strings.HasPrefix(rest, "n ")) {
+				p += len(w)
+				moved = true
+				break
+			}
+		}
+		if !moved {
+			return p
+		}
+		pos = p
+	}
+}
+
+// readValue reads a value at pos of s: its normalised text and its span,
+// or ok false.
+func readValue(s string, pos int, key string) (v string, start, end int, ok bool) {
+	// A value is at most MaxValue bytes: read no further (linear cost).
+	m := valueRE.FindStringSubmatchIndex(s[pos:min(len(s), pos+2*MaxValue)])
+	if m == nil {
+		return "", 0, 0, false
+	}
+	start, end = pos+m[0], pos+m[1]
+	tok := s[pos+m[4] : pos+m[5]]
+	if m[2] >= 0 && (tok[0] < '0' || tok[0] > '9') {
+		start = pos + m[4] // a prefix only before a number
+	}
+	if m[6] < m[7] && (len(tok) > 3 || strings.Trim(tok, "0123456789") != "") {
+		end = pos + m[5] // more groups only after a short number
+	}
+	v = strings.TrimRight(s[start:end], "/-_")
+	end = start + len(v)
+	minLen := 4
+	if key == "error_code" {
+		minLen = 3
+	}
+	if len(v) < minLen || len(v) > MaxValue || !strings.ContainsAny(v, "0123456789") || letterAt(s, end) {
+		return "", 0, 0, false
+	}
+	if amountAfter.MatchString(s[end:min(len(s), end+12)]) || slices.ContainsFunc(notValues, func(re *regexp.Regexp) bool { return re.MatchString(v) }) {
+		return "", 0, 0, false
+	}
+	return v, start, end, true
+}
+
+// Analyze implements analysis.Analyzer.
+func (l Labels) Analyze(d *analysis.Doc) {
+	if d.Previous != "" {
+		l.previousLabel(d)
+	}
+	if !strings.ContainsAny(d.Text, "0123456789") {
+		return
+	}
+	for _, m := range labelRE.FindAllStringSubmatchIndex(d.Text, -1) {
+		if count(d) >= MaxRead {
+			break
+		}
+		if letterAt(d.Text, m[3]) {
+			continue // part of a longer word
+		}
+		key := labelOf(d.Text[m[2]:m[3]])
+		if v, start, end, ok := readValue(d.Text, skipLinks(d.Text, m[3]), key); ok {
+			add(d, l, key, v, start, end, "after the label “"+d.Text[m[2]:m[3]]+"”")
+		}
+	}
+}
+
+// PreviousLabelEvidence starts the evidence of a value read after a label
+// that ended the previous message.
+const PreviousLabelEvidence = "the previous message ended with the label"
+
+// previousLabel reads the value at the start of the text when the previous
+// message ends with a label: after the last label only link words and
+// punctuation.
+func (l Labels) previousLabel(d *analysis.Doc) {
+	ms := labelRE.FindAllStringSubmatchIndex(d.Previous, -1)
+	if len(ms) == 0 {
+		return
+	}
+	m := ms[len(ms)-1]
+	if letterAt(d.Previous, m[3]) || strings.Trim(d.Previous[skipLinks(d.Previous, m[3]):], " ?!.:;,\t\n") != "" {
+		return
+	}
+	key := labelOf(d.Previous[m[2]:m[3]])
+	pos := 0
+	for pos < len(d.Text) && strings.ContainsRune(" \t\n#:", rune(d.Text[pos])) {
+		pos++
+	}
+	if v, start, end, ok := readValue(d.Text, pos, key); ok {
+		add(d, l, key, v, start, end, PreviousLabelEvidence+" “"+d.Previous[m[2]:m[3]]+"”")
+	}
+}

@@ -1,0 +1,115 @@
+package identifiers
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rapporthq/rapport/service/customercontext/analysis"
+)
+
+// realdata is ../shared/data/realdata from the repository root (see its
+// README: never copied into the repository).
+func realdata(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
+	if d := os.Getenv("RAPPORT_REALDATA"); d != "" {
+		dir = d
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("real public text not found at %s (../shared/data/realdata from the repository root): skipped", dir)
+	}
+	return dir
+}
+
+func eachLine(t *testing.T, path string, fn func([]byte)) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) != "" {
+			fn(sc.Bytes())
+		}
+	}
+}
+
+// No tweet or sentence of the real public text is a customer giving an
+// identifier: every one read is a false positive. Target ≤ 1 per 1,000.
+func TestRealTextFalseIdentifiers(t *testing.T) {
+	dir := realdata(t)
+	texts, falses := 0, 0
+	byKind := map[string]int{}
+	for _, name := range []string{"sentiment-dev.jsonl", "language-dev.jsonl"} {
+		eachLine(t, filepath.Join(dir, name), func(b []byte) {
+			var it struct{ Text, Language string }
+			if err := json.Unmarshal(b, &it); err != nil {
+				t.Fatal(err)
+			}
+			texts++
+			cur, _ := Read(pipeline.Run(&analysis.Doc{Text: it.Text, Channel: "social", Language: it.Language}))
+			falses += len(cur)
+			for _, an := range cur {
+				byKind[an.Key]++
+			}
+		})
+	}
+	rate := 1000 * float64(falses) / float64(texts)
+	t.Logf("real public text: %d false identifiers in %d texts (%.2f per 1,000), by kind %v", falses, texts, rate, byKind)
+	if rate > 1 {
+		t.Errorf("%.2f false identifiers per 1,000 texts, want at most 1", rate)
+	}
+}
+
+// The ABCD sample: the customer's turns in order, each with the turn
+// before it (the agent's question, or the customer's own last line) as
+// Previous; usernames are not identifiers Rapport reads.
+func TestRealTextABCD(t *testing.T) {
+	dir := realdata(t)
+	keys := map[string]string{"email": "email", "phone": "phone", "order_id": "order_number"}
+	found, gold, wrong := 0, 0, 0
+	eachLine(t, filepath.Join(dir, "facts-dev-abcd-sample.jsonl"), func(b []byte) {
+		var it struct {
+			Turns    []struct{ Speaker, Text string }
+			Expected map[string]string
+		}
+		if err := json.Unmarshal(b, &it); err != nil {
+			t.Fatal(err)
+		}
+		var given []Given
+		prev := ""
+		for n, turn := range it.Turns {
+			if turn.Speaker == "customer" {
+				given = Follow(given, n, pipeline.Run(&analysis.Doc{Text: turn.Text, Channel: "chat", Previous: prev, Region: "US", Language: "en"}))
+			}
+			prev = turn.Text
+		}
+		want := map[string]bool{}
+		for k, v := range it.Expected {
+			if key, ok := keys[k]; ok {
+				gold++
+				want[norm(key, v)] = true
+			}
+		}
+		for _, g := range given {
+			switch {
+			case g.SupersededBy >= 0:
+			case want[norm(g.Key, g.Value)] || (g.Key == "phone" && want[norm("phone", it.Expected["phone"])] && strings.HasSuffix(g.Value, onlyDigits(it.Expected["phone"]))):
+				found++
+			default:
+				wrong++
+			}
+		}
+	})
+	t.Logf("ABCD sample: %d of %d identifiers (e-mail, phone, order ID) read, %d wrong", found, gold, wrong)
+	if wrong > 0 || found < 4 {
+		t.Errorf("ABCD sample: %d of %d read, %d wrong; want at least 4 and none wrong", found, gold, wrong)
+	}
+}

@@ -3,12 +3,13 @@ package identifiers
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rapporthq/rapport/service/customercontext/evalset"
 
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
 )
@@ -22,13 +23,6 @@ import (
 // pipeline is this package's analyzers in their order (as in
 // customercontext.Analyzers).
 var pipeline = analysis.Pipeline{Shapes{}, Labels{}, Corrections{}}
-
-func evalDir() string {
-	if d := os.Getenv("RAPPORT_EVAL_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "testdata", "eval")
-}
 
 type evalItem struct {
 	Language string `json:"language"`
@@ -47,25 +41,7 @@ func norm(k, v string) string {
 	return k + "\x00" + strings.ToLower(strings.Join(strings.Fields(v), ""))
 }
 
-type counts struct{ tp, pred, gold int }
-
-func (c counts) precision() float64 {
-	if c.pred == 0 {
-		return 1
-	}
-	return float64(c.tp) / float64(c.pred)
-}
-
-func (c counts) recall() float64 {
-	if c.gold == 0 {
-		return 1
-	}
-	return float64(c.tp) / float64(c.gold)
-}
-
-func (c counts) String() string {
-	return fmt.Sprintf("P %.3f (%d/%d) R %.3f (%d/%d)", c.precision(), c.tp, c.pred, c.recall(), c.tp, c.gold)
-}
+type counts = evalset.Counts
 
 // evalResult is the aggregate of one set.
 type evalResult struct {
@@ -126,7 +102,7 @@ func evaluate(t *testing.T, path string) evalResult {
 		gold := map[string]bool{}
 		for _, e := range it.Expected {
 			gold[norm(e.Kind, e.Value)] = true
-			bump(e.Kind, it.Language, func(c *counts) { c.gold++ })
+			bump(e.Kind, it.Language, func(c *counts) { c.Gold++ })
 		}
 		sup, inv := map[string]bool{}, map[string]bool{}
 		for _, e := range it.Superseded {
@@ -147,9 +123,9 @@ func evaluate(t *testing.T, path string) evalResult {
 			}
 			shown[k] = true
 			bump(g.Key, it.Language, func(c *counts) {
-				c.pred++
+				c.Pred++
 				if gold[k] {
-					c.tp++
+					c.TP++
 				}
 			})
 			if sup[k] {
@@ -194,10 +170,10 @@ var floors = map[string]struct {
 
 func TestEvalIdentifiers(t *testing.T) {
 	for _, name := range []string{"identifiers-dev.jsonl", "identifiers-blind.jsonl"} {
-		r := evaluate(t, filepath.Join(evalDir(), name))
+		r := evaluate(t, filepath.Join(evalset.Dir(), name))
 		r.print(t, name)
 		fl := floors[name]
-		if r.all.precision() < fl.precision || r.all.recall() < fl.recall {
+		if r.all.Precision() < fl.precision || r.all.Recall() < fl.recall {
 			t.Errorf("%s: %v, floor P %.2f R %.2f", name, r.all, fl.precision, fl.recall)
 		}
 		if r.supersededShown > fl.maxSupersededShown {

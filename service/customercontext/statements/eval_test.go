@@ -1,14 +1,14 @@
 package statements
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rapporthq/rapport/service/customercontext/evalset"
 
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
 )
@@ -19,58 +19,11 @@ import (
 // has a floor a little under what was measured (BENCHMARKS.md); the test
 // fails below it.
 
-// evalDir is where the sets are; RAPPORT_EVAL_DIR points elsewhere (a copy
-// of another revision of the sets).
-func evalDir() string {
-	if d := os.Getenv("RAPPORT_EVAL_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "testdata", "eval")
-}
-
-func readLines(t *testing.T, path string, each func([]byte)) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if len(strings.TrimSpace(sc.Text())) > 0 {
-			each(sc.Bytes())
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // preferencePipeline is the statement analyzers of preferences in their
 // order.
 var preferencePipeline = analysis.Pipeline{OptOut{}, Preferences{}}
 
-// counts are true positives, predictions and expected items.
-type counts struct{ tp, pred, gold int }
-
-func (c counts) precision() float64 {
-	if c.pred == 0 {
-		return 1
-	}
-	return float64(c.tp) / float64(c.pred)
-}
-
-func (c counts) recall() float64 {
-	if c.gold == 0 {
-		return 1
-	}
-	return float64(c.tp) / float64(c.gold)
-}
-
-func (c counts) String() string {
-	return fmt.Sprintf("P %.3f (%d/%d) R %.3f (%d/%d)", c.precision(), c.tp, c.pred, c.recall(), c.tp, c.gold)
-}
+type counts = evalset.Counts
 
 func printTable(t *testing.T, title string, by map[string]*counts) {
 	t.Helper()
@@ -89,16 +42,16 @@ func add(m map[string]*counts, k string, tp, pred, gold int) {
 	if m[k] == nil {
 		m[k] = &counts{}
 	}
-	m[k].tp += tp
-	m[k].pred += pred
-	m[k].gold += gold
+	m[k].TP += tp
+	m[k].Pred += pred
+	m[k].Gold += gold
 }
 
 // evalPreferences scores the preferences read in a set: a preference is
 // right when its kind and value are (values compared ignoring case).
 func evalPreferences(t *testing.T, file string) (all counts, byKind, byLang map[string]*counts) {
 	byKind, byLang = map[string]*counts{}, map[string]*counts{}
-	readLines(t, filepath.Join(evalDir(), file), func(line []byte) {
+	evalset.ReadLines(t, filepath.Join(evalset.Dir(), file), func(line []byte) {
 		var item struct {
 			Language, Channel, Text string
 			Preferences             []struct{ Kind, Value string }
@@ -113,7 +66,7 @@ func evalPreferences(t *testing.T, file string) (all counts, byKind, byLang map[
 			add(byKind, p.Kind, 0, 0, 1)
 		}
 		add(byLang, item.Language, 0, 0, len(gold))
-		all.gold += len(gold)
+		all.Gold += len(gold)
 		for _, an := range d.Of(KindPreference) {
 			tp := 0
 			if gold[an.Key+"="+strings.ToLower(an.Value)] {
@@ -121,8 +74,8 @@ func evalPreferences(t *testing.T, file string) (all counts, byKind, byLang map[
 			}
 			add(byKind, an.Key, tp, 1, 0)
 			add(byLang, item.Language, tp, 1, 0)
-			all.tp += tp
-			all.pred++
+			all.TP += tp
+			all.Pred++
 		}
 	})
 	return all, byKind, byLang
@@ -142,8 +95,8 @@ func TestEvalPreferences(t *testing.T) {
 			printTable(t, "by kind", byKind)
 			printTable(t, "by language", byLang)
 			fl := preferenceFloors[file]
-			if all.precision() < fl.precision || all.recall() < fl.recall {
-				t.Errorf("precision %.3f, recall %.3f: below the floor %.2f / %.2f", all.precision(), all.recall(), fl.precision, fl.recall)
+			if all.Precision() < fl.precision || all.Recall() < fl.recall {
+				t.Errorf("precision %.3f, recall %.3f: below the floor %.2f / %.2f", all.Precision(), all.Recall(), fl.precision, fl.recall)
 			}
 		})
 	}
@@ -152,7 +105,7 @@ func TestEvalPreferences(t *testing.T) {
 // evalRelapse scores the label of each text (relapse, closure, none).
 func evalRelapse(t *testing.T, file string) (byLabel, byLang map[string]*counts) {
 	byLabel, byLang = map[string]*counts{}, map[string]*counts{}
-	readLines(t, filepath.Join(evalDir(), file), func(line []byte) {
+	evalset.ReadLines(t, filepath.Join(evalset.Dir(), file), func(line []byte) {
 		var item struct{ Language, Channel, Text, Label string }
 		if err := json.Unmarshal(line, &item); err != nil {
 			t.Fatal(err)
@@ -190,8 +143,8 @@ func TestEvalRelapse(t *testing.T) {
 				if c == nil {
 					c = &counts{}
 				}
-				if c.precision() < fl.precision || c.recall() < fl.recall {
-					t.Errorf("%s: precision %.3f, recall %.3f: below the floor %.2f / %.2f", label, c.precision(), c.recall(), fl.precision, fl.recall)
+				if c.Precision() < fl.precision || c.Recall() < fl.recall {
+					t.Errorf("%s: precision %.3f, recall %.3f: below the floor %.2f / %.2f", label, c.Precision(), c.Recall(), fl.precision, fl.recall)
 				}
 			}
 		})
@@ -214,7 +167,7 @@ func TestRealTextStatements(t *testing.T) {
 	}
 	n, prefs, relapses, closures := 0, 0, 0, 0
 	for _, f := range files {
-		readLines(t, filepath.Join(dir, f), func(line []byte) {
+		evalset.ReadLines(t, filepath.Join(dir, f), func(line []byte) {
 			var item struct{ Text string }
 			if err := json.Unmarshal(line, &item); err != nil {
 				t.Fatal(err)

@@ -1,14 +1,14 @@
 package steps
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/rapporthq/rapport/service/customercontext/evalset"
 )
 
 // The evaluation on the labelled sets written blind (../testdata/eval,
@@ -17,53 +17,7 @@ import (
 // wrongly. Each figure has a floor a little under what was measured
 // (BENCHMARKS.md); the test fails below it.
 
-// evalDir is where the sets are; RAPPORT_EVAL_DIR points elsewhere.
-func evalDir() string {
-	if d := os.Getenv("RAPPORT_EVAL_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "testdata", "eval")
-}
-
-func readLines(t *testing.T, path string, each func([]byte)) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if len(strings.TrimSpace(sc.Text())) > 0 {
-			each(sc.Bytes())
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// counts are true positives, predictions and expected items.
-type counts struct{ tp, pred, gold int }
-
-func (c counts) precision() float64 {
-	if c.pred == 0 {
-		return 1
-	}
-	return float64(c.tp) / float64(c.pred)
-}
-
-func (c counts) recall() float64 {
-	if c.gold == 0 {
-		return 1
-	}
-	return float64(c.tp) / float64(c.gold)
-}
-
-func (c counts) String() string {
-	return fmt.Sprintf("P %.3f (%d/%d) R %.3f (%d/%d)", c.precision(), c.tp, c.pred, c.recall(), c.tp, c.gold)
-}
+type counts = evalset.Counts
 
 // same reports whether a step read is a labelled one: one phrase contains
 // the other, ignoring case (the labels are the customer's words, as are
@@ -97,7 +51,7 @@ type evalItem struct {
 // evalSteps scores a set, overall and by language.
 func evalSteps(t *testing.T, file string, each func(evalItem, []Step)) (all counts, byLang map[string]*counts) {
 	byLang = map[string]*counts{}
-	readLines(t, filepath.Join(evalDir(), file), func(line []byte) {
+	evalset.ReadLines(t, filepath.Join(evalset.Dir(), file), func(line []byte) {
 		var item evalItem
 		if err := json.Unmarshal(line, &item); err != nil {
 			t.Fatal(err)
@@ -114,8 +68,8 @@ func evalSteps(t *testing.T, file string, each func(evalItem, []Step)) (all coun
 			c = &counts{}
 			byLang[item.Language] = c
 		}
-		c.tp, c.pred, c.gold = c.tp+tp, c.pred+len(got), c.gold+len(item.Steps)
-		all.tp, all.pred, all.gold = all.tp+tp, all.pred+len(got), all.gold+len(item.Steps)
+		c.TP, c.Pred, c.Gold = c.TP+tp, c.Pred+len(got), c.Gold+len(item.Steps)
+		all.TP, all.Pred, all.Gold = all.TP+tp, all.Pred+len(got), all.Gold+len(item.Steps)
 		if each != nil {
 			each(item, got)
 		}
@@ -156,8 +110,8 @@ func TestEvalSteps(t *testing.T) {
 				t.Logf("  %-4s %s", l, byLang[l])
 			}
 			fl := stepFloors[file]
-			if all.precision() < fl.precision || all.recall() < fl.recall {
-				t.Errorf("precision %.3f, recall %.3f: below the floor %.2f / %.2f", all.precision(), all.recall(), fl.precision, fl.recall)
+			if all.Precision() < fl.precision || all.Recall() < fl.recall {
+				t.Errorf("precision %.3f, recall %.3f: below the floor %.2f / %.2f", all.Precision(), all.Recall(), fl.precision, fl.recall)
 			}
 		})
 	}
@@ -184,7 +138,7 @@ func TestRealTextSteps(t *testing.T) {
 	n, read := 0, 0
 	byLang := map[string]int{}
 	for _, f := range files {
-		readLines(t, filepath.Join(dir, f), func(line []byte) {
+		evalset.ReadLines(t, filepath.Join(dir, f), func(line []byte) {
 			var item struct{ Text, Language string }
 			if err := json.Unmarshal(line, &item); err != nil {
 				t.Fatal(err)

@@ -89,7 +89,11 @@ func (s *interactionServer) normalizeInteraction(prefix string, in *rapportv1.In
 		if strings.TrimSpace(src) == "" {
 			src = in.GetSummary()
 		}
-		in.Sentiment = s.sentiment.Compute(src)
+		// The customer's preferred language would settle an ambiguous text
+		// (language.Detect takes it) but is not at hand here: reading it costs
+		// a point read of the customer per write, which the write path does
+		// not make. Text alone decides.
+		in.Sentiment = s.sentiment.Compute(src, "")
 	}
 
 	sys, id := in.GetSourceSystem(), in.GetSourceId()

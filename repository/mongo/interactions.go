@@ -54,6 +54,8 @@ type sentimentDoc struct {
 	Label  int32   `bson:"label"`
 	Source int32   `bson:"source"`
 	Lang   string  `bson:"lang,omitempty"`
+	Mixed  bool    `bson:"mixed,omitempty"`
+	Scorer string  `bson:"scorer,omitempty"`
 }
 
 type surveyDoc struct {
@@ -104,7 +106,7 @@ func newInteractionDoc(tenant, customerID, interactionID string, in *rapportv1.I
 		d.Facts = factsToDocs(in.GetFacts())
 	}
 	if s := in.GetSentiment(); s != nil {
-		d.Sentiment = &sentimentDoc{Score: s.GetScore(), Label: int32(s.GetLabel()), Source: int32(s.GetSource()), Lang: s.GetLanguage()}
+		d.Sentiment = &sentimentDoc{Score: s.GetScore(), Label: int32(s.GetLabel()), Source: int32(s.GetSource()), Lang: s.GetLanguage(), Mixed: s.GetMixed(), Scorer: s.GetScorer()}
 	}
 	if s := in.GetSurvey(); s != nil {
 		d.Survey = newSurveyDoc(s)
@@ -134,7 +136,7 @@ func (d *interactionDoc) proto() *rapportv1.Interaction {
 		in.Facts = factsFromDocs(d.Facts)
 	}
 	if s := d.Sentiment; s != nil {
-		in.Sentiment = &rapportv1.Sentiment{Score: s.Score, Label: rapportv1.SentimentLabel(s.Label), Source: rapportv1.SentimentSource(s.Source), Language: s.Lang}
+		in.Sentiment = &rapportv1.Sentiment{Score: s.Score, Label: rapportv1.SentimentLabel(s.Label), Source: rapportv1.SentimentSource(s.Source), Language: s.Lang, Mixed: s.Mixed, Scorer: s.Scorer}
 	}
 	if s := d.Survey; s != nil {
 		in.Survey = s.proto()

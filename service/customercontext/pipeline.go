@@ -3,6 +3,7 @@ package customercontext
 import (
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
 	"github.com/rapporthq/rapport/service/customercontext/identifiers"
+	"github.com/rapporthq/rapport/service/customercontext/language"
 	"github.com/rapporthq/rapport/service/customercontext/statements"
 	"github.com/rapporthq/rapport/service/customercontext/steps"
 )
@@ -34,9 +35,10 @@ func AnalyzeIn(text, channel, previous, region string) *analysis.Doc {
 	return Analyzers.Run(&analysis.Doc{Text: text, Channel: channel, Previous: previous, Region: region})
 }
 
-// Language is the language analyzer: DetectLanguage over the text, with
-// the customer's preferred language (Doc.Prior) breaking ties. It sets
-// Doc.Language (analysis.Und when it cannot tell) and adds no annotation.
+// Language is the language analyzer: language.Detect over the text, with
+// the customer's preferred language (Doc.Prior) settling an ambiguous text.
+// It sets Doc.Language (analysis.Und when it cannot tell), its confidence
+// and Doc.Mixed, and adds no annotation.
 type Language struct{}
 
 // Name implements analysis.Analyzer.
@@ -44,10 +46,8 @@ func (Language) Name() string { return "language" }
 
 // Analyze implements analysis.Analyzer.
 func (Language) Analyze(d *analysis.Doc) {
-	d.Language, d.LanguageConfidence = analysis.Und, 0
-	if l := DetectLanguage(d.Text, d.Prior); l != "" {
-		d.Language, d.LanguageConfidence = l, 1
-	}
+	r := language.Detect(d.Text, d.Prior)
+	d.Language, d.LanguageConfidence, d.Mixed = r.Code, r.Confidence, r.Mixed
 }
 
 // KindFact is the kind of the annotations that become an interaction's

@@ -25,10 +25,10 @@ func TestAnalyze(t *testing.T) {
 		text, channel, lang string
 		kind, key           string
 	}{
-		{"My order number is A-12345 and it never came", "chat", English, identifiers.Kind, "order_number"},
-		{"I already restarted the router twice", "chat", English, KindFact, "step_tried"},
+		{"My order number is A-12345 and it never came", "chat", "en", identifiers.Kind, "order_number"},
+		{"I already restarted the router twice", "chat", "en", KindFact, "step_tried"},
 		{"STOP", "sms", analysis.Und, "preference", "sms_opt_out"},
-		{"Meine Bestellnummer ist 99812, bitte", "email", German, identifiers.Kind, "order_number"},
+		{"Meine Bestellnummer ist 99812, bitte", "email", "de", identifiers.Kind, "order_number"},
 	} {
 		d := Analyze(tc.text, tc.channel, "")
 		if d.Language != tc.lang {

@@ -1,55 +1,48 @@
 package customercontext
 
 import (
-	"unicode"
-
-	"github.com/jonreiter/govader"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/customercontext/language"
+	"github.com/rapporthq/rapport/service/customercontext/sentiment"
 )
 
-// Label thresholds of VADER's compound score, as its authors recommend.
+// Label thresholds of a score, VADER's authors' recommendation, kept for
+// every language (sentiment.Threshold).
 const (
-	positiveThreshold = 0.05
-	negativeThreshold = -0.05
+	positiveThreshold = sentiment.Threshold
+	negativeThreshold = -sentiment.Threshold
 )
 
-// SentimentModel computes sentiment with VADER
-// (github.com/jonreiter/govader, a port of the reference implementation),
-// a lexicon and rule model for short, informal English text. The analyzer
-// only reads its tables after construction, so one is shared by all calls.
-type SentimentModel struct {
-	vader *govader.SentimentIntensityAnalyzer
-}
+// SentimentModel scores text in its own language: package language tells
+// the language, package sentiment holds a Scorer per language (VADER for
+// English, a lexicon for German, Spanish, French, Italian, Portuguese,
+// Dutch and Polish). Scorers only read their tables after construction, so
+// one model is shared by all calls.
+type SentimentModel struct{}
 
-// NewSentimentModel loads the model.
+// NewSentimentModel loads the language detector's models (once per
+// process: see language.Load) and returns the model.
 func NewSentimentModel() *SentimentModel {
-	return &SentimentModel{vader: govader.NewSentimentIntensityAnalyzer()}
+	language.Load()
+	return &SentimentModel{}
 }
 
-// Compute returns the sentiment of text, in its language: English text
-// is scored and marked computed, and so is text of too few words to tell
-// its language if all its letters are ASCII ("Awesome!!"); other text is
-// marked not computed, with its language if known, because no model for it
-// is at hand: an English lexicon on German or French text scores the wrong
-// words ("tout", "sin") or none.
-func (m *SentimentModel) Compute(text string) *rapportv1.Sentiment {
-	lang := DetectLanguage(text, "")
-	if lang != English && (lang != "" || !asciiLetters(text)) {
-		return &rapportv1.Sentiment{Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, Language: lang}
+// Compute returns the sentiment of text in its language, with prior (the
+// customer's preferred language, BCP 47, or "") settling an ambiguous
+// text: computed, with the scorer named, when the language has a scorer;
+// otherwise not computed, with the language ("und" when it cannot be
+// told, "ar" or "hi" for languages with no scorer). Text is never given
+// another language's score.
+func (m *SentimentModel) Compute(text, prior string) *rapportv1.Sentiment {
+	lang := language.Detect(text, prior)
+	sc := sentiment.For(lang.Code)
+	if sc == nil {
+		return &rapportv1.Sentiment{Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, Language: lang.Code, Mixed: lang.Mixed}
 	}
-	score := m.vader.PolarityScores(text).Compound
-	score = roundScore(score)
-	return &rapportv1.Sentiment{Score: score, Label: SentimentLabel(score), Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED, Language: lang}
-}
-
-// asciiLetters reports whether every letter of s is an ASCII one.
-func asciiLetters(s string) bool {
-	for _, r := range s {
-		if r > unicode.MaxASCII && unicode.IsLetter(r) {
-			return false
-		}
-	}
-	return true
+	s := sc.Score(text)
+	score := roundScore(s.Value)
+	return &rapportv1.Sentiment{Score: score, Label: SentimentLabel(score), Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED,
+		Language: lang.Code, Mixed: lang.Mixed, Scorer: s.Resource}
 }
 
 // scored reports whether s is a sentiment with a score (given or

@@ -19,7 +19,7 @@ func TestSentiment(t *testing.T) {
 		{"This is terrible and I am furious.", rapportv1.SentimentLabel_SENTIMENT_LABEL_NEGATIVE},
 		{"The parcel left the depot on Tuesday.", rapportv1.SentimentLabel_SENTIMENT_LABEL_NEUTRAL},
 	} {
-		s := m.Compute(tc.text)
+		s := m.Compute(tc.text, "")
 		if s.GetLabel() != tc.want || s.GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED || s.GetLabel() != SentimentLabel(s.GetScore()) {
 			t.Errorf("%q: %v, want %v", tc.text, s, tc.want)
 		}
@@ -36,8 +36,11 @@ func TestSentiment(t *testing.T) {
 
 // TestLabelledSentimentByLanguage measures, on testdata/sentiment.txt,
 // the language detection and the sentiment per language, and fails if
-// detection falls below 0.9, English accuracy below 0.7, or if any
-// non-English text gets an (English) score. `go test -run
+// detection falls below 0.9, English accuracy below 0.7, or if any text
+// that is not English gets the English score (a text taken for another
+language is scored with that language's lexicon, and logged). This set was written
+// by the team; the figures that count are on public text (packages
+// language and sentiment, realdata_test.go). `go test -run
 // LabelledSentiment -v` prints the figures in BENCHMARKS.md.
 func TestLabelledSentimentByLanguage(t *testing.T) {
 	data, err := os.ReadFile("testdata/sentiment.txt")
@@ -64,8 +67,8 @@ func TestLabelledSentimentByLanguage(t *testing.T) {
 		}
 		tl := by[lang]
 		tl.texts++
-		s := m.Compute(text)
-		if s.GetLanguage() == lang || (lang == English && s.GetLanguage() == "") {
+		s := m.Compute(text, "")
+		if s.GetLanguage() == lang {
 			tl.detected++
 		} else {
 			t.Logf("%s text detected as %q: %s", lang, s.GetLanguage(), text)
@@ -74,15 +77,15 @@ func TestLabelledSentimentByLanguage(t *testing.T) {
 			tl.scored++
 			if s.GetLabel() == label {
 				tl.correct++
-			} else if lang == English {
+			} else if lang == "en" {
 				t.Logf("en %s scored %v (%.2f): %s", parts[1], s.GetLabel(), s.GetScore(), text)
 			}
 		}
-		if lang != English && s.GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED {
-			t.Errorf("%s text scored with the English model: %v: %s", lang, s, text)
+		if s.GetSource() == rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED && s.GetLanguage() == "en" && lang != "en" {
+			t.Errorf("%s text scored as English: %v: %s", lang, s, text)
 		}
 	}
-	for _, lang := range languageOrder {
+	for _, lang := range []string{"en", "de", "es", "fr", "pt"} {
 		tl := by[lang]
 		if tl == nil || tl.texts < 50 {
 			t.Fatalf("%s: fewer than 50 labelled texts", lang)
@@ -97,26 +100,8 @@ func TestLabelledSentimentByLanguage(t *testing.T) {
 			t.Errorf("%s: language detection %.3f, want at least 0.9", lang, detection)
 		}
 	}
-	if en := by[English]; float64(en.correct)/float64(en.texts) < 0.7 {
+	if en := by["en"]; float64(en.correct)/float64(en.texts) < 0.7 {
 		t.Errorf("English accuracy %d/%d, want at least 0.7", en.correct, en.texts)
 	}
 }
 
-func TestDetectLanguage(t *testing.T) {
-	for _, tc := range []struct{ text, prior, want string }{
-		{"", "", ""},
-		{"ok", "", ""},
-		{"Das ist eine Katastrophe und ich bin wütend.", "", German},
-		{"Merci, tout est parfait, c'est super !", "", French},
-		{"Sigo sin internet y nadie me ayuda.", "", Spanish},
-		{"The parcel is still not here.", "", English},
-		{"Não recebi o pedido e estou farto.", "", Portuguese},
-		// One word of each: a tie the prior breaks, or nothing.
-		{"no pedido", "pt-BR", Portuguese},
-		{"no pedido", "", ""},
-	} {
-		if got := DetectLanguage(tc.text, tc.prior); got != tc.want {
-			t.Errorf("DetectLanguage(%q, %q) = %q, want %q", tc.text, tc.prior, got, tc.want)
-		}
-	}
-}

@@ -172,6 +172,10 @@ const (
 	// A recently resolved issue came back: acknowledge it, reopen or
 	// escalate.
 	HintType_HINT_TYPE_ACKNOWLEDGE_RELAPSE HintType = 13
+	// Act to keep the customer: they said they may leave ("I'll switch to
+	// another provider", "cancel my contract or ..."). Its evidence is the
+	// interaction, its reason the words.
+	HintType_HINT_TYPE_RETAIN HintType = 14
 	// The customer said a recently resolved issue is fixed: do not ask
 	// whether it is still fixed, and do not treat it as a repeat.
 	HintType_HINT_TYPE_CONFIRMED_FIX HintType = 30
@@ -194,6 +198,7 @@ var (
 		11: "HINT_TYPE_PREFER_CHANNEL",
 		12: "HINT_TYPE_MATCH_STYLE",
 		13: "HINT_TYPE_ACKNOWLEDGE_RELAPSE",
+		14: "HINT_TYPE_RETAIN",
 		30: "HINT_TYPE_CONFIRMED_FIX",
 	}
 	HintType_value = map[string]int32{
@@ -211,6 +216,7 @@ var (
 		"HINT_TYPE_PREFER_CHANNEL":             11,
 		"HINT_TYPE_MATCH_STYLE":                12,
 		"HINT_TYPE_ACKNOWLEDGE_RELAPSE":        13,
+		"HINT_TYPE_RETAIN":                     14,
 		"HINT_TYPE_CONFIRMED_FIX":              30,
 	}
 )
@@ -1274,7 +1280,7 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\x18NPS_CATEGORY_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15NPS_CATEGORY_PROMOTER\x10\x01\x12\x18\n" +
 	"\x14NPS_CATEGORY_PASSIVE\x10\x02\x12\x1a\n" +
-	"\x16NPS_CATEGORY_DETRACTOR\x10\x03*\xcd\x03\n" +
+	"\x16NPS_CATEGORY_DETRACTOR\x10\x03*\xe3\x03\n" +
 	"\bHintType\x12\x19\n" +
 	"\x15HINT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12HINT_TYPE_ESCALATE\x10\x01\x12\x17\n" +
@@ -1290,7 +1296,8 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\x12\x1c\n" +
 	"\x18HINT_TYPE_PREFER_CHANNEL\x10\v\x12\x19\n" +
 	"\x15HINT_TYPE_MATCH_STYLE\x10\f\x12!\n" +
-	"\x1dHINT_TYPE_ACKNOWLEDGE_RELAPSE\x10\r\x12\x1b\n" +
+	"\x1dHINT_TYPE_ACKNOWLEDGE_RELAPSE\x10\r\x12\x14\n" +
+	"\x10HINT_TYPE_RETAIN\x10\x0e\x12\x1b\n" +
 	"\x17HINT_TYPE_CONFIRMED_FIX\x10\x1e*h\n" +
 	"\bHintTier\x12\x19\n" +
 	"\x15HINT_TIER_UNSPECIFIED\x10\x00\x12\x11\n" +

@@ -386,9 +386,12 @@ type Interaction struct {
 	// Output only, in contexts only. What the customer said in this
 	// interaction's text (inbound only) about themselves or an earlier
 	// problem, read by Rapport: stated preferences (kind "preference"),
-	// SMS keywords, and statements that a problem came back ("relapse") or is
-	// fixed ("closure"), each with its span and evidence. See README
-	// ("Stated preferences", "Relapses and closures").
+	// SMS keywords, statements that a problem came back ("relapse") or is
+	// fixed ("closure"), that the customer is upset ("upset", one per cue,
+	// with its reason) and threats to leave ("churn_threat"), each with its
+	// span and evidence. A customer's own apology ("sorry, my mistake") is not
+	// upset. See README ("Stated preferences", "Relapses and closures",
+	// "Sentiment and language").
 	Statements    []*Statement `protobuf:"bytes,30,rep,name=statements,proto3" json:"statements,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -553,11 +556,16 @@ func (x *Interaction) GetStatements() []*Statement {
 // Something a customer said in a text, read by Rapport (output only).
 type Statement struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// "preference", "relapse" or "closure".
+	// "preference", "relapse", "closure", "upset" or "churn_threat".
 	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
 	// For a preference: "preferred_name", "channel_never", "channel_only",
-	// "language", "contact_time", "sms_opt_out" or "sms_opt_in". Empty for
-	// relapses and closures.
+	// "language", "contact_time", "sms_opt_out" or "sms_opt_in". For upset,
+	// the reason: "escalation" (repeated contact, "how many times", "I want a
+	// manager"), "sarcasm" (praise next to a failure, ironic emoji, "thanks
+	// for nothing"), "formal_frustration" ("kindly advise when", "remains
+	// unanswered"), "shouting" (capitals, "!!!"), "anger" (explicit anger
+	// words) or "churn_threat". Empty for relapses, closures and churn
+	// threats.
 	Key string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
 	// The value: the name as written; a channel ("voice", "sms", "email",
 	// "chat"); a language (ISO 639-1); a time of day ("18:00-", "-12:00",
@@ -701,11 +709,23 @@ type Sentiment struct {
 	Label SentimentLabel `protobuf:"varint,2,opt,name=label,proto3,enum=rapport.v1.SentimentLabel" json:"label,omitempty"`
 	// Output only. Whether the sentiment was given, computed, or not computed.
 	Source SentimentSource `protobuf:"varint,3,opt,name=source,proto3,enum=rapport.v1.SentimentSource" json:"source,omitempty"`
-	// Output only on computed sentiments: the language detected in the text, a
-	// BCP 47 code ("en", "de", "es", "fr", "pt"), or empty when the text is too
-	// short or mixed to tell. Detection counts common function words of those
-	// five languages, with the customer's preferred language breaking a tie.
-	Language      string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	// Output only on computed and not-computed sentiments: the language of
+	// the text (ISO 639-1: "en", "de", "es", "fr", "it", "pt", "nl", "pl",
+	// "ar", "hi"), or "und" when it cannot be told: fewer than 8 letters, the
+	// detector (Lingua, restricted to those ten languages) not clearly sure
+	// (best guess under 0.5 and under twice the next), or text the detector
+	// would call English that has none of English's common words (romanised
+	// Hindi, languages it does not know). A text is never labelled "en"
+	// unless it reads as English, and never given an English score unless it
+	// is "en". See README ("Sentiment and language").
+	Language string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	// Output only. Set when a long text (12 words or more) has a stretch in a
+	// second language covering 30% or more of its letters; `language` is then
+	// the language of most of it.
+	Mixed bool `protobuf:"varint,5,opt,name=mixed,proto3" json:"mixed,omitempty"`
+	// Output only on computed sentiments: what scored the text, e.g. "vader"
+	// (English) or "nlp.js AFINN pt" (the lexicon of the language).
+	Scorer        string `protobuf:"bytes,6,opt,name=scorer,proto3" json:"scorer,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -764,6 +784,20 @@ func (x *Sentiment) GetSource() SentimentSource {
 func (x *Sentiment) GetLanguage() string {
 	if x != nil {
 		return x.Language
+	}
+	return ""
+}
+
+func (x *Sentiment) GetMixed() bool {
+	if x != nil {
+		return x.Mixed
+	}
+	return false
+}
+
+func (x *Sentiment) GetScorer() string {
+	if x != nil {
+		return x.Scorer
 	}
 	return ""
 }
@@ -1110,12 +1144,14 @@ const file_rapport_v1_interaction_proto_rawDesc = "" +
 	"\vinteraction\x18\a \x01(\tR\vinteraction\x129\n" +
 	"\n" +
 	"state_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tstateTime\x12-\n" +
-	"\achannel\x18\t \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\"\xa4\x01\n" +
+	"\achannel\x18\t \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\"\xd2\x01\n" +
 	"\tSentiment\x12\x14\n" +
 	"\x05score\x18\x01 \x01(\x01R\x05score\x120\n" +
 	"\x05label\x18\x02 \x01(\x0e2\x1a.rapport.v1.SentimentLabelR\x05label\x123\n" +
 	"\x06source\x18\x03 \x01(\x0e2\x1b.rapport.v1.SentimentSourceR\x06source\x12\x1a\n" +
-	"\blanguage\x18\x04 \x01(\tR\blanguage\"\xe5\x01\n" +
+	"\blanguage\x18\x04 \x01(\tR\blanguage\x12\x14\n" +
+	"\x05mixed\x18\x05 \x01(\bR\x05mixed\x12\x16\n" +
+	"\x06scorer\x18\x06 \x01(\tR\x06scorer\"\xe5\x01\n" +
 	"\rSurveyAnswers\x12\x17\n" +
 	"\x04csat\x18\x01 \x01(\x05H\x00R\x04csat\x88\x01\x01\x12\x15\n" +
 	"\x03nps\x18\x02 \x01(\x05H\x01R\x03nps\x88\x01\x01\x12\x15\n" +

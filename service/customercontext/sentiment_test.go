@@ -38,7 +38,7 @@ func TestSentiment(t *testing.T) {
 // the language detection and the sentiment per language, and fails if
 // detection falls below 0.9, English accuracy below 0.7, or if any text
 // that is not English gets the English score (a text taken for another
-language is scored with that language's lexicon, and logged). This set was written
+// language is scored with that language's lexicon, and logged). This set was written
 // by the team; the figures that count are on public text (packages
 // language and sentiment, realdata_test.go). `go test -run
 // LabelledSentiment -v` prints the figures in BENCHMARKS.md.
@@ -104,4 +104,3 @@ func TestLabelledSentimentByLanguage(t *testing.T) {
 		t.Errorf("English accuracy %d/%d, want at least 0.7", en.correct, en.texts)
 	}
 }
-

@@ -188,3 +188,134 @@ func TestRealTextStatements(t *testing.T) {
 		t.Errorf("%.1f relapse or closure statements per 1,000 texts, want at most 10", per(relapses)+per(closures))
 	}
 }
+
+// evalUpset scores, per text, whether it was read as upset (any KindUpset
+// annotation) and as a churn threat, by language and by category (the
+// category counts only upset; a category of calm texts has no gold, so its
+// predictions are its false positives).
+func evalUpset(t *testing.T, file string) (upset, churn counts, upsetByLang, churnByLang, byCategory map[string]*counts) {
+	upsetByLang, churnByLang, byCategory = map[string]*counts{}, map[string]*counts{}, map[string]*counts{}
+	evalset.ReadLines(t, filepath.Join(evalset.Dir(), file), func(line []byte) {
+		var item struct {
+			Language, Channel, Text, Category string
+			Upset                             bool
+			ChurnThreat                       bool `json:"churn_threat"`
+		}
+		if err := json.Unmarshal(line, &item); err != nil {
+			t.Fatal(err)
+		}
+		d := analysis.Pipeline{Upset{}}.Run(&analysis.Doc{Text: item.Text, Channel: item.Channel, Language: analysis.Und})
+		score := func(all *counts, byLang map[string]*counts, got, gold bool, byCat map[string]*counts) {
+			tp, pred, g := 0, 0, 0
+			if got {
+				pred = 1
+			}
+			if gold {
+				g = 1
+			}
+			if got && gold {
+				tp = 1
+			}
+			all.TP += tp
+			all.Pred += pred
+			all.Gold += g
+			add(byLang, item.Language, tp, pred, g)
+			if byCat != nil {
+				add(byCat, item.Category, tp, pred, g)
+			}
+		}
+		score(&upset, upsetByLang, IsUpset(d), item.Upset, byCategory)
+		score(&churn, churnByLang, len(d.Of(KindChurnThreat)) > 0, item.ChurnThreat, nil)
+	})
+	return upset, churn, upsetByLang, churnByLang, byCategory
+}
+
+// upsetFloors are a little under the figures measured (BENCHMARKS.md):
+// upset, then churn threat, each precision and recall.
+type floor struct{ precision, recall float64 }
+
+var upsetFloors = map[string]struct{ upset, churn floor }{
+	"upset-dev.jsonl":   {upset: floor{0.95, 0.95}, churn: floor{0.95, 0.95}},
+	"upset-blind.jsonl": {upset: floor{0.93, 0.60}, churn: floor{0.95, 0.45}},
+}
+
+func TestEvalUpset(t *testing.T) {
+	for _, file := range []string{"upset-dev.jsonl", "upset-blind.jsonl"} {
+		t.Run(file, func(t *testing.T) {
+			upset, churn, upsetByLang, churnByLang, byCategory := evalUpset(t, file)
+			t.Logf("upset, %s: %s", file, upset)
+			printTable(t, "upset by language", upsetByLang)
+			printTable(t, "upset by category (calm categories: predictions are false positives)", byCategory)
+			t.Logf("churn threat, %s: %s", file, churn)
+			printTable(t, "churn threat by language", churnByLang)
+			fl := upsetFloors[file]
+			if upset.Precision() < fl.upset.precision || upset.Recall() < fl.upset.recall {
+				t.Errorf("upset: precision %.3f, recall %.3f: below the floor %.2f / %.2f", upset.Precision(), upset.Recall(), fl.upset.precision, fl.upset.recall)
+			}
+			if churn.Precision() < fl.churn.precision || churn.Recall() < fl.churn.recall {
+				t.Errorf("churn threat: precision %.3f, recall %.3f: below the floor %.2f / %.2f", churn.Precision(), churn.Recall(), fl.churn.precision, fl.churn.recall)
+			}
+		})
+	}
+}
+
+// TestRealTextUpset reads the public real text (../shared/data/realdata)
+// for upset, and reports the rate per language and per gold sentiment
+// label: the tweets are not support texts, so the rate is informative and
+// no target (a negative tweet may well be upset; a Wikipedia sentence is
+// not).
+func TestRealTextUpset(t *testing.T) {
+	dir := os.Getenv("RAPPORT_REALDATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
+	}
+	files := []string{"sentiment-dev.jsonl", "language-dev.jsonl"}
+	if _, err := os.Stat(filepath.Join(dir, files[0])); err != nil {
+		t.Skipf("the real public text is not here (%s): %v", dir, err)
+	}
+	n, upset, churn := 0, 0, 0
+	byLang, byLabel, byKey := map[string]*counts{}, map[string]*counts{}, map[string]int{}
+	for _, f := range files {
+		evalset.ReadLines(t, filepath.Join(dir, f), func(line []byte) {
+			var item struct{ Text, Language, Label string }
+			if err := json.Unmarshal(line, &item); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			d := analysis.Pipeline{Upset{}}.Run(&analysis.Doc{Text: item.Text, Channel: "social", Language: analysis.Und})
+			u := 0
+			if IsUpset(d) {
+				u = 1
+				upset++
+			}
+			if len(d.Of(KindChurnThreat)) > 0 {
+				churn++
+			}
+			for _, an := range d.Of(KindUpset) {
+				byKey[an.Key]++
+			}
+			// Pred counts the upset texts, Gold all texts: the "precision"
+			// column is the rate.
+			add(byLang, item.Language, 0, u, 1)
+			if item.Label != "" {
+				add(byLabel, item.Label, 0, u, 1)
+			}
+		})
+	}
+	t.Logf("real text, %d texts: upset %d (%.1f%%), churn threat %d", n, upset, 100*float64(upset)/float64(n), churn)
+	for _, m := range []struct {
+		title string
+		by    map[string]*counts
+	}{{"by language", byLang}, {"by gold sentiment (tweets)", byLabel}} {
+		var keys []string
+		for k := range m.by {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		t.Logf("%s:", m.title)
+		for _, k := range keys {
+			t.Logf("  %-10s %3d of %3d upset (%.1f%%)", k, m.by[k].Pred, m.by[k].Gold, 100*float64(m.by[k].Pred)/float64(m.by[k].Gold))
+		}
+	}
+	t.Logf("by reason: %v", byKey)
+}

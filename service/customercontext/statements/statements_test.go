@@ -1,6 +1,7 @@
 package statements
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,5 +135,115 @@ func TestStatementsReadTheFirst8KiB(t *testing.T) {
 	}
 	if got := prefs(Preferences{}.run("email", pad+" Please call me Sam.")); len(got) != 0 {
 		t.Errorf("after 8 KiB: %v, want none", got)
+	}
+}
+
+// upsetKeys are the reasons of upset read in text, and "churn" when a
+// churn threat was read.
+func upsetKeys(lang, text string) []string {
+	d := analysis.Pipeline{Upset{}}.Run(&analysis.Doc{Text: text, Language: lang})
+	var out []string
+	for _, an := range d.Of(KindUpset) {
+		out = append(out, an.Key)
+	}
+	if len(d.Of(KindChurnThreat)) > 0 {
+		out = append(out, "churn")
+	}
+	return out
+}
+
+func TestUpset(t *testing.T) {
+	for _, tc := range []struct {
+		lang, text, want string // want: a reason that must be read, or "" for not upset
+	}{
+		// escalation
+		{"en", "This is the third time I'm writing about the same invoice.", UpsetEscalation},
+		{"en", "How many times do I have to explain this?", UpsetEscalation},
+		{"en", "I want to speak to a manager now.", UpsetEscalation},
+		{"de", "Wie oft muss ich das noch erklären? Ich will mit Ihrem Vorgesetzten sprechen.", UpsetEscalation},
+		{"es", "Es la tercera vez que llamo por lo mismo.", UpsetEscalation},
+		{"fr", "C'est la troisième fois que je vous écris, c'est inacceptable.", UpsetEscalation},
+		{"it", "È la terza volta che chiamo, voglio parlare con un responsabile.", UpsetEscalation},
+		{"pt", "Já é a terceira vez que reclamo disso. Quero falar com um supervisor.", UpsetEscalation},
+		{"nl", "Voor de derde keer: de meter lekt nog steeds niet minder.", UpsetEscalation},
+		{"pl", "Po raz trzeci zgłaszam ten sam problem, proszę o kontakt z kierownikiem.", UpsetEscalation},
+		// sarcasm
+		{"en", "Oh great, another \"fixed\" update that broke everything.", UpsetSarcasm},
+		{"en", "Thanks for nothing.", UpsetSarcasm},
+		{"en", "Brilliant, still no parcel after two weeks 🙄", UpsetSarcasm},
+		{"de", "Na toll, schon wieder kein Netz.", UpsetSarcasm},
+		{"es", "Gracias por nada, de verdad.", UpsetSarcasm},
+		{"fr", "Génial, encore une coupure 👏", UpsetSarcasm},
+		{"it", "Grazie per niente.", UpsetSarcasm},
+		{"pt", "Obrigado por nada.", UpsetSarcasm},
+		{"nl", "Bedankt voor niks.", UpsetSarcasm},
+		{"pl", "Dzięki za nic.", UpsetSarcasm},
+		// formal frustration
+		{"en", "I have written on several occasions and my complaint remains unanswered.", UpsetFormal},
+		{"en", "I must insist that this is resolved without further delay.", UpsetFormal},
+		{"de", "Meine Anfrage ist bis heute unbeantwortet.", UpsetFormal},
+		{"es", "Mi reclamación sigue sin respuesta.", UpsetFormal},
+		{"fr", "Ma demande reste sans réponse.", UpsetFormal},
+		{"it", "La mia richiesta è ancora senza risposta.", UpsetFormal},
+		{"pt", "Meu pedido continua sem resposta.", UpsetFormal},
+		{"nl", "Mijn vraag is nog altijd onbeantwoord.", UpsetFormal},
+		{"pl", "Moje pismo pozostaje bez odpowiedzi.", UpsetFormal},
+		// shouting
+		{"en", "WHERE IS MY REFUND", UpsetShouting},
+		{"de", "Wo bleibt mein Paket?!?!", UpsetShouting},
+		{"pl", "GDZIE JEST MOJA PACZKA", UpsetShouting},
+		// anger
+		{"en", "Absolutely disgusting service, worst service ever.", UpsetAnger},
+		{"de", "Eine Frechheit ist das.", UpsetAnger},
+		{"es", "Es una vergüenza.", UpsetAnger},
+		{"fr", "Je suis furieux.", UpsetAnger},
+		{"it", "Che schifo, una vergogna.", UpsetAnger},
+		{"pt", "Um absurdo, estou revoltado.", UpsetAnger},
+		{"nl", "Ik ben woedend, dit is schandalig.", UpsetAnger},
+		{"pl", "Jestem wściekły, to skandal.", UpsetAnger},
+		// churn threats
+		{"en", "Fix it by Friday or I cancel.", "churn"},
+		{"en", "I'm done with you, I'm going to a competitor.", "churn"},
+		{"de", "Noch ein Ausfall und ich wechsle den Anbieter.", "churn"},
+		{"es", "Si no lo arreglan me voy a la competencia.", "churn"},
+		{"fr", "Encore une panne et je change d'opérateur.", "churn"},
+		{"it", "Se non risolvete cambio gestore.", "churn"},
+		{"pt", "Vou para a concorrência.", "churn"},
+		{"nl", "Nog één storing en ik stap over naar de concurrent.", "churn"},
+		{"pl", "Jeszcze raz i przechodzę do konkurencji.", "churn"},
+		// never upset
+		{"en", "Sorry, my mistake, the number is 0176 1234567.", ""},
+		{"en", "My router shows a red light, can you help?", ""},
+		{"en", "Please cancel my subscription at the end of the month, I'm moving abroad.", ""},
+		{"en", "THANK YOU SO MUCH!!!", ""},
+		{"en", "Great, it works now, thanks!", ""},
+		{"en", "Thanks again for your help 🙂", ""},
+		{"en", "I'm not angry, just confused: which plan am I on?", ""},
+		{"de", "Entschuldigung, ich habe mich vertippt: die Nummer ist 12345.", ""},
+		{"de", "Bitte kündigen Sie meinen Vertrag zum Monatsende, ich ziehe um.", ""},
+		{"de", "Super, vielen Dank für die schnelle Hilfe!", ""},
+		{"es", "Perdón, me equivoqué, el número correcto es 612345678.", ""},
+		{"es", "Quiero darme de baja a final de mes, me mudo al extranjero.", ""},
+		{"fr", "Désolé, erreur de ma part : c'est le 0612345678.", ""},
+		{"fr", "Merci de résilier mon abonnement, je déménage à l'étranger.", ""},
+		{"it", "Scusate, ho sbagliato numero: è 3331234567.", ""},
+		{"pt", "Desculpa, errei o número, o certo é 912345678.", ""},
+		{"nl", "Sorry, foutje van mij: het nummer is 0612345678.", ""},
+		{"pl", "Przepraszam, pomyliłem się, numer to 600123456.", ""},
+		{"pl", "Router świeci na czerwono, czy możecie pomóc?", ""},
+	} {
+		got := upsetKeys(tc.lang, tc.text)
+		if tc.want == "" {
+			if len(got) > 0 {
+				t.Errorf("%s %q: read as upset %v, want not upset", tc.lang, tc.text, got)
+			}
+			continue
+		}
+		if !slices.Contains(got, tc.want) {
+			t.Errorf("%s %q: %v, want %s", tc.lang, tc.text, got, tc.want)
+		}
+		if got := upsetKeys(analysis.Und, tc.text); !slices.Contains(got, tc.want) {
+			t.Errorf("und %q: %v, want %s", tc.text, got, tc.want)
+		}
 	}
 }

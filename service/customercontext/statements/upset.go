@@ -1,0 +1,384 @@
+package statements
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/rapporthq/rapport/service/customercontext/analysis"
+)
+
+// Upset reads that a customer is upset, and why (Kind KindUpset, Key the
+// reason):
+//   - UpsetEscalation: repeated contact or a demand to escalate ("yet
+//     again", "how many times", "the third time", "I want a manager",
+//     "unacceptable", "I demand");
+//   - UpsetSarcasm: praise next to a failure ("Oh brilliant, the express
+//     shipping took eleven days"), an ironic emoji (🙃 🙄), "thanks for
+//     nothing", quotation marks around "express", "fixed" or "help";
+//   - UpsetFormal: frustration in a formal register ("remains
+//     unanswered", "I have written on several occasions", "I must
+//     insist");
+//   - UpsetShouting: a run of ALL-CAPS words, or "!!!" or "?!?!";
+//   - UpsetAnger: explicit anger or insult ("furious", "disgusting",
+//     "worst service", "a joke");
+//   - UpsetChurn: a threat to leave, which is also Kind KindChurnThreat
+//     ("one more outage and I'm taking my business elsewhere", "or I
+//     cancel", "going to a competitor").
+//
+// It reads en, de, es, fr, it, pt, nl and pl: the rules of Doc.Language
+// when it is one of them, every language's when it is Und or unknown.
+//
+// Never upset: the customer's own apology or correction ("sorry, my
+// mistake, the number is ..."), a calm problem report, politeness, thanks
+// and praise, and a routine cancellation ("please cancel my subscription
+// at the end of the month, I'm moving abroad"): none of these holds a cue,
+// and a cue that is also a thank-you ("THANK YOU SO MUCH!!!") is not read.
+// Each reason is annotated at most once per text (its first cue).
+type Upset struct{}
+
+// Name implements analysis.Analyzer.
+func (Upset) Name() string { return "upset" }
+
+// Kinds and reasons of upset.
+const (
+	KindUpset       = "upset"
+	KindChurnThreat = "churn_threat"
+
+	UpsetEscalation = "escalation"
+	UpsetSarcasm    = "sarcasm"
+	UpsetFormal     = "formal_frustration"
+	UpsetShouting   = "shouting"
+	UpsetAnger      = "anger"
+	UpsetChurn      = "churn_threat"
+)
+
+// upsetRule is one row: a language ("" for every language), the reason it
+// reads, its confidence and its pattern.
+type upsetRule struct {
+	lang, key string
+	conf      float64
+	re        *regexp.Regexp
+}
+
+func cue(lang, key string, conf float64, pattern string) upsetRule {
+	return upsetRule{lang, key, conf, re(`(?i)` + pattern)}
+}
+
+// Ordinals and counts the repeated-contact rules share.
+const (
+	enNth     = `(?:second|third|fourth|fifth|sixth|seventh|tenth|umpteenth|nth|\d+(?:st|nd|rd|th))`
+	enTimes   = `(?:two|three|four|five|six|ten|several|multiple|many|countless|numerous|\d+)`
+	enContact = `(?:called|rung|phoned|contacted|e-?mailed|written|wrote|messaged|chatted|complained|reported|explained|asked|chased|been (?:told|promised))`
+	deNth     = `(?:zweiten|dritten|vierten|fünften|sechsten|zehnten|x-ten|n-ten|zigsten|wiederholten|\d+\.)`
+	esNth     = `(?:segunda|tercera|cuarta|quinta|sexta|décima|enésima|\d+[ªa])`
+	frNth     = `(?:deuxième|troisième|quatrième|cinquième|sixième|dixième|énième|nième|\d+(?:e|è|ème))`
+	ptNth     = `(?:segunda|terceira|quarta|quinta|sexta|décima|enésima|\d+[ªa])`
+	itNth     = `(?:seconda|terza|quarta|quinta|sesta|decima|ennesima|\d+[ªa])`
+	nlNth     = `(?:tweede|derde|vierde|vijfde|zesde|tiende|zoveelste|\d+e)`
+	plNth     = `(?:drugi|trzeci|czwarty|piąty|szósty|dziesiąty|kolejny|enty|n-ty|\d+\.)`
+)
+
+// upsetRules are the cues that say so on their own, one row per cue and
+// language.
+var upsetRules = []upsetRule{
+	// Churn threats: leaving because of the problem (a calm cancellation
+	// is not one: a row needs a competitor, an ultimatum or a leaving
+	// that is not a request).
+	cue("en", UpsetChurn, 0.85, `\b(?:taking|take|move|moving|switch|switching|going|go|went)\s+(?:my\s+(?:business|custom|account|money|accounts)\s+)?(?:elsewhere|to\s+(?:a|another|your)\s+(?:competitor|rival|other\s+provider|different\s+(?:provider|company|bank|supplier|network|operator)))\b`),
+	cue("en", UpsetChurn, 0.85, `\b(?:switch|switching|move|moving|go|going|change|changing)\s+(?:over\s+)?to\s+(?:another|a\s+different|a\s+new|your\s+competitor'?s?)\s+(?:provider|company|bank|supplier|network|operator|carrier|energy\s+\w+|broadband\s+\w+)\b`),
+	cue("en", UpsetChurn, 0.85, `\b(?:or|otherwise|else|then)\s+I(?:'ll|\s+will|'m|\s+am)?\s+(?:going\s+to\s+)?(?:cancel|cancelling|canceling|leave|leaving|switch|switching|close\s+my\s+account|terminate|end\s+my\s+contract)\b`),
+	cue("en", UpsetChurn, 0.85, `\bI'?m\s+(?:done|finished|through)\s+with\s+(?:you|your\s+company|this\s+company)\b|\b(?:lost|losing)\s+(?:a|another)\s+(?:loyal\s+)?customer\b|\blost\s+my\s+business\b|\bnever\s+(?:using|use|order|ordering|buying|buy|shopping)\s+(?:\w+\s+)?(?:with|from)?\s*you\s+again\b|\b(?:won'?t|will\s+not)\s+be\s+(?:renewing|ordering|using\s+you|coming\s+back)\b|\b(?:looking\s+for|find)\s+(?:another|a\s+new|a\s+different)\s+(?:provider|company|bank|supplier)\b|\bcancel(?:ling|ing)?\s+everything\b`),
+	cue("de", UpsetChurn, 0.85, `\b(?:wechsle|wechsel|wechseln)\s+(?:ich\s+|wir\s+)?(?:den\s+|zum\s+|zu\s+einem\s+anderen\s+|zur\s+)?(?:Anbieter|Provider|Versorger|Bank|Konkurrenz|Stromanbieter|Netz)\b|\bzur\s+Konkurrenz\b|\b(?:bin|sind)\s+(?:ich\s+|wir\s+)?(?:weg|raus)\b|\bandere\s+Anbieter\b|\b(?:dann|sonst|ansonsten|oder)\s+(?:\p{L}+\s+)?kündige\b|\bKunden?\s+verloren\b|\bnie\s+wieder\s+(?:bei\s+(?:Ihnen|euch)|bestellen|kaufen)\b|\bwoanders\s+(?:hin|bestellen|kaufen)\b`),
+	cue("es", UpsetChurn, 0.85, `\b(?:me\s+voy|me\s+paso|me\s+cambio|me\s+llevo\s+(?:mis\s+\p{L}+|mi\s+\p{L}+|el\s+\p{L}+))\s+(?:a\s+(?:la\s+competencia|otr[oa]\s+\p{L}+)|de\s+(?:compañía|operador|banco|proveedor|empresa))\b|\ba\s+la\s+competencia\b|\b(?:o|si\s+no|sino)\s+me\s+(?:doy\s+de\s+baja|voy)\b|\b(?:o|si\s+no|sino)\s+(?:cancelo|anulo)\b|\b(?:perdido|perdéis|pierden|han\s+perdido)\s+un\s+cliente\b|\bnunca\s+más\s+(?:compro|vuelvo|os|les|con\s+ustedes)\b`),
+	cue("fr", UpsetChurn, 0.85, `\b(?:je\s+vais|j'irai|aller)\s+voir\s+ailleurs\b|\b(?:chez|à)\s+la\s+concurrence\b|\b(?:je\s+change|changer|je\s+vais\s+changer)\s+d['’](?:opérateur|fournisseur)\b|\b(?:je\s+change|changer|je\s+vais\s+changer)\s+de\s+(?:banque|fournisseur|prestataire)\b|\b(?:sinon|ou)\s+je\s+(?:résilie|pars|m['’]en\s+vais|change)\b|\bperdu\s+un\s+client\b|\bplus\s+jamais\s+(?:chez\s+vous|je\s+ne)\b`),
+	cue("pt", UpsetChurn, 0.85, `\b(?:troco|trocar|vou\s+trocar|mudo|mudar|vou\s+mudar)\s+de\s+(?:provedor|operadora|banco|empresa|fornecedor)\b|\b(?:para|pra)\s+(?:a\s+)?concorrência\b|\b(?:outra\s+operadora|outro\s+provedor|outro\s+banco)\b|\b(?:ou|senão)\s+(?:eu\s+)?cancelo\b|\bperderam\s+(?:um|mais\s+um)\s+cliente\b|\bnunca\s+mais\s+(?:compro|volto)\b`),
+	cue("it", UpsetChurn, 0.85, `\b(?:cambio|cambiare|cambierò)\s+(?:fornitore|gestore|operatore|banca|compagnia)\b|\balla\s+concorrenza\b|\b(?:passo|passerò)\s+(?:a|ad)\s+(?:un\s+altro|un['’]altra)\b|\b(?:altrimenti|o)\s+(?:disdico|me\s+ne\s+vado|cambio)\b|\bperso\s+un\s+cliente\b|\bmai\s+più\s+(?:da\s+voi|con\s+voi)\b`),
+	cue("nl", UpsetChurn, 0.85, `\bik\s+ben\s+(?:weg|vertrokken)\b|\b(?:stap|stappen)\s+(?:ik\s+)?over\b|\boverstappen\s+naar\b|\b(?:naar|bij)\s+de\s+concurrent(?:ie)?\b|\b(?:een\s+ander|een\s+andere)\s+(?:energiebedrijf|bedrijf|provider|aanbieder|leverancier|bank|maatschappij)\b|\b(?:anders|dan)\s+zeg\s+ik\b|\bklant\s+kwijt\b`),
+	cue("pl", UpsetChurn, 0.85, `\bprzechodz[ęe]\s+do\s+(?:konkurencji|innego)\b|\bdo\s+konkurencji\b|\b(?:zmieniam|zmienię)\s+(?:operatora|dostawcę|bank|sieć|firmę)\b|\brezygnuj[ęe]\s+z\s+(?:was|waszych)\b|\b(?:albo|bo|inaczej)\s+(?:rezygnuję|rezygnuje|zrywam|odchodzę)\b|\bstraciliście\s+klienta\b`),
+
+	// Escalation: repeated contact, a demand for someone senior, "not
+	// acceptable".
+	cue("en", UpsetEscalation, 0.8, `\b(?:yet|once)\s+again\b|\bagain\s+and\s+again\b|\bover\s+and\s+over\b|\bhow\s+many\s+(?:more\s+)?times\b|\b(?:the\s+|a\s+|my\s+)?`+enNth+`\s+time\b|\bfor\s+the\s+`+enNth+`\b|\b`+enContact+`\s+(?:\w+\s+){0,3}`+enTimes+`\s+times\b|\b`+enTimes+`\s+times\s+(?:now|already|so\s+far)\b`),
+	cue("en", UpsetEscalation, 0.75, `\bstill\s+(?:not|no|nothing|haven'?t|hasn'?t|hadn'?t|doesn'?t|isn'?t|aren'?t|can'?t|won'?t|waiting|without)\b`),
+	cue("en", UpsetEscalation, 0.8, `\b(?:want|need|demand|speak|talk|see|get|put\s+me\s+through|escalate\s+this|ask\s+for)\s+(?:\S+\s+){0,3}(?:a|your|the|to\s+a|to\s+your|to\s+the|with\s+a|with\s+your)\s+(?:manager|supervisor|team\s+leader|team\s+lead|superior|boss|someone\s+senior|complaints\s+department)\b|\bescalat(?:e|ed|ing|ion)\b`),
+	cue("en", UpsetEscalation, 0.8, `\b(?:un|not\s+)acceptable\b|\bI\s+(?:demand|insist)\b|\b(?:one\s+more|another)\s+(?:\w+\s+){1,2}like\s+(?:this|that)\s+and\b`),
+	cue("de", UpsetEscalation, 0.8, `\bschon\s+wieder\b|\bimmer\s+wieder\b|\bwie\s+oft\s+(?:noch|denn|soll|muss|eigentlich)\b|\bzum\s+`+deNth+`\s+Mal\b|\b(?:zwei|drei|vier|fünf|sechs|zehn|mehrere|etliche|zig|x|\d+)(?:-|\s+)?(?:mal|Male)\s+(?:\p{L}+\s+){0,2}(?:angerufen|geschrieben|gemeldet|nachgefragt|kontaktiert|reklamiert|angefragt)\b`),
+	cue("de", UpsetEscalation, 0.75, `\b(?:immer\s+noch|noch\s+immer|nach\s+wie\s+vor)\s+(?:nicht|kein\p{L}*|nichts)\b`),
+	cue("de", UpsetEscalation, 0.8, `\b(?:mit|von|an)\s+(?:Ihre[mnr]?|eure[mnr]?|einem|einer|dem|der|den)\s+(?:Vorgesetzten|Teamleit\p{L}*|Chef\p{L}*|Abteilungsleit\p{L}*|Geschäftsführ\p{L}*|Verantwortlichen|Beschwerdeabteilung|Beschwerdestelle)\b|\b(?:inakzeptabel|nicht\s+akzeptabel|nicht\s+hinnehmbar|unzumutbar)\b|\bich\s+(?:verlange|fordere)\b|\b(?:noch\s+so\s+ein|noch\s+ein|noch\s+eine|noch\s+einmal\s+so\s+ein)\s+\p{L}+\s+und\b`),
+	cue("es", UpsetEscalation, 0.8, `\b(?:la\s+|por\s+)?`+esNth+`\s+vez\b|\bcuántas\s+veces\b|\b(?:\d+|dos|tres|cuatro|cinco|varias|muchas|mil)\s+veces\s+(?:que|ya|he|llevo|llamando|reclamando)\b|\b(?:he\s+llamado|he\s+escrito|he\s+reclamado|llamé|escribí|reclamé)\s+(?:\p{L}+\s+){0,2}(?:\d+|dos|tres|cuatro|cinco|varias|muchas)\s+veces\b|\buna\s+vez\s+más\b|\botra\s+vez\s+(?:lo\s+mismo|igual|sin)\b|\bsig(?:o|ue|uen|uimos)\s+sin\b`),
+	cue("es", UpsetEscalation, 0.8, `\b(?:hablar|quiero|exijo|pásame|páseme|pasadme|llame|llamen|contacte|comunicarme)\s+(?:\S+\s+){0,4}(?:un|una|al|el|la|su|vuestro|con\s+un|con\s+el|con\s+su)\s+(?:responsable|supervisor\p{L}*|encargad[oa]|superior|jef[ea]|gerente)\b|\b(?:inaceptable|inadmisible|no\s+es\s+de\s+recibo|no\s+es\s+aceptable)\b|\bexijo\b|\b(?:un|una)\s+\p{L}+\s+más\s+(?:como\s+\p{L}+|así)\s+y\b`),
+	cue("fr", UpsetEscalation, 0.8, `\b(?:la\s+|pour\s+la\s+)?`+frNth+`\s+fois\b|\b`+frNth+`\s+fois\b|\bcombien\s+de\s+fois\b|\bune\s+fois\s+de\s+plus\b|\bencore\s+et\s+encore\b|\b(?:deux|trois|quatre|cinq|plusieurs|maintes|\d+)\s+fois\s+(?:que|déjà)\b|\btoujours\s+(?:pas|rien|aucun\p{L}*|sans)\b`),
+	cue("fr", UpsetEscalation, 0.8, `\b(?:veux|exige|demande|voudrais|parler|rappel\p{L}*|joindre)\s+(?:\S+\s+){0,4}(?:un|une|le|la|votre|au|à\s+un|par\s+un|par\s+le)\s+(?:responsable|superviseur|supérieur|manager|directeur|chef)\b|\b(?:inacceptable|inadmissible|pas\s+acceptable|intolérable)\b|\bj['’]exige\b|\bencore\s+(?:un|une)\s+\p{L}+\s+comme\s+ça\s+et\b`),
+	cue("pt", UpsetEscalation, 0.8, `\b(?:pela\s+|a\s+)?`+ptNth+`\s+vez\b|\bquantas\s+vezes\b|\b(?:\d+|duas|três|quatro|cinco|várias|diversas|muitas)\s+vezes\s+(?:que|já)\b|\b(?:liguei|escrevi|reclamei|entrei\s+em\s+contato|mandei\s+mensagem)\s+(?:\p{L}+\s+){0,2}(?:\d+|duas|três|quatro|cinco|várias|diversas|muitas)\s+vezes\b|\bmais\s+uma\s+vez\b|\b(?:continuo|continua|sigo|segue)\s+sem\b|\baté\s+(?:agora|hoje)\s+(?:nada|não|nenhum\p{L}*)\b`),
+	cue("pt", UpsetEscalation, 0.8, `\b(?:falar|quero|exijo|chamar|passe|me\s+passa)\s+(?:\S+\s+){0,4}(?:com\s+)?(?:um|uma|o|a|seu|sua)\s+(?:supervisor\p{L}*|gerente|responsável|superior|coordenador\p{L}*|chefe)\b|\b(?:inaceitável|inadmissível|não\s+é\s+aceitável)\b|\bexijo\b|\bmais\s+(?:um|uma)\s+\p{L}+\s+(?:dess[ea]s?|assim|como\s+ess[ea])\s+e\b`),
+	cue("it", UpsetEscalation, 0.8, `\b(?:la\s+|per\s+la\s+)?`+itNth+`\s+volta\b|\bennesim[oa]\b|\bquante\s+volte\b|\b(?:\d+|due|tre|quattro|cinque|varie|diverse|molte|mille)\s+volte\s+(?:che|già)\b|\b(?:chiamato|scritto|segnalato|reclamato|sollecitato)\s+(?:\p{L}+\s+){0,2}(?:\d+|due|tre|quattro|cinque|varie|diverse|molte)\s+volte\b|\bancora\s+una\s+volta\b|\bancora\s+(?:niente|nulla|nessun\p{L}*)\b`),
+	cue("it", UpsetEscalation, 0.8, `\b(?:parlare|voglio|esigo|pretendo|chiamare|richiamare|contattare|passarmi)\s+(?:\S+\s+){0,4}(?:con\s+)?(?:un|una|il|la|col|al|un\s+suo)\s+(?:responsabile|supervisore|superiore|direttore|capo|dirigente|manager)\b|\b(?:inaccettabile|inammissibile|non\s+è\s+accettabile)\b|\b(?:esigo|pretendo)\b|\bun\s+altr[oa]\s+\p{L}+\s+(?:così|come\s+questo)\s+e\b`),
+	cue("nl", UpsetEscalation, 0.8, `\b(?:voor\s+de\s+)?`+nlNth+`\s+(?:keer|maal)\b|\bde\s+(?:derde|vierde|vijfde|zesde)\s+(?:deze|in|binnen|dit)\b|\bhoe\s+vaak\s+(?:nog|moet|moeten)\b|\balweer\b|\b(?:telkens|elke\s+keer|steeds)\s+weer\b|\b(?:twee|drie|vier|vijf|meerdere|tig|\d+)\s+keer\s+(?:\p{L}+\s+)?(?:gebeld|gemaild|geschreven|gemeld|geklaagd|contact)\b|\bnog\s+(?:steeds|altijd)\s+(?:niet|geen|niks|niets)\b`),
+	cue("nl", UpsetEscalation, 0.8, `\b(?:een|de|uw|je|jullie|met\s+een|met\s+de|met\s+uw)\s+(?:leidinggevende|teamleider|manager|supervisor|meerdere|chef)\b|\b(?:onacceptabel|onaanvaardbaar|niet\s+acceptabel)\b|\bik\s+eis\b|\bnog\s+(?:1|één|een)\s+(?:zo['’]n|zulke)\s+\p{L}+\s+en\b`),
+	cue("pl", UpsetEscalation, 0.8, `\bpo\s+raz\s+(?:drugi|trzeci|czwarty|piąty|kolejny|enty|n-ty|\p{L}+sty)\b|\b`+plNth+`\s+raz\b|\bkolejn(?:y|a|e)\s+(?:raz|wizyt\p{L}*|awari\p{L}*|reklamacj\p{L}*|zgłoszeni\p{L}*)\b|\b(?:trzecia|czwarta|piąta)\s+(?:wizyta|awaria|reklamacja)\b|\bile\s+(?:jeszcze\s+)?razy\b|\b(?:dwa|trzy|cztery|pięć|kilka|wiele|kilkanaście|\d+)\s+razy\s+(?:już|dzwoniłem|dzwoniłam|pisałem|pisałam|zgłaszałem|zgłaszałam)\b|\b(?:nadal|wciąż|dalej)\s+(?:nic|brak)\b`),
+	cue("pl", UpsetEscalation, 0.8, `\bz\s+(?:kierownikiem|kierowniczką|kierownictwem|przełożonym|przełożoną|menedżerem|managerem|szefem|dyrektorem|supervisorem|koordynatorem)\b|\b(?:nie\s+do\s+przyjęcia|niedopuszczaln\p{L}*|nieakceptowaln\p{L}*)\b|\b(?:żądam|domagam\s+się)\b|\bjeszcze\s+(?:jedna|jeden|jedno)\s+(?:taka|taki|takie)\s+\p{L}+\s+i\b`),
+
+	// Formal frustration: polite words, a request left unanswered.
+	cue("en", UpsetFormal, 0.8, `\b(?:remains?|remained|still|left|gone)\s+unanswered\b|\b(?:have|has)\s+(?:yet|still)\s+to\s+(?:receive|get|hear)\b|\b(?:no|without\s+(?:a|any))\s+(?:reply|response)\s+(?:has\s+been|was|is)?\s*(?:received|forthcoming)?\s*(?:to\s+date|so\s+far|yet)\b|\bI\s+have\s+(?:written|contacted\s+you|called)\s+(?:to\s+you\s+)?(?:on\s+)?(?:several|numerous|multiple|a\s+number\s+of|repeated|many|three|four)\s+(?:occasions|times)\b|\bI\s+must\s+(?:insist|ask\s+that|request\s+that)\b|\bI\s+trust\s+(?:this|that|the\s+matter|my\s+\w+|you)\s+will\s+(?:now|finally)?\b|\bkindly\s+(?:advise|confirm|explain)\s+(?:when|why)\b|\bI\s+(?:should|would)\s+be\s+grateful\s+if\s+you\s+would\s+now\b|\bas\s+a\s+matter\s+of\s+(?:priority|urgency)\b|\bfurther\s+to\s+my\s+(?:previous|earlier|last|numerous|repeated)\b|\bdespite\s+(?:my|several|repeated|numerous)\s+(?:previous\s+|earlier\s+)?(?:requests|e-?mails|reminders|calls|letters|complaints|attempts)\b|\b(?:second|third|final|last)\s+reminder\b|\bwithout\s+further\s+delay\b|\bformal\s+complaint\b|\b(?:ombudsman|small\s+claims|legal\s+action|my\s+solicitor|my\s+lawyer|trading\s+standards|chargeback)\b`),
+	cue("de", UpsetFormal, 0.8, `\bunbeantwortet\b|\b(?:bis\s+heute|bislang|bisher|noch\s+immer|immer\s+noch|nach\s+wie\s+vor)\s+(?:ohne|keine)\s+(?:Antwort|Rückmeldung|Reaktion)\b|\bdarf\s+(?:ich\s+)?Sie\s+(?:daran\s+)?erinnern\b|\berinnere\s+(?:ich\s+)?(?:Sie\s+)?(?:nochmals|erneut|hiermit|zum\s+\p{L}+\s+Mal)\b|\b(?:mehrfach|mehrmals|wiederholt|bereits\s+mehrfach)\s+(?:\p{L}+\s+)?(?:geschrieben|angefragt|kontaktiert|angerufen|gemeldet|hingewiesen|reklamiert)\b|\b(?:vorrangige|umgehende|unverzügliche)\s+(?:Bearbeitung|Klärung|Antwort|Rückmeldung)\b|\b(?:muss|müssen)\s+(?:ich\s+)?(?:darauf\s+)?bestehen\b|\bbestehe\s+(?:ich\s+)?darauf\b|\bich\s+erwarte\s+(?:eine|Ihre|umgehend|bis)\b|\b(?:letzte|zweite|dritte)\s+(?:Mahnung|Erinnerung)\b|\b(?:förmliche|offizielle)\s+Beschwerde\b|\b(?:rechtliche\s+Schritte|meinen\s+Anwalt|Verbraucherzentrale|Schlichtungsstelle|Bundesnetzagentur)\b`),
+	cue("es", UpsetFormal, 0.8, `\b(?:sin\s+respuesta|sin\s+contestar|sin\s+obtener\s+respuesta)\b|\bno\s+he\s+(?:recibido|obtenido)\s+(?:ninguna|ni\s+una)\s+respuesta\b|\b(?:les|le|os)\s+recuerdo\b|\breitero\b|\ben\s+(?:reiteradas|varias|numerosas|repetidas)\s+ocasiones\b|\brepetidas\s+veces\b|\b(?:la\s+prioridad|con\s+prioridad|de\s+forma\s+prioritaria|con\s+carácter\s+(?:urgente|prioritario))\b|\b(?:hoja\s+de\s+reclamaciones|reclamación\s+formal|medidas\s+legales|mi\s+abogado|oficina\s+del\s+consumidor|consumo)\b|\binsisto\b`),
+	cue("fr", UpsetFormal, 0.8, `\b(?:demeure|reste|restée?s?|toujours|resté)\s+sans\s+(?:réponse|suite|nouvelles)\b|\bje\s+me\s+permets\s+de\s+vous\s+rappeler\b|\bje\s+vous\s+rappelle\s+que\b|\b(?:à\s+plusieurs|à\s+maintes|à\s+de\s+nombreuses)\s+reprises\b|\ben\s+priorité\b|\bdans\s+les\s+(?:plus\s+brefs|meilleurs)\s+délais\b|\bsans\s+(?:plus\s+)?(?:de\s+)?délai\b|\bj['’]insiste\b|\b(?:je\s+vous\s+)?relance\b|\b(?:mise\s+en\s+demeure|réclamation\s+formelle|mon\s+avocat|médiateur|action\s+en\s+justice|UFC)\b`),
+	cue("pt", UpsetFormal, 0.8, `\b(?:sem\s+resposta|sem\s+retorno)\b|\breitero\b|\b(?:já\s+)?(?:enviei|escrevi|liguei|solicitei)\s+(?:\p{L}+\s+){0,2}(?:várias|diversas|inúmeras)\s+vezes\b|\b(?:com\s+prioridade|com\s+urgência|em\s+caráter\s+de\s+urgência)\b|\binsisto\b|\b(?:Procon|Reclame\s+Aqui|meu\s+advogado|ação\s+judicial|processo\s+judicial|órgãos\s+de\s+defesa)\b`),
+	cue("it", UpsetFormal, 0.8, `\b(?:priva|privo|privi|prive|senza)\s+(?:di\s+|alcuna\s+)?risposta\b|\b(?:Le|vi)\s+ricordo\s+che\b|\bsollecit(?:o|are|iamo)\b|\b(?:più\s+volte|ripetutamente|in\s+diverse\s+occasioni|in\s+più\s+occasioni)\b|\b(?:con\s+priorità|con\s+urgenza|in\s+via\s+prioritaria|senza\s+ulteriore\s+ritardo)\b|\binsisto\b|\b(?:reclamo\s+formale|mio\s+avvocato|diffida|associazione\s+(?:dei\s+)?consumatori|Codacons)\b`),
+	cue("nl", UpsetFormal, 0.8, `\bonbeantwoord\b|\bnog\s+(?:altijd|steeds)\s+geen\s+(?:reactie|antwoord)\b|\b(?:breng\s+ik|ik\s+breng)\s+(?:u\s+)?in\s+herinnering\b|\bherinner\s+ik\s+u\b|\b(?:meerdere\s+keren|herhaaldelijk|diverse\s+malen|meermaals)\b|\b(?:met\s+voorrang|met\s+spoed|zonder\s+verder\s+uitstel)\b|\bik\s+sta\s+erop\b|\b(?:ingebrekestelling|formele\s+klacht|mijn\s+advocaat|Geschillencommissie|Consumentenbond)\b`),
+	cue("pl", UpsetFormal, 0.8, `\bbez\s+(?:odpowiedzi|odzewu|reakcji)\b|\b(?:pragnę\s+przypomnieć|przypominam|ponownie\s+zwracam\s+się)\b|\b(?:wielokrotnie|kilkakrotnie|po\s+raz\s+kolejny)\b|\bpriorytetow\p{L}*\b|\bnalegam\b|\b(?:rzecznik\p{L}*\s+praw|UOKiK|prawnik\p{L}*|drog\p{L}+\s+sądow\p{L}+|do\s+sądu)\b`),
+
+	// Anger: words of anger or insult.
+	cue("en", UpsetAnger, 0.85, `\b(?:furious|livid|fuming|outraged|disgusted|disgusting|disgraceful|a\s+disgrace|appalling|appalled|atrocious|pathetic|ridiculous|outrageous|scandalous|shambles|a\s+joke|a\s+farce|a\s+scam|scammers|rip-?off|useless|incompetent|infuriating|infuriated|fed\s+up|sick\s+(?:and\s+tired|of)|(?:so|really|very|extremely)\s+(?:angry|annoyed|frustrated|upset|cross)|I'?m\s+(?:angry|upset|frustrated|annoyed|disappointed)|pissed\s+off|joke\s+of\s+a|wtf|shocking)\b|\b(?:worst|terrible|awful|horrendous|horrible|dreadful|abysmal|diabolical)\s+(?:customer\s+)?(?:service|company|experience|support)\b`),
+	cue("de", UpsetAnger, 0.85, `\b(?:wütend|stinksauer|sauer|verärgert|empört|entsetzt|fassungslos|unverschämt|Unverschämtheit|Frechheit|Zumutung|Skandal|skandalös|lächerlich|katastrophal|miserabel|Sauerei|Abzocke|Betrug|Betrüger|unfähig|inkompetent|Armutszeugnis|ärgerlich|aufregen|peinlich|Scheiße|Scheiss|beschissen|unter\s+aller\s+Sau)\b|\b(?:die\s+Nase\s+(?:gestrichen\s+)?voll|es\s+reicht|mir\s+reicht'?s)\b|\b(?:ist|wie|das)\s+(?:doch\s+|ja\s+|echt\s+)?(?:ein|der\s+reinste)\s+Witz\b|\bschlechteste\p{L}*\s+(?:Service|Kundenservice|Kundendienst|Firma|Anbieter)\b`),
+	cue("es", UpsetAnger, 0.85, `\b(?:furios[oa]|indignad[oa]|hart[oa]|cabread[oa]|enfadad[oa]|enojad[oa]|indignante|intolerable|vergonzoso|una\s+vergüenza|qué\s+vergüenza|lamentable|una\s+estafa|estafadores|ladrones|una\s+broma|un\s+chiste|tomadura\s+de\s+pelo|pésim[oa]|asqueros[oa]|nefast[oa]|inútiles|incompetentes|una\s+mierda|un\s+desastre|desastros[oa]|el\s+colmo|de\s+risa|una\s+vergüenza)\b|\bel\s+peor\s+(?:servicio|servicio\s+al\s+cliente|trato|banco|operador|empresa)\b`),
+	cue("fr", UpsetAnger, 0.85, `\b(?:furieu(?:x|se)|écœuré(?:e|s)?|excédé(?:e|s)?|scandalisé(?:e|s)?|indigné(?:e|s)?|en\s+colère|scandale|scandaleu(?:x|se)|honteu(?:x|se)|une\s+honte|lamentable|une\s+blague|foutage\s+de\s+gueule|pathétique|minable|arnaque|escrocs?|voleurs|déplorable|catastrophique|j['’]en\s+ai\s+marre|ras[\s-]le[\s-]bol|insupportable|incompétents?|n['’]importe\s+quoi|c['’]est\s+nul|service\s+nul)\b|\ble\s+pire\s+(?:service|opérateur|SAV)\b`),
+	cue("pt", UpsetAnger, 0.85, `\b(?:furios[oa]|indignad[oa]|revoltad[oa]|irritad[oa]|put[oa]\s+da\s+vida|um\s+absurdo|que\s+absurdo|absurdo|uma\s+vergonha|vergonhoso|ridículo|palhaçada|descaso|desrespeito|um\s+lixo|péssim[oa]|incompetentes|incompetência|ladrões|enganação|cansad[oa]\s+de|fart[oa]\s+de|lamentável|porcaria)\b|\bpior\s+(?:serviço|atendimento|empresa|operadora)\b`),
+	cue("it", UpsetAnger, 0.85, `\b(?:indignat[oa]|furios[oa]|arrabbiat[oa]|incazzat[oa]|infuriat[oa]|una\s+vergogna|vergognos[oa]|vergognatevi|scandalos[oa]|uno\s+scandalo|ridicol[oa]|assurdo|pessim[oa]|schifo|uno\s+schifo|fa\s+schifo|incompetenti|ladri|truffa|truffatori|inaudito|stuf[oa]|presa\s+in\s+giro|una\s+barzelletta|indecente|disgustoso|ora\s+basta|adesso\s+basta)\b|\bil\s+peggior\s+(?:servizio|gestore|operatore)\b`),
+	cue("nl", UpsetAnger, 0.85, `\b(?:woedend|boos|kwaad|razend|laaiend|geïrriteerd|schandalig|een\s+schande|belachelijk|bespottelijk|een\s+grap|een\s+aanfluiting|waardeloos|waardeloze|klote\p{L}*|oplichters|oplichterij|incompetent|onbeschoft|spuugzat|ik\s+ben\s+het\s+(?:zat|beu)|meer\s+dan\s+zat|te\s+gek\s+voor\s+woorden|schandaal)\b|\bslechtste\s+(?:service|klantenservice|bedrijf|provider)\b`),
+	cue("pl", UpsetAnger, 0.85, `\b(?:wściekł\p{L}*|oburzon\p{L}*|zdenerwowan\p{L}*|skandal|skandaliczn\p{L}*|żenując\p{L}*|żenada|wstyd|hańba|porażka|kpina|farsa|oszuści|oszustwo|złodzieje|beznadziejn\p{L}*|niekompetentn\p{L}*|mam\s+(?:tego\s+)?dość|bezczelność|chamstwo|masakra)\b|\bnajgorsz\p{L}*\s+(?:obsług\p{L}*|firm\p{L}*|serwis\p{L}*|operator\p{L}*)\b`),
+
+	// Sarcasm that says so on its own.
+	cue("en", UpsetSarcasm, 0.8, `\bthanks\s+for\s+nothing\b|\bthanks\s+a\s+(?:lot|bunch)\s+for\s+nothing\b|\b(?:great|brilliant|fantastic|wonderful|perfect|lovely|awesome|just\s+great),?\s+(?:yet\s+)?another\b|\b(?:can'?t|cannot)\s+wait\s+to\s+see\b|\bkeep\s+up\s+the\s+(?:good|great)\s+work\b|\bwell\s+done\s+(?:guys|again|everyone)\b`),
+	cue("de", UpsetSarcasm, 0.8, `\bdanke\s+für\s+nichts\b|\b(?:bin|ich\s+bin)\s+(?:ja\s+)?gespannt,?\s+(?:wie|was|ob|wann)\b|\b(?:toll|super|klasse|prima|spitze),?\s+(?:schon\s+wieder|noch\s+ein|noch\s+eine|wieder\s+ein)\b|\bvielen\s+Dank\s+auch\b|\bweiter\s+so\b`),
+	cue("es", UpsetSarcasm, 0.8, `\bgracias\s+por\s+nada\b|\bqué\s+ganas\s+de\s+ver\b|\b(?:genial|estupendo|perfecto|fantástico|maravilloso),?\s+otr[oa]\s+(?:vez|\p{L}+)\b|\bmenudo\s+servicio\b|\bsigan\s+así\b`),
+	cue("fr", UpsetSarcasm, 0.8, `\bmerci\s+pour\s+rien\b|\bj['’]ai\s+hâte\s+de\s+voir\b|\b(?:génial|super|parfait|formidable|bravo),?\s+encore\s+(?:un|une)\b|\bmerci\s+du\s+cadeau\b|\bcontinuez\s+comme\s+ça\b`),
+	cue("pt", UpsetSarcasm, 0.8, `\bobrigad[oa]\s+por\s+nada\b|\bmal\s+posso\s+esperar\b|\b(?:ótimo|maravilha|perfeito|show),?\s+mais\s+(?:um|uma)\b|\bcontinuem\s+assim\b`),
+	cue("it", UpsetSarcasm, 0.8, `\bgrazie\s+per\s+(?:niente|nulla)\b|\bsi\s+vede\s+che\s+ci\s+tenete\b|\bnon\s+vedo\s+l['’]ora\s+di\s+vedere\b|\b(?:ottimo|perfetto|fantastico|bravi|complimenti),?\s+(?:un\s+altr[oa]|ancora\s+un)\b|\bcontinuate\s+così\b`),
+	cue("nl", UpsetSarcasm, 0.8, `\bbedankt\s+voor\s+(?:niks|niets)\b|\blekker\s+bezig\b|\b(?:top|super|geweldig|fantastisch|prima),?\s+(?:alweer|weer\s+een)\b|\bga\s+zo\s+door\b`),
+	cue("pl", UpsetSarcasm, 0.8, `\b(?:dzięki|dziękuję)\s+za\s+nic\b|\bwidać,?\s+że\s+(?:\p{L}+\s+)?(?:się\s+)?staracie\b|\b(?:super|świetnie|wspaniale|brawo|gratuluję),?\s+(?:kolejn\p{L}+|znowu)\b|\btak\s+trzymać\b`),
+	// Quotation marks around what was promised ("express", "fixed").
+	cue("", UpsetSarcasm, 0.8, `["“”„«‚‘'']\s*(?:express|expressversand|express-?lieferung|urgente|expressa|expresso|espresso|next[\s-]day|fixed|solved|resolved|help|helpful|support|customer\s+service|service|guaranteed|repaired|behoben|gelöst|repariert|Hilfe|Service|Kundenservice|arreglado|solucionado|ayuda|atención\s+al\s+cliente|réparé|résolu|aide|conseiller|resolvido|consertado|ajuda|atendimento|risolto|riparato|aiuto|assistenza|opgelost|gerepareerd|hulp|klantenservice|naprawione|rozwiązane|pomoc|ekspres\p{L}*|ekspresowa|we\s+bellen\s+u\s+terug|we'll\s+call\s+you\s+back|wir\s+melden\s+uns)\s*["“”„»’‘'']`),
+	// An emoji that rolls its eyes.
+	cue("", UpsetSarcasm, 0.7, "["+eyeRolls+"]"),
+}
+
+// praiseRules open a sentence with praise; with a failure in the same text
+// ("Super, nine days and still nothing") they are sarcasm.
+var praiseRules = []upsetRule{
+	cue("en", UpsetSarcasm, 0.75, `(?:^|[.!?\n]\s*)(?:oh\s+|ah\s+|wow,?\s+|just\s+|how\s+|really\s+|well,?\s+)?(?:great|brilliant|fantastic|wonderful|perfect|lovely|nice|awesome|amazing|superb|marvellous|marvelous|excellent|splendid|fabulous|nice\s+one|well\s+done|good\s+job|great\s+job|bravo|what\s+(?:a|great)\s+(?:service|support))\s*[,!.:…—–-]`),
+	cue("de", UpsetSarcasm, 0.75, `(?:^|[.!?\n]\s*)(?:oh\s+|na\s+|ach\s+|wirklich\s+|echt\s+|ganz\s+)?(?:super|toll|klasse|prima|spitze|großartig|grossartig|wunderbar|herrlich|fantastisch|perfekt|bravo|na\s+toll|na\s+super|danke\s+auch|toller\s+Service|was\s+für\s+ein\s+Service)\s*[,!.:…—–-]`),
+	cue("es", UpsetSarcasm, 0.75, `(?:^|[.!?\n¡]\s*)(?:oh\s+|ay\s+|vaya,?\s+)?(?:muy\s+bien|genial|estupendo|perfecto|fantástico|maravilloso|de\s+maravilla|qué\s+bien|bravo|qué\s+servicio|enhorabuena)\s*[,!.:…—–-]`),
+	cue("fr", UpsetSarcasm, 0.75, `(?:^|[.!?\n]\s*)(?:oh\s+|ah\s+|ben\s+)?(?:bravo|génial|super|parfait|formidable|magnifique|merveilleux|félicitations|quel\s+service|merci\s+beaucoup)\s*[,!.:…—–-]`),
+	cue("pt", UpsetSarcasm, 0.75, `(?:^|[.!?\n]\s*)(?:oh\s+|ah\s+|nossa,?\s+)?(?:que\s+maravilha|maravilha|ótimo|perfeito|parabéns|excelente|show|que\s+beleza|que\s+serviço)\s*[,!.:…—–-]`),
+	cue("it", UpsetSarcasm, 0.75, `(?:^|[.!?\n]\s*)(?:oh\s+|ah\s+)?(?:ottimo|perfetto|fantastico|complimenti|bravi|meraviglioso|benissimo|splendido|che\s+servizio)\s*[,!.:…—–-]`),
+	cue("nl", UpsetSarcasm, 0.75, `(?:^|[.!?\n]\s*)(?:oh\s+|nou,?\s+)?(?:top|super|geweldig|fantastisch|prima|lekker|knap|wat\s+een\s+(?:service|klantenservice))\s*[,!.:…—–-]|\bwat\s+een\s+(?:service|klantenservice|topservice)\s+(?:weer|hoor)\b`),
+	cue("pl", UpsetSarcasm, 0.75, `(?:^|[.!?\n]\s*)(?:och\s+|no\s+)?(?:wspaniale|świetnie|super|brawo|gratuluję|rewelacja|cudownie|doskonale|pięknie)\s*[,!.:…—–-]`),
+}
+
+// failureRules say something failed; they make praise sarcasm and are no
+// annotation on their own.
+var failureRules = []upsetRule{
+	cue("en", "", 0, `\b(?:still|again|yet\s+another|never|nothing|nobody|no\s+one|broken|missing|wrong|cold|late|lost|took\s+(?:\S+\s+){0,2}(?:days|weeks|months|hours)|after\s+\S+\s+(?:days|weeks|months)|(?:days|weeks)\s+late|not\s+(?:arrived|working|fixed|delivered)|(?:hasn'?t|haven'?t|didn'?t|doesn'?t|isn'?t|won'?t)\s+\w+|third|fourth|fifth)\b`),
+	cue("de", "", 0, `\b(?:immer\s+noch|noch\s+immer|schon\s+wieder|wieder|nichts|niemand|nie|kaputt|falsch|kalt|verspätet|nach\s+\S+\s+(?:Tagen|Wochen|Monaten|Stunden)|nicht|kein\p{L}*|dritte\p{L}*|vierte\p{L}*|fünfte\p{L}*)\b`),
+	cue("es", "", 0, `\b(?:todavía|aún|sigue|otra\s+vez|de\s+nuevo|nada|nadie|nunca|roto|rota|mal|fría|frío|tarde|perdido|ha\s+tardado|tardado|tardó|\d+\s+(?:días|semanas|meses)|no|sin|tercer\p{L}*|cuart\p{L}*|quint\p{L}*)\b`),
+	cue("fr", "", 0, `\b(?:toujours|encore|rien|personne|jamais|cassé\p{L}*|froid\p{L}*|en\s+retard|perdu\p{L}*|\d+\s+(?:jours|semaines|mois)|pas|sans|troisième|quatrième|cinquième)\b`),
+	cue("pt", "", 0, `\b(?:ainda|de\s+novo|outra\s+vez|nada|ninguém|nunca|quebrad\p{L}*|fri[oa]|atrasad\p{L}*|levou|\d+\s+(?:dias|semanas|meses)|não|sem|terceir\p{L}*|quart\p{L}*|quint\p{L}*)\b`),
+	cue("it", "", 0, `\b(?:ancora|di\s+nuovo|niente|nulla|nessuno|mai|rott\p{L}*|fredd\p{L}*|in\s+ritardo|pers\p{L}*|\d+\s+(?:giorni|settimane|mesi)|non|senza|terz\p{L}*|quart\p{L}*|quint\p{L}*)\b`),
+	cue("nl", "", 0, `\b(?:nog\s+steeds|nog\s+altijd|weer|alweer|niks|niets|niemand|nooit|kapot|stuk|koud|te\s+laat|kwijt|\d+\s+(?:dagen|weken|maanden)|niet|geen|derde|vierde|vijfde|drie\s+keer)\b`),
+	cue("pl", "", 0, `\b(?:nadal|wciąż|dalej|znowu|znów|nic|nikt|nigdy|zepsut\p{L}*|zimn\p{L}*|spóźnion\p{L}*|\d+\s+(?:dni|tygodni|miesięcy)|nie|bez|trzeci\p{L}*|czwart\p{L}*|piąt\p{L}*)\b`),
+}
+
+// thankRules are thanks and praise: a text that holds one and no other cue
+// is not read as shouting ("THANK YOU SO MUCH!!!") or as an eye-roll.
+var thankRules = []upsetRule{
+	cue("", "", 0, `\b(?:thanks|thank\s+you|thx|cheers|love|great|perfect|amazing|awesome|brilliant|excellent|danke|dankeschön|super|toll|perfekt|gracias|genial|perfecto|merci|parfait|génial|obrigad[oa]|perfeito|ótimo|grazie|perfetto|ottimo|bedankt|dank\s+je|dank\s+u|geweldig|dzięki|dziękuję|dziekuje|świetnie|wspaniale)\b`),
+}
+
+// Analyze implements analysis.Analyzer.
+func (u Upset) Analyze(d *analysis.Doc) {
+	lang := d.Language
+	if !upsetLanguages[lang] {
+		lang = ""
+	}
+	inLang := func(r upsetRule) bool { return r.lang == "" || lang == "" || r.lang == lang }
+	type found struct {
+		key, why string
+		conf     float64
+		span     analysis.Span
+	}
+	var cues []found
+	done := map[string]bool{}
+	var failed, thanked bool
+	var praise []found
+	chunks(d.Text, func(off int, text string) {
+		for _, rule := range upsetRules {
+			if done[rule.key] || !inLang(rule) {
+				continue
+			}
+			for _, m := range rule.re.FindAllStringIndex(text, 8) {
+				if rule.key == UpsetAnger && negatedWordBefore(text, m[0]) {
+					continue // "not angry"
+				}
+				if rule.key == UpsetEscalation && endsWithAny(strings.ToLower(strings.TrimSpace(clauseBefore(text, m[0]))), thanksBefore) {
+					continue // "thanks once again"
+				}
+				done[rule.key] = true
+				cues = append(cues, found{rule.key, upsetWhy[rule.key] + " (" + langOr(rule.lang) + ")", rule.conf, cueSpan(d.Text, off+m[0], off+m[1])})
+				break
+			}
+		}
+		for _, rule := range praiseRules {
+			if inLang(rule) {
+				if m := rule.re.FindStringIndex(text); m != nil {
+					praise = append(praise, found{rule.key, "praise next to a failure (" + rule.lang + ")", rule.conf, cueSpan(d.Text, off+m[0], off+m[1])})
+				}
+			}
+		}
+		for _, rule := range failureRules {
+			if !failed && inLang(rule) && rule.re.MatchString(text) {
+				failed = true
+			}
+		}
+		for _, rule := range thankRules {
+			if !thanked && rule.re.MatchString(text) {
+				thanked = true
+			}
+		}
+	})
+	if failed && len(praise) > 0 && !done[UpsetSarcasm] {
+		done[UpsetSarcasm] = true
+		cues = append(cues, praise[0])
+	}
+	// Shouting or an eye-roll alone in a thank-you ("THANK YOU!!!",
+	// "thanks 🙃") is not read.
+	alone := thanked && !failed && len(cues) <= 1
+	if span, ok := shouting(d.Text); ok && !(alone && len(cues) == 0) {
+		cues = append(cues, found{UpsetShouting, upsetWhy[UpsetShouting], 0.7, span})
+	}
+	if alone && len(cues) == 1 && cues[0].key == UpsetSarcasm && strings.ContainsAny(d.Text[cues[0].span.Start:cues[0].span.End], eyeRolls) {
+		return
+	}
+	for _, c := range cues {
+		ev := c.why + ": \"" + d.Text[c.span.Start:c.span.End] + "\""
+		d.Add(u, analysis.Annotation{Kind: KindUpset, Key: c.key, Span: c.span, Confidence: c.conf, Evidence: ev})
+		if c.key == UpsetChurn {
+			d.Add(u, analysis.Annotation{Kind: KindChurnThreat, Span: c.span, Confidence: c.conf, Evidence: ev})
+		}
+	}
+}
+
+// eyeRolls are the emoji of the eye-roll rule.
+const eyeRolls = "🙄🙃🤡😒🤦"
+
+// cueSpan is the match trimmed to its letters and digits, or the match
+// itself when it has none ("🙄").
+func cueSpan(text string, start, end int) analysis.Span {
+	if s := trimSpan(text, start, end); s.Start < s.End {
+		return s
+	}
+	return analysis.Span{Start: start, End: end}
+}
+
+var upsetLanguages = map[string]bool{"en": true, "de": true, "es": true, "fr": true, "it": true, "pt": true, "nl": true, "pl": true}
+
+var upsetWhy = map[string]string{
+	UpsetEscalation: "repeated contact or escalation",
+	UpsetSarcasm:    "sarcasm",
+	UpsetFormal:     "frustration in a formal register",
+	UpsetShouting:   "shouting (capitals or !!!)",
+	UpsetAnger:      "words of anger",
+	UpsetChurn:      "threatens to leave",
+}
+
+func langOr(l string) string {
+	if l == "" {
+		return "any language"
+	}
+	return l
+}
+
+// negatedWordBefore reports whether the word just before i is a negation
+// ("not angry", "nicht sauer").
+func negatedWordBefore(text string, i int) bool {
+	f := strings.Fields(strings.ToLower(text[:i]))
+	if len(f) == 0 {
+		return false
+	}
+	w := strings.Trim(f[len(f)-1], ",.;:")
+	return negations[w] || strings.HasSuffix(w, "n't") || w == "nie" || w == "non" || w == "niet"
+}
+
+// shoutPunct is "!!!", "?!?" and the like.
+var shoutPunct = regexp.MustCompile(`[!?]*!\?[!?]*\?|[!?]*\?![!?]*!|!{3,}`)
+
+// shouting finds a run of at least three ALL-CAPS words (at least two of
+// them of two letters or more, ten capitals in all, no digits), or "!!!" /
+// "?!?!".
+func shouting(text string) (analysis.Span, bool) {
+	if len(text) > maxRead {
+		text = text[:maxRead]
+	}
+	runStart, runEnd, words, long, letters := -1, -1, 0, 0, 0
+	best := analysis.Span{}
+	found := false
+	i := 0
+	for i < len(text) && !found {
+		// next word
+		for i < len(text) && (text[i] == ' ' || text[i] == '\t' || text[i] == ',') {
+			i++
+		}
+		j := i
+		for j < len(text) && text[j] != ' ' && text[j] != '\t' && text[j] != '\n' && text[j] != ',' {
+			j++
+		}
+		if j == i {
+			if i < len(text) && text[i] == '\n' {
+				runStart, words, long, letters = -1, 0, 0, 0
+				i++
+			}
+			continue
+		}
+		w := text[i:j]
+		n, caps := capsWord(w)
+		if caps {
+			if runStart < 0 {
+				runStart = i
+			}
+			runEnd = j
+			words++
+			letters += n
+			if n >= 2 {
+				long++
+			}
+			if words >= 3 && long >= 2 && letters >= 10 {
+				best = trimSpan(text, runStart, runEnd)
+				found = true
+			}
+		} else {
+			runStart, words, long, letters = -1, 0, 0, 0
+		}
+		i = j
+	}
+	if found {
+		// extend to the end of the run
+		return best, true
+	}
+	if m := shoutPunct.FindStringIndex(text); m != nil {
+		return analysis.Span{Start: m[0], End: m[1]}, true
+	}
+	return analysis.Span{}, false
+}
+
+// capsWord reports the letters of w and whether w is an ALL-CAPS word:
+// letters all upper case, no digits ("WHY", "I", "ZURÜCKGESETZT";
+// not "SPRING10", not "Why").
+func capsWord(w string) (int, bool) {
+	n := 0
+	for _, r := range w {
+		switch {
+		case unicode.IsDigit(r):
+			return 0, false
+		case unicode.IsLetter(r):
+			if !unicode.IsUpper(r) {
+				return 0, false
+			}
+			n++
+		}
+	}
+	return n, n > 0
+}
+
+// IsUpset reports whether the text was read as upset.
+func IsUpset(d *analysis.Doc) bool { return len(d.Of(KindUpset)) > 0 }

@@ -131,7 +131,8 @@ type hintRule struct {
 var hintRules = []hintRule{
 	{act, []string{"ESCALATE_REOPENED", "ESCALATE_CONTACTED_OFTEN"}, escalate},
 	{act, []string{"RELAPSE"}, relapse},
-	{act, []string{"APOLOGIZE_NEGATIVE_SENTIMENT"}, apologizeNegativeSentiment},
+	{act, []string{"RETAIN_CHURN_THREAT"}, retain},
+	{act, []string{"APOLOGIZE_UPSET", "APOLOGIZE_NEGATIVE_SENTIMENT"}, apologize},
 	{act, []string{"APOLOGIZE_DETRACTOR"}, apologizeDetractor},
 	{act, []string{"APOLOGIZE_LOW_CSAT"}, apologizeLowCSAT},
 	{act, []string{"REPEAT_CONTACT_ISSUE", "REPEAT_CONTACT_TOPIC"}, repeatContact},
@@ -252,21 +253,67 @@ func escalate(in hintInput) []candidate {
 	return out
 }
 
-// apologizeNegativeSentiment: the newest contact within the negative
-// window whose sentiment is at or below cfg.NegativeScore.
-func apologizeNegativeSentiment(in hintInput) []candidate {
+// apologize: the newest contact within the negative window that calls for
+// an apology. A text the customer wrote was read for upset (package
+// statements, Upset): it calls for one when it is upset (sarcasm, formal
+// frustration, escalation, shouting, anger, a churn threat), whatever its
+// score, and not otherwise: a customer's "sorry, my mistake" scores
+// negative and owes them nothing. A contact with no text of theirs (a
+// summary, a given sentiment, a call) calls for one when its sentiment,
+// in any language, is at or below cfg.NegativeScore.
+func apologize(in hintInput) []candidate {
 	for _, it := range in.recent {
-		s := it.GetSentiment()
 		t := it.GetOccurTime().AsTime()
 		if !in.within(t, in.cfg.NegativeWindowDays) {
 			break
 		}
-		if scored(s) && s.GetScore() <= in.cfg.NegativeScore {
+		if cue := firstStatement(it, statements.KindUpset); cue != nil {
+			return []candidate{newHint(rapportv1.HintType_HINT_TYPE_APOLOGIZE, "APOLOGIZE_UPSET", t, []string{it.GetName()},
+				"Acknowledge their frustration and apologise: their %s contact on %s was upset (%s).", channelNoun(it.GetChannel()), t.Format("Mon 2 Jan"), cue.GetEvidence())}
+		}
+		if readForUpset(it) {
+			continue
+		}
+		if s := it.GetSentiment(); scored(s) && s.GetScore() <= in.cfg.NegativeScore {
 			return []candidate{newHint(rapportv1.HintType_HINT_TYPE_APOLOGIZE, "APOLOGIZE_NEGATIVE_SENTIMENT", t, []string{it.GetName()},
 				"Acknowledge their frustration and apologise: their %s contact on %s went badly.", channelNoun(it.GetChannel()), t.Format("Mon 2 Jan"))}
 		}
 	}
 	return nil
+}
+
+// retain: the newest contact within the negative window where the customer
+// threatened to leave.
+func retain(in hintInput) []candidate {
+	for _, it := range in.recent {
+		t := it.GetOccurTime().AsTime()
+		if !in.within(t, in.cfg.NegativeWindowDays) {
+			break
+		}
+		if st := firstStatement(it, statements.KindChurnThreat); st != nil {
+			return []candidate{newHint(rapportv1.HintType_HINT_TYPE_RETAIN, "RETAIN_CHURN_THREAT", t, []string{it.GetName()},
+				"They said they may leave in their %s contact on %s (%s): acknowledge it, fix what made them say it, and offer what your retention policy allows.",
+				channelNoun(it.GetChannel()), t.Format("Mon 2 Jan"), st.GetEvidence())}
+		}
+	}
+	return nil
+}
+
+// firstStatement is the interaction's first statement of a kind, or nil.
+func firstStatement(it *rapportv1.Interaction, kind string) *rapportv1.Statement {
+	for _, st := range it.GetStatements() {
+		if st.GetKind() == kind {
+			return st
+		}
+	}
+	return nil
+}
+
+// readForUpset reports whether the interaction carries a text of the
+// customer's that the upset analyzer read (ReadStatements reads inbound
+// texts; the summary keeps an excerpt of each).
+func readForUpset(it *rapportv1.Interaction) bool {
+	return it.GetDirection() != rapportv1.Direction_DIRECTION_OUTBOUND && it.GetExcerpt() != "" && it.GetSummary() == ""
 }
 
 // recentSurvey reports whether a survey score was given within the survey

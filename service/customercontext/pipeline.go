@@ -20,6 +20,7 @@ var Analyzers = analysis.Pipeline{
 	statements.OptOut{},
 	statements.Preferences{},
 	statements.Relapse{},
+	statements.Upset{}, // upset and why; churn threats
 }
 
 // Analyze runs Analyzers over one text of a channel ("sms", "chat", …: see

@@ -29,7 +29,7 @@ func ReadStatements(in *rapportv1.Interaction) []*rapportv1.Statement {
 	var out []*rapportv1.Statement
 	for _, an := range d.Annotations {
 		switch an.Kind {
-		case statements.KindPreference, statements.KindRelapse, statements.KindClosure:
+		case statements.KindPreference, statements.KindRelapse, statements.KindClosure, statements.KindUpset, statements.KindChurnThreat:
 			out = append(out, &rapportv1.Statement{Kind: an.Kind, Key: an.Key, Value: an.Value, Confidence: an.Confidence, Evidence: an.Evidence,
 				Span: &rapportv1.TextSpan{Field: "text", Start: int32(an.Span.Start), End: int32(an.Span.End)}})
 		}

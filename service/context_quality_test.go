@@ -229,33 +229,71 @@ func TestNoConsentRecordedFirstHintIsToAct(t *testing.T) {
 	}
 }
 
-// Sentiment in the customer's language: German anger and French delight
-// are not scored with the English lexicon (which scored the first neutral
-// and the second negative, for "tout"); they are marked not computed, with
-// their language, and call for no apology. English anger still does.
+// TestSentimentInTheCustomersLanguage (issue 19): each text gets its own
+// language and its own language's score, never English's; a text too
+// short to tell is und and not scored; German anger over three contacts is
+// a negative trend and an apology; sarcasm and formal frustration owe an
+// apology whatever their score; "sorry, my mistake" owes none; a churn
+// threat gives the retention hint.
 func TestSentimentInTheCustomersLanguage(t *testing.T) {
 	t.Parallel()
 	ts := newTestServer(t)
 	for _, tc := range []struct {
 		customer, text, lang string
 		source               rapportv1.SentimentSource
-		apology              bool
+		scorer               string
 	}{
-		{"klaus", "Das ist eine Frechheit! Ich warte seit drei Wochen und niemand ruft zurück. Ich bin wütend.", "de", rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, false},
-		{"amelie", "Merci, tout est parfait, je suis ravie !", "fr", rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, false},
-		{"ada", "This is terrible, nobody calls back and I am furious.", "en", rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED, true},
+		{"joost", "Mijn internet valt al een week elke avond uit en niemand van jullie klantenservice belt terug.", "nl", rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED, "nlp.js Pattern nl"},
+		{"zofia", "Od tygodnia nie mam internetu, a nikt z obsługi klienta nie oddzwania. To jest bardzo irytujące.", "pl", rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED, "nlp.js AFINN pl"},
+		{"amelie", "Merci, tout est parfait, je suis ravie !", "fr", rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED, "nlp.js Pattern fr"},
+		{"ok", "ok!", "und", rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED, ""},
 	} {
 		parent := ts.newCustomer(t, tc.customer)
 		in := ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_EMAIL, OccurTime: ago(time.Hour), Text: tc.text}).GetInteraction()
-		if s := in.GetSentiment(); s.GetSource() != tc.source || s.GetLanguage() != tc.lang {
-			t.Errorf("%s: sentiment %v", tc.customer, s)
+		if s := in.GetSentiment(); s.GetSource() != tc.source || s.GetLanguage() != tc.lang || s.GetScorer() != tc.scorer {
+			t.Errorf("%s: sentiment %v, want %s %v %q", tc.customer, s, tc.lang, tc.source, tc.scorer)
 		}
+	}
+
+	// German anger over three contacts.
+	klaus := ts.newCustomer(t, "klaus")
+	for i, text := range []string{
+		"Das ist eine Frechheit! Ich warte seit drei Wochen auf meine Erstattung und niemand ruft zurück. Ich bin wütend.",
+		"Schon wieder keine Antwort. Ihr Service ist eine Katastrophe, ich bin sehr enttäuscht.",
+		"Unglaublich schlecht. Zum dritten Mal schreibe ich Ihnen, und es passiert nichts!",
+	} {
+		in := ts.record(t, klaus, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_EMAIL, Direction: rapportv1.Direction_DIRECTION_INBOUND,
+			OccurTime: ago(time.Duration(3-i) * time.Hour), Text: text}).GetInteraction()
+		if s := in.GetSentiment(); s.GetLanguage() != "de" || s.GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED || s.GetScore() >= 0 {
+			t.Errorf("klaus %d: sentiment %v", i, s)
+		}
+	}
+	cc := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: klaus})
+	if tr := cc.GetSentimentTrend(); tr.GetRecentCount() != 3 || tr.GetRecentAverage() >= 0 {
+		t.Errorf("klaus: trend %v, want 3 negative contacts", tr)
+	}
+	if findHint(cc.GetHints(), "APOLOGIZE_UPSET") == nil {
+		t.Errorf("klaus: no apology: %v", hintCodes(cc.GetHints()))
+	}
+
+	for _, tc := range []struct {
+		customer, text  string
+		apology, retain bool
+	}{
+		{"sarcastic", "Lovely, another 'fix' that fixed nothing. Well done, really.", true, false},
+		{"formal", "Kindly advise when I may expect a substantive response; I have written on several occasions and my request remains unanswered.", true, false},
+		{"typo", "Sorry, my mistake, the number is 448210, not 448120.", false, false},
+		{"leaving", "If this is not fixed by Friday I will cancel my contract and switch to another provider.", true, true},
+	} {
+		parent := ts.newCustomer(t, tc.customer)
+		ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, Direction: rapportv1.Direction_DIRECTION_INBOUND, OccurTime: ago(time.Hour), Text: tc.text})
 		cc := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent})
-		if got := findHint(cc.GetHints(), "APOLOGIZE_NEGATIVE_SENTIMENT") != nil; got != tc.apology {
-			t.Errorf("%s: apology %v, want %v (%v)", tc.customer, got, tc.apology, hintCodes(cc.GetHints()))
+		apology := findHint(cc.GetHints(), "APOLOGIZE_UPSET") != nil || findHint(cc.GetHints(), "APOLOGIZE_NEGATIVE_SENTIMENT") != nil
+		if apology != tc.apology {
+			t.Errorf("%s: apology %v, want %v (%v)", tc.customer, apology, tc.apology, hintCodes(cc.GetHints()))
 		}
-		if tc.source == rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED && cc.GetSentimentTrend().GetRecentCount() != 0 {
-			t.Errorf("%s: a sentiment not computed counts in the trend: %v", tc.customer, cc.GetSentimentTrend())
+		if got := findHint(cc.GetHints(), "RETAIN_CHURN_THREAT") != nil; got != tc.retain {
+			t.Errorf("%s: retention hint %v, want %v (%v)", tc.customer, got, tc.retain, hintCodes(cc.GetHints()))
 		}
 	}
 }

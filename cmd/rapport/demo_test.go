@@ -80,8 +80,8 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 	if len(before) != 26 {
 		t.Fatalf("demo data has %d records, want 26", len(before))
 	}
-	// The German customer: facts read from her transcripts, sentiment not
-	// computed.
+	// The German customer: facts read from her transcripts, sentiment
+	// computed in German, and an apology owed (she is upset).
 	lena, err := contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/lena-weber"})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,8 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 	lc := lena.GetContext()
 	if len(lc.GetOpenIssues()) != 1 || len(lc.GetOpenIssues()[0].GetFacts()) != 2 || lc.GetOpenIssues()[0].GetFacts()[0].GetOrigin() != rapportv1.FactOrigin_FACT_ORIGIN_EXTRACTED ||
 		len(lc.GetCustomerFacts()) != 1 || lc.GetRecentInteractions()[0].GetExcerpt() == "" ||
-		lc.GetRecentInteractions()[0].GetSentiment().GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED {
+		lc.GetRecentInteractions()[0].GetSentiment().GetSource() != rapportv1.SentimentSource_SENTIMENT_SOURCE_COMPUTED ||
+		lc.GetRecentInteractions()[0].GetSentiment().GetLanguage() != "de" || !slices.ContainsFunc(lc.GetHints(), func(h *rapportv1.Hint) bool { return h.GetCode() == "APOLOGIZE_UPSET" }) {
 		t.Errorf("lena's demo context: %v", lc)
 	}
 	// The merged customer's phone finds Ada, whose context holds its call.

@@ -247,3 +247,119 @@ func TestUpset(t *testing.T) {
 		}
 	}
 }
+
+// TestUpsetOtherWording reads upset and calm texts worded otherwise than
+// the rules' examples: the same phenomena, other words.
+func TestUpsetOtherWording(t *testing.T) {
+	pos := []string{
+		"I've been on hold for 45 minutes, this is absolutely ridiculous.",
+		"Two weeks and still no refund. Nobody has called me back.",
+		"Your so-called 'support' hung up on me twice.",
+		"I am still awaiting a response to my letter of 3 March.",
+		"Lovely, the engineer didn't show up. Again.",
+		"If this isn't sorted by Monday I'm going elsewhere.",
+		"Ich warte seit drei Wochen auf eine Antwort. Das ist eine Zumutung.",
+		"Na super, das Paket ist wieder beim Nachbarn gelandet, der verreist ist.",
+		"Trotz mehrfacher Nachfrage habe ich bis heute keine Rückmeldung erhalten.",
+		"Wenn das nicht bis Freitag läuft, wechsle ich zur Konkurrenz.",
+		"Llevo tres semanas esperando el reembolso y nadie me contesta.",
+		"Genial, otra factura con cargos que no he contratado.",
+		"Es increíble que nadie sea capaz de solucionarlo, estoy harta.",
+		"Si no me lo solucionan esta semana, me doy de baja.",
+		"Ça fait trois semaines que j'attends, personne ne me rappelle.",
+		"Malgré mes nombreuses relances, je n'ai toujours rien reçu.",
+		"C'est une honte, vous vous moquez de vos clients.",
+		"Si ce n'est pas réglé demain, je résilie.",
+		"Faz três semanas que espero e ninguém me retorna.",
+		"Que beleza, mais uma cobrança indevida na fatura.",
+		"Isso é uma falta de respeito com o cliente!",
+		"Se não resolverem hoje, eu cancelo tudo.",
+		"Aspetto da tre settimane e nessuno mi richiama.",
+		"Complimenti per la puntualità, il tecnico non si è presentato.",
+		"È una vergogna, mi state prendendo in giro.",
+		"Se non sistemate entro venerdì, disdico il contratto.",
+		"Ik wacht al drie weken en niemand belt terug.",
+		"Goed bezig hoor, weer een verkeerde factuur.",
+		"Ik word van het kastje naar de muur gestuurd.",
+		"Als het morgen niet werkt, stap ik over naar een andere provider.",
+		"Czekam od trzech tygodni i nikt nie oddzwania.",
+		"No pięknie, kolejna błędna faktura.",
+		"To jakiś żart, jestem wkurzony.",
+		"Jeśli tego nie naprawicie, rezygnuję z usług.",
+	}
+	neg := []string{
+		"Could you tell me when the engineer will arrive? I'm home all day.",
+		"The connection keeps dropping in the evening, could you check the line please?",
+		"I'd like to switch to the cheaper plan from next month.",
+		"Can I bring my number over from another provider?",
+		"Please close my account, I no longer need it. Thank you.",
+		"Great, thanks, that solved it!",
+		"No problem at all, take your time.",
+		"Sorry for the late reply, I was on holiday. The parcel arrived fine.",
+		"If possible, please cancel my membership at the end of June, I'm moving to Spain.",
+		"Die Verbindung bricht immer wieder ab, können Sie die Leitung prüfen?",
+		"Kann ich zu einem anderen Tarif wechseln?",
+		"Wenn der Umzug klappt, dann kündige ich zum 1. Mai. Geht das?",
+		"Vielen Dank, alles angekommen, super Service!",
+		"Quiero cambiarme a otra tarifa más barata.",
+		"¿Puedo traer mi número de otro operador?",
+		"Perdona, no había visto tu correo. Todo bien, gracias.",
+		"Bonjour, si possible, merci de résilier mon abonnement, je pars à l'étranger.",
+		"Dans l'attente de votre réponse, je vous prie d'agréer mes salutations.",
+		"Merci beaucoup, tout fonctionne parfaitement !",
+		"Olá, gostaria de mudar meu plano para um mais barato.",
+		"Obrigada, deu tudo certo!",
+		"Buongiorno, vorrei sapere quando arriva il tecnico. Grazie.",
+		"Il contratto è tuttora valido?",
+		"Als het kan zeg ik mijn abonnement op per 1 juni, ik verhuis.",
+		"Bedankt, alles werkt weer prima!",
+		"Dzień dobry, chciałbym zmienić taryfę na tańszą.",
+		"Dziękuję, wszystko działa!",
+		"My internet has been slow for 3 days, can you check?",
+		"The app says error 503 when I try to pay. What should I do?",
+		"Sorry, I sent the wrong photo, here is the right one.",
+	}
+	for _, s := range pos {
+		if got := upsetKeys(analysis.Und, s); len(got) == 0 {
+			t.Errorf("%q: not read as upset", s)
+		}
+	}
+	for _, s := range neg {
+		if got := upsetKeys(analysis.Und, s); len(got) > 0 {
+			t.Errorf("%q: read as upset %v", s, got)
+		}
+	}
+}
+
+// BenchmarkUpset reads a 64 KiB text (its first 8 KiB) with a cue of
+// several reasons in every sentence, one with none, and a short chat
+// message.
+func BenchmarkUpset(b *testing.B) {
+	for _, tc := range []struct{ name, text string }{
+		{"cues in every sentence", strings.Repeat("This is the third time I WANT A MANAGER NOW!!! Thanks for nothing, or I cancel. ", 64<<10/82)},
+		{"no cue", strings.Repeat("The router in the hall blinks red and the box was delivered on Tuesday with a charger. ", 64<<10/88)},
+		{"short chat message", "Hello, the code isn't working at checkout. Is it still valid?"},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.text)))
+			for b.Loop() {
+				analysis.Pipeline{Upset{}}.Run(&analysis.Doc{Text: tc.text, Language: analysis.Und})
+			}
+		})
+	}
+}
+
+func TestSplitAlternatives(t *testing.T) {
+	got := splitAlternatives(`a(?:b|c)|[|x]|d\|e|f`)
+	want := []string{`a(?:b|c)`, `[|x]`, `d\|e`, `f`}
+	if !equal(got, want) {
+		t.Errorf("%q, want %q", got, want)
+	}
+	p := compileCue(`\bthanks\s+for\s+nothing\b|\bsame(?:\s+again)?\b`)
+	if len(p) != 2 || !equal(p[0].need, []string{"nothing"}) || !equal(p[1].need, []string{"same"}) {
+		t.Errorf("needs: %q, %q", p[0].need, p[1].need)
+	}
+	if p.match("Thanks for NOTHING", "thanks for nothing") != true || p.match("thanks for everything", "thanks for everything") {
+		t.Error("match")
+	}
+}

@@ -318,6 +318,18 @@ func TestUpsetOtherWording(t *testing.T) {
 		"My internet has been slow for 3 days, can you check?",
 		"The app says error 503 when I try to pay. What should I do?",
 		"Sorry, I sent the wrong photo, here is the right one.",
+		"Could you kindly advise when the engineer will arrive?",
+		"I trust you will enjoy the holidays.",
+		"Once again, thank you for your help!",
+		"Ich erwarte eine Lieferung am Montag, bitte klingeln Sie.",
+		"Le recuerdo que mañana no estaré en casa.",
+		"He intentado en varias ocasiones reiniciar el router, ¿qué hago?",
+		"Je vous rappelle que je serai absent lundi.",
+		"J'ai redémarré la box à plusieurs reprises, que faire ?",
+		"Mais uma vez obrigado pela ajuda!",
+		"Ho provato più volte a riavviare il modem, cosa posso fare?",
+		"Ik heb de router meerdere keren opnieuw opgestart, wat nu?",
+		"Wielokrotnie restartowałem router, co dalej?",
 	}
 	for _, s := range pos {
 		if got := upsetKeys(analysis.Und, s); len(got) == 0 {
@@ -361,5 +373,26 @@ func TestSplitAlternatives(t *testing.T) {
 	}
 	if p.match("Thanks for NOTHING", "thanks for nothing") != true || p.match("thanks for everything", "thanks for everything") {
 		t.Error("match")
+	}
+}
+
+// Praise next to a word that is a failure only sometimes ("again",
+// "encore", "ancora") is no sarcasm.
+func TestUpsetPraiseWithoutFailure(t *testing.T) {
+	for _, s := range []string{
+		"Great, it works again, thanks!",
+		"Super, alles funktioniert wieder!",
+		"Genial, ya funciona de nuevo.",
+		"Super, encore merci !",
+		"Perfetto, grazie ancora!",
+		"Ótimo, voltou a funcionar de novo.",
+		"Super, alles werkt weer!",
+		"Świetnie, proszę działać dalej.",
+		"Wow, delivered in 2 days!",
+		"Bravo, livré en 2 jours.",
+	} {
+		if got := upsetKeys(analysis.Und, s); len(got) > 0 {
+			t.Errorf("%q: read as upset %v", s, got)
+		}
 	}
 }

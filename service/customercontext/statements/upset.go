@@ -127,14 +127,14 @@ var upsetRules = []upsetRule{
 	cue("pl", UpsetEscalation, 0.8, `\bz\s+(?:kierownikiem|kierowniczką|kierownictwem|przełożonym|przełożoną|menedżerem|managerem|szefem|dyrektorem|supervisorem|koordynatorem)\b|\b(?:nie\s+do\s+przyjęcia|niedopuszczaln\p{L}*|nieakceptowaln\p{L}*)\b|\b(?:żądam|domagam\s+się)\b|\bjeszcze\s+(?:jedna|jeden|jedno)\s+(?:taka|taki|takie)\s+\p{L}+\s+i\b`),
 
 	// Formal frustration: polite words, a request left unanswered.
-	cue("en", UpsetFormal, 0.8, `\b(?:remains?|remained|still|left|gone)\s+unanswered\b|\b(?:have|has)\s+(?:yet|still)\s+to\s+(?:receive|get|hear)\b|\b(?:no|without\s+(?:a|any))\s+(?:reply|response)\s+(?:has\s+been|was|is)?\s*(?:received|forthcoming)?\s*(?:to\s+date|so\s+far|yet)\b|\bI\s+have\s+(?:written|contacted\s+you|called)\s+(?:to\s+you\s+)?(?:on\s+)?(?:several|numerous|multiple|a\s+number\s+of|repeated|many|three|four)\s+(?:occasions|times)\b|\bI\s+must\s+(?:insist|ask\s+that|request\s+that)\b|\bI\s+trust\s+(?:this|that|the\s+matter|my\s+\w+|you)\s+will\s+(?:now|finally)?\b|\bkindly\s+(?:advise|confirm|explain)\s+(?:when|why)\b|\bI\s+(?:should|would)\s+be\s+grateful\s+if\s+you\s+would\s+now\b|\bas\s+a\s+matter\s+of\s+(?:priority|urgency)\b|\bfurther\s+to\s+my\s+(?:previous|earlier|last|numerous|repeated)\b|\bdespite\s+(?:my|several|repeated|numerous)\s+(?:previous\s+|earlier\s+)?(?:requests|e-?mails|reminders|calls|letters|complaints|attempts)\b|\b(?:second|third|final|last)\s+reminder\b|\bwithout\s+further\s+delay\b|\bformal\s+complaint\b|\b(?:ombudsman|small\s+claims|legal\s+action|my\s+solicitor|my\s+lawyer|trading\s+standards|chargeback)\b`),
-	cue("de", UpsetFormal, 0.8, `\bunbeantwortet\b|\b(?:bis\s+heute|bislang|bisher|noch\s+immer|immer\s+noch|nach\s+wie\s+vor)\s+(?:ohne|keine)\s+(?:Antwort|Rückmeldung|Reaktion)\b|\bdarf\s+(?:ich\s+)?Sie\s+(?:daran\s+)?erinnern\b|\berinnere\s+(?:ich\s+)?(?:Sie\s+)?(?:nochmals|erneut|hiermit|zum\s+\p{L}+\s+Mal)\b|\b(?:mehrfach|mehrmals|wiederholt|bereits\s+mehrfach)\s+(?:\p{L}+\s+)?(?:geschrieben|angefragt|kontaktiert|angerufen|gemeldet|hingewiesen|reklamiert)\b|\b(?:vorrangige|umgehende|unverzügliche)\s+(?:Bearbeitung|Klärung|Antwort|Rückmeldung)\b|\b(?:muss|müssen)\s+(?:ich\s+)?(?:darauf\s+)?bestehen\b|\bbestehe\s+(?:ich\s+)?darauf\b|\bich\s+erwarte\s+(?:eine|Ihre|umgehend|bis)\b|\b(?:letzte|zweite|dritte)\s+(?:Mahnung|Erinnerung)\b|\b(?:förmliche|offizielle)\s+Beschwerde\b|\b(?:rechtliche\s+Schritte|meinen\s+Anwalt|Verbraucherzentrale|Schlichtungsstelle|Bundesnetzagentur)\b`),
-	cue("es", UpsetFormal, 0.8, `\b(?:sin\s+respuesta|sin\s+contestar|sin\s+obtener\s+respuesta)\b|\bno\s+he\s+(?:recibido|obtenido)\s+(?:ninguna|ni\s+una)\s+respuesta\b|\b(?:les|le|os)\s+recuerdo\b|\breitero\b|\ben\s+(?:reiteradas|varias|numerosas|repetidas)\s+ocasiones\b|\brepetidas\s+veces\b|\b(?:la\s+prioridad|con\s+prioridad|de\s+forma\s+prioritaria|con\s+carácter\s+(?:urgente|prioritario))\b|\b(?:hoja\s+de\s+reclamaciones|reclamación\s+formal|medidas\s+legales|mi\s+abogado|oficina\s+del\s+consumidor|consumo)\b|\binsisto\b`),
-	cue("fr", UpsetFormal, 0.8, `\b(?:demeure|reste|restée?s?|toujours|resté)\s+sans\s+(?:réponse|suite|nouvelles)\b|\bje\s+me\s+permets\s+de\s+vous\s+rappeler\b|\bje\s+vous\s+rappelle\s+que\b|\b(?:à\s+plusieurs|à\s+maintes|à\s+de\s+nombreuses)\s+reprises\b|\ben\s+priorité\b|\bdans\s+les\s+(?:plus\s+brefs|meilleurs)\s+délais\b|\bsans\s+(?:plus\s+)?(?:de\s+)?délai\b|\bj['’]insiste\b|\b(?:je\s+vous\s+)?relance\b|\b(?:mise\s+en\s+demeure|réclamation\s+formelle|mon\s+avocat|médiateur|action\s+en\s+justice|UFC-Que\s+Choisir)\b`),
-	cue("pt", UpsetFormal, 0.8, `\b(?:sem\s+resposta|sem\s+retorno)\b|\breitero\b|\b(?:já\s+)?(?:enviei|escrevi|liguei|solicitei)\s+(?:\p{L}+\s+){0,2}(?:várias|diversas|inúmeras)\s+vezes\b|\b(?:com\s+prioridade|com\s+urgência|em\s+caráter\s+de\s+urgência)\b|\binsisto\b|\b(?:Procon|Reclame\s+Aqui|meu\s+advogado|ação\s+judicial|processo\s+judicial|órgãos\s+de\s+defesa)\b`),
-	cue("it", UpsetFormal, 0.8, `\b(?:priva|privo|privi|prive|senza)\s+(?:di\s+|alcuna\s+)?risposta\b|\b(?:Le|vi)\s+ricordo\s+che\b|\bsollecit(?:o|are|iamo)\b|\b(?:più\s+volte|ripetutamente|in\s+diverse\s+occasioni|in\s+più\s+occasioni)\b|\b(?:con\s+priorità|con\s+urgenza|in\s+via\s+prioritaria|senza\s+ulteriore\s+ritardo)\b|\binsisto\b|\b(?:reclamo\s+formale|mio\s+avvocato|diffida|associazione\s+(?:dei\s+)?consumatori|Codacons)\b`),
-	cue("nl", UpsetFormal, 0.8, `\bonbeantwoord\b|\bnog\s+(?:altijd|steeds)\s+geen\s+(?:reactie|antwoord)\b|\b(?:breng\s+ik|ik\s+breng)\s+(?:u\s+)?in\s+herinnering\b|\bherinner\s+ik\s+u\b|\b(?:meerdere\s+keren|herhaaldelijk|diverse\s+malen|meermaals)\b|\b(?:met\s+voorrang|met\s+spoed|zonder\s+verder\s+uitstel)\b|\bik\s+sta\s+erop\b|\b(?:ingebrekestelling|formele\s+klacht|mijn\s+advocaat|Geschillencommissie|Consumentenbond)\b`),
-	cue("pl", UpsetFormal, 0.8, `\bbez\s+(?:odpowiedzi|odzewu|reakcji)\b|\b(?:pragnę\s+przypomnieć|przypominam|ponownie\s+zwracam\s+się)\b|\b(?:wielokrotnie|kilkakrotnie|po\s+raz\s+kolejny)\b|\bpriorytetow\p{L}*\b|\bnalegam\b|\b(?:rzecznik\p{L}*\s+praw|UOKiK|prawnik\p{L}*|drog\p{L}+\s+sądow\p{L}+|do\s+sądu)\b`),
+	cue("en", UpsetFormal, 0.8, `\b(?:remains?|remained|still|left|gone)\s+unanswered\b|\b(?:have|has)\s+(?:yet|still)\s+to\s+(?:receive|get|hear)\b|\b(?:no|without\s+(?:a|any))\s+(?:reply|response)\s+(?:has\s+been|was|is)?\s*(?:received|forthcoming)?\s*(?:to\s+date|so\s+far|yet)\b|\bI\s+have\s+(?:written|contacted\s+you|called)\s+(?:to\s+you\s+)?(?:on\s+)?(?:several|numerous|multiple|a\s+number\s+of|repeated|many|three|four)\s+(?:occasions|times)\b|\bI\s+must\s+(?:insist|ask\s+that|request\s+that)\b|\bI\s+trust\s+(?:this|that|the\s+matter|my\s+\w+|you)\s+will\s+(?:now|finally|be\s+(?:resolved|addressed|dealt\s+with|given)|receive|get)\b|\bkindly\s+explain\s+why\b|\bkindly\s+(?:advise|confirm)\s+when\b[^.!?\n]{0,60}\b(?:finally|at\s+last|actually|ever)\b|\bI\s+(?:should|would)\s+be\s+grateful\s+if\s+you\s+would\s+now\b|\bas\s+a\s+matter\s+of\s+(?:priority|urgency)\b|\bfurther\s+to\s+my\s+(?:previous|earlier|last|numerous|repeated)\b|\bdespite\s+(?:my|several|repeated|numerous)\s+(?:previous\s+|earlier\s+)?(?:requests|e-?mails|reminders|calls|letters|complaints|attempts)\b|\b(?:second|third|final|last)\s+reminder\b|\bwithout\s+further\s+delay\b|\bformal\s+complaint\b|\b(?:ombudsman|small\s+claims|legal\s+action|my\s+solicitor|my\s+lawyer|trading\s+standards|chargeback)\b`),
+	cue("de", UpsetFormal, 0.8, `\bunbeantwortet\b|\b(?:bis\s+heute|bislang|bisher|noch\s+immer|immer\s+noch|nach\s+wie\s+vor)\s+(?:ohne|keine)\s+(?:Antwort|Rückmeldung|Reaktion)\b|\berinnere\s+(?:ich\s+)?(?:Sie\s+)?(?:nochmals|erneut|hiermit|zum\s+\p{L}+\s+Mal)\b|\b(?:mehrfach|mehrmals|wiederholt|bereits\s+mehrfach)\s+(?:\p{L}+\s+)?(?:geschrieben|angefragt|kontaktiert|angerufen|gemeldet|hingewiesen|reklamiert)\b|\b(?:vorrangige|umgehende|unverzügliche)\s+(?:Bearbeitung|Klärung|Antwort|Rückmeldung)\b|\b(?:muss|müssen)\s+(?:ich\s+)?(?:darauf\s+)?bestehen\b|\bbestehe\s+(?:ich\s+)?darauf\b|\bich\s+erwarte\s+(?:umgehend|bis\s+(?:spätestens|zum|Ende)|eine\s+(?:umgehende|sofortige|schriftliche|verbindliche)|Ihre\s+(?:umgehende|sofortige))\b|\b(?:letzte|zweite|dritte)\s+(?:Mahnung|Erinnerung)\b|\b(?:förmliche|offizielle)\s+Beschwerde\b|\b(?:rechtliche\s+Schritte|meinen\s+Anwalt|Verbraucherzentrale|Schlichtungsstelle|Bundesnetzagentur)\b`),
+	cue("es", UpsetFormal, 0.8, `\b(?:sin\s+respuesta|sin\s+contestar|sin\s+obtener\s+respuesta)\b|\bno\s+he\s+(?:recibido|obtenido)\s+(?:ninguna|ni\s+una)\s+respuesta\b|\breitero\s+(?:mi|la|el|nuevamente)\b|\b(?:reclamado|llamado|escrito|solicitado|contactado|avisado|pedido|insistido)\s+(?:\p{L}+\s+)?(?:en\s+(?:reiteradas|varias|numerosas|repetidas)\s+ocasiones|repetidas\s+veces)\b|\b(?:la\s+prioridad|con\s+prioridad|de\s+forma\s+prioritaria|con\s+carácter\s+(?:urgente|prioritario))\b|\b(?:hoja\s+de\s+reclamaciones|reclamación\s+formal|medidas\s+legales|mi\s+abogado|oficina\s+del\s+consumidor|consumo)\b|\binsisto\b`),
+	cue("fr", UpsetFormal, 0.8, `\b(?:demeure|reste|restée?s?|toujours|resté)\s+sans\s+(?:réponse|suite|nouvelles)\b|\b(?:signalé|appelé|écrit|relancé|contacté|réclamé|demandé|téléphoné)\s+(?:\p{L}+\s+)?(?:à\s+plusieurs|à\s+maintes|à\s+de\s+nombreuses)\s+reprises\b|\b(?:à\s+plusieurs|à\s+maintes|à\s+de\s+nombreuses)\s+reprises\s+(?:je\s+vous\s+ai|j['’]ai\s+(?:signalé|appelé|écrit|relancé|contacté|réclamé))\b|\ben\s+priorité\b|\bdans\s+les\s+(?:plus\s+brefs|meilleurs)\s+délais\b|\bsans\s+(?:plus\s+)?(?:de\s+)?délai\b|\bj['’]insiste\b|\b(?:je\s+vous\s+)?relance\b|\b(?:mise\s+en\s+demeure|réclamation\s+formelle|mon\s+avocat|médiateur|action\s+en\s+justice|UFC-Que\s+Choisir)\b`),
+	cue("pt", UpsetFormal, 0.8, `\b(?:sem\s+resposta|sem\s+retorno)\b|\breitero\s+(?:o|a|meu|minha)\b|\b(?:já\s+)?(?:enviei|escrevi|liguei|solicitei)\s+(?:\p{L}+\s+){0,2}(?:várias|diversas|inúmeras)\s+vezes\b|\b(?:com\s+prioridade|com\s+urgência|em\s+caráter\s+de\s+urgência)\b|\binsisto\b|\b(?:Procon|Reclame\s+Aqui|meu\s+advogado|ação\s+judicial|processo\s+judicial|órgãos\s+de\s+defesa)\b`),
+	cue("it", UpsetFormal, 0.8, `\b(?:priva|privo|privi|prive|senza)\s+(?:di\s+|alcuna\s+)?risposta\b|\bsollecit(?:o|are|iamo)\b|\b(?:segnalato|chiamato|scritto|contattato|sollecitato|chiesto|reclamato|telefonato)\s+(?:\p{L}+\s+)?(?:più\s+volte|ripetutamente|in\s+diverse\s+occasioni|in\s+più\s+occasioni)\b|\b(?:più\s+volte|ripetutamente)\s+(?:segnalato|chiamato|scritto|contattato|sollecitato|chiesto|reclamato)\b|\b(?:con\s+priorità|con\s+urgenza|in\s+via\s+prioritaria|senza\s+ulteriore\s+ritardo)\b|\binsisto\b|\b(?:reclamo\s+formale|mio\s+avvocato|diffida|associazione\s+(?:dei\s+)?consumatori|Codacons)\b`),
+	cue("nl", UpsetFormal, 0.8, `\bonbeantwoord\b|\bnog\s+(?:altijd|steeds)\s+geen\s+(?:reactie|antwoord)\b|\b(?:meerdere\s+keren|herhaaldelijk|diverse\s+malen|meermaals)\s+(?:\p{L}+\s+){0,2}(?:gebeld|gemaild|geschreven|gemeld|geklaagd|gevraagd|aangegeven|contact)\b|\b(?:gebeld|gemaild|geschreven|gemeld|geklaagd|gevraagd)\s+(?:\p{L}+\s+)?(?:meerdere\s+keren|herhaaldelijk|diverse\s+malen|meermaals)\b|\b(?:met\s+voorrang|met\s+spoed|zonder\s+verder\s+uitstel)\b|\bik\s+sta\s+erop\b|\b(?:ingebrekestelling|formele\s+klacht|mijn\s+advocaat|Geschillencommissie|Consumentenbond)\b`),
+	cue("pl", UpsetFormal, 0.8, `\bbez\s+(?:odpowiedzi|odzewu|reakcji)\b|\bponownie\s+zwracam\s+się\b|\b(?:wielokrotnie|kilkakrotnie|po\s+raz\s+kolejny)\s+(?:\p{L}+\s+)?(?:zgłasza\p{L}*|pisa\p{L}*|dzwoni\p{L}*|prosi\p{L}*|kontaktowa\p{L}*|reklamowa\p{L}*|informowa\p{L}*|zwraca\p{L}*)\b|\b(?:zgłasza\p{L}*|pisa\p{L}*|dzwoni\p{L}*|prosi\p{L}*|kontaktowa\p{L}*|reklamowa\p{L}*|informowa\p{L}*)\s+(?:\p{L}+\s+)?(?:wielokrotnie|kilkakrotnie|po\s+raz\s+kolejny)\b|\bpriorytetow\p{L}*\b|\bnalegam\b|\b(?:rzecznik\p{L}*\s+praw|UOKiK|prawnik\p{L}*|drog\p{L}+\s+sądow\p{L}+|do\s+sądu)\b`),
 
 	// Anger: words of anger or insult.
 	cue("en", UpsetAnger, 0.85, `\b(?:furious|livid|fuming|outraged|disgusted|disgusting|disgraceful|a\s+disgrace|appalling|appalled|atrocious|pathetic|ridiculous|outrageous|scandalous|shambles|a\s+joke|a\s+farce|a\s+scam|scammers|rip-?off|useless|incompetent|infuriating|infuriated|fed\s+up|sick\s+(?:and\s+tired|of)|(?:so|really|very|extremely)\s+(?:angry|annoyed|frustrated|upset|cross)|I'?m\s+(?:angry|upset|frustrated|annoyed|disappointed)|pissed\s+off|joke\s+of\s+a|wtf|shocking)\b|\b(?:worst|terrible|awful|horrendous|horrible|dreadful|abysmal|diabolical)\s+(?:customer\s+)?(?:service|company|experience|support)\b`),
@@ -178,6 +178,16 @@ var upsetRules = []upsetRule{
 	cue("pl", UpsetEscalation, 0.75, `\bczekam\s+(?:już\s+|nadal\s+|wciąż\s+)?(?:od\s+)?(?:ponad\s+)?(?:\d+|dwóch|trzech|czterech|kilku|wielu)\s+(?:tygodni|miesięcy|godzin)\b|\bnikt\s+(?:się\s+)?(?:nie\s+)?(?:oddzwania|oddzwonił|odpowiada|odpowiedział|odezwał|kontaktuje)\b|\bza\s+każdym\s+razem\s+(?:gdy|kiedy)\s+(?:dzwonię|piszę)\b|\bodsyłacie\s+mnie\b|\bspławia\p{L}*\b`),
 
 	// More formal frustration.
+	// A reminder of an earlier request ("may I remind you of my request",
+	// "Les recuerdo que mi solicitud"), not of an appointment.
+	cue("en", UpsetFormal, 0.75, `\bremind\s+you\b[^.!?\n]{0,40}\b(?:request|complaint|e-?mail|letter|message|claim|query)\b`),
+	cue("de", UpsetFormal, 0.75, `\berinner\p{L}*\b[^.!?\n]{0,40}\b(?:Anfrage|Beschwerde|Reklamation|Nachricht|E-Mail|Mail|Schreiben|Brief|Antrag|Mahnung)\b`),
+	cue("es", UpsetFormal, 0.75, `\brecuerdo\s+que\b[^.!?\n]{0,40}\b(?:solicitud|petición|reclamación|queja|correo|carta|consulta|incidencia)\b`),
+	cue("fr", UpsetFormal, 0.75, `\brappel(?:er|le)\b[^.!?\n]{0,40}\b(?:demande|réclamation|courrier|mail|message|lettre|dossier)\b`),
+	cue("pt", UpsetFormal, 0.75, `\blembr(?:o|ar|amos)\b[^.!?\n]{0,40}\b(?:pedido|solicitação|reclamação|e-mail|mensagem|protocolo|chamado)\b`),
+	cue("it", UpsetFormal, 0.75, `\bricord(?:o|are|iamo)\b[^.!?\n]{0,40}\b(?:richiesta|reclamo|segnalazione|email|mail|lettera|pratica)\b`),
+	cue("nl", UpsetFormal, 0.75, `\bherinner\p{L}*\b[^.!?\n]{0,40}\b(?:verzoek|klacht|vraag|mail|e-mail|brief|bericht|aanvraag)\b|\bin\s+herinnering\b[^.!?\n]{0,40}\b(?:verzoek|klacht|vraag|mail|brief|aanvraag)\b|\b(?:verzoek|klacht|vraag|mail|brief|aanvraag)\b[^.!?\n]{0,40}\bin\s+herinnering\b`),
+	cue("pl", UpsetFormal, 0.75, `\bprzypom\p{L}*\b[^.!?\n]{0,40}\b(?:zapytani\p{L}*|reklamacj\p{L}*|zgłoszeni\p{L}*|wiadomoś\p{L}*|pism\p{L}*|wnios\p{L}*|mail\p{L}*)\b`),
 	cue("en", UpsetFormal, 0.75, `\bI\s+(?:am|remain)\s+(?:still\s+)?awaiting\s+(?:a|your|any)\s+(?:response|reply)\b|\bI\s+have\s+(?:still\s+)?not\s+(?:yet\s+)?received\s+(?:a|any)\s+(?:reply|response)\b|\bI\s+(?:wish|would\s+like)\s+to\s+(?:register|lodge|make|file)\s+(?:a\s+)?(?:formal\s+)?complaint\b|\bI\s+am\s+(?:deeply|most|extremely|very|bitterly|thoroughly)\s+(?:disappointed|dissatisfied|unhappy)\b|\b(?:deeply|extremely|very|bitterly|really)\s+disappointed\b|\bto\s+no\s+avail\b|\bI\s+have\s+been\s+(?:more\s+than\s+|extremely\s+)?patient\b|\bmy\s+patience\s+(?:is|has)\b|\bit\s+is\s+now\s+(?:\S+\s+){0,3}(?:weeks|months)\s+since\b|\b(?:has|have)\s+(?:still\s+)?not\s+(?:yet\s+)?been\s+(?:resolved|addressed|answered|actioned|rectified)\b|\bplease\s+treat\s+this\s+as\s+(?:urgent|a\s+priority)\b|\bI\s+find\s+it\s+(?:unacceptable|regrettable|disappointing|hard\s+to\s+believe|astonishing)\b|\bfar\s+from\s+(?:acceptable|satisfactory)\b|\bI\s+expect\s+(?:a\s+(?:full\s+)?(?:response|reply|refund|resolution)|this\s+(?:matter\s+)?to\s+be)\b`),
 	cue("de", UpsetFormal, 0.75, `\b(?:leider\s+)?(?:bis\s+dato|bislang|bisher|noch)\s+(?:keine|ohne)\s+(?:Antwort|Rückmeldung|Reaktion|Lösung)\b|\b(?:sehr|zutiefst|äußerst|maßlos|schwer)\s+enttäuscht\b|\bbin\s+enttäuscht\b|\bich\s+bitte\s+(?:Sie\s+)?(?:nunmehr|nun\s+(?:endlich|dringend)|dringend|ausdrücklich|letztmalig)\b|\b(?:sehe|sah)\s+mich\s+(?:gezwungen|genötigt)\b|\bmit\s+Nachdruck\b|\b(?:mit\s+Verwunderung|befremdlich|nicht\s+nachvollziehbar)\b|\btrotz\s+(?:mehrfacher|wiederholter|meiner|mehrerer|zahlreicher)\s+(?:\p{L}+\s+)?(?:Nachfrage\p{L}*|Anfrage\p{L}*|Erinnerung\p{L}*|Mails|E-Mails|Anrufe|Schreiben)\b|\bich\s+habe\s+(?:Ihnen\s+)?bereits\s+(?:am|mehrfach|mehrmals|zweimal|dreimal)\b|\b(?:setze|gebe)\s+(?:ich\s+)?Ihnen\s+(?:hiermit\s+)?eine\s+(?:letzte\s+)?Frist\b|\bmöchte\s+mich\s+(?:hiermit\s+)?(?:ausdrücklich\s+)?beschweren\b|\bBeschwerde\s+(?:ein|einlegen|einreichen)\b`),
 	cue("es", UpsetFormal, 0.75, `\ba\s+la\s+espera\s+de\s+(?:una\s+)?respuesta\s+desde\b|\bno\s+he\s+(?:recibido|obtenido)\s+(?:ninguna\s+|respuesta|contestación)\b|\ba\s+la\s+mayor\s+brevedad\b|\b(?:muy\s+|profundamente\s+|totalmente\s+)?decepcionad[oa]\b|\bme\s+veo\s+obligad[oa]\b|\b(?:presentar|poner|interponer)\s+una\s+(?:queja|reclamación|denuncia)\b|\b(?:pese\s+a|a\s+pesar\s+de)\s+(?:mis|haber|las|varias|numerosas|reiteradas)\s+(?:\p{L}+\s+)?(?:reclamaciones|llamadas|correos|peticiones|solicitudes|reclamado|llamado|escrito)\b|\bhasta\s+la\s+fecha\s+(?:no|nadie|sin|nada)\b|\bsolicito\s+(?:una\s+)?(?:solución|respuesta)\s+(?:inmediata|urgente)\b`),
@@ -207,6 +217,16 @@ var upsetRules = []upsetRule{
 	cue("nl", UpsetSarcasm, 0.75, `\bgoed\s+bezig\b|\bwat\s+een\s+verrassing\b|\bwie\s+had\s+dat\s+(?:nou\s+)?gedacht\b|\bprecies\s+wat\s+ik\s+nodig\s+had\b|\bknap\s+hoor\b|\bfijn\s+hoor\b|\bchapeau\b|\bhulde\b|\bbedankt\s+hoor\b|\bwat\s+een\s+(?:service|klantvriendelijkheid)\s*!`),
 	cue("pl", UpsetSarcasm, 0.75, `\bno\s+(?:pięknie|super|świetnie|brawo|gratulacje)\b|\bkto\s+by\s+pomyślał\b|\bco\s+za\s+(?:niespodzianka|obsługa|profesjonalizm)\b|\bdokładnie\s+tego\s+(?:potrzebowałem|potrzebowałam)\b|\bbrawo\s+(?:wy|dla\s+was)\b|\bgratulacje\s+dla\b|\bbrawo,?\s+brawo\b`),
 
+	// Formal frustration: writing again, promises not kept, regret.
+	cue("en", UpsetFormal, 0.75, `\bI\s+(?:would|should)\s+(?:appreciate|be\s+grateful\s+for)\s+(?:a|an)\s+(?:prompt|swift|urgent|immediate|timely|full)\s+(?:response|reply|resolution|explanation|refund)\b|\bI\s+look\s+forward\s+to\s+(?:a|your)\s+(?:prompt|swift|immediate|urgent|timely)\s+(?:response|reply|resolution)\b|\b(?:an\s+explanation\s+(?:as\s+to|of)|kindly\s+explain|please\s+explain)\s+why\b|\bit\s+has\s+(?:now\s+)?been\s+(?:\S+\s+){0,2}(?:weeks|months)\s+since\b|\b(?:as\s+of|to)\s+(?:today|date),?\s+I\s+have\s+(?:still\s+)?(?:not|received\s+no|had\s+no)\b|\bI\s+was\s+(?:assured|promised|told)\b[^.!?\n]{0,80}\b(?:however|yet|still|nothing|no\s+one|nobody|never)\b|\bI\s+(?:must|wish\s+to|have\s+to)\s+(?:express|register|voice)\s+my\s+(?:dissatisfaction|disappointment|frustration|concern)\b|\b(?:disappointed|I\s+regret)\s+to\s+(?:note|say|see|learn|find)\b|\bwith\s+(?:all\s+)?due\s+respect\b|\bthis\s+is\s+(?:now\s+)?my\s+(?:second|third|fourth|fifth|final)\s+(?:email|e-mail|letter|message|request|attempt|complaint|reminder)\b|\bI\s+am\s+writing\s+(?:to\s+you\s+)?(?:again|once\s+more|yet\s+again|for\s+the\s+\w+\s+time)\b|\b(?:previous|earlier|prior)\s+correspondence\b|\bnot\s+(?:the\s+)?first\s+time\b|\bfailed\s+to\s+(?:respond|reply|call|deliver|resolve|honour|honor|turn\s+up|show\s+up)\b|\bregrettably\b|\b(?:this|the)\s+(?:matter|issue|complaint)\s+(?:remains|is\s+still)\s+(?:open|unresolved|outstanding)\b`),
+	cue("de", UpsetFormal, 0.75, `\b(?:schreibe|wende\s+mich\s+an)\s+(?:Ihnen|Sie|euch)\s+(?:nun\s+)?(?:bereits\s+)?(?:zum\s+\p{L}+\s+Mal|erneut|nochmals|abermals)\b|\bwende\s+mich\s+(?:erneut|nochmals|wiederholt|abermals)\b|\bbitte\s+(?:Sie\s+)?(?:um\s+)?(?:umgehende|unverzügliche|sofortige)\s+(?:Klärung|Antwort|Rückmeldung|Lösung|Bearbeitung|Erstattung)\b|\bseit\s+(?:nunmehr|mittlerweile|inzwischen)\b|\b(?:Ihre|eine)\s+Antwort\s+steht\s+(?:noch\s+|weiterhin\s+|bis\s+heute\s+)?aus\b|\b(?:wurde|hatte\s+man)\s+mir\s+(?:\p{L}+\s+)?(?:zugesagt|versprochen|zugesichert)\b[^.!?\n]{0,60}\b(?:jedoch|aber|bisher|passiert|nichts)\b|\btrotz\s+(?:Ihrer\s+)?Zusage\b|\b(?:zu\s+meinem\s+Bedauern|bedauerlicherweise)\b|\bnicht\s+(?:zum\s+)?ersten\s+Mal\b|\bich\s+sehe\s+(?:einer|Ihrer)\s+(?:umgehenden|baldigen|schnellen)\s+\p{L}+\s+entgegen\b`),
+	cue("es", UpsetFormal, 0.75, `\b(?:les|os|le)\s+escribo\s+(?:de\s+nuevo|nuevamente|otra\s+vez|por\s+\p{L}+\s+vez)\b|\bme\s+dirijo\s+(?:de\s+nuevo|nuevamente|otra\s+vez)\b|\bquedo\s+a\s+la\s+espera\s+de\s+una\s+(?:respuesta|solución)\s+(?:inmediata|urgente|definitiva)\b|\ba\s+día\s+de\s+hoy,?\s+(?:no|sigo|nadie|sin|nada|todavía|aún)\b|\bse\s+me\s+(?:aseguró|prometió|dijo|indicó)\b[^.!?\n]{0,60}\b(?:pero|sin\s+embargo|todavía|aún|nada|nadie)\b|\blamento\s+tener\s+que\b|\bcon\s+el\s+debido\s+respeto\b|\b(?:les|os)\s+agradecería\s+(?:una\s+)?(?:respuesta|solución)\s+(?:inmediata|urgente|a\s+la\s+mayor\s+brevedad)\b|\b(?:mi|esta\s+es\s+mi)\s+(?:segunda|tercera|cuarta|quinta)\s+(?:reclamación|queja|solicitud|correo|carta)\b|\bno\s+es\s+la\s+primera\s+vez\b`),
+	cue("fr", UpsetFormal, 0.75, `\bje\s+vous\s+(?:écris|contacte|sollicite)\s+(?:à\s+nouveau|de\s+nouveau|une\s+nouvelle\s+fois|encore|pour\s+la\s+\p{L}+\s+fois)\b|\bje\s+reviens\s+(?:vers\s+vous\s+)?(?:une\s+nouvelle\s+fois|à\s+nouveau|encore)\b|\bon\s+m['’]a\s+(?:assuré|promis|dit|garanti)\b[^.!?\n]{0,60}\b(?:mais|pourtant|toujours|or|rien|personne)\b|\bje\s+(?:regrette|déplore)\s+(?:de\s+constater|que)\b|\bje\s+constate\s+(?:avec\s+regret|que\s+rien|qu['’]aucun|que\s+personne)\b|\bce\s+n['’]est\s+pas\s+la\s+première\s+fois\b|\bje\s+vous\s+prie\s+de\s+bien\s+vouloir\b[^.!?\n]{0,40}\b(?:enfin|rapidement|au\s+plus\s+vite|sans\s+délai|dans\s+les\s+plus\s+brefs)\b|\b(?:ma|c['’]est\s+ma)\s+(?:deuxième|troisième|quatrième|cinquième)\s+(?:relance|réclamation|demande|lettre|réclamation)\b`),
+	cue("pt", UpsetFormal, 0.75, `\b(?:escrevo|entro\s+em\s+contato|venho)\s+(?:novamente|mais\s+uma\s+vez|pela\s+\p{L}+\s+vez)\b|\baté\s+hoje,?\s+(?:não|nada|nenhum\p{L}*|sem|ninguém)\b|\bme\s+(?:garantiram|prometeram|disseram|informaram)\b[^.!?\n]{0,60}\b(?:mas|porém|até\s+agora|ainda|nada|ninguém)\b|\blamento\s+(?:ter\s+que|informar)\b|\bnão\s+é\s+a\s+primeira\s+vez\b|\b(?:minha|esta\s+é\s+a\s+minha)\s+(?:segunda|terceira|quarta|quinta)\s+(?:reclamação|solicitação|mensagem|tentativa)\b|\b(?:\d+|dois|três|quatro|vários|diversos)\s+protocolos\b|\baguardo\s+(?:uma\s+)?(?:resposta|solução|retorno)\s+(?:urgente|imediat\p{L}*|definitiv\p{L}*)\b`),
+	cue("it", UpsetFormal, 0.75, `\b(?:vi|Le)\s+scrivo\s+(?:nuovamente|di\s+nuovo|ancora\s+una\s+volta|per\s+la\s+\p{L}+\s+volta)\b|\bmi\s+(?:è\s+stato|era\s+stato|avevano|avete)\s+(?:assicurato|promesso|detto|garantito)\b[^.!?\n]{0,60}\b(?:ma|tuttavia|invece|ancora|niente|nessuno)\b|\bmi\s+(?:rammarica|dispiace\s+constatare)\b|\bnon\s+è\s+la\s+prima\s+volta\b|\b(?:secondo|terzo|quarto|ennesimo)\s+sollecito\b|\bresto\s+in\s+attesa\s+di\s+(?:un\s+)?(?:riscontro|risposta)\s+(?:urgente|immediat\p{L}*|definitiv\p{L}*)\b|\ba\s+distanza\s+di\s+(?:\d+|due|tre|quattro|diverse|molte)\s+(?:settimane|mesi)\b`),
+	cue("nl", UpsetFormal, 0.75, `\bik\s+(?:schrijf|mail|benader)\s+(?:u|jullie)\s+(?:opnieuw|nogmaals|wederom|voor\s+de\s+\p{L}+\s+keer)\b|\bnogmaals\s+(?:verzoek|vraag|wijs|schrijf|meld|mail)\b|\b(?:mij|me)\s+(?:is|werd|was)\s+(?:\p{L}+\s+)?(?:toegezegd|beloofd|verzekerd)\b[^.!?\n]{0,60}\b(?:maar|echter|nog\s+steeds|niets|niemand)\b|\btot\s+mijn\s+(?:spijt|verbazing|ergernis|grote\s+\p{L}+)\b|\bniet\s+(?:de|voor\s+het)\s+eerste\s+(?:keer|maal)\b|\bhelaas\s+(?:nog\s+steeds|nog\s+altijd|wederom|opnieuw)\b|\bper\s+omgaande\b`),
+	cue("pl", UpsetFormal, 0.75, `\bpiszę\s+(?:ponownie|po\s+raz\s+\p{L}+|kolejny\s+raz)\b|\b(?:zapewniono|obiecano|poinformowano)\s+mnie\b[^.!?\n]{0,60}\b(?:jednak|ale|nadal|wciąż|nic|nikt)\b|\bz\s+przykrością\s+(?:stwierdzam|informuję|muszę)\b|\bto\s+nie\s+(?:jest\s+)?pierwszy\s+raz\b|\boczekuję\s+(?:pilnej|natychmiastowej|niezwłocznej|szybkiej)?\s*(?:odpowiedzi|reakcji|rozwiązania|zwrotu|kontaktu)\b|\b(?:wciąż|nadal|ciągle)\s+czekam\b`),
+
 	// Sarcasm that says so on its own.
 	cue("en", UpsetSarcasm, 0.8, `\bthanks\s+for\s+nothing\b|\bthanks\s+a\s+(?:lot|bunch)\s+for\s+nothing\b|\b(?:great|brilliant|fantastic|wonderful|perfect|lovely|awesome|just\s+great),?\s+(?:yet\s+)?another\b|\b(?:can'?t|cannot)\s+wait\s+to\s+see\b|\bkeep\s+up\s+the\s+(?:good|great)\s+work\b|\bwell\s+done\s+(?:guys|again|everyone)\b`),
 	cue("de", UpsetSarcasm, 0.8, `\bdanke\s+für\s+nichts\b|\b(?:bin|ich\s+bin)\s+(?:ja\s+)?gespannt,?\s+(?:wie|was|ob|wann)\b|\b(?:toll|super|klasse|prima|spitze),?\s+(?:schon\s+wieder|noch\s+ein|noch\s+eine|wieder\s+ein)\b|\bvielen\s+Dank\s+auch\b|\bweiter\s+so\b`),
@@ -216,8 +236,10 @@ var upsetRules = []upsetRule{
 	cue("it", UpsetSarcasm, 0.8, `\bgrazie\s+per\s+(?:niente|nulla)\b|\bsi\s+vede\s+che\s+ci\s+tenete\b|\bnon\s+vedo\s+l['’]ora\s+di\s+vedere\b|\b(?:ottimo|perfetto|fantastico|bravi|complimenti),?\s+(?:un\s+altr[oa]|ancora\s+un)\b|\bcontinuate\s+così\b`),
 	cue("nl", UpsetSarcasm, 0.8, `\bbedankt\s+voor\s+(?:niks|niets)\b|\blekker\s+bezig\b|\b(?:top|super|geweldig|fantastisch|prima),?\s+(?:alweer|weer\s+een)\b|\bga\s+zo\s+door\b`),
 	cue("pl", UpsetSarcasm, 0.8, `\b(?:dzięki|dziękuję)\s+za\s+nic\b|\bwidać,?\s+że\s+(?:\p{L}+\s+)?(?:się\s+)?staracie\b|\b(?:super|świetnie|wspaniale|brawo|gratuluję),?\s+(?:kolejn\p{L}+|znowu)\b|\btak\s+trzymać\b`),
+	// "So-called" support.
+	cue("", UpsetSarcasm, 0.8, `\b(?:so[\s-]called|sogenannte[nrm]?|so\s+genannte[nrm]?|soi-disant|sedicent\p{L}+|cosiddett[oa]|zogenaamde|zogenaamd|tak\s+zwan\p{L}+|rzekom\p{L}+)\s+(?:\p{L}+\s+)?(?:support|service|help|customer|express|Kundenservice|Hilfe|Express\p{L}*|servizio|assistenza|supporto|klantenservice|hulp|obsług\p{L}*|pomoc\p{L}*|serwis\p{L}*|ekspres\p{L}*|SAV|aide|conseiller|atención|soporte|ayuda|atendimento|suporte|ajuda)\b|\b(?:supuest[oa]|el\s+llamado|la\s+llamada|o\s+tal\s+d[oa]|a\s+tal\s+d[oa]|supost[oa])\s+(?:servicio|atención|soporte|ayuda|envío|express|exprés|urgente|atendimento|suporte|ajuda|entrega|expressa)\b`),
 	// Quotation marks around what was promised ("express", "fixed").
-	cue("", UpsetSarcasm, 0.8, `["“”„«‚‘'']\s*(?:express|expressversand|express-?lieferung|urgente|expressa|expresso|espresso|next[\s-]day|fixed|solved|resolved|help|helpful|support|customer\s+service|service|guaranteed|repaired|behoben|gelöst|repariert|Hilfe|Service|Kundenservice|arreglado|solucionado|ayuda|atención\s+al\s+cliente|réparé|résolu|aide|conseiller|resolvido|consertado|ajuda|atendimento|risolto|riparato|aiuto|assistenza|opgelost|gerepareerd|hulp|klantenservice|naprawione|rozwiązane|pomoc|ekspres\p{L}*|ekspresowa|we\s+bellen\s+u\s+terug|we'll\s+call\s+you\s+back|wir\s+melden\s+uns)\s*["“”„»’‘'']`),
+	cue("", UpsetSarcasm, 0.8, `["“”„«‚‘'']\s*(?:express|expressversand|express-?lieferung|urgente|expressa|expresso|espresso|next[\s-]day|fixed|solved|resolved|help|helpful|support|customer\s+service|service|guaranteed|repaired|behoben|gelöst|repariert|Hilfe|Service|Kundenservice|arreglado|solucionado|ayuda|atención\s+al\s+cliente|réparé|résolu|aide|conseiller|resolvido|consertado|ajuda|atendimento|risolto|riparato|aiuto|assistenza|opgelost|gerepareerd|hulp|klantenservice|naprawione|rozwiązane|pomoc|ekspres\p{L}*|ekspresowa|we\s+bellen\s+u\s+terug|we'll\s+call\s+you\s+back|wir\s+melden\s+uns|quick|fast|rapid|speedy|same[\s-]day|24h|24\s+hours|premium|priority|customer\s+care|support\s+team|technician|engineer|solution|refund|schnell\p{L}*|sofort|Hotline|Techniker|Lösung|rápid[oa]|atención|soporte|técnico|solución|24\s+horas|prioritari[oa]|rapide|service\s+client|technicien|prioritaire|suporte|solução|prioritári[oa]|veloce|rapid[oa]|tecnico|soluzione|24\s+ore|servizio\s+clienti|snel\p{L}*|oplossing|monteur|binnen\s+24\s+uur|klantvriendelijk\p{L}*|szybk\p{L}*|obsługa|serwis|rozwiązanie|priorytet\p{L}*|24\s+godziny)\s*["“”„»’‘'']`),
 	// An emoji that rolls its eyes.
 	cue("", UpsetSarcasm, 0.7, "["+eyeRolls+"]"),
 }
@@ -241,30 +263,55 @@ var praiseRules = []upsetRule{
 	cue("pt", UpsetSarcasm, 0.7, `\b(?:excelente|ótimo|maravilhoso|incrível|belo|impecável)\s+(?:serviço|atendimento|trabalho)\b|\b(?:muito|super)\s+útil\b|\bcinco\s+estrelas\b`),
 	cue("it", UpsetSarcasm, 0.7, `\b(?:ottimo|eccellente|splendido|fantastico|bel|gran|impeccabile)\s+(?:servizio|lavoro|assistenza)\b|\b(?:bravi|complimenti)\b|\b(?:davvero|molto|super)\s+utile\b|\bcinque\s+stelle\b`),
 	cue("nl", UpsetSarcasm, 0.7, `\b(?:top|geweldige|fantastische|uitstekende|super|prima|goede)\s*-?(?:service|klantenservice|hulp|werk)\b|\b(?:heel|super|erg)\s+behulpzaam\b|\bvijf\s+sterren\b`),
+	// Records, efficiency, professionalism, applause: praise that a
+	// failure next to it turns.
+	cue("en", UpsetSarcasm, 0.7, `\b(?:impressive|a\s+new\s+record|record\s+time|what\s+efficiency|such\s+efficiency|real\s+professionalism|so\s+professional|bravo|well\s+done|good\s+job|great\s+job|nice\s+job|nice\s+work)\b|👏|(?:^|[.!?\n]\s*)wow\s*[,!.]`),
+	cue("de", UpsetSarcasm, 0.7, `\b(?:beeindruckend|Rekord\p{L}*|Respekt|Wahnsinn|Weltklasse|Glückwunsch|Gratulation|Effizienz|Professionalität|professionell|Bravo|gut\s+gemacht|Läuft\s+bei\s+euch)\b|👏`),
+	cue("es", UpsetSarcasm, 0.7, `\b(?:impresionante|todo\s+un\s+récord|récord|qué\s+profesionalidad|profesionalidad|profesionales|enhorabuena|felicidades|bravo|fenomenal|de\s+lujo|gran\s+trabajo)\b|👏`),
+	cue("fr", UpsetSarcasm, 0.7, `\b(?:impressionnant|record|quel\s+talent|bravo|chapeau|félicitations|bel\s+exploit|professionnalisme|efficacité|trop\s+fort|champions?)\b|👏`),
+	cue("pt", UpsetSarcasm, 0.7, `\b(?:impressionante|recorde|eficiência|profissionalismo|parabéns|show\s+de\s+bola|nota\s+mil|incrível\s+como|bravo)\b|👏`),
+	cue("it", UpsetSarcasm, 0.7, `\b(?:impressionante|record|efficienza|professionalità|complimenti|bravi|bravissimi|un\s+applauso|chapeau)\b|👏`),
+	cue("nl", UpsetSarcasm, 0.7, `\b(?:indrukwekkend|record|efficiënt|professioneel|chapeau|knap\s+gedaan|top\s+geregeld|goed\s+geregeld|lekker\s+dan|hulde|gefeliciteerd|bravo)\b|👏`),
+	cue("pl", UpsetSarcasm, 0.7, `\b(?:imponując\p{L}*|rekord\p{L}*|profesjonalizm|mistrzostwo|gratuluję|gratulacje|brawo|pięknie|brawa)\b|👏`),
 	cue("pl", UpsetSarcasm, 0.7, `\b(?:świetna|super|wspaniała|doskonała|rewelacyjna|fantastyczna|profesjonalna|wzorowa)\s+(?:obsługa|robota|praca|pomoc)\b|\b(?:bardzo|super)\s+pomocn\p{L}*\b|\bpięć\s+gwiazdek\b|\bgratulacje\b`),
 }
 
-// failureRules say something failed; they make praise sarcasm ("Super,
-// nine days and still nothing") and are no annotation on their own. A
-// "strong" row says it whatever else the text says; a "weak" one (a bare
-// negation, a number of days) only in a text with no thanks ("Great, no
-// problems since, thank you!" is no sarcasm).
+// leavingRules are a cancellation of the contract, the account or the
+// service itself (not of an order). Calm, it is a routine request; in a
+// text upset for another reason ("third outage this month, cancel my
+// contract") it is a churn threat.
+var leavingRules = []upsetRule{
+	cue("en", UpsetChurn, 0.75, `\b(?:cancel\p{L}*|terminat\p{L}*|end\p{L}*|close|closing)\s+(?:my|the|our|this)\s+(?:\p{L}+\s+)?(?:contract|account|subscription|membership|service|plan|policy|line)\b|\bcancel\s+(?:it\s+)?all\b|\bI(?:'m|\s+am)\s+(?:leaving|cancelling|canceling|out)\b`),
+	cue("de", UpsetChurn, 0.75, `\bkündig\p{L}*\b|\bKündigung\b|\bVertrag\s+(?:\p{L}+\s+)?(?:beenden|auflösen|stornieren)\b`),
+	cue("es", UpsetChurn, 0.75, `\b(?:dar(?:me)?|doy|me\s+doy)\s+de\s+baja\b|\bbaja\s+(?:del|de\s+la|de\s+mi)\b|\b(?:cancelar|cancelo|rescindir|rescindo|anular)\s+(?:mi|el|la|este|esta)\s+(?:\p{L}+\s+)?(?:contrato|cuenta|suscripción|línea|servicio|póliza|tarifa)\b`),
+	cue("fr", UpsetChurn, 0.75, `\brésili\p{L}*\b|\b(?:fermer|clôturer|annuler)\s+(?:mon|le|ce)\s+(?:compte|contrat|abonnement)\b`),
+	cue("pt", UpsetChurn, 0.75, `\b(?:cancelar|cancelo|cancelem|encerrar|rescindir)\s+(?:o\s+|a\s+)?(?:meu|minha|o|a|esse|essa|este|esta)\s+(?:\p{L}+\s+)?(?:contrato|conta|assinatura|plano|linha|serviço|matrícula)\b|\bcancelar\s+tudo\b|\bcancelamento\b`),
+	cue("it", UpsetChurn, 0.75, `\b(?:disdic\p{L}*|disdire|disdetta|recedere|recesso)\b|\b(?:chiudere|chiudo|annullare)\s+(?:il\s+)?(?:mio\s+)?(?:conto|contratto|abbonamento)\b`),
+	cue("nl", UpsetChurn, 0.75, `\bopzeg\p{L}*\b|\bzeg\s+(?:ik\s+)?(?:\p{L}+\s+){0,3}op\b|\b(?:beëindig\p{L}*|stopzetten)\s+(?:\p{L}+\s+){0,2}(?:contract|abonnement)\b|\b(?:contract|abonnement)\s+(?:\p{L}+\s+){0,2}(?:beëindigen|stopzetten)\b`),
+	cue("pl", UpsetChurn, 0.75, `\brezygn\p{L}*\b|\bwypowi\p{L}*\s+umow\p{L}*\b|\brozwiąz\p{L}*\s+umow\p{L}*\b|\bzamyk\p{L}*\s+konto\b`),
+}
+
+// failureRules say something failed, and are no annotation on their own.
+// A "strong" row makes praise sarcasm ("Super, nine days and still
+// nothing"; not "Super, it works again"); a "weak" one (a bare negation, a
+// number of days) is enough, in a text without thanks, to read "!!!" as
+// shouting ("still not here!!!", not "Dope!!!").
 var failureRules = []upsetRule{
-	cue("en", "strong", 0, `\b(?:still|again|yet\s+another|never|nothing|nobody|no\s+one|broken|missing|wrong|cold|lost|on\s+hold|took\s+(?:\S+\s+){0,2}(?:days|weeks|months|hours)|after\s+\S+\s+(?:days|weeks|months)|(?:days|weeks)\s+late|not\s+(?:arrived|working|fixed|delivered|received)|third|fourth|fifth)\b`),
+	cue("en", "strong", 0, `\bstill\s+(?:no|not|nothing|waiting|broken|cold|missing|dead|down|n[o']\p{L}*|haven'?t|hasn'?t|isn'?t|doesn'?t|can'?t|won'?t|didn'?t)\b|\b(?:yet\s+again|yet\s+another|once\s+again)\b|(?:^|[.!?\n]\s*)again\s*[.!?]|\b(?:broken|down|failed|wrong|late|cancelled|canceled|missed|gone|dead|stuck)\s+again\b|\b(?:never|nothing|nobody|no\s+one|broken|missing|wrong|cold|lost|on\s+hold|third|fourth|fifth)\b|\btook\s+(?:\S+\s+){0,2}(?:days|weeks|months|hours)\b|\bafter\s+\S+\s+(?:days|weeks|months)\b|\b(?:days|weeks)\s+late\b|\bnot\s+(?:arrived|working|fixed|delivered|received)\b|\b(?:didn'?t|did\s+not|never)\s+(?:show|turn|arrive|come|call|work)\b`),
 	cue("en", "weak", 0, `\b(?:not|no|late|\d+\s+(?:days|weeks|months|hours)|(?:hasn'?t|haven'?t|didn'?t|doesn'?t|isn'?t|won'?t|can'?t))\b`),
-	cue("de", "strong", 0, `\b(?:immer\s+noch|noch\s+immer|schon\s+wieder|wieder|nichts|niemand|nie|kaputt|falsch|kalt|verspätet|Warteschleife|nach\s+\S+\s+(?:Tagen|Wochen|Monaten|Stunden)|dritte\p{L}*|vierte\p{L}*|fünfte\p{L}*)\b`),
+	cue("de", "strong", 0, `\b(?:immer\s+noch|noch\s+immer|schon\s+wieder|wieder)\s+(?:nicht\p{L}*|kein\p{L}*|kaputt|kalt|weg|ausgefallen|falsch|da\s+nicht)\b|\bschon\s+wieder\b|\b(?:nichts|niemand|nie|kaputt|falsch|kalt|verspätet|Warteschleife|dritte\p{L}*|vierte\p{L}*|fünfte\p{L}*)\b|\bnach\s+\S+\s+(?:Tagen|Wochen|Monaten|Stunden)\b`),
 	cue("de", "weak", 0, `\b(?:nicht|kein\p{L}*|\d+\s+(?:Tage|Tagen|Wochen|Monate|Monaten))\b`),
-	cue("es", "strong", 0, `\b(?:todavía|aún|sigue|otra\s+vez|de\s+nuevo|nada|nadie|nunca|roto|rota|fría|frío|perdido|ha\s+tardado|tardado|tardó|tercer\p{L}*|cuart\p{L}*|quint\p{L}*)\b`),
+	cue("es", "strong", 0, `\b(?:todavía|aún|sigue|siguen|sigo)\s+(?:no|nada|sin|nadie|igual|roto|rota|fallando|caído|caída)\b|\botra\s+vez\s+(?:sin|lo\s+mismo|igual|no|el\s+mismo|la\s+misma)\b|\b(?:nada|nadie|nunca|roto|rota|fría|frío|perdido|perdida|ha\s+tardado|tardado|tardó|tercer\p{L}*|cuart[oa]|quint[oa])\b`),
 	cue("es", "weak", 0, `\b(?:no|sin|mal|tarde|\d+\s+(?:días|semanas|meses))\b`),
-	cue("fr", "strong", 0, `\b(?:toujours|encore|rien|personne|jamais|cassé\p{L}*|froid\p{L}*|en\s+retard|perdu\p{L}*|il\s+a\s+fallu|troisième|quatrième|cinquième)\b`),
+	cue("fr", "strong", 0, `\btoujours\s+(?:pas|rien|aucun\p{L}*|sans|en\s+panne|bloqué\p{L}*|froid\p{L}*|cassé\p{L}*)\b|\bencore\s+(?:une|un)\s+(?:fois|panne|coupure|retard|erreur|problème|bug)\b|\b(?:rien|personne|jamais|cassé\p{L}*|froid\p{L}*|en\s+retard|perdu\p{L}*|il\s+a\s+fallu|troisième|quatrième|cinquième)\b`),
 	cue("fr", "weak", 0, `\b(?:pas|sans|\d+\s+(?:jours|semaines|mois))\b`),
-	cue("pt", "strong", 0, `\b(?:ainda|de\s+novo|outra\s+vez|nada|ninguém|nunca|quebrad\p{L}*|fri[oa]|atrasad\p{L}*|levou|demorou|terceir\p{L}*|quart\p{L}*|quint\p{L}*)\b`),
+	cue("pt", "strong", 0, `\bainda\s+(?:não|nada|sem|nenhum\p{L}*)\b|\b(?:de\s+novo|outra\s+vez)\s+(?:sem|não|o\s+mesmo|a\s+mesma)\b|\b(?:nada|ninguém|nunca|quebrad\p{L}*|fri[oa]|atrasad\p{L}*|levou|demorou|terceir\p{L}*|quart[oa]|quint[oa])\b`),
 	cue("pt", "weak", 0, `\b(?:não|sem|\d+\s+(?:dias|semanas|meses))\b`),
-	cue("it", "strong", 0, `\b(?:ancora|di\s+nuovo|niente|nulla|nessuno|mai|rott\p{L}*|fredd\p{L}*|in\s+ritardo|pers[oa]|terz\p{L}*|quart\p{L}*|quint\p{L}*)\b`),
+	cue("it", "strong", 0, `\bancora\s+(?:niente|nulla|non|nessun\p{L}*|fredd\p{L}*|rott\p{L}*|bloccat\p{L}*|spent\p{L}*|in\s+attesa|guast\p{L}*)\b|\bdi\s+nuovo\s+(?:guast\p{L}*|rott\p{L}*|bloccat\p{L}*|senza|fuori)\b|\b(?:niente|nulla|nessuno|mai|rott\p{L}*|fredd\p{L}*|in\s+ritardo|pers[oa]|terz[oa]|quart[oa]|quint[oa])\b`),
 	cue("it", "weak", 0, `\b(?:non|senza|\d+\s+(?:giorni|settimane|mesi))\b`),
-	cue("nl", "strong", 0, `\b(?:nog\s+steeds|nog\s+altijd|weer|alweer|niks|niets|niemand|nooit|kapot|stuk|koud|te\s+laat|kwijt|derde|vierde|vijfde|drie\s+keer)\b`),
+	cue("nl", "strong", 0, `\bnog\s+(?:steeds|altijd)\s+(?:niet|geen|niks|niets|kapot|stuk|koud|wachten|wacht)\b|\bweer\s+(?:kapot|stuk|niet|geen|mis|uit|weg|te\s+laat)\b|\b(?:alweer|niks|niets|niemand|nooit|kapot|stuk|koud|te\s+laat|kwijt|derde|vierde|vijfde|drie\s+keer)\b`),
 	cue("nl", "weak", 0, `\b(?:niet|geen|\d+\s+(?:dagen|weken|maanden))\b`),
-	cue("pl", "strong", 0, `\b(?:nadal|wciąż|dalej|znowu|znów|nic|nikt|nigdy|zepsut\p{L}*|zimn\p{L}*|spóźnion\p{L}*|trzeci\p{L}*|czwart\p{L}*|piąt\p{L}*)\b`),
+	cue("pl", "strong", 0, `\b(?:nadal|wciąż|dalej|ciągle)\s+(?:nie|nic|brak|zimn\p{L}*|zepsut\p{L}*|czekam)\b|\b(?:znowu|znów)\s+(?:nie|brak|zepsut\p{L}*|awari\p{L}*)\b|\b(?:nic|nikt|nigdy|zepsut\p{L}*|zimn\p{L}*|spóźnion\p{L}*|trzeci\p{L}*|czwart\p{L}*|piąt\p{L}*|kolejn\p{L}*)\b`),
 	cue("pl", "weak", 0, `\b(?:nie|bez|\d+\s+(?:dni|tygodni|miesięcy))\b`),
 }
 
@@ -291,6 +338,7 @@ func (u Upset) Analyze(d *analysis.Doc) {
 	var thanked bool
 	failure := map[string]bool{}
 	var praise []found
+	var leaving found
 	chunks(d.Text, func(off int, text string) {
 		lower := strings.ToLower(text)
 		for _, rule := range upsetRules {
@@ -301,8 +349,8 @@ func (u Upset) Analyze(d *analysis.Doc) {
 				if rule.key == UpsetAnger && negatedWordBefore(text, m[0]) {
 					continue // "not angry"
 				}
-				if rule.key == UpsetEscalation && endsWithAny(strings.ToLower(strings.TrimSpace(clauseBefore(text, m[0]))), thanksBefore) {
-					continue // "thanks once again"
+				if rule.key == UpsetEscalation && (endsWithAny(strings.ToLower(strings.TrimSpace(clauseBefore(text, m[0]))), thanksBefore) || thanksAfter(text[m[1]:])) {
+					continue // "thanks once again", "once again, thank you"
 				}
 				done[rule.key] = true
 				cues = append(cues, found{rule.key, upsetWhy[rule.key] + " (" + langOr(rule.lang) + ")", rule.conf, cueSpan(d.Text, off+m[0], off+m[1])})
@@ -326,9 +374,16 @@ func (u Upset) Analyze(d *analysis.Doc) {
 				thanked = true
 			}
 		}
+		for _, rule := range leavingRules {
+			if leaving.key == "" && inLang(rule) {
+				if m := rule.re.find(text, lower); m != nil {
+					leaving = found{UpsetChurn, "cancels, in a text upset for another reason (" + rule.lang + ")", rule.conf, cueSpan(d.Text, off+m[0], off+m[1])}
+				}
+			}
+		}
 	})
 	failed := failure["strong"] || failure["weak"] && !thanked
-	if failed && len(praise) > 0 && !done[UpsetSarcasm] {
+	if failure["strong"] && len(praise) > 0 && !done[UpsetSarcasm] {
 		done[UpsetSarcasm] = true
 		cues = append(cues, praise[0])
 	}
@@ -340,6 +395,9 @@ func (u Upset) Analyze(d *analysis.Doc) {
 	}
 	if alone && len(cues) == 1 && cues[0].key == UpsetSarcasm && strings.ContainsAny(d.Text[cues[0].span.Start:cues[0].span.End], eyeRolls) {
 		return
+	}
+	if leaving.key != "" && len(cues) > 0 && !done[UpsetChurn] {
+		cues = append(cues, leaving)
 	}
 	for _, c := range cues {
 		ev := c.why + ": \"" + d.Text[c.span.Start:c.span.End] + "\""
@@ -378,6 +436,18 @@ func langOr(l string) string {
 		return "any language"
 	}
 	return l
+}
+
+// thanksAfter reports whether s begins with thanks ("once again, thank
+// you").
+func thanksAfter(s string) bool {
+	s = strings.ToLower(strings.TrimLeft(s, " ,;:-–—"))
+	for _, t := range thanksBefore {
+		if strings.HasPrefix(s, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // negatedWordBefore reports whether the word just before i is a negation

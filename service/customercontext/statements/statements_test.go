@@ -396,3 +396,130 @@ func TestUpsetPraiseWithoutFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestUpsetOtherWordingFormal reads more formal frustration, sarcasm and
+// churn threats worded otherwise than the rules' examples, and the calm
+// texts most like them (self-apologies, problem reports, thanks, routine
+// cancellations) in every language.
+func TestUpsetOtherWordingFormal(t *testing.T) {
+	pos := []string{
+		// formal
+		"Dear team, this is my third email regarding invoice 4471. I would appreciate a prompt resolution.",
+		"I contacted you on 2 and 9 May and have yet to receive any reply.",
+		"Despite your assurance that the engineer would attend on Monday, nobody came.",
+		"Sehr geehrte Damen und Herren, ich wende mich erneut an Sie, da meine Reklamation bislang ohne Antwort geblieben ist.",
+		"Ihr Kollege hatte mir einen Rückruf zugesagt, passiert ist bisher nichts.",
+		"Estimados señores: a día de hoy sigo sin recibir el reembolso prometido.",
+		"Me dirijo nuevamente a ustedes porque mi incidencia sigue abierta.",
+		"Madame, Monsieur, je vous écris à nouveau car ma réclamation n'a toujours pas été traitée.",
+		"On m'avait promis un remboursement sous 10 jours, or je n'ai rien reçu.",
+		"Prezados, venho novamente solicitar o reembolso, pois até hoje não recebi nada.",
+		"Gentili signori, vi scrivo nuovamente poiché la mia segnalazione non ha avuto alcun seguito.",
+		"Geachte heer/mevrouw, helaas heb ik nog steeds geen reactie ontvangen op mijn klacht.",
+		"Szanowni Państwo, piszę ponownie, ponieważ do dziś nie otrzymałem zwrotu pieniędzy.",
+		// sarcasm
+		"Wow, three hours on hold. Truly world-class service.",
+		"Thanks for the \"quick\" reply, only took you a month.",
+		"Klasse Leistung, das dritte Paket in Folge beschädigt.",
+		"Muchas gracias por la rapidez, solo un mes para contestar.",
+		"Merci pour la rapidité, seulement trois semaines pour une réponse.",
+		"Parabéns pela eficiência, o técnico não apareceu de novo.",
+		"Che efficienza, il terzo rimborso sbagliato di fila.",
+		"Top service weer, drie weken wachten op een antwoord.",
+		"Gratuluję profesjonalizmu, trzeci raz ta sama pomyłka.",
+		// churn
+		"Honestly, I'll be taking my money to another bank.",
+		"Fix this or I'm closing my account.",
+		"Ich überlege ernsthaft, den Anbieter zu wechseln.",
+		"Estoy pensando seriamente en cambiarme de compañía.",
+		"J'envisage sérieusement de résilier.",
+		"Estou pensando seriamente em trocar de operadora.",
+		"Sto seriamente pensando di cambiare gestore.",
+		"Ik overweeg serieus om over te stappen.",
+		"Poważnie rozważam zmianę operatora.",
+	}
+	neg := []string{
+		"Apologies for the confusion, I gave you my old address. The new one is 5 Elm Road.",
+		"Entschuldigung, mein Fehler: die Bestellnummer lautet 55123.",
+		"Disculpen, me equivoqué de pedido, es el 88412.",
+		"Toutes mes excuses, je me suis trompé de référence : c'est la 4412.",
+		"Desculpe a demora em responder, estive viajando.",
+		"Mi scuso per il ritardo nella risposta.",
+		"Excuses voor de verwarring, mijn nieuwe adres is Dorpsstraat 5.",
+		"Przepraszam za zamieszanie, podałem zły numer zamówienia.",
+		"My order hasn't arrived yet, could you check the tracking?",
+		"Meine Rechnung ist doppelt abgebucht worden, können Sie das prüfen?",
+		"El técnico no vino ayer, ¿pueden darme otra cita?",
+		"Ma facture semble incorrecte, pouvez-vous vérifier ?",
+		"A minha internet não está funcionando desde ontem.",
+		"La fattura di marzo non mi è arrivata, potete rimandarla?",
+		"Mijn pakket is nog niet aangekomen, kunt u kijken waar het is?",
+		"Moja faktura jest błędna, czy możecie to sprawdzić?",
+		"What time does your shop open on Saturdays?",
+		"Wie kann ich meine Adresse ändern?",
+		"Thank you so much, the technician was lovely and fixed it in minutes!",
+		"Vielen Dank für die schnelle Lieferung, alles bestens!",
+		"¡Muchísimas gracias por la ayuda, todo funciona!",
+		"Merci infiniment, service impeccable !",
+		"Muito obrigado, atendimento excelente!",
+		"Grazie mille, servizio impeccabile!",
+		"Hartelijk dank, jullie zijn top!",
+		"Bardzo dziękuję za szybką pomoc!",
+		"Please cancel my contract when it ends in May; I'm moving in with my partner.",
+		"Ich möchte meinen Vertrag zum 31.12. kündigen, da ich ins Ausland ziehe.",
+		"Quisiera dar de baja mi línea, ya no la uso.",
+		"Je souhaite résilier mon abonnement car je déménage.",
+		"Quero cancelar a assinatura, não uso mais.",
+		"Vorrei disdire il contratto perché mi trasferisco all'estero.",
+		"Ik wil mijn abonnement opzeggen, ik ga verhuizen.",
+		"Chcę wypowiedzieć umowę, wyprowadzam się za granicę.",
+	}
+	for _, s := range pos {
+		if !IsUpset(analysis.Pipeline{Upset{}}.Run(&analysis.Doc{Text: s, Language: analysis.Und})) {
+			t.Errorf("%q: not read as upset", s)
+		}
+	}
+	for _, s := range neg {
+		if got := upsetKeys(analysis.Und, s); len(got) > 0 {
+			t.Errorf("%q: read as upset %v", s, got)
+		}
+	}
+}
+
+// TestUpsetOtherWordingAnger reads anger, explaining again and shouting
+// in words the rules' examples do not use.
+func TestUpsetOtherWordingAnger(t *testing.T) {
+	pos := []string{
+		"Are you kidding me? Third engineer no-show!",
+		"This company is a total joke.",
+		"Ich hab die Faxen dicke mit eurem Laden.",
+		"Das ist doch das Allerletzte!",
+		"¡Qué vergüenza de empresa! Estoy indignadísima.",
+		"Vous êtes des incapables.",
+		"Vocês são uns incompetentes, que descaso!",
+		"Siete degli incapaci, è assurdo.",
+		"Jullie zijn echt hopeloos, wat een puinhoop.",
+		"Jesteście beznadziejni, co za bałagan.",
+		"I've explained this to five different agents already.",
+		"Ich habe das jetzt schon dreimal erklärt!",
+		"Ya lo he explicado cuatro veces.",
+		"Je l'ai déjà expliqué trois fois !",
+		"Já expliquei isso três vezes!",
+		"L'ho già spiegato tre volte!",
+		"Ik heb het al drie keer uitgelegd!",
+		"Tłumaczyłem to już trzy razy!",
+		"I WANT MY MONEY BACK NOW",
+		"ICH WILL MEIN GELD ZURÜCK",
+		"QUIERO MI DINERO YA",
+		"JE VEUX ÊTRE REMBOURSÉ",
+		"QUERO MEU DINHEIRO DE VOLTA",
+		"VOGLIO I MIEI SOLDI",
+		"IK WIL MIJN GELD TERUG",
+		"CHCĘ ZWROTU PIENIĘDZY",
+	}
+	for _, s := range pos {
+		if !IsUpset(analysis.Pipeline{Upset{}}.Run(&analysis.Doc{Text: s, Language: analysis.Und})) {
+			t.Errorf("%q: not read as upset", s)
+		}
+	}
+}

@@ -523,3 +523,19 @@ func TestUpsetOtherWordingAnger(t *testing.T) {
 		}
 	}
 }
+
+// Upset never panics and keeps its spans inside the text, whatever the
+// text.
+func TestUpsetOddTexts(t *testing.T) {
+	for _, text := range []string{
+		"", "!", "!!!", "?!?!", "🙄", "\xff\xfe WHY IS THIS \xff HAPPENING", strings.Repeat("A ", 40<<10),
+		strings.Repeat("NO WAY ", 10<<10) + "é", strings.Repeat("é", 9<<10) + " FURIOUS!!!", "„“", "'' \"\"",
+	} {
+		d := analysis.Pipeline{Upset{}}.Run(&analysis.Doc{Text: text, Language: analysis.Und})
+		for _, an := range d.Annotations {
+			if an.Span.Start < 0 || an.Span.End > len(text) || an.Span.Start > an.Span.End || an.Evidence == "" {
+				t.Errorf("%.40q: bad annotation %+v", text, an)
+			}
+		}
+	}
+}

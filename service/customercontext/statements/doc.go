@@ -1,9 +1,11 @@
 // Package statements reads what a customer says about themselves and about
 // an earlier problem: stated preferences (the name to use, a channel never
 // or only to use, a language, a time of day to be contacted), SMS opt-out
-// and opt-in keywords, and statements that a problem came back (relapse) or
-// is fixed (closure). Each reader is an analysis.Analyzer with its rules in
-// one table per kind, one row per language, that a support team can read.
+// and opt-in keywords, statements that a problem came back (relapse) or
+// is fixed (closure), and that the customer is upset, and why, or
+// threatens to leave (Upset). Each reader is an analysis.Analyzer with its
+// rules in one table per kind, one row per language, that a support team
+// can read.
 //
 // Precision comes first: a rule reads a statement only where the words
 // around it say it is one ("please call me Sam", not "my son Peter";

@@ -205,13 +205,14 @@ const (
 	SentimentSource_SENTIMENT_SOURCE_UNSPECIFIED SentimentSource = 0
 	// Given by the caller (e.g. a speech-analytics system).
 	SentimentSource_SENTIMENT_SOURCE_GIVEN SentimentSource = 1
-	// Computed by Rapport from the text with the VADER lexicon model (English
-	// text only).
+	// Computed by Rapport from the text, with the scorer of its language
+	// (`scorer`): VADER for English, a lexicon for German, Spanish, French,
+	// Italian, Portuguese, Dutch and Polish.
 	SentimentSource_SENTIMENT_SOURCE_COMPUTED SentimentSource = 2
-	// Not computed: the text is not in a language Rapport has a sentiment
-	// model for (see Sentiment). `score` is 0, `label` unspecified and
-	// `language` says which language was detected; the context's trend and the
-	// apology hints ignore it.
+	// Not computed: the text's language is not known ("und") or has no scorer
+	// (Arabic, Hindi). `score` is 0, `label` unspecified and `language` says
+	// which language was detected; the context's trend and the apology hints
+	// ignore it.
 	SentimentSource_SENTIMENT_SOURCE_NOT_COMPUTED SentimentSource = 3
 )
 
@@ -683,22 +684,20 @@ func (x *Statement) GetChannel() Channel {
 
 // How the customer felt in a contact.
 //
-// When computed, Rapport first detects the text's language (see `language`).
-// English text is scored; text in any other language gets no score
-// (SENTIMENT_SOURCE_NOT_COMPUTED), never an English score: no well-kept
-// sentiment lexicon for German, Spanish, French or Portuguese exists as a Go
-// dependency yet.
-//
-// The score is VADER's compound score of `text` (or of
-// `summary` when there is no text). VADER is a rule-based lexicon model made
-// for short, informal English text: it reads negation ("not good"), degree
-// words ("very"), capitals, exclamation marks and emoticons, and is fast and
-// explainable. It does not understand other languages or sarcasm ("Oh
-// great, another outage." scores +0.62), misses complaints without
-// emotional words ("The parcel never arrived." scores 0), leans positive on
-// politeness ("Please help, my parcel never arrived." scores +0.61), and
-// long transcripts drift towards neutral. Give a sentiment when a better
-// source exists (e.g. speech analytics).
+// When computed, Rapport first detects the text's language (see
+// `language`), then scores `text` (or `summary` when there is no text) with
+// that language's scorer, never another language's: VADER's compound score
+// for English (a rule-based lexicon model for short, informal text: negation,
+// degree words, capitals, "!", emoticons); for German, Spanish, French,
+// Italian, Portuguese, Dutch and Polish the sentiment lexicon nlp.js ships
+// for the language, read with its stems, negations within three words,
+// intensifiers and "but" (README, "Sentiment and language", has each
+// language's resource, licence and measured accuracy). Labels at ±0.05 in
+// every language. Lexicons read words, not intent: sarcasm reads positive,
+// complaints without emotional words read neutral; how upset a customer is
+// is read apart (Interaction.statements, kind "upset"), and the apology hint
+// keys on that. Give a sentiment when a better source exists (e.g. speech
+// analytics); it is kept as given.
 type Sentiment struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// From -1 (most negative) to 1 (most positive). Required when a sentiment

@@ -216,7 +216,7 @@ func TestNoConsentRecordedFirstHintIsToAct(t *testing.T) {
 			Text: "This is terrible, I am furious and really angry that nobody helped me."})
 		cc := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: "customers/ada", Channel: rapportv1.Channel_CHANNEL_WEB})
 		hs := cc.GetHints()
-		if len(hs) == 0 || hs[0].GetTier() != rapportv1.HintTier_HINT_TIER_ACT || hs[0].GetCode() != "APOLOGIZE_NEGATIVE_SENTIMENT" {
+		if len(hs) == 0 || hs[0].GetTier() != rapportv1.HintTier_HINT_TIER_ACT || hs[0].GetCode() != "APOLOGIZE_UPSET" {
 			t.Errorf("explicit=%v: hints %v", explicit, hintCodes(hs))
 		}
 		note := findHint(hs, "NO_CONSENT_THIS_CHANNEL")

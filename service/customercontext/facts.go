@@ -32,7 +32,7 @@ func ExtractFacts(in *rapportv1.Interaction, region string) []*rapportv1.Fact {
 		if *field.text == "" {
 			continue
 		}
-		d := AnalyzeIn(*field.text, channel, "", region)
+		d := FactAnalyzers.Run(&analysis.Doc{Text: *field.text, Channel: channel, Region: region})
 		*field.text = maskCards(*field.text, d)
 		corrects := map[analysis.Span]bool{}
 		for _, c := range d.Of(identifiers.KindCorrection) {

@@ -1,6 +1,8 @@
 package customercontext
 
 import (
+	"slices"
+
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
 	"github.com/rapporthq/rapport/service/customercontext/identifiers"
 	"github.com/rapporthq/rapport/service/customercontext/language"
@@ -10,13 +12,25 @@ import (
 
 // Analyzers is the one ordered list of what Rapport reads in a customer's
 // text (package analysis): each analyzer reads what the ones before it
-// annotated. A new analyzer joins by adding one line here.
-var Analyzers = analysis.Pipeline{
+// annotated. It is two lists, each run where its results are used, so that
+// a write runs each analyzer once: FactAnalyzers when the interaction is
+// checked (ExtractFacts), StatementAnalyzers when its summary is merged
+// (ReadStatements). A new analyzer joins by adding one line to one of them.
+var Analyzers = append(slices.Clone(FactAnalyzers), StatementAnalyzers[1:]...)
+
+// FactAnalyzers read the facts a customer gives.
+var FactAnalyzers = analysis.Pipeline{
 	Language{},                // first: the others read d.Language
 	StepsTried{},              // steps already tried, by grammar (package steps)
 	identifiers.Shapes{},      // IBAN, IMEI, card, e-mail, phone, tracking, version
 	identifiers.Labels{},      // "order 1123987", a label ending the previous message
 	identifiers.Corrections{}, // "K-55810, sorry, K-55801"
+}
+
+// StatementAnalyzers read what a customer says of themselves and of an
+// earlier problem (package statements).
+var StatementAnalyzers = analysis.Pipeline{
+	Language{}, // first (a repeat of the same text's detection is a cache hit)
 	statements.OptOut{},
 	statements.Preferences{},
 	statements.Relapse{},

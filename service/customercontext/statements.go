@@ -6,6 +6,7 @@ import (
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service/customercontext/analysis"
 	"github.com/rapporthq/rapport/service/customercontext/statements"
 	"github.com/rapporthq/rapport/service/customercontext/topics"
 )
@@ -24,8 +25,8 @@ func ReadStatements(in *rapportv1.Interaction) []*rapportv1.Statement {
 		return nil
 	}
 	// The statement analyzers (what a customer says about themselves and an
-	// earlier problem, issue 18 points 5 and 6) are in Analyzers.
-	d := Analyze(in.GetText(), channelNames[in.GetChannel()], "")
+	// earlier problem, how upset they are) are StatementAnalyzers.
+	d := StatementAnalyzers.Run(&analysis.Doc{Text: in.GetText(), Channel: channelNames[in.GetChannel()]})
 	var out []*rapportv1.Statement
 	for _, an := range d.Annotations {
 		switch an.Kind {

@@ -70,7 +70,11 @@ func TestConcurrentHeavyReadsAreBoundedPerTenant(t *testing.T) {
 			in.Text, in.Sentiment = text, &rapportv1.Sentiment{Score: -0.5}
 			batch = append(batch, &rapportv1.RecordInteractionRequest{Parent: parent, Interaction: in})
 		}
-		res, err := ts.interactions.BatchRecordInteractions(t.Context(), &rapportv1.BatchRecordInteractionsRequest{Requests: batch})
+		// The setup's deadline, not the default 30 s: 100 texts of 16 KiB
+		// are read for facts and statements, 10-30 s on a loaded machine.
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+		res, err := ts.interactions.BatchRecordInteractions(ctx, &rapportv1.BatchRecordInteractionsRequest{Requests: batch})
+		cancel()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -131,6 +131,43 @@ func TestRuleApologizeNegativeSentiment(t *testing.T) {
 	})
 }
 
+// wrote is a contact of the customer's own text (an excerpt), with the
+// statements the analyzers read in it.
+func wrote(name string, at time.Time, sc *float64, sts ...*rapportv1.Statement) *rapportv1.Interaction {
+	in := contact(name, at, sc)
+	in.Channel, in.Direction, in.Excerpt, in.Statements = rapportv1.Channel_CHANNEL_CHAT, rapportv1.Direction_DIRECTION_INBOUND, "…", sts
+	return in
+}
+
+func TestRuleApologizeUpset(t *testing.T) {
+	recent := func(ins ...*rapportv1.Interaction) hintInput {
+		return input(func(in *hintInput) { in.recent = ins })
+	}
+	sarcasm := &rapportv1.Statement{Kind: "upset", Key: "sarcasm", Evidence: "praise next to a failure (en)"}
+	checkRule(t, "APOLOGIZE_UPSET", []ruleCase{
+		{name: "upset, scored positive", in: recent(wrote("ironic", daysAgo(1), score(0.6), sarcasm)),
+			codes: []string{"APOLOGIZE_UPSET"}, text: "was upset (praise next to a failure (en))", evidence: []string{customer + "/interactions/ironic"}},
+		{name: "their own text, negative, not upset: no apology", in: recent(wrote("typo", daysAgo(1), score(-0.6)))},
+		{name: "not upset now, a call that went badly before", in: recent(wrote("calm", daysAgo(1), score(-0.6)), contact("bad", daysAgo(2), score(-0.8))),
+			codes: []string{"APOLOGIZE_NEGATIVE_SENTIMENT"}, evidence: []string{customer + "/interactions/bad"}},
+		{name: "upset, but eight days ago", in: recent(wrote("old", daysAgo(8), nil, sarcasm))},
+	})
+}
+
+func TestRuleRetain(t *testing.T) {
+	recent := func(ins ...*rapportv1.Interaction) hintInput {
+		return input(func(in *hintInput) { in.recent = ins })
+	}
+	threat := &rapportv1.Statement{Kind: "churn_threat", Evidence: "threat to leave (en)"}
+	checkRule(t, "RETAIN_CHURN_THREAT", []ruleCase{
+		{name: "no contact", in: recent()},
+		{name: "a threat yesterday", in: recent(wrote("leaving", daysAgo(1), nil, threat)),
+			codes: []string{"RETAIN_CHURN_THREAT"}, text: "They said they may leave", evidence: []string{customer + "/interactions/leaving"}},
+		{name: "upset, no threat", in: recent(wrote("angry", daysAgo(1), nil, &rapportv1.Statement{Kind: "upset", Key: "anger"}))},
+		{name: "a threat eight days ago", in: recent(wrote("leaving", daysAgo(8), nil, threat))},
+	})
+}
+
 func satisfied(edit func(s *rapportv1.Satisfaction)) hintInput {
 	return input(func(in *hintInput) {
 		in.cc.Satisfaction = &rapportv1.Satisfaction{}

@@ -136,6 +136,8 @@ var linkWords = []string{
 	"è", "il", "mio", "mia",
 	"is", "mijn", "het",
 	"numer", "to", "mój", "moje",
+	// a negation: "order number is not 448120 but 448210" (see Corrections)
+	"not", "nicht", "pas", "não", "niet", "nie",
 }
 
 // phoneLabels say a number after them (in the same sentence) is a phone

@@ -29,24 +29,24 @@ var correctionMarkers = []string{
 	"äh", "ähm", "also eigentlich", "eigentlich", "genauer gesagt", "besser gesagt", "pardon",
 	// es
 	"perdón", "perdon", "corrijo", "corrección", "me equivoqué", "quise decir", "quería decir", "quiero decir", "disculpa*", "equivocad*",
-	"incorrect*", "la correcta", "el correcto", "mejor dicho", "en realidad", "sino", "ignor*", "espera", "uy", "o sea", "es decir",
+	"incorrect*", "la correcta", "el correcto", "me he confundido", "me confundí", "confundí", "confundido", "me he equivocado", "mejor dicho", "en realidad", "sino", "ignor*", "espera", "uy", "o sea", "es decir",
 	// fr
 	"rectification", "rectifie", "faute de frappe", "je voulais dire", "je veux dire", "je me suis trompé*", "erreur", "erroné*", "le bon",
-	"la bonne", "plutôt", "en fait", "au lieu", "ignorez", "attendez", "attends", "enfin", "c'est-à-dire", "désolé*", "oups",
+	"la bonne", "plutôt", "confondu", "je me suis planté*", "en fait", "au lieu", "ignorez", "attendez", "attends", "enfin", "c'est-à-dire", "désolé*", "oups",
 	// pt
 	"desculp*", "correção", "correcção", "corrijo", "enganei-me", "enganei me", "me enganei", "queria dizer", "quero dizer", "quer dizer",
-	"aliás", "engano", "errad*", "incorret*", "o correto", "a correta", "o certo", "ou melhor", "na verdade", "em vez", "espere", "ou seja",
+	"aliás", "engano", "me confundi", "confundi", "errad*", "incorret*", "o correto", "a correta", "o certo", "ou melhor", "na verdade", "em vez", "espere", "ou seja",
 	// it
 	"scusi", "scusa*", "correzione", "correggo", "ho sbagliato", "volevo dire", "voglio dire", "errore", "errat*", "sbagliat*",
 	"quello giusto", "quella giusta", "il corretto", "la corretta", "anzi", "o meglio", "invece", "ignorate", "aspetta", "aspetti", "cioè",
-	"mi scusi",
+	"mi scusi", "mi sono confus*", "ho confuso",
 	// nl
 	"correctie", "typfout", "tikfout", "ik bedoel", "ik bedoelde", "bedoel ik", "bedoelde*", "verkeerd*", "fout*", "onjuist*", "de juiste",
-	"het juiste", "eigenlijk", "in plaats", "negeer", "wacht", "sorry", "excuus", "excuses", "oeps", "beter gezegd", "oftewel",
+	"het juiste", "eigenlijk", "vergist", "vergissing", "verward", "in plaats", "negeer", "wacht", "sorry", "excuus", "excuses", "oeps", "beter gezegd", "oftewel",
 	// pl
 	"przepraszam", "poprawka", "poprawiam", "literówka", "pomyłka", "miało być", "ma być", "chodziło mi", "pomyliłem", "pomyliłam", "błędn*",
 	"zły", "zła", "złe", "prawidłow*", "poprawn*", "właściwie", "a raczej", "raczej", "zamiast", "zignoruj", "czekaj", "chwila", "sorki",
-	"to znaczy", "tzn", "znaczy",
+	"to znaczy", "tzn", "znaczy", "pomyliło mi się", "pomyliły mi się",
 }
 
 // retractionMarkers say a value given before was wrong, even when the
@@ -70,7 +70,7 @@ var (
 	wrongWords = []string{"is wrong", "was wrong", "not right", "not correct", "is incorrect", "ist falsch", "war falsch", "stimmt nicht",
 		"está mal", "es incorrecto", "no es correcto", "est faux", "est erroné", "n'est pas bon", "n'est pas correct", "está errado", "não está certo",
 		"è sbagliato", "è errato", "non è giusto", "klopt niet", "is fout", "is verkeerd", "jest zły", "jest błędny", "jest nieprawidłowy", "się nie zgadza"}
-	numberWords = []string{"iban", "email", "e-mail", "mail", "address", "phone", "number", "nummer", "adresse", "número", "numéro", "numero", "numer",
+	numberWords = []string{"gave", "sent", "wrote", "typed", "iban", "email", "e-mail", "mail", "address", "phone", "number", "nummer", "adresse", "número", "numéro", "numero", "numer",
 		"correo", "courriel", "telefon", "teléfono", "téléphone", "telefone", "telefono", "telefoon", "imei", "code", "código", "codice", "kod"}
 )
 
@@ -90,7 +90,7 @@ var (
 	newWords = []string{"new", "neue", "neuen", "neuer", "neues", "nuevo", "nueva", "nouveau", "nouvelle", "nouvel", "novo", "nova", "nuovo", "nuova",
 		"nieuwe", "nieuw", "nowy", "nowa", "nowego", "nowej"}
 	// replaceable are the kinds a customer has one of in use at a time.
-	replaceable = map[string]bool{"email": true, "phone": true, "iban": true}
+	replaceable = map[string]bool{"email": true, "phone": true, "iban": true, "imei": true, PaymentCard: true}
 )
 
 // noWords start a message that corrects the previous one: "no, 448210".
@@ -223,6 +223,25 @@ func (c Corrections) inText(d *analysis.Doc, lower string, marks []mark) {
 			d.Annotations[i].Superseded = true
 			continue
 		}
+		// "use 448210 — the 448120 I gave was wrong": a value with a
+		// retraction right after it, and another of its kind in the text.
+		if slices.ContainsFunc(marks, func(m mark) bool {
+			return m.retract && m.start >= a.Span.End && m.start-a.Span.End <= 24 && m.end <= limit
+		}) &&
+			slices.ContainsFunc(d.Annotations, func(o analysis.Annotation) bool {
+				return o.Kind == Kind && o.Key == a.Key && o.Span != a.Span && !strings.EqualFold(o.Value, a.Value)
+			}) {
+			d.Annotations[i].Superseded = true
+			continue
+		}
+		// "X, not Y": Y is the wrong one.
+		if next >= 0 && d.Annotations[next].Key == a.Key {
+			between := strings.Trim(lower[a.Span.End:d.Annotations[next].Span.Start], " ,;(–—-")
+			if slices.Contains(negations, between) || slices.Contains([]string{"and not", "but not", "und nicht", "aber nicht", "y no", "pero no", "et pas", "mais pas", "e não", "mas não", "e non", "ma non", "en niet", "maar niet", "a nie", "ale nie", "no"}, between) {
+				d.Annotations[next].Superseded = true
+				continue
+			}
+		}
 		// "my old e-mail a@x.com, the new one b@y.com".
 		if hasWordBefore(lower, a.Span.Start, oldWords, 24) && slices.ContainsFunc(d.Annotations, func(o analysis.Annotation) bool {
 			return o.Kind == Kind && o.Key == a.Key && o.Span != a.Span && !strings.EqualFold(o.Value, a.Value)
@@ -248,7 +267,7 @@ func (c Corrections) inText(d *analysis.Doc, lower string, marks []mark) {
 		if an.Superseded || earlierOfKind(d, an) {
 			continue
 		}
-		if markNear(marks, an.Span, lower) || replaceable[an.Key] && hasWordBefore(lower, an.Span.Start, newWords, 24) {
+		if markNear(marks, an.Span, lower) || replaceable[an.Key] && hasWordBefore(lower, an.Span.Start, newWords, 24) || wholeMarked(marks, lower) {
 			d.Add(c, analysis.Annotation{Kind: KindCorrection, Key: an.Key, Value: an.Value, Span: an.Span, Confidence: 0.9,
 				Evidence: "a correction marker near it: it replaces the " + an.Key + " given before"})
 		}
@@ -451,7 +470,8 @@ func (c Corrections) ofPrevious(d *analysis.Doc, lower string, marks []mark) {
 			if p.Key != an.Key || strings.EqualFold(p.Value, an.Value) {
 				continue
 			}
-			if (len(marks) > 0 && short) || NearDuplicate(p.Value, an.Value) && !hasWord(lower, additions) {
+			renewed := replaceable[an.Key] && (hasWord(lower, oldWords) || hasWord(lower, newWords)) && !hasWord(lower, additions)
+			if (len(marks) > 0 && short) || renewed || NearDuplicate(p.Value, an.Value) && !hasWord(lower, additions) {
 				d.Add(c, analysis.Annotation{Kind: KindCorrection, Key: an.Key, Value: an.Value, Span: an.Span, Confidence: 0.85,
 					Evidence: "corrects the " + an.Key + " of the previous message"})
 				corrected[an.Key] = true
@@ -575,13 +595,17 @@ func startsWithNo(lower string) (mark, bool) {
 	off := len(lower) - len(t)
 	for _, w := range noWords {
 		if strings.HasPrefix(t, w) && !wordChar(t, len(w)) {
-			rest := strings.TrimLeft(t[len(w):], " ")
-			if rest == "" || strings.ContainsRune(",.!-–—:;", rune(rest[0])) || rest[0] >= '0' && rest[0] <= '9' {
-				return mark{off, off + len(w), false}, true
-			}
+			return mark{off, off + len(w), false}, true
 		}
 	}
 	return mark{}, false
+}
+
+// wholeMarked reports whether a marker speaks for the whole text: one in
+// the first line of a longer text (an e-mail's subject: "Re: correction").
+func wholeMarked(marks []mark, lower string) bool {
+	first := strings.IndexByte(lower, '\n')
+	return first >= 0 && slices.ContainsFunc(marks, func(m mark) bool { return m.end <= first && !m.retract })
 }
 
 // markBetween reports whether a marker lies within [from, to).

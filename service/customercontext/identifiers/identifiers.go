@@ -101,6 +101,7 @@ var shapeRules = []struct {
 	{"e-mail address", readEmails},
 	{"IBAN (mod-97)", readIBANs},
 	{"payment card or IMEI (Luhn)", readLuhn},
+	{"card said by its last four digits", readCardEndings},
 	{"UPS and UPU S10 tracking numbers", readTracking},
 	{"version after a version word", readVersions},
 	{"phone number (libphonenumber)", readPhones},
@@ -117,8 +118,25 @@ func (s Shapes) Analyze(d *analysis.Doc) {
 
 var emailRE = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 
+// roleMailboxes are the local parts of the mailboxes of a role, not of a
+// person (RFC 2142, and their names in the eight languages): a company's
+// address to write to ("write to cliente@…") is not the customer's.
+var roleMailboxes = map[string]bool{
+	"info": true, "marketing": true, "sales": true, "support": true, "abuse": true, "noc": true, "security": true, "postmaster": true,
+	"hostmaster": true, "webmaster": true, "noreply": true, "no-reply": true, "donotreply": true, "do-not-reply": true, "help": true,
+	"helpdesk": true, "service": true, "customerservice": true, "customercare": true, "care": true, "contact": true, "hello": true,
+	"kundenservice": true, "kundendienst": true, "kontakt": true, "cliente": true, "clientes": true, "atencionalcliente": true,
+	"atencion": true, "soporte": true, "servicio": true, "serviceclient": true, "service-client": true, "contacto": true, "apoio": true,
+	"atendimento": true, "suporte": true, "assistenza": true, "clienti": true, "servizioclienti": true, "klantenservice": true,
+	"klantendienst": true, "biuro": true, "obsluga": true, "pomoc": true, "bok": true, "kontakt-form": true,
+}
+
 func readEmails(a analysis.Analyzer, d *analysis.Doc, _ string) {
 	for _, m := range emailRE.FindAllStringIndex(d.Text, -1) {
+		local, _, _ := strings.Cut(strings.ToLower(d.Text[m[0]:m[1]]), "@")
+		if roleMailboxes[local] {
+			continue
+		}
 		if m[1]-m[0] <= 254 {
 			add(d, a, "email", strings.ToLower(d.Text[m[0]:m[1]]), m[0], m[1], "e-mail address")
 		}
@@ -182,6 +200,21 @@ func readLuhn(a analysis.Analyzer, d *analysis.Doc, lower string) {
 	}
 }
 
+// cardEndingRE is a card said by its last four digits: "card ending in
+// 4242", "Karte mit Endziffern 4242", "tarjeta acabada en 4242", "carte
+// se terminant par 4242", "cartão terminado em 4242", "carta che
+// termina con 4242", "kaart eindigend op 4242", "karta kończąca się na
+// 4242", or masked ("**** **** **** 4242", "xxxx-4242").
+var cardEndingRE = regexp.MustCompile(`(?i)(?:(?:card|karte|tarjeta|carte|cartão|cartao|carta|kaart|karta|visa|mastercard|amex)\S*\s+(?:\S+\s+){0,3}?` +
+	`(?:ending|ends|endet|endend|mit\s+(?:den\s+)?endziffern|endziffern|acabada|terminada|termina|terminado|terminando|finalizada|se\s+terminant|terminant|finissant|eindigend|eindigt|die\s+eindigt|kończąca|kończy|zakończona)` +
+	`(?:\s+(?:in|with|on|auf|en|por|par|em|con|in|op|na|się|sie|się\s+na|na))*\s*[:#]?\s*|(?:[*x•]{4}[\s-]?){1,3})(\d{4})\b`)
+
+func readCardEndings(a analysis.Analyzer, d *analysis.Doc, _ string) {
+	for _, m := range cardEndingRE.FindAllStringSubmatchIndex(d.Text, -1) {
+		add(d, a, PaymentCard, d.Text[m[2]:m[3]], m[2], m[3], "card given by its last four digits")
+	}
+}
+
 var (
 	upsRE = regexp.MustCompile(`\b1Z[0-9A-Z]{16}\b`)
 	s10RE = regexp.MustCompile(`\b[A-Z]{2}\d{9}[A-Z]{2}\b`)
@@ -200,21 +233,80 @@ func readTracking(a analysis.Analyzer, d *analysis.Doc, _ string) {
 	}
 }
 
-var versionRE = regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(?:version|versión|versão|versione|versie|wersj\pL*|firmware|fw|build|release|app|update)(?:\s+(?:of|von|de|van|der|the|del|da|di|des|od))?\s*[:=]?\s*v?(\d{1,4}(?:\.\d{1,4}){1,3})(?:[^\pL\pN.]|\.(?:[^\pN]|$)|$)|(?:^|[^\pL\pN])v(\d{1,4}(?:\.\d{1,4}){2,3})(?:[^\pL\pN.]|\.(?:[^\pN]|$)|$)`)
+// dottedRE is a dotted number of two to four parts, with an optional v
+// before it.
+var dottedRE = regexp.MustCompile(`(?:^|[^\pL\pN.,])(v?)(\d{1,4}(?:\.\d{1,4}){1,3})(?:[^\pL\pN.,]|[.,](?:[^\pN]|$)|$)`)
 
-// dateLike is a dotted date, not a version.
-var dateLike = regexp.MustCompile(`^\d{1,2}\.\d{1,2}\.\d{4}$`)
+// versionWords say a dotted number after them (up to three words on) is a
+// version: the words for version, firmware, software, an app, an update
+// and the common systems, in the eight languages. Stems end in '*'.
+var versionWords = []string{
+	"version*", "versión", "versão", "versie*", "wersj*", "firmware*", "fw", "build", "release", "app*", "update*", "upgrade*", "software*",
+	"ios", "ipados", "android", "macos", "windows", "os", "mise à jour", "actualización", "actualizado", "atualização", "atualizei", "aggiornamento",
+	"aggiornato", "aktualisierung", "aktualisiert", "aktualizacj*", "aktualizacji", "bijgewerkt", "applicazione", "aplicación", "aplicação", "aplikacj*",
+	"appli", "ver", "ver.", "v.",
+}
 
-func readVersions(a analysis.Analyzer, d *analysis.Doc, _ string) {
-	for _, m := range versionRE.FindAllStringSubmatchIndex(d.Text, -1) {
-		start, end := m[2], m[3]
-		if start < 0 {
-			start, end = m[4], m[5]
+// dateLike is a dotted date with a four-digit year, not a version;
+// shortDate one with a two-digit year, a version only after a version word.
+var (
+	dateLike  = regexp.MustCompile(`^\d{1,2}\.\d{1,2}\.\d{4}$`)
+	shortDate = regexp.MustCompile(`^(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.\d{2}$`)
+)
+
+// thousandsLike is a number with dots between thousands (1.158.000).
+var thousandsLike = regexp.MustCompile(`^\d{1,3}(?:\.\d{3})+$`)
+
+// ipLike is four numbers of 0 to 255: an IP address.
+var ipLike = regexp.MustCompile(`^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$`)
+
+// readVersions reads versions: a number of three or four dotted parts
+// anywhere ("3.0.18"); one of two parts after a version word or a v
+// ("version 2.8", "v4.18"). Dates, thousands, IP addresses and amounts
+// are not versions.
+func readVersions(a analysis.Analyzer, d *analysis.Doc, lower string) {
+	for _, m := range dottedRE.FindAllStringSubmatchIndex(d.Text, -1) {
+		start, end := m[4], m[5]
+		v := d.Text[start:end]
+		parts := strings.Count(v, ".") + 1
+		word := versionWordBefore(lower, m[2])
+		if dateLike.MatchString(v) || amountAfter.MatchString(d.Text[end:min(len(d.Text), end+12)]) || currencyBefore(lower, m[2]) {
+			continue
 		}
-		if v := d.Text[start:end]; !dateLike.MatchString(v) {
-			add(d, a, "version", v, start, end, "version number after a version word")
+		if !word && m[2] == m[3] && (parts == 2 || thousandsLike.MatchString(v) || ipLike.MatchString(v) || shortDate.MatchString(v) || labelReaches(lower, start)) {
+			continue
+		}
+		evidence := "version number (three or four dotted parts)"
+		if word || m[2] < m[3] {
+			evidence = "version number after a version word"
+		}
+		add(d, a, "version", v, start, end, evidence)
+	}
+}
+
+// versionWordBefore reports whether a version word stands at most three
+// words before pos.
+func versionWordBefore(lower string, pos int) bool {
+	from := pos
+	for words := 0; words < 4 && from > 0; {
+		from--
+		if lower[from] == ' ' && from > 0 && lower[from-1] != ' ' {
+			words++
+		}
+		if strings.ContainsRune(".!?\n;", rune(lower[from])) && from < pos-1 {
+			from++
+			break
 		}
 	}
+	return len(findMarks(lower[from:pos], versionWords, false)) > 0
+}
+
+// currencyBefore reports whether a currency sign or code stands right
+// before pos ("€ 1.158", "EUR 1.158.000").
+func currencyBefore(lower string, pos int) bool {
+	t := strings.TrimRight(lower[max(0, pos-5):pos], " ")
+	return strings.HasSuffix(t, "€") || strings.HasSuffix(t, "$") || strings.HasSuffix(t, "£") || strings.HasSuffix(t, "eur") ||
+		strings.HasSuffix(t, "usd") || strings.HasSuffix(t, "gbp") || strings.HasSuffix(t, "zł") || strings.HasSuffix(t, "pln")
 }
 
 // phoneRE is a phone number as written: an optional +, digits, spaces,
@@ -243,7 +335,7 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
 		// The whole message is the number written as a phone number is
 		// (grouped), as a reply to "your phone?".
 		whole := strings.TrimSpace(d.Text) == raw && strings.ContainsAny(raw, " -()")
-		labelled := whole || hasWordPrefix(lower[max(0, start-30):start], phoneLabels) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
+		labelled := whole || phoneLabelled(lower, start) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
 		if !international && (!labelled || region == "") {
 			continue
 		}
@@ -275,6 +367,43 @@ func readCarrierNumbers(a analysis.Analyzer, d *analysis.Doc, lower string) {
 			add(d, a, "tracking_number", v, start, end, "long number in a message naming a carrier")
 		}
 	}
+}
+
+// phoneLabelled reports whether a phone label stands shortly before pos
+// (30 bytes), with no other label after it ("order number is 0612…" is
+// an order number).
+func phoneLabelled(lower string, pos int) bool {
+	from := max(0, pos-30)
+	w := lower[from:pos]
+	at := -1
+	for _, m := range findMarks(w, phoneLabels, false) {
+		at = max(at, m.start)
+	}
+	if at < 0 {
+		return false
+	}
+	// Another label whose link words reach the number, or that ends after
+	// the phone label, reads it.
+	base := max(0, pos-60)
+	for _, m := range labelRE.FindAllStringSubmatchIndex(lower[base:pos], -1) {
+		end := labelEnd(lower[base:pos], m)
+		if end >= 0 && (base+end > from+at || skipLinks(lower, base+end) >= pos) {
+			return false
+		}
+	}
+	return true
+}
+
+// labelReaches reports whether a label and its link words end at pos: the
+// value there is the label's (Labels reads it), not a bare shape.
+func labelReaches(lower string, pos int) bool {
+	base := max(0, pos-60)
+	for _, m := range labelRE.FindAllStringSubmatchIndex(lower[base:pos], -1) {
+		if end := labelEnd(lower[base:pos], m); end >= 0 && skipLinks(lower, base+end) >= pos {
+			return true
+		}
+	}
+	return false
 }
 
 // hasWordPrefix reports whether a word of s starts with one of words.

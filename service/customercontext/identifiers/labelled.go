@@ -35,7 +35,8 @@ var labelKinds, labelRE = func() (map[string]string, *regexp.Regexp) {
 	for _, l := range all {
 		q = append(q, strings.ReplaceAll(regexp.QuoteMeta(l), " ", `\s+`))
 	}
-	return kinds, regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(` + strings.Join(q, "|") + `)`)
+	// A plural ending may follow ("invoices", "Bestellungen"): group 2.
+	return kinds, regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(` + strings.Join(q, "|") + `)(s|es|en|n)?`)
 }()
 
 // labelOf is the kind of a label as matched (any case, any spaces).
@@ -129,12 +130,30 @@ func (l Labels) Analyze(d *analysis.Doc) {
 		if count(d) >= MaxRead {
 			break
 		}
-		if letterAt(d.Text, m[3]) {
+		end := labelEnd(d.Text, m)
+		if end < 0 {
 			continue // part of a longer word
 		}
 		key := labelOf(d.Text[m[2]:m[3]])
-		if v, start, end, ok := readValue(d.Text, skipLinks(d.Text, m[3]), key); ok {
-			add(d, l, key, v, start, end, "after the label “"+d.Text[m[2]:m[3]]+"”")
+		v, start, vend, ok := readValue(d.Text, skipLinks(d.Text, end), key)
+		if !ok {
+			// "the serial on the back is C02XK1JHJG5H": a few words, then
+			// a copula.
+			if p := afterCopula(d.Text, end); p >= 0 {
+				v, start, vend, ok = readValue(d.Text, skipLinks(d.Text, p), key)
+			}
+		}
+		for n := 0; ok && n < 8; n++ {
+			add(d, l, key, v, start, vend, "after the label “"+d.Text[m[2]:end]+"”")
+			// A list: "invoices INV-2231 and INV-2232".
+			p := listNext(d.Text, vend)
+			if p < 0 {
+				break
+			}
+			var w string
+			w, start, vend, ok = readValue(d.Text, p, key)
+			ok = ok && runShape(w) == runShape(v)
+			v = w
 		}
 	}
 }
@@ -152,7 +171,8 @@ func (l Labels) previousLabel(d *analysis.Doc) {
 		return
 	}
 	m := ms[len(ms)-1]
-	if letterAt(d.Previous, m[3]) || strings.Trim(d.Previous[skipLinks(d.Previous, m[3]):], " ?!.:;,\t\n") != "" {
+	end := labelEnd(d.Previous, m)
+	if end < 0 || strings.Trim(d.Previous[skipLinks(d.Previous, end):], " ?!.:;,\t\n") != "" {
 		return
 	}
 	key := labelOf(d.Previous[m[2]:m[3]])
@@ -163,4 +183,83 @@ func (l Labels) previousLabel(d *analysis.Doc) {
 	if v, start, end, ok := readValue(d.Text, pos, key); ok {
 		add(d, l, key, v, start, end, PreviousLabelEvidence+" “"+d.Previous[m[2]:m[3]]+"”")
 	}
+}
+
+// labelEnd is where a label match m (of labelRE) ends, its plural ending
+// included, or -1 when it is part of a longer word.
+func labelEnd(s string, m []int) int {
+	end := m[3]
+	if m[4] >= 0 {
+		end = m[5]
+	}
+	if letterAt(s, end-1) && letterAt(s, end) {
+		return -1
+	}
+	return end
+}
+
+// listWords join the values of a list after one label.
+var listWords = []string{",", "&", "/", "and", "und", "y", "e", "et", "en", "i", "oraz", "or", "oder", "o", "ou", "of", "lub", "as well as", "sowie"}
+
+// listNext is where the next value of a list starts after end, or -1.
+func listNext(s string, end int) int {
+	p := end
+	for p < len(s) && s[p] == ' ' {
+		p++
+	}
+	rest := strings.ToLower(s[p:min(len(s), p+12)])
+	for _, w := range listWords {
+		if strings.HasPrefix(rest, w) && (!letterAt(w, 0) || !letterAt(rest, len(w))) {
+			q := p + len(w)
+			for q < len(s) && s[q] == ' ' {
+				q++
+			}
+			if q > p+len(w) || !letterAt(w, 0) {
+				return q
+			}
+		}
+	}
+	return -1
+}
+
+// runShape is s's shape with each run of digits or letters one character:
+// "INV-2231" and "INV-22312" are both "a-9".
+func runShape(s string) string {
+	var b strings.Builder
+	var last rune
+	for _, r := range shape(s) {
+		if r != last || (r != '9' && r != 'a') {
+			b.WriteRune(r)
+		}
+		last = r
+	}
+	return b.String()
+}
+
+// copulas end the few words that may stand between a label and its value:
+// "the serial on the back is …", "la referencia que me dieron es …".
+var copulas = []string{"is", "was", "ist", "lautet", "war", "es", "era", "est", "était", "é", "era", "è", "era", "is", "was", "to", "jest", "brzmi"}
+
+// afterCopula is the offset after a copula that stands at most four short
+// words after a label ending at end, or -1.
+func afterCopula(s string, end int) int {
+	p := end
+	for words := 0; words < 5; words++ {
+		for p < len(s) && s[p] == ' ' {
+			p++
+		}
+		q := p
+		for q < len(s) && letterAt(s, q) && !(s[q] >= '0' && s[q] <= '9') {
+			q++
+		}
+		if q == p || q-p > 12 {
+			return -1
+		}
+		w := strings.ToLower(s[p:q])
+		if words > 0 && slices.Contains(copulas, w) {
+			return q
+		}
+		p = q
+	}
+	return -1
 }

@@ -357,11 +357,14 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
 var carrierNumberRE = regexp.MustCompile(`(?:^|[^\pL\pN])([A-Z0-9]{10,30}|\d{4}(?: \d{4}){2,5})(?:[^\pL\pN]|$)`)
 
 func readCarrierNumbers(a analysis.Analyzer, d *analysis.Doc, lower string) {
-	if !containsWord(lower, carriers) && !containsAny(lower, labels["tracking_number"]) {
+	if !containsWord(lower, carriers) && !containsWord(lower, labels["tracking_number"]) {
 		return
 	}
 	for _, m := range carrierNumberRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		start, end := m[2], m[3]
+		if labelReaches(lower, start) && !labelledAs(lower, start, "tracking_number") {
+			continue // another label's value ("Seriennummer SN8834KX2210")
+		}
 		v := strings.ReplaceAll(d.Text[start:end], " ", "")
 		if len(onlyDigits(v)) >= 8 {
 			add(d, a, "tracking_number", v, start, end, "long number in a message naming a carrier")
@@ -392,6 +395,19 @@ func phoneLabelled(lower string, pos int) bool {
 		}
 	}
 	return true
+}
+
+// labelledAs reports whether the label whose link words end at pos is of
+// kind key.
+func labelledAs(lower string, pos int, key string) bool {
+	base := max(0, pos-60)
+	kind := ""
+	for _, m := range labelRE.FindAllStringSubmatchIndex(lower[base:pos], -1) {
+		if end := labelEnd(lower[base:pos], m); end >= 0 && skipLinks(lower, base+end) >= pos {
+			kind = labelOf(lower[base+m[2] : base+m[3]])
+		}
+	}
+	return kind == key
 }
 
 // labelReaches reports whether a label and its link words end at pos: the

@@ -74,7 +74,9 @@ func skipLinks(s string, pos int) int {
 		rest := strings.ToLower(s[p:min(len(s), p+12)]) // the longest link word fits
 		moved := false
 		for _, w := range linkWords {
-			if strings.HasPrefix(rest, w) && !letterAt(rest, len(w)) && (w != "n" || strings.HasPrefix(rest, "n.") || strings.HasPrefix(rest, "n ")) {
+			// Not the start of the value ("REF-7781-X").
+			if strings.HasPrefix(rest, w) && !letterAt(rest, len(w)) && (len(rest) == len(w) || !strings.ContainsRune("-/_", rune(rest[len(w)]))) &&
+				(w != "n" || strings.HasPrefix(rest, "n.") || strings.HasPrefix(rest, "n ")) {
 				p += len(w)
 				moved = true
 				break

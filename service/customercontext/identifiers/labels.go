@@ -115,6 +115,7 @@ var labels = withNouns(map[string][]string{
 		"numero di tracciamento", "codice di tracciamento", "codice di spedizione",
 		"track & trace", "trackingcode", "volgnummer", "barcode",
 		"numer przesyłki", "numer śledzenia", "numer paczki",
+		"parcel", "shipment", "consignment", "sendung", "paket", "envío", "paquete", "colis", "envoi", "pacco", "spedizione", "pakket", "zending", "paczka", "przesyłka",
 	},
 	"error_code": {
 		"error", "error code", "fault code",
@@ -125,6 +126,7 @@ var labels = withNouns(map[string][]string{
 		"codice di errore", "codice errore",
 		"foutcode", "foutmelding",
 		"kod błędu", "błąd",
+		"error message", "fehlermeldung", "mensaje de error", "message d'erreur", "mensagem de erro", "messaggio di errore", "komunikat błędu",
 	},
 })
 

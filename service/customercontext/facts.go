@@ -8,15 +8,17 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
-	"github.com/rapporthq/rapport/service/customercontext/extract"
 	"github.com/rapporthq/rapport/service/customercontext/identifiers"
 )
+
+// MaxFacts is the most facts read from one interaction.
+const MaxFacts = 20
 
 // ExtractFacts reads the facts an interaction's text and summary give (the
 // KindFact annotations and identifiers of Analyzers, pipeline.go), marked
 // EXTRACTED with where they were read, on the interaction's channel: those
 // its given facts (already in in.Facts) do not say, each once, at most
-// extract.MaxFacts. A value a correction in the same text replaced is not
+// MaxFacts. A value a correction in the same text replaced is not
 // a fact; one given with a correction marker is marked Correction. Payment
 // card numbers are masked in in.Text and in.Summary (masked in place, so
 // spans stay right): only a card's last four digits are kept. region is
@@ -46,7 +48,7 @@ func ExtractFacts(in *rapportv1.Interaction, region string) []*rapportv1.Fact {
 				Correction: corrects[x.Span],
 			}
 			same := func(g *rapportv1.Fact) bool { return SameFact(g, f) }
-			if len(out) < extract.MaxFacts && !slices.ContainsFunc(in.GetFacts(), same) && !slices.ContainsFunc(out, same) {
+			if len(out) < MaxFacts && !slices.ContainsFunc(in.GetFacts(), same) && !slices.ContainsFunc(out, same) {
 				out = append(out, f)
 			}
 		}

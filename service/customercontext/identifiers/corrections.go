@@ -153,12 +153,13 @@ type mark struct {
 
 // Analyze implements analysis.Analyzer.
 func (c Corrections) Analyze(d *analysis.Doc) {
-	lower := strings.ToLower(d.Text)
-	marks := findMarks(lower, correctionMarkers, false)
-	marks = append(marks, findMarks(lower, retractionMarkers, true)...)
-	for _, m := range findMarks(lower, wrongWords, true) {
+	t := newText(d.Text)
+	lower := t.lower
+	marks := findMarks(lower, correctionMarkers, false, t.labels)
+	marks = append(marks, findMarks(lower, retractionMarkers, true, t.labels)...)
+	for _, m := range findMarks(lower, wrongWords, true, t.labels) {
 		w := lower[max(0, m.start-40):m.start]
-		if labelRE.MatchString(w) || hasWord(w, numberWords) {
+		if len(t.labelsBefore(m.start)) > 0 || hasWord(w, numberWords) {
 			marks = append(marks, m)
 		}
 	}
@@ -542,20 +543,22 @@ func earlierOfKind(d *analysis.Doc, an analysis.Annotation) bool {
 }
 
 // findMarks finds the markers of list in lower: at the start of a word,
-// whole unless a stem ('*'), not inside a label.
-func findMarks(lower string, list []string, retract bool) []mark {
+// whole unless a stem ('*'), and not inside one of labels (nil: no check).
+func findMarks(lower string, list []string, retract bool, labels []labelAt) []mark {
 	var out []mark
-	labelSpans := labelRE.FindAllStringSubmatchIndex(lower, -1)
 	// A label that holds the marker and is longer ("code d'erreur"), or
 	// is the marker and has its value after it ("errore 0x80070005").
 	inLabel := func(s, e int) bool {
-		return slices.ContainsFunc(labelSpans, func(m []int) bool {
-			if s >= m[3] || m[2] >= e {
-				return false
+		i, _ := slices.BinarySearchFunc(labels, s-60, func(l labelAt, p int) int { return l.start - p })
+		for _, l := range labels[i:] {
+			if l.start >= e {
+				break
 			}
-			p := skipLinks(lower, m[3])
-			return m[3]-m[2] > e-s || p < len(lower) && lower[p] >= '0' && lower[p] <= '9'
-		})
+			if s < l.end && l.start < e && (l.end-l.start > e-s || l.reach < len(lower) && lower[l.reach] >= '0' && lower[l.reach] <= '9') {
+				return true
+			}
+		}
+		return false
 	}
 	for _, w := range list {
 		stem := strings.HasSuffix(w, "*")

@@ -17,7 +17,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
@@ -96,7 +98,7 @@ func (Shapes) Name() string { return "identifier_shapes" }
 // takes is not read by the later ones.
 var shapeRules = []struct {
 	name string
-	read func(a analysis.Analyzer, d *analysis.Doc, lower string)
+	read func(a analysis.Analyzer, d *analysis.Doc, t *text)
 }{
 	{"e-mail address", readEmails},
 	{"IBAN (mod-97)", readIBANs},
@@ -110,10 +112,79 @@ var shapeRules = []struct {
 
 // Analyze implements analysis.Analyzer.
 func (s Shapes) Analyze(d *analysis.Doc) {
-	lower := strings.ToLower(d.Text)
+	t := newText(d.Text)
 	for _, r := range shapeRules {
-		r.read(s, d, lower)
+		r.read(s, d, t)
 	}
+}
+
+// text is a text being read, lower case, and where its labels are.
+type text struct {
+	lower  string
+	labels []labelAt
+}
+
+// labelAt is a label in a text: where it starts and ends (its plural
+// ending included), where its link words end, and its kind.
+type labelAt struct {
+	start, end, reach int
+	kind              string
+}
+
+func newText(s string) *text {
+	lower := lowerKeep(s)
+	return &text{lower: lower, labels: labelsOf(lower)}
+}
+
+// lowerKeep is s in lower case, but for the few runes whose lower case
+// is another number of bytes ("İ"): offsets into it are offsets into s.
+func lowerKeep(s string) string {
+	return strings.Map(func(r rune) rune {
+		if l := unicode.ToLower(r); utf8.RuneLen(l) == utf8.RuneLen(r) {
+			return l
+		}
+		return r
+	}, s)
+}
+
+// labelCache keeps the labels of the last texts read: the three
+// analyzers of a text read its labels once.
+var labelCache struct {
+	sync.Mutex
+	texts  [4]string
+	labels [4][]labelAt
+	next   int
+}
+
+// labelsOf are the labels in lower (a lowerKeep text), in order.
+func labelsOf(lower string) []labelAt {
+	labelCache.Lock()
+	for i, t := range labelCache.texts {
+		if len(t) == len(lower) && t == lower && labelCache.labels[i] != nil {
+			ls := labelCache.labels[i]
+			labelCache.Unlock()
+			return ls
+		}
+	}
+	labelCache.Unlock()
+	ls := []labelAt{}
+	for _, m := range labelRE.FindAllStringSubmatchIndex(lower, -1) {
+		if end := labelEnd(lower, m); end >= 0 {
+			ls = append(ls, labelAt{m[2], end, skipLinks(lower, end), labelOf(lower[m[2]:m[3]])})
+		}
+	}
+	labelCache.Lock()
+	labelCache.texts[labelCache.next], labelCache.labels[labelCache.next] = lower, ls
+	labelCache.next = (labelCache.next + 1) % len(labelCache.texts)
+	labelCache.Unlock()
+	return ls
+}
+
+// labelsBefore are the labels that start in [pos-60, pos).
+func (t *text) labelsBefore(pos int) []labelAt {
+	i, _ := slices.BinarySearchFunc(t.labels, pos-60, func(l labelAt, p int) int { return l.start - p })
+	j, _ := slices.BinarySearchFunc(t.labels, pos, func(l labelAt, p int) int { return l.start - p })
+	return t.labels[i:j]
 }
 
 var emailRE = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
@@ -131,7 +202,7 @@ var roleMailboxes = map[string]bool{
 	"klantendienst": true, "biuro": true, "obsluga": true, "pomoc": true, "bok": true, "kontakt-form": true,
 }
 
-func readEmails(a analysis.Analyzer, d *analysis.Doc, _ string) {
+func readEmails(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	for _, m := range emailRE.FindAllStringIndex(d.Text, -1) {
 		local, _, _ := strings.Cut(strings.ToLower(d.Text[m[0]:m[1]]), "@")
 		if roleMailboxes[local] {
@@ -147,7 +218,7 @@ func readEmails(a analysis.Analyzer, d *analysis.Doc, _ string) {
 // digits, in groups or not.
 var ibanRE = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}`)
 
-func readIBANs(a analysis.Analyzer, d *analysis.Doc, _ string) {
+func readIBANs(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	for _, m := range ibanRE.FindAllStringIndex(d.Text, -1) {
 		raw := d.Text[m[0]:m[1]]
 		n, ok := ibanLengths[raw[:2]]
@@ -180,7 +251,8 @@ var digitRunRE = regexp.MustCompile(`(?:^|[^\pL\pN+/.-])(\d(?:[ -]?\d){12,18})(?
 
 var cardWords = []string{"card", "karte", "tarjeta", "carte", "cartão", "carta", "kaart", "karta", "visa", "mastercard", "amex", "kreditkarte", "creditcard", "karty", "kartę"}
 
-func readLuhn(a analysis.Analyzer, d *analysis.Doc, lower string) {
+func readLuhn(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	lower := t.lower
 	imeiWord := strings.Contains(lower, "imei")
 	cardWord := containsAny(lower, cardWords)
 	for _, m := range digitRunRE.FindAllStringSubmatchIndex(d.Text, -1) {
@@ -209,7 +281,7 @@ var cardEndingRE = regexp.MustCompile(`(?i)(?:(?:card|karte|tarjeta|carte|cartã
 	`(?:ending|ends|endet|endend|mit\s+(?:den\s+)?endziffern|endziffern|acabada|terminada|termina|terminado|terminando|finalizada|se\s+terminant|terminant|finissant|eindigend|eindigt|die\s+eindigt|kończąca|kończy|zakończona)` +
 	`(?:\s+(?:in|with|on|auf|en|por|par|em|con|in|op|na|się|sie|się\s+na|na))*\s*[:#]?\s*|(?:[*x•]{4}[\s-]?){1,3})(\d{4})\b`)
 
-func readCardEndings(a analysis.Analyzer, d *analysis.Doc, _ string) {
+func readCardEndings(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	for _, m := range cardEndingRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		add(d, a, PaymentCard, d.Text[m[2]:m[3]], m[2], m[3], "card given by its last four digits")
 	}
@@ -220,7 +292,7 @@ var (
 	s10RE = regexp.MustCompile(`\b[A-Z]{2}\d{9}[A-Z]{2}\b`)
 )
 
-func readTracking(a analysis.Analyzer, d *analysis.Doc, _ string) {
+func readTracking(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	for _, m := range upsRE.FindAllStringIndex(d.Text, -1) {
 		add(d, a, "tracking_number", d.Text[m[0]:m[1]], m[0], m[1], "UPS tracking number (1Z)")
 	}
@@ -264,7 +336,8 @@ var ipLike = regexp.MustCompile(`^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5
 // anywhere ("3.0.18"); one of two parts after a version word or a v
 // ("version 2.8", "v4.18"). Dates, thousands, IP addresses and amounts
 // are not versions.
-func readVersions(a analysis.Analyzer, d *analysis.Doc, lower string) {
+func readVersions(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	lower := t.lower
 	for _, m := range dottedRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		start, end := m[4], m[5]
 		v := d.Text[start:end]
@@ -273,7 +346,7 @@ func readVersions(a analysis.Analyzer, d *analysis.Doc, lower string) {
 		if dateLike.MatchString(v) || amountAfter.MatchString(d.Text[end:min(len(d.Text), end+12)]) || currencyBefore(lower, m[2]) {
 			continue
 		}
-		if !word && m[2] == m[3] && (parts == 2 || thousandsLike.MatchString(v) || ipLike.MatchString(v) || shortDate.MatchString(v) || labelReaches(lower, start)) {
+		if !word && m[2] == m[3] && (parts == 2 || thousandsLike.MatchString(v) || ipLike.MatchString(v) || shortDate.MatchString(v) || t.labelReaches(start)) {
 			continue
 		}
 		evidence := "version number (three or four dotted parts)"
@@ -298,7 +371,7 @@ func versionWordBefore(lower string, pos int) bool {
 			break
 		}
 	}
-	return len(findMarks(lower[from:pos], versionWords, false)) > 0
+	return len(findMarks(lower[from:pos], versionWords, false, nil)) > 0
 }
 
 // currencyBefore reports whether a currency sign or code stands right
@@ -316,7 +389,8 @@ var phoneRE = regexp.MustCompile(`(?:^|[^\pL\pN])(\+?\(?\d[\d ().\-/]{5,20}\d)`)
 // languageRegions read national numbers when the tenant gave no region.
 var languageRegions = map[string]string{"en": "GB", "de": "DE", "es": "ES", "fr": "FR", "pt": "PT", "it": "IT", "nl": "NL", "pl": "PL"}
 
-func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
+func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	lower := t.lower
 	region := d.Region
 	if region == "" {
 		region = languageRegions[d.Language]
@@ -335,7 +409,7 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
 		// The whole message is the number written as a phone number is
 		// (grouped), as a reply to "your phone?".
 		whole := strings.TrimSpace(d.Text) == raw && strings.ContainsAny(raw, " -()")
-		labelled := whole || phoneLabelled(lower, start) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
+		labelled := whole || t.phoneLabelled(start) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
 		if !international && (!labelled || region == "") {
 			continue
 		}
@@ -356,13 +430,14 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
 // digits in groups of four.
 var carrierNumberRE = regexp.MustCompile(`(?:^|[^\pL\pN])([A-Z0-9]{10,30}|\d{4}(?: \d{4}){2,5})(?:[^\pL\pN]|$)`)
 
-func readCarrierNumbers(a analysis.Analyzer, d *analysis.Doc, lower string) {
+func readCarrierNumbers(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	lower := t.lower
 	if !containsWord(lower, carriers) && !containsWord(lower, labels["tracking_number"]) {
 		return
 	}
 	for _, m := range carrierNumberRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		start, end := m[2], m[3]
-		if labelReaches(lower, start) && !labelledAs(lower, start, "tracking_number") {
+		if t.labelReaches(start) && !t.labelledAs(start, "tracking_number") {
 			continue // another label's value ("Seriennummer SN8834KX2210")
 		}
 		v := strings.ReplaceAll(d.Text[start:end], " ", "")
@@ -375,22 +450,19 @@ func readCarrierNumbers(a analysis.Analyzer, d *analysis.Doc, lower string) {
 // phoneLabelled reports whether a phone label stands shortly before pos
 // (30 bytes), with no other label after it ("order number is 0612…" is
 // an order number).
-func phoneLabelled(lower string, pos int) bool {
+func (t *text) phoneLabelled(pos int) bool {
 	from := max(0, pos-30)
-	w := lower[from:pos]
 	at := -1
-	for _, m := range findMarks(w, phoneLabels, false) {
-		at = max(at, m.start)
+	for _, m := range findMarks(t.lower[from:pos], phoneLabels, false, nil) {
+		at = max(at, from+m.start)
 	}
 	if at < 0 {
 		return false
 	}
 	// Another label whose link words reach the number, or that ends after
 	// the phone label, reads it.
-	base := max(0, pos-60)
-	for _, m := range labelRE.FindAllStringSubmatchIndex(lower[base:pos], -1) {
-		end := labelEnd(lower[base:pos], m)
-		if end >= 0 && (base+end > from+at || skipLinks(lower, base+end) >= pos) {
+	for _, l := range t.labelsBefore(pos) {
+		if l.end > at || l.reach >= pos {
 			return false
 		}
 	}
@@ -399,12 +471,11 @@ func phoneLabelled(lower string, pos int) bool {
 
 // labelledAs reports whether the label whose link words end at pos is of
 // kind key.
-func labelledAs(lower string, pos int, key string) bool {
-	base := max(0, pos-60)
+func (t *text) labelledAs(pos int, key string) bool {
 	kind := ""
-	for _, m := range labelRE.FindAllStringSubmatchIndex(lower[base:pos], -1) {
-		if end := labelEnd(lower[base:pos], m); end >= 0 && skipLinks(lower, base+end) >= pos {
-			kind = labelOf(lower[base+m[2] : base+m[3]])
+	for _, l := range t.labelsBefore(pos) {
+		if l.reach >= pos {
+			kind = l.kind
 		}
 	}
 	return kind == key
@@ -412,14 +483,8 @@ func labelledAs(lower string, pos int, key string) bool {
 
 // labelReaches reports whether a label and its link words end at pos: the
 // value there is the label's (Labels reads it), not a bare shape.
-func labelReaches(lower string, pos int) bool {
-	base := max(0, pos-60)
-	for _, m := range labelRE.FindAllStringSubmatchIndex(lower[base:pos], -1) {
-		if end := labelEnd(lower[base:pos], m); end >= 0 && skipLinks(lower, base+end) >= pos {
-			return true
-		}
-	}
-	return false
+func (t *text) labelReaches(pos int) bool {
+	return slices.ContainsFunc(t.labelsBefore(pos), func(l labelAt) bool { return l.reach >= pos })
 }
 
 // hasWordPrefix reports whether a word of s starts with one of words.

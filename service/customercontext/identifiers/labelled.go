@@ -19,9 +19,11 @@ type Labels struct{}
 // Name implements analysis.Analyzer.
 func (Labels) Name() string { return "identifier_labels" }
 
-// labelKinds maps each label to its kind; labelRE matches any label, the
-// longest first.
-var labelKinds, labelRE = func() (map[string]string, *regexp.Regexp) {
+// labelKinds maps each label of labels to its kind; nounKinds each noun of
+// nouns, by language group; labelRE matches any label, or a noun with its
+// language's number words, the longest (leftmost-longest), and a plural
+// ending after it ("invoices", "Bestellungen": group 2).
+var labelKinds, nounKinds, labelRE = func() (map[string]string, map[string]map[string]string, *regexp.Regexp) {
 	kinds := map[string]string{}
 	var all []string
 	for kind, ls := range labels {
@@ -30,18 +32,66 @@ var labelKinds, labelRE = func() (map[string]string, *regexp.Regexp) {
 			all = append(all, l)
 		}
 	}
-	slices.SortFunc(all, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
-	var q []string
-	for _, l := range all {
-		q = append(q, strings.ReplaceAll(regexp.QuoteMeta(l), " ", `\s+`))
+	nk := map[string]map[string]string{"en": {}, "de": {}, "romance": {}, "nl": {}, "pl": {}}
+	var en, de, ro, nl, pl []string
+	for kind, n := range nouns {
+		for group, ws := range map[string][]string{"en": n.en, "de": n.de, "romance": n.romance, "nl": n.nl, "pl": n.pl} {
+			for _, w := range ws {
+				nk[group][w] = kind
+			}
+		}
+		en, de, ro, nl, pl = append(en, n.en...), append(de, n.de...), append(ro, n.romance...), append(nl, n.nl...), append(pl, n.pl...)
 	}
-	// A plural ending may follow ("invoices", "Bestellungen"): group 2.
-	return kinds, regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(` + strings.Join(q, "|") + `)(s|es|en|n)?`)
+	combos := []string{
+		alt(en) + `\s*` + alt(numbered.enAfter),
+		alt(de) + alt(numbered.deSuffix),
+		alt(numbered.romanceBefore) + `\s*(?:` + alt(numbered.romanceOf) + `\s*)?` + alt(ro),
+		alt(nl) + alt(numbered.nlSuffix),
+		alt(numbered.plBefore) + `\s*` + alt(pl),
+	}
+	// Read on lower-case text (lowerKeep): no (?i), which would make every
+	// letter a class and the expression slow.
+	re := regexp.MustCompile(`(?:^|[^\pL\pN])(` + alt(all) + `|` + strings.Join(combos, "|") + `)(s|es|en|n)?`)
+	re.Longest()
+	return kinds, nk, re
 }()
 
-// labelOf is the kind of a label as matched (any case, any spaces).
+// alt is an expression matching any of words, longest first, a space in a
+// word standing for any run of spaces.
+func alt(words []string) string {
+	ws := slices.Clone(words)
+	slices.SortFunc(ws, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
+	var q []string
+	for _, w := range slices.Compact(ws) {
+		if w != "" {
+			q = append(q, strings.ReplaceAll(regexp.QuoteMeta(w), " ", `\s+`))
+		}
+	}
+	return `(?:` + strings.Join(q, "|") + `)`
+}
+
+// labelOf is the kind of a label as matched (any case, any spaces): a
+// label of labels, or the kind of its noun (the longest that fits: at the
+// end after Romance and Polish number words, at the start before English,
+// German and Dutch ones).
 func labelOf(s string) string {
-	return labelKinds[strings.Join(strings.Fields(strings.ToLower(s)), " ")]
+	l := strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	if k, ok := labelKinds[l]; ok {
+		return k
+	}
+	kind, best := "", 0
+	for group, ws := range nounKinds {
+		for w, k := range ws {
+			fits := strings.HasPrefix(l, w)
+			if group == "romance" || group == "pl" {
+				fits = strings.HasSuffix(l, w)
+			}
+			if fits && len(w) > best {
+				kind, best = k, len(w)
+			}
+		}
+	}
+	return kind
 }
 
 // valueRE is a value at the start of a text: an optional short capital
@@ -128,16 +178,12 @@ func (l Labels) Analyze(d *analysis.Doc) {
 	if !strings.ContainsAny(d.Text, "0123456789") {
 		return
 	}
-	for _, m := range labelRE.FindAllStringSubmatchIndex(d.Text, -1) {
+	for _, lb := range labelsOf(lowerKeep(d.Text)) {
 		if count(d) >= MaxRead {
 			break
 		}
-		end := labelEnd(d.Text, m)
-		if end < 0 {
-			continue // part of a longer word
-		}
-		key := labelOf(d.Text[m[2]:m[3]])
-		v, start, vend, ok := readValue(d.Text, skipLinks(d.Text, end), key)
+		end, key := lb.end, lb.kind
+		v, start, vend, ok := readValue(d.Text, lb.reach, key)
 		if !ok {
 			// "the serial on the back is C02XK1JHJG5H": a few words, then
 			// a copula.
@@ -146,7 +192,7 @@ func (l Labels) Analyze(d *analysis.Doc) {
 			}
 		}
 		for n := 0; ok && n < 8; n++ {
-			add(d, l, key, v, start, vend, "after the label “"+d.Text[m[2]:end]+"”")
+			add(d, l, key, v, start, vend, "after the label “"+d.Text[lb.start:end]+"”")
 			// A list: "invoices INV-2231 and INV-2232".
 			p := listNext(d.Text, vend)
 			if p < 0 {
@@ -168,22 +214,21 @@ const PreviousLabelEvidence = "the previous message ended with the label"
 // message ends with a label: after the last label only link words and
 // punctuation.
 func (l Labels) previousLabel(d *analysis.Doc) {
-	ms := labelRE.FindAllStringSubmatchIndex(d.Previous, -1)
-	if len(ms) == 0 {
+	ls := labelsOf(lowerKeep(d.Previous))
+	if len(ls) == 0 {
 		return
 	}
-	m := ms[len(ms)-1]
-	end := labelEnd(d.Previous, m)
-	if end < 0 || strings.Trim(d.Previous[skipLinks(d.Previous, end):], " ?!.:;,\t\n") != "" {
+	lb := ls[len(ls)-1]
+	if strings.Trim(d.Previous[lb.reach:], " ?!.:;,\t\n") != "" {
 		return
 	}
-	key := labelOf(d.Previous[m[2]:m[3]])
+	key := lb.kind
 	pos := 0
 	for pos < len(d.Text) && strings.ContainsRune(" \t\n#:", rune(d.Text[pos])) {
 		pos++
 	}
 	if v, start, end, ok := readValue(d.Text, pos, key); ok {
-		add(d, l, key, v, start, end, PreviousLabelEvidence+" “"+d.Previous[m[2]:m[3]]+"”")
+		add(d, l, key, v, start, end, PreviousLabelEvidence+" “"+d.Previous[lb.start:lb.end]+"”")
 	}
 }
 

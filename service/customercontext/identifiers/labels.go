@@ -1,12 +1,10 @@
 package identifiers
 
-import "strings"
-
 // labels are the words that say what the value after them is, by kind, in
 // the eight supported languages (lower case; a space stands for any run
 // of spaces). The longest label that matches wins ("pedido de suporte" is
 // a ticket, "pedido" an order). A labelled value needs a digit in it.
-var labels = withNouns(map[string][]string{
+var labels = map[string][]string{
 	"order_number": {
 		"order", "order no", "order number", "order ref", "order id", // en
 		"bestellung", "bestellnummer", "bestellnr", "auftrag", "auftragsnummer", // de
@@ -128,7 +126,7 @@ var labels = withNouns(map[string][]string{
 		"kod błędu", "błąd",
 		"error message", "fehlermeldung", "mensaje de error", "message d'erreur", "mensagem de erro", "messaggio di errore", "komunikat błędu",
 	},
-})
+}
 
 // linkWords may stand between a label and its value: "order number is
 // A-1234", "Bestellnummer lautet 1234", "numéro de commande : 1234".
@@ -244,46 +242,4 @@ var numbered = struct{ enAfter, deSuffix, romanceBefore, romanceOf, nlSuffix, pl
 	romanceOf:     []string{"", "de", "del", "de la", "du", "de l'", "d'", "da", "do", "di", "del", "della", "dell'", "dello"},
 	nlSuffix:      []string{"nummer", "nr", "nr.", "-nummer", "-nr", " nummer", " nr", "code", "-id"},
 	plBefore:      []string{"numer", "nr", "nr.", "id", "kod", "identyfikator"},
-}
-
-// withNouns adds to labels the labels made of nouns and numbered.
-func withNouns(labels map[string][]string) map[string][]string {
-	for kind, n := range nouns {
-		put := func(l string) { labels[kind] = append(labels[kind], l) }
-		for _, w := range n.en {
-			for _, nw := range numbered.enAfter {
-				put(w + " " + nw)
-			}
-		}
-		for _, w := range n.de {
-			for _, s := range numbered.deSuffix {
-				put(w + s)
-			}
-		}
-		for _, w := range n.romance {
-			for _, nw := range numbered.romanceBefore {
-				for _, of := range numbered.romanceOf {
-					switch {
-					case of == "":
-						put(nw + " " + w)
-					case strings.HasSuffix(of, "'"):
-						put(nw + " " + of + w)
-					default:
-						put(nw + " " + of + " " + w)
-					}
-				}
-			}
-		}
-		for _, w := range n.nl {
-			for _, s := range numbered.nlSuffix {
-				put(w + s)
-			}
-		}
-		for _, w := range n.pl {
-			for _, nw := range numbered.plBefore {
-				put(nw + " " + w)
-			}
-		}
-	}
-	return labels
 }

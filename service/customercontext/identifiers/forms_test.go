@@ -120,6 +120,19 @@ func TestFormsInEachLanguage(t *testing.T) {
 		{"fr", "FR", "ma carte se terminant par 4242", "payment_card=4242"},
 		{"en", "GB", "paid with **** **** **** 4242", "payment_card=4242"},
 		{"es", "ES", "Por favor, escríbenos a cliente@empresa.es", ""},
+		// A 15-digit number with no IMEI word needs a GSMA reporting body
+		// (35…), and is another label's when one reads it; a card with no
+		// card word needs a scheme's issuer range and length.
+		{"en", "GB", "it's 358240051111110 on the box", "imei=358240051111110"},
+		{"en", "GB", "serial no. 358240051111110", "serial_number=358240051111110"},
+		{"en", "GB", "ref 777777777777772", ""},
+		// 16 digits of a card's shape after another label: masked, not read
+		// (a card number is never kept, whatever it is called).
+		{"en", "GB", "customer number 4000000000000002", ""},
+		{"en", "GB", "Amex 3782 822463 10005 declined", "payment_card=0005"},
+		// A company's free or premium line is no customer's phone.
+		{"en", "GB", "I called 0800 028 0050 twice", ""},
+		{"de", "DE", "Rückruf unter 0800 3301000 klappt nicht", ""},
 	} {
 		if got := inForce(tc.text, tc.lang, tc.region); got != tc.want {
 			t.Errorf("%s %q: %q, want %q", tc.lang, tc.text, got, tc.want)

@@ -255,14 +255,19 @@ func readLuhn(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	lower := t.lower
 	imeiWord := strings.Contains(lower, "imei")
 	cardWord := containsAny(lower, cardWords)
+	// A message about a parcel: its long numbers are tracking numbers.
+	parcel := containsWord(lower, carriers) || containsWord(lower, labels["tracking_number"])
 	for _, m := range digitRunRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		start, end := m[2], m[3]
 		digits := onlyDigits(d.Text[start:end])
 		amex := strings.HasPrefix(digits, "34") || strings.HasPrefix(digits, "37")
+		// Another label's value ("serial no. 358240051111110"), unless an
+		// IMEI or card word says otherwise.
+		other := (t.labelReaches(start) || parcel) && !imeiWord && !cardWord
 		switch {
-		case len(digits) == 15 && luhn(digits) && (imeiWord || !amex || !cardWord):
+		case len(digits) == 15 && luhn(digits) && (imeiWord || !amex || !cardWord) && (imeiWord || imeiRBI(digits) && !other):
 			add(d, a, "imei", digits, start, end, "15 digits with a valid Luhn check (IMEI)")
-		case luhn(digits) && digits[0] >= '2' && digits[0] <= '6':
+		case luhn(digits) && digits[0] >= '2' && digits[0] <= '6' && (cardWord || cardIIN(digits) && !other):
 			add(d, a, PaymentCard, digits[len(digits)-4:], start, end, "card number with a valid Luhn check: only its last four digits are kept")
 		case cardWord || len(digits) == 16:
 			reject(d, a, PaymentCard, start, end, "card number shape failing the Luhn check")
@@ -420,6 +425,12 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
 		// A valid number; or, after a phone word, a possible one (numbers
 		// in ranges not yet given out, such as the UK's 07700 900xxx).
 		if !phonenumbers.IsValidNumber(num) && (!labelled || phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE) {
+			continue
+		}
+		// A company's line (free, premium, shared cost, a hotline) is no
+		// customer's number ("I called your 0800 …").
+		switch phonenumbers.GetNumberType(num) {
+		case phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST, phonenumbers.UAN:
 			continue
 		}
 		add(d, a, "phone", phonenumbers.Format(num, phonenumbers.E164), start, end, "valid phone number after a phone word")

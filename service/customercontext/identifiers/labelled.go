@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
 )
@@ -98,7 +100,11 @@ func labelOf(s string) string {
 // prefix ("FR 2024/512"), a token with letters, digits, '/', '_', '-'
 // and inner dots, and, after a short number, more groups of digits or a
 // letter ("12 448 901 B").
-var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,3}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
+var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,5}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
+
+// digitGroupsRE are groups of three or four digits after a number ("5510
+// 2398", "123 456 789").
+var digitGroupsRE = regexp.MustCompile(`^(?: \d{3,4}\b)+`)
 
 // notValues are shapes that are not identifiers even after a label:
 // dates, times, money and quantities.
@@ -117,10 +123,8 @@ var amountAfter = regexp.MustCompile(`(?i)^\s?(?:%|€|\$|£|zł|eur\b|usd\b|gbp
 // '.' that follow a label at pos.
 func skipLinks(s string, pos int) int {
 	for {
-		p := pos
-		for p < len(s) && strings.ContainsRune(" \t\n:#.=", rune(s[p])) {
-			p++
-		}
+		// Spaces, punctuation, and quotes or a bracket around the value.
+		p := skipRunes(s, pos, " \t\n:#.=(\"'«»„“”‘’[")
 		rest := strings.ToLower(s[p:min(len(s), p+12)]) // the longest link word fits
 		moved := false
 		for _, w := range linkWords {
@@ -153,7 +157,13 @@ func readValue(s string, pos int, key string) (v string, start, end int, ok bool
 		start = pos + m[4] // a prefix only before a number
 	}
 	if m[6] < m[7] && (len(tok) > 3 || strings.Trim(tok, "0123456789") != "") {
-		end = pos + m[5] // more groups only after a short number
+		end = pos + m[5] // more groups only after a short number,
+		if strings.Trim(tok, "0123456789") == "" && len(tok) <= 4 {
+			// or groups of three or four digits after three or four
+			if g := digitGroupsRE.FindStringIndex(s[end:min(len(s), end+MaxValue)]); g != nil {
+				end += g[1]
+			}
+		}
 	}
 	v = strings.TrimRight(s[start:end], "/-_")
 	end = start + len(v)
@@ -161,7 +171,7 @@ func readValue(s string, pos int, key string) (v string, start, end int, ok bool
 	if key == "error_code" {
 		minLen = 3
 	}
-	if len(v) < minLen || len(v) > MaxValue || !strings.ContainsAny(v, "0123456789") || letterAt(s, end) {
+	if len(v) < minLen || len(v) > MaxValue || !strings.ContainsAny(v, "0123456789") || runeWordAt(s, end) {
 		return "", 0, 0, false
 	}
 	if amountAfter.MatchString(s[end:min(len(s), end+12)]) || slices.ContainsFunc(notValues, func(re *regexp.Regexp) bool { return re.MatchString(v) }) {
@@ -190,6 +200,10 @@ func (l Labels) Analyze(d *analysis.Doc) {
 			if p := afterCopula(d.Text, end); p >= 0 {
 				v, start, vend, ok = readValue(d.Text, skipLinks(d.Text, p), key)
 			}
+		}
+		if !ok {
+			// "55102398 is my customer number", "55102398 (customer number)".
+			v, start, vend, ok = valueBefore(d.Text, lb.start, key)
 		}
 		for n := 0; ok && n < 8; n++ {
 			add(d, l, key, v, start, vend, "after the label “"+d.Text[lb.start:end]+"”")
@@ -309,4 +323,60 @@ func afterCopula(s string, end int) int {
 		p = q
 	}
 	return -1
+}
+
+// beforeLabel are the words that may stand between a value and a label
+// after it: "55102398 is my customer number", "41100982 es mi número de
+// cliente", "55102398 ist meine Kundennummer".
+var beforeLabel = []string{"is my", "is our", "is the", "was my", "ist meine", "ist mein", "ist die", "war meine", "es mi", "es el", "era mi",
+	"est mon", "est ma", "est le", "est la", "é o meu", "é a minha", "é o", "é a", "è il mio", "è la mia", "è il", "è la", "is mijn", "is het",
+	"is de", "to mój", "to moja", "to mój numer", "to", "is", "ist", "es", "est", "é", "è", "-", "–", "="}
+
+// valueBefore reads a value that ends just before a label at pos: before
+// one of beforeLabel, or before the label in brackets.
+func valueBefore(s string, pos int, key string) (v string, start, end int, ok bool) {
+	p := pos
+	for p > 0 && s[p-1] == ' ' {
+		p--
+	}
+	if p > 0 && s[p-1] == '(' {
+		p--
+	} else {
+		lower := strings.ToLower(s[max(0, p-16):p])
+		i := slices.IndexFunc(beforeLabel, func(w string) bool {
+			return strings.HasSuffix(lower, " "+w) || strings.HasSuffix(lower, w) && len(lower) == len(w)
+		})
+		if i < 0 {
+			return "", 0, 0, false
+		}
+		p -= len(beforeLabel[i])
+	}
+	for p > 0 && s[p-1] == ' ' {
+		p--
+	}
+	// The token before p.
+	q := p
+	for q > 0 && (letterAt(s, q-1) || strings.ContainsRune("/_-.", rune(s[q-1]))) && s[q-1] < 0x80 {
+		q--
+	}
+	for q < p && strings.ContainsRune("/_-.", rune(s[q])) {
+		q++
+	}
+	if q == p || letterAt(s, q-1) {
+		return "", 0, 0, false
+	}
+	if v, start, end, ok = readValue(s, q, key); ok && end == p {
+		return v, start, end, true
+	}
+	return "", 0, 0, false
+}
+
+// runeWordAt reports whether the rune at byte i of s is a letter or a
+// digit (a closing quote is not).
+func runeWordAt(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }

@@ -141,6 +141,12 @@ var linkWords = []string{
 	"numer", "to", "mój", "moje",
 	// a negation: "order number is not 448120 but 448210" (see Corrections)
 	"not", "nicht", "pas", "não", "niet", "nie",
+	// past copulas, articles and possessives: "meine Bestellnummer war",
+	// "our order number is", "c'était le"
+	"war", "lautete", "wäre", "était", "c'est", "c'était", "fue", "foi", "era", "was", "waren", "był", "była", "było",
+	"a", "an", "our", "your", "der", "die", "das", "unser", "unsere", "ihr", "ihre", "la", "les", "su", "nuestro", "nuestra",
+	"votre", "notre", "a", "seu", "sua", "nosso", "nossa", "lo", "la", "vostro", "vostra", "nostro", "nostra", "de", "een", "uw", "onze",
+	"nasz", "nasza", "wasz", "wasza",
 }
 
 // phoneLabels say a number after them (in the same sentence) is a phone

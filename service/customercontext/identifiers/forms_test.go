@@ -133,6 +133,11 @@ func TestFormsInEachLanguage(t *testing.T) {
 		{"de", "DE", "Ihr Aktenzeichen: AZ-2291-24", "case_number=AZ-2291-24"},
 		{"en", "GB", "order 1234 5 items missing", "order_number=1234"},
 		{"en", "GB", "order 12345 for 2 items", "order_number=12345"},
+		// Words and a number word between label and value; a national
+		// number without the trunk prefix 0 is no phone in Germany.
+		{"en", "GB", "my claim was registered under 2024-55123", "claim_number=2024-55123"},
+		{"de", "DE", "Schaden gemeldet unter der Nummer 2024-55123", "claim_number=2024-55123"},
+		{"en", "GB", "the order arrived but the invoice number 1234 is wrong", "invoice_number=1234"},
 		{"en", "GB", "card ending in 4242 was charged twice", "payment_card=4242"},
 		{"de", "DE", "die Karte mit den Endziffern 4242", "payment_card=4242"},
 		{"es", "ES", "la tarjeta acabada en 4242", "payment_card=4242"},

@@ -422,6 +422,12 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
 		if err != nil {
 			continue
 		}
+		// A national number is written with the region's trunk prefix 0
+		// where it has one ("0172 …" in Germany, not "2024-55123"; the
+		// North American 1 is left out as often as not).
+		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); !international && ndd == "0" && !strings.HasPrefix(digits, ndd) {
+			continue
+		}
 		// A valid number; or, after a phone word, a possible one (numbers
 		// in ranges not yet given out, such as the UK's 07700 900xxx).
 		if !phonenumbers.IsValidNumber(num) && (!labelled || phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE) {
@@ -471,9 +477,11 @@ func (t *text) phoneLabelled(pos int) bool {
 		return false
 	}
 	// Another label whose link words reach the number, or that ends after
-	// the phone label, reads it.
+	// the phone label, reads it; the bare word for "number" is a phone's
+	// only with no other label shortly before it.
+	generic := slices.Contains(genericNumberWords, t.lower[at:min(len(t.lower), at+7)]) || hasPrefixAny(t.lower[at:], genericNumberWords)
 	for _, l := range t.labelsBefore(pos) {
-		if l.end > at || l.reach >= pos {
+		if l.end > at || l.reach >= pos || generic {
 			return false
 		}
 	}
@@ -554,4 +562,11 @@ func letterAt(s string, i int) bool {
 	}
 	c := rune(s[i])
 	return c >= 0x80 || unicode.IsLetter(c) || unicode.IsDigit(c)
+}
+
+// genericNumberWords are the phone labels that only say "number".
+var genericNumberWords = []string{"number", "nummer", "número", "numero", "numéro", "numer"}
+
+func hasPrefixAny(s string, words []string) bool {
+	return slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(s, w) })
 }

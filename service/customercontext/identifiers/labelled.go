@@ -188,7 +188,8 @@ func (l Labels) Analyze(d *analysis.Doc) {
 	if !strings.ContainsAny(d.Text, "0123456789") {
 		return
 	}
-	for _, lb := range labelsOf(lowerKeep(d.Text)) {
+	t := newText(d.Text)
+	for _, lb := range t.labels {
 		if count(d) >= MaxRead {
 			break
 		}
@@ -197,7 +198,7 @@ func (l Labels) Analyze(d *analysis.Doc) {
 		if !ok {
 			// "the serial on the back is C02XK1JHJG5H": a few words, then
 			// a copula.
-			if p := afterCopula(d.Text, end); p >= 0 {
+			if p := afterCopula(d.Text, end); p >= 0 && !labelBetween(t, end, p) {
 				v, start, vend, ok = readValue(d.Text, skipLinks(d.Text, p), key)
 			}
 		}
@@ -237,10 +238,7 @@ func (l Labels) previousLabel(d *analysis.Doc) {
 		return
 	}
 	key := lb.kind
-	pos := 0
-	for pos < len(d.Text) && strings.ContainsRune(" \t\n#:", rune(d.Text[pos])) {
-		pos++
-	}
+	pos := skipReply(d.Text)
 	if v, start, end, ok := readValue(d.Text, pos, key); ok {
 		add(d, l, key, v, start, end, PreviousLabelEvidence+" “"+d.Previous[lb.start:lb.end]+"”")
 	}
@@ -299,7 +297,9 @@ func runShape(s string) string {
 
 // copulas end the few words that may stand between a label and its value:
 // "the serial on the back is …", "la referencia que me dieron es …".
-var copulas = []string{"is", "was", "ist", "lautet", "war", "es", "era", "est", "était", "é", "era", "è", "era", "is", "was", "to", "jest", "brzmi"}
+var copulas = []string{"is", "was", "ist", "lautet", "war", "es", "era", "est", "était", "é", "era", "è", "era", "is", "was", "to", "jest", "brzmi",
+	// "registered under (the number)", "gemeldet unter der Nummer"
+	"under", "unter", "sous", "bajo", "con", "com", "onder", "pod", "number", "nummer", "número", "numéro", "numero", "numer", "reference", "ref"}
 
 // afterCopula is the offset after a copula that stands at most four short
 // words after a label ending at end, or -1.
@@ -379,4 +379,36 @@ func runeWordAt(s string, i int) bool {
 	}
 	r, _ := utf8.DecodeRuneInString(s[i:])
 	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// labelBetween reports whether another label starts in (from, to).
+func labelBetween(t *text, from, to int) bool {
+	return slices.ContainsFunc(t.labels, func(l labelAt) bool { return l.start > from && l.start < to })
+}
+
+// replyWords may start a reply before the value: "sure, it's QX7T2",
+// "ja, das ist QX7T2", "oui : QX7T2".
+var replyWords = []string{"yes", "yeah", "yep", "sure", "ok", "okay", "here", "here it is", "it's", "it is", "its", "that's", "this is", "the number is",
+	"ja", "klar", "gerne", "das ist", "es ist", "hier", "sí", "si", "claro", "vale", "es", "es el", "aquí", "oui", "bien sûr", "voici", "c'est", "le",
+	"sim", "claro", "é", "é o", "aqui", "está", "sì", "certo", "ecco", "è", "è il", "il", "ja", "zeker", "hier", "het is", "dat is", "is", "tak", "jasne",
+	"proszę", "to", "oto"}
+
+// skipReply returns the offset after the punctuation and reply words that
+// start s.
+func skipReply(s string) int {
+	lower := lowerKeep(s)
+	pos := 0
+	for {
+		pos = skipRunes(lower, pos, " \t\n#:,.!-–—")
+		i := -1
+		for j, w := range replyWords {
+			if strings.HasPrefix(lower[pos:], w) && !wordChar(lower, pos+len(w)) && (i < 0 || len(w) > len(replyWords[i])) {
+				i = j
+			}
+		}
+		if i < 0 {
+			return pos
+		}
+		pos += len(replyWords[i])
+	}
 }

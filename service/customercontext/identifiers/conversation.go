@@ -74,10 +74,19 @@ func Follow(given []Given, n int, d *analysis.Doc) []Given {
 		}
 	}
 	cur, sup := Read(d)
-	adds := hasWord(strings.ToLower(d.Text), additions)
+	adds := hasWord(lowerKeep(d.Text), additions)
+	perKey := map[string]int{}
+	for _, an := range cur {
+		perKey[an.Key]++
+	}
 	for _, an := range cur {
 		for i := range given {
-			if !adds && given[i].Key == an.Key && given[i].Message < n && given[i].SupersededBy < 0 && NearDuplicate(given[i].Value, an.Value) {
+			// One value of a kind in a later message replaces the one
+			// given before: retyped with a slip, or a correction in words
+			// no rule knows (the first value of a correction not
+			// understood is not shown: precision first).
+			if !adds && given[i].Key == an.Key && given[i].Message < n && given[i].SupersededBy < 0 && !strings.EqualFold(given[i].Value, an.Value) &&
+				(perKey[an.Key] == 1 || NearDuplicate(given[i].Value, an.Value)) {
 				given[i].SupersededBy = n
 			}
 		}

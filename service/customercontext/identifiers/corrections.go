@@ -93,6 +93,12 @@ var (
 	replaceable = map[string]bool{"email": true, "phone": true, "iban": true, "imei": true, PaymentCard: true}
 )
 
+// insteadWords before a value say it is the one replaced: "instead of
+// 448120", "statt 448120", "I wrote 448120".
+var insteadWords = []string{"instead of", "rather than", "i wrote", "i gave", "i said", "statt", "anstatt", "anstelle von", "ich schrieb",
+	"en lugar de", "en vez de", "au lieu de", "et non", "em vez de", "ao invés de", "e não", "invece di", "anziché", "al posto di",
+	"in plaats van", "zamiast", "a nie"}
+
 // noWords start a message that corrects the previous one: "no, 448210".
 var noWords = []string{"no", "nope", "nein", "non", "nee", "nie", "não", "nao"}
 
@@ -218,6 +224,12 @@ func (c Corrections) inText(d *analysis.Doc, lower string, marks []mark) {
 			limit = min(limit, d.Annotations[next].Span.Start)
 		}
 		negated := hasWordBefore(lower, a.Span.Start, negations, 24)
+		// "B (instead of A)": the next value of a's kind is the wrong one.
+		if next >= 0 && d.Annotations[next].Key == a.Key && hasWordBefore(lower, d.Annotations[next].Span.Start, insteadWords, 20) &&
+			!strings.EqualFold(d.Annotations[next].Value, a.Value) {
+			d.Annotations[next].Superseded = true
+			continue
+		}
 		// A marker between a and the next value of its kind.
 		if next >= 0 && d.Annotations[next].Key == a.Key && d.Annotations[next].Span.Start-a.Span.End <= markerReach &&
 			(markBetween(marks, a.Span.End, d.Annotations[next].Span.Start) || negated && hasWord(lower[a.Span.End:d.Annotations[next].Span.Start], contrasts)) {
@@ -232,6 +244,26 @@ func (c Corrections) inText(d *analysis.Doc, lower string, marks []mark) {
 			slices.ContainsFunc(d.Annotations, func(o analysis.Annotation) bool {
 				return o.Kind == Kind && o.Key == a.Key && o.Span != a.Span && !strings.EqualFold(o.Value, a.Value)
 			}) {
+			d.Annotations[i].Superseded = true
+			continue
+		}
+		// "A … B is the right one": a marker right after the next value of
+		// a's kind, and no list between them.
+		if next >= 0 && d.Annotations[next].Key == a.Key && d.Annotations[next].Span.Start-a.Span.End <= markerReach &&
+			!hasWord(lower[a.Span.End:d.Annotations[next].Span.Start], listWords) {
+			b := d.Annotations[next]
+			if slices.ContainsFunc(marks, func(m mark) bool {
+				return !m.retract && m.start >= b.Span.End && m.start-b.Span.End <= 24 && !strings.ContainsAny(lower[b.Span.End:m.start], ".!?\n")
+			}) {
+				d.Annotations[i].Superseded = true
+				continue
+			}
+		}
+		// "448210 (instead of 448120)", "448210, not 448120 as I wrote":
+		// the value after the words is the wrong one.
+		if hasWordBefore(lower, a.Span.Start, insteadWords, 20) && slices.ContainsFunc(d.Annotations, func(o analysis.Annotation) bool {
+			return o.Kind == Kind && o.Key == a.Key && o.Span.End <= a.Span.Start && !strings.EqualFold(o.Value, a.Value)
+		}) {
 			d.Annotations[i].Superseded = true
 			continue
 		}
@@ -299,14 +331,13 @@ func (c Corrections) bareAfter(d *analysis.Doc, lower string, marks []mark, a an
 		if b, ok := shapeToken(d, lower, a, from, limit); ok {
 			return b, true
 		}
-		return analysis.Annotation{}, false
 	}
 	// "448120 ähm 448210 meinte ich": a token of a's shape right after a,
 	// a marker right after it.
 	p := skipFillers(lower, a.Span.End)
 	if b, ok := shapeToken(d, lower, a, p, min(limit, p+MaxValue+2)); ok && b.Span.Start == p {
 		for _, m := range marks {
-			if m.start >= b.Span.End && m.start-b.Span.End <= 4 {
+			if m.start >= b.Span.End && (m.start-b.Span.End <= 4 || strings.TrimSpace(lower[b.Span.End:m.start]) == "is") {
 				return b, true
 			}
 		}

@@ -136,6 +136,14 @@ func TestCorrectionForms(t *testing.T) {
 		{"pl", "PL", "mój numer to 512 330 984 | przepraszam, 512 330 948", "~~phone=+48512330984~~  phone=+48512330948"},
 		{"pt", "PT", "o meu telemóvel é 918 224 306 | desculpe, enganei-me: 918 224 360", "~~phone=+351918224306~~  phone=+351918224360"},
 		{"en", "GB", "call me on 07911 123456 or 07911 123465 if no answer", "phone=+447911123456  phone=+447911123465"},
+		// One value of a kind in a later message replaces the one before
+		// (a correction in words no rule knows); "also" adds one.
+		{"en", "GB", "my email is jo@oldmail.com | jo.smith@newmail.com", "~~email=jo@oldmail.com~~  email=jo.smith@newmail.com"},
+		{"de", "DE", "Vertrag 8812-44 | es geht um Vertragsnummer 9931-07", "~~contract_number=8812-44~~  contract_number=9931-07"},
+		// "B is the right one", "B (instead of A)".
+		{"en", "GB", "order 448120 — 448210 is the right one", "~~order_number=448120~~  order_number=448210"},
+		{"en", "GB", "my email is jo.smith@newmail.com (instead of jo@oldmail.com)", "~~email=jo@oldmail.com~~  email=jo.smith@newmail.com"},
+		{"en", "GB", "order 1234 arrived, order no 5678 did not", "order_number=1234  order_number=5678"},
 		// Not corrections: two values in a list, an apology with one value.
 		{"en", "GB", "order 1123987 and order 1123988 both late, sorry", "order_number=1123987  order_number=1123988"},
 		{"en", "GB", "sorry to bother you, order 448120 is late | it was due Monday", "order_number=448120"},

@@ -23,29 +23,38 @@ var correctionMarkers = []string{
 	"sorry", "i meant", "i mean", "meant", "correction", "corrected", "actually", "my mistake", "my bad", "should be", "should read",
 	"the right one", "the correct one", "correct one is", "correct number", "oops", "scratch that", "rather", "instead", "no wait", "wait",
 	"hang on", "make that", "that should be", "that is", "i.e", "or rather", "ignore", "not that", "wrong", "incorrect",
+	"mistyped", "misspelt", "misspelled", "misread", "got it wrong", "typed it wrong", "digits swapped", "swapped", "transposed", "fat-fingered",
+	"apologies", "excuse me",
 	// de
 	"korrektur", "korrigiere", "ich meinte", "ich meine", "meinte ich", "meine ich", "vertippt", "berichtigung", "richtig ist", "richtige*",
 	"korrekte*", "falsch*", "entschuldigung", "verschrieben", "stattdessen", "sondern", "ignorieren", "nein moment", "moment", "warte",
 	"äh", "ähm", "also eigentlich", "eigentlich", "genauer gesagt", "besser gesagt", "pardon",
+	"vertan", "verlesen", "verwechselt", "zahlendreher", "vertauscht", "sorry",
 	// es
 	"perdón", "perdon", "corrijo", "corrección", "me equivoqué", "quise decir", "quería decir", "quiero decir", "disculpa*", "equivocad*",
+	"perdona", "perdone", "lo siento", "mal escrito", "lo escribí mal", "escribí mal", "me he equivocado",
 	"incorrect*", "la correcta", "el correcto", "me he confundido", "me confundí", "confundí", "confundido", "me he equivocado", "mejor dicho", "en realidad", "sino", "ignor*", "espera", "uy", "o sea", "es decir",
 	// fr
 	"rectification", "rectifie", "faute de frappe", "je voulais dire", "je veux dire", "je me suis trompé*", "erreur", "erroné*", "le bon",
+	"excusez-moi", "mal tapé", "mal écrit", "inversé*", "je me suis trompée",
 	"la bonne", "plutôt", "confondu", "je me suis planté*", "en fait", "au lieu", "ignorez", "attendez", "attends", "enfin", "c'est-à-dire", "désolé*", "oups",
 	// pt
 	"desculp*", "correção", "correcção", "corrijo", "enganei-me", "enganei me", "me enganei", "queria dizer", "quero dizer", "quer dizer",
+	"perdão", "escrevi mal", "troquei", "enganei",
 	"aliás", "engano", "me confundi", "confundi", "errad*", "incorret*", "o correto", "a correta", "o certo", "ou melhor", "na verdade", "em vez", "espere", "ou seja",
 	// it
 	"scusi", "scusa*", "correzione", "correggo", "ho sbagliato", "volevo dire", "voglio dire", "errore", "errat*", "sbagliat*",
 	"quello giusto", "quella giusta", "il corretto", "la corretta", "anzi", "o meglio", "invece", "ignorate", "aspetta", "aspetti", "cioè",
+	"mi dispiace", "ho scritto male", "invertit*", "scambiat*", "mi sono sbagliat*",
 	"mi scusi", "mi sono confus*", "ho confuso",
 	// nl
 	"correctie", "typfout", "tikfout", "ik bedoel", "ik bedoelde", "bedoel ik", "bedoelde*", "verkeerd*", "fout*", "onjuist*", "de juiste",
+	"verkeerd getypt", "verwisseld", "omgedraaid",
 	"het juiste", "eigenlijk", "vergist", "vergissing", "verward", "in plaats", "negeer", "wacht", "sorry", "excuus", "excuses", "oeps", "beter gezegd", "oftewel",
 	// pl
 	"przepraszam", "poprawka", "poprawiam", "literówka", "pomyłka", "miało być", "ma być", "chodziło mi", "pomyliłem", "pomyliłam", "błędn*",
 	"zły", "zła", "złe", "prawidłow*", "poprawn*", "właściwie", "a raczej", "raczej", "zamiast", "zignoruj", "czekaj", "chwila", "sorki",
+	"źle wpisał*", "pomyliłem cyfry", "zamienił*", "przestawił*",
 	"to znaczy", "tzn", "znaczy", "pomyliło mi się", "pomyliły mi się",
 }
 
@@ -98,6 +107,13 @@ var (
 var insteadWords = []string{"instead of", "rather than", "i wrote", "i gave", "i said", "statt", "anstatt", "anstelle von", "ich schrieb",
 	"en lugar de", "en vez de", "au lieu de", "et non", "em vez de", "ao invés de", "e não", "invece di", "anziché", "al posto di",
 	"in plaats van", "zamiast", "a nie"}
+
+// oneOf are the kinds a customer gives one of in a sentence: two in one
+// sentence, not in a list, are a correction.
+var oneOf = map[string]bool{"email": true, "phone": true, "iban": true, "customer_number": true, "contract_number": true}
+
+// orWords join two values given as alternatives: neither corrects the other.
+var orWords = []string{"or", "oder", "o", "ou", "of", "lub", "albo", "either", "vs", "versus"}
 
 // noWords start a message that corrects the previous one: "no, 448210".
 var noWords = []string{"no", "nope", "nein", "non", "nee", "nie", "não", "nao"}
@@ -266,6 +282,16 @@ func (c Corrections) inText(d *analysis.Doc, lower string, marks []mark) {
 		}) {
 			d.Annotations[i].Superseded = true
 			continue
+		}
+		// Two values of a kind a customer has one of, in one sentence, not
+		// in a list: the second corrects the first, marker or not.
+		if next >= 0 && d.Annotations[next].Key == a.Key && oneOf[a.Key] && !strings.EqualFold(d.Annotations[next].Value, a.Value) {
+			between := lower[a.Span.End:d.Annotations[next].Span.Start]
+			if len(between) <= markerReach && !strings.ContainsAny(between, ".!?\n;/&+") &&
+				!hasWord(between, listWords) && !hasWord(between, contrasts) && !hasWord(between, additions) && !hasWord(between, orWords) {
+				d.Annotations[i].Superseded = true
+				continue
+			}
 		}
 		// "X, not Y": Y is the wrong one.
 		if next >= 0 && d.Annotations[next].Key == a.Key {

@@ -144,6 +144,10 @@ func TestCorrectionForms(t *testing.T) {
 		{"en", "GB", "order 448120 — 448210 is the right one", "~~order_number=448120~~  order_number=448210"},
 		{"en", "GB", "my email is jo.smith@newmail.com (instead of jo@oldmail.com)", "~~email=jo@oldmail.com~~  email=jo.smith@newmail.com"},
 		{"en", "GB", "order 1234 arrived, order no 5678 did not", "order_number=1234  order_number=5678"},
+		// Two e-mails (phones, IBANs, customer or contract numbers) in one
+		// sentence, not in a list: the second corrects the first.
+		{"en", "GB", "send it to jo@oldmail.com jo.smith@newmail.com", "~~email=jo@oldmail.com~~  email=jo.smith@newmail.com"},
+		{"en", "GB", "write to jo@oldmail.com or jo.smith@newmail.com", "email=jo@oldmail.com  email=jo.smith@newmail.com"},
 		// Not corrections: two values in a list, an apology with one value.
 		{"en", "GB", "order 1123987 and order 1123988 both late, sorry", "order_number=1123987  order_number=1123988"},
 		{"en", "GB", "sorry to bother you, order 448120 is late | it was due Monday", "order_number=448120"},

@@ -138,6 +138,15 @@ func TestFormsInEachLanguage(t *testing.T) {
 		{"en", "GB", "my claim was registered under 2024-55123", "claim_number=2024-55123"},
 		{"de", "DE", "Schaden gemeldet unter der Nummer 2024-55123", "claim_number=2024-55123"},
 		{"en", "GB", "the order arrived but the invoice number 1234 is wrong", "invoice_number=1234"},
+		// A form's fields ("Customer: …"), digits that go on after a
+		// number ("CLM 2024 55187", "2024 / 55187"), but not into a quantity.
+		{"en", "GB", "Customer: 55102398", "customer_number=55102398"},
+		{"de", "DE", "Kunde: 55102398", "customer_number=55102398"},
+		{"en", "GB", "claim no. CLM 2024 55187", "claim_number=CLM202455187"},
+		{"en", "GB", "claim 2024 / 55187", "claim_number=2024/55187"},
+		{"de", "DE", "Schadennummer 2024 - 55187", "claim_number=2024-55187"},
+		{"en", "GB", "order 12345 150 items", "order_number=12345"},
+		{"en", "GB", "I've been a customer since 2019", ""},
 		{"en", "GB", "card ending in 4242 was charged twice", "payment_card=4242"},
 		{"de", "DE", "die Karte mit den Endziffern 4242", "payment_card=4242"},
 		{"es", "ES", "la tarjeta acabada en 4242", "payment_card=4242"},

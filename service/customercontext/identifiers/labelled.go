@@ -103,8 +103,20 @@ func labelOf(s string) string {
 var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,5}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
 
 // digitGroupsRE are groups of three or four digits after a number ("5510
-// 2398", "123 456 789").
-var digitGroupsRE = regexp.MustCompile(`^(?: \d{3,4}\b)+`)
+// 2398", "123 456 789"); moreDigitsRE more digits joined by a slash or a
+// dash with spaces, or a group of three to six digits.
+var (
+	digitGroupsRE = regexp.MustCompile(`^(?: \d{3,4}\b)+`)
+	moreDigitsRE  = regexp.MustCompile(`^(?: ?[/-] ?\d{2,}\b| \d{3,6}\b)+`)
+)
+
+// moreDigits is the length of the digits that continue a value at end.
+func moreDigits(s string, end int) int {
+	if m := moreDigitsRE.FindStringIndex(s[end:min(len(s), end+MaxValue)]); m != nil && !runeWordAt(s, end+m[1]) {
+		return m[1]
+	}
+	return 0
+}
 
 // notValues are shapes that are not identifiers even after a label:
 // dates, times, money and quantities.
@@ -167,6 +179,13 @@ func readValue(s string, pos int, key string) (v string, start, end int, ok bool
 	}
 	v = strings.TrimRight(s[start:end], "/-_")
 	end = start + len(v)
+	// More digits after a number: "CLM 2024 55187", "2024 / 55187",
+	// "24 - 118776"; not when what follows them is an amount or a
+	// quantity ("12345 150 items").
+	if e := end + moreDigits(s, end); e > end && v[len(v)-1] >= '0' && v[len(v)-1] <= '9' && !amountAfter.MatchString(s[e:min(len(s), e+12)]) && e-start <= MaxValue {
+		end = e
+		v = s[start:end]
+	}
 	minLen := 4
 	if key == "error_code" {
 		minLen = 3

@@ -83,6 +83,7 @@ var labels = map[string][]string{
 		"número do cliente",
 		"codice cliente", "numero cliente", "numero di cliente",
 		"klantnummer", "klantnr",
+		"customer", "kunde", "cliente", "client", "klant", "klient", "klienta", "customer ref", "customer reference",
 		"numer klienta", "nr klienta",
 	},
 	"contract_number": {

@@ -105,4 +105,5 @@ var additions = []string{
 	"also", "too", "another", "second", "as well", "both", "auch", "noch", "weitere", "zweite", "beide", "también", "otro", "otra", "segundo", "ambos",
 	"aussi", "autre", "deuxième", "second", "les deux", "também", "outro", "outra", "segundo", "ambos", "anche", "altro", "altra", "secondo", "entrambi",
 	"ook", "nog", "andere", "tweede", "beide", "też", "także", "inny", "inne", "drugi", "drugie", "oba", "obie",
+	"other", "different", "anderen", "anderes", "otros", "otras", "distinto", "autres", "différent", "outros", "outras", "altri", "altre", "diverso", "innego", "innym",
 }

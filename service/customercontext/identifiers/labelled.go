@@ -402,7 +402,8 @@ func runeWordAt(s string, i int) bool {
 
 // labelBetween reports whether another label starts in (from, to).
 func labelBetween(t *text, from, to int) bool {
-	return slices.ContainsFunc(t.labels, func(l labelAt) bool { return l.start > from && l.start < to })
+	i, _ := slices.BinarySearchFunc(t.labels, from+1, func(l labelAt, p int) int { return l.start - p })
+	return i < len(t.labels) && t.labels[i].start < to
 }
 
 // replyWords may start a reply before the value: "sure, it's QX7T2",

@@ -175,6 +175,11 @@ type mark struct {
 
 // Analyze implements analysis.Analyzer.
 func (c Corrections) Analyze(d *analysis.Doc) {
+	if !strings.ContainsAny(d.Text, "0123456789@") {
+		// No value: at most a retraction of the one given before.
+		c.retraction(d)
+		return
+	}
 	t := newText(d.Text)
 	lower := t.lower
 	marks := findMarks(lower, correctionMarkers, false, t.labels)
@@ -194,6 +199,32 @@ func (c Corrections) Analyze(d *analysis.Doc) {
 		c.ofPrevious(d, lower, marks)
 	}
 	c.leftOver(d, lower, marks)
+}
+
+// retraction reads a text with no digit: a retraction in it retracts the
+// last value given before (KindRetraction), of the previous message's
+// last kind when it is known.
+func (c Corrections) retraction(d *analysis.Doc) {
+	lower := lowerKeep(d.Text)
+	retracts := len(findMarks(lower, retractionMarkers, true, nil)) > 0
+	if !retracts {
+		for _, m := range findMarks(lower, wrongWords, true, nil) {
+			if hasWord(lower[max(0, m.start-40):m.start], numberWords) {
+				retracts = true
+			}
+		}
+	}
+	if !retracts {
+		return
+	}
+	key := ""
+	if d.Previous != "" {
+		pd := analysis.Pipeline{Shapes{}, Labels{}}.Run(&analysis.Doc{Text: d.Previous, Region: d.Region, Language: d.Language})
+		if is := ids(pd); len(is) > 0 {
+			key = pd.Annotations[is[len(is)-1]].Key
+		}
+	}
+	d.Add(c, analysis.Annotation{Kind: KindRetraction, Key: key, Confidence: 0.7, Evidence: "says the value given before was wrong"})
 }
 
 // leftOver adds, in a text with a marker, the bare values no rule gave a

@@ -8,15 +8,17 @@ import (
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
-	"github.com/rapporthq/rapport/service/customercontext/extract"
 	"github.com/rapporthq/rapport/service/customercontext/identifiers"
 )
+
+// MaxFacts is the most facts read from one interaction.
+const MaxFacts = 20
 
 // ExtractFacts reads the facts an interaction's text and summary give (the
 // KindFact annotations and identifiers of Analyzers, pipeline.go), marked
 // EXTRACTED with where they were read, on the interaction's channel: those
 // its given facts (already in in.Facts) do not say, each once, at most
-// extract.MaxFacts. A value a correction in the same text replaced is not
+// MaxFacts. A value a correction in the same text replaced is not
 // a fact; one given with a correction marker is marked Correction. Payment
 // card numbers are masked in in.Text and in.Summary (masked in place, so
 // spans stay right): only a card's last four digits are kept. region is
@@ -46,7 +48,7 @@ func ExtractFacts(in *rapportv1.Interaction, region string) []*rapportv1.Fact {
 				Correction: corrects[x.Span],
 			}
 			same := func(g *rapportv1.Fact) bool { return SameFact(g, f) }
-			if len(out) < extract.MaxFacts && !slices.ContainsFunc(in.GetFacts(), same) && !slices.ContainsFunc(out, same) {
+			if len(out) < MaxFacts && !slices.ContainsFunc(in.GetFacts(), same) && !slices.ContainsFunc(out, same) {
 				out = append(out, f)
 			}
 		}
@@ -123,6 +125,10 @@ func LinkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction, maxFacts in
 		if f.GetCorrection() && supersede(is.GetFacts(), given, in.GetName()) {
 			changed = true
 		}
+		if retyped(is.GetFacts(), given, in.GetName()) {
+			given.Correction = true // so a value retyped back stands again
+			changed = true
+		}
 		if mergeFact(is, given, maxFacts) {
 			changed = true
 		}
@@ -137,6 +143,26 @@ func supersede(facts []*rapportv1.Fact, f *rapportv1.Fact, by string) bool {
 	marked := false
 	for _, have := range facts {
 		if have.GetKey() == f.GetKey() && have.GetSupersededBy() == "" && !SameFact(have, f) {
+			have.SupersededBy = by
+			marked = true
+		}
+	}
+	return marked
+}
+
+// retyped marks the identifiers of f's key, not yet superseded, that f's
+// value retypes with a slip (identifiers.NearDuplicate: "55102398",
+// "55102389"), superseded by the interaction named by, and reports whether
+// it marked any: the value given later is the corrected one, with a
+// correction marker or not. Steps tried are no identifiers.
+func retyped(facts []*rapportv1.Fact, f *rapportv1.Fact, by string) bool {
+	if f.GetKey() == stepTried {
+		return false
+	}
+	marked := false
+	for _, have := range facts {
+		if have.GetKey() == f.GetKey() && have.GetSupersededBy() == "" && have.GetInteraction() != by &&
+			identifiers.NearDuplicate(have.GetValue(), f.GetValue()) {
 			have.SupersededBy = by
 			marked = true
 		}

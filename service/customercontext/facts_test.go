@@ -1,6 +1,8 @@
 package customercontext
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -49,5 +51,40 @@ func TestLinkInteraction(t *testing.T) {
 	LinkInteraction(is, mail, 2)
 	if len(is.GetFacts()) != 2 {
 		t.Errorf("facts %v, want at most 2", is.GetFacts())
+	}
+}
+
+// A value retyped with a slip in a later interaction supersedes the
+// earlier one, with no correction marker; another value does not.
+func TestLinkInteractionRetyped(t *testing.T) {
+	is := &rapportv1.Issue{Name: customer + "/issues/refund"}
+	first := interaction("first", daysAgo(2), email)
+	first.Facts = []*rapportv1.Fact{{Key: "customer_number", Value: "55102398"}, {Key: "order_number", Value: "448120"}}
+	LinkInteraction(is, first, 10)
+	second := interaction("second", daysAgo(1), email)
+	second.Facts = []*rapportv1.Fact{{Key: "customer_number", Value: "55102389"}, {Key: "order_number", Value: "991207"}}
+	LinkInteraction(is, second, 10)
+	var shown []string
+	for _, f := range Current(is.GetFacts()) {
+		shown = append(shown, f.GetKey()+"="+f.GetValue())
+	}
+	if want := []string{"order_number=448120", "customer_number=55102389", "order_number=991207"}; !slices.Equal(shown, want) {
+		t.Errorf("shown %v, want %v", shown, want)
+	}
+	if is.GetFacts()[0].GetSupersededBy() != second.GetName() {
+		t.Errorf("facts %v: the retyped customer number is not superseded by %s", is.GetFacts(), second.GetName())
+	}
+}
+
+// Retyped back: the value given first stands again.
+func TestLinkInteractionRetypedBack(t *testing.T) {
+	is := &rapportv1.Issue{Name: customer + "/issues/refund"}
+	for i, v := range []string{"55102398", "55102389", "55102398"} {
+		in := interaction(fmt.Sprint("m", i), daysAgo(float64(3-i)), email)
+		in.Facts = []*rapportv1.Fact{{Key: "customer_number", Value: v}}
+		LinkInteraction(is, in, 10)
+	}
+	if cur := Current(is.GetFacts()); len(cur) != 1 || cur[0].GetValue() != "55102398" {
+		t.Errorf("shown %v, want 55102398 alone", cur)
 	}
 }

@@ -275,6 +275,12 @@ func applyCustomerFacts(sum *repository.Summary, in *rapportv1.Interaction) erro
 				return err
 			}
 		}
+		if err := retypeCustomerFacts(sum, given, in.GetName()); err != nil {
+			return err
+		}
+		if err := standAgain(sum, given); err != nil {
+			return err
+		}
 		if err := mergeCustomerFact(sum, given); err != nil {
 			return err
 		}
@@ -349,6 +355,56 @@ func supersedeCustomerFacts(sum *repository.Summary, f *rapportv1.Fact, by strin
 			return err
 		}
 		sum.CustomerFacts[i].Fact = b
+	}
+	return nil
+}
+
+// retypeCustomerFacts marks the customer facts that f retypes with a slip
+// superseded by the interaction named by (see retyped).
+func retypeCustomerFacts(sum *repository.Summary, f *rapportv1.Fact, by string) error {
+	for i, sf := range sum.CustomerFacts {
+		have := &rapportv1.Fact{}
+		if err := proto.Unmarshal(sf.Fact, have); err != nil {
+			return err
+		}
+		if !retyped([]*rapportv1.Fact{have}, f, by) {
+			continue
+		}
+		b, err := proto.Marshal(have)
+		if err != nil {
+			return err
+		}
+		sum.CustomerFacts[i].Fact = b
+	}
+	return nil
+}
+
+// standAgain clears the mark of a customer fact f gives again after a
+// later value superseded it by retyping it: the customer retyped it back.
+func standAgain(sum *repository.Summary, f *rapportv1.Fact) error {
+	for i, sf := range sum.CustomerFacts {
+		have := &rapportv1.Fact{}
+		if err := proto.Unmarshal(sf.Fact, have); err != nil {
+			return err
+		}
+		if !SameFact(have, f) || have.GetSupersededBy() == "" || have.GetInteraction() == f.GetInteraction() {
+			continue
+		}
+		by := &rapportv1.Fact{}
+		for _, o := range sum.CustomerFacts {
+			if err := proto.Unmarshal(o.Fact, by); err != nil {
+				return err
+			}
+			if by.GetInteraction() == have.GetSupersededBy() && by.GetKey() == f.GetKey() && identifiers.NearDuplicate(by.GetValue(), f.GetValue()) {
+				have.SupersededBy = ""
+				b, err := proto.Marshal(have)
+				if err != nil {
+					return err
+				}
+				sum.CustomerFacts[i].Fact = b
+				break
+			}
+		}
 	}
 	return nil
 }

@@ -81,3 +81,46 @@ func s10Valid(s string) bool {
 	}
 	return int(s[10]-'0') == c
 }
+
+// imeiRBI reports whether an IMEI's first two digits are a reporting body
+// of the GSMA's IMEI allocation (01, 10, 30, 33, 35, 44, 45, 49, 50-54,
+// 86, 91, 98, 99): with no IMEI word, a 15-digit number needs one.
+func imeiRBI(digits string) bool {
+	switch digits[:2] {
+	case "01", "10", "30", "33", "35", "44", "45", "49", "50", "51", "52", "53", "54", "86", "91", "98", "99":
+		return true
+	}
+	return false
+}
+
+// cardIIN reports whether digits start as a payment card of a major
+// scheme does, at a length it issues (ISO/IEC 7812 issuer ranges: Visa 4,
+// 13/16/19; Mastercard 51-55 and 2221-2720, 16; Amex 34/37, 15; Discover
+// 6011/644-649/65, 16-19; JCB 3528-3589, 16-19; UnionPay 62, 16-19;
+// Maestro 50/56-69, 12-19; Diners 36/38/300-305, 14-19): with no card
+// word, a number needs one.
+func cardIIN(digits string) bool {
+	n := len(digits)
+	p := func(k int) int {
+		v := 0
+		for i := 0; i < k && i < n; i++ {
+			v = v*10 + int(digits[i]-'0')
+		}
+		return v
+	}
+	switch {
+	case digits[0] == '4':
+		return n == 13 || n == 16 || n == 19
+	case p(2) >= 51 && p(2) <= 55, p(4) >= 2221 && p(4) <= 2720:
+		return n == 16
+	case p(2) == 34 || p(2) == 37:
+		return n == 15
+	case p(4) == 6011, p(3) >= 644 && p(3) <= 649, p(2) == 65, p(2) == 62, p(4) >= 3528 && p(4) <= 3589:
+		return n >= 16
+	case p(2) == 50, p(2) >= 56 && p(2) <= 69:
+		return n >= 12
+	case p(2) == 36, p(2) == 38, p(3) >= 300 && p(3) <= 305:
+		return n >= 14
+	}
+	return false
+}

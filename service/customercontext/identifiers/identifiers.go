@@ -17,7 +17,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
@@ -96,11 +98,12 @@ func (Shapes) Name() string { return "identifier_shapes" }
 // takes is not read by the later ones.
 var shapeRules = []struct {
 	name string
-	read func(a analysis.Analyzer, d *analysis.Doc, lower string)
+	read func(a analysis.Analyzer, d *analysis.Doc, t *text)
 }{
 	{"e-mail address", readEmails},
 	{"IBAN (mod-97)", readIBANs},
 	{"payment card or IMEI (Luhn)", readLuhn},
+	{"card said by its last four digits", readCardEndings},
 	{"UPS and UPU S10 tracking numbers", readTracking},
 	{"version after a version word", readVersions},
 	{"phone number (libphonenumber)", readPhones},
@@ -109,16 +112,106 @@ var shapeRules = []struct {
 
 // Analyze implements analysis.Analyzer.
 func (s Shapes) Analyze(d *analysis.Doc) {
-	lower := strings.ToLower(d.Text)
-	for _, r := range shapeRules {
-		r.read(s, d, lower)
+	// Every shape but an e-mail address has a digit.
+	if !strings.ContainsAny(d.Text, "0123456789@") {
+		return
 	}
+	t := newText(d.Text)
+	for _, r := range shapeRules {
+		r.read(s, d, t)
+	}
+}
+
+// text is a text being read, lower case, and where its labels are.
+type text struct {
+	lower  string
+	labels []labelAt
+}
+
+// labelAt is a label in a text: where it starts and ends (its plural
+// ending included), where its link words end, and its kind.
+type labelAt struct {
+	start, end, reach int
+	kind              string
+}
+
+func newText(s string) *text {
+	lower := lowerKeep(s)
+	return &text{lower: lower, labels: labelsOf(lower)}
+}
+
+// lowerKeep is s in lower case, but for the few runes whose lower case
+// is another number of bytes ("İ"): offsets into it are offsets into s.
+func lowerKeep(s string) string {
+	return strings.Map(func(r rune) rune {
+		if l := unicode.ToLower(r); utf8.RuneLen(l) == utf8.RuneLen(r) {
+			return l
+		}
+		return r
+	}, s)
+}
+
+// labelCache keeps the labels of the last texts read: the three
+// analyzers of a text read its labels once.
+var labelCache struct {
+	sync.Mutex
+	texts  [4]string
+	labels [4][]labelAt
+	next   int
+}
+
+// labelsOf are the labels in lower (a lowerKeep text), in order.
+func labelsOf(lower string) []labelAt {
+	labelCache.Lock()
+	for i, t := range labelCache.texts {
+		if len(t) == len(lower) && t == lower && labelCache.labels[i] != nil {
+			ls := labelCache.labels[i]
+			labelCache.Unlock()
+			return ls
+		}
+	}
+	labelCache.Unlock()
+	ls := []labelAt{}
+	for _, m := range labelRE.FindAllStringSubmatchIndex(lower, -1) {
+		if end := labelEnd(lower, m); end >= 0 {
+			ls = append(ls, labelAt{m[2], end, skipLinks(lower, end), labelOf(lower[m[2]:m[3]])})
+		}
+	}
+	labelCache.Lock()
+	labelCache.texts[labelCache.next], labelCache.labels[labelCache.next] = lower, ls
+	labelCache.next = (labelCache.next + 1) % len(labelCache.texts)
+	labelCache.Unlock()
+	return ls
+}
+
+// labelsBefore are the labels that start in [pos-60, pos).
+func (t *text) labelsBefore(pos int) []labelAt {
+	i, _ := slices.BinarySearchFunc(t.labels, pos-60, func(l labelAt, p int) int { return l.start - p })
+	j, _ := slices.BinarySearchFunc(t.labels, pos, func(l labelAt, p int) int { return l.start - p })
+	return t.labels[i:j]
 }
 
 var emailRE = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 
-func readEmails(a analysis.Analyzer, d *analysis.Doc, _ string) {
+// roleMailboxes are the local parts of the mailboxes of a role, not of a
+// person (RFC 2142, and their names in the eight languages): a company's
+// address to write to ("write to cliente@…") is not the customer's.
+var roleMailboxes = map[string]bool{
+	"info": true, "marketing": true, "sales": true, "support": true, "abuse": true, "noc": true, "security": true, "postmaster": true,
+	"hostmaster": true, "webmaster": true, "noreply": true, "no-reply": true, "donotreply": true, "do-not-reply": true, "help": true,
+	"helpdesk": true, "service": true, "customerservice": true, "customercare": true, "care": true, "contact": true, "hello": true,
+	"kundenservice": true, "kundendienst": true, "kontakt": true, "cliente": true, "clientes": true, "atencionalcliente": true,
+	"atencion": true, "soporte": true, "servicio": true, "serviceclient": true, "service-client": true, "contacto": true, "apoio": true,
+	"atendimento": true, "suporte": true, "assistenza": true, "clienti": true, "servizioclienti": true, "klantenservice": true,
+	"klantendienst": true, "biuro": true, "obsluga": true, "pomoc": true, "bok": true, "kontakt-form": true,
+}
+
+func readEmails(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	for _, m := range emailRE.FindAllStringIndex(d.Text, -1) {
+		local, _, _ := strings.Cut(strings.ToLower(d.Text[m[0]:m[1]]), "@")
+		if roleMailboxes[local] {
+			continue
+		}
 		if m[1]-m[0] <= 254 {
 			add(d, a, "email", strings.ToLower(d.Text[m[0]:m[1]]), m[0], m[1], "e-mail address")
 		}
@@ -129,7 +222,7 @@ func readEmails(a analysis.Analyzer, d *analysis.Doc, _ string) {
 // digits, in groups or not.
 var ibanRE = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}`)
 
-func readIBANs(a analysis.Analyzer, d *analysis.Doc, _ string) {
+func readIBANs(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	for _, m := range ibanRE.FindAllStringIndex(d.Text, -1) {
 		raw := d.Text[m[0]:m[1]]
 		n, ok := ibanLengths[raw[:2]]
@@ -162,17 +255,23 @@ var digitRunRE = regexp.MustCompile(`(?:^|[^\pL\pN+/.-])(\d(?:[ -]?\d){12,18})(?
 
 var cardWords = []string{"card", "karte", "tarjeta", "carte", "cartão", "carta", "kaart", "karta", "visa", "mastercard", "amex", "kreditkarte", "creditcard", "karty", "kartę"}
 
-func readLuhn(a analysis.Analyzer, d *analysis.Doc, lower string) {
+func readLuhn(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	lower := t.lower
 	imeiWord := strings.Contains(lower, "imei")
 	cardWord := containsAny(lower, cardWords)
+	// A message about a parcel: its long numbers are tracking numbers.
+	parcel := containsWord(lower, carriers) || containsWord(lower, labels["tracking_number"])
 	for _, m := range digitRunRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		start, end := m[2], m[3]
 		digits := onlyDigits(d.Text[start:end])
 		amex := strings.HasPrefix(digits, "34") || strings.HasPrefix(digits, "37")
+		// Another label's value ("serial no. 358240051111110"), unless an
+		// IMEI or card word says otherwise.
+		other := (t.labelReaches(start) || parcel) && !imeiWord && !cardWord
 		switch {
-		case len(digits) == 15 && luhn(digits) && (imeiWord || !amex || !cardWord):
+		case len(digits) == 15 && luhn(digits) && (imeiWord || !amex || !cardWord) && (imeiWord || imeiRBI(digits) && !other):
 			add(d, a, "imei", digits, start, end, "15 digits with a valid Luhn check (IMEI)")
-		case luhn(digits) && digits[0] >= '2' && digits[0] <= '6':
+		case luhn(digits) && digits[0] >= '2' && digits[0] <= '6' && (cardWord || cardIIN(digits) && !other):
 			add(d, a, PaymentCard, digits[len(digits)-4:], start, end, "card number with a valid Luhn check: only its last four digits are kept")
 		case cardWord || len(digits) == 16:
 			reject(d, a, PaymentCard, start, end, "card number shape failing the Luhn check")
@@ -182,12 +281,27 @@ func readLuhn(a analysis.Analyzer, d *analysis.Doc, lower string) {
 	}
 }
 
+// cardEndingRE is a card said by its last four digits: "card ending in
+// 4242", "Karte mit Endziffern 4242", "tarjeta acabada en 4242", "carte
+// se terminant par 4242", "cartão terminado em 4242", "carta che
+// termina con 4242", "kaart eindigend op 4242", "karta kończąca się na
+// 4242", or masked ("**** **** **** 4242", "xxxx-4242").
+var cardEndingRE = regexp.MustCompile(`(?i)(?:(?:card|karte|tarjeta|carte|cartão|cartao|carta|kaart|karta|visa|mastercard|amex)\S*\s+(?:\S+\s+){0,3}?` +
+	`(?:ending|ends|endet|endend|mit\s+(?:den\s+)?endziffern|endziffern|acabada|terminada|termina|terminado|terminando|finalizada|se\s+terminant|terminant|finissant|eindigend|eindigt|die\s+eindigt|kończąca|kończy|zakończona)` +
+	`(?:\s+(?:in|with|on|auf|en|por|par|em|con|in|op|na|się|sie|się\s+na|na))*\s*[:#]?\s*|(?:[*x•]{4}[\s-]?){1,3})(\d{4})\b`)
+
+func readCardEndings(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	for _, m := range cardEndingRE.FindAllStringSubmatchIndex(d.Text, -1) {
+		add(d, a, PaymentCard, d.Text[m[2]:m[3]], m[2], m[3], "card given by its last four digits")
+	}
+}
+
 var (
 	upsRE = regexp.MustCompile(`\b1Z[0-9A-Z]{16}\b`)
 	s10RE = regexp.MustCompile(`\b[A-Z]{2}\d{9}[A-Z]{2}\b`)
 )
 
-func readTracking(a analysis.Analyzer, d *analysis.Doc, _ string) {
+func readTracking(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	for _, m := range upsRE.FindAllStringIndex(d.Text, -1) {
 		add(d, a, "tracking_number", d.Text[m[0]:m[1]], m[0], m[1], "UPS tracking number (1Z)")
 	}
@@ -200,21 +314,81 @@ func readTracking(a analysis.Analyzer, d *analysis.Doc, _ string) {
 	}
 }
 
-var versionRE = regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(?:version|versión|versão|versione|versie|wersj\pL*|firmware|fw|build|release|app|update)(?:\s+(?:of|von|de|van|der|the|del|da|di|des|od))?\s*[:=]?\s*v?(\d{1,4}(?:\.\d{1,4}){1,3})(?:[^\pL\pN.]|\.(?:[^\pN]|$)|$)|(?:^|[^\pL\pN])v(\d{1,4}(?:\.\d{1,4}){2,3})(?:[^\pL\pN.]|\.(?:[^\pN]|$)|$)`)
+// dottedRE is a dotted number of two to four parts, with an optional v
+// before it.
+var dottedRE = regexp.MustCompile(`(?:^|[^\pL\pN.,])(v?)(\d{1,4}(?:\.\d{1,4}){1,3})(?:[^\pL\pN.,]|[.,](?:[^\pN]|$)|$)`)
 
-// dateLike is a dotted date, not a version.
-var dateLike = regexp.MustCompile(`^\d{1,2}\.\d{1,2}\.\d{4}$`)
+// versionWords say a dotted number after them (up to three words on) is a
+// version: the words for version, firmware, software, an app, an update
+// and the common systems, in the eight languages. Stems end in '*'.
+var versionWords = []string{
+	"version*", "versión", "versão", "versie*", "wersj*", "firmware*", "fw", "build", "release", "app*", "update*", "upgrade*", "software*",
+	"ios", "ipados", "android", "macos", "windows", "os", "mise à jour", "actualización", "actualizado", "atualização", "atualizei", "aggiornamento",
+	"aggiornato", "aktualisierung", "aktualisiert", "aktualizacj*", "aktualizacji", "bijgewerkt", "applicazione", "aplicación", "aplicação", "aplikacj*",
+	"appli", "ver", "ver.", "v.",
+}
 
-func readVersions(a analysis.Analyzer, d *analysis.Doc, _ string) {
-	for _, m := range versionRE.FindAllStringSubmatchIndex(d.Text, -1) {
-		start, end := m[2], m[3]
-		if start < 0 {
-			start, end = m[4], m[5]
+// dateLike is a dotted date with a four-digit year, not a version;
+// shortDate one with a two-digit year, a version only after a version word.
+var (
+	dateLike  = regexp.MustCompile(`^\d{1,2}\.\d{1,2}\.\d{4}$`)
+	shortDate = regexp.MustCompile(`^(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.\d{2}$`)
+)
+
+// thousandsLike is a number with dots between thousands (1.158.000).
+var thousandsLike = regexp.MustCompile(`^\d{1,3}(?:\.\d{3})+$`)
+
+// ipLike is four numbers of 0 to 255: an IP address.
+var ipLike = regexp.MustCompile(`^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$`)
+
+// readVersions reads versions: a number of three or four dotted parts
+// anywhere ("3.0.18"); one of two parts after a version word or a v
+// ("version 2.8", "v4.18"). Dates, thousands, IP addresses and amounts
+// are not versions.
+func readVersions(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	lower := t.lower
+	for _, m := range dottedRE.FindAllStringSubmatchIndex(d.Text, -1) {
+		start, end := m[4], m[5]
+		v := d.Text[start:end]
+		parts := strings.Count(v, ".") + 1
+		word := versionWordBefore(lower, m[2])
+		if dateLike.MatchString(v) || amountAfter.MatchString(d.Text[end:min(len(d.Text), end+12)]) || currencyBefore(lower, m[2]) {
+			continue
 		}
-		if v := d.Text[start:end]; !dateLike.MatchString(v) {
-			add(d, a, "version", v, start, end, "version number after a version word")
+		if !word && m[2] == m[3] && (parts == 2 || thousandsLike.MatchString(v) || ipLike.MatchString(v) || shortDate.MatchString(v) || t.labelReaches(start)) {
+			continue
+		}
+		evidence := "version number (three or four dotted parts)"
+		if word || m[2] < m[3] {
+			evidence = "version number after a version word"
+		}
+		add(d, a, "version", v, start, end, evidence)
+	}
+}
+
+// versionWordBefore reports whether a version word stands at most three
+// words before pos.
+func versionWordBefore(lower string, pos int) bool {
+	from := pos
+	for words := 0; words < 4 && from > 0; {
+		from--
+		if lower[from] == ' ' && from > 0 && lower[from-1] != ' ' {
+			words++
+		}
+		if strings.ContainsRune(".!?\n;", rune(lower[from])) && from < pos-1 {
+			from++
+			break
 		}
 	}
+	return len(findMarks(lower[from:pos], versionWords, false, nil)) > 0
+}
+
+// currencyBefore reports whether a currency sign or code stands right
+// before pos ("€ 1.158", "EUR 1.158.000").
+func currencyBefore(lower string, pos int) bool {
+	t := strings.TrimRight(lower[max(0, pos-5):pos], " ")
+	return strings.HasSuffix(t, "€") || strings.HasSuffix(t, "$") || strings.HasSuffix(t, "£") || strings.HasSuffix(t, "eur") ||
+		strings.HasSuffix(t, "usd") || strings.HasSuffix(t, "gbp") || strings.HasSuffix(t, "zł") || strings.HasSuffix(t, "pln")
 }
 
 // phoneRE is a phone number as written: an optional +, digits, spaces,
@@ -224,7 +398,8 @@ var phoneRE = regexp.MustCompile(`(?:^|[^\pL\pN])(\+?\(?\d[\d ().\-/]{5,20}\d)`)
 // languageRegions read national numbers when the tenant gave no region.
 var languageRegions = map[string]string{"en": "GB", "de": "DE", "es": "ES", "fr": "FR", "pt": "PT", "it": "IT", "nl": "NL", "pl": "PL"}
 
-func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
+func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	lower := t.lower
 	region := d.Region
 	if region == "" {
 		region = languageRegions[d.Language]
@@ -243,7 +418,7 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
 		// The whole message is the number written as a phone number is
 		// (grouped), as a reply to "your phone?".
 		whole := strings.TrimSpace(d.Text) == raw && strings.ContainsAny(raw, " -()")
-		labelled := whole || hasWordPrefix(lower[max(0, start-30):start], phoneLabels) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
+		labelled := whole || t.phoneLabelled(start) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
 		if !international && (!labelled || region == "") {
 			continue
 		}
@@ -251,9 +426,21 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
 		if err != nil {
 			continue
 		}
+		// A national number is written with the region's trunk prefix 0
+		// where it has one ("0172 …" in Germany, not "2024-55123"; the
+		// North American 1 is left out as often as not).
+		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); !international && ndd == "0" && !strings.HasPrefix(digits, ndd) {
+			continue
+		}
 		// A valid number; or, after a phone word, a possible one (numbers
 		// in ranges not yet given out, such as the UK's 07700 900xxx).
 		if !phonenumbers.IsValidNumber(num) && (!labelled || phonenumbers.IsPossibleNumberWithReason(num) != phonenumbers.IS_POSSIBLE) {
+			continue
+		}
+		// A company's line (free, premium, shared cost, a hotline) is no
+		// customer's number ("I called your 0800 …").
+		switch phonenumbers.GetNumberType(num) {
+		case phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE, phonenumbers.SHARED_COST, phonenumbers.UAN:
 			continue
 		}
 		add(d, a, "phone", phonenumbers.Format(num, phonenumbers.E164), start, end, "valid phone number after a phone word")
@@ -264,17 +451,63 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, lower string) {
 // digits in groups of four.
 var carrierNumberRE = regexp.MustCompile(`(?:^|[^\pL\pN])([A-Z0-9]{10,30}|\d{4}(?: \d{4}){2,5})(?:[^\pL\pN]|$)`)
 
-func readCarrierNumbers(a analysis.Analyzer, d *analysis.Doc, lower string) {
-	if !containsWord(lower, carriers) && !containsAny(lower, labels["tracking_number"]) {
+func readCarrierNumbers(a analysis.Analyzer, d *analysis.Doc, t *text) {
+	lower := t.lower
+	if !containsWord(lower, carriers) && !containsWord(lower, labels["tracking_number"]) {
 		return
 	}
 	for _, m := range carrierNumberRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		start, end := m[2], m[3]
+		if t.labelReaches(start) && !t.labelledAs(start, "tracking_number") {
+			continue // another label's value ("Seriennummer SN8834KX2210")
+		}
 		v := strings.ReplaceAll(d.Text[start:end], " ", "")
 		if len(onlyDigits(v)) >= 8 {
 			add(d, a, "tracking_number", v, start, end, "long number in a message naming a carrier")
 		}
 	}
+}
+
+// phoneLabelled reports whether a phone label stands shortly before pos
+// (30 bytes), with no other label after it ("order number is 0612…" is
+// an order number).
+func (t *text) phoneLabelled(pos int) bool {
+	from := max(0, pos-30)
+	at := -1
+	for _, m := range findMarks(t.lower[from:pos], phoneLabels, false, nil) {
+		at = max(at, from+m.start)
+	}
+	if at < 0 {
+		return false
+	}
+	// Another label whose link words reach the number, or that ends after
+	// the phone label, reads it; the bare word for "number" is a phone's
+	// only with no other label shortly before it.
+	generic := slices.Contains(genericNumberWords, t.lower[at:min(len(t.lower), at+7)]) || hasPrefixAny(t.lower[at:], genericNumberWords)
+	for _, l := range t.labelsBefore(pos) {
+		if l.end > at || l.reach >= pos || generic {
+			return false
+		}
+	}
+	return true
+}
+
+// labelledAs reports whether the label whose link words end at pos is of
+// kind key.
+func (t *text) labelledAs(pos int, key string) bool {
+	kind := ""
+	for _, l := range t.labelsBefore(pos) {
+		if l.reach >= pos {
+			kind = l.kind
+		}
+	}
+	return kind == key
+}
+
+// labelReaches reports whether a label and its link words end at pos: the
+// value there is the label's (Labels reads it), not a bare shape.
+func (t *text) labelReaches(pos int) bool {
+	return slices.ContainsFunc(t.labelsBefore(pos), func(l labelAt) bool { return l.reach >= pos })
 }
 
 // hasWordPrefix reports whether a word of s starts with one of words.
@@ -333,4 +566,11 @@ func letterAt(s string, i int) bool {
 	}
 	c := rune(s[i])
 	return c >= 0x80 || unicode.IsLetter(c) || unicode.IsDigit(c)
+}
+
+// genericNumberWords are the phone labels that only say "number".
+var genericNumberWords = []string{"number", "nummer", "número", "numero", "numéro", "numer"}
+
+func hasPrefixAny(s string, words []string) bool {
+	return slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(s, w) })
 }

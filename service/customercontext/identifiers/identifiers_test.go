@@ -95,7 +95,12 @@ func TestLabels(t *testing.T) {
 		{"my booking ref is", "", ""},
 		{"QX7T2", "my booking ref is", "booking_reference=QX7T2"},
 		{"QX7T2", "thanks, bye", ""},
-		{"QX7T2", "my booking ref is QX7T1, ok", ""},
+		{"sure, it's QX7T2", "my booking ref is", "booking_reference=QX7T2"},
+		{"ja, das ist 55102398", "Ihre Kundennummer?", "customer_number=55102398"},
+		// Not a label ending the previous message, but the value retyped
+		// with a slip: it corrects the one given there.
+		{"QX7T2", "my booking ref is QX7T1, ok", "booking_reference=QX7T2 corrects:booking_reference"},
+		{"QX7T2", "my booking ref is AB991, ok", ""},
 	} {
 		if got := read(tc.text, tc.previous, "GB"); got != tc.want {
 			t.Errorf("%q after %q: %q, want %q", tc.text, tc.previous, got, tc.want)

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
 )
@@ -19,9 +21,11 @@ type Labels struct{}
 // Name implements analysis.Analyzer.
 func (Labels) Name() string { return "identifier_labels" }
 
-// labelKinds maps each label to its kind; labelRE matches any label, the
-// longest first.
-var labelKinds, labelRE = func() (map[string]string, *regexp.Regexp) {
+// labelKinds maps each label of labels to its kind; nounKinds each noun of
+// nouns, by language group; labelRE matches any label, or a noun with its
+// language's number words, the longest (leftmost-longest), and a plural
+// ending after it ("invoices", "Bestellungen": group 2).
+var labelKinds, nounKinds, labelRE = func() (map[string]string, map[string]map[string]string, *regexp.Regexp) {
 	kinds := map[string]string{}
 	var all []string
 	for kind, ls := range labels {
@@ -30,24 +34,89 @@ var labelKinds, labelRE = func() (map[string]string, *regexp.Regexp) {
 			all = append(all, l)
 		}
 	}
-	slices.SortFunc(all, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
-	var q []string
-	for _, l := range all {
-		q = append(q, strings.ReplaceAll(regexp.QuoteMeta(l), " ", `\s+`))
+	nk := map[string]map[string]string{"en": {}, "de": {}, "romance": {}, "nl": {}, "pl": {}}
+	var en, de, ro, nl, pl []string
+	for kind, n := range nouns {
+		for group, ws := range map[string][]string{"en": n.en, "de": n.de, "romance": n.romance, "nl": n.nl, "pl": n.pl} {
+			for _, w := range ws {
+				nk[group][w] = kind
+			}
+		}
+		en, de, ro, nl, pl = append(en, n.en...), append(de, n.de...), append(ro, n.romance...), append(nl, n.nl...), append(pl, n.pl...)
 	}
-	return kinds, regexp.MustCompile(`(?i)(?:^|[^\pL\pN])(` + strings.Join(q, "|") + `)`)
+	combos := []string{
+		alt(en) + `\s*` + alt(numbered.enAfter),
+		alt(de) + alt(numbered.deSuffix),
+		alt(numbered.romanceBefore) + `\s*(?:` + alt(numbered.romanceOf) + `\s*)?` + alt(ro),
+		alt(nl) + alt(numbered.nlSuffix),
+		alt(numbered.plBefore) + `\s*` + alt(pl),
+	}
+	// Read on lower-case text (lowerKeep): no (?i), which would make every
+	// letter a class and the expression slow.
+	re := regexp.MustCompile(`(?:^|[^\pL\pN])(` + alt(all) + `|` + strings.Join(combos, "|") + `)(s|es|en|n)?`)
+	re.Longest()
+	return kinds, nk, re
 }()
 
-// labelOf is the kind of a label as matched (any case, any spaces).
+// alt is an expression matching any of words, longest first, a space in a
+// word standing for any run of spaces.
+func alt(words []string) string {
+	ws := slices.Clone(words)
+	slices.SortFunc(ws, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
+	var q []string
+	for _, w := range slices.Compact(ws) {
+		if w != "" {
+			q = append(q, strings.ReplaceAll(regexp.QuoteMeta(w), " ", `\s+`))
+		}
+	}
+	return `(?:` + strings.Join(q, "|") + `)`
+}
+
+// labelOf is the kind of a label as matched (any case, any spaces): a
+// label of labels, or the kind of its noun (the longest that fits: at the
+// end after Romance and Polish number words, at the start before English,
+// German and Dutch ones).
 func labelOf(s string) string {
-	return labelKinds[strings.Join(strings.Fields(strings.ToLower(s)), " ")]
+	l := strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	if k, ok := labelKinds[l]; ok {
+		return k
+	}
+	kind, best := "", 0
+	for group, ws := range nounKinds {
+		for w, k := range ws {
+			fits := strings.HasPrefix(l, w)
+			if group == "romance" || group == "pl" {
+				fits = strings.HasSuffix(l, w)
+			}
+			if fits && len(w) > best {
+				kind, best = k, len(w)
+			}
+		}
+	}
+	return kind
 }
 
 // valueRE is a value at the start of a text: an optional short capital
 // prefix ("FR 2024/512"), a token with letters, digits, '/', '_', '-'
 // and inner dots, and, after a short number, more groups of digits or a
 // letter ("12 448 901 B").
-var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,3}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
+var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,5}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
+
+// digitGroupsRE are groups of three or four digits after a number ("5510
+// 2398", "123 456 789"); moreDigitsRE more digits joined by a slash or a
+// dash with spaces, or a group of three to six digits.
+var (
+	digitGroupsRE = regexp.MustCompile(`^(?: \d{3,4}\b)+`)
+	moreDigitsRE  = regexp.MustCompile(`^(?: ?[/-] ?\d{2,}\b| \d{3,6}\b)+`)
+)
+
+// moreDigits is the length of the digits that continue a value at end.
+func moreDigits(s string, end int) int {
+	if m := moreDigitsRE.FindStringIndex(s[end:min(len(s), end+MaxValue)]); m != nil && !runeWordAt(s, end+m[1]) {
+		return m[1]
+	}
+	return 0
+}
 
 // notValues are shapes that are not identifiers even after a label:
 // dates, times, money and quantities.
@@ -66,14 +135,14 @@ var amountAfter = regexp.MustCompile(`(?i)^\s?(?:%|€|\$|£|zł|eur\b|usd\b|gbp
 // '.' that follow a label at pos.
 func skipLinks(s string, pos int) int {
 	for {
-		p := pos
-		for p < len(s) && strings.ContainsRune(" \t\n:#.=", rune(s[p])) {
-			p++
-		}
+		// Spaces, punctuation, and quotes or a bracket around the value.
+		p := skipRunes(s, pos, " \t\n:#.=(\"'«»„“”‘’[")
 		rest := strings.ToLower(s[p:min(len(s), p+12)]) // the longest link word fits
 		moved := false
 		for _, w := range linkWords {
-			if strings.HasPrefix(rest, w) && !letterAt(rest, len(w)) && (w != "n" || strings.HasPrefix(rest, "n.") || strings.HasPrefix(rest, "n ")) {
+			// Not the start of the value ("REF-7781-X").
+			if strings.HasPrefix(rest, w) && !letterAt(rest, len(w)) && (len(rest) == len(w) || !strings.ContainsRune("-/_", rune(rest[len(w)]))) &&
+				(w != "n" || strings.HasPrefix(rest, "n.") || strings.HasPrefix(rest, "n ")) {
 				p += len(w)
 				moved = true
 				break
@@ -100,15 +169,28 @@ func readValue(s string, pos int, key string) (v string, start, end int, ok bool
 		start = pos + m[4] // a prefix only before a number
 	}
 	if m[6] < m[7] && (len(tok) > 3 || strings.Trim(tok, "0123456789") != "") {
-		end = pos + m[5] // more groups only after a short number
+		end = pos + m[5] // more groups only after a short number,
+		if strings.Trim(tok, "0123456789") == "" && len(tok) <= 4 {
+			// or groups of three or four digits after three or four
+			if g := digitGroupsRE.FindStringIndex(s[end:min(len(s), end+MaxValue)]); g != nil {
+				end += g[1]
+			}
+		}
 	}
 	v = strings.TrimRight(s[start:end], "/-_")
 	end = start + len(v)
+	// More digits after a number: "CLM 2024 55187", "2024 / 55187",
+	// "24 - 118776"; not when what follows them is an amount or a
+	// quantity ("12345 150 items").
+	if e := end + moreDigits(s, end); e > end && v[len(v)-1] >= '0' && v[len(v)-1] <= '9' && !amountAfter.MatchString(s[e:min(len(s), e+12)]) && e-start <= MaxValue {
+		end = e
+		v = s[start:end]
+	}
 	minLen := 4
 	if key == "error_code" {
 		minLen = 3
 	}
-	if len(v) < minLen || len(v) > MaxValue || !strings.ContainsAny(v, "0123456789") || letterAt(s, end) {
+	if len(v) < minLen || len(v) > MaxValue || !strings.ContainsAny(v, "0123456789") || runeWordAt(s, end) {
 		return "", 0, 0, false
 	}
 	if amountAfter.MatchString(s[end:min(len(s), end+12)]) || slices.ContainsFunc(notValues, func(re *regexp.Regexp) bool { return re.MatchString(v) }) {
@@ -125,16 +207,35 @@ func (l Labels) Analyze(d *analysis.Doc) {
 	if !strings.ContainsAny(d.Text, "0123456789") {
 		return
 	}
-	for _, m := range labelRE.FindAllStringSubmatchIndex(d.Text, -1) {
+	t := newText(d.Text)
+	for _, lb := range t.labels {
 		if count(d) >= MaxRead {
 			break
 		}
-		if letterAt(d.Text, m[3]) {
-			continue // part of a longer word
+		end, key := lb.end, lb.kind
+		v, start, vend, ok := readValue(d.Text, lb.reach, key)
+		if !ok {
+			// "the serial on the back is C02XK1JHJG5H": a few words, then
+			// a copula.
+			if p := afterCopula(d.Text, end); p >= 0 && !labelBetween(t, end, p) {
+				v, start, vend, ok = readValue(d.Text, skipLinks(d.Text, p), key)
+			}
 		}
-		key := labelOf(d.Text[m[2]:m[3]])
-		if v, start, end, ok := readValue(d.Text, skipLinks(d.Text, m[3]), key); ok {
-			add(d, l, key, v, start, end, "after the label “"+d.Text[m[2]:m[3]]+"”")
+		if !ok {
+			// "55102398 is my customer number", "55102398 (customer number)".
+			v, start, vend, ok = valueBefore(d.Text, lb.start, key)
+		}
+		for n := 0; ok && n < 8; n++ {
+			add(d, l, key, v, start, vend, "after the label “"+d.Text[lb.start:end]+"”")
+			// A list: "invoices INV-2231 and INV-2232".
+			p := listNext(d.Text, vend)
+			if p < 0 {
+				break
+			}
+			var w string
+			w, start, vend, ok = readValue(d.Text, p, key)
+			ok = ok && runShape(w) == runShape(v)
+			v = w
 		}
 	}
 }
@@ -147,20 +248,187 @@ const PreviousLabelEvidence = "the previous message ended with the label"
 // message ends with a label: after the last label only link words and
 // punctuation.
 func (l Labels) previousLabel(d *analysis.Doc) {
-	ms := labelRE.FindAllStringSubmatchIndex(d.Previous, -1)
-	if len(ms) == 0 {
+	ls := labelsOf(lowerKeep(d.Previous))
+	if len(ls) == 0 {
 		return
 	}
-	m := ms[len(ms)-1]
-	if letterAt(d.Previous, m[3]) || strings.Trim(d.Previous[skipLinks(d.Previous, m[3]):], " ?!.:;,\t\n") != "" {
+	lb := ls[len(ls)-1]
+	if strings.Trim(d.Previous[lb.reach:], " ?!.:;,\t\n") != "" {
 		return
 	}
-	key := labelOf(d.Previous[m[2]:m[3]])
-	pos := 0
-	for pos < len(d.Text) && strings.ContainsRune(" \t\n#:", rune(d.Text[pos])) {
-		pos++
-	}
+	key := lb.kind
+	pos := skipReply(d.Text)
 	if v, start, end, ok := readValue(d.Text, pos, key); ok {
-		add(d, l, key, v, start, end, PreviousLabelEvidence+" “"+d.Previous[m[2]:m[3]]+"”")
+		add(d, l, key, v, start, end, PreviousLabelEvidence+" “"+d.Previous[lb.start:lb.end]+"”")
+	}
+}
+
+// labelEnd is where a label match m (of labelRE) ends, its plural ending
+// included, or -1 when it is part of a longer word.
+func labelEnd(s string, m []int) int {
+	end := m[3]
+	if m[4] >= 0 {
+		end = m[5]
+	}
+	if letterAt(s, end-1) && letterAt(s, end) {
+		return -1
+	}
+	return end
+}
+
+// listWords join the values of a list after one label.
+var listWords = []string{",", "&", "/", "and", "und", "y", "e", "et", "en", "i", "oraz", "or", "oder", "o", "ou", "of", "lub", "as well as", "sowie"}
+
+// listNext is where the next value of a list starts after end, or -1.
+func listNext(s string, end int) int {
+	p := end
+	for p < len(s) && s[p] == ' ' {
+		p++
+	}
+	rest := strings.ToLower(s[p:min(len(s), p+12)])
+	for _, w := range listWords {
+		if strings.HasPrefix(rest, w) && (!letterAt(w, 0) || !letterAt(rest, len(w))) {
+			q := p + len(w)
+			for q < len(s) && s[q] == ' ' {
+				q++
+			}
+			if q > p+len(w) || !letterAt(w, 0) {
+				return q
+			}
+		}
+	}
+	return -1
+}
+
+// runShape is s's shape with each run of digits or letters one character:
+// "INV-2231" and "INV-22312" are both "a-9".
+func runShape(s string) string {
+	var b strings.Builder
+	var last rune
+	for _, r := range shape(s) {
+		if r != last || (r != '9' && r != 'a') {
+			b.WriteRune(r)
+		}
+		last = r
+	}
+	return b.String()
+}
+
+// copulas end the few words that may stand between a label and its value:
+// "the serial on the back is …", "la referencia que me dieron es …".
+var copulas = []string{"is", "was", "ist", "lautet", "war", "es", "era", "est", "était", "é", "era", "è", "era", "is", "was", "to", "jest", "brzmi",
+	// "registered under (the number)", "gemeldet unter der Nummer"
+	"under", "unter", "sous", "bajo", "con", "com", "onder", "pod", "number", "nummer", "número", "numéro", "numero", "numer", "reference", "ref"}
+
+// afterCopula is the offset after a copula that stands at most four short
+// words after a label ending at end, or -1.
+func afterCopula(s string, end int) int {
+	p := end
+	for words := 0; words < 5; words++ {
+		for p < len(s) && s[p] == ' ' {
+			p++
+		}
+		q := p
+		for q < len(s) && letterAt(s, q) && !(s[q] >= '0' && s[q] <= '9') {
+			q++
+		}
+		if q == p || q-p > 12 {
+			return -1
+		}
+		w := strings.ToLower(s[p:q])
+		if words > 0 && slices.Contains(copulas, w) {
+			return q
+		}
+		p = q
+	}
+	return -1
+}
+
+// beforeLabel are the words that may stand between a value and a label
+// after it: "55102398 is my customer number", "41100982 es mi número de
+// cliente", "55102398 ist meine Kundennummer".
+var beforeLabel = []string{"is my", "is our", "is the", "was my", "ist meine", "ist mein", "ist die", "war meine", "es mi", "es el", "era mi",
+	"est mon", "est ma", "est le", "est la", "é o meu", "é a minha", "é o", "é a", "è il mio", "è la mia", "è il", "è la", "is mijn", "is het",
+	"is de", "to mój", "to moja", "to mój numer", "to", "is", "ist", "es", "est", "é", "è", "-", "–", "="}
+
+// valueBefore reads a value that ends just before a label at pos: before
+// one of beforeLabel, or before the label in brackets.
+func valueBefore(s string, pos int, key string) (v string, start, end int, ok bool) {
+	p := pos
+	for p > 0 && s[p-1] == ' ' {
+		p--
+	}
+	if p > 0 && s[p-1] == '(' {
+		p--
+	} else {
+		lower := strings.ToLower(s[max(0, p-16):p])
+		i := slices.IndexFunc(beforeLabel, func(w string) bool {
+			return strings.HasSuffix(lower, " "+w) || strings.HasSuffix(lower, w) && len(lower) == len(w)
+		})
+		if i < 0 {
+			return "", 0, 0, false
+		}
+		p -= len(beforeLabel[i])
+	}
+	for p > 0 && s[p-1] == ' ' {
+		p--
+	}
+	// The token before p.
+	q := p
+	for q > 0 && (letterAt(s, q-1) || strings.ContainsRune("/_-.", rune(s[q-1]))) && s[q-1] < 0x80 {
+		q--
+	}
+	for q < p && strings.ContainsRune("/_-.", rune(s[q])) {
+		q++
+	}
+	if q == p || letterAt(s, q-1) {
+		return "", 0, 0, false
+	}
+	if v, start, end, ok = readValue(s, q, key); ok && end == p {
+		return v, start, end, true
+	}
+	return "", 0, 0, false
+}
+
+// runeWordAt reports whether the rune at byte i of s is a letter or a
+// digit (a closing quote is not).
+func runeWordAt(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// labelBetween reports whether another label starts in (from, to).
+func labelBetween(t *text, from, to int) bool {
+	i, _ := slices.BinarySearchFunc(t.labels, from+1, func(l labelAt, p int) int { return l.start - p })
+	return i < len(t.labels) && t.labels[i].start < to
+}
+
+// replyWords may start a reply before the value: "sure, it's QX7T2",
+// "ja, das ist QX7T2", "oui : QX7T2".
+var replyWords = []string{"yes", "yeah", "yep", "sure", "ok", "okay", "here", "here it is", "it's", "it is", "its", "that's", "this is", "the number is",
+	"ja", "klar", "gerne", "das ist", "es ist", "hier", "sí", "si", "claro", "vale", "es", "es el", "aquí", "oui", "bien sûr", "voici", "c'est", "le",
+	"sim", "claro", "é", "é o", "aqui", "está", "sì", "certo", "ecco", "è", "è il", "il", "ja", "zeker", "hier", "het is", "dat is", "is", "tak", "jasne",
+	"proszę", "to", "oto"}
+
+// skipReply returns the offset after the punctuation and reply words that
+// start s.
+func skipReply(s string) int {
+	lower := lowerKeep(s)
+	pos := 0
+	for {
+		pos = skipRunes(lower, pos, " \t\n#:,.!-–—")
+		i := -1
+		for j, w := range replyWords {
+			if strings.HasPrefix(lower[pos:], w) && !wordChar(lower, pos+len(w)) && (i < 0 || len(w) > len(replyWords[i])) {
+				i = j
+			}
+		}
+		if i < 0 {
+			return pos
+		}
+		pos += len(replyWords[i])
 	}
 }

@@ -33,6 +33,7 @@ var labels = map[string][]string{
 		"sinistro", "número do sinistro", "numero di sinistro", "numero sinistro",
 		"schade", "schadenummer", "schadeclaim",
 		"szkoda", "szkodę", "szkody", "numer szkody",
+		"reclamación", "réclamation", "reclamação", "reclamo", "schadensfall", "schadenfall", "reklamation", "reklamacja", "reklamacji",
 	},
 	"case_number": {
 		"case", "case no", "case number", "case reference", "case id", "reference number",
@@ -65,7 +66,7 @@ var labels = map[string][]string{
 		"numer rma", "numer zwrotu",
 	},
 	"serial_number": {
-		"serial", "serial no", "serial number", "s/n",
+		"serial", "serial no", "serial number", "s/n", "sn", "n/s", "s.n.", "n.s.",
 		"seriennummer", "seriennr",
 		"número de serie", "nº de serie",
 		"numéro de série", "n° de série",
@@ -76,12 +77,13 @@ var labels = map[string][]string{
 	},
 	"customer_number": {
 		"customer number", "customer no", "customer id", "account no", "account number", "account", "membership number",
-		"kundennummer", "kundennr", "kunden-nr",
+		"kundennummer", "kundennr", "kunden-nr", "kd.-nr.", "kd.-nr", "kd-nr", "kdnr", "kd.nr.", "kd. nr.",
 		"número de cliente", "nº de cliente", "n.º de cliente",
 		"numéro de client", "n° client", "n° de client", "no client",
 		"número do cliente",
 		"codice cliente", "numero cliente", "numero di cliente",
 		"klantnummer", "klantnr",
+		"customer", "kunde", "cliente", "client", "klant", "klient", "klienta", "customer ref", "customer reference",
 		"numer klienta", "nr klienta",
 	},
 	"contract_number": {
@@ -112,6 +114,7 @@ var labels = map[string][]string{
 		"numero di tracciamento", "codice di tracciamento", "codice di spedizione",
 		"track & trace", "trackingcode", "volgnummer", "barcode",
 		"numer przesyłki", "numer śledzenia", "numer paczki",
+		"parcel", "shipment", "consignment", "sendung", "paket", "envío", "paquete", "colis", "envoi", "pacco", "spedizione", "pakket", "zending", "paczka", "przesyłka",
 	},
 	"error_code": {
 		"error", "error code", "fault code",
@@ -122,6 +125,7 @@ var labels = map[string][]string{
 		"codice di errore", "codice errore",
 		"foutcode", "foutmelding",
 		"kod błędu", "błąd",
+		"error message", "fehlermeldung", "mensaje de error", "message d'erreur", "mensagem de erro", "messaggio di errore", "komunikat błędu",
 	},
 }
 
@@ -136,19 +140,31 @@ var linkWords = []string{
 	"è", "il", "mio", "mia",
 	"is", "mijn", "het",
 	"numer", "to", "mój", "moje",
+	// a negation: "order number is not 448120 but 448210" (see Corrections)
+	"not", "nicht", "pas", "não", "niet", "nie",
+	// past copulas, articles and possessives: "meine Bestellnummer war",
+	// "our order number is", "c'était le"
+	"war", "lautete", "wäre", "était", "c'est", "c'était", "fue", "foi", "era", "was", "waren", "był", "była", "było",
+	"a", "an", "our", "your", "der", "die", "das", "unser", "unsere", "ihr", "ihre", "la", "les", "su", "nuestro", "nuestra",
+	"votre", "notre", "a", "seu", "sua", "nosso", "nossa", "lo", "la", "vostro", "vostra", "nostro", "nostra", "de", "een", "uw", "onze",
+	"nasz", "nasza", "wasz", "wasza",
 }
 
 // phoneLabels say a number after them (in the same sentence) is a phone
-// number; a national number needs one.
+// number; a national number needs one. Whole words, but those ending in
+// '*' (stems: "telefon*" is "telefono", "Telefonnummer"). The bare word
+// for "number" counts only with no other label after it ("my number is",
+// not "my order number is").
 var phoneLabels = []string{
-	"phone", "call", "ring", "tel", "mobile", "cell", "reach me", "text me", "whatsapp", "landline", "number is", "number:",
-	"telefon", "handy", "anrufen", "erreichbar", "ruf",
-	"teléfono", "telefono", "móvil", "movil", "llám", "llama",
-	"tél", "téléphone", "portable", "gsm", "joignable", "appel",
-	"telefone", "telemóvel", "liga", "contacto", "celular",
-	"cellulare", "chiam",
-	"bel ", "bel:", "telefoon", "mobiel", "bereikbaar",
-	"dzwoń", "dzwon", "komórk", "numer telefonu",
+	"phone*", "call", "calls", "ring", "tel", "tel.", "tlf", "tfno", "telf", "mobile", "mob", "cell", "cellphone", "reach me", "text me", "whatsapp", "landline", "sms",
+	"number",
+	"telefon*", "handy*", "anrufen", "erreichbar", "ruf", "rufen", "rückruf*", "mobil*", "festnetz*", "nummer",
+	"teléfono", "telefono", "móvil", "movil", "llám*", "llama*", "celular", "número", "numero",
+	"tél", "tél.", "téléphone", "portable", "gsm", "joignable", "appel*", "numéro",
+	"telefone", "telemóvel", "telemovel", "telm", "liga", "ligue", "contacto", "contato",
+	"cellulare", "cell.", "chiam*", "cel",
+	"bel", "bellen", "telefoon*", "mobiel*", "bereikbaar",
+	"dzwoń", "dzwon*", "komórk*", "kom.", "numer", "zadzwoń",
 }
 
 // phoneLabelsAfter say the number before them is a phone number.
@@ -160,4 +176,77 @@ var carriers = []string{
 	"fedex", "ups", "dhl", "hermes", "gls", "dpd", "tnt", "usps", "royal mail", "evri", "parcelforce",
 	"postnl", "bpost", "seur", "correos", "mrw", "chronopost", "colissimo", "la poste", "ctt", "poste", "sda", "brt",
 	"inpost", "poczta", "pocztex", "deutsche post", "post",
+}
+
+// nouns name what a number is, by kind and language group: each becomes
+// a label with the number words of its language (numbered, below), so a
+// support team adds a noun, not every phrase made with it. Lower case.
+var nouns = map[string]struct{ en, de, romance, nl, pl []string }{
+	"order_number": {
+		en: []string{"order", "purchase"}, de: []string{"bestell", "bestellungs", "auftrags", "order"},
+		romance: []string{"pedido", "compra", "commande", "encomenda", "ordine", "acquisto"},
+		nl:      []string{"bestel", "order"}, pl: []string{"zamówienia"},
+	},
+	"invoice_number": {
+		en: []string{"invoice", "bill"}, de: []string{"rechnungs"},
+		romance: []string{"factura", "facture", "fatura", "fattura"},
+		nl:      []string{"factuur"}, pl: []string{"faktury", "rachunku"},
+	},
+	"claim_number": {
+		en: []string{"claim", "insurance claim", "complaint"}, de: []string{"schaden", "schadens", "schadenfall", "schadensfall", "reklamations"},
+		romance: []string{"siniestro", "sinistre", "sinistro", "reclamación", "réclamation", "reclamação", "reclamo"},
+		nl:      []string{"schade", "claim"}, pl: []string{"szkody", "reklamacji"},
+	},
+	"case_number": {
+		en: []string{"case"}, de: []string{"fall", "vorgangs", "akten"},
+		romance: []string{"caso", "expediente", "dossier", "processo", "pratica"},
+		nl:      []string{"dossier", "zaak"}, pl: []string{"sprawy"},
+	},
+	"ticket_number": {
+		en: []string{"ticket", "support ticket", "incident", "support request"}, de: []string{"ticket", "störungs", "meldungs", "anfrage", "support"},
+		romance: []string{"incidencia", "ticket", "incident", "chamado", "protocolo", "segnalazione", "richiesta", "solicitud", "demande"},
+		nl:      []string{"ticket", "melding", "meldings"}, pl: []string{"zgłoszenia", "ticketu"},
+	},
+	"rma_number": {
+		en: []string{"rma", "return", "returns"}, de: []string{"rma", "retouren", "rücksende", "retoure"},
+		romance: []string{"rma", "devolución", "retour", "devolução", "reso"},
+		nl:      []string{"rma", "retour"}, pl: []string{"rma", "zwrotu"},
+	},
+	"serial_number": {
+		en: []string{"serial", "device serial"}, de: []string{"serien", "geräte"},
+		romance: []string{"serie", "série", "serial", "matricola"},
+		nl:      []string{"serie"}, pl: []string{"seryjny"},
+	},
+	"customer_number": {
+		en:      []string{"customer", "client", "account", "member", "membership", "subscriber", "customer account"},
+		de:      []string{"kunden", "mitglieds", "kundenkonto", "konto", "abonnenten"},
+		romance: []string{"cliente", "client", "socio", "sócio", "adhérent", "abonné", "abonado", "assinante", "utente", "abbonato", "cuenta", "compte", "conta"},
+		nl:      []string{"klant", "relatie", "lid", "lidmaatschaps", "abonnee", "debiteur"}, pl: []string{"klienta", "konta", "abonenta"},
+	},
+	"contract_number": {
+		en: []string{"contract", "policy", "agreement", "insurance policy"}, de: []string{"vertrags", "policen", "versicherungs", "vertrag"},
+		romance: []string{"contrato", "póliza", "contrat", "police", "apólice", "contratto", "polizza"},
+		nl:      []string{"contract", "polis", "overeenkomst"}, pl: []string{"umowy", "polisy"},
+	},
+	"booking_reference": {
+		en: []string{"booking", "reservation", "confirmation"}, de: []string{"buchungs", "reservierungs", "bestätigungs"},
+		romance: []string{"reserva", "réservation", "prenotazione", "confirmación", "confirmation", "confirmação", "conferma"},
+		nl:      []string{"boekings", "reserverings", "bevestigings"}, pl: []string{"rezerwacji", "potwierdzenia"},
+	},
+	"tracking_number": {
+		en: []string{"tracking", "shipment", "parcel", "consignment", "package"}, de: []string{"sendungs", "paket", "tracking", "sendungsverfolgungs"},
+		romance: []string{"seguimiento", "envío", "suivi", "colis", "envoi", "rastreio", "rastreamento", "envio", "tracciamento", "spedizione", "pacco"},
+		nl:      []string{"zending", "pakket", "track", "verzend"}, pl: []string{"przesyłki", "paczki", "śledzenia"},
+	},
+}
+
+// numbered are the number words each language group puts with a noun:
+// before or after it, or (German and Dutch) joined to it.
+var numbered = struct{ enAfter, deSuffix, romanceBefore, romanceOf, nlSuffix, plBefore []string }{
+	enAfter:       []string{"number", "no", "no.", "nr", "nr.", "#", "ref", "ref.", "reference", "id", "code", "num"},
+	deSuffix:      []string{"nummer", "nr", "nr.", "-nr", "-nr.", "-nummer", " nr", " nr.", " nummer", "-id", "kennung", "id"},
+	romanceBefore: []string{"número", "numero", "numéro", "nº", "n.º", "n°", "n.", "no", "nr", "nr.", "núm.", "num.", "num", "referencia", "référence", "referência", "riferimento", "código", "code", "codice", "cod.", "id", "identifiant", "identificativo", "réf.", "ref.", "ref"},
+	romanceOf:     []string{"", "de", "del", "de la", "du", "de l'", "d'", "da", "do", "di", "del", "della", "dell'", "dello"},
+	nlSuffix:      []string{"nummer", "nr", "nr.", "-nummer", "-nr", " nummer", " nr", "code", "-id"},
+	plBefore:      []string{"numer", "nr", "nr.", "id", "kod", "identyfikator"},
 }

@@ -244,5 +244,14 @@ type Merge struct {
 	MergeTime time.Time
 }
 
+// CustomerFilter says which customers ListCustomers lists.
+type CustomerFilter struct {
+	// Merged lists the customers merged into another (MergeCustomers),
+	// each with Customer.merged_into naming its survivor, instead of the
+	// others: by default a merged customer is not listed as its own entry
+	// (it is listed under its survivor, in merged_customers).
+	Merged bool
+}
+
 // MaxMerges bounds how many customers can be merged into one.
 const MaxMerges = 100

@@ -206,6 +206,12 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		Options: options.Index().SetName("tenant_customer"),
 	}
 	indexes := map[string][]mongo.IndexModel{
+		// ListCustomers: the customers not merged (merged missing), or
+		// the merged ones, in _id order.
+		customersCollection: {{
+			Keys:    bson.D{{Key: "merged", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("merged_id"),
+		}},
 		identitiesCollection: {byOwner},
 		requestsCollection:   {byOwner},
 		interactionsCollection: {

@@ -14,7 +14,10 @@ import (
 // transaction, after checking that both exist and that the merge does not
 // chain: the survivor is not merged, the merged customer is merged nowhere
 // else and nothing is merged into it. Merging again into the same survivor
-// returns the first merge, already true.
+// returns the first merge, already true. The merged customer's row is
+// marked (merged_into) in the same transaction, for ListCustomers. Merges
+// from several processes take turns on the file's write lock, each
+// checking what the one before committed: they cannot chain.
 func (s *Store) MergeCustomers(ctx context.Context, tenant string, m repository.Merge) (repository.Merge, bool, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return m, false, err
@@ -58,6 +61,9 @@ func (s *Store) MergeCustomers(ctx context.Context, tenant string, m repository.
 		m.MergeTime = repository.Truncate(m.MergeTime)
 		if _, err := s.exec(ctx, t, "INSERT INTO merges (tenant, merged_id, survivor_id, rule, merge_time) VALUES (?, ?, ?, ?, ?)",
 			tenant, m.Merged, m.Survivor, m.Rule, m.MergeTime.UnixMilli()); err != nil {
+			return dbErr("record merge", err)
+		}
+		if _, err := s.exec(ctx, t, "UPDATE customers SET merged_into = ? WHERE tenant = ? AND customer_id = ?", m.Survivor, tenant, m.Merged); err != nil {
 			return dbErr("record merge", err)
 		}
 		out = m
@@ -132,6 +138,9 @@ func (s *Store) UnmergeCustomers(ctx context.Context, tenant, survivor, merged s
 			return dbErr("remove merge", err)
 		} else if n == 0 {
 			return fmt.Errorf("merge of %q into %q: %w", merged, survivor, repository.ErrNotFound)
+		}
+		if _, err := s.exec(ctx, t, "UPDATE customers SET merged_into = NULL WHERE tenant = ? AND customer_id = ?", tenant, merged); err != nil {
+			return dbErr("remove merge", err)
 		}
 		return nil
 	})

@@ -1,6 +1,9 @@
 package repository
 
 import (
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -251,6 +254,14 @@ type CustomerFilter struct {
 	// others: by default a merged customer is not listed as its own entry
 	// (it is listed under its survivor, in merged_customers).
 	Merged bool
+}
+
+// SortMerges orders merges by survivor, then as ListMerges does (oldest
+// first, then by the merged customer's ID).
+func SortMerges(ms []Merge) {
+	slices.SortFunc(ms, func(a, b Merge) int {
+		return cmp.Or(strings.Compare(a.Survivor, b.Survivor), a.MergeTime.Compare(b.MergeTime), strings.Compare(a.Merged, b.Merged))
+	})
 }
 
 // MaxMerges bounds how many customers can be merged into one.

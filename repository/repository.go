@@ -158,6 +158,7 @@ type Adapter interface {
 	MergeCustomers(ctx context.Context, tenant string, m Merge) (Merge, bool, error)
 	UnmergeCustomers(ctx context.Context, tenant, survivor, merged string) error
 	ListMerges(ctx context.Context, tenant, survivor string) ([]Merge, error)
+	ListMergesInto(ctx context.Context, tenant string, survivors []string) ([]Merge, error)
 	MergedInto(ctx context.Context, tenant, customerID string) (string, error)
 
 	GetSummary(ctx context.Context, tenant, customerID string) (*Summary, error)

@@ -264,13 +264,14 @@ func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListC
 	if err != nil {
 		return nil, err
 	}
-	for i, c := range customers {
+	for _, c := range customers {
 		audit.NoteCustomer(ctx, c.GetName())
-		if f.Merged {
-			continue // its own record, as UnmergeCustomer would restore it
-		}
-		// A survivor as GetCustomer shows it: with its halves.
-		if customers[i], err = s.merges.view(ctx, tenant, c); err != nil {
+	}
+	// A survivor as GetCustomer shows it, with its halves; a merged
+	// customer (merged = true) as its own record, as UnmergeCustomer would
+	// restore it.
+	if !f.Merged {
+		if err := s.merges.viewAll(ctx, tenant, customers); err != nil {
 			return nil, err
 		}
 	}

@@ -205,3 +205,44 @@ func TestMergesRacingThroughTwoServersNeverChain(t *testing.T) {
 		}
 	}
 }
+
+// A page of ListCustomers costs the same number of round trips whatever
+// its size: the page, and one read of the merges into any of its
+// customers (plus each merged half's profile, for the survivors shown
+// with theirs).
+func TestListCustomersPageIsTwoReads(t *testing.T) {
+	t.Parallel()
+	var counter commandCounter
+	ts := startServer(t, counter.store(t), service.Options{})
+	ctx := t.Context()
+	for i := range 40 {
+		if _, err := ts.customers.CreateCustomer(ctx, &rapportv1.CreateCustomerRequest{CustomerId: fmt.Sprintf("c%02d", i), Customer: &rapportv1.Customer{DisplayName: "C"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, size := range []int32{10, 40} {
+		n := counter.during(func() {
+			if _, err := ts.customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{PageSize: size}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if n["read"] != 2 {
+			t.Errorf("a page of %d: %v round trips, want 2 reads", size, n)
+		}
+	}
+	for _, half := range []string{"customers/c05", "customers/c06"} {
+		if _, err := ts.customers.MergeCustomers(ctx, &rapportv1.MergeCustomersRequest{Customer: "customers/c01", MergedCustomer: half}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var page *rapportv1.ListCustomersResponse
+	n := counter.during(func() {
+		var err error
+		if page, err = ts.customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{PageSize: 40}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n["read"] != 4 || len(page.GetCustomers()) != 38 || !slices.Equal(page.GetCustomers()[1].GetMergedCustomers(), []string{"customers/c05", "customers/c06"}) {
+		t.Errorf("a page of 38 with a survivor of two: %v round trips (want 4 reads), %d customers, %v", n, len(page.GetCustomers()), page.GetCustomers()[1])
+	}
+}

@@ -321,6 +321,32 @@ func (s *Store) ListMerges(ctx context.Context, tenant, survivor string) ([]repo
 	return out, nil
 }
 
+// ListMergesInto returns the finished merges into any of survivors (a
+// page of ListCustomers), each survivor's oldest first: one query, on the
+// index {tenant, survivor_id, merge_time}.
+func (s *Store) ListMergesInto(ctx context.Context, tenant string, survivors []string) ([]repository.Merge, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	if len(survivors) == 0 {
+		return nil, nil
+	}
+	cur, err := s.merges().Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "survivor_id", Value: bson.D{{Key: "$in", Value: survivors}}}, done})
+	if err != nil {
+		return nil, dbErr("list merges", err)
+	}
+	var docs []mergeDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, dbErr("list merges", err)
+	}
+	out := make([]repository.Merge, len(docs))
+	for i := range docs {
+		out[i] = docs[i].merge()
+	}
+	repository.SortMerges(out)
+	return out, nil
+}
+
 // UnmergeCustomers removes the merge of merged into survivor:
 // ErrNotFound if there is none. The merge goes first, then the mark on
 // the merged customer's document; a retry after a stop in between finds

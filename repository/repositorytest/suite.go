@@ -57,6 +57,7 @@ func Run(t *testing.T, e Engine) {
 		{"ConcurrentMergesNeverChain", testConcurrentMergesNeverChain},
 		{"MergesFromTwoProcessesNeverChain", testMergesFromTwoProcessesNeverChain},
 		{"ConcurrentRetriesOfOneMerge", testConcurrentRetriesOfOneMerge},
+		{"ListMergesIntoSeveralSurvivors", testListMergesIntoSeveralSurvivors},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -297,3 +297,42 @@ func testConcurrentRetriesOfOneMerge(t *testing.T, e Engine) {
 		t.Errorf("merged ones: %v", got)
 	}
 }
+
+// testListMergesIntoSeveralSurvivors: the merges into a page's customers,
+// in one call, each survivor's oldest first, of the tenant only.
+func testListMergesIntoSeveralSurvivors(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	ctx := t.Context()
+	for _, id := range []string{"ada", "bob", "cy", "dee", "eve", "zed"} {
+		create(t, s, tenant, id)
+	}
+	create(t, s, "acme-2", "ada")
+	create(t, s, "acme-2", "bob")
+	at := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	for _, m := range []repository.Merge{
+		{Survivor: "ada", Merged: "cy", MergeTime: at.Add(time.Minute)},
+		{Survivor: "ada", Merged: "bob", MergeTime: at.Add(2 * time.Minute)},
+		{Survivor: "dee", Merged: "eve", MergeTime: at},
+	} {
+		if _, _, err := s.MergeCustomers(ctx, tenant, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.MergeCustomers(ctx, "acme-2", repository.Merge{Survivor: "ada", Merged: "bob", MergeTime: at}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListMergesInto(ctx, tenant, []string{"zed", "dee", "bob", "ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pairs []string
+	for _, m := range got {
+		pairs = append(pairs, m.Merged+">"+m.Survivor)
+	}
+	if want := []string{"cy>ada", "bob>ada", "eve>dee"}; !slices.Equal(pairs, want) {
+		t.Errorf("merges into the page: %v, want %v", pairs, want)
+	}
+	if got, err := s.ListMergesInto(ctx, tenant, nil); err != nil || len(got) != 0 {
+		t.Errorf("merges into no customer: %v, %v", got, err)
+	}
+}

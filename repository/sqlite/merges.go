@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rapporthq/rapport/repository"
@@ -121,6 +122,43 @@ func (s *Store) ListMerges(ctx context.Context, tenant, survivor string) ([]repo
 		out = append(out, m)
 	}
 	return out, dbErr("list merges", rows.Err())
+}
+
+// ListMergesInto returns the merges into any of survivors (a page of
+// ListCustomers), each survivor's oldest first: one query, which seeks
+// merges_by_survivor once per survivor.
+func (s *Store) ListMergesInto(ctx context.Context, tenant string, survivors []string) ([]repository.Merge, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	if len(survivors) == 0 {
+		return nil, nil
+	}
+	args := []any{tenant}
+	for _, id := range survivors {
+		args = append(args, id)
+	}
+	rows, err := s.query(ctx, "SELECT survivor_id, merged_id, rule, merge_time FROM merges WHERE tenant = ? AND survivor_id IN ("+
+		strings.Repeat("?, ", len(survivors)-1)+"?)", args...)
+	if err != nil {
+		return nil, dbErr("list merges", err)
+	}
+	defer rows.Close()
+	var out []repository.Merge
+	for rows.Next() {
+		var m repository.Merge
+		var at int64
+		if err := rows.Scan(&m.Survivor, &m.Merged, &m.Rule, &at); err != nil {
+			return nil, dbErr("list merges", err)
+		}
+		m.MergeTime = time.UnixMilli(at).UTC()
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr("list merges", err)
+	}
+	repository.SortMerges(out)
+	return out, nil
 }
 
 // UnmergeCustomers removes the merge of merged into survivor:

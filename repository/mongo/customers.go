@@ -354,7 +354,9 @@ func (s *Store) confirmLive(ctx context.Context, tenant, customerID string) erro
 // not merged into another, or (f.Merged) those merged, with merged_into
 // set. The index {merged, _id} serves both: one bound of merged (missing,
 // or true) and the _id range, in _id order, so that a page reads the
-// documents it returns however many of the other kind lie between.
+// documents it returns however many of the other kind lie between. The
+// find names it (hint): the planner's choice of the _id index instead
+// would walk the merged customers it skips.
 func (s *Store) ListCustomers(ctx context.Context, tenant string, f repository.CustomerFilter, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
@@ -373,13 +375,17 @@ func (s *Store) ListCustomers(ctx context.Context, tenant string, f repository.C
 		{Key: "tenant", Value: tenant},
 		{Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}},
 	}
+	var hint []string
+	if s.indexed.Load() {
+		hint = append(hint, customersListedIndex)
+	}
 	return findPage(ctx, s.customers, filter, bson.D{{Key: "_id", Value: 1}}, limit, func(d *customerDoc) *rapportv1.Customer {
 		c := d.proto()
 		if d.MergedInto != "" {
 			c.MergedInto = repository.CustomerName(d.MergedInto)
 		}
 		return c
-	})
+	}, hint...)
 }
 
 // stampConsents sets the update time of each consent: kept from prev when

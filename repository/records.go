@@ -1,6 +1,9 @@
 package repository
 
 import (
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -242,6 +245,23 @@ type Merge struct {
 	// Rule is the rapportv1.MergeProfileRule of the merge.
 	Rule      int32
 	MergeTime time.Time
+}
+
+// CustomerFilter says which customers ListCustomers lists.
+type CustomerFilter struct {
+	// Merged lists the customers merged into another (MergeCustomers),
+	// each with Customer.merged_into naming its survivor, instead of the
+	// others: by default a merged customer is not listed as its own entry
+	// (it is listed under its survivor, in merged_customers).
+	Merged bool
+}
+
+// SortMerges orders merges by survivor, then as ListMerges does (oldest
+// first, then by the merged customer's ID).
+func SortMerges(ms []Merge) {
+	slices.SortFunc(ms, func(a, b Merge) int {
+		return cmp.Or(strings.Compare(a.Survivor, b.Survivor), a.MergeTime.Compare(b.MergeTime), strings.Compare(a.Merged, b.Merged))
+	})
 }
 
 // MaxMerges bounds how many customers can be merged into one.

@@ -18,7 +18,11 @@
 //     concurrent change;
 //   - DeleteCustomer leaves nothing of the customer but the audit trail's
 //     resource names, even when writes race it;
-//   - list pages are keyset pages, stable under concurrent inserts;
+//   - list pages are keyset pages, stable under concurrent inserts; a
+//     page of customers is full (limit customers when that many follow)
+//     however many merged customers it skips, and costs the same;
+//   - merges never chain, even when they race from several processes (a
+//     customer that is merged is never a survivor, and the reverse);
 //   - Atomically groups the writes of one call: they land together (SQLite,
 //     a transaction) or one by one in an order whose retry repairs a crash
 //     in between (MongoDB, which has no transactions on the hot path);
@@ -137,7 +141,7 @@ type Adapter interface {
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 	UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error)
 	DeleteCustomer(ctx context.Context, tenant, customerID, etag string) (DeleteResult, error)
-	ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error)
+	ListCustomers(ctx context.Context, tenant string, f CustomerFilter, afterID string, limit int) ([]*rapportv1.Customer, bool, error)
 	LookupIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (*rapportv1.Customer, *rapportv1.Identity, error)
 	ResolveIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (string, error)
 
@@ -154,6 +158,7 @@ type Adapter interface {
 	MergeCustomers(ctx context.Context, tenant string, m Merge) (Merge, bool, error)
 	UnmergeCustomers(ctx context.Context, tenant, survivor, merged string) error
 	ListMerges(ctx context.Context, tenant, survivor string) ([]Merge, error)
+	ListMergesInto(ctx context.Context, tenant string, survivors []string) ([]Merge, error)
 	MergedInto(ctx context.Context, tenant, customerID string) (string, error)
 
 	GetSummary(ctx context.Context, tenant, customerID string) (*Summary, error)

@@ -16,6 +16,7 @@ import (
 	"github.com/rapporthq/rapport/service/customercontext"
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"go.einride.tech/aip/fieldmask"
+	"go.einride.tech/aip/filtering"
 	"go.einride.tech/aip/pagination"
 	"go.einride.tech/aip/resourceid"
 	"google.golang.org/protobuf/proto"
@@ -28,7 +29,7 @@ type CustomerStore interface {
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 	UpdateCustomer(ctx context.Context, tenant, customerID, etag string, mutate func(*rapportv1.Customer) error) (*rapportv1.Customer, error)
 	DeleteCustomer(ctx context.Context, tenant, customerID, etag string) (repository.DeleteResult, error)
-	ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error)
+	ListCustomers(ctx context.Context, tenant string, f repository.CustomerFilter, afterID string, limit int) ([]*rapportv1.Customer, bool, error)
 	LookupIdentity(ctx context.Context, tenant string, t rapportv1.IdentityType, value string) (*rapportv1.Customer, *rapportv1.Identity, error)
 }
 
@@ -214,10 +215,38 @@ type customerPageToken struct {
 	Checksum uint32
 }
 
+var customerFilterDecls = mustDeclarations(
+	filtering.DeclareIdent("merged", filtering.TypeBool),
+	// The literals of a bool, which the parser reads as names.
+	filtering.DeclareIdent("true", filtering.TypeBool),
+	filtering.DeclareIdent("false", filtering.TypeBool),
+)
+
+// customerFilter turns a ListCustomers filter into a repository one: only
+// `merged = true` or `merged = false`, once.
+func customerFilter(filter string) (repository.CustomerFilter, error) {
+	var f repository.CustomerFilter
+	terms, err := parseFilter(filter, customerFilterDecls)
+	if err != nil {
+		return f, err
+	}
+	for i, t := range terms {
+		if i > 0 || t.field != "merged" || t.op != filtering.FunctionEquals || (t.str != "true" && t.str != "false") {
+			return f, errors.New("the one supported comparison is merged = true (or merged = false, the default)")
+		}
+		f.Merged = t.str == "true"
+	}
+	return f, nil
+}
+
 func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListCustomersRequest) (*rapportv1.ListCustomersResponse, error) {
 	tenant := access.TenantOf(ctx)
 	var v violations
 	size := pageSize(&v, req.GetPageSize())
+	f, err := customerFilter(req.GetFilter())
+	if err != nil {
+		v.add("filter", "%s", err.Error())
+	}
 	checksum, err := pageChecksum(ctx, req)
 	if err != nil {
 		return nil, err
@@ -231,12 +260,20 @@ func (s *customerServer) ListCustomers(ctx context.Context, req *rapportv1.ListC
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	customers, more, err := s.store.ListCustomers(ctx, tenant, tok.After, size)
+	customers, more, err := s.store.ListCustomers(ctx, tenant, f, tok.After, size)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range customers {
 		audit.NoteCustomer(ctx, c.GetName())
+	}
+	// A survivor as GetCustomer shows it, with its halves; a merged
+	// customer (merged = true) as its own record, as UnmergeCustomer would
+	// restore it.
+	if !f.Merged {
+		if err := s.merges.viewAll(ctx, tenant, customers); err != nil {
+			return nil, err
+		}
 	}
 	resp := &rapportv1.ListCustomersResponse{Customers: customers}
 	if more {

@@ -19,6 +19,7 @@ type MergeStore interface {
 	MergeCustomers(ctx context.Context, tenant string, m repository.Merge) (repository.Merge, bool, error)
 	UnmergeCustomers(ctx context.Context, tenant, survivor, merged string) error
 	ListMerges(ctx context.Context, tenant, survivor string) ([]repository.Merge, error)
+	ListMergesInto(ctx context.Context, tenant string, survivors []string) ([]repository.Merge, error)
 	MergedInto(ctx context.Context, tenant, customerID string) (string, error)
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 }
@@ -70,8 +71,40 @@ func (a aliases) view(ctx context.Context, tenant string, c *rapportv1.Customer)
 		return nil, err
 	}
 	_, ms, err := a.halves(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.withHalves(ctx, tenant, c, ms)
+}
+
+// viewAll is view of every customer of a page (ListCustomers), with one
+// read of the merges into any of them.
+func (a aliases) viewAll(ctx context.Context, tenant string, cs []*rapportv1.Customer) error {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.GetName()[len("customers/"):]
+	}
+	ms, err := a.store.ListMergesInto(ctx, tenant, ids)
 	if err != nil || len(ms) == 0 {
-		return c, err
+		return err
+	}
+	into := map[string][]repository.Merge{}
+	for _, m := range ms {
+		into[m.Survivor] = append(into[m.Survivor], m)
+	}
+	for i, id := range ids {
+		if cs[i], err = a.withHalves(ctx, tenant, cs[i], into[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withHalves is a survivor's profile with the halves of its merges ms
+// filling in, by each merge's rule (customercontext.MergedProfile).
+func (a aliases) withHalves(ctx context.Context, tenant string, c *rapportv1.Customer, ms []repository.Merge) (*rapportv1.Customer, error) {
+	if len(ms) == 0 {
+		return c, nil
 	}
 	var halves []*rapportv1.Customer
 	var rules []rapportv1.MergeProfileRule

@@ -23,6 +23,13 @@ type customerDoc struct {
 	// Deleting marks a customer whose erasure has started: it is invisible to
 	// reads, and a retried DeleteCustomer finishes the job.
 	Deleting bool `bson:"deleting,omitempty"`
+	// Merged and MergedInto mark a customer merged into another (set by
+	// MergeCustomers after its merge is claimed, removed by
+	// UnmergeCustomers after the merge): what ListCustomers reads, through
+	// the index {merged, _id}. The merges collection says what is merged;
+	// a replace of the document keeps the mark (UpdateCustomer).
+	Merged     bool   `bson:"merged,omitempty"`
+	MergedInto string `bson:"merged_into,omitempty"`
 
 	DisplayName   string            `bson:"display_name"`
 	PreferredName string            `bson:"preferred_name,omitempty"`

@@ -192,6 +192,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 		doc := newCustomerDoc(tenant, customerID, c)
 		doc.Revision = old.Revision + 1
 		doc.CreateRequestID = old.CreateRequestID
+		doc.Merged, doc.MergedInto = old.Merged, old.MergedInto
 
 		added, removed := diffKeys(old.identityKeys(), doc.identityKeys())
 		claimed, err := s.claimIdentities(ctx, tenant, customerID, added)
@@ -200,8 +201,15 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 		}
 		var res *mongo.UpdateResult
 		err = s.locks.do(doc.ID, func() (err error) {
+			// The merge mark as read, too: a merge marks without a new
+			// revision, and this replace must not drop its mark.
+			var mark any = old.MergedInto
+			if old.MergedInto == "" {
+				mark = nil
+			}
 			res, err = s.customers.ReplaceOne(ctx,
-				bson.D{{Key: "_id", Value: doc.ID}, {Key: "revision", Value: old.Revision}, {Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}}},
+				bson.D{{Key: "_id", Value: doc.ID}, {Key: "revision", Value: old.Revision}, {Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}},
+					{Key: "merged_into", Value: mark}},
 				doc)
 			return err
 		})
@@ -211,10 +219,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, tenant, customerID, etag str
 		}
 		if res.MatchedCount == 0 {
 			s.releaseClaims(ctx, tenant, customerID, claimed)
-			if etag != "" {
-				return nil, repository.ErrEtagMismatch
-			}
-			continue // changed under us: read again
+			// Changed under us: read again (and, with an etag, refuse if
+			// the revision moved on; a merge's mark does not move it).
+			continue
 		}
 		s.releaseClaims(ctx, tenant, customerID, removed)
 		return doc.proto(), nil
@@ -278,7 +285,17 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 	if err := s.eraseOwned(ctx, tenant, customerID, &res); err != nil {
 		return repository.DeleteResult{}, err
 	}
-	// The merges into it (those of it go with its owned records).
+	// The merges into it (those of it go with its owned records): a half
+	// left behind is a customer of its own again.
+	into, err := s.mergesInto(ctx, tenant, customerID, false)
+	if err != nil {
+		return repository.DeleteResult{}, err
+	}
+	for _, m := range into {
+		if _, err := s.unmarkMerged(ctx, tenant, m.CustomerID, customerID); err != nil {
+			return repository.DeleteResult{}, err
+		}
+	}
 	if _, err := s.db.Collection(mergesCollection).DeleteMany(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "survivor_id", Value: customerID}}); err != nil {
 		return repository.DeleteResult{}, dbErr("erase merges", err)
 	}
@@ -333,8 +350,14 @@ func (s *Store) confirmLive(ctx context.Context, tenant, customerID string) erro
 }
 
 // ListCustomers returns up to limit customers of tenant whose IDs sort after
-// afterID (all when empty), in ID order, and whether more follow.
-func (s *Store) ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
+// afterID (all when empty), in ID order, and whether more follow: those
+// not merged into another, or (f.Merged) those merged, with merged_into
+// set. The index {merged, _id} serves both: one bound of merged (missing,
+// or true) and the _id range, in _id order, so that a page reads the
+// documents it returns however many of the other kind lie between. The
+// find names it (hint): the planner's choice of the _id index instead
+// would walk the merged customers it skips.
+func (s *Store) ListCustomers(ctx context.Context, tenant string, f repository.CustomerFilter, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
 	}
@@ -342,12 +365,27 @@ func (s *Store) ListCustomers(ctx context.Context, tenant, afterID string, limit
 	if afterID != "" {
 		lo = docID(tenant, afterID)
 	}
+	var merged any // missing: not merged
+	if f.Merged {
+		merged = true
+	}
 	filter := bson.D{
+		{Key: "merged", Value: merged},
 		{Key: "_id", Value: bson.D{{Key: "$gt", Value: lo}, {Key: "$lt", Value: hi}}},
 		{Key: "tenant", Value: tenant},
 		{Key: "deleting", Value: bson.D{{Key: "$ne", Value: true}}},
 	}
-	return findPage(ctx, s.customers, filter, bson.D{{Key: "_id", Value: 1}}, limit, (*customerDoc).proto)
+	var hint []string
+	if s.indexed.Load() {
+		hint = append(hint, customersListedIndex)
+	}
+	return findPage(ctx, s.customers, filter, bson.D{{Key: "_id", Value: 1}}, limit, func(d *customerDoc) *rapportv1.Customer {
+		c := d.proto()
+		if d.MergedInto != "" {
+			c.MergedInto = repository.CustomerName(d.MergedInto)
+		}
+		return c
+	}, hint...)
 }
 
 // stampConsents sets the update time of each consent: kept from prev when

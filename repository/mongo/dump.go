@@ -97,6 +97,9 @@ func DecodeDocument(collection string, raw bson.Raw) (rec repository.Record, ok 
 		if err := decode(&d); err != nil {
 			return rec, false, err
 		}
+		if d.Pending {
+			return rec, false, nil // a merge that did not finish
+		}
 		d.MergeTime = d.MergeTime.UTC()
 		rec.Merge = &repository.StoredMerge{Tenant: d.Tenant, Merge: d.merge()}
 	default:

@@ -137,7 +137,7 @@ func TestInterruptedErasure(t *testing.T) {
 	if _, err := s.GetCustomer(ctx, tenant, "ada"); !errors.Is(err, repository.ErrNotFound) {
 		t.Errorf("customer being erased: got %v, want ErrNotFound", err)
 	}
-	if list, _, _ := s.ListCustomers(ctx, tenant, "", 10); len(list) != 0 {
+	if list, _, _ := s.ListCustomers(ctx, tenant, repository.CustomerFilter{}, "", 10); len(list) != 0 {
 		t.Errorf("customer being erased is listed: %v", list)
 	}
 	// A late write between the mark and the sweep.

@@ -59,6 +59,9 @@ type Store struct {
 	locks        *keyLocks
 	indexesMu    sync.Mutex
 	indexesReady bool
+	// indexed says that EnsureIndexes has run in this process: ListCustomers
+	// names its index only then (a hint of an index not yet built fails).
+	indexed atomic.Bool
 	// useTTL says whether TTL indexes may be used where the server has them
 	// (WithTTL); supportsTTL is what EnsureIndexes found.
 	useTTL      bool
@@ -206,6 +209,12 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		Options: options.Index().SetName("tenant_customer"),
 	}
 	indexes := map[string][]mongo.IndexModel{
+		// ListCustomers: the customers not merged (merged missing), or
+		// the merged ones, in _id order.
+		customersCollection: {{
+			Keys:    bson.D{{Key: "merged", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName(customersListedIndex),
+		}},
 		identitiesCollection: {byOwner},
 		requestsCollection:   {byOwner},
 		interactionsCollection: {
@@ -283,8 +292,13 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		}
 	}
 	s.supportsTTL.Store(ttl)
+	s.indexed.Store(true)
 	return nil
 }
+
+// customersListedIndex is the index {merged, _id} of customers that
+// ListCustomers seeks.
+const customersListedIndex = "merged_id"
 
 // ttlIndexName is the TTL index on interactions' expire_at.
 const ttlIndexName = "expire_at_ttl"
@@ -376,10 +390,14 @@ func newestFirst[D, P any](ctx context.Context, coll *mongo.Collection, tenant, 
 
 // findPage runs a find with sort and returns up to limit documents
 // converted by conv, and whether more follow.
-func findPage[D, P any](ctx context.Context, coll *mongo.Collection, filter, sort bson.D, limit int, conv func(*D) P) ([]P, bool, error) {
+func findPage[D, P any](ctx context.Context, coll *mongo.Collection, filter, sort bson.D, limit int, conv func(*D) P, hint ...string) ([]P, bool, error) {
 	// One batch of the page (and the one more that says whether more
 	// follow): the server holds no cursor for the rest of the history.
-	cur, err := coll.Find(ctx, filter, options.Find().SetSort(sort).SetLimit(int64(limit)+1).SetBatchSize(int32(min(limit+1, math.MaxInt32))))
+	opts := options.Find().SetSort(sort).SetLimit(int64(limit) + 1).SetBatchSize(int32(min(limit+1, math.MaxInt32)))
+	if len(hint) > 0 {
+		opts.SetHint(hint[0]) // the index, by name, that the page must seek
+	}
+	cur, err := coll.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, false, dbErr("list "+coll.Name(), err)
 	}

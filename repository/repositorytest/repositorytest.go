@@ -120,7 +120,13 @@ func Default() Engine {
 // Main runs a test binary's tests and then stops the database server the
 // Mongo engine started, if any. Call it from TestMain:
 // os.Exit(repositorytest.Main(m)).
+//
+// A binary started by MergeInAnotherProcess is a merge worker instead: it
+// runs no test.
 func Main(m *testing.M) int {
+	if spec := os.Getenv(envMergeWorker); spec != "" {
+		return mergeWorker(spec)
+	}
 	defer stopFerretDB()
 	return m.Run()
 }

@@ -53,6 +53,11 @@ func Run(t *testing.T, e Engine) {
 		{"BackfilledIssueAndCustomerRoundTrip", testBackfilledIssueAndCustomerRoundTrip},
 		{"ConcurrentSurveyAnswersConverge", testConcurrentSurveyAnswersConverge},
 		{"MergesRecordedListedAndUndone", testMergesRecordedListedAndUndone},
+		{"ListCustomersSkipsMergedCustomers", testListCustomersSkipsMergedCustomers},
+		{"ConcurrentMergesNeverChain", testConcurrentMergesNeverChain},
+		{"MergesFromTwoProcessesNeverChain", testMergesFromTwoProcessesNeverChain},
+		{"ConcurrentRetriesOfOneMerge", testConcurrentRetriesOfOneMerge},
+		{"ListMergesIntoSeveralSurvivors", testListMergesIntoSeveralSurvivors},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

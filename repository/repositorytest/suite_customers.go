@@ -424,7 +424,7 @@ func testListCustomersPagesInOrderWithinTenant(t *testing.T, e Engine) {
 	var got []string
 	after := ""
 	for range 10 {
-		page, more, err := s.ListCustomers(t.Context(), tenant, after, 3)
+		page, more, err := s.ListCustomers(t.Context(), tenant, repository.CustomerFilter{}, after, 3)
 		if err != nil {
 			t.Fatal(err)
 		}

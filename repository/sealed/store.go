@@ -185,8 +185,8 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 	return res, err
 }
 
-func (s *Store) ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
-	page, more, err := s.Adapter.ListCustomers(ctx, tenant, afterID, limit)
+func (s *Store) ListCustomers(ctx context.Context, tenant string, f repository.CustomerFilter, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
+	page, more, err := s.Adapter.ListCustomers(ctx, tenant, f, afterID, limit)
 	if err != nil {
 		return nil, false, err
 	}

@@ -77,13 +77,14 @@ func customerDoc(c *rapportv1.Customer) (string, error) {
 }
 
 // scanCustomer reads the customer columns customerColumns selects.
-func scanCustomer(row interface{ Scan(...any) error }) (*rapportv1.Customer, *string, error) {
+// More destinations, for columns selected after them, may follow.
+func scanCustomer(row interface{ Scan(...any) error }, more ...any) (*rapportv1.Customer, *string, error) {
 	var (
 		id, doc   string
 		revision  int64
 		requestID sql.NullString
 	)
-	if err := row.Scan(&id, &revision, &requestID, &doc); err != nil {
+	if err := row.Scan(append([]any{&id, &revision, &requestID, &doc}, more...)...); err != nil {
 		return nil, nil, err
 	}
 	c := &rapportv1.Customer{}
@@ -347,7 +348,12 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 		if res.Customers, err = s.deleteOwned(ctx, t, "customers", tenant, customerID); err != nil {
 			return err
 		}
-		// Its merges, either way: the service erases the merged halves too.
+		// Its merges, either way: the service erases the merged halves
+		// too; a half left behind is a customer of its own again.
+		if _, err := s.exec(ctx, t, "UPDATE customers SET merged_into = NULL WHERE tenant = ? AND customer_id IN (SELECT merged_id FROM merges WHERE tenant = ? AND survivor_id = ?)",
+			tenant, tenant, customerID); err != nil {
+			return dbErr("erase merges", err)
+		}
 		if _, err := s.exec(ctx, t, "DELETE FROM merges WHERE tenant = ? AND (merged_id = ? OR survivor_id = ?)", tenant, customerID, customerID); err != nil {
 			return dbErr("erase merges", err)
 		}
@@ -371,19 +377,33 @@ func (s *Store) deleteOwned(ctx context.Context, t *txn, table, tenant, customer
 }
 
 // ListCustomers returns up to limit customers of tenant whose IDs sort after
-// afterID (all when empty), in ID order, and whether more follow.
-func (s *Store) ListCustomers(ctx context.Context, tenant, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
+// afterID (all when empty), in ID order, and whether more follow: those
+// not merged into another, or (f.Merged) those merged, with merged_into
+// set. Each seeks its own partial index (customers_listed,
+// customers_merged) to afterID and reads limit+1 rows from there, however
+// many customers of the other kind lie between.
+func (s *Store) ListCustomers(ctx context.Context, tenant string, f repository.CustomerFilter, afterID string, limit int) ([]*rapportv1.Customer, bool, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return nil, false, err
 	}
-	rows, err := s.query(ctx, "SELECT "+customerColumns+" FROM customers WHERE tenant = ? AND customer_id > ? ORDER BY customer_id LIMIT ?",
-		tenant, afterID, limit+1)
+	query := "SELECT " + customerColumns + ", NULL FROM customers INDEXED BY customers_listed WHERE tenant = ? AND merged_into IS NULL AND customer_id > ? ORDER BY customer_id LIMIT ?"
+	if f.Merged {
+		query = "SELECT " + customerColumns + ", merged_into FROM customers INDEXED BY customers_merged WHERE tenant = ? AND merged_into IS NOT NULL AND customer_id > ? ORDER BY customer_id LIMIT ?"
+	}
+	rows, err := s.query(ctx, query, tenant, afterID, limit+1)
 	if err != nil {
 		return nil, false, dbErr("list customers", err)
 	}
 	return collect(rows, limit, func(r *sql.Rows) (*rapportv1.Customer, error) {
-		c, _, err := scanCustomer(r)
-		return c, err
+		var into sql.NullString
+		c, _, err := scanCustomer(r, &into)
+		if err != nil {
+			return nil, err
+		}
+		if into.Valid {
+			c.MergedInto = repository.CustomerName(into.String)
+		}
+		return c, nil
 	})
 }
 

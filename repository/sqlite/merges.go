@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rapporthq/rapport/repository"
@@ -14,7 +15,10 @@ import (
 // transaction, after checking that both exist and that the merge does not
 // chain: the survivor is not merged, the merged customer is merged nowhere
 // else and nothing is merged into it. Merging again into the same survivor
-// returns the first merge, already true.
+// returns the first merge, already true. The merged customer's row is
+// marked (merged_into) in the same transaction, for ListCustomers. Merges
+// from several processes take turns on the file's write lock, each
+// checking what the one before committed: they cannot chain.
 func (s *Store) MergeCustomers(ctx context.Context, tenant string, m repository.Merge) (repository.Merge, bool, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return m, false, err
@@ -58,6 +62,9 @@ func (s *Store) MergeCustomers(ctx context.Context, tenant string, m repository.
 		m.MergeTime = repository.Truncate(m.MergeTime)
 		if _, err := s.exec(ctx, t, "INSERT INTO merges (tenant, merged_id, survivor_id, rule, merge_time) VALUES (?, ?, ?, ?, ?)",
 			tenant, m.Merged, m.Survivor, m.Rule, m.MergeTime.UnixMilli()); err != nil {
+			return dbErr("record merge", err)
+		}
+		if _, err := s.exec(ctx, t, "UPDATE customers SET merged_into = ? WHERE tenant = ? AND customer_id = ?", m.Survivor, tenant, m.Merged); err != nil {
 			return dbErr("record merge", err)
 		}
 		out = m
@@ -117,6 +124,43 @@ func (s *Store) ListMerges(ctx context.Context, tenant, survivor string) ([]repo
 	return out, dbErr("list merges", rows.Err())
 }
 
+// ListMergesInto returns the merges into any of survivors (a page of
+// ListCustomers), each survivor's oldest first: one query, which seeks
+// merges_by_survivor once per survivor.
+func (s *Store) ListMergesInto(ctx context.Context, tenant string, survivors []string) ([]repository.Merge, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	if len(survivors) == 0 {
+		return nil, nil
+	}
+	args := []any{tenant}
+	for _, id := range survivors {
+		args = append(args, id)
+	}
+	rows, err := s.query(ctx, "SELECT survivor_id, merged_id, rule, merge_time FROM merges WHERE tenant = ? AND survivor_id IN ("+
+		strings.Repeat("?, ", len(survivors)-1)+"?)", args...)
+	if err != nil {
+		return nil, dbErr("list merges", err)
+	}
+	defer rows.Close()
+	var out []repository.Merge
+	for rows.Next() {
+		var m repository.Merge
+		var at int64
+		if err := rows.Scan(&m.Survivor, &m.Merged, &m.Rule, &at); err != nil {
+			return nil, dbErr("list merges", err)
+		}
+		m.MergeTime = time.UnixMilli(at).UTC()
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbErr("list merges", err)
+	}
+	repository.SortMerges(out)
+	return out, nil
+}
+
 // UnmergeCustomers removes the merge of merged into survivor:
 // ErrNotFound if there is none.
 func (s *Store) UnmergeCustomers(ctx context.Context, tenant, survivor, merged string) error {
@@ -132,6 +176,9 @@ func (s *Store) UnmergeCustomers(ctx context.Context, tenant, survivor, merged s
 			return dbErr("remove merge", err)
 		} else if n == 0 {
 			return fmt.Errorf("merge of %q into %q: %w", merged, survivor, repository.ErrNotFound)
+		}
+		if _, err := s.exec(ctx, t, "UPDATE customers SET merged_into = NULL WHERE tenant = ? AND customer_id = ?", tenant, merged); err != nil {
+			return dbErr("remove merge", err)
 		}
 		return nil
 	})

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rapporthq/rapport/repository"
 	"github.com/rapporthq/rapport/repository/repositorytest"
 	"github.com/rapporthq/rapport/repository/sqlite"
 )
@@ -177,4 +178,41 @@ func allowed(step, q string) string {
 		}
 	}
 	return ""
+}
+
+// A page of customers seeks the partial index of its kind (listed, or
+// merged) to its cursor and reads on in key order: the customers of the
+// other kind are not in that index, so a page reads the rows it returns
+// (and one more), however many merged customers lie between.
+func TestListCustomersSeeksThePartialIndexOfItsKind(t *testing.T) {
+	rec := &statements{seen: map[string]bool{}}
+	s := recordingEngine{repositorytest.SQLite(), rec}.New(t, repositorytest.Options{Plain: true})
+	for _, f := range []repository.CustomerFilter{{}, {Merged: true}} {
+		if _, _, err := s.ListCustomers(t.Context(), "acme", f, "a", 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := planDB(t)
+	found := map[string]bool{}
+	for _, q := range rec.list() {
+		if !strings.Contains(q, "FROM customers INDEXED BY") {
+			continue
+		}
+		plan, err := explain(db, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, index := range []string{"customers_listed", "customers_merged"} {
+			if strings.Contains(q, index) {
+				want := "SEARCH customers USING INDEX " + index + " (tenant=? AND customer_id>?)"
+				if !slices.Equal(plan, []string{want}) {
+					t.Errorf("plan %v, want [%s]\n\tin: %s", plan, want, q)
+				}
+				found[index] = true
+			}
+		}
+	}
+	if len(found) != 2 {
+		t.Errorf("the statements of ListCustomers use %v, want both partial indexes", found)
+	}
 }

@@ -46,6 +46,11 @@ func (s *Store) restore(ctx context.Context, t *txn, r repository.Record) error 
 			r.Customer.Tenant, id, rev, nullString(r.Customer.CreateRequestID), c.GetCreateTime().AsTime().UnixMilli(), c.GetUpdateTime().AsTime().UnixMilli(), doc); err != nil {
 			return err
 		}
+		// Its merge, if restored first.
+		if err := insert("customer", "UPDATE customers SET merged_into = (SELECT survivor_id FROM merges WHERE tenant = ? AND merged_id = ?) WHERE tenant = ? AND customer_id = ?",
+			r.Customer.Tenant, id, r.Customer.Tenant, id); err != nil {
+			return err
+		}
 		for _, key := range repository.IdentityKeys(c) {
 			if err := insert("identity", "INSERT INTO identities (tenant, identity, customer_id) VALUES (?, ?, ?)", r.Customer.Tenant, key, id); err != nil {
 				return err
@@ -107,8 +112,11 @@ func (s *Store) restore(ctx context.Context, t *txn, r repository.Record) error 
 			k.ID, k.Tenant, k.Name, string(scopes), k.SecretHash, k.CreateTime.UnixMilli(), ms(k.ExpireTime), ms(k.RevokeTime))
 	case r.Merge != nil:
 		m := r.Merge.Merge
-		return insert("merge", "INSERT INTO merges (tenant, merged_id, survivor_id, rule, merge_time) VALUES (?, ?, ?, ?, ?)",
-			r.Merge.Tenant, m.Merged, m.Survivor, m.Rule, repository.Truncate(m.MergeTime).UnixMilli())
+		if err := insert("merge", "INSERT INTO merges (tenant, merged_id, survivor_id, rule, merge_time) VALUES (?, ?, ?, ?, ?)",
+			r.Merge.Tenant, m.Merged, m.Survivor, m.Rule, repository.Truncate(m.MergeTime).UnixMilli()); err != nil {
+			return err
+		}
+		return insert("merge", "UPDATE customers SET merged_into = ? WHERE tenant = ? AND customer_id = ?", m.Survivor, r.Merge.Tenant, m.Merged)
 	case r.AuditEvent != nil:
 		e := r.AuditEvent
 		var customers sql.NullString

@@ -155,6 +155,17 @@ CREATE TABLE merges (
 ) WITHOUT ROWID;
 CREATE INDEX merges_by_survivor ON merges (tenant, survivor_id, merge_time);
 `,
+	// 2: a merged customer's row says whom it is merged into (set and
+	// cleared with its merges row, in the same transaction), so that
+	// ListCustomers seeks the customers that are listed, or the merged
+	// ones, in key order: two partial indexes, and a page reads only the
+	// rows it returns however many merged customers it skips.
+	`
+ALTER TABLE customers ADD COLUMN merged_into TEXT;
+UPDATE customers SET merged_into = (SELECT m.survivor_id FROM merges m WHERE m.tenant = customers.tenant AND m.merged_id = customers.customer_id);
+CREATE INDEX customers_listed ON customers (tenant, customer_id) WHERE merged_into IS NULL;
+CREATE INDEX customers_merged ON customers (tenant, customer_id) WHERE merged_into IS NOT NULL;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

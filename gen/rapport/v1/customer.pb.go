@@ -470,8 +470,14 @@ type Customer struct {
 	// names and identities resolve to it; their identities are listed in
 	// `identities`, their profiles fill this one's as the merge's rule says.
 	MergedCustomers []string `protobuf:"bytes,12,rep,name=merged_customers,json=mergedCustomers,proto3" json:"merged_customers,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Output only. The survivor this customer is merged into,
+	// `customers/{survivor}`. Set only where a merged customer's own record
+	// is shown: ListCustomers with the filter `merged = true`. Every other
+	// read of a merged customer's name answers its survivor, whose
+	// `merged_customers` lists it.
+	MergedInto    string `protobuf:"bytes,13,opt,name=merged_into,json=mergedInto,proto3" json:"merged_into,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Customer) Reset() {
@@ -586,6 +592,13 @@ func (x *Customer) GetMergedCustomers() []string {
 		return x.MergedCustomers
 	}
 	return nil
+}
+
+func (x *Customer) GetMergedInto() string {
+	if x != nil {
+		return x.MergedInto
+	}
+	return ""
 }
 
 // One way to recognise a customer.
@@ -904,7 +917,7 @@ var File_rapport_v1_customer_proto protoreflect.FileDescriptor
 const file_rapport_v1_customer_proto_rawDesc = "" +
 	"\n" +
 	"\x19rapport/v1/customer.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xde\x04\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x04\n" +
 	"\bCustomer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12%\n" +
@@ -922,7 +935,9 @@ const file_rapport_v1_customer_proto_rawDesc = "" +
 	"\x04etag\x18\n" +
 	" \x01(\tR\x04etag\x12A\n" +
 	"\x0ecustomer_since\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\rcustomerSince\x12)\n" +
-	"\x10merged_customers\x18\f \x03(\tR\x0fmergedCustomers\x1a9\n" +
+	"\x10merged_customers\x18\f \x03(\tR\x0fmergedCustomers\x12\x1f\n" +
+	"\vmerged_into\x18\r \x01(\tR\n" +
+	"mergedInto\x1a9\n" +
 	"\vTraitsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"j\n" +

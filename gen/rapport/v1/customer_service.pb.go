@@ -835,7 +835,18 @@ type ListCustomersRequest struct {
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// A `next_page_token` from a previous call. Other request fields must be
 	// the same as in that call.
-	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Optional AIP-160 filter. One field, `merged`: without a filter (or
+	// with `merged = false`) the customers that are not merged into another
+	// are listed, each as GetCustomer shows it (a survivor with its
+	// `merged_customers` and their profiles filling in); a customer merged
+	// into another is listed only under its survivor. `merged = true` lists
+	// the merged customers instead, each as its own record with
+	// `merged_into` naming its survivor (what UnmergeCustomer would give
+	// back). Any other field or comparison is INVALID_ARGUMENT; at most 1,000
+	// bytes. Either way a page holds `page_size` customers whenever that
+	// many follow, however many of the other kind it skips.
+	Filter        string `protobuf:"bytes,3,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -884,10 +895,17 @@ func (x *ListCustomersRequest) GetPageToken() string {
 	return ""
 }
 
+func (x *ListCustomersRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
 // Response for ListCustomers.
 type ListCustomersResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The customers, ordered by name.
+	// The customers, ordered by name (their IDs).
 	Customers []*Customer `protobuf:"bytes,1,rep,name=customers,proto3" json:"customers,omitempty"`
 	// Pass as `page_token` to get the next page; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
@@ -1403,11 +1421,12 @@ const file_rapport_v1_customer_service_proto_rawDesc = "" +
 	"\x14interactions_deleted\x18\x05 \x01(\x03R\x13interactionsDeleted\x12%\n" +
 	"\x0eissues_deleted\x18\x06 \x01(\x03R\rissuesDeleted\x12:\n" +
 	"\x19context_summaries_deleted\x18\a \x01(\x03R\x17contextSummariesDeleted\x12,\n" +
-	"\x12data_key_destroyed\x18\b \x01(\bR\x10dataKeyDestroyed\"R\n" +
+	"\x12data_key_destroyed\x18\b \x01(\bR\x10dataKeyDestroyed\"j\n" +
 	"\x14ListCustomersRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"s\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x16\n" +
+	"\x06filter\x18\x03 \x01(\tR\x06filter\"s\n" +
 	"\x15ListCustomersResponse\x122\n" +
 	"\tcustomers\x18\x01 \x03(\v2\x14.rapport.v1.CustomerR\tcustomers\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"3\n" +

@@ -62,7 +62,9 @@ type CustomerServiceClient interface {
 	// own name or a merged one, is erased with every customer merged into it
 	// (the counts add them up); `etag` guards the survivor.
 	DeleteCustomer(ctx context.Context, in *DeleteCustomerRequest, opts ...grpc.CallOption) (*DeleteCustomerResponse, error)
-	// Lists the tenant's customers, ordered by resource name.
+	// Lists the tenant's customers, ordered by resource name. A customer
+	// merged into another (MergeCustomers) is listed under its survivor
+	// only, unless the filter asks for the merged ones (`merged = true`).
 	ListCustomers(ctx context.Context, in *ListCustomersRequest, opts ...grpc.CallOption) (*ListCustomersResponse, error)
 	// Finds the customer who owns an identity. NOT_FOUND (reason
 	// IDENTITY_NOT_FOUND) if nobody does.
@@ -111,7 +113,11 @@ type CustomerServiceClient interface {
 	// into A again answers the merge with `already_merged`. FAILED_PRECONDITION
 	// (reason MERGE_CONFLICT) when A and B are the same, B is merged into
 	// another customer, A is itself merged, or B has customers merged into it
-	// (merges do not chain). NOT_FOUND if either does not exist.
+	// (merges do not chain) — also when the merge that would make the chain
+	// is made at the same moment through another server: of two such merges
+	// at most one is made (sometimes neither; retry). NOT_FOUND if either
+	// does not exist. ListCustomers lists B under A only (in A's
+	// `merged_customers`) until the merge is undone.
 	MergeCustomers(ctx context.Context, in *MergeCustomersRequest, opts ...grpc.CallOption) (*MergeCustomersResponse, error)
 	// Undoes a merge, `customers/{A}/merges/{B}`: B is again a customer of its
 	// own, with exactly what it had (what was written under B's name while
@@ -273,7 +279,9 @@ type CustomerServiceServer interface {
 	// own name or a merged one, is erased with every customer merged into it
 	// (the counts add them up); `etag` guards the survivor.
 	DeleteCustomer(context.Context, *DeleteCustomerRequest) (*DeleteCustomerResponse, error)
-	// Lists the tenant's customers, ordered by resource name.
+	// Lists the tenant's customers, ordered by resource name. A customer
+	// merged into another (MergeCustomers) is listed under its survivor
+	// only, unless the filter asks for the merged ones (`merged = true`).
 	ListCustomers(context.Context, *ListCustomersRequest) (*ListCustomersResponse, error)
 	// Finds the customer who owns an identity. NOT_FOUND (reason
 	// IDENTITY_NOT_FOUND) if nobody does.
@@ -322,7 +330,11 @@ type CustomerServiceServer interface {
 	// into A again answers the merge with `already_merged`. FAILED_PRECONDITION
 	// (reason MERGE_CONFLICT) when A and B are the same, B is merged into
 	// another customer, A is itself merged, or B has customers merged into it
-	// (merges do not chain). NOT_FOUND if either does not exist.
+	// (merges do not chain) — also when the merge that would make the chain
+	// is made at the same moment through another server: of two such merges
+	// at most one is made (sometimes neither; retry). NOT_FOUND if either
+	// does not exist. ListCustomers lists B under A only (in A's
+	// `merged_customers`) until the merge is undone.
 	MergeCustomers(context.Context, *MergeCustomersRequest) (*MergeCustomersResponse, error)
 	// Undoes a merge, `customers/{A}/merges/{B}`: B is again a customer of its
 	// own, with exactly what it had (what was written under B's name while

@@ -126,7 +126,6 @@ func LinkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction, maxFacts in
 			changed = true
 		}
 		if retyped(is.GetFacts(), given, in.GetName()) {
-			given.Correction = true // so a value retyped back stands again
 			changed = true
 		}
 		if mergeFact(is, given, maxFacts) {

@@ -1,7 +1,6 @@
 package customercontext
 
 import (
-	"fmt"
 	"slices"
 	"testing"
 
@@ -73,18 +72,5 @@ func TestLinkInteractionRetyped(t *testing.T) {
 	}
 	if is.GetFacts()[0].GetSupersededBy() != second.GetName() {
 		t.Errorf("facts %v: the retyped customer number is not superseded by %s", is.GetFacts(), second.GetName())
-	}
-}
-
-// Retyped back: the value given first stands again.
-func TestLinkInteractionRetypedBack(t *testing.T) {
-	is := &rapportv1.Issue{Name: customer + "/issues/refund"}
-	for i, v := range []string{"55102398", "55102389", "55102398"} {
-		in := interaction(fmt.Sprint("m", i), daysAgo(float64(3-i)), email)
-		in.Facts = []*rapportv1.Fact{{Key: "customer_number", Value: v}}
-		LinkInteraction(is, in, 10)
-	}
-	if cur := Current(is.GetFacts()); len(cur) != 1 || cur[0].GetValue() != "55102398" {
-		t.Errorf("shown %v, want 55102398 alone", cur)
 	}
 }

@@ -278,9 +278,6 @@ func applyCustomerFacts(sum *repository.Summary, in *rapportv1.Interaction) erro
 		if err := retypeCustomerFacts(sum, given, in.GetName()); err != nil {
 			return err
 		}
-		if err := standAgain(sum, given); err != nil {
-			return err
-		}
 		if err := mergeCustomerFact(sum, given); err != nil {
 			return err
 		}
@@ -375,36 +372,6 @@ func retypeCustomerFacts(sum *repository.Summary, f *rapportv1.Fact, by string) 
 			return err
 		}
 		sum.CustomerFacts[i].Fact = b
-	}
-	return nil
-}
-
-// standAgain clears the mark of a customer fact f gives again after a
-// later value superseded it by retyping it: the customer retyped it back.
-func standAgain(sum *repository.Summary, f *rapportv1.Fact) error {
-	for i, sf := range sum.CustomerFacts {
-		have := &rapportv1.Fact{}
-		if err := proto.Unmarshal(sf.Fact, have); err != nil {
-			return err
-		}
-		if !SameFact(have, f) || have.GetSupersededBy() == "" || have.GetInteraction() == f.GetInteraction() {
-			continue
-		}
-		by := &rapportv1.Fact{}
-		for _, o := range sum.CustomerFacts {
-			if err := proto.Unmarshal(o.Fact, by); err != nil {
-				return err
-			}
-			if by.GetInteraction() == have.GetSupersededBy() && by.GetKey() == f.GetKey() && identifiers.NearDuplicate(by.GetValue(), f.GetValue()) {
-				have.SupersededBy = ""
-				b, err := proto.Marshal(have)
-				if err != nil {
-					return err
-				}
-				sum.CustomerFacts[i].Fact = b
-				break
-			}
-		}
 	}
 	return nil
 }

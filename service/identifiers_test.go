@@ -134,27 +134,6 @@ func TestCorrectionInALaterEmailSupersedes(t *testing.T) {
 	}
 }
 
-// A value retyped with a slip in a later message, with no correction
-// marker, supersedes the earlier one; on an issue and on the customer.
-func TestRetypedValueInALaterMessageSupersedes(t *testing.T) {
-	t.Parallel()
-	ts := newTestServer(t)
-	parent := ts.newCustomer(t, "lou")
-	ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(3 * time.Minute), Text: "my customer number is 55102398"})
-	ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_CHAT, OccurTime: ago(2 * time.Minute), Text: "customer number 55102389"})
-	facts := factValues(ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent}))
-	if !has(facts, "customer_number=55102389") || has(facts, "customer_number=55102398") {
-		t.Errorf("facts %v", facts)
-	}
-	is := ts.newIssue(t, parent, "claim", &rapportv1.Issue{Title: "Home insurance claim"})
-	ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_EMAIL, OccurTime: ago(2 * time.Minute), Issue: is.GetName(), Text: "claim number CLM-2024-0091"})
-	ts.record(t, parent, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_EMAIL, OccurTime: ago(time.Minute), Issue: is.GetName(), Text: "claim number CLM-2024-0019"})
-	facts = factValues(ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: parent}))
-	if !has(facts, "claim_number=CLM-2024-0019") || has(facts, "claim_number=CLM-2024-0091") {
-		t.Errorf("facts %v", facts)
-	}
-}
-
 // A correction in the same message: only the corrected value is a fact.
 func TestCorrectionInTheSameMessage(t *testing.T) {
 	t.Parallel()

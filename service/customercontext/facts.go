@@ -125,9 +125,6 @@ func LinkInteraction(is *rapportv1.Issue, in *rapportv1.Interaction, maxFacts in
 		if f.GetCorrection() && supersede(is.GetFacts(), given, in.GetName()) {
 			changed = true
 		}
-		if retyped(is.GetFacts(), given, in.GetName()) {
-			changed = true
-		}
 		if mergeFact(is, given, maxFacts) {
 			changed = true
 		}
@@ -142,26 +139,6 @@ func supersede(facts []*rapportv1.Fact, f *rapportv1.Fact, by string) bool {
 	marked := false
 	for _, have := range facts {
 		if have.GetKey() == f.GetKey() && have.GetSupersededBy() == "" && !SameFact(have, f) {
-			have.SupersededBy = by
-			marked = true
-		}
-	}
-	return marked
-}
-
-// retyped marks the identifiers of f's key, not yet superseded, that f's
-// value retypes with a slip (identifiers.NearDuplicate: "55102398",
-// "55102389"), superseded by the interaction named by, and reports whether
-// it marked any: the value given later is the corrected one, with a
-// correction marker or not. Steps tried are no identifiers.
-func retyped(facts []*rapportv1.Fact, f *rapportv1.Fact, by string) bool {
-	if f.GetKey() == stepTried {
-		return false
-	}
-	marked := false
-	for _, have := range facts {
-		if have.GetKey() == f.GetKey() && have.GetSupersededBy() == "" && have.GetInteraction() != by &&
-			identifiers.NearDuplicate(have.GetValue(), f.GetValue()) {
 			have.SupersededBy = by
 			marked = true
 		}

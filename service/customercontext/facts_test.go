@@ -1,7 +1,6 @@
 package customercontext
 
 import (
-	"slices"
 	"testing"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -50,27 +49,5 @@ func TestLinkInteraction(t *testing.T) {
 	LinkInteraction(is, mail, 2)
 	if len(is.GetFacts()) != 2 {
 		t.Errorf("facts %v, want at most 2", is.GetFacts())
-	}
-}
-
-// A value retyped with a slip in a later interaction supersedes the
-// earlier one, with no correction marker; another value does not.
-func TestLinkInteractionRetyped(t *testing.T) {
-	is := &rapportv1.Issue{Name: customer + "/issues/refund"}
-	first := interaction("first", daysAgo(2), email)
-	first.Facts = []*rapportv1.Fact{{Key: "customer_number", Value: "55102398"}, {Key: "order_number", Value: "448120"}}
-	LinkInteraction(is, first, 10)
-	second := interaction("second", daysAgo(1), email)
-	second.Facts = []*rapportv1.Fact{{Key: "customer_number", Value: "55102389"}, {Key: "order_number", Value: "991207"}}
-	LinkInteraction(is, second, 10)
-	var shown []string
-	for _, f := range Current(is.GetFacts()) {
-		shown = append(shown, f.GetKey()+"="+f.GetValue())
-	}
-	if want := []string{"order_number=448120", "customer_number=55102389", "order_number=991207"}; !slices.Equal(shown, want) {
-		t.Errorf("shown %v, want %v", shown, want)
-	}
-	if is.GetFacts()[0].GetSupersededBy() != second.GetName() {
-		t.Errorf("facts %v: the retyped customer number is not superseded by %s", is.GetFacts(), second.GetName())
 	}
 }

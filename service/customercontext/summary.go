@@ -275,9 +275,6 @@ func applyCustomerFacts(sum *repository.Summary, in *rapportv1.Interaction) erro
 				return err
 			}
 		}
-		if err := retypeCustomerFacts(sum, given, in.GetName()); err != nil {
-			return err
-		}
 		if err := mergeCustomerFact(sum, given); err != nil {
 			return err
 		}
@@ -345,26 +342,6 @@ func supersedeCustomerFacts(sum *repository.Summary, f *rapportv1.Fact, by strin
 			return err
 		}
 		if !supersede([]*rapportv1.Fact{have}, f, by) {
-			continue
-		}
-		b, err := proto.Marshal(have)
-		if err != nil {
-			return err
-		}
-		sum.CustomerFacts[i].Fact = b
-	}
-	return nil
-}
-
-// retypeCustomerFacts marks the customer facts that f retypes with a slip
-// superseded by the interaction named by (see retyped).
-func retypeCustomerFacts(sum *repository.Summary, f *rapportv1.Fact, by string) error {
-	for i, sf := range sum.CustomerFacts {
-		have := &rapportv1.Fact{}
-		if err := proto.Unmarshal(sf.Fact, have); err != nil {
-			return err
-		}
-		if !retyped([]*rapportv1.Fact{have}, f, by) {
 			continue
 		}
 		b, err := proto.Marshal(have)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,9 @@ type slowStore struct {
 	held     map[string]bool // customer IDs whose summary reads are held
 	history  bool            // history reads are held
 	released chan struct{}   // closed to let every held read go
+	// historyNow and historyMost count the history reads in progress, now
+	// and at most.
+	historyNow, historyMost atomic.Int64
 }
 
 func newSlowStore(t *testing.T) *slowStore {
@@ -77,6 +81,10 @@ func (s *slowStore) GetSummary(ctx context.Context, tenant, customerID string) (
 }
 
 func (s *slowStore) ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error) {
+	if n := s.historyNow.Add(1); n > s.historyMost.Load() {
+		s.historyMost.Store(n) // racy maximum, but never above the true one
+	}
+	defer s.historyNow.Add(-1)
 	s.mu.Lock()
 	held := s.history
 	s.mu.Unlock()
@@ -192,7 +200,7 @@ func TestGetCustomerContextPartialWhileRebuilding(t *testing.T) {
 		{Customer: parent},
 		{Identity: "email:ada@example.com", ReadMask: &fieldmaskpb.FieldMask{Paths: []string{"profile"}}},
 	} {
-		res, err := ts.contexts.GetCustomerContext(short(time.Second), req)
+		res, err := ts.contexts.GetCustomerContext(short(2*time.Second), req)
 		if err != nil {
 			t.Fatalf("GetCustomerContext(%v) while the rebuild runs: %v, want a partial context", req, err)
 		}
@@ -204,7 +212,7 @@ func TestGetCustomerContextPartialWhileRebuilding(t *testing.T) {
 			t.Errorf("context %v, want Ada's from the stored summary", cc)
 		}
 	}
-	enriched, err := ts.contexts.EnrichTicket(short(time.Second), &rapportv1.EnrichTicketRequest{Requester: "email:ada@example.com", Subject: "hello"})
+	enriched, err := ts.contexts.EnrichTicket(short(2*time.Second), &rapportv1.EnrichTicketRequest{Requester: "email:ada@example.com", Subject: "hello"})
 	if err != nil {
 		t.Fatalf("EnrichTicket while the rebuild runs: %v", err)
 	}
@@ -212,7 +220,7 @@ func TestGetCustomerContextPartialWhileRebuilding(t *testing.T) {
 		t.Errorf("EnrichTicket: partial %v, missing %q, customer %q", enriched.GetPartial(), enriched.GetMissing(), enriched.GetCustomer().GetName())
 	}
 	// In a batch, the item is partial itself; the batch is not.
-	batch, err := ts.contexts.BatchGetCustomerContexts(short(time.Second), &rapportv1.BatchGetCustomerContextsRequest{
+	batch, err := ts.contexts.BatchGetCustomerContexts(short(2*time.Second), &rapportv1.BatchGetCustomerContextsRequest{
 		Requests: []*rapportv1.GetCustomerContextRequest{{Customer: parent}}})
 	if err != nil {
 		t.Fatal(err)
@@ -286,4 +294,44 @@ func TestGetCustomerContextCompleteWithTimeEnough(t *testing.T) {
 	if sum, err := store.Store.GetSummary(t.Context(), access.DefaultTenant, "ada"); err != nil || sum.Stale {
 		t.Errorf("summary after the read: %v, %v; want rebuilt", sum, err)
 	}
+}
+
+// Many reads of one stale customer under short deadlines share one
+// background rebuild: each answers partial, and the history is read by
+// one rebuild at a time, not one per read.
+func TestConcurrentPartialReadsShareOneRebuild(t *testing.T) {
+	t.Parallel()
+	store := newSlowStore(t)
+	ts := startServer(t, store, service.Options{})
+	parent := ts.newCustomer(t, "ada")
+	ts.record(t, parent, interaction(rapportv1.Channel_CHANNEL_CHAT, 1, ""))
+	if _, err := store.UpdateSummary(t.Context(), access.DefaultTenant, "ada", func(sum *repository.Summary) error { sum.Stale = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	store.holdHistory()
+	var wg sync.WaitGroup
+	var partial atomic.Int64
+	for range 20 {
+		wg.Go(func() {
+			// Time enough to answer after the margin on a loaded machine.
+			ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+			defer cancel()
+			res, err := ts.contexts.GetCustomerContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: parent})
+			if err != nil {
+				t.Errorf("GetCustomerContext: %v", err)
+				return
+			}
+			if res.GetContext().GetPartial() {
+				partial.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if partial.Load() != 20 {
+		t.Errorf("%d of 20 reads partial, want all", partial.Load())
+	}
+	if most := store.historyMost.Load(); most != 1 {
+		t.Errorf("%d history reads at once, want 1 (one rebuild for all the reads)", most)
+	}
+	store.release()
 }

@@ -433,6 +433,9 @@ func (s *contextServer) GetPersonalizationHints(ctx context.Context, req *rappor
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	// The response has no room to say it is partial: hints from a stale
+	// summary wait for its rebuild, as they always did.
+	tg.complete = true
 	cc, err := s.hintsContext(ctx, tg, req.GetChannel())
 	if err != nil {
 		return nil, err

@@ -172,7 +172,8 @@ func TestBatchGetPartialUnderDeadline(t *testing.T) {
 // A stale summary whose rebuild would not finish before the deadline: the
 // context is answered from the stored summary as it is, marked partial
 // with the rebuild pending, and the rebuild finishes in the background;
-// all-or-nothing gets DEADLINE_EXCEEDED; EnrichTicket answers partial too.
+// all-or-nothing (and GetPersonalizationHints, which cannot say partial)
+// gets DEADLINE_EXCEEDED; EnrichTicket answers partial too.
 func TestGetCustomerContextPartialWhileRebuilding(t *testing.T) {
 	t.Parallel()
 	store := newSlowStore(t)
@@ -237,6 +238,11 @@ func TestGetCustomerContextPartialWhileRebuilding(t *testing.T) {
 		},
 		func(ctx context.Context) error {
 			_, err := ts.contexts.EnrichTicket(ctx, &rapportv1.EnrichTicketRequest{Requester: "email:ada@example.com", RequireComplete: true})
+			return err
+		},
+		// GetPersonalizationHints cannot say it is partial: always complete.
+		func(ctx context.Context) error {
+			_, err := ts.contexts.GetPersonalizationHints(ctx, &rapportv1.GetPersonalizationHintsRequest{Customer: parent})
 			return err
 		},
 	} {

@@ -61,7 +61,10 @@ type ContextServiceClient interface {
 	// `require_complete` for all-or-nothing: every item is done (or the call
 	// fails with DEADLINE_EXCEEDED).
 	BatchGetCustomerContexts(ctx context.Context, in *BatchGetCustomerContextsRequest, opts ...grpc.CallOption) (*BatchGetCustomerContextsResponse, error)
-	// Returns only the hints: lean, for bots and routing.
+	// Returns only the hints: lean, for bots and routing. Never partial: a
+	// stale summary is rebuilt before its hints are returned (use
+	// GetCustomerContext with the read mask `hints` for hints under a
+	// deadline).
 	GetPersonalizationHints(ctx context.Context, in *GetPersonalizationHintsRequest, opts ...grpc.CallOption) (*GetPersonalizationHintsResponse, error)
 	// Given what a new ticket knows, returns the customer, the open issue it
 	// most likely continues (with the facts already given), and the hints for
@@ -196,7 +199,10 @@ type ContextServiceServer interface {
 	// `require_complete` for all-or-nothing: every item is done (or the call
 	// fails with DEADLINE_EXCEEDED).
 	BatchGetCustomerContexts(context.Context, *BatchGetCustomerContextsRequest) (*BatchGetCustomerContextsResponse, error)
-	// Returns only the hints: lean, for bots and routing.
+	// Returns only the hints: lean, for bots and routing. Never partial: a
+	// stale summary is rebuilt before its hints are returned (use
+	// GetCustomerContext with the read mask `hints` for hints under a
+	// deadline).
 	GetPersonalizationHints(context.Context, *GetPersonalizationHintsRequest) (*GetPersonalizationHintsResponse, error)
 	// Given what a new ticket knows, returns the customer, the open issue it
 	// most likely continues (with the facts already given), and the hints for

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/rapporthq/rapport/service/rpcerr"
 	"github.com/rapporthq/rapport/service/watch"
 	"go.einride.tech/aip/fieldmask"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -46,6 +48,8 @@ type contextServer struct {
 	now     func() time.Time
 	heavy   *access.HeavyReads
 	merges  aliases
+	// rebuilds runs the rebuilds a read under a deadline does not wait for.
+	rebuilds *rebuilder
 }
 
 // target is a customer named by resource name or by identity.
@@ -53,6 +57,9 @@ type target struct {
 	name     string // as the caller wrote it, for errors
 	identity *rapportv1.Identity
 	id       string
+	// complete asks for all-or-nothing: wait for a rebuild of the summary
+	// rather than answer from the stored one (require_complete).
+	complete bool
 }
 
 // parseTarget reads the customer/identity pair of a request: exactly one.
@@ -81,55 +88,60 @@ func (s *contextServer) parseTarget(customer, identity, customerField, identityF
 // read; by identity, two. A customer whose summary is missing, has no
 // profile (a write that died half-way, or data from before summaries) or
 // is marked stale (it lost the race with a write, on MongoDB) gets it
-// rebuilt from the history on the spot.
-func (s *contextServer) load(ctx context.Context, tg target) (customercontext.Decoded, error) {
+// rebuilt from the history on the spot; under a deadline, partial reports
+// that the stale summary was used as it is (see loadSummary).
+func (s *contextServer) load(ctx context.Context, tg target) (d customercontext.Decoded, partial bool, err error) {
 	tenant := access.TenantOf(ctx)
 	if tg.identity != nil {
 		id, err := s.store.ResolveIdentity(ctx, tenant, tg.identity.GetType(), tg.identity.GetValue())
 		if errors.Is(err, repository.ErrNotFound) {
-			return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
+			return customercontext.Decoded{}, false, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
 		}
 		if err != nil {
-			return customercontext.Decoded{}, err
+			return customercontext.Decoded{}, false, err
 		}
 		tg.id = id
 		audit.NoteCustomer(ctx, repository.CustomerName(id))
 	}
-	d, err := s.loadSummary(ctx, tenant, tg)
+	d, partial, err = s.loadSummary(ctx, tenant, tg)
 	if err != nil {
-		return customercontext.Decoded{}, err
+		return customercontext.Decoded{}, false, err
 	}
 	if survivor, ok := customercontext.AliasOf(d.Summary); ok {
 		// A merged customer: its name and identities read the survivor
 		// (one more point read, for merged customers only).
 		if tg.id, err = parseCustomerName("", survivor); err != nil {
-			return customercontext.Decoded{}, err
+			return customercontext.Decoded{}, false, err
 		}
 		audit.NoteCustomer(ctx, survivor)
-		if d, err = s.loadSummary(ctx, tenant, tg); err != nil {
-			return customercontext.Decoded{}, err
+		if d, partial, err = s.loadSummary(ctx, tenant, tg); err != nil {
+			return customercontext.Decoded{}, false, err
 		}
 	}
 	if tg.identity != nil && !slices.ContainsFunc(d.Customer.GetIdentities(), func(id *rapportv1.Identity) bool {
 		return id.GetType() == tg.identity.GetType() && id.GetValue() == tg.identity.GetValue()
 	}) {
-		return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name) // a stale claim
+		return customercontext.Decoded{}, false, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name) // a stale claim
 	}
-	return d, nil
+	return d, partial, nil
 }
 
 // loadSummary reads and decodes a customer's summary, rebuilding it from
-// the history when it is missing, has no profile or is stale.
-func (s *contextServer) loadSummary(ctx context.Context, tenant string, tg target) (customercontext.Decoded, error) {
+// the history when it is missing, has no profile or is stale. The rebuild
+// runs in the background (see rebuilder): the read waits for it, but a
+// read under a deadline that has a stale summary to fall back on waits
+// only until its soft deadline (unless tg.complete), and then answers
+// from the stale summary with partial true; the rebuild goes on.
+func (s *contextServer) loadSummary(ctx context.Context, tenant string, tg target) (customercontext.Decoded, bool, error) {
 	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
 	if err != nil && !errors.Is(err, repository.ErrNotFound) {
-		return customercontext.Decoded{}, err
+		return customercontext.Decoded{}, false, err
 	}
 	var d customercontext.Decoded
 	ok := false
 	if err == nil {
 		if d, ok, err = customercontext.Decode(sum); err != nil {
-			return customercontext.Decoded{}, err
+			return customercontext.Decoded{}, false, err
 		}
 	}
 	// A stale summary (a write could not merge into it, or lost a race with
@@ -137,21 +149,54 @@ func (s *contextServer) loadSummary(ctx context.Context, tenant string, tg targe
 	// Summary.Stale documents, after making the issue links that may have
 	// lost their race too.
 	if ok && !sum.Stale {
-		return d, nil
+		return d, false, nil
 	}
-	if sum != nil && sum.Stale {
-		if err := s.repairLinks(ctx, tenant, tg.id); err != nil {
-			return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
+	stale := sum != nil && sum.Stale
+	run := func(ctx context.Context) (*repository.Summary, error) {
+		if stale {
+			if err := s.repairLinks(ctx, tenant, tg.id); err != nil {
+				return nil, err
+			}
+		}
+		sum, _, err := s.rebuild(ctx, tenant, tg.id)
+		return sum, err
+	}
+	fallback := ok && !tg.complete // a stale summary to answer from
+	_, hasDeadline := ctx.Deadline()
+	var rebuilt *repository.Summary
+	job := s.rebuilds.start(ctx, tenant, tg.id, run)
+	switch {
+	case job == nil && fallback && hasDeadline:
+		// No room to rebuild in the background: answer now, the next
+		// read rebuilds.
+		return d, true, nil
+	case job == nil:
+		rebuilt, err = run(ctx)
+	default:
+		wait := ctx
+		if fallback {
+			var cancel context.CancelFunc
+			wait, cancel = withSoftDeadline(ctx)
+			defer cancel()
+		}
+		select {
+		case <-job.done:
+			rebuilt, err = job.sum, job.err
+		case <-wait.Done():
+			if ctx.Err() == nil && fallback {
+				return d, true, nil
+			}
+			return customercontext.Decoded{}, false, ctx.Err()
 		}
 	}
-	if sum, _, err = s.rebuild(ctx, tenant, tg.id); err != nil {
+	if err != nil {
 		if errors.Is(err, repository.ErrNotFound) && tg.identity != nil {
-			return customercontext.Decoded{}, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
+			return customercontext.Decoded{}, false, rpcerr.NotFound(rpcerr.ReasonIdentityNotFound, "identity", tg.name)
 		}
-		return customercontext.Decoded{}, customerErr(err, repository.CustomerName(tg.id))
+		return customercontext.Decoded{}, false, customerErr(err, repository.CustomerName(tg.id))
 	}
-	d, _, err = customercontext.Decode(sum)
-	return d, err
+	d, _, err = customercontext.Decode(rebuilt)
+	return d, false, err
 }
 
 // rebuild recomputes a customer's summary from the stored history. The
@@ -298,13 +343,14 @@ func (o contextOptions) wants(field string) bool {
 	return len(o.mask.GetPaths()) == 0 || fieldmask.IsFullReplacement(o.mask) || slices.Contains(o.mask.GetPaths(), field)
 }
 
-// prune clears the fields the mask does not select; `customer` stays.
+// prune clears the fields the mask does not select; `customer`, `partial`
+// and `missing` stay.
 func (o contextOptions) prune(cc *rapportv1.CustomerContext) {
 	m := cc.ProtoReflect()
 	fields := m.Descriptor().Fields()
 	for i := range fields.Len() {
 		fd := fields.Get(i)
-		if name := string(fd.Name()); name != "customer" && !o.wants(name) {
+		if name := string(fd.Name()); name != "customer" && name != "partial" && name != "missing" && !o.wants(name) {
 			m.Clear(fd)
 		}
 	}
@@ -319,11 +365,13 @@ func (s *contextServer) getContext(ctx context.Context, req *rapportv1.GetCustom
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	d, err := s.load(ctx, tg)
+	tg.complete = req.GetRequireComplete()
+	d, partial, err := s.load(ctx, tg)
 	if err != nil {
 		return nil, err
 	}
 	cc := customercontext.Build(d, s.now(), customercontext.Options{RecentLimit: opts.limit, Channel: opts.channel, Hints: s.hints, WithHints: opts.wants("hints")})
+	markPartial(cc, partial)
 	opts.prune(cc)
 	return cc, nil
 }
@@ -343,8 +391,33 @@ func (s *contextServer) BatchGetCustomerContexts(ctx context.Context, req *rappo
 		return nil, v.err()
 	}
 	resp := &rapportv1.BatchGetCustomerContextsResponse{}
+	if req.GetRequireComplete() {
+		for _, r := range req.GetRequests() {
+			r = proto.CloneOf(r)
+			r.RequireComplete = true
+			cc, err := s.getContext(ctx, r)
+			resp.Results = append(resp.Results, &rapportv1.ContextResult{Context: cc, Error: itemError(ctx, s.logger, err)})
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err // all or nothing: the deadline came first
+		}
+		return resp, nil
+	}
+	// The items are read until the soft deadline; those not done by then
+	// are answered as such, while the caller still listens.
+	soft, cancel := withSoftDeadline(ctx)
+	defer cancel()
 	for _, r := range req.GetRequests() {
-		cc, err := s.getContext(ctx, r)
+		var cc *rapportv1.CustomerContext
+		err := soft.Err()
+		if err == nil {
+			cc, err = s.getContext(soft, r)
+		}
+		if err != nil && soft.Err() != nil && ctx.Err() == nil {
+			cc, err = nil, notDoneErr()
+			resp.Partial = true
+			resp.Missing = append(resp.Missing, cmp.Or(r.GetCustomer(), r.GetIdentity()))
+		}
 		resp.Results = append(resp.Results, &rapportv1.ContextResult{Context: cc, Error: itemError(ctx, s.logger, err)})
 	}
 	return resp, nil
@@ -360,6 +433,9 @@ func (s *contextServer) GetPersonalizationHints(ctx context.Context, req *rappor
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	// The response has no room to say it is partial: hints from a stale
+	// summary wait for its rebuild, as they always did.
+	tg.complete = true
 	cc, err := s.hintsContext(ctx, tg, req.GetChannel())
 	if err != nil {
 		return nil, err
@@ -370,11 +446,13 @@ func (s *contextServer) GetPersonalizationHints(ctx context.Context, req *rappor
 // hintsContext is the context computed for its hints, without recent
 // interactions: what bots and ticketing need.
 func (s *contextServer) hintsContext(ctx context.Context, tg target, channel rapportv1.Channel) (*rapportv1.CustomerContext, error) {
-	d, err := s.load(ctx, tg)
+	d, partial, err := s.load(ctx, tg)
 	if err != nil {
 		return nil, err
 	}
-	return customercontext.Build(d, s.now(), customercontext.Options{Channel: channel, Hints: s.hints, WithHints: true}), nil
+	cc := customercontext.Build(d, s.now(), customercontext.Options{Channel: channel, Hints: s.hints, WithHints: true})
+	markPartial(cc, partial)
+	return cc, nil
 }
 
 func (s *contextServer) EnrichTicket(ctx context.Context, req *rapportv1.EnrichTicketRequest) (*rapportv1.EnrichTicketResponse, error) {
@@ -392,12 +470,13 @@ func (s *contextServer) EnrichTicket(ctx context.Context, req *rapportv1.EnrichT
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	tg.complete = req.GetRequireComplete()
 	cc, err := s.hintsContext(ctx, tg, req.GetChannel())
 	if err != nil {
 		return nil, err
 	}
 	issue, reason := customercontext.LikelyIssue(cc.GetOpenIssues(), req.GetSubject(), topic)
-	return &rapportv1.EnrichTicketResponse{Customer: cc.GetProfile(), LikelyIssue: issue, MatchReason: reason, Hints: cc.GetHints()}, nil
+	return &rapportv1.EnrichTicketResponse{Customer: cc.GetProfile(), LikelyIssue: issue, MatchReason: reason, Hints: cc.GetHints(), Partial: cc.GetPartial(), Missing: cc.GetMissing()}, nil
 }
 
 func (s *contextServer) RebuildCustomerContext(ctx context.Context, req *rapportv1.RebuildCustomerContextRequest) (*rapportv1.RebuildCustomerContextResponse, error) {
@@ -421,4 +500,12 @@ func (s *contextServer) RebuildCustomerContext(ctx context.Context, req *rapport
 		Context:          customercontext.Build(d, s.now(), customercontext.Options{RecentLimit: customercontext.DefaultRecentLimit, Hints: s.hints, WithHints: true}),
 		InteractionsRead: read,
 	}, nil
+}
+
+// markPartial marks a context built from a stale summary, as the proto's
+// CustomerContext.partial documents.
+func markPartial(cc *rapportv1.CustomerContext, partial bool) {
+	if partial {
+		cc.Partial, cc.Missing = true, []string{missingRebuild}
+	}
 }

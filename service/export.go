@@ -94,7 +94,7 @@ func (s *customerServer) ExportCustomer(req *rapportv1.ExportCustomerRequest, st
 	}
 
 	// As GetCustomerContext returns it by name: no read mask, default limit.
-	cc, err := s.contexts.getContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: req.GetName()})
+	cc, err := s.contexts.getContext(ctx, &rapportv1.GetCustomerContextRequest{Customer: req.GetName(), RequireComplete: true})
 	if err != nil {
 		return err
 	}

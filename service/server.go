@@ -138,6 +138,9 @@ type Server struct {
 	dbUp    prometheus.Gauge
 	audit   *audit.Writer
 	purger  *retention.Purger
+	// rebuilds are the summary rebuilds that outlive the read that
+	// started them (see StopRebuilds).
+	rebuilds *rebuilder
 }
 
 // ChangeStore is what following database changes needs.
@@ -174,6 +177,12 @@ func (s *Server) FollowChanges(ctx context.Context, store ChangeStore) error {
 // desktops reconnect elsewhere) and stops their pollers. Call it before
 // GracefulStop, which otherwise waits for these long-lived streams.
 func (s *Server) StopWatches() { s.watches.Close() }
+
+// StopRebuilds cancels the summary rebuilds still running after the reads
+// that started them answered (partial answers under a deadline) and waits
+// for them; a rebuild cancelled leaves the summary stale, and the next read
+// rebuilds it. Call it once no call runs any more.
+func (s *Server) StopRebuilds() { s.rebuilds.Close() }
 
 // servedServices are the services whose health follows the database.
 var servedServices = []string{
@@ -328,7 +337,7 @@ func NewServer(store Store, opts Options) *Server {
 				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
 			}, func() float64 { return float64(watches.MaxPerTenant()) }))
 	}
-	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, heavy: heavy, merges: merged}
+	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, heavy: heavy, merges: merged, rebuilds: newRebuilder(logger)}
 	rapportv1.RegisterContextServiceServer(s, contexts)
 	// CustomerService, ExportCustomer included.
 	rapportv1.RegisterCustomerServiceServer(s, &customerServer{
@@ -361,7 +370,7 @@ func NewServer(store Store, opts Options) *Server {
 		},
 		Now: now, Logger: logger, Metrics: opts.Metrics,
 	})
-	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp, audit: auditor, purger: purger}
+	return &Server{GRPC: s, Health: hs, store: store, logger: logger, watches: watches, dbUp: dbUp, audit: auditor, purger: purger, rebuilds: contexts.rebuilds}
 }
 
 // PurgeOnce applies the retention policy once, on every tenant (see

@@ -91,6 +91,7 @@ func startServerWith(t testing.TB, store service.Store, opts service.Options) (*
 		cancel()
 		srv.StopWatches()
 		srv.GRPC.Stop()
+		srv.StopRebuilds()
 		srv.StopAudit()
 		<-done
 		<-done

@@ -44,12 +44,13 @@ func (s *contextServer) WatchCustomerContext(req *rapportv1.WatchCustomerContext
 	if err := v.err(); err != nil {
 		return err
 	}
-	d, err := s.load(ctx, tg)
+	tg.complete = true // a stream has no deadline to answer before
+	d, _, err := s.load(ctx, tg)
 	if err != nil {
 		return err
 	}
 	tenant, customerID := access.TenantOf(ctx), d.Summary.CustomerID
-	tg = target{name: d.Customer.GetName(), id: customerID} // follow the customer, not the identity
+	tg = target{name: d.Customer.GetName(), id: customerID, complete: true} // follow the customer, not the identity
 	notify, done, release, err := s.watches.Subscribe(tenant, customerID, d.Summary.Revision)
 	if errors.Is(err, watch.ErrClosed) {
 		return rpcerr.New(codes.Unavailable, rpcerr.ReasonShuttingDown, "the server is shutting down; reconnect", nil)
@@ -81,7 +82,7 @@ func (s *contextServer) WatchCustomerContext(req *rapportv1.WatchCustomerContext
 				return err
 			}
 		case <-notify:
-			d, err := s.load(ctx, tg)
+			d, _, err := s.load(ctx, tg)
 			if err != nil {
 				return err // the customer was erased, or the store failed
 			}

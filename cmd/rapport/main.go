@@ -304,7 +304,9 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 			srv.GRPC.Stop()
 			<-stopped
 		}
-		// No call runs any more: write the audit events still queued.
+		// No call runs any more: end the rebuilds they left running, and
+		// write the audit events still queued.
+		srv.StopRebuilds()
 		srv.StopAudit()
 		return nil
 	})

@@ -379,8 +379,19 @@ type CustomerContext struct {
 	// a repeat contact; it ends the issue's follow-up. Kind "closure", newest
 	// first, one per issue, with `interaction` the contact that said it.
 	ConfirmedFixes []*ConfirmedFix `protobuf:"bytes,31,rep,name=confirmed_fixes,json=confirmedFixes,proto3" json:"confirmed_fixes,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Set when the context was answered before the caller's deadline with
+	// less than a complete answer (see GetCustomerContext): built from the
+	// stored summary as it was while the summary's rebuild had not finished.
+	// Such a summary may lag behind the history (the latest interactions,
+	// counts and hints may be missing); the rebuild goes on after the answer,
+	// and a later read gets the complete context. Never set when the request
+	// asked for `require_complete`.
+	Partial bool `protobuf:"varint,32,opt,name=partial,proto3" json:"partial,omitempty"`
+	// When `partial`, what is missing, e.g. "rebuild pending"; empty
+	// otherwise.
+	Missing       []string `protobuf:"bytes,33,rep,name=missing,proto3" json:"missing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CustomerContext) Reset() {
@@ -535,6 +546,20 @@ func (x *CustomerContext) GetStatedPreferences() []*Statement {
 func (x *CustomerContext) GetConfirmedFixes() []*ConfirmedFix {
 	if x != nil {
 		return x.ConfirmedFixes
+	}
+	return nil
+}
+
+func (x *CustomerContext) GetPartial() bool {
+	if x != nil {
+		return x.Partial
+	}
+	return false
+}
+
+func (x *CustomerContext) GetMissing() []string {
+	if x != nil {
+		return x.Missing
 	}
 	return nil
 }
@@ -1202,7 +1227,7 @@ var File_rapport_v1_context_proto protoreflect.FileDescriptor
 const file_rapport_v1_context_proto_rawDesc = "" +
 	"\n" +
 	"\x18rapport/v1/context.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\xd2\b\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\x86\t\n" +
 	"\x0fCustomerContext\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12.\n" +
 	"\aprofile\x18\x02 \x01(\v2\x14.rapport.v1.CustomerR\aprofile\x122\n" +
@@ -1224,7 +1249,9 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\fcompute_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\vcomputeTime\x127\n" +
 	"\x0ecustomer_facts\x18\x11 \x03(\v2\x10.rapport.v1.FactR\rcustomerFacts\x12D\n" +
 	"\x12stated_preferences\x18\x1e \x03(\v2\x15.rapport.v1.StatementR\x11statedPreferences\x12A\n" +
-	"\x0fconfirmed_fixes\x18\x1f \x03(\v2\x18.rapport.v1.ConfirmedFixR\x0econfirmedFixesJ\x04\b\x0e\x10\x0f\"Y\n" +
+	"\x0fconfirmed_fixes\x18\x1f \x03(\v2\x18.rapport.v1.ConfirmedFixR\x0econfirmedFixes\x12\x18\n" +
+	"\apartial\x18  \x01(\bR\apartial\x12\x18\n" +
+	"\amissing\x18! \x03(\tR\amissingJ\x04\b\x0e\x10\x0f\"Y\n" +
 	"\fConfirmedFix\x12\x14\n" +
 	"\x05issue\x18\x01 \x01(\tR\x05issue\x123\n" +
 	"\tstatement\x18\x02 \x01(\v2\x15.rapport.v1.StatementR\tstatement\"q\n" +

@@ -41,9 +41,13 @@ type GetCustomerContextRequest struct {
 	RecentInteractionLimit *int32 `protobuf:"varint,4,opt,name=recent_interaction_limit,json=recentInteractionLimit,proto3,oneof" json:"recent_interaction_limit,omitempty"`
 	// The channel of the contact that is starting, if known: hints then say
 	// whether this channel may be used and respects the contact window.
-	Channel       Channel `protobuf:"varint,5,opt,name=channel,proto3,enum=rapport.v1.Channel" json:"channel,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Channel Channel `protobuf:"varint,5,opt,name=channel,proto3,enum=rapport.v1.Channel" json:"channel,omitempty"`
+	// All-or-nothing: wait for a rebuild of the summary however long it
+	// takes, and fail with DEADLINE_EXCEEDED if the caller's deadline comes
+	// first, rather than answer a `partial` context. Default false.
+	RequireComplete bool `protobuf:"varint,6,opt,name=require_complete,json=requireComplete,proto3" json:"require_complete,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *GetCustomerContextRequest) Reset() {
@@ -111,6 +115,13 @@ func (x *GetCustomerContextRequest) GetChannel() Channel {
 	return Channel_CHANNEL_UNSPECIFIED
 }
 
+func (x *GetCustomerContextRequest) GetRequireComplete() bool {
+	if x != nil {
+		return x.RequireComplete
+	}
+	return false
+}
+
 // Response for GetCustomerContext.
 type GetCustomerContextResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -161,9 +172,14 @@ func (x *GetCustomerContextResponse) GetContext() *CustomerContext {
 type BatchGetCustomerContextsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 to 100 requests.
-	Requests      []*GetCustomerContextRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Requests []*GetCustomerContextRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	// All-or-nothing: every item is done (each as with its own
+	// `require_complete` set), and the call fails with DEADLINE_EXCEEDED if
+	// the caller's deadline comes first, rather than answer the items done
+	// so far. Default false.
+	RequireComplete bool `protobuf:"varint,2,opt,name=require_complete,json=requireComplete,proto3" json:"require_complete,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *BatchGetCustomerContextsRequest) Reset() {
@@ -203,11 +219,26 @@ func (x *BatchGetCustomerContextsRequest) GetRequests() []*GetCustomerContextReq
 	return nil
 }
 
+func (x *BatchGetCustomerContextsRequest) GetRequireComplete() bool {
+	if x != nil {
+		return x.RequireComplete
+	}
+	return false
+}
+
 // Response for BatchGetCustomerContexts.
 type BatchGetCustomerContextsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One result per request, in request order.
-	Results       []*ContextResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	Results []*ContextResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// Set when the caller's deadline came before every item was done: the
+	// items not done have the error DEADLINE_EXCEEDED with reason
+	// NOT_DONE_BEFORE_DEADLINE. Not set for items that are only `partial`
+	// themselves (see CustomerContext.partial).
+	Partial bool `protobuf:"varint,2,opt,name=partial,proto3" json:"partial,omitempty"`
+	// When `partial`, the `customer` (or `identity`) of each item not done,
+	// as requested, in request order.
+	Missing       []string `protobuf:"bytes,3,rep,name=missing,proto3" json:"missing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -245,6 +276,20 @@ func (*BatchGetCustomerContextsResponse) Descriptor() ([]byte, []int) {
 func (x *BatchGetCustomerContextsResponse) GetResults() []*ContextResult {
 	if x != nil {
 		return x.Results
+	}
+	return nil
+}
+
+func (x *BatchGetCustomerContextsResponse) GetPartial() bool {
+	if x != nil {
+		return x.Partial
+	}
+	return false
+}
+
+func (x *BatchGetCustomerContextsResponse) GetMissing() []string {
+	if x != nil {
+		return x.Missing
 	}
 	return nil
 }
@@ -435,9 +480,12 @@ type EnrichTicketRequest struct {
 	// The channel the ticket came in on.
 	Channel Channel `protobuf:"varint,3,opt,name=channel,proto3,enum=rapport.v1.Channel" json:"channel,omitempty"`
 	// The ticket's topic if known, e.g. "billing".
-	Topic         string `protobuf:"bytes,4,opt,name=topic,proto3" json:"topic,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Topic string `protobuf:"bytes,4,opt,name=topic,proto3" json:"topic,omitempty"`
+	// All-or-nothing, as in GetCustomerContext: wait for a rebuild of the
+	// requester's summary rather than answer `partial`. Default false.
+	RequireComplete bool `protobuf:"varint,5,opt,name=require_complete,json=requireComplete,proto3" json:"require_complete,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *EnrichTicketRequest) Reset() {
@@ -498,6 +546,13 @@ func (x *EnrichTicketRequest) GetTopic() string {
 	return ""
 }
 
+func (x *EnrichTicketRequest) GetRequireComplete() bool {
+	if x != nil {
+		return x.RequireComplete
+	}
+	return false
+}
+
 // Response for EnrichTicket.
 type EnrichTicketResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -510,7 +565,14 @@ type EnrichTicketResponse struct {
 	// mentions A-1234, already given as order_number".
 	MatchReason string `protobuf:"bytes,3,opt,name=match_reason,json=matchReason,proto3" json:"match_reason,omitempty"`
 	// The hints for this contact, best first.
-	Hints         []*Hint `protobuf:"bytes,4,rep,name=hints,proto3" json:"hints,omitempty"`
+	Hints []*Hint `protobuf:"bytes,4,rep,name=hints,proto3" json:"hints,omitempty"`
+	// Set when the answer was built from the requester's stored summary as
+	// it was, its rebuild not finished shortly before the caller's deadline
+	// (as in GetCustomerContext): the likely issue and the hints may miss
+	// the latest interactions.
+	Partial bool `protobuf:"varint,5,opt,name=partial,proto3" json:"partial,omitempty"`
+	// When `partial`, what is missing, e.g. "rebuild pending".
+	Missing       []string `protobuf:"bytes,6,rep,name=missing,proto3" json:"missing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -569,6 +631,20 @@ func (x *EnrichTicketResponse) GetMatchReason() string {
 func (x *EnrichTicketResponse) GetHints() []*Hint {
 	if x != nil {
 		return x.Hints
+	}
+	return nil
+}
+
+func (x *EnrichTicketResponse) GetPartial() bool {
+	if x != nil {
+		return x.Partial
+	}
+	return false
+}
+
+func (x *EnrichTicketResponse) GetMissing() []string {
+	if x != nil {
+		return x.Missing
 	}
 	return nil
 }
@@ -822,20 +898,24 @@ var File_rapport_v1_context_service_proto protoreflect.FileDescriptor
 const file_rapport_v1_context_service_proto_rawDesc = "" +
 	"\n" +
 	" rapport/v1/context_service.proto\x12\n" +
-	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18rapport/v1/context.proto\x1a\x19rapport/v1/customer.proto\x1a$rapport/v1/interaction_service.proto\x1a\x16rapport/v1/issue.proto\"\x97\x02\n" +
+	"rapport.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18rapport/v1/context.proto\x1a\x19rapport/v1/customer.proto\x1a$rapport/v1/interaction_service.proto\x1a\x16rapport/v1/issue.proto\"\xc2\x02\n" +
 	"\x19GetCustomerContextRequest\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12\x1a\n" +
 	"\bidentity\x18\x02 \x01(\tR\bidentity\x127\n" +
 	"\tread_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\breadMask\x12=\n" +
 	"\x18recent_interaction_limit\x18\x04 \x01(\x05H\x00R\x16recentInteractionLimit\x88\x01\x01\x12-\n" +
-	"\achannel\x18\x05 \x01(\x0e2\x13.rapport.v1.ChannelR\achannelB\x1b\n" +
+	"\achannel\x18\x05 \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\x12)\n" +
+	"\x10require_complete\x18\x06 \x01(\bR\x0frequireCompleteB\x1b\n" +
 	"\x19_recent_interaction_limit\"S\n" +
 	"\x1aGetCustomerContextResponse\x125\n" +
-	"\acontext\x18\x01 \x01(\v2\x1b.rapport.v1.CustomerContextR\acontext\"d\n" +
+	"\acontext\x18\x01 \x01(\v2\x1b.rapport.v1.CustomerContextR\acontext\"\x8f\x01\n" +
 	"\x1fBatchGetCustomerContextsRequest\x12A\n" +
-	"\brequests\x18\x01 \x03(\v2%.rapport.v1.GetCustomerContextRequestR\brequests\"W\n" +
+	"\brequests\x18\x01 \x03(\v2%.rapport.v1.GetCustomerContextRequestR\brequests\x12)\n" +
+	"\x10require_complete\x18\x02 \x01(\bR\x0frequireComplete\"\x8b\x01\n" +
 	" BatchGetCustomerContextsResponse\x123\n" +
-	"\aresults\x18\x01 \x03(\v2\x19.rapport.v1.ContextResultR\aresults\"s\n" +
+	"\aresults\x18\x01 \x03(\v2\x19.rapport.v1.ContextResultR\aresults\x12\x18\n" +
+	"\apartial\x18\x02 \x01(\bR\apartial\x12\x18\n" +
+	"\amissing\x18\x03 \x03(\tR\amissing\"s\n" +
 	"\rContextResult\x125\n" +
 	"\acontext\x18\x01 \x01(\v2\x1b.rapport.v1.CustomerContextR\acontext\x12+\n" +
 	"\x05error\x18\x02 \x01(\v2\x15.rapport.v1.ItemErrorR\x05error\"\x87\x01\n" +
@@ -845,17 +925,20 @@ const file_rapport_v1_context_service_proto_rawDesc = "" +
 	"\achannel\x18\x03 \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\"e\n" +
 	"\x1fGetPersonalizationHintsResponse\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12&\n" +
-	"\x05hints\x18\x02 \x03(\v2\x10.rapport.v1.HintR\x05hints\"\x92\x01\n" +
+	"\x05hints\x18\x02 \x03(\v2\x10.rapport.v1.HintR\x05hints\"\xbd\x01\n" +
 	"\x13EnrichTicketRequest\x12\x1c\n" +
 	"\trequester\x18\x01 \x01(\tR\trequester\x12\x18\n" +
 	"\asubject\x18\x02 \x01(\tR\asubject\x12-\n" +
 	"\achannel\x18\x03 \x01(\x0e2\x13.rapport.v1.ChannelR\achannel\x12\x14\n" +
-	"\x05topic\x18\x04 \x01(\tR\x05topic\"\xc9\x01\n" +
+	"\x05topic\x18\x04 \x01(\tR\x05topic\x12)\n" +
+	"\x10require_complete\x18\x05 \x01(\bR\x0frequireComplete\"\xfd\x01\n" +
 	"\x14EnrichTicketResponse\x120\n" +
 	"\bcustomer\x18\x01 \x01(\v2\x14.rapport.v1.CustomerR\bcustomer\x124\n" +
 	"\flikely_issue\x18\x02 \x01(\v2\x11.rapport.v1.IssueR\vlikelyIssue\x12!\n" +
 	"\fmatch_reason\x18\x03 \x01(\tR\vmatchReason\x12&\n" +
-	"\x05hints\x18\x04 \x03(\v2\x10.rapport.v1.HintR\x05hints\";\n" +
+	"\x05hints\x18\x04 \x03(\v2\x10.rapport.v1.HintR\x05hints\x12\x18\n" +
+	"\apartial\x18\x05 \x01(\bR\apartial\x12\x18\n" +
+	"\amissing\x18\x06 \x03(\tR\amissing\";\n" +
 	"\x1dRebuildCustomerContextRequest\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\"\x84\x01\n" +
 	"\x1eRebuildCustomerContextResponse\x125\n" +

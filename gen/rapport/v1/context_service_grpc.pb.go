@@ -37,15 +37,39 @@ type ContextServiceClient interface {
 	// Returns a customer's context. By name it is a single database read,
 	// whatever the length of the history. NOT_FOUND if there is no such
 	// customer (or nobody owns the identity).
+	//
+	// Under a deadline: a summary that must be rebuilt from the history (it
+	// is marked stale) is rebuilt in the background; when the rebuild has not
+	// finished shortly before the caller's deadline (a margin of the larger
+	// of 10% of the time left and 50 ms, at most half the time left), the
+	// answer is the context built from the stored summary as it is, with
+	// `partial` set and `missing` naming "rebuild pending", instead of
+	// DEADLINE_EXCEEDED. The rebuild goes on (bounded per process, and in the
+	// tenant's heavy-read slots) and the next read finds it done. A customer
+	// with no usable summary at all still waits for its rebuild. Set
+	// `require_complete` for all-or-nothing.
 	GetCustomerContext(ctx context.Context, in *GetCustomerContextRequest, opts ...grpc.CallOption) (*GetCustomerContextResponse, error)
 	// Returns up to 100 contexts, in request order; each item has a context or
 	// an error.
+	//
+	// Under a deadline: shortly before the caller's deadline (the margin of
+	// GetCustomerContext) the answer is sent with the items that are done;
+	// each item not done has the error DEADLINE_EXCEEDED with reason
+	// NOT_DONE_BEFORE_DEADLINE, the response has `partial` set and
+	// `missing` lists those items' customers (or identities) as requested.
+	// Items may also be `partial` themselves, as in GetCustomerContext. Set
+	// `require_complete` for all-or-nothing: every item is done (or the call
+	// fails with DEADLINE_EXCEEDED).
 	BatchGetCustomerContexts(ctx context.Context, in *BatchGetCustomerContextsRequest, opts ...grpc.CallOption) (*BatchGetCustomerContextsResponse, error)
-	// Returns only the hints: lean, for bots and routing.
+	// Returns only the hints: lean, for bots and routing. Never partial: a
+	// stale summary is rebuilt before its hints are returned (use
+	// GetCustomerContext with the read mask `hints` for hints under a
+	// deadline).
 	GetPersonalizationHints(ctx context.Context, in *GetPersonalizationHintsRequest, opts ...grpc.CallOption) (*GetPersonalizationHintsResponse, error)
 	// Given what a new ticket knows, returns the customer, the open issue it
 	// most likely continues (with the facts already given), and the hints for
-	// this contact.
+	// this contact. Under a deadline it may answer `partial`, as
+	// GetCustomerContext does.
 	EnrichTicket(ctx context.Context, in *EnrichTicketRequest, opts ...grpc.CallOption) (*EnrichTicketResponse, error)
 	// Streams a customer's context to an agent desktop for as long as a
 	// contact lasts: the current context first, then a new one whenever
@@ -151,15 +175,39 @@ type ContextServiceServer interface {
 	// Returns a customer's context. By name it is a single database read,
 	// whatever the length of the history. NOT_FOUND if there is no such
 	// customer (or nobody owns the identity).
+	//
+	// Under a deadline: a summary that must be rebuilt from the history (it
+	// is marked stale) is rebuilt in the background; when the rebuild has not
+	// finished shortly before the caller's deadline (a margin of the larger
+	// of 10% of the time left and 50 ms, at most half the time left), the
+	// answer is the context built from the stored summary as it is, with
+	// `partial` set and `missing` naming "rebuild pending", instead of
+	// DEADLINE_EXCEEDED. The rebuild goes on (bounded per process, and in the
+	// tenant's heavy-read slots) and the next read finds it done. A customer
+	// with no usable summary at all still waits for its rebuild. Set
+	// `require_complete` for all-or-nothing.
 	GetCustomerContext(context.Context, *GetCustomerContextRequest) (*GetCustomerContextResponse, error)
 	// Returns up to 100 contexts, in request order; each item has a context or
 	// an error.
+	//
+	// Under a deadline: shortly before the caller's deadline (the margin of
+	// GetCustomerContext) the answer is sent with the items that are done;
+	// each item not done has the error DEADLINE_EXCEEDED with reason
+	// NOT_DONE_BEFORE_DEADLINE, the response has `partial` set and
+	// `missing` lists those items' customers (or identities) as requested.
+	// Items may also be `partial` themselves, as in GetCustomerContext. Set
+	// `require_complete` for all-or-nothing: every item is done (or the call
+	// fails with DEADLINE_EXCEEDED).
 	BatchGetCustomerContexts(context.Context, *BatchGetCustomerContextsRequest) (*BatchGetCustomerContextsResponse, error)
-	// Returns only the hints: lean, for bots and routing.
+	// Returns only the hints: lean, for bots and routing. Never partial: a
+	// stale summary is rebuilt before its hints are returned (use
+	// GetCustomerContext with the read mask `hints` for hints under a
+	// deadline).
 	GetPersonalizationHints(context.Context, *GetPersonalizationHintsRequest) (*GetPersonalizationHintsResponse, error)
 	// Given what a new ticket knows, returns the customer, the open issue it
 	// most likely continues (with the facts already given), and the hints for
-	// this contact.
+	// this contact. Under a deadline it may answer `partial`, as
+	// GetCustomerContext does.
 	EnrichTicket(context.Context, *EnrichTicketRequest) (*EnrichTicketResponse, error)
 	// Streams a customer's context to an agent desktop for as long as a
 	// contact lasts: the current context first, then a new one whenever

@@ -24,6 +24,23 @@ func Dir() string {
 	return filepath.Join("..", "testdata", "eval")
 }
 
+// RealData is the public labelled text, ../shared/data/realdata from the
+// repository root (see its README: never copied into the repository), or
+// RAPPORT_REALDATA (another split of it: the held-out twin), seen from a
+// package beside testdata (service/customercontext/X). It skips t, saying
+// so, where the folder is absent.
+func RealData(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("RAPPORT_REALDATA")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sentiment-dev.jsonl")); err != nil {
+		t.Skipf("the real public text is not here (%s): not measured", dir)
+	}
+	return dir
+}
+
 // ReadLines calls each with every line of path that is not blank (lines
 // up to 1 MiB).
 func ReadLines(t testing.TB, path string, each func([]byte)) {

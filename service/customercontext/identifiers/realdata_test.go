@@ -9,21 +9,11 @@ import (
 	"testing"
 
 	"github.com/rapporthq/rapport/service/customercontext/analysis"
+	"github.com/rapporthq/rapport/service/customercontext/evalset"
 )
 
-// realdata is ../shared/data/realdata from the repository root (see its
-// README: never copied into the repository).
-func realdata(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
-	if d := os.Getenv("RAPPORT_REALDATA"); d != "" {
-		dir = d
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("real public text not found at %s (../shared/data/realdata from the repository root): skipped", dir)
-	}
-	return dir
-}
+// realdata is the public labelled text (evalset.RealData).
+func realdata(t *testing.T) string { return evalset.RealData(t) }
 
 func eachLine(t *testing.T, path string, fn func([]byte)) {
 	t.Helper()

@@ -6,21 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-)
 
-// realDir is the public labelled text (../shared/data/realdata: tweets
-// and treebank sentences with their language), read only by tests;
-// RAPPORT_REALDATA_DIR points elsewhere (the held-out twin).
-func realDir(t *testing.T) string {
-	d := os.Getenv("RAPPORT_REALDATA_DIR")
-	if d == "" {
-		d = filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
-	}
-	if _, err := os.Stat(filepath.Join(d, "sentiment-dev.jsonl")); err != nil {
-		t.Skipf("the public labelled text is not here (%s): language figures not measured", d)
-	}
-	return d
-}
+	"github.com/rapporthq/rapport/service/customercontext/evalset"
+)
 
 // realText is one labelled text.
 type realText struct{ Text, Language, Label string }
@@ -68,7 +56,7 @@ var calledEnglishMax = map[string]int{"de": 5, "pt": 1, "hi": 50}
 // language's texts may be called English: the target; Hindi's
 // tweets, many of them in English, are reported, not held to it).
 func TestRealTextLanguage(t *testing.T) {
-	texts := readReal(t, realDir(t), "sentiment-dev.jsonl", "language-dev.jsonl")
+	texts := readReal(t, evalset.RealData(t), "sentiment-dev.jsonl", "language-dev.jsonl")
 	type tally struct{ n, right, und, en, mixed int }
 	by := map[string]*tally{}
 	for _, r := range texts {

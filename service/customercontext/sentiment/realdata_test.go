@@ -7,22 +7,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rapporthq/rapport/service/customercontext/evalset"
 	"github.com/rapporthq/rapport/service/customercontext/language"
 	"github.com/rapporthq/rapport/service/customercontext/sentiment"
 )
-
-// realDir is the public labelled text (../shared/data/realdata), read only
-// by tests; RAPPORT_REALDATA_DIR points elsewhere (the held-out twin).
-func realDir(t *testing.T) string {
-	d := os.Getenv("RAPPORT_REALDATA_DIR")
-	if d == "" {
-		d = filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
-	}
-	if _, err := os.Stat(filepath.Join(d, "sentiment-dev.jsonl")); err != nil {
-		t.Skipf("the public labelled text is not here (%s): sentiment figures not measured", d)
-	}
-	return d
-}
 
 // sentimentFloors are, per language, the least share of texts scored and
 // the least macro-F1 on them: just under the figures reached (the issue's
@@ -38,7 +26,7 @@ var sentimentFloors = map[string]struct{ scored, f1 float64 }{
 // reports, per language, the share scored, and the accuracy and macro-F1
 // of negative/neutral/positive against the gold labels on those scored.
 func TestRealTextSentiment(t *testing.T) {
-	f, err := os.Open(filepath.Join(realDir(t), "sentiment-dev.jsonl"))
+	f, err := os.Open(filepath.Join(evalset.RealData(t), "sentiment-dev.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

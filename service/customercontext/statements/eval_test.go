@@ -2,7 +2,6 @@ package statements
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -157,14 +156,8 @@ func TestEvalRelapse(t *testing.T) {
 // relapse and closure statements are counted (some tweets may really say
 // something is back or works again) and reported per 1,000 texts.
 func TestRealTextStatements(t *testing.T) {
-	dir := os.Getenv("RAPPORT_REALDATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
-	}
+	dir := evalset.RealData(t)
 	files := []string{"sentiment-dev.jsonl", "language-dev.jsonl"}
-	if _, err := os.Stat(filepath.Join(dir, files[0])); err != nil {
-		t.Skipf("the real public text is not here (%s): %v", dir, err)
-	}
 	n, prefs, relapses, closures := 0, 0, 0, 0
 	for _, f := range files {
 		evalset.ReadLines(t, filepath.Join(dir, f), func(line []byte) {
@@ -273,14 +266,8 @@ func TestEvalUpset(t *testing.T) {
 // no target (a negative tweet may well be upset; a Wikipedia sentence is
 // not).
 func TestRealTextUpset(t *testing.T) {
-	dir := os.Getenv("RAPPORT_REALDATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
-	}
+	dir := evalset.RealData(t)
 	files := []string{"sentiment-dev.jsonl", "language-dev.jsonl"}
-	if _, err := os.Stat(filepath.Join(dir, files[0])); err != nil {
-		t.Skipf("the real public text is not here (%s): %v", dir, err)
-	}
 	n, upset, churn := 0, 0, 0
 	byLang, byLabel, byKey := map[string]*counts{}, map[string]*counts{}, map[string]int{}
 	for _, f := range files {

@@ -127,14 +127,8 @@ func TestEvalSteps(t *testing.T) {
 const maxRealStepsPer1000 = 5.0
 
 func TestRealTextSteps(t *testing.T) {
-	dir := os.Getenv("RAPPORT_REALDATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data", "realdata")
-	}
+	dir := evalset.RealData(t)
 	files := []string{"sentiment-dev.jsonl", "language-dev.jsonl"}
-	if _, err := os.Stat(filepath.Join(dir, files[0])); err != nil {
-		t.Skipf("the real public text is not here (%s): %v", dir, err)
-	}
 	n, read := 0, 0
 	byLang := map[string]int{}
 	for _, f := range files {

@@ -1,9 +1,7 @@
 package identifiers
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,33 +10,14 @@ import (
 	"github.com/rapporthq/rapport/service/customercontext/evalset"
 )
 
-// realdata is the public labelled text (evalset.RealData).
-func realdata(t *testing.T) string { return evalset.RealData(t) }
-
-func eachLine(t *testing.T, path string, fn func([]byte)) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) != "" {
-			fn(sc.Bytes())
-		}
-	}
-}
-
 // No tweet or sentence of the real public text is a customer giving an
 // identifier: every one read is a false positive. Target ≤ 1 per 1,000.
 func TestRealTextFalseIdentifiers(t *testing.T) {
-	dir := realdata(t)
+	dir := evalset.RealData(t)
 	texts, falses := 0, 0
 	byKind := map[string]int{}
 	for _, name := range []string{"sentiment-dev.jsonl", "language-dev.jsonl"} {
-		eachLine(t, filepath.Join(dir, name), func(b []byte) {
+		evalset.ReadLines(t, filepath.Join(dir, name), func(b []byte) {
 			var it struct{ Text, Language string }
 			if err := json.Unmarshal(b, &it); err != nil {
 				t.Fatal(err)
@@ -62,10 +41,10 @@ func TestRealTextFalseIdentifiers(t *testing.T) {
 // before it (the agent's question, or the customer's own last line) as
 // Previous; usernames are not identifiers Rapport reads.
 func TestRealTextABCD(t *testing.T) {
-	dir := realdata(t)
+	dir := evalset.RealData(t)
 	keys := map[string]string{"email": "email", "phone": "phone", "order_id": "order_number"}
 	found, gold, wrong := 0, 0, 0
-	eachLine(t, filepath.Join(dir, "facts-dev-abcd-sample.jsonl"), func(b []byte) {
+	evalset.ReadLines(t, filepath.Join(dir, "facts-dev-abcd-sample.jsonl"), func(b []byte) {
 		var it struct {
 			Turns    []struct{ Speaker, Text string }
 			Expected map[string]string

@@ -34,6 +34,10 @@ type Decoded struct {
 	Recent []*rapportv1.Interaction
 	// CustomerFacts are the facts about the customer, newest first.
 	CustomerFacts []*rapportv1.Fact
+	// facts remembers, for the facts above, what the hints say of them
+	// (their key and phrase): a decoded summary kept by a cache is built
+	// into contexts many times. Set by Decode; nil computes them each time.
+	facts *factMemo
 }
 
 // Decode decodes a summary's messages. ok is false when the summary
@@ -41,6 +45,7 @@ type Decoded struct {
 // creation, or the customer is gone): the caller then checks the customer.
 func Decode(sum *repository.Summary) (d Decoded, ok bool, err error) {
 	d.Summary = sum
+	d.facts = &factMemo{}
 	if sum.Customer == nil {
 		return d, false, nil
 	}
@@ -151,7 +156,7 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	cc.CustomerSince = timestamppb.New(since)
 	cc.TenureDays = int32(now.Sub(since) / day)
 	if o.WithHints {
-		cc.Hints = hints(cc, d.Recent, now, o.Channel, o.Hints, tab)
+		cc.Hints = hints(cc, d.Recent, now, o.Channel, o.Hints, tab, d.facts.of(d))
 	}
 	return cc
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
@@ -164,6 +165,9 @@ type hintInput struct {
 	cfg     HintConfig
 	// topics is the tenant's synonym table of topics.
 	topics *topics.Table
+	// facts are the keys and phrases of the summary's facts, when known
+	// (nil: computed on the way).
+	facts map[*rapportv1.Fact]factNote
 }
 
 // customer is the evidence of hints about the customer as a whole.
@@ -201,8 +205,8 @@ func newHint(t rapportv1.HintType, code string, when time.Time, evidence []strin
 // hints computes the hints of a context: each typed, with a code, a tier,
 // a sentence and its evidence; ranked by tier, then by rule, then newest
 // evidence first.
-func hints(cc *rapportv1.CustomerContext, recent []*rapportv1.Interaction, now time.Time, channel rapportv1.Channel, cfg HintConfig, tab *topics.Table) []*rapportv1.Hint {
-	in := hintInput{cc: cc, recent: recent, now: now, channel: channel, cfg: cfg, topics: tab}
+func hints(cc *rapportv1.CustomerContext, recent []*rapportv1.Interaction, now time.Time, channel rapportv1.Channel, cfg HintConfig, tab *topics.Table, facts map[*rapportv1.Fact]factNote) []*rapportv1.Hint {
+	in := hintInput{cc: cc, recent: recent, now: now, channel: channel, cfg: cfg, topics: tab, facts: facts}
 	type ranked struct {
 		candidate
 		row int
@@ -422,6 +426,48 @@ func ordinal(n int32) string {
 	return fmt.Sprintf("%d%s", n, suffix)
 }
 
+// factNote is what the hints say of a fact: its key (FactKey) and phrase.
+type factNote struct {
+	key    FactID
+	phrase string
+}
+
+func noteOf(f *rapportv1.Fact) factNote { return factNote{FactKey(f), factPhrase(f)} }
+
+// fact is f's note, remembered or computed.
+func (in hintInput) fact(f *rapportv1.Fact) factNote {
+	if n, ok := in.facts[f]; ok {
+		return n
+	}
+	return noteOf(f)
+}
+
+// factMemo computes the notes of a decoded summary's facts once, however
+// many contexts are built from it (concurrently too).
+type factMemo struct {
+	once  sync.Once
+	notes map[*rapportv1.Fact]factNote
+}
+
+// of returns the notes of d's facts (nil for a nil memo).
+func (m *factMemo) of(d Decoded) map[*rapportv1.Fact]factNote {
+	if m == nil {
+		return nil
+	}
+	m.once.Do(func() {
+		m.notes = map[*rapportv1.Fact]factNote{}
+		for _, is := range d.Issues {
+			for _, f := range is.GetFacts() {
+				m.notes[f] = noteOf(f)
+			}
+		}
+		for _, f := range d.CustomerFacts {
+			m.notes[f] = noteOf(f)
+		}
+	})
+	return m.notes
+}
+
 // factPhrase says a fact as the do-not-ask-again hints list it: "order
 // number A-1234 (by chat)", "already tried: restarted the router (by
 // email)".
@@ -447,7 +493,7 @@ func factsAlreadyGiven(in hintInput) []candidate {
 		var parts []string
 		evidence := []string{is.GetName()}
 		for _, f := range is.GetFacts() {
-			parts = append(parts, factPhrase(f))
+			parts = append(parts, in.fact(f).phrase)
 			if f.GetInteraction() != "" && !slices.Contains(evidence, f.GetInteraction()) {
 				evidence = append(evidence, f.GetInteraction())
 			}
@@ -468,14 +514,14 @@ func customerFactsAlreadyGiven(in hintInput) []candidate {
 	onIssues := map[FactID]bool{} // said by FACTS_ALREADY_GIVEN already
 	for _, is := range in.cc.GetOpenIssues() {
 		for _, g := range is.GetFacts() {
-			onIssues[FactKey(g)] = true
+			onIssues[in.fact(g).key] = true
 		}
 	}
 	for _, f := range in.cc.GetCustomerFacts() {
-		if onIssues[FactKey(f)] {
+		if onIssues[in.fact(f).key] {
 			continue
 		}
-		parts = append(parts, factPhrase(f))
+		parts = append(parts, in.fact(f).phrase)
 		if f.GetInteraction() != "" && !slices.Contains(evidence, f.GetInteraction()) {
 			evidence = append(evidence, f.GetInteraction())
 		}

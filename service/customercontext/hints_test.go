@@ -490,7 +490,7 @@ func TestHintsRankByTierThenRuleThenNewest(t *testing.T) {
 		in.cc.RecentlyResolvedIssues = []*rapportv1.Issue{older, newer}
 		in.cc.OpenIssues = []*rapportv1.Issue{openIssue("flaky", "Flaky", func(is *rapportv1.Issue) { is.ReopenCount = 2 })}
 	}, consent(email, false))
-	hs := hints(in.cc, in.recent, in.now, in.channel, in.cfg, topics.Default)
+	hs := hints(in.cc, in.recent, in.now, in.channel, in.cfg, topics.Default, nil)
 	var got []string
 	for i, h := range hs {
 		got = append(got, h.GetTier().String()+" "+h.GetCode()+" "+strings.Join(h.GetEvidence(), ","))

@@ -119,7 +119,7 @@ var english = grammar{
 	determiners: words(`i it the a an my another some`),
 	light:       words(`it them back in out again off on up all everything`),
 	noElided: words(`reset run rerun held cycled rolled turned powered logged signed moved
-		closed connected enabled installed updated paired synced forgotten did done performed took set shut booted`),
+		closed connected enabled installed updated paired synced forgotten did done performed took set shut booted charged`),
 	notObjects: phrases(`to call, to contact, to reach, to phone, to ring, to email, to write to, to pay, to order,
 		calling, contacting, emailing, house, to a new, my address, my mind, everything, every`),
 }

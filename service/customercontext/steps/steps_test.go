@@ -228,6 +228,9 @@ func BenchmarkFind(b *testing.B) {
 func TestPassiveAndObjectPronoun(t *testing.T) {
 	runCases(t, []stepCase{
 		{"I was charged twice.", nil},
+		// An agent's summary: the customer was billed, not a step they took.
+		{"Charged twice for order A-1234; asked for a refund", nil},
+		{"I charged the phone overnight and it still won't start.", []string{"charged the phone overnight"}},
 		{"Ich wurde zweimal abgebucht und gelöscht.", nil},
 		{"Mein Sohn hat es schon am Handy probiert.", []string{"es schon am Handy probiert"}},
 	})

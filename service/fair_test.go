@@ -295,7 +295,7 @@ func TestFairQueueThroughTheAPI(t *testing.T) {
 		{"rapport_admission_rejected_total", map[string]string{"class": "default", "reason": "deadline"}, func(v float64) bool { return v == 1 }},
 		{"rapport_admission_queue_seconds", map[string]string{"class": "default"}, func(v float64) bool { return v == 2 }},
 		{"rapport_admission_queue_seconds", map[string]string{"class": "bulk"}, func(v float64) bool { return v == 2 }},
-		{"rapport_admission_cost_units_total", map[string]string{"class": "bulk"}, func(v float64) bool { return v >= 3*50 }},
+		{"rapport_admission_cost_units_total", map[string]string{"class": "bulk"}, func(v float64) bool { return v >= 3*10 }},
 		{"rapport_admission_queued", map[string]string{"class": "bulk"}, func(v float64) bool { return v == 0 }},
 	} {
 		if got := metricValue(t, reg, m.name, m.labels); !m.want(got) {

@@ -16,8 +16,8 @@ import (
 //	each item of a batch or import message    1 (a call of 500 items: 500)
 //	  (the top-level repeated field "requests": BatchRecordInteractions,
 //	  BatchGetCustomerContexts, ImportInteractions, ImportIssues messages)
-//	a list page                               1 per 10 items of page_size
-//	                                          (0 means the default 50: 5)
+//	a list page                               1 per 50 items of page_size
+//	                                          (the default 50: 1; 500: 10)
 //	each full 16 KiB of the request message   1 more (a 500-item batch with
 //	  (text to analyse, facts, traits)        16 KiB of text each: 500 + 500)
 //
@@ -25,8 +25,9 @@ import (
 const (
 	// CostTextBytes is the size of request that costs one more unit.
 	CostTextBytes = 16 << 10
-	// costPageItems is how many items of a list page cost one unit.
-	costPageItems = 10
+	// costPageItems is how many items of a list page cost one unit: a
+	// page of the default size costs what any call does.
+	costPageItems = 50
 	// costDefaultPage is the page size a list call with page_size 0 gets
 	// (service's defaultPageSize).
 	costDefaultPage = 50

@@ -171,8 +171,9 @@ func TestCost(t *testing.T) {
 		{"500 small items", batch(500, 10), 500 + sizeUnits(batch(500, 10))},
 		{"500 items of 16 KiB", batch(500, 16<<10), 500 + sizeUnits(batch(500, 16<<10))},
 		{"100 contexts", contexts, 100},
-		{"page of 500", &rapportv1.ListInteractionsRequest{Parent: "customers/ada", PageSize: 500}, 50},
-		{"default page", &rapportv1.ListCustomersRequest{}, 5},
+		{"page of 500", &rapportv1.ListInteractionsRequest{Parent: "customers/ada", PageSize: 500}, 10},
+		{"default page", &rapportv1.ListCustomersRequest{}, 1},
+		{"page of 100", &rapportv1.ListCustomersRequest{PageSize: 100}, 2},
 		{"page of 1", &rapportv1.ListCustomersRequest{PageSize: 1}, 1},
 		{"an import message", &rapportv1.ImportIssuesRequest{Requests: make([]*rapportv1.CreateIssueRequest, 200)}, 200},
 	} {

@@ -195,6 +195,11 @@ func TestComposeFile(t *testing.T) {
 	if len(mongos) != 3 || len(rapports) != 2 {
 		t.Errorf("replica set members %v, Rapport replicas %v; want 3 and 2", mongos, rapports)
 	}
+	for _, name := range rapports {
+		if n := toString(get(services[name], "environment", "RAPPORT_REPLICAS")); n != strconv.Itoa(len(rapports)) {
+			t.Errorf("%s: RAPPORT_REPLICAS %q, want %d (the Rapport replicas of the file)", name, n, len(rapports))
+		}
+	}
 	if _, err := os.Stat(filepath.Join("..", toString(get(services["rapport1"], "build", "dockerfile")))); err != nil {
 		t.Errorf("the compose build's Dockerfile: %v", err)
 	}

@@ -177,6 +177,7 @@ func TestFairShareUnderHeavyTenant(t *testing.T) {
 		time.AfterFunc(d, stop)
 		var wg sync.WaitGroup
 		var ok, limited, other atomic.Int64
+		cpu0 := processCPU()
 		if heavy {
 			for g := range clients {
 				ts := dialTS(t, servers[server])
@@ -207,9 +208,20 @@ func TestFairShareUnderHeavyTenant(t *testing.T) {
 		})
 		wg.Wait()
 		p.floodOK, p.floodLimit, p.floodOther = ok.Load(), limited.Load(), other.Load()
+		cores := float64(processCPU()-cpu0) / float64(d)
 		// The server finishes the heavy calls it runs (their clients
-		// gone) before the next phase.
-		time.Sleep(max(3*time.Second, d*3/4))
+		// gone) before the next phase: until the process uses less than
+		// a tenth of a core.
+		idle := time.Now()
+		for prev := processCPU(); time.Since(idle) < 5*time.Minute; {
+			time.Sleep(time.Second)
+			now := processCPU()
+			if now-prev < 100*time.Millisecond {
+				break
+			}
+			prev = now
+		}
+		t.Logf("%s: the process used %.2f cores; idle %v after it", name, cores, time.Since(idle).Round(time.Second))
 		return p
 	}
 	phases := []floodPhase{

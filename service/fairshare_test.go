@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
 	"github.com/rapporthq/rapport/service"
 	"github.com/rapporthq/rapport/service/access"
@@ -29,6 +30,9 @@ import (
 // heavy tenant's clients each dial their own connection, as from outside.
 func tcpServer(t *testing.T, store service.Store, opts service.Options) string {
 	t.Helper()
+	if opts.Metrics == nil {
+		opts.Metrics = prometheus.NewRegistry()
+	}
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := service.NewServer(store, opts)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -147,11 +151,30 @@ func TestFairShareUnderHeavyTenant(t *testing.T) {
 	is := newIssuer(t)
 	store := newStore(t)
 	production := access.Limits{TenantRate: 1000, TenantBurst: 2000, KeyRate: 500, KeyBurst: 1000}
+	regs := map[string]*prometheus.Registry{"production limits": prometheus.NewRegistry(), "no rate limits": prometheus.NewRegistry()}
 	servers := map[string]string{
-		"production limits": tcpServer(t, store, service.Options{Auth: access.AuthConfig{JWT: is.verifier(t)}, Limits: production}),
+		"production limits": tcpServer(t, store, service.Options{Auth: access.AuthConfig{JWT: is.verifier(t)}, Limits: production, Metrics: regs["production limits"]}),
 		// A tenant whose rates allow all it sends: only the work slots
 		// (where they exist) stand between it and the calm tenant.
-		"no rate limits": tcpServer(t, store, service.Options{Auth: access.AuthConfig{JWT: is.verifier(t)}}),
+		"no rate limits": tcpServer(t, store, service.Options{Auth: access.AuthConfig{JWT: is.verifier(t)}, Metrics: regs["no rate limits"]}),
+	}
+	// queued is how many calls of a class waited for work slots, and how
+	// long in all (none where there is no admission).
+	queued := func(server, class string) (n uint64, sum float64) {
+		families, _ := regs[server].Gather()
+		for _, f := range families {
+			if f.GetName() != "rapport_admission_queue_seconds" {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "class" && l.GetValue() == class {
+						n, sum = m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+					}
+				}
+			}
+		}
+		return n, sum
 	}
 	setup := dialTS(t, servers["production limits"])
 	calm := as(t.Context(), is.tenantToken(t, "calm", allScopes))
@@ -178,6 +201,7 @@ func TestFairShareUnderHeavyTenant(t *testing.T) {
 		var wg sync.WaitGroup
 		var ok, limited, other atomic.Int64
 		cpu0 := processCPU()
+		calmQueued0, calmWait0 := queued(server, "default")
 		if heavy {
 			for g := range clients {
 				ts := dialTS(t, servers[server])
@@ -209,6 +233,8 @@ func TestFairShareUnderHeavyTenant(t *testing.T) {
 		wg.Wait()
 		p.floodOK, p.floodLimit, p.floodOther = ok.Load(), limited.Load(), other.Load()
 		cores := float64(processCPU()-cpu0) / float64(d)
+		calmQueued, calmWait := queued(server, "default")
+		t.Logf("%s: calm calls that waited for work slots: %d, %.1f ms in all", name, calmQueued-calmQueued0, (calmWait-calmWait0)*1000)
 		// The server finishes the heavy calls it runs (their clients
 		// gone) before the next phase: until the process uses less than
 		// a tenth of a core.

@@ -50,6 +50,8 @@ type contextServer struct {
 	merges  aliases
 	// rebuilds runs the rebuilds a read under a deadline does not wait for.
 	rebuilds *rebuilder
+	// cache keeps decoded summaries (nil: none).
+	cache *contextCache
 }
 
 // target is a customer named by resource name or by identity.
@@ -126,6 +128,47 @@ func (s *contextServer) load(ctx context.Context, tg target) (d customercontext.
 	return d, partial, nil
 }
 
+// readSummary reads and decodes a customer's summary, through the context
+// cache when the store can say whether its summary changed: the cached
+// decoded summary when the store's point read finds the stored form it
+// was decoded from, else the stored one, decoded (and kept when it is
+// complete and fresh). ok is false when the summary has no profile.
+func (s *contextServer) readSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, customercontext.Decoded, bool, error) {
+	r, can := s.store.(repository.UnchangedSummaryReader)
+	if !can || s.cache == nil {
+		sum, err := s.store.GetSummary(ctx, tenant, customerID)
+		if err != nil {
+			return nil, customercontext.Decoded{}, false, err
+		}
+		d, ok, err := customercontext.Decode(sum)
+		return sum, d, ok, err
+	}
+	var known uint64
+	e := s.cache.get(tenant, customerID)
+	if e != nil {
+		known = e.fingerprint
+	}
+	sum, unchanged, err := r.GetSummaryIfChanged(ctx, tenant, customerID, known)
+	if err != nil {
+		if errors.Is(err, repository.ErrNotFound) {
+			s.cache.drop(tenant, customerID) // erased: forgotten here too
+		}
+		return nil, customercontext.Decoded{}, false, err
+	}
+	if unchanged {
+		s.cache.hits.Add(1)
+		return e.d.Summary, e.d, true, nil
+	}
+	s.cache.misses.Add(1)
+	d, ok, err := customercontext.Decode(sum)
+	if err == nil && ok && !sum.Stale {
+		s.cache.put(tenant, customerID, sum.Fingerprint, d)
+	} else {
+		s.cache.drop(tenant, customerID)
+	}
+	return sum, d, ok, err
+}
+
 // loadSummary reads and decodes a customer's summary, rebuilding it from
 // the history when it is missing, has no profile or is stale. The rebuild
 // runs in the background (see rebuilder): the read waits for it, but a
@@ -133,16 +176,9 @@ func (s *contextServer) load(ctx context.Context, tg target) (d customercontext.
 // only until its soft deadline (unless tg.complete), and then answers
 // from the stale summary with partial true; the rebuild goes on.
 func (s *contextServer) loadSummary(ctx context.Context, tenant string, tg target) (customercontext.Decoded, bool, error) {
-	sum, err := s.store.GetSummary(ctx, tenant, tg.id)
+	sum, d, ok, err := s.readSummary(ctx, tenant, tg.id)
 	if err != nil && !errors.Is(err, repository.ErrNotFound) {
 		return customercontext.Decoded{}, false, err
-	}
-	var d customercontext.Decoded
-	ok := false
-	if err == nil {
-		if d, ok, err = customercontext.Decode(sum); err != nil {
-			return customercontext.Decoded{}, false, err
-		}
 	}
 	// A stale summary (a write could not merge into it, or lost a race with
 	// other writers; the write was kept) is rebuilt, as the repository's

@@ -351,6 +351,9 @@ func (s *customerServer) erase(ctx context.Context, tenant, customerID, etag str
 		if err != nil {
 			return total, err
 		}
+		if s.contexts != nil {
+			s.contexts.cache.drop(tenant, id) // nothing of theirs stays in this process's memory
+		}
 		total.Customers += res.Customers
 		total.Identities += res.Identities
 		total.RequestRecords += res.RequestRecords

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"strings"
 	"testing"
@@ -124,4 +125,45 @@ func serveInMemory(t *testing.T, srv *service.Server) *grpc.ClientConn {
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	return conn
+}
+
+// With LogSuccessEvery, one successful call in N is logged at INFO (the
+// others at DEBUG), and every failed call is logged at its level.
+func TestSuccessfulCallsAreSampledFailuresNever(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	srv := service.NewServer(newStore(t), service.Options{
+		Logger:          slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		LogSuccessEvery: 4,
+	})
+	conn := serveInMemory(t, srv)
+	customers := rapportv1.NewCustomerServiceClient(conn)
+	for range 8 {
+		if _, err := customers.ListCustomers(t.Context(), &rapportv1.ListCustomersRequest{}); err != nil {
+			t.Fatalf("ListCustomers: %v", err)
+		}
+		if _, err := customers.GetCustomer(t.Context(), &rapportv1.GetCustomerRequest{Name: "customers/nobody"}); status.Code(err) != codes.NotFound {
+			t.Fatalf("GetCustomer: %v", err)
+		}
+		if _, err := customers.LookupCustomer(t.Context(), &rapportv1.LookupCustomerRequest{}); status.Code(err) != codes.InvalidArgument {
+			t.Fatalf("LookupCustomer: %v", err)
+		}
+	}
+	counts := map[string]int{}
+	sc := bufio.NewScanner(strings.NewReader(logs.String()))
+	for sc.Scan() {
+		var line struct {
+			Msg  string `json:"msg"`
+			Code string `json:"grpc.code"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			t.Fatalf("%v: %s", err, sc.Text())
+		}
+		if line.Msg == "finished call" {
+			counts[line.Code]++
+		}
+	}
+	if want := map[string]int{"OK": 2, "NotFound": 8, "InvalidArgument": 8}; !maps.Equal(counts, want) {
+		t.Errorf("calls logged by code %v, want %v (one success in 4, every failure)", counts, want)
+	}
 }

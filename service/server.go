@@ -126,6 +126,15 @@ type Options struct {
 	// AuditRetention is how long audit events are kept; the purge deletes
 	// older ones. Zero keeps them forever.
 	AuditRetention time.Duration
+	// LogSuccessEvery logs one successful call in LogSuccessEvery at INFO,
+	// the others at DEBUG; zero or one logs every call. Failed calls are
+	// always logged.
+	LogSuccessEvery int
+	// ContextCacheBytes bounds the context cache (decoded summaries kept
+	// per customer, checked against the store on every read; see README
+	// "The context cache"): zero means DefaultContextCacheBytes, negative
+	// turns it off.
+	ContextCacheBytes int64
 }
 
 // Server is the gRPC server with its services and health.
@@ -244,9 +253,12 @@ func NewServer(store Store, opts Options) *Server {
 	// interceptors themselves (auth, limits, audit) fails one call, not the
 	// process.
 	callLog := newRefusalSampler().wrap(slogAdapter(logger))
+	// Successful calls are logged one in LogSuccessEvery at INFO (the
+	// others at DEBUG); every failure is logged at its level.
+	callLogOpts := append(slices.Clone(logOpts), logging.WithLevels(successSampler(opts.LogSuccessEvery)))
 	unary := []grpc.UnaryServerInterceptor{
 		takeMalformed,
-		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(callLog, logOpts...), guarded),
+		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(callLog, callLogOpts...), guarded),
 		selector.UnaryServerInterceptor(logging.UnaryServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.UnaryServerInterceptor(recoveryOpt),
 		errUnary,
@@ -263,7 +275,7 @@ func NewServer(store Store, opts Options) *Server {
 	)
 	stream := []grpc.StreamServerInterceptor{
 		malformedStream,
-		selector.StreamServerInterceptor(logging.StreamServerInterceptor(callLog, logOpts...), guarded),
+		selector.StreamServerInterceptor(logging.StreamServerInterceptor(callLog, callLogOpts...), guarded),
 		selector.StreamServerInterceptor(logging.StreamServerInterceptor(slogAdapter(logger), debugLogOpts...), housekeeping),
 		recovery.StreamServerInterceptor(recoveryOpt),
 		errStream,
@@ -343,7 +355,21 @@ func NewServer(store Store, opts Options) *Server {
 				Name: "rapport_watch_streams_per_tenant_limit", Help: "The most WatchCustomerContext streams one tenant may hold in the process (--max-watch-streams-per-tenant, or the process limit).",
 			}, func() float64 { return float64(watches.MaxPerTenant()) }))
 	}
-	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, heavy: heavy, merges: merged, rebuilds: newRebuilder(logger)}
+	contexts := &contextServer{store: store, watches: watches, ids: ids, hints: hints, logger: logger, now: now, heavy: heavy, merges: merged, rebuilds: newRebuilder(logger),
+		cache: newContextCache(opts.ContextCacheBytes)}
+	if opts.Metrics != nil && contexts.cache != nil {
+		c := contexts.cache
+		opts.Metrics.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "rapport_context_cache_hits_total", Help: "Context reads whose decoded summary came from the context cache (the store's point read found it unchanged).",
+			}, func() float64 { return float64(c.hits.Load()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "rapport_context_cache_misses_total", Help: "Context reads that decoded the summary the store read (new, changed, or not cached).",
+			}, func() float64 { return float64(c.misses.Load()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "rapport_context_cache_bytes", Help: "The estimated memory of the decoded summaries the context cache holds (--context-cache-mb bounds it).",
+			}, func() float64 { return float64(c.size()) }))
+	}
 	rapportv1.RegisterContextServiceServer(s, contexts)
 	// CustomerService, ExportCustomer included.
 	rapportv1.RegisterCustomerServiceServer(s, &customerServer{
@@ -530,6 +556,22 @@ func (r *refusalSampler) wrap(l logging.Logger) logging.Logger {
 		}
 		l.Log(ctx, lvl, msg, fields...)
 	})
+}
+
+// successSampler maps a call's code to the level of its log line, as the
+// logging interceptor's default does, except that only one successful call
+// in every is logged at INFO; the others go to DEBUG (left out unless the
+// log level is debug). every ≤ 1 logs every call at INFO. Errors are never
+// sampled.
+func successSampler(every int) logging.CodeToLevel {
+	var n atomic.Int64
+	return func(code codes.Code) logging.Level {
+		level := logging.DefaultServerCodeToLevel(code)
+		if code == codes.OK && every > 1 && (n.Add(1)-1)%int64(every) != 0 {
+			return logging.LevelDebug
+		}
+		return level
+	}
 }
 
 // isRefusal reports whether the logging interceptor's fields are those of

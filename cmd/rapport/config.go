@@ -48,6 +48,8 @@ type config struct {
 	Hints              customercontext.HintConfig
 	WatchPollInterval  time.Duration
 	MaxWatchStreams    int
+	ContextCacheMB     int
+	LogSuccessEvery    int
 	MaxWatchPerTenant  int
 	MetricsListen      string
 	OTLPEndpoint       string
@@ -182,6 +184,8 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	fs.IntVar(&c.Limits.MaxQueuedPerTenant, "max-queued-per-tenant", int(envNum("RAPPORT_MAX_QUEUED_PER_TENANT", access.DefaultTenantQueue)), "calls of one tenant that may wait for work slots; more are RESOURCE_EXHAUSTED (RAPPORT_MAX_QUEUED_PER_TENANT)")
 	fs.StringVar(&f.tenantWeights, "tenant-weights", env("RAPPORT_TENANT_WEIGHTS", ""), "tenants' shares of the work slots while they wait, e.g. acme=2,initech=0.5; others 1 (RAPPORT_TENANT_WEIGHTS)")
 	fs.StringVar(&f.tenantClasses, "tenant-classes", env("RAPPORT_TENANT_CLASSES", ""), "tenants' classes in the admission metrics, e.g. acme=enterprise; others \"default\" (RAPPORT_TENANT_CLASSES)")
+	fs.IntVar(&c.LogSuccessEvery, "log-success-every", int(envNum("RAPPORT_LOG_SUCCESS_EVERY", 1)), "log one successful call in N at INFO (the others at DEBUG); failures are always logged (RAPPORT_LOG_SUCCESS_EVERY)")
+	fs.IntVar(&c.ContextCacheMB, "context-cache-mb", int(envNum("RAPPORT_CONTEXT_CACHE_MB", 64)), "memory for decoded customer summaries, checked against the store on every read; 0 turns the cache off (RAPPORT_CONTEXT_CACHE_MB)")
 	fs.IntVar(&c.MaxWatchStreams, "max-watch-streams", int(envNum("RAPPORT_MAX_WATCH_STREAMS", 1000)), "WatchCustomerContext streams per process (RAPPORT_MAX_WATCH_STREAMS)")
 	hintInt(&h.EscalateContacts, "hint-escalate-contacts", "RAPPORT_HINT_ESCALATE_CONTACTS", "contacts about one open issue since it opened that call for escalation")
 	fs.StringVar(&f.topicSynonyms, "topic-synonyms", env("RAPPORT_TOPIC_SYNONYMS", ""), "YAML file of topic synonym tables (default: and tenants: <tenant>:, each a list of groups of words), replacing the built-in table; see README (RAPPORT_TOPIC_SYNONYMS)")
@@ -239,6 +243,12 @@ func (f *serveFlags) config() (config, error) {
 	}
 	if c.MaxWatchPerTenant < 0 {
 		errs = append(errs, fmt.Errorf("max watch streams per tenant %d: want 0 or more", c.MaxWatchPerTenant))
+	}
+	if c.LogSuccessEvery < 1 {
+		errs = append(errs, fmt.Errorf("log success every %d: want 1 (every call) or more", c.LogSuccessEvery))
+	}
+	if c.ContextCacheMB < 0 {
+		errs = append(errs, fmt.Errorf("context cache %d MB: want 0 (off) or more", c.ContextCacheMB))
 	}
 	if c.MaxWatchStreams < 1 {
 		errs = append(errs, fmt.Errorf("max watch streams %d: want at least 1", c.MaxWatchStreams))
@@ -420,6 +430,8 @@ func (c config) logValue() slog.Value {
 		slog.Bool("demo", c.Demo),
 		slog.Duration("watch_poll_interval", c.WatchPollInterval),
 		slog.Int("max_watch_streams", c.MaxWatchStreams),
+		slog.Int("context_cache_mb", c.ContextCacheMB),
+		slog.Int("log_success_every", c.LogSuccessEvery),
 		slog.Int("max_watch_streams_per_tenant", c.MaxWatchPerTenant),
 		slog.Any("hints", c.Hints),
 		slog.Bool("development_mode", c.development()),
@@ -571,4 +583,13 @@ func validClass(c string) bool {
 		}
 	}
 	return true
+}
+
+// contextCacheBytes is the context cache's budget for service.Options: -1
+// (off) for 0 MB.
+func (c config) contextCacheBytes() int64 {
+	if c.ContextCacheMB == 0 {
+		return -1
+	}
+	return int64(c.ContextCacheMB) << 20
 }

@@ -243,6 +243,8 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		Hints:                    cfg.Hints,
 		WatchPollInterval:        cfg.WatchPollInterval,
 		MaxWatchStreams:          cfg.MaxWatchStreams,
+		ContextCacheBytes:        cfg.contextCacheBytes(),
+		LogSuccessEvery:          cfg.LogSuccessEvery,
 		MaxWatchStreamsPerTenant: cfg.MaxWatchPerTenant,
 		Metrics:                  reg,
 		Tracer:                   tracer,

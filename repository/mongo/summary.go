@@ -47,15 +47,24 @@ func summaryDocOf(s *repository.Summary) *summaryDoc {
 
 // GetSummary reads a customer's summary: one point read by _id.
 func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error) {
+	sum, _, err := s.GetSummaryIfChanged(ctx, tenant, customerID, 0)
+	return sum, err
+}
+
+// GetSummaryIfChanged is GetSummary, unless the stored summary has the
+// fingerprint known (see repository.UnchangedSummaryReader): the document
+// is read whole either way (one FindOne by _id), and decoded only when it
+// changed.
+func (s *Store) GetSummaryIfChanged(ctx context.Context, tenant, customerID string, known uint64) (*repository.Summary, bool, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	raw, err := s.db.Collection(summariesCollection).FindOne(ctx, bson.D{{Key: "_id", Value: docID(tenant, customerID)}}).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, fmt.Errorf("summary of %q: %w", customerID, repository.ErrNotFound)
+		return nil, false, fmt.Errorf("summary of %q: %w", customerID, repository.ErrNotFound)
 	}
 	if err != nil {
-		return nil, dbErr("read summary", err)
+		return nil, false, dbErr("read summary", err)
 	}
 	// Read the few fields straight from the raw document: cheaper than
 	// decoding into a struct, on the hot path.
@@ -64,14 +73,18 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*rep
 	updated, okTime := raw.Lookup("update_time").TimeOK()
 	_, data, okData := raw.Lookup("data").BinaryOK()
 	if !okRev || !okTime || !okData {
-		return nil, repository.ErrCorruptSummary
+		return nil, false, repository.ErrCorruptSummary
 	}
 	sum.Revision, sum.UpdateTime = rev, updated.UTC()
 	sum.Stale, _ = raw.Lookup("stale").BooleanOK()
-	if err := repository.DecodeSummary(data, sum); err != nil {
-		return nil, err
+	sum.Fingerprint = repository.SummaryFingerprint(sum.Revision, sum.UpdateTime.UnixMilli(), sum.Stale, data)
+	if sum.Fingerprint == known {
+		return nil, true, nil
 	}
-	return sum, nil
+	if err := repository.DecodeSummary(data, sum); err != nil {
+		return nil, false, err
+	}
+	return sum, false, nil
 }
 
 // UpdateSummary applies mutate to a customer's summary (an empty one if

@@ -376,14 +376,29 @@ func (c *codec) openSummary(sum *repository.Summary) error {
 // GetSummary is the hot read: the adapter's one point read, then the
 // decryption of what it holds (with the customer's key from memory).
 func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error) {
-	sum, err := s.Adapter.GetSummary(ctx, tenant, customerID)
-	if err != nil {
-		return nil, err
+	sum, _, err := s.GetSummaryIfChanged(ctx, tenant, customerID, 0)
+	return sum, err
+}
+
+// GetSummaryIfChanged is GetSummary, unless the stored summary has the
+// fingerprint known (the fingerprint of its sealed form, see
+// repository.UnchangedSummaryReader): then nothing is decrypted. An adapter
+// that does not offer it is read whole.
+func (s *Store) GetSummaryIfChanged(ctx context.Context, tenant, customerID string, known uint64) (*repository.Summary, bool, error) {
+	var sum *repository.Summary
+	var err error
+	if r, ok := s.Adapter.(repository.UnchangedSummaryReader); ok {
+		var unchanged bool
+		if sum, unchanged, err = r.GetSummaryIfChanged(ctx, tenant, customerID, known); err != nil || unchanged {
+			return nil, unchanged, err
+		}
+	} else if sum, err = s.Adapter.GetSummary(ctx, tenant, customerID); err != nil {
+		return nil, false, err
 	}
 	if err := s.keys.reader(ctx, tenant, sum.CustomerID).openSummary(sum); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return sum, nil
+	return sum, false, nil
 }
 
 func (s *Store) summaryMutate(ctx context.Context, tenant string, codecs map[string]*codec, mutate func(*repository.Summary) error) func(*repository.Summary) error {

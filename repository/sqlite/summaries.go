@@ -14,8 +14,15 @@ import (
 
 // GetSummary reads a customer's summary: one point read.
 func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error) {
+	sum, _, err := s.GetSummaryIfChanged(ctx, tenant, customerID, 0)
+	return sum, err
+}
+
+// GetSummaryIfChanged is GetSummary, unless the stored summary has the
+// fingerprint known (see repository.UnchangedSummaryReader).
+func (s *Store) GetSummaryIfChanged(ctx context.Context, tenant, customerID string, known uint64) (*repository.Summary, bool, error) {
 	if err := repository.CheckTenant(tenant); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	sum := &repository.Summary{Tenant: tenant, CustomerID: customerID}
 	var (
@@ -25,16 +32,20 @@ func (s *Store) GetSummary(ctx context.Context, tenant, customerID string) (*rep
 	err := s.queryRow(ctx, "SELECT revision, update_time, stale, data FROM summaries WHERE tenant = ? AND customer_id = ?",
 		tenant, customerID).Scan(&sum.Revision, &updated, &sum.Stale, &data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("summary of %q: %w", customerID, repository.ErrNotFound)
+		return nil, false, fmt.Errorf("summary of %q: %w", customerID, repository.ErrNotFound)
 	}
 	if err != nil {
-		return nil, dbErr("read summary", err)
+		return nil, false, dbErr("read summary", err)
+	}
+	sum.Fingerprint = repository.SummaryFingerprint(sum.Revision, updated, sum.Stale, data)
+	if sum.Fingerprint == known {
+		return nil, true, nil
 	}
 	sum.UpdateTime = timeOf(sql.NullInt64{Int64: updated, Valid: true})
 	if err := repository.DecodeSummary(data, sum); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return sum, nil
+	return sum, false, nil
 }
 
 // UpdateSummary applies mutate to a customer's summary (an empty one if

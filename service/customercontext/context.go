@@ -107,7 +107,8 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	}
 	slices.SortFunc(cc.OpenIssues, byUpdate)
 	slices.SortFunc(cc.RecentlyResolvedIssues, byUpdate)
-	cc.RecentInteractions = d.Recent[:min(o.RecentLimit, len(d.Recent))]
+	n := min(o.RecentLimit, len(d.Recent))
+	cc.RecentInteractions = d.Recent[:n:n] // clipped: d may be shared (the context cache)
 	for i, f := range d.CustomerFacts {
 		// A value a correction superseded is history, never shown.
 		if !sum.CustomerFacts[i].Time.Before(now.Add(-customerFactsKeptDays*day)) && f.GetSupersededBy() == "" {

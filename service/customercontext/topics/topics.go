@@ -11,6 +11,8 @@ package topics
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/blevesearch/snowballstem"
@@ -56,10 +58,45 @@ var DefaultGroups = [][]string{
 	{"television", "tv", "fernsehen", "televisión", "télévision", "télé", "televisão", "televisione", "televisie"},
 }
 
-// Table is a synonym table, ready to look words up.
+// Table is a synonym table, ready to look words up. It is safe for
+// concurrent use.
 type Table struct {
 	byWord map[string]string // normalised word → group name
 	byStem map[string]string // "lang:stem" → group name
+	// seen memoises what the stemmers said of a word (seven Snowball
+	// stemmers a word is most of a context's topic work, and the same
+	// words come back on every read): at most maxSeen words, then new ones
+	// are stemmed each time.
+	seen    sync.Map // one-word string → stemmed
+	seenLen atomic.Int64
+}
+
+// stemmed is what the stemmers say of a word: the group one of its stems
+// belongs to ("" if none), and its English stem.
+type stemmed struct{ group, en string }
+
+// maxSeen bounds the words a table memoises (tens of bytes each).
+const maxSeen = 1 << 16
+
+// lookup stems w (one normalised word) unless it was seen before.
+func (t *Table) lookup(w string) stemmed {
+	if v, ok := t.seen.Load(w); ok {
+		return v.(stemmed)
+	}
+	ss := stems(w)
+	out := stemmed{en: ss[0][len("en:"):]}
+	for _, s := range ss {
+		if g, ok := t.byStem[s]; ok {
+			out.group = g
+			break
+		}
+	}
+	if t.seenLen.Load() < maxSeen {
+		if _, loaded := t.seen.LoadOrStore(strings.Clone(w), out); !loaded {
+			t.seenLen.Add(1)
+		}
+	}
+	return out
 }
 
 // Default is the table of DefaultGroups.
@@ -100,12 +137,11 @@ func (t *Table) Canonical(topic string) string {
 		return g
 	}
 	if !strings.Contains(w, " ") {
-		for _, s := range stems(w) {
-			if g, ok := t.byStem[s]; ok {
-				return g
-			}
+		l := t.lookup(w)
+		if l.group != "" {
+			return l.group
 		}
-		return stems(w)[0][len("en:"):]
+		return l.en
 	}
 	return w
 }
@@ -149,11 +185,8 @@ func (t *Table) Groups(text string) map[string]string {
 			}
 			continue
 		}
-		for _, s := range stems(w) {
-			if g, ok := t.byStem[s]; ok && out[g] == "" {
-				out[g] = w
-				break
-			}
+		if g := t.lookup(w).group; g != "" && out[g] == "" {
+			out[g] = w
 		}
 	}
 	return out

@@ -2,6 +2,7 @@
 package deploy
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -124,6 +125,32 @@ func TestKubernetesManifests(t *testing.T) {
 		env2[k] = v
 	}
 	requiresCredentials(t, "the ConfigMap and Secret", env2)
+	replicasShareTheLimits(t, dep, kinds["HorizontalPodAutoscaler"], env2)
+}
+
+// replicasShareTheLimits checks that the scaled Deployment runs on MongoDB
+// (replicas cannot share the embedded store) and tells each replica how
+// many there may be (RAPPORT_REPLICAS, the autoscaler's maximum), so that
+// the per-tenant limits, divided by it, hold for the whole deployment.
+func replicasShareTheLimits(t *testing.T, dep, hpa map[string]any, env map[string]any) {
+	t.Helper()
+	if uri, _ := env["RAPPORT_MONGODB_URI"].(string); !strings.HasPrefix(uri, "mongodb") {
+		t.Errorf("several replicas need MongoDB: RAPPORT_MONGODB_URI is %q", uri)
+	}
+	most, _ := get(hpa, "spec", "maxReplicas").(int)
+	least, _ := get(hpa, "spec", "minReplicas").(int)
+	n, err := strconv.Atoi(fmt.Sprint(env["RAPPORT_REPLICAS"]))
+	if err != nil || n != most {
+		t.Errorf("RAPPORT_REPLICAS is %v, want the autoscaler's maxReplicas %d", env["RAPPORT_REPLICAS"], most)
+	}
+	if r, _ := get(dep, "spec", "replicas").(int); least < 2 || r < least || r > most {
+		t.Errorf("the Deployment runs %d replicas, the autoscaler %d to %d: want at least 2, within the range", r, least, most)
+	}
+	for _, k := range []string{"RAPPORT_TENANT_RATE", "RAPPORT_TENANT_BURST"} {
+		if v, err := strconv.ParseFloat(fmt.Sprint(env[k]), 64); err != nil || v < float64(n) {
+			t.Errorf("%s %v: want at least RAPPORT_REPLICAS (%d), so that each replica's share is at least 1", k, env[k], n)
+		}
+	}
 }
 
 // requiresCredentials checks that a deployment listening beyond loopback
@@ -167,6 +194,11 @@ func TestComposeFile(t *testing.T) {
 	slices.Sort(mongos)
 	if len(mongos) != 3 || len(rapports) != 2 {
 		t.Errorf("replica set members %v, Rapport replicas %v; want 3 and 2", mongos, rapports)
+	}
+	for _, name := range rapports {
+		if n := toString(get(services[name], "environment", "RAPPORT_REPLICAS")); n != strconv.Itoa(len(rapports)) {
+			t.Errorf("%s: RAPPORT_REPLICAS %q, want %d (the Rapport replicas of the file)", name, n, len(rapports))
+		}
 	}
 	if _, err := os.Stat(filepath.Join("..", toString(get(services["rapport1"], "build", "dockerfile")))); err != nil {
 		t.Errorf("the compose build's Dockerfile: %v", err)

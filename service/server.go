@@ -207,7 +207,8 @@ var servedServices = []string{
 // configured), the interceptor chain, the Rapport services, health checking
 // and reflection. The chain, outermost first: metrics (when configured),
 // logging, panic recovery, error mapping, authentication (health and
-// reflection stay open), rate limits, audit, scope check, default
+// reflection stay open), rate limits (by cost), admission (work slots, a
+// fair queue per tenant), audit, scope check, default
 // deadline, panic recovery again. A request that does not unmarshal is
 // answered INVALID_ARGUMENT after authentication and audit (see
 // malformedCodec). Health starts NOT_SERVING; WatchHealth turns it SERVING while
@@ -219,7 +220,8 @@ func NewServer(store Store, opts Options) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	limits := opts.Limits
+	// A replica's share of each tenant's limits (Limits.Replicas).
+	limits := opts.Limits.PerReplica()
 	if limits.DefaultDeadline <= 0 {
 		limits.DefaultDeadline = 30 * time.Second
 	}
@@ -239,7 +241,9 @@ func NewServer(store Store, opts Options) *Server {
 	guarded := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return !isHealthOrReflection(c) })
 	housekeeping := selector.MatchFunc(func(_ context.Context, c interceptors.CallMeta) bool { return isHealthOrReflection(c) })
 	debugLogOpts := append(slices.Clone(logOpts), logging.WithLevels(func(codes.Code) logging.Level { return logging.LevelDebug }))
-	limitUnary, limitStream := access.RateLimitInterceptors(limits, now)
+	admission := access.NewAdmission(limits)
+	limitUnary, limitStream := access.RateLimitInterceptors(limits, now, admission)
+	admitUnary, admitStream := admission.Interceptors()
 	auditor := audit.New(audit.Options{Store: store, Logger: logger, Now: now, Code: statusCode, Customer: customerOfName})
 	auditUnary, auditStream := auditor.Interceptors()
 	codec := newMalformedCodec()
@@ -262,6 +266,7 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	unary = append(unary, limitUnary...)
 	unary = append(unary,
+		admitUnary,
 		auditUnary,
 		checkMalformed,
 		selector.UnaryServerInterceptor(access.AuthorizeUnary, guarded),
@@ -278,6 +283,7 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	stream = append(stream, limitStream...)
 	stream = append(stream,
+		admitStream,
 		auditStream,
 		selector.StreamServerInterceptor(access.AuthorizeStream, guarded),
 		recovery.StreamServerInterceptor(recoveryOpt),
@@ -286,7 +292,7 @@ func NewServer(store Store, opts Options) *Server {
 	dbUp := prometheus.NewGauge(prometheus.GaugeOpts{Name: "rapport_database_up", Help: "1 while the database answers health checks, else 0."})
 	if opts.Metrics != nil {
 		rpcMetrics = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
-		opts.Metrics.MustRegister(append([]prometheus.Collector{rpcMetrics, dbUp}, auditor.Collectors()...)...)
+		opts.Metrics.MustRegister(append(append([]prometheus.Collector{rpcMetrics, dbUp}, auditor.Collectors()...), admission.Collectors()...)...)
 		// Outermost, so that every call is counted with its final code.
 		unary = append([]grpc.UnaryServerInterceptor{rpcMetrics.UnaryServerInterceptor()}, unary...)
 		stream = append([]grpc.StreamServerInterceptor{rpcMetrics.StreamServerInterceptor()}, stream...)

@@ -96,6 +96,7 @@ type serveFlags struct {
 	level, shutdown, health, watchPoll, keyTTL, deadline, jwtLeeway string
 	retention, perTenant, purge, auditKeep, synchronous             string
 	topicSynonyms                                                   string
+	tenantWeights, tenantClasses                                    string
 	lowCSAT, reopens                                                int
 	maxStreams                                                      *uint
 	// envErrs are the RAPPORT_* variables that do not parse.
@@ -177,6 +178,12 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	hintInt(&f.reopens, "hint-escalate-reopens", "RAPPORT_HINT_ESCALATE_REOPENS", "reopenings of an issue that call for escalation")
 	fs.IntVar(&c.MaxWatchPerTenant, "max-watch-streams-per-tenant", int(envNum("RAPPORT_MAX_WATCH_STREAMS_PER_TENANT", 0)), "WatchCustomerContext streams one tenant may hold per process; 0 = --max-watch-streams (RAPPORT_MAX_WATCH_STREAMS_PER_TENANT)")
 	fs.IntVar(&c.Limits.MaxHeavyReadsPerTenant, "max-heavy-reads-per-tenant", int(envNum("RAPPORT_MAX_HEAVY_READS_PER_TENANT", access.DefaultHeavyReadsPerTenant)), "exports, context rebuilds and list pages over 100 one tenant may run at once per process; more wait up to 5s, then RESOURCE_EXHAUSTED (RAPPORT_MAX_HEAVY_READS_PER_TENANT)")
+	fs.IntVar(&c.Limits.Replicas, "replicas", int(envNum("RAPPORT_REPLICAS", 1)), "replicas serving the same store: per-tenant and per-credential rates, bursts and heavy reads are divided by it, so that they hold for the deployment (RAPPORT_REPLICAS)")
+	fs.IntVar(&c.Limits.WorkSlots, "work-slots", int(envNum("RAPPORT_WORK_SLOTS", 0)), "work slots of the process, a call holding 1 per cost unit up to 8; 0 = 8 per core (GOMAXPROCS) (RAPPORT_WORK_SLOTS)")
+	fs.IntVar(&c.Limits.TenantWorkSlots, "tenant-work-slots", int(envNum("RAPPORT_TENANT_WORK_SLOTS", 0)), "work slots one tenant may hold at once; 0 = half of --work-slots, at least 8 (RAPPORT_TENANT_WORK_SLOTS)")
+	fs.IntVar(&c.Limits.MaxQueuedPerTenant, "max-queued-per-tenant", int(envNum("RAPPORT_MAX_QUEUED_PER_TENANT", access.DefaultTenantQueue)), "calls of one tenant that may wait for work slots; more are RESOURCE_EXHAUSTED (RAPPORT_MAX_QUEUED_PER_TENANT)")
+	fs.StringVar(&f.tenantWeights, "tenant-weights", env("RAPPORT_TENANT_WEIGHTS", ""), "tenants' shares of the work slots while they wait, e.g. acme=2,initech=0.5; others 1 (RAPPORT_TENANT_WEIGHTS)")
+	fs.StringVar(&f.tenantClasses, "tenant-classes", env("RAPPORT_TENANT_CLASSES", ""), "tenants' classes in the admission metrics, e.g. acme=enterprise; others \"default\" (RAPPORT_TENANT_CLASSES)")
 	fs.IntVar(&c.LogSuccessEvery, "log-success-every", int(envNum("RAPPORT_LOG_SUCCESS_EVERY", 1)), "log one successful call in N at INFO (the others at DEBUG); failures are always logged (RAPPORT_LOG_SUCCESS_EVERY)")
 	fs.IntVar(&c.ContextCacheMB, "context-cache-mb", int(envNum("RAPPORT_CONTEXT_CACHE_MB", 64)), "memory for decoded customer summaries, checked against the store on every read; 0 turns the cache off (RAPPORT_CONTEXT_CACHE_MB)")
 	fs.IntVar(&c.MaxWatchStreams, "max-watch-streams", int(envNum("RAPPORT_MAX_WATCH_STREAMS", 1000)), "WatchCustomerContext streams per process (RAPPORT_MAX_WATCH_STREAMS)")
@@ -299,6 +306,29 @@ func (f *serveFlags) config() (config, error) {
 	if c.Limits.MaxHeavyReadsPerTenant < 1 {
 		errs = append(errs, errors.New("max heavy reads per tenant: want at least 1"))
 	}
+	if c.Limits.Replicas < 1 {
+		errs = append(errs, fmt.Errorf("replicas %d: want at least 1", c.Limits.Replicas))
+	}
+	if c.Limits.WorkSlots < 0 || c.Limits.TenantWorkSlots < 0 || c.Limits.MaxQueuedPerTenant < 1 {
+		errs = append(errs, errors.New("work slots must not be negative and --max-queued-per-tenant must be at least 1"))
+	}
+	weights, err := parseTenantMap(f.tenantWeights, "tenant weights", "acme=2", func(v string) (float64, error) {
+		w, err := strconv.ParseFloat(v, 64)
+		if err != nil || w <= 0 || w > 1000 {
+			return 0, errors.New("want a number above 0, at most 1000")
+		}
+		return w, nil
+	})
+	errs = append(errs, err)
+	c.Limits.TenantWeights = weights
+	classes, err := parseTenantMap(f.tenantClasses, "tenant classes", "acme=enterprise", func(v string) (string, error) {
+		if !validClass(v) {
+			return "", errors.New("want 1 to 32 letters, digits, '_' or '-'")
+		}
+		return v, nil
+	})
+	errs = append(errs, err)
+	c.Limits.TenantClasses = classes
 	if *f.maxStreams < 1 {
 		errs = append(errs, errors.New("max concurrent streams: want at least 1"))
 	}
@@ -514,6 +544,45 @@ func loadTopicSynonyms(path string) (*customercontext.TopicTables, error) {
 		t.ByTenant[tenant] = topics.New(groups)
 	}
 	return t, nil
+}
+
+// parseTenantMap reads "tenant=value, ..." (what names the setting in
+// errors, example an item) into a map; empty is nil.
+func parseTenantMap[V any](list, what, example string, parse func(string) (V, error)) (map[string]V, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	m := map[string]V{}
+	var errs []error
+	for item := range strings.SplitSeq(list, ",") {
+		tenant, value, ok := strings.Cut(item, "=")
+		tenant = strings.TrimSpace(tenant)
+		if _, dup := m[tenant]; !ok || tenant == "" || dup {
+			errs = append(errs, fmt.Errorf("%s: %q: want tenant=value, each tenant once, e.g. %s", what, item, example))
+			continue
+		}
+		v, err := parse(strings.TrimSpace(value))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: tenant %q: %w", what, tenant, err))
+			continue
+		}
+		m[tenant] = v
+	}
+	return m, errors.Join(errs...)
+}
+
+// validClass reports whether c may be a metrics class: a short label
+// value, so that classes never become an unbounded set of series.
+func validClass(c string) bool {
+	if c == "" || len(c) > 32 {
+		return false
+	}
+	for _, r := range c {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // contextCacheBytes is the context cache's budget for service.Options: -1

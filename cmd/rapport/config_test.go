@@ -128,3 +128,42 @@ func TestTopicSynonymsFile(t *testing.T) {
 		t.Errorf("a misspelt key: %v", err)
 	}
 }
+
+func TestFairShareConfig(t *testing.T) {
+	t.Parallel()
+	noEnv := func(string) string { return "" }
+	cfg, err := parseServeConfig(nil, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := cfg.Limits; l.Replicas != 1 || l.WorkSlots != 0 || l.TenantWorkSlots != 0 || l.MaxQueuedPerTenant != 64 || l.TenantWeights != nil || l.TenantClasses != nil {
+		t.Errorf("defaults: %+v", l)
+	}
+	env := map[string]string{"RAPPORT_REPLICAS": "4", "RAPPORT_TENANT_WEIGHTS": "acme=2, initech=0.5", "RAPPORT_TENANT_CLASSES": "acme=enterprise", "RAPPORT_WORK_SLOTS": "32"}
+	cfg, err = parseServeConfig([]string{"--max-queued-per-tenant", "8", "--tenant-work-slots", "12"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.Limits
+	if l.Replicas != 4 || l.WorkSlots != 32 || l.TenantWorkSlots != 12 || l.MaxQueuedPerTenant != 8 ||
+		!maps.Equal(l.TenantWeights, map[string]float64{"acme": 2, "initech": 0.5}) || !maps.Equal(l.TenantClasses, map[string]string{"acme": "enterprise"}) {
+		t.Errorf("from flags and environment: %+v", l)
+	}
+	if per := l.PerReplica(); per.TenantRate != l.TenantRate/4 || per.TenantBurst != l.TenantBurst/4 {
+		t.Errorf("per replica: rate %v burst %d of %v, %d", per.TenantRate, per.TenantBurst, l.TenantRate, l.TenantBurst)
+	}
+	for _, bad := range [][]string{
+		{"--replicas", "0"},
+		{"--work-slots", "-1"},
+		{"--max-queued-per-tenant", "0"},
+		{"--tenant-weights", "acme"},
+		{"--tenant-weights", "acme=0"},
+		{"--tenant-weights", "acme=2,acme=3"},
+		{"--tenant-classes", "acme=has space"},
+		{"--tenant-classes", "=gold"},
+	} {
+		if _, err := parseServeConfig(bad, noEnv); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

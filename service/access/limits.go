@@ -20,9 +20,11 @@ import (
 
 // Limits bound what one caller, one call and one connection may take.
 type Limits struct {
-	// TenantRate is the sustained calls per second of one tenant, all its
-	// credentials together, with bursts of up to TenantBurst calls. Zero
-	// means no tenant limit.
+	// TenantRate is the sustained cost units per second of one tenant, all
+	// its credentials together, with bursts of up to TenantBurst units (a
+	// simple call costs 1, a batch of 500 items at least 500: see Cost). A
+	// call costing more than the burst takes the whole burst. Zero means no
+	// tenant limit.
 	TenantRate  float64
 	TenantBurst int
 	// KeyRate and KeyBurst limit one credential (API key or JWT subject)
@@ -38,6 +40,49 @@ type Limits struct {
 	// MaxHeavyReadsPerTenant bounds one tenant's heavy reads at once in
 	// the process (see HeavyReads); zero means DefaultHeavyReadsPerTenant.
 	MaxHeavyReadsPerTenant int
+	// WorkSlots are the process's work slots (see Admission); zero means
+	// SlotsPerCore × GOMAXPROCS. TenantWorkSlots is the most one tenant
+	// holds at once; zero means half of them, at least SlotsPerCore.
+	WorkSlots, TenantWorkSlots int
+	// MaxQueuedPerTenant is how many calls of one tenant may wait for work
+	// slots at once; zero means DefaultTenantQueue.
+	MaxQueuedPerTenant int
+	// TenantWeights are tenants' shares of the work slots when tenants
+	// wait for them (default 1 each): a tenant of weight 2 gets twice the
+	// cost units of one of weight 1 while both keep queueing.
+	TenantWeights map[string]float64
+	// TenantClasses name tenants' classes in the metrics (never the
+	// tenant IDs); tenants not listed are DefaultTenantClass.
+	TenantClasses map[string]string
+	// Replicas is how many replicas share the store and the tenants'
+	// traffic: PerReplica divides the per-tenant and per-credential rates,
+	// bursts and heavy-read slots by it. Zero means 1.
+	Replicas int
+}
+
+// PerReplica is l with the limits of a tenant and of a credential divided
+// by the replica count (at least 1 of each burst and slot), so that N
+// replicas together allow about what one process does: rates, bursts and
+// heavy reads. Work slots and queues are the process's own (its cores).
+func (l Limits) PerReplica() Limits {
+	n := l.Replicas
+	if n <= 1 {
+		return l
+	}
+	l.TenantRate /= float64(n)
+	l.KeyRate /= float64(n)
+	if l.TenantBurst > 0 {
+		l.TenantBurst = max(1, l.TenantBurst/n)
+	}
+	if l.KeyBurst > 0 {
+		l.KeyBurst = max(1, l.KeyBurst/n)
+	}
+	heavy := l.MaxHeavyReadsPerTenant
+	if heavy <= 0 {
+		heavy = DefaultHeavyReadsPerTenant
+	}
+	l.MaxHeavyReadsPerTenant = max(1, heavy/n)
+	return l
 }
 
 // rateLimiter is the ratelimit interceptor's Limiter: a token bucket per
@@ -90,8 +135,13 @@ func (l *rateLimiter) buckets(p *Principal) []*rate.Limiter {
 }
 
 // Limit takes a token from the caller's tenant bucket and credential
-// bucket, or refuses the call, noting when to retry.
-func (l *rateLimiter) Limit(ctx context.Context) error {
+// bucket, or refuses the call, noting when to retry: the opening of a
+// stream.
+func (l *rateLimiter) Limit(ctx context.Context) error { return l.limitN(ctx, 1) }
+
+// limitN takes cost tokens (at most each bucket's burst) from the caller's
+// buckets, or none and refuses the call, noting when to retry.
+func (l *rateLimiter) limitN(ctx context.Context, cost int) error {
 	c := callOf(ctx)
 	if c == nil {
 		return nil
@@ -100,7 +150,7 @@ func (l *rateLimiter) Limit(ctx context.Context) error {
 	var delay time.Duration
 	var taken []*rate.Reservation
 	for _, b := range l.buckets(c.principal) {
-		r := b.ReserveN(now, 1)
+		r := b.ReserveN(now, min(cost, b.Burst()))
 		taken = append(taken, r)
 		if !r.OK() {
 			delay = time.Duration(math.MaxInt64)
@@ -120,9 +170,10 @@ func (l *rateLimiter) Limit(ctx context.Context) error {
 	return errRateLimited
 }
 
-// wait takes a token from the caller's buckets, waiting until they have
-// one (or ctx ends): the pace of a client stream's messages.
-func (l *rateLimiter) wait(ctx context.Context) error {
+// wait takes cost tokens (at most each bucket's burst) from the caller's
+// buckets, waiting until they have them (or ctx ends): the pace of a
+// client stream's messages.
+func (l *rateLimiter) wait(ctx context.Context, cost int) error {
 	c := callOf(ctx)
 	if c == nil {
 		return nil
@@ -130,7 +181,7 @@ func (l *rateLimiter) wait(ctx context.Context) error {
 	now := l.now()
 	var delay time.Duration
 	for _, b := range l.buckets(c.principal) {
-		delay = max(delay, b.ReserveN(now, 1).DelayFrom(now))
+		delay = max(delay, b.ReserveN(now, min(cost, b.Burst())).DelayFrom(now))
 	}
 	if delay == 0 {
 		return nil
@@ -145,31 +196,31 @@ func (l *rateLimiter) wait(ctx context.Context) error {
 	}
 }
 
-// pacedStream makes every message of a client stream after the first (which
-// the ratelimit interceptor charged) take a token too, waiting for it: an
-// import streams at its tenant's rate instead of around it.
+// pacedStream makes every message of a client stream (whose opening the
+// ratelimit interceptor charged 1) take its cost in tokens too, once
+// decoded, waiting for them: an import streams at its tenant's rate
+// instead of around it.
 type pacedStream struct {
 	grpc.ServerStream
-	l        *rateLimiter
-	received int
+	l *rateLimiter
 }
 
 func (s *pacedStream) RecvMsg(m any) error {
-	if s.received > 0 {
-		if err := s.l.wait(s.Context()); err != nil {
-			return err
-		}
+	if err := s.ServerStream.RecvMsg(m); err != nil {
+		return err
 	}
-	s.received++
-	return s.ServerStream.RecvMsg(m)
+	return s.l.wait(s.Context(), Cost(m))
 }
 
-// RateLimitInterceptors are go-grpc-middleware's ratelimit interceptors,
-// with a token bucket per tenant and per credential as l says, and with
-// the refusal made actionable: RESOURCE_EXHAUSTED carries RetryInfo (when
-// the caller's bucket has a token again) and a QuotaFailure. Client
-// streams pay a token per message. They run after authentication.
-func RateLimitInterceptors(limits Limits, now func() time.Time) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+// RateLimitInterceptors charge each call its cost (see Cost) in tokens of
+// a token bucket per tenant and per credential as l says, with the
+// refusal made actionable: RESOURCE_EXHAUSTED carries RetryInfo (when the
+// caller's buckets have the tokens again) and a QuotaFailure. Stream
+// openings go through go-grpc-middleware's ratelimit interceptor (1
+// token); client streams pay each message's cost. Refusals are counted in
+// adm's metrics by tenant class (adm may be nil). They run after
+// authentication.
+func RateLimitInterceptors(limits Limits, now func() time.Time, adm *Admission) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
 	l := newRateLimiter(limits, now)
 	enrich := func(ctx context.Context, err error) error {
 		c := callOf(ctx)
@@ -182,20 +233,26 @@ func RateLimitInterceptors(limits Limits, now func() time.Time) ([]grpc.UnarySer
 		if d == 0 {
 			return err
 		}
+		adm.reject(c.principal.Tenant, "rate_limited")
 		subject := "tenant " + c.principal.Tenant + " or credential " + c.principal.ID
 		return rpcerr.New(codes.ResourceExhausted, rpcerr.ReasonRateLimited,
 			fmt.Sprintf("rate limit of %s exceeded; retry in %v", subject, d.Round(time.Millisecond)),
 			map[string]string{"tenant": c.principal.Tenant, "principal": c.principal.ID},
 			&errdetails.RetryInfo{RetryDelay: durationpb.New(d)},
 			&errdetails.QuotaFailure{Violations: []*errdetails.QuotaFailure_Violation{{
-				Subject: subject, Description: "calls per second"}}})
+				Subject: subject, Description: "cost units per second"}}})
 	}
 	unary := []grpc.UnaryServerInterceptor{
 		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 			resp, err := h(ctx, req)
 			return resp, enrich(ctx, err)
 		},
-		ratelimit.UnaryServerInterceptor(l),
+		func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			if err := l.limitN(ctx, Cost(req)); err != nil {
+				return nil, status.Errorf(codes.ResourceExhausted, "%s is refused: %v", info.FullMethod, err)
+			}
+			return h(ctx, req)
+		},
 	}
 	stream := []grpc.StreamServerInterceptor{
 		func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {

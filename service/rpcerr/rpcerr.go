@@ -39,6 +39,7 @@ const (
 	ReasonRateLimited            = "RATE_LIMITED"
 	ReasonTooManyWatchStreams    = "TOO_MANY_WATCH_STREAMS"
 	ReasonTooManyHeavyReads      = "TOO_MANY_HEAVY_READS"
+	ReasonTenantQueueFull        = "TENANT_QUEUE_FULL"
 	ReasonMergeConflict          = "MERGE_CONFLICT"
 	ReasonMergeNotFound          = "MERGE_NOT_FOUND"
 	// ReasonUndecryptable: a stored value does not decrypt with its

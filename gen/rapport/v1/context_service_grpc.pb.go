@@ -59,7 +59,8 @@ type ContextServiceClient interface {
 	// `missing` lists those items' customers (or identities) as requested.
 	// Items may also be `partial` themselves, as in GetCustomerContext. Set
 	// `require_complete` for all-or-nothing: every item is done (or the call
-	// fails with DEADLINE_EXCEEDED).
+	// fails with DEADLINE_EXCEEDED). Admission charges 1 cost unit per item
+	// against the tenant's rate and work slots (README, Limits).
 	BatchGetCustomerContexts(ctx context.Context, in *BatchGetCustomerContextsRequest, opts ...grpc.CallOption) (*BatchGetCustomerContextsResponse, error)
 	// Returns only the hints: lean, for bots and routing. Never partial: a
 	// stale summary is rebuilt before its hints are returned (use
@@ -197,7 +198,8 @@ type ContextServiceServer interface {
 	// `missing` lists those items' customers (or identities) as requested.
 	// Items may also be `partial` themselves, as in GetCustomerContext. Set
 	// `require_complete` for all-or-nothing: every item is done (or the call
-	// fails with DEADLINE_EXCEEDED).
+	// fails with DEADLINE_EXCEEDED). Admission charges 1 cost unit per item
+	// against the tenant's rate and work slots (README, Limits).
 	BatchGetCustomerContexts(context.Context, *BatchGetCustomerContextsRequest) (*BatchGetCustomerContextsResponse, error)
 	// Returns only the hints: lean, for bots and routing. Never partial: a
 	// stale summary is rebuilt before its hints are returned (use

@@ -46,13 +46,18 @@ type InteractionServiceClient interface {
 	// be up to 40 MiB). Each gets a result, in
 	// request order: the valid ones are stored, each invalid one says why and
 	// stores nothing. Retrying the whole batch creates no duplicates of items
-	// that carry a source ID or request ID.
+	// that carry a source ID or request ID. Admission charges 1 cost unit per
+	// item and 1 per 16 KiB of the message against the tenant's rate and
+	// work slots (README, Limits): RESOURCE_EXHAUSTED (RATE_LIMITED or
+	// TENANT_QUEUE_FULL, with RetryInfo) when over.
 	BatchRecordInteractions(ctx context.Context, in *BatchRecordInteractionsRequest, opts ...grpc.CallOption) (*BatchRecordInteractionsResponse, error)
 	// Bulk back-fill from another system. The client streams messages of up to
 	// 500 interactions; each must carry `source_system` and `source_id` (or a
 	// `request_id`) so that replaying a stream creates nothing twice. After
 	// each message is stored the server answers with running totals and that
-	// message's failures; every item counted as recorded is durable.
+	// message's failures; every item counted as recorded is durable. Each
+	// message is charged its cost (1 unit per item and per 16 KiB) once
+	// decoded, waiting for the tenant's rate and work slots (README, Limits).
 	ImportInteractions(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ImportInteractionsRequest, ImportInteractionsResponse], error)
 	// Attaches survey answers (CSAT, NPS, CES, a comment) to an interaction
 	// recorded before, e.g. from a survey system hours or days after the
@@ -169,13 +174,18 @@ type InteractionServiceServer interface {
 	// be up to 40 MiB). Each gets a result, in
 	// request order: the valid ones are stored, each invalid one says why and
 	// stores nothing. Retrying the whole batch creates no duplicates of items
-	// that carry a source ID or request ID.
+	// that carry a source ID or request ID. Admission charges 1 cost unit per
+	// item and 1 per 16 KiB of the message against the tenant's rate and
+	// work slots (README, Limits): RESOURCE_EXHAUSTED (RATE_LIMITED or
+	// TENANT_QUEUE_FULL, with RetryInfo) when over.
 	BatchRecordInteractions(context.Context, *BatchRecordInteractionsRequest) (*BatchRecordInteractionsResponse, error)
 	// Bulk back-fill from another system. The client streams messages of up to
 	// 500 interactions; each must carry `source_system` and `source_id` (or a
 	// `request_id`) so that replaying a stream creates nothing twice. After
 	// each message is stored the server answers with running totals and that
-	// message's failures; every item counted as recorded is durable.
+	// message's failures; every item counted as recorded is durable. Each
+	// message is charged its cost (1 unit per item and per 16 KiB) once
+	// decoded, waiting for the tenant's rate and work slots (README, Limits).
 	ImportInteractions(grpc.BidiStreamingServer[ImportInteractionsRequest, ImportInteractionsResponse]) error
 	// Attaches survey answers (CSAT, NPS, CES, a comment) to an interaction
 	// recorded before, e.g. from a survey system hours or days after the

@@ -48,7 +48,9 @@ type IssueServiceClient interface {
 	// replaying a stream creates nothing twice. After each message is stored
 	// the server answers with running totals and that message's failures;
 	// each item is validated and stored on its own, so a refused item
-	// stores nothing and does not stop the others.
+	// stores nothing and does not stop the others. Each message is charged
+	// its cost (1 unit per item and per 16 KiB) once decoded, waiting for the
+	// tenant's rate and work slots (README, Limits).
 	ImportIssues(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ImportIssuesRequest, ImportIssuesResponse], error)
 }
 
@@ -135,7 +137,9 @@ type IssueServiceServer interface {
 	// replaying a stream creates nothing twice. After each message is stored
 	// the server answers with running totals and that message's failures;
 	// each item is validated and stored on its own, so a refused item
-	// stores nothing and does not stop the others.
+	// stores nothing and does not stop the others. Each message is charged
+	// its cost (1 unit per item and per 16 KiB) once decoded, waiting for the
+	// tenant's rate and work slots (README, Limits).
 	ImportIssues(grpc.BidiStreamingServer[ImportIssuesRequest, ImportIssuesResponse]) error
 	mustEmbedUnimplementedIssueServiceServer()
 }

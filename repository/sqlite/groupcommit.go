@@ -15,7 +15,7 @@ import (
 //
 // Every top-level Atomically call joins a queue. The first call to find no
 // leader leads: it takes the calls queued (itself first, at most
-// maxGroup), runs them in one transaction, answers them, and hands the
+// WithMaxGroup), runs them in one transaction, answers them, and hands the
 // lead to the first call still queued. There is no timer: a writer alone
 // takes a group of one and runs exactly as without grouping (no
 // savepoints, no added wait); while a group commits, the calls that arrive
@@ -43,9 +43,15 @@ import (
 //     committed call's summaries, and a call that erased personal data
 //     has the log truncated before it is answered.
 
-// maxGroup bounds the calls one transaction holds: a group's latency is
-// the sum of its calls', and a failed commit reruns each alone.
-const maxGroup = 64
+// DefaultMaxGroup bounds the calls one transaction holds (WithMaxGroup): a
+// group's latency is the sum of its calls', and a failed commit reruns
+// each alone.
+const DefaultMaxGroup = 64
+
+// WithMaxGroup sets how many concurrent write calls may share one
+// transaction (default DefaultMaxGroup); 1 turns group commit off: each
+// call then commits alone, as the store did before it grouped.
+func WithMaxGroup(n int) Option { return func(s *Store) { s.maxGroup = max(1, n) } }
 
 // writeCall is one top-level Atomically call waiting for, or in, a group.
 type writeCall struct {
@@ -133,7 +139,7 @@ func (s *Store) atomically(ctx context.Context, fn func(ctx context.Context) err
 func (s *Store) leadGroup() {
 	g := &s.group
 	g.mu.Lock()
-	n := min(len(g.queue), maxGroup)
+	n := min(len(g.queue), s.maxGroup)
 	group := make([]*writeCall, n)
 	copy(group, g.queue[:n])
 	g.queue = append(g.queue[:0], g.queue[n:]...)

@@ -35,10 +35,10 @@ func (l *statements) count(query string) int {
 	return l.n[query]
 }
 
-func openGroupStore(t *testing.T) (*Store, *statements) {
+func openGroupStore(t *testing.T, opts ...Option) (*Store, *statements) {
 	t.Helper()
 	log := &statements{}
-	s, err := Open(t.Context(), t.TempDir(), WithStatementHook(log.hook))
+	s, err := Open(t.Context(), t.TempDir(), append(opts, WithStatementHook(log.hook))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +144,25 @@ func TestGroupCommitIsOneTransaction(t *testing.T) {
 		if !exists(t, s, fmt.Sprint("c", i)) {
 			t.Errorf("c%d was acknowledged but is not stored", i)
 		}
+	}
+}
+
+// A group holds at most WithMaxGroup calls: 10 queued calls in groups of
+// at most 4 are three commits.
+func TestGroupCommitIsBounded(t *testing.T) {
+	s, log := openGroupStore(t, WithMaxGroup(4))
+	commits := log.count("COMMIT")
+	var fns []func() error
+	for i := range 10 {
+		fns = append(fns, func() error { return create(t.Context(), s, fmt.Sprint("c", i)) })
+	}
+	for i, err := range grouped(t, s, fns...) {
+		if err != nil {
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	if got := log.count("COMMIT") - commits; got != 1+3 {
+		t.Errorf("COMMITs = %d, want 4 (the holder's, then groups of 4, 4 and 2)", got)
 	}
 }
 

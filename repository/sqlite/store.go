@@ -88,6 +88,7 @@ type Store struct {
 	readStmts, writeStmts stmtCache
 	// group queues the write calls that share a commit.
 	group     committer
+	maxGroup  int
 	closeOnce sync.Once
 }
 
@@ -207,6 +208,7 @@ func Open(ctx context.Context, dataDir string, opts ...Option) (*Store, error) {
 		readers:     max(4, 2*runtime.GOMAXPROCS(0)),
 		changes:     newChangeFeed(),
 		writeStmts:  stmtCache{deferred: true},
+		maxGroup:    DefaultMaxGroup,
 	}
 	for _, o := range opts {
 		o(s)

@@ -19,7 +19,9 @@
 //     timeout, so several processes can share one data directory;
 //   - every write is a transaction, and Atomically makes the writes of one
 //     call (an interaction, its issue link and the summary) one
-//     transaction: they land together or not at all;
+//     transaction: they land together or not at all; concurrent calls
+//     share a transaction and its commit, each in its own savepoint
+//     (group commit, groupcommit.go);
 //   - synchronous=FULL by default: a committed transaction survives a power
 //     cut (NORMAL is faster and survives a crash of the process, not of the
 //     machine).

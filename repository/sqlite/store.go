@@ -348,7 +348,9 @@ func txOf(ctx context.Context) *txn {
 // each call's writes still land together or not at all, a call that fails
 // fails alone, and a call returns nil only once the commit that holds its
 // writes returned. fn may run on another goroutine than its caller's
-// (a panic in it is raised again in the caller's), and, when it shares the
+// (a panic in it is raised again in the caller's; and it must not wait for
+// a lock that a caller of Atomically may hold while it calls it: the
+// goroutine running it may be that caller's), and, when it shares the
 // transaction, with a context that keeps the caller's values but not its
 // cancellation; a caller cancelled before its fn starts gets ctx.Err().
 func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {

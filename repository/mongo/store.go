@@ -15,7 +15,14 @@
 //     between two steps leaves a state that the next retry, or the next
 //     reader, repairs;
 //   - driver errors become the repository's sentinel errors at this edge
-//     (dbErr marks those a retry may get past as repository.ErrUnavailable).
+//     (dbErr marks those a retry may get past as repository.ErrUnavailable);
+//   - one write per call, acknowledged under write concern majority: the
+//     embedded store's group commit (several calls sharing one commit) has
+//     its equivalent in the server, whose journal already commits the
+//     writes of concurrent clients together, so throughput grows with
+//     concurrency without the adapter gathering calls into shared bulk
+//     writes (which would not be atomic either, and would let one call's
+//     failure or slow write delay or fail the others').
 package mongo
 
 import (

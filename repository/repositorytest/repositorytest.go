@@ -38,6 +38,9 @@ type Options struct {
 	// tests of contention see writers lose the race; the SQLite store,
 	// which serialises writers, ignores it.
 	MaxUpdateAttempts int
+	// MaxGroup, when set, is the SQLite store's group size
+	// (sqlite.WithMaxGroup: 1 commits each call alone); MongoDB ignores it.
+	MaxGroup int
 	// Plain, when set, returns the adapter itself, storing in clear, not
 	// wrapped in repository/sealed's encryption (with TestKEK) as every
 	// other store the engines make.

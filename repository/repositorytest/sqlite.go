@@ -42,6 +42,9 @@ func (sqliteEngine) open(t testing.TB, dir string, o Options) Store {
 	if o.Tracer != nil {
 		opts = append(opts, sqlite.WithTracer(o.Tracer))
 	}
+	if o.MaxGroup != 0 {
+		opts = append(opts, sqlite.WithMaxGroup(o.MaxGroup))
+	}
 	s, err := sqlite.Open(context.Background(), dir, opts...)
 	if err != nil {
 		t.Fatalf("repositorytest: %v", err)

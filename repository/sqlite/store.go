@@ -19,7 +19,9 @@
 //     timeout, so several processes can share one data directory;
 //   - every write is a transaction, and Atomically makes the writes of one
 //     call (an interaction, its issue link and the summary) one
-//     transaction: they land together or not at all;
+//     transaction: they land together or not at all; concurrent calls
+//     share a transaction and its commit, each in its own savepoint
+//     (group commit, groupcommit.go);
 //   - synchronous=FULL by default: a committed transaction survives a power
 //     cut (NORMAL is faster and survives a crash of the process, not of the
 //     machine).
@@ -86,7 +88,10 @@ type Store struct {
 	// readStmts and writeStmts cache the prepared statements of each
 	// pool, by text (SQLite parses a statement in tens of microseconds).
 	readStmts, writeStmts stmtCache
-	closeOnce             sync.Once
+	// group queues the write calls that share a commit.
+	group     committer
+	maxGroup  int
+	closeOnce sync.Once
 }
 
 // stmtCache holds the prepared statements of one pool. It keeps at most
@@ -205,6 +210,7 @@ func Open(ctx context.Context, dataDir string, opts ...Option) (*Store, error) {
 		readers:     max(4, 2*runtime.GOMAXPROCS(0)),
 		changes:     newChangeFeed(),
 		writeStmts:  stmtCache{deferred: true},
+		maxGroup:    DefaultMaxGroup,
 	}
 	for _, o := range opts {
 		o(s)
@@ -337,37 +343,21 @@ func txOf(ctx context.Context) *txn {
 // fails inside a caller's transaction leaves nothing behind). fn must use
 // only the context it is given for store calls (another would wait for
 // this transaction's connection).
+//
+// Concurrent calls share a transaction and its commit (see groupcommit.go):
+// each call's writes still land together or not at all, a call that fails
+// fails alone, and a call returns nil only once the commit that holds its
+// writes returned. fn may run on another goroutine than its caller's
+// (a panic in it is raised again in the caller's; and it must not wait for
+// a lock that a caller of Atomically may hold while it calls it: the
+// goroutine running it may be that caller's), and, when it shares the
+// transaction, with a context that keeps the caller's values but not its
+// cancellation; a caller cancelled before its fn starts gets ctx.Err().
 func (s *Store) Atomically(ctx context.Context, fn func(ctx context.Context) error) error {
 	if txOf(ctx) != nil {
 		return fn(ctx)
 	}
-	end := s.observe(ctx, "BEGIN IMMEDIATE")
-	tx, err := s.write.BeginTx(ctx, nil)
-	end(err)
-	if err != nil {
-		return dbErr("begin", err)
-	}
-	t := &txn{tx: tx}
-	// Once the transaction ends, the writer's connection is free: prepare
-	// the statements it ran unprepared (only until each has been seen).
-	defer s.writeStmts.flush(context.WithoutCancel(ctx), s.write)
-	if err := fn(context.WithValue(ctx, txKey{}, t)); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	end = s.observe(ctx, "COMMIT")
-	err = tx.Commit()
-	end(err)
-	if err != nil {
-		return dbErr("commit", err)
-	}
-	for ref := range t.changed {
-		s.changes.notify(ref)
-	}
-	if t.erased {
-		return s.truncateLog(ctx)
-	}
-	return nil
+	return s.atomically(ctx, fn)
 }
 
 // truncateLog copies the write-ahead log into the database file and

@@ -313,13 +313,44 @@ func testSummaryRoundTripAndConcurrency(t *testing.T, e Engine) {
 	}
 	ignoreKeys := cmp.FilterPath(func(p cmp.Path) bool {
 		switch p.Last().String() {
-		case ".Tenant", ".CustomerID", ".Revision", ".UpdateTime":
+		case ".Tenant", ".CustomerID", ".Revision", ".UpdateTime", ".Fingerprint":
 			return true
 		}
 		return false
 	}, cmp.Ignore())
 	if diff := cmp.Diff(want, *got, ignoreKeys); diff != "" {
 		t.Errorf("read back differs (-want +got):\n%s", diff)
+	}
+	// A reader that knows the stored form's fingerprint is told it is
+	// unchanged, and decodes nothing; after a save it is not.
+	if r, ok := s.(repository.UnchangedSummaryReader); ok {
+		create(t, s, tenant, "fp")
+		save := func(channel int32) {
+			t.Helper()
+			if _, err := s.UpdateSummary(t.Context(), tenant, "fp", func(sum *repository.Summary) error { sum.LastChannel = channel; return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		save(1)
+		first, err := s.GetSummary(t.Context(), tenant, "fp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Fingerprint == 0 {
+			t.Fatal("GetSummary left the fingerprint zero")
+		}
+		again, unchanged, err := r.GetSummaryIfChanged(t.Context(), tenant, "fp", first.Fingerprint)
+		if err != nil || !unchanged || again != nil {
+			t.Fatalf("same stored form: %v, unchanged %v, %v; want nil, true", again, unchanged, err)
+		}
+		save(2)
+		changed, unchanged, err := r.GetSummaryIfChanged(t.Context(), tenant, "fp", first.Fingerprint)
+		if err != nil || unchanged || changed == nil || changed.LastChannel != 2 || changed.Fingerprint == first.Fingerprint {
+			t.Fatalf("after a save: %+v, unchanged %v, %v; want the new summary with a new fingerprint", changed, unchanged, err)
+		}
+		if _, _, err := r.GetSummaryIfChanged(t.Context(), tenant, "nobody", first.Fingerprint); !errors.Is(err, repository.ErrNotFound) {
+			t.Fatalf("a customer with no summary: %v, want ErrNotFound", err)
+		}
 	}
 	if got.Revision != 1 || saved.Revision != 1 || got.Tenant != tenant || got.CustomerID != "ada" {
 		t.Errorf("keys: %+v", got)

@@ -102,6 +102,8 @@ func (s *Store) ClearInsights(ctx context.Context, tenant string) error {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return err
 	}
-	_, err := s.db.Collection(insightsCollection).DeleteMany(ctx, bson.D{{Key: "tenant", Value: tenant}})
-	return dbErr("clear insights", err)
+	if _, err := s.db.Collection(insightsCollection).DeleteMany(ctx, bson.D{{Key: "tenant", Value: tenant}}); err != nil {
+		return dbErr("clear insights", err)
+	}
+	return nil
 }

@@ -354,7 +354,7 @@ func NewServer(store Store, opts Options) *Server {
 		merges:    merged,
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
-	rapportv1.RegisterInsightsServiceServer(s, &insightsServer{store: store})
+	rapportv1.RegisterInsightsServiceServer(s, &insightsServer{store: store, rebuild: store})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)

@@ -40,9 +40,9 @@ func BenchmarkInsightsWriteCost(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			n := 0
 			for b.Loop() {
-				n++
+				surveyN++
+				n := surveyN
 				csat := int32(n%5 + 1)
 				if _, err := ts.interactions.RecordSurvey(b.Context(), &rapportv1.RecordSurveyRequest{Interaction: in.GetInteraction().GetName(),
 					RequestId: fmt.Sprintf("7b0d9d0e-3333-4a3c-9c1e-%012d", n), Survey: &rapportv1.SurveyAnswers{Csat: &csat, AnswerTime: timestamppb.Now()}}); err != nil {
@@ -52,6 +52,9 @@ func BenchmarkInsightsWriteCost(b *testing.B) {
 		})
 	}
 }
+
+// surveyN makes the survey answers' request IDs unique across runs.
+var surveyN int
 
 // BenchmarkInsightsScale reads the tenant's figures on the seeded
 // 100,000-customer store (BenchmarkScale's; RAPPORT_BENCH_SIZES picks

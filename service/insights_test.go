@@ -508,3 +508,55 @@ func TestInsightsEqualARecountAfterRandomOperations(t *testing.T) {
 		t.Errorf("after a rebuild: %d counters, recount %d", len(got), len(want))
 	}
 }
+
+// The rollups' cost on the write path in round trips (machine-independent):
+// a RecordInteraction adds one upsert of every counter it moves and the
+// reads of the customer's person (merges) and of their contacts in the
+// contact's week and month; a RecordSurvey one read and one upsert.
+func TestInsightsRoundTripsPerWrite(t *testing.T) {
+	t.Parallel()
+	counts := map[bool][2]map[string]int{}
+	for _, without := range []bool{false, true} {
+		var counter commandCounter
+		ts := startServer(t, counter.store(t), service.Options{WithoutInsightRollups: without})
+		c := ts.newCustomer(t, "rt")
+		for i := range 10 {
+			req := historyItem(c, i)
+			req.Interaction.SourceId = fmt.Sprint("rt-", i)
+			ts.record(t, c, req.GetInteraction())
+		}
+		req := historyItem(c, 11)
+		req.Interaction.SourceId = "rt-measured"
+		var in *rapportv1.Interaction
+		rec := counter.during(func() { in = ts.record(t, c, req.GetInteraction()).GetInteraction() })
+		sv := counter.during(func() {
+			csat := int32(2)
+			if _, err := ts.interactions.RecordSurvey(t.Context(), &rapportv1.RecordSurveyRequest{Interaction: in.GetName(), RequestId: "8c0d9d0e-4444-4a3c-9c1e-000000000001",
+				Survey: &rapportv1.SurveyAnswers{Csat: &csat, AnswerTime: timestamppb.Now()}}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		counts[without] = [2]map[string]int{rec, sv}
+	}
+	t.Logf("RecordInteraction: %v with rollups, %v without", counts[false][0], counts[true][0])
+	t.Logf("RecordSurvey: %v with rollups, %v without", counts[false][1], counts[true][1])
+	total := func(m map[string]int) int {
+		n := 0
+		for _, v := range m {
+			n += v
+		}
+		return n
+	}
+	// Reads: the person (merged into, merges), the contacts of the span;
+	// writes: one upsert on SQLite, one per document on MongoDB.
+	writes := 1
+	if engine().Name() == "mongo" {
+		writes = 16
+	}
+	if extra := total(counts[false][0]) - total(counts[true][0]); extra > 3+writes {
+		t.Errorf("RecordInteraction: %d round trips for the rollups, want at most %d", extra, 3+writes)
+	}
+	if extra := total(counts[false][1]) - total(counts[true][1]); extra > 1+writes {
+		t.Errorf("RecordSurvey: %d round trips for the rollups, want at most %d", extra, 1+writes)
+	}
+}

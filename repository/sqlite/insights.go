@@ -19,16 +19,28 @@ func (s *Store) AddInsights(ctx context.Context, tenant string, rows []repositor
 		return nil
 	}
 	return s.inTx(ctx, func(ctx context.Context, t *txn) error {
-		for _, r := range rows {
-			if _, err := s.exec(ctx, t, `INSERT INTO insight_rollups (tenant, granularity, day, dim, value, counter, n) VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (tenant, granularity, dim, day, value, counter) DO UPDATE SET n = n + excluded.n`,
-				tenant, r.Granularity, r.Day, r.Dim, r.Value, r.Counter, r.N); err != nil {
+		// One statement per insightsBatch rows (a multi-row upsert).
+		for len(rows) > 0 {
+			chunk := rows[:min(len(rows), insightsBatch)]
+			rows = rows[len(chunk):]
+			args := make([]any, 0, 7*len(chunk))
+			for _, r := range chunk {
+				args = append(args, tenant, r.Granularity, r.Day, r.Dim, r.Value, r.Counter, r.N)
+			}
+			q := "INSERT INTO insight_rollups (tenant, granularity, day, dim, value, counter, n) VALUES (?, ?, ?, ?, ?, ?, ?)" +
+				strings.Repeat(", (?, ?, ?, ?, ?, ?, ?)", len(chunk)-1) +
+				" ON CONFLICT (tenant, granularity, dim, day, value, counter) DO UPDATE SET n = n + excluded.n"
+			if _, err := s.exec(ctx, t, q, args...); err != nil {
 				return dbErr("add insights", err)
 			}
 		}
 		return nil
 	})
 }
+
+// insightsBatch bounds the rows of one upsert statement (7 parameters a
+// row, well under SQLite's 32,766).
+const insightsBatch = 500
 
 // insightsRead is the statement of one dimension's rollup rows: a range
 // of the primary key (tenant, granularity, dim, day).

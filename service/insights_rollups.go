@@ -107,22 +107,40 @@ func (r rollupStore) RecordInteractions(ctx context.Context, tenant string, item
 }
 
 // contacted is the change that a person's new interactions make to the
-// distinct counts of customers contacted: their days, weeks and months
-// with and without them.
+// distinct counts of customers contacted: +1 for each (period, group) of
+// theirs in which no other contact of the person is stored. The person's
+// other contacts in the span are read newest first, a page at a time, and
+// the read stops once every key is found covered.
 func (r rollupStore) contacted(ctx context.Context, tenant string, ids []string, added []*rapportv1.Interaction) (insights.Delta, error) {
 	times := make([]time.Time, len(added))
 	names := map[string]bool{}
 	for i, in := range added {
 		times[i], names[in.GetName()] = in.GetOccurTime().AsTime(), true
 	}
+	open := r.groups.Customer(added)
 	from, to := insights.Span(times)
-	all, err := history(ctx, r.Store, tenant, ids, from, to)
-	if err != nil {
-		return nil, err
+	f := repository.InteractionFilter{AlsoCustomers: ids[1:], After: from, AfterInclusive: true, Before: to}
+	var after *repository.Cursor
+	for len(open) > 0 {
+		page, more, err := r.Store.ListInteractions(ctx, tenant, ids[0], f, after, contactedPage)
+		if err != nil {
+			return nil, err
+		}
+		others := slices.DeleteFunc(slices.Clone(page), func(in *rapportv1.Interaction) bool { return names[in.GetName()] })
+		for k := range r.groups.Customer(others) {
+			delete(open, k)
+		}
+		if !more || len(page) == 0 {
+			break
+		}
+		c := interactionCursor(page[len(page)-1])
+		after = &c
 	}
-	before := slices.DeleteFunc(slices.Clone(all), func(in *rapportv1.Interaction) bool { return names[in.GetName()] })
-	return insights.Change(r.groups.Customer(before), r.groups.Customer(all)), nil
+	return open, nil
 }
+
+// contactedPage is the page size of contacted's read.
+const contactedPage = 50
 
 func (r rollupStore) RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (res repository.SurveyResult, err error) {
 	err = r.Store.Atomically(ctx, func(ctx context.Context) error {

@@ -71,6 +71,7 @@ type Store interface {
 	AuditStore
 	retention.Store
 	MergeStore
+	InsightStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -105,6 +106,10 @@ type Options struct {
 	// MaxWatchStreamsPerTenant bounds one tenant's share of them; zero
 	// means MaxWatchStreams (no share).
 	MaxWatchStreamsPerTenant int
+	// WithoutInsightRollups stops the upkeep of the insight rollups on
+	// writes, for benchmarks that measure what it costs: QueryInsights then
+	// answers figures that miss this server's writes (until a rebuild).
+	WithoutInsightRollups bool
 	// Tracer, when set, traces every RPC (otelgrpc); nil traces nothing.
 	Tracer trace.TracerProvider
 	// Metrics, when set, receives the RPC metrics (go-grpc-middleware's
@@ -216,6 +221,10 @@ var servedServices = []string{
 func NewServer(store Store, opts Options) *Server {
 	// Every line the server logs has identities redacted (redactingHandler).
 	logger := slog.New(redactingHandler{opts.Logger.Handler()})
+	// Every write through the handlers keeps the insight rollups.
+	if !opts.WithoutInsightRollups {
+		store = rollupStore{Store: store}
+	}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -383,6 +392,7 @@ func NewServer(store Store, opts Options) *Server {
 		merges:    merged,
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
+	rapportv1.RegisterInsightsServiceServer(s, &insightsServer{store: store, rebuild: store})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)

@@ -168,6 +168,7 @@ var byDesign = []struct{ step, in, why string }{
 	{"SCAN json_each", "json_each(topics)", "an interaction's own topics (at most 20), for a topic filter within one customer's history"},
 	{"SCAN api_keys", "FROM api_keys ORDER BY", "rapport keys list for every tenant: an operator's listing of all keys"},
 	{"USE TEMP B-TREE FOR ORDER BY", "FROM api_keys ORDER BY", "the same listing, oldest first"},
+	{"SCAN ", "INSERT INTO insight_rollups", "the rows of the statement's own VALUES clause (a multi-row upsert of rollup counters)"},
 }
 
 // allowed says why a plan step that reads more is right for q, or "".

@@ -78,11 +78,11 @@ var rules = []rule{
 
 // ReasonText is a reason in words, the same for every follow-up of it.
 var ReasonText = map[rapportv1.FollowUpReason]string{
-	rapportv1.FollowUpReason_FOLLOW_UP_REASON_RELAPSE:                          "A resolved issue came back: acknowledge it and tell them what happens next.",
+	rapportv1.FollowUpReason_FOLLOW_UP_REASON_RELAPSE:                         "A resolved issue came back: acknowledge it and tell them what happens next.",
 	rapportv1.FollowUpReason_FOLLOW_UP_REASON_RESOLVED_AFTER_NEGATIVE_CONTACT: "Issue resolved after a negative last contact: ask whether it is still fixed.",
-	rapportv1.FollowUpReason_FOLLOW_UP_REASON_LOW_SURVEY:                       "Low survey score: apologise and make it right.",
-	rapportv1.FollowUpReason_FOLLOW_UP_REASON_APOLOGY_OWED:                     "A recent contact was upset or went badly: an apology is owed.",
-	rapportv1.FollowUpReason_FOLLOW_UP_REASON_OUTCOME_FOLLOW_UP_NEEDED:         "A contact ended with a follow-up needed: do what was promised.",
+	rapportv1.FollowUpReason_FOLLOW_UP_REASON_LOW_SURVEY:                      "Low survey score: apologise and make it right.",
+	rapportv1.FollowUpReason_FOLLOW_UP_REASON_APOLOGY_OWED:                    "A recent contact was upset or went badly: an apology is owed.",
+	rapportv1.FollowUpReason_FOLLOW_UP_REASON_OUTCOME_FOLLOW_UP_NEEDED:        "A contact ended with a follow-up needed: do what was promised.",
 }
 
 // OwedFollowUps returns the follow-ups the rules say are owed, in the

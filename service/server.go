@@ -71,6 +71,7 @@ type Store interface {
 	AuditStore
 	retention.Store
 	MergeStore
+	FollowUpStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -192,6 +193,7 @@ var servedServices = []string{
 	rapportv1.IssueService_ServiceDesc.ServiceName,
 	rapportv1.ContextService_ServiceDesc.ServiceName,
 	rapportv1.AuditService_ServiceDesc.ServiceName,
+	rapportv1.FollowUpService_ServiceDesc.ServiceName,
 }
 
 // NewServer builds the gRPC server: tracing (a stats handler, when
@@ -309,7 +311,7 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
 	heavy := access.NewHeavyReads(limits.MaxHeavyReadsPerTenant)
-	sums := summaries{store: store, now: now}
+	sums := summaries{store: store, now: now, hints: hints}
 	merged := aliases{store: store}
 	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
 		audit:       auditor,
@@ -351,6 +353,7 @@ func NewServer(store Store, opts Options) *Server {
 		merges:    merged,
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
+	rapportv1.RegisterFollowUpServiceServer(s, &followUpServer{store: store, now: now, hints: hints, heavy: heavy})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)

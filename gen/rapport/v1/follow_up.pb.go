@@ -210,8 +210,12 @@ type FollowUp struct {
 	CompleteTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
 	// Output only. How it was completed: the channel used, if the caller said.
 	CompleteChannel Channel `protobuf:"varint,13,opt,name=complete_channel,json=completeChannel,proto3,enum=rapport.v1.Channel" json:"complete_channel,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Output only. The channel of the evidence (the contact that went badly,
+	// the one rated), CHANNEL_UNSPECIFIED when it has none; one of the inputs
+	// of `channel`.
+	SourceChannel Channel `protobuf:"varint,14,opt,name=source_channel,json=sourceChannel,proto3,enum=rapport.v1.Channel" json:"source_channel,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *FollowUp) Reset() {
@@ -335,12 +339,19 @@ func (x *FollowUp) GetCompleteChannel() Channel {
 	return Channel_CHANNEL_UNSPECIFIED
 }
 
+func (x *FollowUp) GetSourceChannel() Channel {
+	if x != nil {
+		return x.SourceChannel
+	}
+	return Channel_CHANNEL_UNSPECIFIED
+}
+
 var File_rapport_v1_follow_up_proto protoreflect.FileDescriptor
 
 const file_rapport_v1_follow_up_proto_rawDesc = "" +
 	"\n" +
 	"\x1arapport/v1/follow_up.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\"\xd7\x04\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\"\x93\x05\n" +
 	"\bFollowUp\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\bcustomer\x18\x02 \x01(\tR\bcustomer\x122\n" +
@@ -358,7 +369,8 @@ const file_rapport_v1_follow_up_proto_rawDesc = "" +
 	"\vsnooze_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"snoozeTime\x12?\n" +
 	"\rcomplete_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\fcompleteTime\x12>\n" +
-	"\x10complete_channel\x18\r \x01(\x0e2\x13.rapport.v1.ChannelR\x0fcompleteChannel*\xf9\x01\n" +
+	"\x10complete_channel\x18\r \x01(\x0e2\x13.rapport.v1.ChannelR\x0fcompleteChannel\x12:\n" +
+	"\x0esource_channel\x18\x0e \x01(\x0e2\x13.rapport.v1.ChannelR\rsourceChannel*\xf9\x01\n" +
 	"\x0eFollowUpReason\x12 \n" +
 	"\x1cFOLLOW_UP_REASON_UNSPECIFIED\x10\x00\x124\n" +
 	"0FOLLOW_UP_REASON_RESOLVED_AFTER_NEGATIVE_CONTACT\x10\x01\x12\x1f\n" +
@@ -404,11 +416,12 @@ var file_rapport_v1_follow_up_proto_depIdxs = []int32{
 	3, // 5: rapport.v1.FollowUp.snooze_time:type_name -> google.protobuf.Timestamp
 	3, // 6: rapport.v1.FollowUp.complete_time:type_name -> google.protobuf.Timestamp
 	4, // 7: rapport.v1.FollowUp.complete_channel:type_name -> rapport.v1.Channel
-	8, // [8:8] is the sub-list for method output_type
-	8, // [8:8] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	4, // 8: rapport.v1.FollowUp.source_channel:type_name -> rapport.v1.Channel
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_follow_up_proto_init() }

@@ -349,3 +349,63 @@ func TestFollowUpsStayInTheirTenant(t *testing.T) {
 		t.Fatalf("tenant one's after two's attempts: %v %v", res, err)
 	}
 }
+
+// The reasons come from what the service computes on write: a negative
+// contact (an apology owed), an issue resolved after it, a low survey
+// answer, and a relapse (which withdraws the "is it still fixed?"
+// follow-up of the issue).
+func TestFollowUpReasonsFromWhatTheServiceComputes(t *testing.T) {
+	t.Parallel()
+	clk := &clock{t: followUpNow}
+	ts := startServer(t, newStore(t), service.Options{Now: clk.now})
+	fc := rapportv1.NewFollowUpServiceClient(ts.conn)
+	email := rapportv1.Channel_CHANNEL_EMAIL
+	ada := ts.customerWith(t, "ada", &rapportv1.Preferences{Consents: []*rapportv1.ChannelConsent{consent(email, rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED)}})
+	issue := ts.newIssue(t, ada, "billing", &rapportv1.Issue{Title: "Charged twice"})
+	bad := ts.record(t, ada, &rapportv1.Interaction{Channel: rapportv1.Channel_CHANNEL_VOICE, Direction: rapportv1.Direction_DIRECTION_INBOUND,
+		OccurTime: timestamppb.New(followUpNow.Add(-2 * time.Hour)), Summary: "charged twice, very unhappy", Issue: issue.GetName(),
+		Sentiment: &rapportv1.Sentiment{Score: -0.8, Source: rapportv1.SentimentSource_SENTIMENT_SOURCE_GIVEN}}).GetInteraction()
+	reasons := func() map[rapportv1.FollowUpReason]*rapportv1.FollowUp {
+		out := map[rapportv1.FollowUpReason]*rapportv1.FollowUp{}
+		for _, f := range listFollowUps(t, fc, ada, "", 0) {
+			if out[f.GetReason()] != nil {
+				t.Fatalf("two open follow-ups of %v", f.GetReason())
+			}
+			out[f.GetReason()] = f
+		}
+		return out
+	}
+	got := reasons()
+	if len(got) != 1 || got[rapportv1.FollowUpReason_FOLLOW_UP_REASON_APOLOGY_OWED].GetEvidence()[0] != bad.GetName() {
+		t.Fatalf("after a negative contact: %v", got)
+	}
+	clk.advance(time.Hour)
+	if _, err := ts.setStatus(t, issue.GetName(), rapportv1.IssueStatus_ISSUE_STATUS_RESOLVED); err != nil {
+		t.Fatal(err)
+	}
+	got = reasons()
+	resolved := got[rapportv1.FollowUpReason_FOLLOW_UP_REASON_RESOLVED_AFTER_NEGATIVE_CONTACT]
+	if len(got) != 2 || resolved == nil || !slices.Equal(resolved.GetEvidence(), []string{issue.GetName(), bad.GetName()}) ||
+		!resolved.GetCreateTime().AsTime().Equal(clk.now()) || resolved.GetChannel() != email || resolved.GetSourceChannel() != rapportv1.Channel_CHANNEL_VOICE {
+		t.Fatalf("after the resolution: %v", got)
+	}
+	if _, err := ts.interactions.RecordSurvey(t.Context(), &rapportv1.RecordSurveyRequest{Interaction: bad.GetName(), RequestId: "0b6f3c1e-2a4d-4e8f-9a1b-3c5d7e9f1a2b",
+		Survey: &rapportv1.SurveyAnswers{Csat: ptr(int32(1)), AnswerTime: timestamppb.New(clk.now())}}); err != nil {
+		t.Fatal(err)
+	}
+	got = reasons()
+	if low := got[rapportv1.FollowUpReason_FOLLOW_UP_REASON_LOW_SURVEY]; len(got) != 3 || low == nil || low.GetEvidence()[0] != bad.GetName() {
+		t.Fatalf("after a CSAT of 1: %v", got)
+	}
+	// The problem comes back: a contact about the resolved issue.
+	clk.advance(time.Hour)
+	ts.record(t, ada, &rapportv1.Interaction{Channel: email, Direction: rapportv1.Direction_DIRECTION_INBOUND, OccurTime: timestamppb.New(clk.now()),
+		Summary: "charged twice again", Issue: issue.GetName()})
+	got = reasons()
+	if got[rapportv1.FollowUpReason_FOLLOW_UP_REASON_RELAPSE] == nil || got[rapportv1.FollowUpReason_FOLLOW_UP_REASON_RESOLVED_AFTER_NEGATIVE_CONTACT] != nil {
+		t.Fatalf("after a relapse: %v", got)
+	}
+	if got := listFollowUps(t, fc, "customers/-", "reason = FOLLOW_UP_REASON_RESOLVED_AFTER_NEGATIVE_CONTACT", 0); len(got) != 0 {
+		t.Fatalf("the withdrawn follow-up is still in the index: %v", got)
+	}
+}

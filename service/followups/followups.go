@@ -106,13 +106,19 @@ func OnePerCustomer(r rapportv1.FollowUpReason) bool {
 }
 
 // Void says that an open follow-up no longer makes sense and is withdrawn:
-// one about a resolved issue that is open again (the agent working on it
-// talks to the customer anyway).
+// one asking whether a resolved issue is still fixed, once the issue is
+// open again or came back (a relapse: the relapse's follow-up says what to
+// do instead).
 func Void(cc *rapportv1.CustomerContext, reason rapportv1.FollowUpReason, subject string) bool {
 	if reason != rapportv1.FollowUpReason_FOLLOW_UP_REASON_RESOLVED_AFTER_NEGATIVE_CONTACT {
 		return false
 	}
-	return slices.ContainsFunc(cc.GetOpenIssues(), func(is *rapportv1.Issue) bool { return is.GetName() == subject })
+	if slices.ContainsFunc(cc.GetOpenIssues(), func(is *rapportv1.Issue) bool { return is.GetName() == subject }) {
+		return true
+	}
+	return slices.ContainsFunc(cc.GetHints(), func(h *rapportv1.Hint) bool {
+		return h.GetCode() == "RELAPSE" && len(h.GetEvidence()) > 0 && h.GetEvidence()[0] == subject
+	})
 }
 
 // hinted gives one Owed per hint of the codes, about the hint's first

@@ -185,3 +185,26 @@ func TestIDIsStableAndDistinct(t *testing.T) {
 		t.Fatalf("ID %q", a)
 	}
 }
+
+func TestVoid(t *testing.T) {
+	resolvedNeg := rapportv1.FollowUpReason_FOLLOW_UP_REASON_RESOLVED_AFTER_NEGATIVE_CONTACT
+	issue := "customers/c/issues/i"
+	for _, tc := range []struct {
+		name   string
+		cc     *rapportv1.CustomerContext
+		reason rapportv1.FollowUpReason
+		want   bool
+	}{
+		{"still resolved", &rapportv1.CustomerContext{}, resolvedNeg, false},
+		{"open again", &rapportv1.CustomerContext{OpenIssues: []*rapportv1.Issue{{Name: issue}}}, resolvedNeg, true},
+		{"relapsed", &rapportv1.CustomerContext{Hints: []*rapportv1.Hint{{Code: "RELAPSE", Evidence: []string{issue}}}}, resolvedNeg, true},
+		{"another issue relapsed", &rapportv1.CustomerContext{Hints: []*rapportv1.Hint{{Code: "RELAPSE", Evidence: []string{"customers/c/issues/j"}}}}, resolvedNeg, false},
+		{"a relapse follow-up stays when the issue is reopened", &rapportv1.CustomerContext{OpenIssues: []*rapportv1.Issue{{Name: issue}}}, rapportv1.FollowUpReason_FOLLOW_UP_REASON_RELAPSE, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Void(tc.cc, tc.reason, issue); got != tc.want {
+				t.Fatalf("Void = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -195,6 +195,37 @@ type followUpServer struct {
 	now   func() time.Time
 	hints customercontext.HintConfig
 	heavy *access.HeavyReads
+	// interactions records a completion in the customer's history.
+	interactions *interactionServer
+}
+
+// completionSource is the source system of the interactions that record
+// completed follow-ups (the follow-up's ID is the source ID: one per
+// follow-up, however many times its completion is retried).
+const completionSource = "rapport.follow-ups"
+
+// completionChannel is the channel a completion is recorded on: the one
+// the caller said, else the follow-up's, else its evidence's.
+func completionChannel(fu *rapportv1.FollowUp, said rapportv1.Channel) rapportv1.Channel {
+	for _, c := range []rapportv1.Channel{said, fu.GetCompleteChannel(), fu.GetChannel(), fu.GetSourceChannel()} {
+		if c != rapportv1.Channel_CHANNEL_UNSPECIFIED {
+			return c
+		}
+	}
+	return rapportv1.Channel_CHANNEL_UNSPECIFIED
+}
+
+// recordCompletion records a completed follow-up in the customer's
+// history: an outbound interaction on the channel used, at its completion
+// time. Idempotent (its source record is the follow-up), so a retry of
+// CompleteFollowUp repairs a completion whose record failed.
+func (s *followUpServer) recordCompletion(ctx context.Context, customerID string, fu *rapportv1.FollowUp) error {
+	o := s.interactions.record(ctx, []*rapportv1.RecordInteractionRequest{{Parent: repository.CustomerName(customerID), Interaction: &rapportv1.Interaction{
+		Channel: completionChannel(fu, rapportv1.Channel_CHANNEL_UNSPECIFIED), Direction: rapportv1.Direction_DIRECTION_OUTBOUND,
+		OccurTime: fu.GetCompleteTime(), Summary: "Follow-up completed (" + fu.GetName() + "): " + fu.GetReasonText(),
+		SourceSystem: completionSource, SourceId: lastSegment(fu.GetName()),
+	}}}, false)[0]
+	return o.err
 }
 
 var followUpFilterDecls = mustDeclarations(
@@ -420,11 +451,20 @@ func (s *followUpServer) CompleteFollowUp(ctx context.Context, req *rapportv1.Co
 			resp.FollowUp, resp.AlreadyCompleted = fu, true
 			return errFollowUpUnchanged
 		}
-		fu.State, fu.CompleteTime, fu.CompleteChannel = followUpCompleted, timestamppb.New(repository.Truncate(s.now())), req.GetChannel()
+		if completionChannel(fu, req.GetChannel()) == rapportv1.Channel_CHANNEL_UNSPECIFIED {
+			return rpcerr.New(codes.FailedPrecondition, rpcerr.ReasonFollowUpChannelRequired,
+				"the follow-up has no channel (no consented channel): say in channel how the customer was reached", nil)
+		}
+		fu.State, fu.CompleteTime = followUpCompleted, timestamppb.New(repository.Truncate(s.now()))
+		fu.CompleteChannel = completionChannel(fu, req.GetChannel())
 		resp.FollowUp = fu
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	customerID, _, _ := parseFollowUpName("name", req.GetName())
+	if err := s.recordCompletion(ctx, customerID, resp.GetFollowUp()); err != nil {
 		return nil, err
 	}
 	return resp, nil

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -407,5 +408,61 @@ func TestFollowUpReasonsFromWhatTheServiceComputes(t *testing.T) {
 	}
 	if got := listFollowUps(t, fc, "customers/-", "reason = FOLLOW_UP_REASON_RESOLVED_AFTER_NEGATIVE_CONTACT", 0); len(got) != 0 {
 		t.Fatalf("the withdrawn follow-up is still in the index: %v", got)
+	}
+}
+
+// The agent's context shows the open follow-ups, from its one summary
+// read; completing one takes it off the context and records it in the
+// customer's history (an outbound interaction on the channel used, once
+// however often the completion is retried).
+func TestContextShowsOpenFollowUpsAndHistoryTheirCompletion(t *testing.T) {
+	t.Parallel()
+	var counter commandCounter
+	ts := startServer(t, counter.store(t), service.Options{Now: func() time.Time { return followUpNow }})
+	fc := rapportv1.NewFollowUpServiceClient(ts.conn)
+	email := rapportv1.Channel_CHANNEL_EMAIL
+	ada := ts.customerWith(t, "ada", &rapportv1.Preferences{Consents: []*rapportv1.ChannelConsent{consent(email, rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED)}})
+	bob := ts.customerWith(t, "bob", &rapportv1.Preferences{})
+	ts.record(t, ada, followUpNeeded(rapportv1.Channel_CHANNEL_VOICE, time.Hour, ""))
+	ts.record(t, bob, followUpNeeded(rapportv1.Channel_CHANNEL_CHAT, time.Hour, ""))
+	var cc *rapportv1.CustomerContext
+	sent := counter.during(func() { cc = ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: ada}) })
+	if total(sent) != 1 || sent["read"] != 1 {
+		t.Errorf("GetCustomerContext sent %v, want one read", sent)
+	}
+	listed := listFollowUps(t, fc, ada, "", 0)
+	if len(cc.GetOpenFollowUps()) != 1 || len(listed) != 1 || !proto.Equal(cc.GetOpenFollowUps()[0], listed[0]) {
+		t.Fatalf("context's follow-ups %v, listed %v", cc.GetOpenFollowUps(), listed)
+	}
+	for range 2 {
+		if _, err := fc.CompleteFollowUp(t.Context(), &rapportv1.CompleteFollowUpRequest{Name: listed[0].GetName()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cc := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: ada}); len(cc.GetOpenFollowUps()) != 0 {
+		t.Fatalf("completed, still in the context: %v", cc.GetOpenFollowUps())
+	}
+	history, err := ts.interactions.ListInteractions(t.Context(), &rapportv1.ListInteractionsRequest{Parent: ada})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var completions []*rapportv1.Interaction
+	for _, in := range history.GetInteractions() {
+		if in.GetSourceSystem() == "rapport.follow-ups" {
+			completions = append(completions, in)
+		}
+	}
+	if len(completions) != 1 || completions[0].GetDirection() != rapportv1.Direction_DIRECTION_OUTBOUND || completions[0].GetChannel() != email ||
+		!strings.Contains(completions[0].GetSummary(), listed[0].GetName()) || !completions[0].GetOccurTime().AsTime().Equal(followUpNow) {
+		t.Fatalf("completion in the history: %v", completions)
+	}
+	// Bob's has no consented channel: completing it needs the channel used.
+	bobs := listFollowUps(t, fc, bob, "", 0)
+	if len(bobs) != 1 || bobs[0].GetBlocked() == "" {
+		t.Fatalf("bob's: %v", bobs)
+	}
+	// Its evidence's channel (chat) stands in.
+	if res, err := fc.CompleteFollowUp(t.Context(), &rapportv1.CompleteFollowUpRequest{Name: bobs[0].GetName()}); err != nil || res.GetFollowUp().GetCompleteChannel() != rapportv1.Channel_CHANNEL_CHAT {
+		t.Fatalf("bob's completion: %v %v", res, err)
 	}
 }

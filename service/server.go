@@ -313,7 +313,7 @@ func NewServer(store Store, opts Options) *Server {
 	heavy := access.NewHeavyReads(limits.MaxHeavyReadsPerTenant)
 	sums := summaries{store: store, now: now, hints: hints}
 	merged := aliases{store: store}
-	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
+	interactions := &interactionServer{
 		audit:       auditor,
 		store:       store,
 		summaries:   sums,
@@ -324,7 +324,8 @@ func NewServer(store Store, opts Options) *Server {
 		heavy:       heavy,
 		merges:      merged,
 		phoneRegion: opts.DefaultPhoneRegion,
-	})
+	}
+	rapportv1.RegisterInteractionServiceServer(s, interactions)
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, heavy: heavy, logger: logger, merges: merged})
 	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
@@ -353,7 +354,7 @@ func NewServer(store Store, opts Options) *Server {
 		merges:    merged,
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
-	rapportv1.RegisterFollowUpServiceServer(s, &followUpServer{store: store, now: now, hints: hints, heavy: heavy})
+	rapportv1.RegisterFollowUpServiceServer(s, &followUpServer{store: store, now: now, hints: hints, heavy: heavy, interactions: interactions})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)

@@ -466,3 +466,29 @@ func TestContextShowsOpenFollowUpsAndHistoryTheirCompletion(t *testing.T) {
 		t.Fatalf("bob's completion: %v %v", res, err)
 	}
 }
+
+// A merged customer's follow-ups leave the worklist with it; the
+// survivor's next write derives what is still owed, under the survivor.
+func TestMergedCustomersFollowUpsMoveToTheSurvivor(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, newStore(t), service.Options{Now: func() time.Time { return followUpNow }})
+	fc := rapportv1.NewFollowUpServiceClient(ts.conn)
+	email := rapportv1.Channel_CHANNEL_EMAIL
+	prefs := &rapportv1.Preferences{Consents: []*rapportv1.ChannelConsent{consent(email, rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED)}}
+	ada, ada2 := ts.customerWith(t, "ada", prefs), ts.customerWith(t, "ada2", prefs)
+	asked := ts.record(t, ada2, followUpNeeded(email, time.Hour, "")).GetInteraction()
+	if got := customersOf(listFollowUps(t, fc, "customers/-", "", 0)); !slices.Equal(got, []string{ada2}) {
+		t.Fatalf("before the merge: %v", got)
+	}
+	if _, err := ts.customers.MergeCustomers(t.Context(), &rapportv1.MergeCustomersRequest{Customer: ada, MergedCustomer: ada2}); err != nil {
+		t.Fatal(err)
+	}
+	if got := listFollowUps(t, fc, "customers/-", "", 0); len(got) != 0 {
+		t.Fatalf("after the merge: %v", got)
+	}
+	ts.record(t, ada, &rapportv1.Interaction{Channel: email, OccurTime: timestamppb.New(followUpNow.Add(-time.Minute)), Summary: "a question"})
+	got := listFollowUps(t, fc, "customers/-", "", 0)
+	if len(got) != 1 || got[0].GetCustomer() != ada || got[0].GetEvidence()[0] != asked.GetName() {
+		t.Fatalf("after the survivor's next write: %v", got)
+	}
+}

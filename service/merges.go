@@ -186,9 +186,19 @@ func (s *customerServer) MergeCustomers(ctx context.Context, req *rapportv1.Merg
 		// A retry repeats both: the merged customer's summary becomes the
 		// mark that sends its readers to the survivor, whose summary is
 		// rebuilt from both histories.
+		// The merged customer's follow-ups leave the worklist with its
+		// summary: the survivor's next write derives what is still owed.
+		var gone []repository.FollowUpKey
 		if _, err := s.summaries.store.UpdateSummary(ctx, tenant, merged, func(sum *repository.Summary) error {
+			gone = gone[:0]
+			for _, f := range sum.FollowUps {
+				gone = append(gone, repository.FollowUpKey{CustomerID: merged, FollowUpID: f.ID})
+			}
 			return customercontext.MakeAlias(sum, repository.CustomerName(survivor))
 		}); err != nil {
+			return err
+		}
+		if err := s.summaries.store.WriteFollowUps(ctx, tenant, nil, gone); err != nil {
 			return err
 		}
 		_, _, err = s.contexts.rebuild(ctx, tenant, survivor)

@@ -492,3 +492,39 @@ func TestMergedCustomersFollowUpsMoveToTheSurvivor(t *testing.T) {
 		t.Fatalf("after the survivor's next write: %v", got)
 	}
 }
+
+// Erasing a customer erases their follow-ups, open and completed.
+func TestDeleteCustomerErasesFollowUps(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	fc := rapportv1.NewFollowUpServiceClient(ts.conn)
+	email := rapportv1.Channel_CHANNEL_EMAIL
+	prefs := &rapportv1.Preferences{Consents: []*rapportv1.ChannelConsent{consent(email, rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED)}}
+	ada, bob := ts.customerWith(t, "ada", prefs), ts.customerWith(t, "bob", prefs)
+	now := time.Now()
+	for _, c := range []string{ada, bob} {
+		for _, ago := range []time.Duration{time.Hour, 2 * time.Hour} {
+			ts.record(t, c, &rapportv1.Interaction{Channel: email, OccurTime: timestamppb.New(now.Add(-ago)), Summary: "call back", Outcome: rapportv1.Outcome_OUTCOME_FOLLOW_UP_NEEDED})
+		}
+	}
+	adas := listFollowUps(t, fc, ada, "", 0)
+	if len(adas) != 2 {
+		t.Fatalf("ada's: %v", adas)
+	}
+	if _, err := fc.CompleteFollowUp(t.Context(), &rapportv1.CompleteFollowUpRequest{Name: adas[0].GetName()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.customers.DeleteCustomer(t.Context(), &rapportv1.DeleteCustomerRequest{Name: ada}); err != nil {
+		t.Fatal(err)
+	}
+	for _, filter := range []string{"", "state = FOLLOW_UP_STATE_COMPLETED"} {
+		for _, f := range listFollowUps(t, fc, "customers/-", filter, 0) {
+			if f.GetCustomer() != bob {
+				t.Fatalf("left after erasure: %v", f)
+			}
+		}
+	}
+	if got := listFollowUps(t, fc, "customers/-", "", 0); len(got) != 2 {
+		t.Fatalf("bob's: %v", got)
+	}
+}

@@ -72,6 +72,37 @@ func indexRow(customerID string, fu *rapportv1.FollowUp) (repository.FollowUpRow
 		Blocked: fu.GetBlocked(), DueTime: fu.GetDueTime().AsTime(), FollowUp: b}, err
 }
 
+// followUpRows are the index entries of every follow-up of a summary.
+func followUpRows(sum *repository.Summary) []repository.FollowUpRow {
+	var rows []repository.FollowUpRow
+	for _, f := range sum.FollowUps {
+		fu := &rapportv1.FollowUp{}
+		if proto.Unmarshal(f.FollowUp, fu) != nil {
+			continue
+		}
+		rows = append(rows, repository.FollowUpRow{CustomerID: sum.CustomerID, FollowUpID: f.ID, State: int32(fu.GetState()), Reason: int32(fu.GetReason()),
+			Blocked: fu.GetBlocked(), DueTime: fu.GetDueTime().AsTime(), FollowUp: f.FollowUp})
+	}
+	return rows
+}
+
+// dropFollowUpsAbout removes a summary's follow-ups whose subject is under
+// prefix (another customer's history), and returns their index keys.
+func dropFollowUpsAbout(sum *repository.Summary, prefix string) []repository.FollowUpKey {
+	var gone []repository.FollowUpKey
+	kept := sum.FollowUps[:0]
+	for _, f := range sum.FollowUps {
+		fu := &rapportv1.FollowUp{}
+		if proto.Unmarshal(f.FollowUp, fu) == nil && len(fu.GetEvidence()) > 0 && strings.HasPrefix(fu.GetEvidence()[0], prefix) {
+			gone = append(gone, repository.FollowUpKey{CustomerID: sum.CustomerID, FollowUpID: f.ID})
+			continue
+		}
+		kept = append(kept, f)
+	}
+	sum.FollowUps = kept
+	return gone
+}
+
 func lastSegment(name string) string { return name[strings.LastIndexByte(name, '/')+1:] }
 
 // planFollowUp sets a follow-up's due time, channel and blocked reason

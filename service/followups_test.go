@@ -491,6 +491,19 @@ func TestMergedCustomersFollowUpsMoveToTheSurvivor(t *testing.T) {
 	if len(got) != 1 || got[0].GetCustomer() != ada || got[0].GetEvidence()[0] != asked.GetName() {
 		t.Fatalf("after the survivor's next write: %v", got)
 	}
+	// Unmerged: ada2's follow-up is back as it was, ada's about ada2's
+	// history is gone.
+	before := listFollowUps(t, fc, ada2, "", 0)
+	if len(before) != 0 {
+		t.Fatalf("a merged customer's follow-ups listed: %v", before)
+	}
+	if _, err := ts.customers.UnmergeCustomer(t.Context(), &rapportv1.UnmergeCustomerRequest{Name: ada + "/merges/ada2"}); err != nil {
+		t.Fatal(err)
+	}
+	got = listFollowUps(t, fc, "customers/-", "", 0)
+	if len(got) != 1 || got[0].GetCustomer() != ada2 || got[0].GetEvidence()[0] != asked.GetName() {
+		t.Fatalf("after the unmerge: %v", got)
+	}
 }
 
 // Erasing a customer erases their follow-ups, open and completed.

@@ -167,8 +167,10 @@ type CompleteFollowUpRequest struct {
 	// The channel the customer was contacted on. Optional.
 	Channel Channel `protobuf:"varint,2,opt,name=channel,proto3,enum=rapport.v1.Channel" json:"channel,omitempty"`
 	// Makes the call safe to retry: a retry with the same UUID returns the
-	// first call's result. Reusing it for a different request on the same
-	// follow-up is FAILED_PRECONDITION (reason REQUEST_ID_REUSED). Optional.
+	// first call's result. The last request ID used on a follow-up (by
+	// CompleteFollowUp or SnoozeFollowUp) is the one remembered. Reusing it
+	// for a different request on the same follow-up is FAILED_PRECONDITION
+	// (reason REQUEST_ID_REUSED). Optional.
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -290,7 +292,8 @@ type SnoozeFollowUpRequest struct {
 	// ahead.
 	SnoozeTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=snooze_time,json=snoozeTime,proto3" json:"snooze_time,omitempty"`
 	// Makes the call safe to retry: a retry with the same UUID returns the
-	// first call's result (even if the follow-up changed since). Reusing it
+	// first call's result. The last request ID used on a follow-up (by
+	// CompleteFollowUp or SnoozeFollowUp) is the one remembered. Reusing it
 	// for a different request on the same follow-up is FAILED_PRECONDITION
 	// (reason REQUEST_ID_REUSED). Optional.
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`

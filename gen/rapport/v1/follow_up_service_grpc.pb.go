@@ -37,10 +37,16 @@ type FollowUpServiceClient interface {
 	// the index by (state, due time): its cost is the page's, not the
 	// number of customers.
 	ListFollowUps(ctx context.Context, in *ListFollowUpsRequest, opts ...grpc.CallOption) (*ListFollowUpsResponse, error)
-	// Marks a follow-up done (AIP-136 custom method `:complete`). Completing
-	// a completed follow-up succeeds and changes nothing (it returns the
-	// follow-up as first completed). NOT_FOUND (reason FOLLOW_UP_NOT_FOUND)
-	// if there is none.
+	// Marks a follow-up done (AIP-136 custom method `:complete`), and records
+	// it in the customer's history: an outbound interaction on the channel
+	// used (`channel`, else the follow-up's, else its evidence's), at the
+	// completion time, with `source_system` "rapport.follow-ups" and the
+	// follow-up's ID as `source_id` (so one per follow-up, however often the
+	// call is retried). Completing a completed follow-up succeeds and changes
+	// nothing (it returns the follow-up as first completed, with
+	// `already_completed`). NOT_FOUND (reason FOLLOW_UP_NOT_FOUND) if there
+	// is none; FAILED_PRECONDITION (reason FOLLOW_UP_CHANNEL_REQUIRED) if no
+	// channel is known at all.
 	CompleteFollowUp(ctx context.Context, in *CompleteFollowUpRequest, opts ...grpc.CallOption) (*CompleteFollowUpResponse, error)
 	// Moves an open follow-up's due time to the first moment inside the
 	// customer's contact windows at or after `snooze_time` (AIP-136 custom
@@ -100,10 +106,16 @@ type FollowUpServiceServer interface {
 	// the index by (state, due time): its cost is the page's, not the
 	// number of customers.
 	ListFollowUps(context.Context, *ListFollowUpsRequest) (*ListFollowUpsResponse, error)
-	// Marks a follow-up done (AIP-136 custom method `:complete`). Completing
-	// a completed follow-up succeeds and changes nothing (it returns the
-	// follow-up as first completed). NOT_FOUND (reason FOLLOW_UP_NOT_FOUND)
-	// if there is none.
+	// Marks a follow-up done (AIP-136 custom method `:complete`), and records
+	// it in the customer's history: an outbound interaction on the channel
+	// used (`channel`, else the follow-up's, else its evidence's), at the
+	// completion time, with `source_system` "rapport.follow-ups" and the
+	// follow-up's ID as `source_id` (so one per follow-up, however often the
+	// call is retried). Completing a completed follow-up succeeds and changes
+	// nothing (it returns the follow-up as first completed, with
+	// `already_completed`). NOT_FOUND (reason FOLLOW_UP_NOT_FOUND) if there
+	// is none; FAILED_PRECONDITION (reason FOLLOW_UP_CHANNEL_REQUIRED) if no
+	// channel is known at all.
 	CompleteFollowUp(context.Context, *CompleteFollowUpRequest) (*CompleteFollowUpResponse, error)
 	// Moves an open follow-up's due time to the first moment inside the
 	// customer's contact windows at or after `snooze_time` (AIP-136 custom

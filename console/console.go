@@ -1,0 +1,281 @@
+// Package console is Rapport's web console for agents: customer search,
+// the customer's context as an agent sees it, and (where the API has them)
+// the insights and the follow-up worklist.
+//
+// It is an http.Handler that talks to Rapport only through the public gRPC
+// API, over a connection to the same server, sending the signed-in user's
+// own credential with every call: scopes, tenant isolation, rate limits and
+// the audit trail are the API's, not a copy of them. Pages are rendered on
+// the server (html/template), charts are SVG drawn on the server
+// (console/chart); the console sends no script at all, and a strict
+// Content-Security-Policy says so.
+package console
+
+import (
+	"cmp"
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// ContentSecurityPolicy is sent with every response: nothing but the
+// console's own stylesheet and images (the charts are inline SVG), no
+// script, no frames, forms only to the console itself.
+const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// CookieName is the session cookie: a random ID, nothing else.
+const CookieName = "rapport_console"
+
+// Config configures the console.
+type Config struct {
+	// Conn reaches the Rapport gRPC API, normally an in-process connection
+	// to the same server.
+	Conn grpc.ClientConnInterface
+	// Development is set when the server accepts no credentials
+	// (development mode): the console signs nobody in, shows a banner, and
+	// every visitor calls as the development principal.
+	Development bool
+	// SecureCookies marks the cookies Secure on every response; they are
+	// Secure anyway on requests that arrived over TLS.
+	SecureCookies bool
+	// SessionTTL is how long a sign-in lasts; default 8h.
+	SessionTTL time.Duration
+	// MaxSessions bounds the sessions kept in memory; default 10,000.
+	MaxSessions int
+	// Logger logs failures that are not the user's; default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Extra are more pages, e.g. the insights and follow-ups, each linked
+	// from the navigation bar.
+	Extra []Page
+}
+
+// Page is an extra console page, linked from the navigation.
+type Page struct {
+	// Path is the page's GET path, e.g. "/insights".
+	Path string
+	// Nav is the link's text.
+	Nav string
+}
+
+// Handler serves the console.
+type Handler struct {
+	cfg       Config
+	mux       *http.ServeMux
+	sessions  *sessions
+	pages     map[string]*template.Template
+	customers rapportv1.CustomerServiceClient
+	contexts  rapportv1.ContextServiceClient
+	log       *slog.Logger
+	// crossOrigin refuses cross-origin writes (Fetch Metadata, Origin).
+	crossOrigin *http.CrossOriginProtection
+}
+
+// signInTTL is how long the sign-in form's own session (which only carries
+// its CSRF token) lives.
+const signInTTL = 15 * time.Minute
+
+// New returns the console's handler.
+func New(cfg Config) *Handler {
+	cfg.SessionTTL = cmp.Or(cfg.SessionTTL, 8*time.Hour)
+	cfg.MaxSessions = cmp.Or(cfg.MaxSessions, 10000)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Handler{
+		cfg:         cfg,
+		mux:         http.NewServeMux(),
+		sessions:    newSessions(cfg.MaxSessions, cfg.Now),
+		customers:   rapportv1.NewCustomerServiceClient(cfg.Conn),
+		contexts:    rapportv1.NewContextServiceClient(cfg.Conn),
+		log:         cfg.Logger,
+		crossOrigin: http.NewCrossOriginProtection(),
+	}
+	h.pages = parsePages(h.funcs(), "signin", "search", "customer", "error")
+	static, _ := fs.Sub(staticFiles, "static")
+	fileServer := http.StripPrefix("/static/", http.FileServerFS(static))
+	h.mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fileServer.ServeHTTP(w, r)
+	})
+	h.mux.HandleFunc("GET /signin", h.signInForm)
+	h.mux.HandleFunc("POST /signin", h.signIn)
+	h.mux.HandleFunc("POST /signout", h.signOut)
+	h.mux.HandleFunc("GET /{$}", h.authed(h.search))
+	h.mux.HandleFunc("GET /customers/{id}", h.authed(h.customer))
+	return h
+}
+
+// Handle adds a page or form handler of the console (for pages built on
+// APIs beside the core ones). Its handler runs signed in; a POST is
+// checked for its CSRF token first.
+func (h *Handler) Handle(pattern string, fn func(w http.ResponseWriter, r *http.Request, c *Call)) {
+	h.mux.HandleFunc(pattern, h.authed(fn))
+}
+
+// ServeHTTP serves a request: security headers on every response, and
+// cross-origin writes refused (Fetch Metadata and Origin, by
+// net/http.CrossOriginProtection) before any handler runs.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", ContentSecurityPolicy)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	hd.Set("Cache-Control", "no-store") // pages hold personal data
+	if r.TLS != nil || h.cfg.SecureCookies {
+		hd.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	if err := h.crossOrigin.Check(r); err != nil {
+		h.errorPage(w, nil, http.StatusForbidden, "A form from another site was refused.", nil)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// Call is what a signed-in page handler gets: its session's view data and
+// a context that carries the session's credential.
+type Call struct {
+	h       *Handler
+	s       *session
+	Context context.Context
+}
+
+// Render writes a page of the console's templates (see AddPage).
+func (c *Call) Render(w http.ResponseWriter, status int, page string, data any) {
+	c.h.render(w, c.s, status, page, data)
+}
+
+// Fail writes the page for an error of a gRPC call, as render does.
+func (c *Call) Fail(w http.ResponseWriter, r *http.Request, err error) { c.h.fail(w, r, c.s, err) }
+
+// Refuse writes an error page with this status and message.
+func (c *Call) Refuse(w http.ResponseWriter, status int, message string) {
+	c.h.errorPage(w, c.s, status, message, nil)
+}
+
+// AddPage parses another page template (a file that defines "title" and
+// "content", rendered inside the layout) with the console's functions.
+func (h *Handler) AddPage(name string, files fs.FS, pattern string) {
+	h.pages[name] = template.Must(template.Must(h.layout().Clone()).ParseFS(files, pattern))
+}
+
+// authed runs fn for a signed-in session (in development mode, anyone's);
+// others go to the sign-in page. A POST must carry the session's CSRF
+// token.
+func (h *Handler) authed(fn func(w http.ResponseWriter, r *http.Request, c *Call)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s := h.session(r)
+		if h.cfg.Development && (s == nil || !s.signedIn) {
+			var err error
+			if s, err = h.sessions.create("", "development principal", true, h.cfg.SessionTTL); err != nil {
+				h.errorPage(w, nil, http.StatusServiceUnavailable, "The console has too many sessions open; try again later.", nil)
+				return
+			}
+			h.setCookie(w, r, s)
+		}
+		if s == nil || !s.signedIn {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost && !s.validCSRF(r.PostFormValue("csrf")) {
+			h.errorPage(w, s, http.StatusForbidden, "This form has expired or did not come from this console. Go back, reload the page and try again.", nil)
+			return
+		}
+		ctx := r.Context()
+		if s.credential != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+s.credential)
+		}
+		fn(w, r, &Call{h: h, s: s, Context: ctx})
+	}
+}
+
+// session is the request's live session, or nil.
+func (h *Handler) session(r *http.Request) *session {
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return nil
+	}
+	return h.sessions.get(c.Value)
+}
+
+// setCookie sends the session's cookie: HttpOnly, SameSite=Strict, Secure
+// under TLS.
+func (h *Handler) setCookie(w http.ResponseWriter, r *http.Request, s *session) {
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: s.id, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || h.cfg.SecureCookies,
+	})
+}
+
+func (h *Handler) clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name: CookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || h.cfg.SecureCookies,
+	})
+}
+
+// view is what every page template gets.
+type view struct {
+	Title       string
+	Development bool
+	SignedIn    bool
+	Who         string
+	CSRF        string
+	Nav         []Page
+	Data        any
+}
+
+// render writes a page.
+func (h *Handler) render(w http.ResponseWriter, s *session, status int, page string, data any) {
+	t := h.pages[page]
+	v := view{Development: h.cfg.Development, Nav: h.cfg.Extra, Data: data}
+	if s != nil {
+		v.SignedIn, v.Who, v.CSRF = s.signedIn, s.who, s.csrf
+	}
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+		h.log.Error("console: rendering a page", "page", page, "error", err)
+		http.Error(w, "Internal error: the page could not be rendered.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// errorView is the error page's data.
+type errorView struct {
+	Status  int
+	Heading string
+	Message string
+	Details []string
+}
+
+func (h *Handler) errorPage(w http.ResponseWriter, s *session, status int, message string, details []string) {
+	h.render(w, s, status, "error", errorView{Status: status, Heading: http.StatusText(status), Message: message, Details: details})
+}
+
+// errSignInAgain is the error of a credential the API no longer accepts.
+var errSignInAgain = errors.New("sign in again")

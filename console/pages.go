@@ -215,9 +215,9 @@ func matchesName(c *rapportv1.Customer, needle string) bool {
 // customerView is the customer page's data.
 type customerView struct {
 	Ctx *rapportv1.CustomerContext
-	// Recent marks the interactions listed on the page, for evidence
-	// links.
-	Recent map[string]bool
+	// OnPage marks the interactions and issues shown on the page, whose
+	// evidence links go to them.
+	OnPage map[string]bool
 	// ByChannel is the contacts of the last 90 days by channel.
 	ByChannel chart.Chart
 	Contacts  []*rapportv1.ContactCount
@@ -232,9 +232,12 @@ func (h *Handler) customer(w http.ResponseWriter, r *http.Request, c *Call) {
 		return
 	}
 	cx := resp.GetContext()
-	v := customerView{Ctx: cx, Recent: map[string]bool{}, Contacts: cx.GetContactCounts()}
+	v := customerView{Ctx: cx, OnPage: map[string]bool{}, Contacts: cx.GetContactCounts()}
 	for _, in := range cx.GetRecentInteractions() {
-		v.Recent[in.GetName()] = true
+		v.OnPage[in.GetName()] = true
+	}
+	for _, is := range cx.GetOpenIssues() {
+		v.OnPage[is.GetName()] = true
 	}
 	v.ByChannel = chart.Chart{ID: "contacts-by-channel", Title: "Contacts in the last 90 days, by channel", Unit: "contacts"}
 	for _, cc := range cx.GetContactCounts() {

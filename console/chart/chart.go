@@ -72,7 +72,7 @@ func num(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f'
 
 func (s *svg) open(c Chart, kind string, w, h float64) {
 	id := esc(c.ID)
-	s.printf(`<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-%s" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title %s-desc" data-chart="%s">`,
+	s.printf(`<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-kind-%s" viewBox="0 0 %s %s" role="img" aria-labelledby="%s-title %s-desc" data-chart="%s">`,
 		kind, num(w), num(h), id, id, id)
 	s.printf(`<title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`, id, esc(c.Title), id, esc(c.Description()))
 }
@@ -83,8 +83,8 @@ func (s *svg) open(c Chart, kind string, w, h float64) {
 // written).
 func Bars(c Chart) template.HTML {
 	const (
-		width, labelW, valueW = 600.0, 150.0, 70.0
-		rowH, barH, pad       = 32.0, 20.0, 8.0
+		width, labelW, valueW = 480.0, 120.0, 56.0
+		rowH, barH, pad       = 40.0, 26.0, 6.0
 	)
 	height := pad*2 + rowH*float64(max(len(c.Points), 1))
 	maxV := 0.0
@@ -104,9 +104,9 @@ func Bars(c Chart) template.HTML {
 			w = span * p.Value / maxV
 		}
 		s.printf(`<g class="chart-row" data-label="%s" data-value="%s">`, esc(p.Label), esc(c.format(p.Value)))
-		s.printf(`<text class="chart-label" x="%s" y="%s" text-anchor="end">%s</text>`, num(labelW-8), num(y+rowH/2+5), esc(p.Label))
+		s.printf(`<text class="chart-label" x="%s" y="%s" text-anchor="end">%s</text>`, num(labelW-8), num(y+rowH/2+7), esc(p.Label))
 		s.printf(`<rect class="chart-bar" x="%s" y="%s" width="%s" height="%s"></rect>`, num(labelW), num(y+(rowH-barH)/2), num(w), num(barH))
-		s.printf(`<text class="chart-value" x="%s" y="%s">%s</text>`, num(labelW+w+6), num(y+rowH/2+5), esc(c.format(p.Value)))
+		s.printf(`<text class="chart-value" x="%s" y="%s">%s</text>`, num(labelW+w+6), num(y+rowH/2+7), esc(c.format(p.Value)))
 		s.printf(`</g>`)
 	}
 	s.printf(`</svg>`)
@@ -119,7 +119,7 @@ func Bars(c Chart) template.HTML {
 func Line(c Chart) template.HTML {
 	const (
 		width, height           = 600.0, 260.0
-		left, right, top, below = 16.0, 16.0, 28.0, 44.0
+		left, right, top, below = 24.0, 24.0, 34.0, 50.0
 	)
 	var s svg
 	s.open(c, "line", width, height)
@@ -148,9 +148,9 @@ func Line(c Chart) template.HTML {
 	for i, p := range c.Points {
 		s.printf(`<g class="chart-point" data-label="%s" data-value="%s">`, esc(p.Label), esc(c.format(p.Value)))
 		s.printf(`<circle class="chart-dot" cx="%s" cy="%s" r="4"></circle>`, num(x(i)), num(y(p.Value)))
-		s.printf(`<text class="chart-value" x="%s" y="%s" text-anchor="middle">%s</text>`, num(x(i)), num(y(p.Value)-9), esc(c.format(p.Value)))
+		s.printf(`<text class="chart-value" x="%s" y="%s" text-anchor="middle">%s</text>`, num(x(i)), num(y(p.Value)-11), esc(c.format(p.Value)))
 		if i%every == 0 || i == len(c.Points)-1 {
-			s.printf(`<text class="chart-label" x="%s" y="%s" text-anchor="middle">%s</text>`, num(x(i)), num(height-below+24), esc(p.Label))
+			s.printf(`<text class="chart-label" x="%s" y="%s" text-anchor="middle">%s</text>`, num(x(i)), num(height-below+32), esc(p.Label))
 		}
 		s.printf(`</g>`)
 	}

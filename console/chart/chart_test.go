@@ -88,8 +88,8 @@ func TestBarsDrawsEachFigure(t *testing.T) {
 		widths = append(widths, parseNum(t, r.find("rect", "chart-bar")[0].attr("width")))
 	}
 	// Bars are proportional to the values: the largest fills the span.
-	if widths[0] != 380 || widths[1] != 190 || widths[2] != 0 {
-		t.Errorf("bar widths %v, want 380 190 0", widths)
+	if widths[0] != 304 || widths[1] != 152 || widths[2] != 0 {
+		t.Errorf("bar widths %v, want 304 152 0", widths)
 	}
 }
 

@@ -96,6 +96,12 @@ func serveConsole(ctx context.Context, g *errgroup.Group, lis net.Listener, srv 
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		err := hs.Shutdown(sctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Browsers hold connections open that never send a request
+			// (preconnects), which Shutdown waits for: close them.
+			logger.Warn("console: connections still open at stop; closing them")
+			err = hs.Close()
+		}
 		_ = conn.Close()
 		return err
 	})

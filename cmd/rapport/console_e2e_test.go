@@ -152,6 +152,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	if title := cdpRun(t, ctx, "title", chromedp.Title()); title != "Sign in · Rapport console" {
 		t.Errorf("sign-in title %q", title)
 	}
+	screenshot(t, ctx, shots, "signin.png")
 	// The first Tab reaches the skip link, and the form's field is labelled.
 	cdpDo(t, ctx, "tab", chromedp.KeyEvent("\t"))
 	if focused := cdpRun(t, ctx, "focus", chromedp.Evaluate[string](`document.activeElement.className`)); focused != "skip" {
@@ -160,7 +161,6 @@ func TestConsoleInABrowser(t *testing.T) {
 	if label := cdpRun(t, ctx, "label", chromedp.Evaluate[string](`document.querySelector('#credential').labels[0].textContent`)); label == "" {
 		t.Error("the credential field has no label")
 	}
-	screenshot(t, ctx, shots, "signin.png")
 
 	cdpDo(t, ctx, "wrong key", chromedp.SendKeys(chromedp.CSS("#credential"), "rk_nosuchkey_secret"), chromedp.Click(chromedp.CSS("form.stack button")),
 		chromedp.WaitVisible(chromedp.CSS("#signin-error")))

@@ -88,9 +88,10 @@ type Handler struct {
 	crossOrigin *http.CrossOriginProtection
 }
 
-// signInTTL is how long the sign-in form's own session (which only carries
-// its CSRF token) lives.
-const signInTTL = 15 * time.Minute
+// signInCookie carries the sign-in form's CSRF token (double submit: the
+// form's field must equal it), so that a visitor who is not signed in
+// holds no state on the server.
+const signInCookie = "rapport_console_signin"
 
 // New returns the console's handler.
 func New(cfg Config) *Handler {
@@ -187,15 +188,15 @@ func (h *Handler) AddPage(name string, files fs.FS, pattern string) {
 func (h *Handler) authed(fn func(w http.ResponseWriter, r *http.Request, c *Call)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := h.session(r)
-		if h.cfg.Development && (s == nil || !s.signedIn) {
+		if h.cfg.Development && s == nil {
 			var err error
-			if s, err = h.sessions.create("", "development principal", true, h.cfg.SessionTTL); err != nil {
+			if s, err = h.sessions.create("", "development principal", h.cfg.SessionTTL); err != nil {
 				h.errorPage(w, nil, http.StatusServiceUnavailable, "The console has too many sessions open; try again later.", nil)
 				return
 			}
 			h.setCookie(w, r, s)
 		}
-		if s == nil || !s.signedIn {
+		if s == nil {
 			http.Redirect(w, r, "/signin", http.StatusSeeOther)
 			return
 		}
@@ -247,13 +248,18 @@ type view struct {
 	Data        any
 }
 
-// render writes a page.
+// render writes a page for a session (nil: signed out).
 func (h *Handler) render(w http.ResponseWriter, s *session, status int, page string, data any) {
-	t := h.pages[page]
 	v := view{Development: h.cfg.Development, Nav: h.cfg.Extra, Data: data}
 	if s != nil {
-		v.SignedIn, v.Who, v.CSRF = s.signedIn, s.who, s.csrf
+		v.SignedIn, v.Who, v.CSRF = true, s.who, s.csrf
 	}
+	h.renderView(w, status, page, v)
+}
+
+// renderView writes a page with its view.
+func (h *Handler) renderView(w http.ResponseWriter, status int, page string, v view) {
+	t := h.pages[page]
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		h.log.Error("console: rendering a page", "page", page, "error", err)

@@ -233,8 +233,13 @@ func TestSignInRequiredThenSessionCookie(t *testing.T) {
 		if p := b.get("/"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/signin" {
 			t.Fatalf("signed out: %d %q", p.status, p.header.Get("Location"))
 		}
+		// The sign-in form's CSRF token is in its own cookie (double
+		// submit): a visitor who has not signed in holds no session.
 		form := b.get("/signin")
-		before := cookie(t, form.header)
+		before := cookieNamed(t, form.header, "rapport_console_signin")
+		if !before.HttpOnly || before.SameSite != http.SameSiteStrictMode || before.Secure != tlsOn || before.Value != form.csrf(t) {
+			t.Errorf("sign-in cookie %+v", before)
+		}
 
 		// A key the server does not know is refused.
 		p := b.post("/signin", url.Values{"csrf": {form.csrf(t)}, "credential": {"rk_nosuchkey_secret"}})
@@ -252,7 +257,7 @@ func TestSignInRequiredThenSessionCookie(t *testing.T) {
 			t.Errorf("tls %v: cookie HttpOnly %v SameSite %v Secure %v Path %q", tlsOn, after.HttpOnly, after.SameSite, after.Secure, after.Path)
 		}
 		if after.Value == before.Value {
-			t.Error("the session ID was not renewed at sign-in")
+			t.Error("the session ID is the sign-in form's token")
 		}
 		if strings.Contains(after.Value, key) || strings.Contains(after.Value, strings.Split(key, "_")[2]) {
 			t.Error("the cookie holds the key")
@@ -276,12 +281,17 @@ func TestSignInRequiredThenSessionCookie(t *testing.T) {
 
 func cookie(t *testing.T, h http.Header) *http.Cookie {
 	t.Helper()
+	return cookieNamed(t, h, console.CookieName)
+}
+
+func cookieNamed(t *testing.T, h http.Header, name string) *http.Cookie {
+	t.Helper()
 	for _, c := range (&http.Response{Header: h}).Cookies() {
-		if c.Name == console.CookieName {
+		if c.Name == name {
 			return c
 		}
 	}
-	t.Fatalf("no %s cookie in %v", console.CookieName, h)
+	t.Fatalf("no %s cookie in %v", name, h)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"crypto/subtle"
 	"net/http"
 	"regexp"
 	"strings"
@@ -21,36 +22,40 @@ type signInView struct {
 }
 
 func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.Development {
+	if h.cfg.Development || h.session(r) != nil {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	s := h.session(r)
-	if s != nil && s.signedIn {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
-		return
+	h.renderSignIn(w, r, http.StatusOK, "")
+}
+
+// renderSignIn writes the sign-in form with its CSRF token, a new one
+// unless the browser has one.
+func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	token := ""
+	if c, err := r.Cookie(signInCookie); err == nil && len(c.Value) == len(randomToken()) {
+		token = c.Value
+	} else {
+		token = randomToken()
+		http.SetCookie(w, &http.Cookie{
+			Name: signInCookie, Value: token, Path: "/signin", MaxAge: 3600,
+			HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || h.cfg.SecureCookies,
+		})
 	}
-	if s == nil {
-		var err error
-		if s, err = h.sessions.create("", "", false, signInTTL); err != nil {
-			h.errorPage(w, nil, http.StatusServiceUnavailable, "The console has too many sessions open; try again later.", nil)
-			return
-		}
-		h.setCookie(w, r, s)
-	}
-	h.render(w, s, http.StatusOK, "signin", signInView{})
+	h.renderView(w, status, "signin", view{CSRF: token, Data: signInView{Error: msg}})
 }
 
 // signIn checks the credential with one API call made with it, and on
-// success starts a new session (a new ID: the sign-in form's is dropped).
+// success starts a session (with a new random ID).
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.Development {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxCredential+1024)
-	s := h.session(r)
-	if s == nil || !s.validCSRF(r.PostFormValue("csrf")) {
+	form := r.PostFormValue("csrf")
+	c, err := r.Cookie(signInCookie)
+	if err != nil || form == "" || subtle.ConstantTimeCompare([]byte(form), []byte(c.Value)) != 1 {
 		h.errorPage(w, nil, http.StatusForbidden, "The sign-in form has expired or did not come from this console. Reload the sign-in page and try again.", nil)
 		return
 	}
@@ -59,30 +64,30 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		cred = strings.TrimSpace(c)
 	}
 	if cred == "" || len(cred) > maxCredential || strings.ContainsAny(cred, " \t\r\n") {
-		h.render(w, s, http.StatusBadRequest, "signin", signInView{Error: "Paste an API key (rk_…) or a bearer token."})
+		h.renderSignIn(w, r, http.StatusBadRequest, "Paste an API key (rk_…) or a bearer token.")
 		return
 	}
 	// Any call checks the credential before its scope; a listing of one
 	// customer is the smallest read. A credential without context.read is
 	// still a valid sign-in: its pages say which scope they lack.
 	ctx := metadata.AppendToOutgoingContext(r.Context(), "authorization", "Bearer "+cred)
-	_, err := h.customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{PageSize: 1})
+	_, err = h.customers.ListCustomers(ctx, &rapportv1.ListCustomersRequest{PageSize: 1})
 	switch status.Code(err) {
 	case codes.OK, codes.PermissionDenied:
 	case codes.Unauthenticated:
-		h.render(w, s, http.StatusUnauthorized, "signin", signInView{Error: "This API key or token was not accepted."})
+		h.renderSignIn(w, r, http.StatusUnauthorized, "This API key or token was not accepted.")
 		return
 	default:
-		h.fail(w, r, s, err)
+		h.fail(w, r, nil, err)
 		return
 	}
-	h.sessions.delete(s.id)
-	ns, err := h.sessions.create(cred, describeCredential(cred), true, h.cfg.SessionTTL)
+	s, err := h.sessions.create(cred, describeCredential(cred), h.cfg.SessionTTL)
 	if err != nil {
 		h.errorPage(w, nil, http.StatusServiceUnavailable, "The console has too many sessions open; try again later.", nil)
 		return
 	}
-	h.setCookie(w, r, ns)
+	http.SetCookie(w, &http.Cookie{Name: signInCookie, Value: "", Path: "/signin", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil || h.cfg.SecureCookies})
+	h.setCookie(w, r, s)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 

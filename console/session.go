@@ -19,9 +19,6 @@ type session struct {
 	credential string
 	// csrf is the token every form of this session carries.
 	csrf string
-	// signedIn is false for the short session that carries the sign-in
-	// form's CSRF token.
-	signedIn bool
 	// who describes the credential for the page header, e.g.
 	// "API key apiKeys/5srl…".
 	who     string
@@ -58,7 +55,7 @@ func randomToken() string {
 }
 
 // create stores a new session that lives for ttl.
-func (st *sessions) create(credential, who string, signedIn bool, ttl time.Duration) (*session, error) {
+func (st *sessions) create(credential, who string, ttl time.Duration) (*session, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := st.now()
@@ -72,7 +69,7 @@ func (st *sessions) create(credential, who string, signedIn bool, ttl time.Durat
 			return nil, errTooManySessions
 		}
 	}
-	s := &session{id: randomToken(), credential: credential, csrf: randomToken(), signedIn: signedIn, who: who, expires: now.Add(ttl)}
+	s := &session{id: randomToken(), credential: credential, csrf: randomToken(), who: who, expires: now.Add(ttl)}
 	st.m[s.id] = s
 	return s, nil
 }

@@ -102,15 +102,16 @@ func TestConsoleOverTLS(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var secure bool
-	for _, ck := range resp.Cookies() {
-		if ck.Name == console.CookieName {
-			secure = ck.Secure && ck.HttpOnly && ck.SameSite == http.SameSiteStrictMode
+	secure := func(resp *http.Response, name string) {
+		t.Helper()
+		for _, ck := range resp.Cookies() {
+			if ck.Name == name && ck.Secure && ck.HttpOnly && ck.SameSite == http.SameSiteStrictMode {
+				return
+			}
 		}
+		t.Errorf("no Secure, HttpOnly, SameSite=Strict %s cookie over TLS: %v", name, resp.Header["Set-Cookie"])
 	}
-	if !secure {
-		t.Errorf("the session cookie over TLS is not Secure, HttpOnly and SameSite=Strict: %v", resp.Header["Set-Cookie"])
-	}
+	secure(resp, "rapport_console_signin")
 	if resp.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no Strict-Transport-Security over TLS")
 	}
@@ -123,6 +124,7 @@ func TestConsoleOverTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	secure(resp, console.CookieName)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
 		t.Fatalf("sign-in over TLS: %d %q; logs:\n%s", resp.StatusCode, resp.Header.Get("Location"), p.logs)
 	}

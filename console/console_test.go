@@ -42,8 +42,14 @@ type rig struct {
 // newRig serves a store with API keys accepted (dev: development mode).
 func newRig(t *testing.T, dev, tlsOn bool) *rig {
 	t.Helper()
+	return newRigOpts(t, dev, tlsOn, service.Options{})
+}
+
+// newRigOpts is newRig with server options (limits).
+func newRigOpts(t *testing.T, dev, tlsOn bool, opts service.Options) *rig {
+	t.Helper()
 	store := repositorytest.Default().New(t, repositorytest.Options{})
-	opts := service.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts.Auth.APIKeys = !dev
 	srv := service.NewServer(store, opts)
 	lis := bufconn.Listen(1 << 20)
@@ -456,3 +462,24 @@ func TestDevelopmentModeNeedsNoSignIn(t *testing.T) {
 }
 
 func timestamp(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+// The API's rate limits are the console's: past its credential's burst a
+// page answers 429 with Retry-After from the API's RetryInfo.
+func TestRateLimitsAreTheAPIs(t *testing.T) {
+	t.Parallel()
+	r := newRigOpts(t, false, false, service.Options{Limits: access.Limits{KeyRate: 0.01, KeyBurst: 3}})
+	b := r.browser()
+	b.signIn(r.key(access.ScopeContextRead)) // one call
+	var last page
+	for range 4 {
+		if last = b.get("/"); last.status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if last.status != http.StatusTooManyRequests || !strings.Contains(last.body, "Too many requests") {
+		t.Fatalf("past the burst: %d\n%s", last.status, last.body)
+	}
+	if ra := last.header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After %q", ra)
+	}
+}

@@ -180,6 +180,13 @@ type Adapter interface {
 	SummariesContactedBefore(ctx context.Context, scope TenantScope, cutoff time.Time, after SummaryRef, limit int) ([]SummaryRef, error)
 	SupportsTTL() bool
 
+	// AddInsights adds to the tenant's insight rollups (service/insights),
+	// in ctx's Atomically unit; ReadInsights reads them; ClearInsights
+	// deletes them (a rebuild).
+	AddInsights(ctx context.Context, tenant string, rows []InsightRow) error
+	ReadInsights(ctx context.Context, tenant string, q InsightQuery) ([]InsightRow, error)
+	ClearInsights(ctx context.Context, tenant string) error
+
 	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
 	Ready(ctx context.Context) error
 	Close() error

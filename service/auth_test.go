@@ -97,7 +97,7 @@ func as(ctx context.Context, token string) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 }
 
-const allScopes = "context.read history.write customer.write privacy admin"
+const allScopes = "context.read history.write customer.write privacy admin insights.read"
 
 // authServer serves a fresh store with API keys and JWTs accepted.
 func authServer(t *testing.T, opts service.Options) (*testServer, repositorytest.Store, *issuer) {

@@ -71,6 +71,7 @@ type Store interface {
 	AuditStore
 	retention.Store
 	MergeStore
+	InsightStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -206,6 +207,8 @@ var servedServices = []string{
 func NewServer(store Store, opts Options) *Server {
 	// Every line the server logs has identities redacted (redactingHandler).
 	logger := slog.New(redactingHandler{opts.Logger.Handler()})
+	// Every write through the handlers keeps the insight rollups.
+	store = rollupStore{Store: store}
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -351,6 +354,7 @@ func NewServer(store Store, opts Options) *Server {
 		merges:    merged,
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
+	rapportv1.RegisterInsightsServiceServer(s, &insightsServer{store: store})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/google/uuid"
 	"io"
 	"slices"
@@ -256,6 +257,26 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 		rapportv1.ContextService_RebuildCustomerContext_FullMethodName: func() error {
 			_, err := ts.contexts.RebuildCustomerContext(b, &rapportv1.RebuildCustomerContextRequest{Customer: customer})
 			return notFound(err)
+		},
+		rapportv1.InsightsService_QueryInsights_FullMethodName: func() error {
+			// A's contact counts in A's figures, never in B's.
+			q := &rapportv1.QueryInsightsRequest{StartTime: timestamppb.New(time.Now().Add(-48 * time.Hour)), EndTime: timestamppb.New(time.Now().Add(48 * time.Hour))}
+			c := rapportv1.NewInsightsServiceClient(ts.conn)
+			sum := func(ctx context.Context) (int64, error) {
+				res, err := c.QueryInsights(ctx, q)
+				var n int64
+				for _, p := range res.GetPeriods() {
+					n += p.GetFigures().GetContacts()
+				}
+				return n, err
+			}
+			if n, err := sum(a); err != nil || n != 1 {
+				return fmt.Errorf("tenant a's figures: %d contacts, %v; want 1", n, err)
+			}
+			if n, err := sum(b); err != nil || n != 0 {
+				return fmt.Errorf("tenant b's figures: %d contacts, %v; want 0", n, err)
+			}
+			return nil
 		},
 		rapportv1.AuditService_ListAuditEvents_FullMethodName: func() error {
 			// Give A's events time to be written, then look for them from B.

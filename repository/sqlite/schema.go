@@ -166,6 +166,21 @@ UPDATE customers SET merged_into = (SELECT m.survivor_id FROM merges m WHERE m.t
 CREATE INDEX customers_listed ON customers (tenant, customer_id) WHERE merged_into IS NULL;
 CREATE INDEX customers_merged ON customers (tenant, customer_id) WHERE merged_into IS NOT NULL;
 `,
+	// 3: the insight rollups (service/insights): one counter per row, by
+	// tenant, granularity (D, W, M), period's first day, group and counter
+	// name. Counts only: no customer ID, name or text.
+	`
+CREATE TABLE insight_rollups (
+	tenant      TEXT    NOT NULL,
+	granularity TEXT    NOT NULL,
+	day         TEXT    NOT NULL,
+	dim         TEXT    NOT NULL,
+	value       TEXT    NOT NULL,
+	counter     TEXT    NOT NULL,
+	n           INTEGER NOT NULL,
+	PRIMARY KEY (tenant, granularity, dim, day, value, counter)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -41,10 +41,13 @@ const (
 	ScopePrivacy Scope = "privacy"
 	// ScopeAdmin reads the audit trail and rebuilds context summaries.
 	ScopeAdmin Scope = "admin"
+	// ScopeInsightsRead reads the tenant's figures (InsightsService),
+	// which hold no customer's data.
+	ScopeInsightsRead Scope = "insights.read"
 )
 
 // AllScopes lists every scope.
-var AllScopes = []Scope{ScopeContextRead, ScopeHistoryWrite, ScopeCustomerWrite, ScopePrivacy, ScopeAdmin}
+var AllScopes = []Scope{ScopeContextRead, ScopeHistoryWrite, ScopeCustomerWrite, ScopePrivacy, ScopeAdmin, ScopeInsightsRead}
 
 // ParseScopes checks scope names; "all" stands for every scope.
 func ParseScopes(names []string) ([]Scope, error) {
@@ -95,6 +98,8 @@ var MethodScopes = map[string]Scope{
 	rapportv1.InteractionService_ImportInteractions_FullMethodName:      ScopeHistoryWrite,
 	rapportv1.InteractionService_GetInteraction_FullMethodName:          ScopeContextRead,
 	rapportv1.InteractionService_ListInteractions_FullMethodName:        ScopeContextRead,
+
+	rapportv1.InsightsService_QueryInsights_FullMethodName: ScopeInsightsRead,
 
 	rapportv1.IssueService_CreateIssue_FullMethodName:  ScopeHistoryWrite,
 	rapportv1.IssueService_ImportIssues_FullMethodName: ScopeHistoryWrite,

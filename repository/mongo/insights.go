@@ -1,0 +1,109 @@
+package mongo
+
+import (
+	"context"
+
+	"github.com/rapporthq/rapport/repository"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// insightsCollection holds the insight rollups: one document per tenant,
+// granularity, dimension, period and group value, with its counters in c
+// (c.<counter>: n). Its _id is "tenant/granularity/dim/day/value", so that
+// a tenant's days of one dimension are one range of the _id index (day has
+// a fixed length, and comes before the value, which may hold anything).
+const insightsCollection = "insight_rollups"
+
+type insightDoc struct {
+	ID     string           `bson:"_id"`
+	Tenant string           `bson:"tenant"`
+	G      string           `bson:"g"`
+	Dim    string           `bson:"dim"`
+	Day    string           `bson:"day"`
+	Value  string           `bson:"value"`
+	C      map[string]int64 `bson:"c"`
+}
+
+func insightPrefix(tenant, g, dim string) string { return tenant + "/" + g + "/" + dim + "/" }
+
+// AddInsights adds the rows to their counters: one $inc upsert per
+// document (the counters of one group and period together). MongoDB has
+// no transaction on this path (see Atomically): the increments land after
+// the write they count, and a crash between the two leaves that write
+// uncounted until `rapport insights rebuild`.
+func (s *Store) AddInsights(ctx context.Context, tenant string, rows []repository.InsightRow) error {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return err
+	}
+	type docKey struct{ g, dim, day, value string }
+	incs := map[docKey]bson.D{}
+	var order []docKey
+	for _, r := range rows {
+		k := docKey{r.Granularity, r.Dim, r.Day, r.Value}
+		if _, ok := incs[k]; !ok {
+			order = append(order, k)
+		}
+		incs[k] = append(incs[k], bson.E{Key: "c." + r.Counter, Value: r.N})
+	}
+	coll := s.db.Collection(insightsCollection)
+	for _, k := range order {
+		id := insightPrefix(tenant, k.g, k.dim) + k.day + "/" + k.value
+		_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+			{Key: "$inc", Value: incs[k]},
+			{Key: "$setOnInsert", Value: bson.D{{Key: "tenant", Value: tenant}, {Key: "g", Value: k.g}, {Key: "dim", Value: k.dim}, {Key: "day", Value: k.day}, {Key: "value", Value: k.value}}},
+		}, options.UpdateOne().SetUpsert(true))
+		if err != nil {
+			return dbErr("add insights", err)
+		}
+	}
+	return nil
+}
+
+// ReadInsights reads q's rollups: one _id range per dimension.
+func (s *Store) ReadInsights(ctx context.Context, tenant string, q repository.InsightQuery) ([]repository.InsightRow, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	var out []repository.InsightRow
+	for _, dim := range q.Dims {
+		p := insightPrefix(tenant, q.Granularity, dim)
+		cur, err := s.db.Collection(insightsCollection).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: p + q.From}, {Key: "$lt", Value: p + q.To}}}})
+		if err != nil {
+			return nil, dbErr("read insights", err)
+		}
+		var docs []insightDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, dbErr("read insights", err)
+		}
+		for _, d := range docs {
+			for c, n := range d.C {
+				if n == 0 || (len(q.Counters) > 0 && !contains(q.Counters, c)) {
+					continue
+				}
+				out = append(out, repository.InsightRow{InsightKey: repository.InsightKey{Granularity: q.Granularity, Day: d.Day, Dim: dim, Value: d.Value, Counter: c}, N: n})
+			}
+		}
+	}
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ClearInsights deletes the tenant's rollups (before a rebuild).
+func (s *Store) ClearInsights(ctx context.Context, tenant string) error {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return err
+	}
+	if _, err := s.db.Collection(insightsCollection).DeleteMany(ctx, bson.D{{Key: "tenant", Value: tenant}}); err != nil {
+		return dbErr("clear insights", err)
+	}
+	return nil
+}

@@ -166,6 +166,9 @@ type Adapter interface {
 	UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*Summary) error) error
 	WatchSummaries(ctx context.Context, fn func(tenant, customerID string)) error
 
+	WriteFollowUps(ctx context.Context, tenant string, put []FollowUpRow, remove []FollowUpKey) error
+	ListFollowUps(ctx context.Context, tenant string, f FollowUpFilter, after *FollowUpCursor, limit int) ([]FollowUpRow, bool, error)
+
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
 	ListAPIKeys(ctx context.Context, tenant string) ([]APIKey, error)

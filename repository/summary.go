@@ -52,6 +52,10 @@ type Summary struct {
 	// (kept by the service for a limited time).
 	CustomerFacts []SummaryFact
 
+	// FollowUps are the customer's open follow-ups and those completed in
+	// the last 90 days (see SummaryFollowUp).
+	FollowUps []SummaryFollowUp
+
 	// Stale says that a write could not merge into the summary (on MongoDB,
 	// when other writers of the customer kept winning the race for it): the
 	// write was kept, and the summary may lag behind the history. Readers
@@ -99,7 +103,12 @@ func EncodeSummary(s *Summary) []byte {
 	b = appendTime(b, s.FirstContact)
 	b = appendTime(b, s.LastContact)
 	b = binary.BigEndian.AppendUint32(b, uint32(s.LastChannel))
-	b = appendCustomerFacts(b, s.CustomerFacts)
+	if len(s.CustomerFacts) > 0 || len(s.FollowUps) > 0 {
+		b = appendCustomerFacts(b, s.CustomerFacts)
+	}
+	if len(s.FollowUps) > 0 {
+		b = appendFollowUps(b, s.FollowUps)
+	}
 	return s2.Encode(nil, b)
 }
 
@@ -130,6 +139,9 @@ func encodedSize(s *Summary) int {
 	for _, f := range s.CustomerFacts {
 		n += 12 + len(f.Fact)
 	}
+	for _, f := range s.FollowUps {
+		n += 16 + len(f.ID) + len(f.FollowUp) + len(f.RequestID) + len(f.Result)
+	}
 	return n
 }
 
@@ -153,6 +165,9 @@ func DecodeSummary(data []byte, sum *Summary) error {
 	sum.FirstContact, sum.LastContact, sum.LastChannel = r.time(), r.time(), int32(r.uint32())
 	if r.more() {
 		sum.CustomerFacts = readCustomerFacts(&r)
+	}
+	if r.more() {
+		sum.FollowUps = readFollowUps(&r)
 	}
 	if r.err {
 		return ErrCorruptSummary
@@ -413,9 +428,6 @@ type KeyDayCount struct {
 // before they existed simply ends before them): their number (uint32),
 // then each one's time and serialised fact (uint32 length, bytes).
 func appendCustomerFacts(b []byte, facts []SummaryFact) []byte {
-	if len(facts) == 0 {
-		return b
-	}
 	b = binary.BigEndian.AppendUint32(b, uint32(len(facts)))
 	for _, f := range facts {
 		b = appendTime(b, f.Time)

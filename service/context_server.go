@@ -252,7 +252,8 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 			return err
 		}
 		read = int64(len(u.Interactions))
-		*sum = repository.Summary{Tenant: tenant, CustomerID: customerID, Revision: sum.Revision}
+		// The follow-ups' state lives only in the summary: kept whole.
+		*sum = repository.Summary{Tenant: tenant, CustomerID: customerID, Revision: sum.Revision, FollowUps: sum.FollowUps}
 		return u.Apply(sum, now)
 	})
 	return sum, read, err

@@ -186,9 +186,20 @@ func (s *customerServer) MergeCustomers(ctx context.Context, req *rapportv1.Merg
 		// A retry repeats both: the merged customer's summary becomes the
 		// mark that sends its readers to the survivor, whose summary is
 		// rebuilt from both histories.
+		// The merged customer's follow-ups leave the worklist (its summary
+		// keeps them for an unmerge): the survivor's next write derives
+		// what is still owed.
+		var gone []repository.FollowUpKey
 		if _, err := s.summaries.store.UpdateSummary(ctx, tenant, merged, func(sum *repository.Summary) error {
+			gone = gone[:0]
+			for _, f := range sum.FollowUps {
+				gone = append(gone, repository.FollowUpKey{CustomerID: merged, FollowUpID: f.ID})
+			}
 			return customercontext.MakeAlias(sum, repository.CustomerName(survivor))
 		}); err != nil {
+			return err
+		}
+		if err := s.summaries.store.WriteFollowUps(ctx, tenant, nil, gone); err != nil {
 			return err
 		}
 		_, _, err = s.contexts.rebuild(ctx, tenant, survivor)
@@ -216,9 +227,29 @@ func (s *customerServer) UnmergeCustomer(ctx context.Context, req *rapportv1.Unm
 			return err
 		}
 		for _, id := range []string{merged, survivor} {
-			if _, _, err := s.contexts.rebuild(ctx, tenant, id); err != nil {
+			sum, _, err := s.contexts.rebuild(ctx, tenant, id)
+			if err != nil {
 				return err
 			}
+			// The merged customer's follow-ups, kept in its summary while
+			// merged, are back in the worklist as they were.
+			if id == merged {
+				if err := s.summaries.store.WriteFollowUps(ctx, tenant, followUpRows(sum), nil); err != nil {
+					return err
+				}
+			}
+		}
+		// The survivor's follow-ups about the merged customer's history go
+		// back with it.
+		var gone []repository.FollowUpKey
+		if _, err := s.summaries.store.UpdateSummary(ctx, tenant, survivor, func(sum *repository.Summary) error {
+			gone = dropFollowUpsAbout(sum, repository.CustomerName(merged)+"/")
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := s.summaries.store.WriteFollowUps(ctx, tenant, nil, gone); err != nil {
+			return err
 		}
 		return nil
 	})

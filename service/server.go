@@ -72,6 +72,7 @@ type Store interface {
 	retention.Store
 	MergeStore
 	InsightStore
+	FollowUpStore
 	// Ready reports whether the database answers and is set up for serving.
 	Ready(ctx context.Context) error
 }
@@ -193,6 +194,7 @@ var servedServices = []string{
 	rapportv1.IssueService_ServiceDesc.ServiceName,
 	rapportv1.ContextService_ServiceDesc.ServiceName,
 	rapportv1.AuditService_ServiceDesc.ServiceName,
+	rapportv1.FollowUpService_ServiceDesc.ServiceName,
 }
 
 // NewServer builds the gRPC server: tracing (a stats handler, when
@@ -312,9 +314,9 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	ids := identityNormalizer{defaultRegion: opts.DefaultPhoneRegion}
 	heavy := access.NewHeavyReads(limits.MaxHeavyReadsPerTenant)
-	sums := summaries{store: store, now: now}
+	sums := summaries{store: store, now: now, hints: hints}
 	merged := aliases{store: store}
-	rapportv1.RegisterInteractionServiceServer(s, &interactionServer{
+	interactions := &interactionServer{
 		audit:       auditor,
 		store:       store,
 		summaries:   sums,
@@ -325,7 +327,8 @@ func NewServer(store Store, opts Options) *Server {
 		heavy:       heavy,
 		merges:      merged,
 		phoneRegion: opts.DefaultPhoneRegion,
-	})
+	}
+	rapportv1.RegisterInteractionServiceServer(s, interactions)
 	rapportv1.RegisterIssueServiceServer(s, &issueServer{store: store, summaries: sums, now: now, heavy: heavy, logger: logger, merges: merged})
 	watches := watch.New(store, opts.WatchPollInterval, opts.MaxWatchStreams, opts.MaxWatchStreamsPerTenant, logger)
 	if opts.Metrics != nil {
@@ -355,6 +358,7 @@ func NewServer(store Store, opts Options) *Server {
 	})
 	rapportv1.RegisterAuditServiceServer(s, &auditServer{store: store})
 	rapportv1.RegisterInsightsServiceServer(s, &insightsServer{store: store})
+	rapportv1.RegisterFollowUpServiceServer(s, &followUpServer{store: store, now: now, hints: hints, heavy: heavy, interactions: interactions})
 	hs := health.NewServer()
 	for _, name := range servedServices {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_NOT_SERVING)

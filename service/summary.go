@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rapporthq/rapport/repository"
@@ -11,6 +12,8 @@ import (
 
 // SummaryStore is what keeping summaries needs from storage.
 type SummaryStore interface {
+	Atomic
+	FollowUpWriter
 	GetSummary(ctx context.Context, tenant, customerID string) (*repository.Summary, error)
 	UpdateSummary(ctx context.Context, tenant, customerID string, mutate func(*repository.Summary) error) (*repository.Summary, error)
 	UpdateSummaries(ctx context.Context, tenant string, customerIDs []string, mutate func(*repository.Summary) error) error
@@ -20,6 +23,8 @@ type SummaryStore interface {
 type summaries struct {
 	store SummaryStore
 	now   func() time.Time
+	// hints are the thresholds the follow-up rules read the context with.
+	hints customercontext.HintConfig
 }
 
 // updateMany applies each customer's update to their summary, in one call
@@ -33,19 +38,41 @@ func (s summaries) updateMany(ctx context.Context, tenant string, updates map[st
 	}
 	now := s.now()
 	survivors := map[string]string{}
-	err := s.store.UpdateSummaries(ctx, tenant, order, func(sum *repository.Summary) error {
-		if stale[sum.CustomerID] {
-			sum.Stale = true
+	// The follow-ups each summary needs written to the index, from the
+	// last attempt of its update (an optimistic update may run mutate
+	// again).
+	var mu sync.Mutex
+	changes := map[string]followUpChanges{}
+	return s.store.Atomically(ctx, func(ctx context.Context) error {
+		err := s.store.UpdateSummaries(ctx, tenant, order, func(sum *repository.Summary) error {
+			if stale[sum.CustomerID] {
+				sum.Stale = true
+			}
+			if survivor, ok := customercontext.AliasOf(sum); ok {
+				mu.Lock()
+				survivors[sum.CustomerID] = survivor
+				mu.Unlock()
+			}
+			if err := updates[sum.CustomerID].Apply(sum, now); err != nil {
+				return err
+			}
+			ch, err := deriveFollowUps(sum, now, s.hints)
+			mu.Lock()
+			changes[sum.CustomerID] = ch
+			mu.Unlock()
+			return err
+		})
+		if err != nil {
+			return err
 		}
-		if survivor, ok := customercontext.AliasOf(sum); ok {
-			survivors[sum.CustomerID] = survivor
+		if err := writeFollowUps(ctx, s.store, tenant, changes); err != nil {
+			return err
 		}
-		return updates[sum.CustomerID].Apply(sum, now)
+		if len(survivors) == 0 {
+			return nil
+		}
+		return s.followAliases(ctx, tenant, updates, survivors)
 	})
-	if err != nil || len(survivors) == 0 {
-		return err
-	}
-	return s.followAliases(ctx, tenant, updates, survivors)
 }
 
 // followAliases applies the updates of merged customers to their
@@ -87,16 +114,27 @@ func (s summaries) update(ctx context.Context, tenant, customerID string, u cust
 		return nil
 	}
 	now := s.now()
-	var survivor string
-	_, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
-		survivor, _ = customercontext.AliasOf(sum)
-		return u.Apply(sum, now)
+	return s.store.Atomically(ctx, func(ctx context.Context) error {
+		var survivor string
+		var changes followUpChanges
+		_, err := s.store.UpdateSummary(ctx, tenant, customerID, func(sum *repository.Summary) error {
+			survivor, _ = customercontext.AliasOf(sum)
+			if err := u.Apply(sum, now); err != nil {
+				return err
+			}
+			var err error
+			changes, err = deriveFollowUps(sum, now, s.hints)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if err := writeFollowUps(ctx, s.store, tenant, map[string]followUpChanges{customerID: changes}); err != nil {
+			return err
+		}
+		if survivor != "" {
+			return s.followAliases(ctx, tenant, map[string]customercontext.Update{customerID: u}, map[string]string{customerID: survivor})
+		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if survivor != "" {
-		return s.followAliases(ctx, tenant, map[string]customercontext.Update{customerID: u}, map[string]string{customerID: survivor})
-	}
-	return nil
 }

@@ -278,6 +278,30 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 			}
 			return nil
 		},
+		rapportv1.FollowUpService_ListFollowUps_FullMethodName: func() error {
+			fc := rapportv1.NewFollowUpServiceClient(ts.conn)
+			for _, parent := range []string{"customers/-", customer} {
+				res, err := fc.ListFollowUps(b, &rapportv1.ListFollowUpsRequest{Parent: parent})
+				if err != nil {
+					return err
+				}
+				for _, f := range res.GetFollowUps() {
+					if f.GetCustomer() == customer {
+						return errors.New("tenant b lists a follow-up of tenant a's customer")
+					}
+				}
+			}
+			return nil
+		},
+		rapportv1.FollowUpService_CompleteFollowUp_FullMethodName: func() error {
+			_, err := rapportv1.NewFollowUpServiceClient(ts.conn).CompleteFollowUp(b, &rapportv1.CompleteFollowUpRequest{Name: customer + "/followUps/f000000000000000000000000"})
+			return notFound(err)
+		},
+		rapportv1.FollowUpService_SnoozeFollowUp_FullMethodName: func() error {
+			_, err := rapportv1.NewFollowUpServiceClient(ts.conn).SnoozeFollowUp(b, &rapportv1.SnoozeFollowUpRequest{Name: customer + "/followUps/f000000000000000000000000",
+				SnoozeTime: timestamppb.New(time.Now().Add(time.Hour))})
+			return notFound(err)
+		},
 		rapportv1.AuditService_ListAuditEvents_FullMethodName: func() error {
 			// Give A's events time to be written, then look for them from B.
 			waitForAudit(t, ts, a, `customer = "`+customer+`"`)

@@ -255,6 +255,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "tenant", Value: 1}, {Key: "survivor_id", Value: 1}, {Key: "merge_time", Value: 1}},
 			Options: options.Index().SetName("tenant_survivor_time"),
 		}, byOwner},
+		followUpsCollection: {followUpIndex, byOwner},
 	}
 	// One index per createIndexes: FerretDB v1 panics (and drops the
 	// connection) when one createIndexes names two or more indexes that

@@ -58,6 +58,8 @@ func Run(t *testing.T, e Engine) {
 		{"MergesFromTwoProcessesNeverChain", testMergesFromTwoProcessesNeverChain},
 		{"ConcurrentRetriesOfOneMerge", testConcurrentRetriesOfOneMerge},
 		{"ListMergesIntoSeveralSurvivors", testListMergesIntoSeveralSurvivors},
+		{"FollowUpIndexByDueTime", testFollowUpIndexByDueTime},
+		{"FollowUpsErasedWithTheCustomer", testFollowUpsErasedWithTheCustomer},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -181,6 +181,25 @@ CREATE TABLE insight_rollups (
 	PRIMARY KEY (tenant, granularity, dim, day, value, counter)
 ) WITHOUT ROWID;
 `,
+	// 4: the follow-up index (its own table only): one row per follow-up,
+	// written with the summary that holds the follow-up's state, in the
+	// same transaction; ListFollowUps reads a range of follow_ups_by_due.
+	`
+CREATE TABLE follow_ups (
+	tenant       TEXT    NOT NULL,
+	customer_id  TEXT    NOT NULL,
+	follow_up_id TEXT    NOT NULL,
+	state        INTEGER NOT NULL,
+	reason       INTEGER NOT NULL,
+	blocked      TEXT    NOT NULL,
+	due_time     INTEGER NOT NULL,
+	doc          BLOB    NOT NULL,
+	PRIMARY KEY (tenant, customer_id, follow_up_id)
+) WITHOUT ROWID;
+CREATE INDEX follow_ups_by_due ON follow_ups (tenant, state, due_time, customer_id, follow_up_id);
+-- One customer's (ListFollowUps of customers/{customer}).
+CREATE INDEX follow_ups_by_customer ON follow_ups (tenant, customer_id, state, due_time, follow_up_id);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -115,6 +115,10 @@ var MethodScopes = map[string]Scope{
 	rapportv1.ContextService_RebuildCustomerContext_FullMethodName:   ScopeAdmin,
 
 	rapportv1.AuditService_ListAuditEvents_FullMethodName: ScopeAdmin,
+
+	rapportv1.FollowUpService_ListFollowUps_FullMethodName:    ScopeContextRead,
+	rapportv1.FollowUpService_CompleteFollowUp_FullMethodName: ScopeHistoryWrite,
+	rapportv1.FollowUpService_SnoozeFollowUp_FullMethodName:   ScopeHistoryWrite,
 }
 
 // Principal is who is calling: the tenant they act in, an identifier for

@@ -145,6 +145,7 @@ func Build(d Decoded, now time.Time, o Options) *rapportv1.CustomerContext {
 	cc.RepeatContacts = repeatContacts(d, now, o.Hints, tab, cc.ConfirmedFixes)
 	cc.SentimentTrend = sentimentTrend(d.Recent)
 	cc.Satisfaction = satisfaction(sum)
+	cc.OpenFollowUps = openFollowUps(sum)
 
 	since := customerSince(c, sum)
 	cc.CustomerSince = timestamppb.New(since)

@@ -23,7 +23,10 @@ func MakeAlias(sum *repository.Summary, survivor string) error {
 	if err != nil {
 		return err
 	}
-	*sum = repository.Summary{Tenant: sum.Tenant, CustomerID: sum.CustomerID, Revision: sum.Revision, Customer: b, CustomerRevision: aliasRevision}
+	// Its follow-ups are kept, out of the worklist, for an unmerge to
+	// bring back as they were.
+	*sum = repository.Summary{Tenant: sum.Tenant, CustomerID: sum.CustomerID, Revision: sum.Revision, Customer: b, CustomerRevision: aliasRevision,
+		FollowUps: sum.FollowUps}
 	return nil
 }
 

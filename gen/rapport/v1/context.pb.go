@@ -389,7 +389,12 @@ type CustomerContext struct {
 	Partial bool `protobuf:"varint,32,opt,name=partial,proto3" json:"partial,omitempty"`
 	// When `partial`, what is missing, e.g. "rebuild pending"; empty
 	// otherwise.
-	Missing       []string `protobuf:"bytes,33,rep,name=missing,proto3" json:"missing,omitempty"`
+	Missing []string `protobuf:"bytes,33,rep,name=missing,proto3" json:"missing,omitempty"`
+	// The customer's open follow-ups (see FollowUpService), earliest due
+	// first: an agent talking to the customer can settle one in this
+	// contact (and complete it with CompleteFollowUp). Read from the same
+	// summary as the rest of the context (no further read).
+	OpenFollowUps []*FollowUp `protobuf:"bytes,34,rep,name=open_follow_ups,json=openFollowUps,proto3" json:"open_follow_ups,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -560,6 +565,13 @@ func (x *CustomerContext) GetPartial() bool {
 func (x *CustomerContext) GetMissing() []string {
 	if x != nil {
 		return x.Missing
+	}
+	return nil
+}
+
+func (x *CustomerContext) GetOpenFollowUps() []*FollowUp {
+	if x != nil {
+		return x.OpenFollowUps
 	}
 	return nil
 }
@@ -1227,7 +1239,7 @@ var File_rapport_v1_context_proto protoreflect.FileDescriptor
 const file_rapport_v1_context_proto_rawDesc = "" +
 	"\n" +
 	"\x18rapport/v1/context.proto\x12\n" +
-	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\x86\t\n" +
+	"rapport.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1arapport/v1/follow_up.proto\x1a\x19rapport/v1/customer.proto\x1a\x1crapport/v1/interaction.proto\x1a\x16rapport/v1/issue.proto\"\xc4\t\n" +
 	"\x0fCustomerContext\x12\x1a\n" +
 	"\bcustomer\x18\x01 \x01(\tR\bcustomer\x12.\n" +
 	"\aprofile\x18\x02 \x01(\v2\x14.rapport.v1.CustomerR\aprofile\x122\n" +
@@ -1251,7 +1263,8 @@ const file_rapport_v1_context_proto_rawDesc = "" +
 	"\x12stated_preferences\x18\x1e \x03(\v2\x15.rapport.v1.StatementR\x11statedPreferences\x12A\n" +
 	"\x0fconfirmed_fixes\x18\x1f \x03(\v2\x18.rapport.v1.ConfirmedFixR\x0econfirmedFixes\x12\x18\n" +
 	"\apartial\x18  \x01(\bR\apartial\x12\x18\n" +
-	"\amissing\x18! \x03(\tR\amissingJ\x04\b\x0e\x10\x0f\"Y\n" +
+	"\amissing\x18! \x03(\tR\amissing\x12<\n" +
+	"\x0fopen_follow_ups\x18\" \x03(\v2\x14.rapport.v1.FollowUpR\ropenFollowUpsJ\x04\b\x0e\x10\x0f\"Y\n" +
 	"\fConfirmedFix\x12\x14\n" +
 	"\x05issue\x18\x01 \x01(\tR\x05issue\x123\n" +
 	"\tstatement\x18\x02 \x01(\v2\x15.rapport.v1.StatementR\tstatement\"q\n" +
@@ -1371,7 +1384,8 @@ var file_rapport_v1_context_proto_goTypes = []any{
 	(Channel)(0),                  // 18: rapport.v1.Channel
 	(*Fact)(nil),                  // 19: rapport.v1.Fact
 	(*Statement)(nil),             // 20: rapport.v1.Statement
-	(*Sentiment)(nil),             // 21: rapport.v1.Sentiment
+	(*FollowUp)(nil),              // 21: rapport.v1.FollowUp
+	(*Sentiment)(nil),             // 22: rapport.v1.Sentiment
 }
 var file_rapport_v1_context_proto_depIdxs = []int32{
 	14, // 0: rapport.v1.CustomerContext.profile:type_name -> rapport.v1.Customer
@@ -1390,25 +1404,26 @@ var file_rapport_v1_context_proto_depIdxs = []int32{
 	19, // 13: rapport.v1.CustomerContext.customer_facts:type_name -> rapport.v1.Fact
 	20, // 14: rapport.v1.CustomerContext.stated_preferences:type_name -> rapport.v1.Statement
 	5,  // 15: rapport.v1.CustomerContext.confirmed_fixes:type_name -> rapport.v1.ConfirmedFix
-	20, // 16: rapport.v1.ConfirmedFix.statement:type_name -> rapport.v1.Statement
-	7,  // 17: rapport.v1.ContactCount.by_channel:type_name -> rapport.v1.ChannelCount
-	18, // 18: rapport.v1.ChannelCount.channel:type_name -> rapport.v1.Channel
-	17, // 19: rapport.v1.RepeatContact.since:type_name -> google.protobuf.Timestamp
-	9,  // 20: rapport.v1.RepeatContact.inferred:type_name -> rapport.v1.InferredContact
-	0,  // 21: rapport.v1.SentimentTrend.direction:type_name -> rapport.v1.TrendDirection
-	21, // 22: rapport.v1.SentimentTrend.last:type_name -> rapport.v1.Sentiment
-	12, // 23: rapport.v1.Satisfaction.csat:type_name -> rapport.v1.SurveyScore
-	12, // 24: rapport.v1.Satisfaction.nps:type_name -> rapport.v1.SurveyScore
-	1,  // 25: rapport.v1.Satisfaction.nps_category:type_name -> rapport.v1.NpsCategory
-	12, // 26: rapport.v1.Satisfaction.ces:type_name -> rapport.v1.SurveyScore
-	17, // 27: rapport.v1.SurveyScore.time:type_name -> google.protobuf.Timestamp
-	2,  // 28: rapport.v1.Hint.type:type_name -> rapport.v1.HintType
-	3,  // 29: rapport.v1.Hint.tier:type_name -> rapport.v1.HintTier
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	21, // 16: rapport.v1.CustomerContext.open_follow_ups:type_name -> rapport.v1.FollowUp
+	20, // 17: rapport.v1.ConfirmedFix.statement:type_name -> rapport.v1.Statement
+	7,  // 18: rapport.v1.ContactCount.by_channel:type_name -> rapport.v1.ChannelCount
+	18, // 19: rapport.v1.ChannelCount.channel:type_name -> rapport.v1.Channel
+	17, // 20: rapport.v1.RepeatContact.since:type_name -> google.protobuf.Timestamp
+	9,  // 21: rapport.v1.RepeatContact.inferred:type_name -> rapport.v1.InferredContact
+	0,  // 22: rapport.v1.SentimentTrend.direction:type_name -> rapport.v1.TrendDirection
+	22, // 23: rapport.v1.SentimentTrend.last:type_name -> rapport.v1.Sentiment
+	12, // 24: rapport.v1.Satisfaction.csat:type_name -> rapport.v1.SurveyScore
+	12, // 25: rapport.v1.Satisfaction.nps:type_name -> rapport.v1.SurveyScore
+	1,  // 26: rapport.v1.Satisfaction.nps_category:type_name -> rapport.v1.NpsCategory
+	12, // 27: rapport.v1.Satisfaction.ces:type_name -> rapport.v1.SurveyScore
+	17, // 28: rapport.v1.SurveyScore.time:type_name -> google.protobuf.Timestamp
+	2,  // 29: rapport.v1.Hint.type:type_name -> rapport.v1.HintType
+	3,  // 30: rapport.v1.Hint.tier:type_name -> rapport.v1.HintTier
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_rapport_v1_context_proto_init() }
@@ -1416,6 +1431,7 @@ func file_rapport_v1_context_proto_init() {
 	if File_rapport_v1_context_proto != nil {
 		return
 	}
+	file_rapport_v1_follow_up_proto_init()
 	file_rapport_v1_customer_proto_init()
 	file_rapport_v1_interaction_proto_init()
 	file_rapport_v1_issue_proto_init()

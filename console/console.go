@@ -62,18 +62,15 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Extra are more pages, e.g. the insights and follow-ups, each linked
-	// from the navigation bar.
-	Extra []Page
 }
 
-// Page is an extra console page, linked from the navigation.
-type Page struct {
-	// Path is the page's GET path, e.g. "/insights".
-	Path string
-	// Nav is the link's text.
-	Nav string
+// navLink is a link of the navigation bar.
+type navLink struct {
+	Path, Nav string
 }
+
+// nav is the navigation bar.
+var nav = []navLink{{"/", "Customers"}, {"/follow-ups", "Follow-ups"}, {"/insights", "Insights"}}
 
 // Handler serves the console.
 type Handler struct {
@@ -83,6 +80,8 @@ type Handler struct {
 	pages     map[string]*template.Template
 	customers rapportv1.CustomerServiceClient
 	contexts  rapportv1.ContextServiceClient
+	insights  rapportv1.InsightsServiceClient
+	followUps rapportv1.FollowUpServiceClient
 	log       *slog.Logger
 	// crossOrigin refuses cross-origin writes (Fetch Metadata, Origin).
 	crossOrigin *http.CrossOriginProtection
@@ -109,10 +108,12 @@ func New(cfg Config) *Handler {
 		sessions:    newSessions(cfg.MaxSessions, cfg.Now),
 		customers:   rapportv1.NewCustomerServiceClient(cfg.Conn),
 		contexts:    rapportv1.NewContextServiceClient(cfg.Conn),
+		insights:    rapportv1.NewInsightsServiceClient(cfg.Conn),
+		followUps:   rapportv1.NewFollowUpServiceClient(cfg.Conn),
 		log:         cfg.Logger,
 		crossOrigin: http.NewCrossOriginProtection(),
 	}
-	h.pages = parsePages(h.funcs(), "signin", "search", "customer", "error")
+	h.pages = parsePages(h.funcs(), "signin", "search", "customer", "insights", "followups", "error")
 	static, _ := fs.Sub(staticFiles, "static")
 	fileServer := http.StripPrefix("/static/", http.FileServerFS(static))
 	h.mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
@@ -124,14 +125,10 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("POST /signout", h.signOut)
 	h.mux.HandleFunc("GET /{$}", h.authed(h.search))
 	h.mux.HandleFunc("GET /customers/{id}", h.authed(h.customer))
+	h.mux.HandleFunc("GET /insights", h.authed(h.insightsPage))
+	h.mux.HandleFunc("GET /follow-ups", h.authed(h.followUpsPage))
+	h.mux.HandleFunc("POST /follow-ups/complete", h.authed(h.completeFollowUp))
 	return h
-}
-
-// Handle adds a page or form handler of the console (for pages built on
-// APIs beside the core ones). Its handler runs signed in; a POST is
-// checked for its CSRF token first.
-func (h *Handler) Handle(pattern string, fn func(w http.ResponseWriter, r *http.Request, c *Call)) {
-	h.mux.HandleFunc(pattern, h.authed(fn))
 }
 
 // ServeHTTP serves a request: security headers on every response, and
@@ -155,37 +152,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// Call is what a signed-in page handler gets: its session's view data and
-// a context that carries the session's credential.
-type Call struct {
-	h       *Handler
-	s       *session
-	Context context.Context
-}
-
-// Render writes a page of the console's templates (see AddPage).
-func (c *Call) Render(w http.ResponseWriter, status int, page string, data any) {
-	c.h.render(w, c.s, status, page, data)
-}
-
-// Fail writes the page for an error of a gRPC call, as render does.
-func (c *Call) Fail(w http.ResponseWriter, r *http.Request, err error) { c.h.fail(w, r, c.s, err) }
-
-// Refuse writes an error page with this status and message.
-func (c *Call) Refuse(w http.ResponseWriter, status int, message string) {
-	c.h.errorPage(w, c.s, status, message, nil)
-}
-
-// AddPage parses another page template (a file that defines "title" and
-// "content", rendered inside the layout) with the console's functions.
-func (h *Handler) AddPage(name string, files fs.FS, pattern string) {
-	h.pages[name] = template.Must(template.Must(h.layout().Clone()).ParseFS(files, pattern))
+// call is what a signed-in page handler gets: its session, and a context
+// that carries the session's credential to the API.
+type call struct {
+	s   *session
+	ctx context.Context
 }
 
 // authed runs fn for a signed-in session (in development mode, anyone's);
 // others go to the sign-in page. A POST must carry the session's CSRF
 // token.
-func (h *Handler) authed(fn func(w http.ResponseWriter, r *http.Request, c *Call)) http.HandlerFunc {
+func (h *Handler) authed(fn func(w http.ResponseWriter, r *http.Request, c *call)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := h.session(r)
 		if h.cfg.Development && s == nil {
@@ -208,7 +185,7 @@ func (h *Handler) authed(fn func(w http.ResponseWriter, r *http.Request, c *Call
 		if s.credential != "" {
 			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+s.credential)
 		}
-		fn(w, r, &Call{h: h, s: s, Context: ctx})
+		fn(w, r, &call{s: s, ctx: ctx})
 	}
 }
 
@@ -244,13 +221,13 @@ type view struct {
 	SignedIn    bool
 	Who         string
 	CSRF        string
-	Nav         []Page
+	Nav         []navLink
 	Data        any
 }
 
 // render writes a page for a session (nil: signed out).
 func (h *Handler) render(w http.ResponseWriter, s *session, status int, page string, data any) {
-	v := view{Development: h.cfg.Development, Nav: h.cfg.Extra, Data: data}
+	v := view{Development: h.cfg.Development, Nav: nav, Data: data}
 	if s != nil {
 		v.SignedIn, v.Who, v.CSRF = true, s.who, s.csrf
 	}

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -481,5 +483,124 @@ func TestRateLimitsAreTheAPIs(t *testing.T) {
 	}
 	if ra := last.header.Get("Retry-After"); ra == "" || ra == "0" {
 		t.Errorf("Retry-After %q", ra)
+	}
+}
+
+var dataValues = regexp.MustCompile(`<g class="chart-(?:row|point)" data-label="([^"]*)" data-value="([^"]*)">`)
+
+// chartFigures returns label=value of each bar or point of the chart with
+// this data-chart ID.
+func chartFigures(t *testing.T, body, id string) []string {
+	t.Helper()
+	i := strings.Index(body, `data-chart="`+id+`"`)
+	if i < 0 {
+		t.Fatalf("no chart %s", id)
+	}
+	svg := body[i : i+strings.Index(body[i:], "</svg>")]
+	var out []string
+	for _, m := range dataValues.FindAllStringSubmatch(svg, -1) {
+		out = append(out, m[1]+"="+m[2])
+	}
+	return out
+}
+
+func TestInsightsPageChartsTheAPIsFigures(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, false, false)
+	r.seed()
+	b := r.browser()
+	b.signIn(r.key(access.ScopeInsightsRead))
+	p := b.get("/insights?period=day")
+	if p.status != http.StatusOK {
+		t.Fatalf("insights: %d\n%s", p.status, p.body)
+	}
+	// The seed: one voice and one email contact in the last two hours.
+	if got := chartFigures(t, p.body, "contacts-by-channel"); !slices.Equal(sorted(got), []string{"email=1", "voice=1"}) {
+		t.Errorf("contacts by channel %v", got)
+	}
+	var total int
+	for _, f := range chartFigures(t, p.body, "contacts-per-period") {
+		n, _ := strconv.Atoi(f[strings.IndexByte(f, '=')+1:])
+		total += n
+	}
+	if total != 2 {
+		t.Errorf("contacts per day add up to %d, want 2", total)
+	}
+	if p := b.get("/insights?period=year"); p.status != http.StatusBadRequest {
+		t.Errorf("period=year: %d", p.status)
+	}
+	// Insights need their own scope.
+	other := r.browser()
+	other.signIn(r.key(access.ScopeContextRead))
+	if p := other.get("/insights"); p.status != http.StatusForbidden || !strings.Contains(p.body, "insights.read") {
+		t.Errorf("without insights.read: %d\n%s", p.status, p.body)
+	}
+}
+
+func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+
+func TestWorklistCompletion(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, false, false)
+	r.seed()
+	api := rapportv1.NewFollowUpServiceClient(r.conn)
+	open := func() []string {
+		t.Helper()
+		resp, err := api.ListFollowUps(r.as(r.admin), &rapportv1.ListFollowUpsRequest{Parent: "customers/-"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range resp.GetFollowUps() {
+			names = append(names, f.GetName())
+		}
+		return names
+	}
+	before := open()
+	if len(before) == 0 {
+		t.Fatal("the seed owes no follow-up")
+	}
+	name := before[0]
+
+	// A key that may read but not write sees the worklist, and cannot
+	// complete.
+	reader := r.browser()
+	reader.signIn(r.key(access.ScopeContextRead))
+	list := reader.get("/follow-ups")
+	if list.status != http.StatusOK || !strings.Contains(list.body, `data-name="`+name+`"`) {
+		t.Fatalf("worklist: %d\n%s", list.status, list.body)
+	}
+	form := url.Values{"csrf": {list.csrf(t)}, "name": {name}, "request_id": {"6b0f0d5e-0d0a-4c61-9a41-6f1a7c2d0c01"}, "channel": {"CHANNEL_EMAIL"}}
+	if p := reader.post("/follow-ups/complete", form); p.status != http.StatusForbidden || !strings.Contains(p.body, "history.write") {
+		t.Errorf("complete without history.write: %d\n%s", p.status, p.body)
+	}
+
+	agent := r.browser()
+	agent.signIn(r.key(access.ScopeContextRead, access.ScopeHistoryWrite))
+	list = agent.get("/follow-ups")
+	noToken := url.Values{"name": {name}, "channel": {"CHANNEL_EMAIL"}}
+	if p := agent.post("/follow-ups/complete", noToken); p.status != http.StatusForbidden {
+		t.Errorf("complete without the CSRF token: %d", p.status)
+	}
+	if p := agent.post("/follow-ups/complete", url.Values{"csrf": {list.csrf(t)}, "name": {name}, "channel": {"CHANNEL_NOPE"}}); p.status != http.StatusBadRequest {
+		t.Errorf("complete on a bad channel: %d", p.status)
+	}
+	if got := open(); !slices.Contains(got, name) {
+		t.Fatalf("a refused completion completed %s", name)
+	}
+	form.Set("csrf", list.csrf(t))
+	p := agent.post("/follow-ups/complete", form)
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/follow-ups?completed=") {
+		t.Fatalf("complete: %d %q\n%s", p.status, p.header.Get("Location"), p.body)
+	}
+	if got := open(); slices.Contains(got, name) {
+		t.Errorf("%s still open after Complete", name)
+	}
+	if after := agent.get(p.header.Get("Location")); !strings.Contains(after.body, `id="completed"`) || strings.Contains(after.body, `data-name="`+name+`"`) {
+		t.Errorf("the worklist after completion:\n%s", after.body)
+	}
+	// Sent again (a double click, a reload), the same form changes nothing.
+	if p := agent.post("/follow-ups/complete", form); p.status != http.StatusSeeOther {
+		t.Errorf("the same form again: %d\n%s", p.status, p.body)
 	}
 }

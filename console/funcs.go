@@ -46,6 +46,13 @@ func (h *Handler) funcs() template.FuncMap {
 				return r
 			}, name)
 		},
+		"pct": func(rate float64) string { return fmt.Sprintf("%.0f%%", rate*100) },
+		"period": func(ts *timestamppb.Timestamp, layout string) string {
+			if ts == nil {
+				return ""
+			}
+			return ts.AsTime().UTC().Format(layout)
+		},
 		"idOf": func(name string) string { return name[strings.LastIndexByte(name, '/')+1:] },
 	}
 }

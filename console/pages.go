@@ -153,7 +153,7 @@ func identityOf(q string) string {
 // search finds customers by any identity (LookupCustomer) or by name
 // (ListCustomers, matched here: the API has no name filter); with no query
 // it lists them.
-func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *Call) {
+func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *call) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if len(q) > 200 {
 		h.errorPage(w, c.s, http.StatusBadRequest, "The search is too long (at most 200 characters).", nil)
@@ -162,7 +162,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *Call) {
 	v := searchView{Query: q, Searched: q != ""}
 	if id := identityOf(q); id != "" {
 		v.ByID = id
-		resp, err := h.customers.LookupCustomer(c.Context, &rapportv1.LookupCustomerRequest{Identity: id})
+		resp, err := h.customers.LookupCustomer(c.ctx, &rapportv1.LookupCustomerRequest{Identity: id})
 		switch status.Code(err) {
 		case codes.OK:
 			v.Customers = []*rapportv1.Customer{resp.GetCustomer()}
@@ -175,7 +175,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *Call) {
 		return
 	}
 	if q == "" {
-		resp, err := h.customers.ListCustomers(c.Context, &rapportv1.ListCustomersRequest{PageSize: 50, PageToken: r.URL.Query().Get("page")})
+		resp, err := h.customers.ListCustomers(c.ctx, &rapportv1.ListCustomersRequest{PageSize: 50, PageToken: r.URL.Query().Get("page")})
 		if err != nil {
 			h.fail(w, r, c.s, err)
 			return
@@ -187,7 +187,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, c *Call) {
 	needle := strings.ToLower(q)
 	token := ""
 	for range nameMaxPages {
-		resp, err := h.customers.ListCustomers(c.Context, &rapportv1.ListCustomersRequest{PageSize: namePageSize, PageToken: token})
+		resp, err := h.customers.ListCustomers(c.ctx, &rapportv1.ListCustomersRequest{PageSize: namePageSize, PageToken: token})
 		if err != nil {
 			h.fail(w, r, c.s, err)
 			return
@@ -229,9 +229,9 @@ type customerView struct {
 }
 
 // customer shows the customer's context as GetCustomerContext returns it.
-func (h *Handler) customer(w http.ResponseWriter, r *http.Request, c *Call) {
+func (h *Handler) customer(w http.ResponseWriter, r *http.Request, c *call) {
 	id := r.PathValue("id")
-	resp, err := h.contexts.GetCustomerContext(c.Context, &rapportv1.GetCustomerContextRequest{Customer: "customers/" + id})
+	resp, err := h.contexts.GetCustomerContext(c.ctx, &rapportv1.GetCustomerContextRequest{Customer: "customers/" + id})
 	if err != nil {
 		h.fail(w, r, c.s, err)
 		return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // chromium is the path of a Chromium to drive. Without one the browser
@@ -141,7 +142,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	dev.stop(t)
 
 	// API keys: the console's own (read only) and an admin's, for checks.
-	agentKey := createKey(t, bin, dataDir, "context.read")
+	agentKey := createKey(t, bin, dataDir, "context.read,insights.read,history.write")
 	adminKey := createKey(t, bin, dataDir, "all")
 	web = freeAddr(t)
 	srv := start(t, bin, dataDir, freeAddr(t), "--api-keys", "--console-listen", web)
@@ -247,7 +248,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Errorf("on a 390px phone the page is %vpx wide", sw)
 	}
 	screenshot(t, ctx, shots, "customer-phone.png")
-	cdpDo(t, ctx, "desktop", chromedp.EmulateReset())
+	cdpDo(t, ctx, "desktop", chromedp.EmulateViewport(1280, 900))
 
 	// Each page view was audited as the agent's key.
 	keyID := "apiKeys/" + strings.Split(agentKey, "_")[1]
@@ -267,6 +268,74 @@ func TestConsoleInABrowser(t *testing.T) {
 			t.Fatalf("%d audit events of the customer page by %s, want 3", len(resp.GetAuditEvents()), keyID)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Insights: the charts' figures are the API's for the interval the page
+	// says it shows.
+	cdpDo(t, ctx, "insights", chromedp.Click(chromedp.CSS(`nav a[href="/insights"]`)), chromedp.WaitVisible(chromedp.CSS("#figures")))
+	interval := cdpRun(t, ctx, "interval", chromedp.Evaluate[[]string](`[document.querySelector('#interval').dataset.start, document.querySelector('#interval').dataset.end]`))
+	from, err1 := time.Parse(time.RFC3339, interval[0])
+	to, err2 := time.Parse(time.RFC3339, interval[1])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("interval %v", interval)
+	}
+	ins, err := rapportv1.NewInsightsServiceClient(srv.conn).QueryInsights(bearerCtx(t.Context(), agentKey), &rapportv1.QueryInsightsRequest{
+		StartTime: timestamppb.New(from), EndTime: timestamppb.New(to),
+		Granularity: rapportv1.InsightsGranularity_INSIGHTS_GRANULARITY_WEEK, GroupBy: rapportv1.InsightsDimension_INSIGHTS_DIMENSION_CHANNEL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantTrend []string
+	byChannel := map[string]int64{}
+	var total int64
+	for _, per := range ins.GetPeriods() {
+		wantTrend = append(wantTrend, fmt.Sprint(per.GetFigures().GetContacts()))
+		total += per.GetFigures().GetContacts()
+		for _, g := range per.GetGroups() {
+			byChannel[g.GetValue()] += g.GetFigures().GetContacts()
+		}
+	}
+	if total == 0 {
+		t.Fatal("the demo data has no contacts in the insights")
+	}
+	trend := cdpRun(t, ctx, "trend", chromedp.Evaluate[[]string](`[...document.querySelectorAll('svg[data-chart="contacts-per-period"] g.chart-point')].map(g => g.dataset.value)`))
+	if !slices.Equal(trend, wantTrend) {
+		t.Errorf("contacts per week on the page %v, the API's %v", trend, wantTrend)
+	}
+	channels := cdpRun(t, ctx, "by channel", chromedp.Evaluate[[]string](`[...document.querySelectorAll('svg[data-chart="contacts-by-channel"] g.chart-row')].map(g => g.dataset.label + '=' + g.dataset.value)`))
+	if len(channels) != len(byChannel) {
+		t.Errorf("channels on the page %v, the API's %v", channels, byChannel)
+	}
+	for _, c := range channels {
+		label, n, _ := strings.Cut(c, "=")
+		if fmt.Sprint(byChannel[label]) != n {
+			t.Errorf("channel %s: the page says %s, the API %d", label, n, byChannel[label])
+		}
+	}
+	screenshot(t, ctx, shots, "insights.png")
+
+	// The worklist: complete the first follow-up with its button.
+	cdpDo(t, ctx, "follow-ups", chromedp.Click(chromedp.CSS(`nav a[href="/follow-ups"]`)), chromedp.WaitVisible(chromedp.CSS("#worklist")))
+	first := cdpRun(t, ctx, "first follow-up", chromedp.Evaluate[string](`document.querySelector('#worklist tbody tr').dataset.name`))
+	screenshot(t, ctx, shots, "follow-ups.png")
+	cdpDo(t, ctx, "complete", chromedp.Click(chromedp.CSS(`#worklist tbody tr:first-child button`)), chromedp.WaitVisible(chromedp.CSS("#completed")))
+	if still := cdpRun(t, ctx, "rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#worklist tbody tr')].map(tr => tr.dataset.name)`)); slices.Contains(still, first) {
+		t.Errorf("%s is still on the worklist after Complete", first)
+	}
+	// The worklist on a phone: one card per follow-up, no sideways scrolling.
+	cdpDo(t, ctx, "phone worklist", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#worklist")))
+	if sw := cdpRun(t, ctx, "scroll width", chromedp.Evaluate[float64](`document.documentElement.scrollWidth`)); sw > 390 {
+		t.Errorf("on a 390px phone the worklist is %vpx wide", sw)
+	}
+	screenshot(t, ctx, shots, "follow-ups-phone.png")
+	cdpDo(t, ctx, "desktop", chromedp.EmulateViewport(1280, 900))
+	fus, err := rapportv1.NewFollowUpServiceClient(srv.conn).ListFollowUps(bearerCtx(t.Context(), adminKey),
+		&rapportv1.ListFollowUpsRequest{Parent: "customers/-", Filter: `state = FOLLOW_UP_STATE_COMPLETED`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fus.GetFollowUps()) != 1 || fus.GetFollowUps()[0].GetName() != first {
+		t.Errorf("completed follow-ups %v, want %s", fus.GetFollowUps(), first)
 	}
 
 	// Signing out ends the session: the customer page asks for a sign-in.

@@ -144,12 +144,12 @@ func Line(c Chart) template.HTML {
 		pts[i] = num(x(i)) + "," + num(y(p.Value))
 	}
 	s.printf(`<polyline class="chart-line" points="%s"></polyline>`, strings.Join(pts, " "))
-	every := max(1, int(math.Ceil(float64(len(c.Points))/8))) // at most 8 period labels fit
+	every := max(1, int(math.Ceil(float64(len(c.Points))/8))) // at most 8 period labels fit (all values are written)
 	for i, p := range c.Points {
 		s.printf(`<g class="chart-point" data-label="%s" data-value="%s">`, esc(p.Label), esc(c.format(p.Value)))
 		s.printf(`<circle class="chart-dot" cx="%s" cy="%s" r="4"></circle>`, num(x(i)), num(y(p.Value)))
 		s.printf(`<text class="chart-value" x="%s" y="%s" text-anchor="middle">%s</text>`, num(x(i)), num(y(p.Value)-11), esc(c.format(p.Value)))
-		if i%every == 0 || i == len(c.Points)-1 {
+		if i%every == 0 {
 			s.printf(`<text class="chart-label" x="%s" y="%s" text-anchor="middle">%s</text>`, num(x(i)), num(height-below+32), esc(p.Label))
 		}
 		s.printf(`</g>`)

@@ -153,7 +153,7 @@ func TestLineLabelsAtMostEightPeriods(t *testing.T) {
 		c.Points = append(c.Points, Point{Label: "d" + strconv.Itoa(i), Value: float64(i % 7)})
 	}
 	svg := parse(t, string(Line(c)))
-	if n := len(svg.find("text", "chart-label")); n > 9 || n < 5 {
+	if n := len(svg.find("text", "chart-label")); n > 8 || n < 5 {
 		t.Errorf("%d period labels for 30 points", n)
 	}
 	// Every value is still written, and in the description.

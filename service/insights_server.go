@@ -19,6 +19,8 @@ const (
 type insightsServer struct {
 	rapportv1.UnimplementedInsightsServiceServer
 	store InsightStore
+	// rebuild is the store a rebuild recounts from and writes to.
+	rebuild RebuildStore
 }
 
 var insightGranularities = map[rapportv1.InsightsGranularity]string{
@@ -90,4 +92,12 @@ func (s *insightsServer) QueryInsights(ctx context.Context, req *rapportv1.Query
 		rows = append(rows, got...)
 	}
 	return &rapportv1.QueryInsightsResponse{Periods: insights.Periods(q, rows)}, nil
+}
+
+func (s *insightsServer) RebuildInsights(ctx context.Context, _ *rapportv1.RebuildInsightsRequest) (*rapportv1.RebuildInsightsResponse, error) {
+	n, err := RebuildInsights(ctx, s.rebuild, access.TenantOf(ctx), insights.Groups{})
+	if err != nil {
+		return nil, err
+	}
+	return &rapportv1.RebuildInsightsResponse{Counters: int64(n)}, nil
 }

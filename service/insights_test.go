@@ -500,7 +500,7 @@ func TestInsightsEqualARecountAfterRandomOperations(t *testing.T) {
 	}
 
 	// A rebuild recounts (and drops the erased customers' figures).
-	if _, err := service.RebuildInsights(ctx, store, "default", insights.Groups{}); err != nil {
+	if _, err := rapportv1.NewInsightsServiceClient(ts.conn).RebuildInsights(ctx, &rapportv1.RebuildInsightsRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	want.Add(erased, -1)

@@ -302,6 +302,22 @@ func TestTenantsAreIsolatedOnEveryRPC(t *testing.T) {
 				SnoozeTime: timestamppb.New(time.Now().Add(time.Hour))})
 			return notFound(err)
 		},
+		rapportv1.InsightsService_RebuildInsights_FullMethodName: func() error {
+			// B's rebuild recounts B's history only, and leaves A's rollups.
+			c := rapportv1.NewInsightsServiceClient(ts.conn)
+			if res, err := c.RebuildInsights(b, &rapportv1.RebuildInsightsRequest{}); err != nil || res.GetCounters() != 0 {
+				return fmt.Errorf("tenant b's rebuild: %v, %v; want 0 counters", res, err)
+			}
+			res, err := c.QueryInsights(a, &rapportv1.QueryInsightsRequest{StartTime: timestamppb.New(time.Now().Add(-48 * time.Hour)), EndTime: timestamppb.New(time.Now().Add(48 * time.Hour))})
+			var n int64
+			for _, p := range res.GetPeriods() {
+				n += p.GetFigures().GetContacts()
+			}
+			if err != nil || n != 1 {
+				return fmt.Errorf("tenant a's figures after b's rebuild: %d contacts, %v", n, err)
+			}
+			return nil
+		},
 		rapportv1.AuditService_ListAuditEvents_FullMethodName: func() error {
 			// Give A's events time to be written, then look for them from B.
 			waitForAudit(t, ts, a, `customer = "`+customer+`"`)

@@ -56,7 +56,7 @@ variable (named in its help); a flag wins over the variable.`,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 		Args:              subcommandArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return usageErrorf("say which command to run: serve, seed, repair, keys, migrate, backup or version")
+			return usageErrorf("say which command to run: serve, seed, repair, keys, migrate, backup, insights or version")
 		},
 	}
 	root.SetVersionTemplate("rapport {{.Version}}\n")
@@ -70,6 +70,7 @@ variable (named in its help); a flag wins over the variable.`,
 		newBackupCommand(getenv),
 		newKEKCommand(getenv),
 		newEncryptCommand(getenv),
+		newInsightsCommand(getenv),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

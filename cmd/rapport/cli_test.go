@@ -30,7 +30,7 @@ func commandPaths(cmd *cobra.Command, prefix []string) [][]string {
 func TestHelpOnEveryCommand(t *testing.T) {
 	t.Parallel()
 	commands := [][]string{
-		{}, {"serve"}, {"seed"}, {"repair"}, {"migrate"}, {"backup"}, {"version"},
+		{}, {"serve"}, {"seed"}, {"repair"}, {"migrate"}, {"backup"}, {"version"}, {"insights"}, {"insights", "rebuild"},
 		{"keys"}, {"keys", "create"}, {"keys", "list"}, {"keys", "revoke"},
 		{"kek"}, {"kek", "generate"}, {"kek", "rewrap"}, {"encrypt"},
 	}
@@ -124,7 +124,7 @@ func TestUsageErrorsAreShort(t *testing.T) {
 		{[]string{"serv"}, `unknown command "serv" for "rapport" (did you mean serve?)`, "rapport"},
 		{[]string{"--frobnicate"}, "unknown flag: --frobnicate", "rapport"},
 		{[]string{"version", "now"}, `rapport version takes no arguments, got ["now"]`, "rapport version"},
-		{nil, "say which command to run: serve, seed, repair, keys, migrate, backup or version", "rapport"},
+		{nil, "say which command to run: serve, seed, repair, keys, migrate, backup, insights or version", "rapport"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(t.Context(), tc.args, noEnv, &stdout, &stderr)

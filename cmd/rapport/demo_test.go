@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"google.golang.org/protobuf/encoding/protojson"
 	"slices"
 	"strings"
 
@@ -164,5 +165,40 @@ func TestDemoDataIsIdempotent(t *testing.T) {
 	clockFree(again.GetContext())
 	if diff := cmp.Diff(ada.GetContext(), again.GetContext(), protocmp.Transform()); diff != "" {
 		t.Errorf("context changed by repair (-before +after):\n%s", diff)
+	}
+
+	// rapport insights shows the demo's figures; a rebuild recounts the
+	// same ones (the demo erases nobody).
+	insightsOf := func(args ...string) string {
+		t.Helper()
+		var out, errw bytes.Buffer
+		args = append([]string{"insights", "--addr", addr, "--from", time.Now().AddDate(0, -3, 0).Format(time.DateOnly), "--by", "month"}, args...)
+		if err := run(ctx, args, func(string) string { return "" }, &out, &errw); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errw.String())
+		}
+		return out.String()
+	}
+	asJSON := insightsOf("--json")
+	var figures rapportv1.QueryInsightsResponse
+	if err := protojson.Unmarshal([]byte(asJSON), &figures); err != nil {
+		t.Fatal(err)
+	}
+	var contacts, csat int64
+	for _, p := range figures.GetPeriods() {
+		contacts += p.GetFigures().GetContacts()
+		csat += p.GetFigures().GetCsat().GetSampleCount()
+	}
+	if contacts < 5 || csat == 0 {
+		t.Errorf("the demo's insights: %d contacts, %d CSAT answers:\n%s", contacts, csat, asJSON)
+	}
+	if table := insightsOf("--group-by", "channel"); !strings.Contains(table, "CONTACTS") || !strings.Contains(table, "all") {
+		t.Errorf("the table:\n%s", table)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"insights", "rebuild", "--addr", addr}, func(string) string { return "" }, &out, &errw); err != nil || !strings.Contains(out.String(), "counters") {
+		t.Fatalf("insights rebuild: %v\n%s%s", err, out.String(), errw.String())
+	}
+	if again := insightsOf("--json"); again != asJSON {
+		t.Errorf("a rebuild changed the figures:\n%s\n---\n%s", asJSON, again)
 	}
 }

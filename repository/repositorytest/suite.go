@@ -42,6 +42,7 @@ func Run(t *testing.T, e Engine) {
 		{"UpdateSummariesOfSeveralCustomers", testUpdateSummariesOfSeveralCustomers},
 		{"RecordInteractionsOfAMissingCustomer", testRecordInteractionsOfAMissingCustomer},
 		{"AtomicallyCommitsAndReportsErrors", testAtomicallyCommitsAndReportsErrors},
+		{"InsightRollupsAddReadClear", testInsightRollupsAddReadClear},
 		{"ExpireAtWrittenWithRetention", testExpireAtWrittenWithRetention},
 		{"PurgeQueries", testPurgeQueries},
 		{"ReviseExpiry", testReviseExpiry},

@@ -99,7 +99,8 @@ var MethodScopes = map[string]Scope{
 	rapportv1.InteractionService_GetInteraction_FullMethodName:          ScopeContextRead,
 	rapportv1.InteractionService_ListInteractions_FullMethodName:        ScopeContextRead,
 
-	rapportv1.InsightsService_QueryInsights_FullMethodName: ScopeInsightsRead,
+	rapportv1.InsightsService_QueryInsights_FullMethodName:   ScopeInsightsRead,
+	rapportv1.InsightsService_RebuildInsights_FullMethodName: ScopeAdmin,
 
 	rapportv1.IssueService_CreateIssue_FullMethodName:  ScopeHistoryWrite,
 	rapportv1.IssueService_ImportIssues_FullMethodName: ScopeHistoryWrite,

@@ -140,6 +140,89 @@ func (InsightsDimension) EnumDescriptor() ([]byte, []int) {
 	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{1}
 }
 
+// Request for RebuildInsights.
+type RebuildInsightsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RebuildInsightsRequest) Reset() {
+	*x = RebuildInsightsRequest{}
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuildInsightsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuildInsightsRequest) ProtoMessage() {}
+
+func (x *RebuildInsightsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuildInsightsRequest.ProtoReflect.Descriptor instead.
+func (*RebuildInsightsRequest) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{0}
+}
+
+// Response for RebuildInsights.
+type RebuildInsightsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many rollup counters the recount wrote.
+	Counters      int64 `protobuf:"varint,1,opt,name=counters,proto3" json:"counters,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RebuildInsightsResponse) Reset() {
+	*x = RebuildInsightsResponse{}
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RebuildInsightsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RebuildInsightsResponse) ProtoMessage() {}
+
+func (x *RebuildInsightsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RebuildInsightsResponse.ProtoReflect.Descriptor instead.
+func (*RebuildInsightsResponse) Descriptor() ([]byte, []int) {
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RebuildInsightsResponse) GetCounters() int64 {
+	if x != nil {
+		return x.Counters
+	}
+	return 0
+}
+
 // Request for QueryInsights.
 type QueryInsightsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -160,7 +243,7 @@ type QueryInsightsRequest struct {
 
 func (x *QueryInsightsRequest) Reset() {
 	*x = QueryInsightsRequest{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[0]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -172,7 +255,7 @@ func (x *QueryInsightsRequest) String() string {
 func (*QueryInsightsRequest) ProtoMessage() {}
 
 func (x *QueryInsightsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[0]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -185,7 +268,7 @@ func (x *QueryInsightsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryInsightsRequest.ProtoReflect.Descriptor instead.
 func (*QueryInsightsRequest) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{0}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *QueryInsightsRequest) GetStartTime() *timestamppb.Timestamp {
@@ -228,7 +311,7 @@ type QueryInsightsResponse struct {
 
 func (x *QueryInsightsResponse) Reset() {
 	*x = QueryInsightsResponse{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[1]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -240,7 +323,7 @@ func (x *QueryInsightsResponse) String() string {
 func (*QueryInsightsResponse) ProtoMessage() {}
 
 func (x *QueryInsightsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[1]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -253,7 +336,7 @@ func (x *QueryInsightsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryInsightsResponse.ProtoReflect.Descriptor instead.
 func (*QueryInsightsResponse) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{1}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *QueryInsightsResponse) GetPeriods() []*InsightsPeriod {
@@ -281,7 +364,7 @@ type InsightsPeriod struct {
 
 func (x *InsightsPeriod) Reset() {
 	*x = InsightsPeriod{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[2]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -293,7 +376,7 @@ func (x *InsightsPeriod) String() string {
 func (*InsightsPeriod) ProtoMessage() {}
 
 func (x *InsightsPeriod) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[2]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -306,7 +389,7 @@ func (x *InsightsPeriod) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsPeriod.ProtoReflect.Descriptor instead.
 func (*InsightsPeriod) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{2}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InsightsPeriod) GetStartTime() *timestamppb.Timestamp {
@@ -351,7 +434,7 @@ type InsightsGroup struct {
 
 func (x *InsightsGroup) Reset() {
 	*x = InsightsGroup{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[3]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +446,7 @@ func (x *InsightsGroup) String() string {
 func (*InsightsGroup) ProtoMessage() {}
 
 func (x *InsightsGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[3]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +459,7 @@ func (x *InsightsGroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsGroup.ProtoReflect.Descriptor instead.
 func (*InsightsGroup) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{3}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InsightsGroup) GetValue() string {
@@ -438,7 +521,7 @@ type InsightsFigures struct {
 
 func (x *InsightsFigures) Reset() {
 	*x = InsightsFigures{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[4]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +533,7 @@ func (x *InsightsFigures) String() string {
 func (*InsightsFigures) ProtoMessage() {}
 
 func (x *InsightsFigures) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[4]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +546,7 @@ func (x *InsightsFigures) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsFigures.ProtoReflect.Descriptor instead.
 func (*InsightsFigures) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{4}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *InsightsFigures) GetContacts() int64 {
@@ -565,7 +648,7 @@ type InsightsRate struct {
 
 func (x *InsightsRate) Reset() {
 	*x = InsightsRate{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[5]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +660,7 @@ func (x *InsightsRate) String() string {
 func (*InsightsRate) ProtoMessage() {}
 
 func (x *InsightsRate) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[5]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +673,7 @@ func (x *InsightsRate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsRate.ProtoReflect.Descriptor instead.
 func (*InsightsRate) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{5}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *InsightsRate) GetRate() float64 {
@@ -627,7 +710,7 @@ type InsightsMean struct {
 
 func (x *InsightsMean) Reset() {
 	*x = InsightsMean{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[6]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -639,7 +722,7 @@ func (x *InsightsMean) String() string {
 func (*InsightsMean) ProtoMessage() {}
 
 func (x *InsightsMean) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[6]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -652,7 +735,7 @@ func (x *InsightsMean) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsMean.ProtoReflect.Descriptor instead.
 func (*InsightsMean) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{6}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *InsightsMean) GetMean() float64 {
@@ -686,7 +769,7 @@ type InsightsCsat struct {
 
 func (x *InsightsCsat) Reset() {
 	*x = InsightsCsat{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[7]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -698,7 +781,7 @@ func (x *InsightsCsat) String() string {
 func (*InsightsCsat) ProtoMessage() {}
 
 func (x *InsightsCsat) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[7]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -711,7 +794,7 @@ func (x *InsightsCsat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsCsat.ProtoReflect.Descriptor instead.
 func (*InsightsCsat) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{7}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *InsightsCsat) GetMean() float64 {
@@ -762,7 +845,7 @@ type InsightsNps struct {
 
 func (x *InsightsNps) Reset() {
 	*x = InsightsNps{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[8]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -774,7 +857,7 @@ func (x *InsightsNps) String() string {
 func (*InsightsNps) ProtoMessage() {}
 
 func (x *InsightsNps) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[8]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -787,7 +870,7 @@ func (x *InsightsNps) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsNps.ProtoReflect.Descriptor instead.
 func (*InsightsNps) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{8}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *InsightsNps) GetScore() float64 {
@@ -846,7 +929,7 @@ type InsightsResolutionTime struct {
 
 func (x *InsightsResolutionTime) Reset() {
 	*x = InsightsResolutionTime{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[9]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -858,7 +941,7 @@ func (x *InsightsResolutionTime) String() string {
 func (*InsightsResolutionTime) ProtoMessage() {}
 
 func (x *InsightsResolutionTime) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[9]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -871,7 +954,7 @@ func (x *InsightsResolutionTime) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsResolutionTime.ProtoReflect.Descriptor instead.
 func (*InsightsResolutionTime) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{9}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *InsightsResolutionTime) GetMedian() *durationpb.Duration {
@@ -912,7 +995,7 @@ type InsightsSentimentMix struct {
 
 func (x *InsightsSentimentMix) Reset() {
 	*x = InsightsSentimentMix{}
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[10]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +1007,7 @@ func (x *InsightsSentimentMix) String() string {
 func (*InsightsSentimentMix) ProtoMessage() {}
 
 func (x *InsightsSentimentMix) ProtoReflect() protoreflect.Message {
-	mi := &file_rapport_v1_insights_service_proto_msgTypes[10]
+	mi := &file_rapport_v1_insights_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +1020,7 @@ func (x *InsightsSentimentMix) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InsightsSentimentMix.ProtoReflect.Descriptor instead.
 func (*InsightsSentimentMix) Descriptor() ([]byte, []int) {
-	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{10}
+	return file_rapport_v1_insights_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *InsightsSentimentMix) GetPositive() int64 {
@@ -973,7 +1056,10 @@ var File_rapport_v1_insights_service_proto protoreflect.FileDescriptor
 const file_rapport_v1_insights_service_proto_rawDesc = "" +
 	"\n" +
 	"!rapport/v1/insights_service.proto\x12\n" +
-	"rapport.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x02\n" +
+	"rapport.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x18\n" +
+	"\x16RebuildInsightsRequest\"5\n" +
+	"\x17RebuildInsightsResponse\x12\x1a\n" +
+	"\bcounters\x18\x01 \x01(\x03R\bcounters\"\x85\x02\n" +
 	"\x14QueryInsightsRequest\x129\n" +
 	"\n" +
 	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
@@ -1043,9 +1129,10 @@ const file_rapport_v1_insights_service_proto_rawDesc = "" +
 	"\x1eINSIGHTS_DIMENSION_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aINSIGHTS_DIMENSION_CHANNEL\x10\x01\x12\x1c\n" +
 	"\x18INSIGHTS_DIMENSION_TOPIC\x10\x02\x12\x1c\n" +
-	"\x18INSIGHTS_DIMENSION_AGENT\x10\x032g\n" +
+	"\x18INSIGHTS_DIMENSION_AGENT\x10\x032\xc3\x01\n" +
 	"\x0fInsightsService\x12T\n" +
-	"\rQueryInsights\x12 .rapport.v1.QueryInsightsRequest\x1a!.rapport.v1.QueryInsightsResponseB\xa6\x01\n" +
+	"\rQueryInsights\x12 .rapport.v1.QueryInsightsRequest\x1a!.rapport.v1.QueryInsightsResponse\x12Z\n" +
+	"\x0fRebuildInsights\x12\".rapport.v1.RebuildInsightsRequest\x1a#.rapport.v1.RebuildInsightsResponseB\xa6\x01\n" +
 	"\x0ecom.rapport.v1B\x14InsightsServiceProtoP\x01Z5github.com/rapporthq/rapport/gen/rapport/v1;rapportv1\xa2\x02\x03RXX\xaa\x02\n" +
 	"Rapport.V1\xca\x02\n" +
 	"Rapport\\V1\xe2\x02\x16Rapport\\V1\\GPBMetadata\xea\x02\vRapport::V1b\x06proto3"
@@ -1063,51 +1150,55 @@ func file_rapport_v1_insights_service_proto_rawDescGZIP() []byte {
 }
 
 var file_rapport_v1_insights_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_rapport_v1_insights_service_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_rapport_v1_insights_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_rapport_v1_insights_service_proto_goTypes = []any{
-	(InsightsGranularity)(0),       // 0: rapport.v1.InsightsGranularity
-	(InsightsDimension)(0),         // 1: rapport.v1.InsightsDimension
-	(*QueryInsightsRequest)(nil),   // 2: rapport.v1.QueryInsightsRequest
-	(*QueryInsightsResponse)(nil),  // 3: rapport.v1.QueryInsightsResponse
-	(*InsightsPeriod)(nil),         // 4: rapport.v1.InsightsPeriod
-	(*InsightsGroup)(nil),          // 5: rapport.v1.InsightsGroup
-	(*InsightsFigures)(nil),        // 6: rapport.v1.InsightsFigures
-	(*InsightsRate)(nil),           // 7: rapport.v1.InsightsRate
-	(*InsightsMean)(nil),           // 8: rapport.v1.InsightsMean
-	(*InsightsCsat)(nil),           // 9: rapport.v1.InsightsCsat
-	(*InsightsNps)(nil),            // 10: rapport.v1.InsightsNps
-	(*InsightsResolutionTime)(nil), // 11: rapport.v1.InsightsResolutionTime
-	(*InsightsSentimentMix)(nil),   // 12: rapport.v1.InsightsSentimentMix
-	(*timestamppb.Timestamp)(nil),  // 13: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),    // 14: google.protobuf.Duration
+	(InsightsGranularity)(0),        // 0: rapport.v1.InsightsGranularity
+	(InsightsDimension)(0),          // 1: rapport.v1.InsightsDimension
+	(*RebuildInsightsRequest)(nil),  // 2: rapport.v1.RebuildInsightsRequest
+	(*RebuildInsightsResponse)(nil), // 3: rapport.v1.RebuildInsightsResponse
+	(*QueryInsightsRequest)(nil),    // 4: rapport.v1.QueryInsightsRequest
+	(*QueryInsightsResponse)(nil),   // 5: rapport.v1.QueryInsightsResponse
+	(*InsightsPeriod)(nil),          // 6: rapport.v1.InsightsPeriod
+	(*InsightsGroup)(nil),           // 7: rapport.v1.InsightsGroup
+	(*InsightsFigures)(nil),         // 8: rapport.v1.InsightsFigures
+	(*InsightsRate)(nil),            // 9: rapport.v1.InsightsRate
+	(*InsightsMean)(nil),            // 10: rapport.v1.InsightsMean
+	(*InsightsCsat)(nil),            // 11: rapport.v1.InsightsCsat
+	(*InsightsNps)(nil),             // 12: rapport.v1.InsightsNps
+	(*InsightsResolutionTime)(nil),  // 13: rapport.v1.InsightsResolutionTime
+	(*InsightsSentimentMix)(nil),    // 14: rapport.v1.InsightsSentimentMix
+	(*timestamppb.Timestamp)(nil),   // 15: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 16: google.protobuf.Duration
 }
 var file_rapport_v1_insights_service_proto_depIdxs = []int32{
-	13, // 0: rapport.v1.QueryInsightsRequest.start_time:type_name -> google.protobuf.Timestamp
-	13, // 1: rapport.v1.QueryInsightsRequest.end_time:type_name -> google.protobuf.Timestamp
+	15, // 0: rapport.v1.QueryInsightsRequest.start_time:type_name -> google.protobuf.Timestamp
+	15, // 1: rapport.v1.QueryInsightsRequest.end_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: rapport.v1.QueryInsightsRequest.granularity:type_name -> rapport.v1.InsightsGranularity
 	1,  // 3: rapport.v1.QueryInsightsRequest.group_by:type_name -> rapport.v1.InsightsDimension
-	4,  // 4: rapport.v1.QueryInsightsResponse.periods:type_name -> rapport.v1.InsightsPeriod
-	13, // 5: rapport.v1.InsightsPeriod.start_time:type_name -> google.protobuf.Timestamp
-	13, // 6: rapport.v1.InsightsPeriod.end_time:type_name -> google.protobuf.Timestamp
-	6,  // 7: rapport.v1.InsightsPeriod.figures:type_name -> rapport.v1.InsightsFigures
-	5,  // 8: rapport.v1.InsightsPeriod.groups:type_name -> rapport.v1.InsightsGroup
-	6,  // 9: rapport.v1.InsightsGroup.figures:type_name -> rapport.v1.InsightsFigures
-	9,  // 10: rapport.v1.InsightsFigures.csat:type_name -> rapport.v1.InsightsCsat
-	10, // 11: rapport.v1.InsightsFigures.nps:type_name -> rapport.v1.InsightsNps
-	8,  // 12: rapport.v1.InsightsFigures.ces:type_name -> rapport.v1.InsightsMean
-	7,  // 13: rapport.v1.InsightsFigures.first_contact_resolution:type_name -> rapport.v1.InsightsRate
-	7,  // 14: rapport.v1.InsightsFigures.repeat_contact:type_name -> rapport.v1.InsightsRate
-	7,  // 15: rapport.v1.InsightsFigures.relapse:type_name -> rapport.v1.InsightsRate
-	7,  // 16: rapport.v1.InsightsFigures.reopen:type_name -> rapport.v1.InsightsRate
-	11, // 17: rapport.v1.InsightsFigures.resolution_time:type_name -> rapport.v1.InsightsResolutionTime
-	12, // 18: rapport.v1.InsightsFigures.sentiment:type_name -> rapport.v1.InsightsSentimentMix
-	7,  // 19: rapport.v1.InsightsFigures.survey_response:type_name -> rapport.v1.InsightsRate
-	14, // 20: rapport.v1.InsightsResolutionTime.median:type_name -> google.protobuf.Duration
-	14, // 21: rapport.v1.InsightsResolutionTime.p90:type_name -> google.protobuf.Duration
-	2,  // 22: rapport.v1.InsightsService.QueryInsights:input_type -> rapport.v1.QueryInsightsRequest
-	3,  // 23: rapport.v1.InsightsService.QueryInsights:output_type -> rapport.v1.QueryInsightsResponse
-	23, // [23:24] is the sub-list for method output_type
-	22, // [22:23] is the sub-list for method input_type
+	6,  // 4: rapport.v1.QueryInsightsResponse.periods:type_name -> rapport.v1.InsightsPeriod
+	15, // 5: rapport.v1.InsightsPeriod.start_time:type_name -> google.protobuf.Timestamp
+	15, // 6: rapport.v1.InsightsPeriod.end_time:type_name -> google.protobuf.Timestamp
+	8,  // 7: rapport.v1.InsightsPeriod.figures:type_name -> rapport.v1.InsightsFigures
+	7,  // 8: rapport.v1.InsightsPeriod.groups:type_name -> rapport.v1.InsightsGroup
+	8,  // 9: rapport.v1.InsightsGroup.figures:type_name -> rapport.v1.InsightsFigures
+	11, // 10: rapport.v1.InsightsFigures.csat:type_name -> rapport.v1.InsightsCsat
+	12, // 11: rapport.v1.InsightsFigures.nps:type_name -> rapport.v1.InsightsNps
+	10, // 12: rapport.v1.InsightsFigures.ces:type_name -> rapport.v1.InsightsMean
+	9,  // 13: rapport.v1.InsightsFigures.first_contact_resolution:type_name -> rapport.v1.InsightsRate
+	9,  // 14: rapport.v1.InsightsFigures.repeat_contact:type_name -> rapport.v1.InsightsRate
+	9,  // 15: rapport.v1.InsightsFigures.relapse:type_name -> rapport.v1.InsightsRate
+	9,  // 16: rapport.v1.InsightsFigures.reopen:type_name -> rapport.v1.InsightsRate
+	13, // 17: rapport.v1.InsightsFigures.resolution_time:type_name -> rapport.v1.InsightsResolutionTime
+	14, // 18: rapport.v1.InsightsFigures.sentiment:type_name -> rapport.v1.InsightsSentimentMix
+	9,  // 19: rapport.v1.InsightsFigures.survey_response:type_name -> rapport.v1.InsightsRate
+	16, // 20: rapport.v1.InsightsResolutionTime.median:type_name -> google.protobuf.Duration
+	16, // 21: rapport.v1.InsightsResolutionTime.p90:type_name -> google.protobuf.Duration
+	4,  // 22: rapport.v1.InsightsService.QueryInsights:input_type -> rapport.v1.QueryInsightsRequest
+	2,  // 23: rapport.v1.InsightsService.RebuildInsights:input_type -> rapport.v1.RebuildInsightsRequest
+	5,  // 24: rapport.v1.InsightsService.QueryInsights:output_type -> rapport.v1.QueryInsightsResponse
+	3,  // 25: rapport.v1.InsightsService.RebuildInsights:output_type -> rapport.v1.RebuildInsightsResponse
+	24, // [24:26] is the sub-list for method output_type
+	22, // [22:24] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -1124,7 +1215,7 @@ func file_rapport_v1_insights_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_rapport_v1_insights_service_proto_rawDesc), len(file_rapport_v1_insights_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   11,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

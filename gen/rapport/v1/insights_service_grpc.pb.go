@@ -19,7 +19,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InsightsService_QueryInsights_FullMethodName = "/rapport.v1.InsightsService/QueryInsights"
+	InsightsService_QueryInsights_FullMethodName   = "/rapport.v1.InsightsService/QueryInsights"
+	InsightsService_RebuildInsights_FullMethodName = "/rapport.v1.InsightsService/RebuildInsights"
 )
 
 // InsightsServiceClient is the client API for InsightsService service.
@@ -44,6 +45,13 @@ const (
 type InsightsServiceClient interface {
 	// Returns the tenant's figures for each period of an interval.
 	QueryInsights(ctx context.Context, in *QueryInsightsRequest, opts ...grpc.CallOption) (*QueryInsightsResponse, error)
+	// Recounts the tenant's rollups from the stored history and replaces
+	// them, in one transaction on the embedded store. Needs the `admin`
+	// scope. The recount cannot see what is no longer stored: figures of
+	// erased customers and of contacts purged by retention are dropped. Use
+	// it after a crash on MongoDB (where a write and its rollup increment
+	// land one after the other) or after a change of the topic table.
+	RebuildInsights(ctx context.Context, in *RebuildInsightsRequest, opts ...grpc.CallOption) (*RebuildInsightsResponse, error)
 }
 
 type insightsServiceClient struct {
@@ -58,6 +66,16 @@ func (c *insightsServiceClient) QueryInsights(ctx context.Context, in *QueryInsi
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(QueryInsightsResponse)
 	err := c.cc.Invoke(ctx, InsightsService_QueryInsights_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *insightsServiceClient) RebuildInsights(ctx context.Context, in *RebuildInsightsRequest, opts ...grpc.CallOption) (*RebuildInsightsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RebuildInsightsResponse)
+	err := c.cc.Invoke(ctx, InsightsService_RebuildInsights_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +104,13 @@ func (c *insightsServiceClient) QueryInsights(ctx context.Context, in *QueryInsi
 type InsightsServiceServer interface {
 	// Returns the tenant's figures for each period of an interval.
 	QueryInsights(context.Context, *QueryInsightsRequest) (*QueryInsightsResponse, error)
+	// Recounts the tenant's rollups from the stored history and replaces
+	// them, in one transaction on the embedded store. Needs the `admin`
+	// scope. The recount cannot see what is no longer stored: figures of
+	// erased customers and of contacts purged by retention are dropped. Use
+	// it after a crash on MongoDB (where a write and its rollup increment
+	// land one after the other) or after a change of the topic table.
+	RebuildInsights(context.Context, *RebuildInsightsRequest) (*RebuildInsightsResponse, error)
 	mustEmbedUnimplementedInsightsServiceServer()
 }
 
@@ -98,6 +123,9 @@ type UnimplementedInsightsServiceServer struct{}
 
 func (UnimplementedInsightsServiceServer) QueryInsights(context.Context, *QueryInsightsRequest) (*QueryInsightsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method QueryInsights not implemented")
+}
+func (UnimplementedInsightsServiceServer) RebuildInsights(context.Context, *RebuildInsightsRequest) (*RebuildInsightsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RebuildInsights not implemented")
 }
 func (UnimplementedInsightsServiceServer) mustEmbedUnimplementedInsightsServiceServer() {}
 func (UnimplementedInsightsServiceServer) testEmbeddedByValue()                         {}
@@ -138,6 +166,24 @@ func _InsightsService_QueryInsights_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _InsightsService_RebuildInsights_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RebuildInsightsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InsightsServiceServer).RebuildInsights(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InsightsService_RebuildInsights_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InsightsServiceServer).RebuildInsights(ctx, req.(*RebuildInsightsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // InsightsService_ServiceDesc is the grpc.ServiceDesc for InsightsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -148,6 +194,10 @@ var InsightsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "QueryInsights",
 			Handler:    _InsightsService_QueryInsights_Handler,
+		},
+		{
+			MethodName: "RebuildInsights",
+			Handler:    _InsightsService_RebuildInsights_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

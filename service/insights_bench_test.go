@@ -1,0 +1,94 @@
+package service_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	rapportv1 "github.com/rapporthq/rapport/gen/rapport/v1"
+	"github.com/rapporthq/rapport/service"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// BenchmarkInsightsWriteCost measures, in one run, what keeping the
+// insight rollups adds to the write path: RecordInteraction (text, two
+// topics, an agent, a survey; into a customer with 100 interactions) and
+// RecordSurvey, on a server that keeps them and on one that does not
+// (Options.WithoutInsightRollups), on the test engine.
+//
+//	go test -run '^$' -bench BenchmarkInsightsWriteCost -benchtime 2s -count 6 ./service/
+func BenchmarkInsightsWriteCost(b *testing.B) {
+	for _, without := range []bool{false, true} {
+		kind := map[bool]string{false: "rollups", true: "none"}[without]
+		ts := startServer(b, newStore(b), service.Options{WithoutInsightRollups: without})
+		recent := historyOf(b, ts, "recent", 100, false)
+		b.Run("record/"+kind, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				n++
+				req := historyItem(recent, n%2000)
+				req.Interaction.SourceId = fmt.Sprint("bench-", n)
+				if _, err := ts.interactions.RecordInteraction(b.Context(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("survey/"+kind, func(b *testing.B) {
+			req := historyItem(recent, 5)
+			req.Interaction.SourceId = "surveyed"
+			in, err := ts.interactions.RecordInteraction(b.Context(), req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := 0
+			for b.Loop() {
+				n++
+				csat := int32(n%5 + 1)
+				if _, err := ts.interactions.RecordSurvey(b.Context(), &rapportv1.RecordSurveyRequest{Interaction: in.GetInteraction().GetName(),
+					RequestId: fmt.Sprintf("7b0d9d0e-3333-4a3c-9c1e-%012d", n), Survey: &rapportv1.SurveyAnswers{Csat: &csat, AnswerTime: timestamppb.Now()}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkInsightsScale reads the tenant's figures on the seeded
+// 100,000-customer store (BenchmarkScale's; RAPPORT_BENCH_SIZES picks
+// others): one day, a year by day, a year by month, a year by month and
+// channel. Rows read are reported (rollup rows in the reply's range).
+//
+//	RAPPORT_BENCH_SIZES=100000 RAPPORT_BENCH_DIR=/tmp/rapport-bench go test -run '^$' -bench BenchmarkInsightsScale -benchtime 200x -count 6 -timeout 2h ./service/
+func BenchmarkInsightsScale(b *testing.B) {
+	for _, n := range scaleSizes(b) {
+		ts, _ := scaleStore(b, n)
+		c := rapportv1.NewInsightsServiceClient(ts.conn)
+		today := time.Now().UTC().Truncate(24 * time.Hour)
+		for _, q := range []struct {
+			name string
+			req  *rapportv1.QueryInsightsRequest
+		}{
+			{"day", &rapportv1.QueryInsightsRequest{StartTime: timestamppb.New(today.AddDate(0, 0, -3)), EndTime: timestamppb.New(today.AddDate(0, 0, -2))}},
+			{"year-by-day", &rapportv1.QueryInsightsRequest{StartTime: timestamppb.New(today.AddDate(-1, 0, 1)), EndTime: timestamppb.New(today.AddDate(0, 0, 1))}},
+			{"year-by-month", &rapportv1.QueryInsightsRequest{StartTime: timestamppb.New(today.AddDate(-1, 0, 1)), EndTime: timestamppb.New(today.AddDate(0, 0, 1)),
+				Granularity: rapportv1.InsightsGranularity_INSIGHTS_GRANULARITY_MONTH}},
+			{"year-by-month-channel", &rapportv1.QueryInsightsRequest{StartTime: timestamppb.New(today.AddDate(-1, 0, 1)), EndTime: timestamppb.New(today.AddDate(0, 0, 1)),
+				Granularity: rapportv1.InsightsGranularity_INSIGHTS_GRANULARITY_MONTH, GroupBy: rapportv1.InsightsDimension_INSIGHTS_DIMENSION_CHANNEL}},
+		} {
+			b.Run(fmt.Sprintf("customers=%d/q=%s", n, q.name), func(b *testing.B) {
+				var contacts int64
+				for b.Loop() {
+					res, err := c.QueryInsights(b.Context(), q.req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					contacts = 0
+					for _, p := range res.GetPeriods() {
+						contacts += p.GetFigures().GetContacts()
+					}
+				}
+				b.ReportMetric(float64(contacts), "contacts")
+			})
+		}
+	}
+}

@@ -35,6 +35,7 @@ type ContextStore interface {
 	GetCustomer(ctx context.Context, tenant, customerID string) (*rapportv1.Customer, error)
 	ListIssues(ctx context.Context, tenant, customerID string, f repository.IssueFilter, after *repository.Cursor, limit int) ([]*rapportv1.Issue, bool, error)
 	ListInteractions(ctx context.Context, tenant, customerID string, f repository.InteractionFilter, after *repository.Cursor, limit int) ([]*rapportv1.Interaction, bool, error)
+	ListFollowUps(ctx context.Context, tenant string, f repository.FollowUpFilter, after *repository.FollowUpCursor, limit int) ([]repository.FollowUpRow, bool, error)
 	issueUpdater
 }
 
@@ -252,8 +253,15 @@ func (s *contextServer) rebuild(ctx context.Context, tenant, customerID string) 
 			return err
 		}
 		read = int64(len(u.Interactions))
-		// The follow-ups' state lives only in the summary: kept whole.
-		*sum = repository.Summary{Tenant: tenant, CustomerID: customerID, Revision: sum.Revision, FollowUps: sum.FollowUps}
+		// The follow-ups' state lives in the summary: kept whole; a lost
+		// or unreadable summary (no profile) gets them back from the index.
+		followUps := sum.FollowUps
+		if sum.Customer == nil && len(followUps) == 0 {
+			if followUps, err = indexedFollowUps(ctx, s.store, tenant, customerID); err != nil {
+				return err
+			}
+		}
+		*sum = repository.Summary{Tenant: tenant, CustomerID: customerID, Revision: sum.Revision, FollowUps: followUps}
 		return u.Apply(sum, now)
 	})
 	return sum, read, err

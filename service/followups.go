@@ -103,6 +103,34 @@ func dropFollowUpsAbout(sum *repository.Summary, prefix string) []repository.Fol
 	return gone
 }
 
+// indexedFollowUps reads a customer's follow-ups back from the index (open
+// and completed), for a summary that was lost: their states and due times
+// come back, the request IDs they remembered do not.
+func indexedFollowUps(ctx context.Context, store interface {
+	ListFollowUps(ctx context.Context, tenant string, f repository.FollowUpFilter, after *repository.FollowUpCursor, limit int) ([]repository.FollowUpRow, bool, error)
+}, tenant, customerID string) ([]repository.SummaryFollowUp, error) {
+	var out []repository.SummaryFollowUp
+	for _, st := range []rapportv1.FollowUpState{followUpOpen, followUpCompleted} {
+		var after *repository.FollowUpCursor
+		for {
+			rows, more, err := store.ListFollowUps(ctx, tenant, repository.FollowUpFilter{State: int32(st), CustomerID: customerID}, after, maxPageSize)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rows {
+				out = append(out, repository.SummaryFollowUp{ID: r.FollowUpID, FollowUp: r.FollowUp})
+			}
+			if !more {
+				break
+			}
+			last := rows[len(rows)-1]
+			after = &repository.FollowUpCursor{DueTime: last.DueTime, CustomerID: last.CustomerID, FollowUpID: last.FollowUpID}
+		}
+	}
+	slices.SortFunc(out, func(a, b repository.SummaryFollowUp) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
 func lastSegment(name string) string { return name[strings.LastIndexByte(name, '/')+1:] }
 
 // planFollowUp sets a follow-up's due time, channel and blocked reason

@@ -541,3 +541,38 @@ func TestDeleteCustomerErasesFollowUps(t *testing.T) {
 		t.Fatalf("bob's: %v", got)
 	}
 }
+
+// A lost summary is rebuilt with its follow-ups read back from the index:
+// a completed one stays completed (and is not derived again), an open one
+// stays open with its due time.
+func TestLostSummaryGetsItsFollowUpsBack(t *testing.T) {
+	t.Parallel()
+	ts, db := newTestServerDB(t)
+	fc := rapportv1.NewFollowUpServiceClient(ts.conn)
+	email := rapportv1.Channel_CHANNEL_EMAIL
+	ada := ts.customerWith(t, "ada", &rapportv1.Preferences{Consents: []*rapportv1.ChannelConsent{consent(email, rapportv1.ConsentStatus_CONSENT_STATUS_GRANTED)}})
+	now := time.Now()
+	for _, ago := range []time.Duration{time.Hour, 2 * time.Hour} {
+		ts.record(t, ada, &rapportv1.Interaction{Channel: email, OccurTime: timestamppb.New(now.Add(-ago)), Summary: "call back", Outcome: rapportv1.Outcome_OUTCOME_FOLLOW_UP_NEEDED})
+	}
+	open := listFollowUps(t, fc, ada, "", 0)
+	if len(open) != 2 {
+		t.Fatalf("ada's: %v", open)
+	}
+	done, err := fc.CompleteFollowUp(t.Context(), &rapportv1.CompleteFollowUpRequest{Name: open[0].GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine().DropSummaries(t, db)
+	cc := ts.context(t, &rapportv1.GetCustomerContextRequest{Customer: ada})
+	if len(cc.GetOpenFollowUps()) != 1 || !proto.Equal(cc.GetOpenFollowUps()[0], open[1]) {
+		t.Fatalf("rebuilt context's follow-ups %v, want %v", cc.GetOpenFollowUps(), open[1])
+	}
+	ts.record(t, ada, &rapportv1.Interaction{Channel: email, OccurTime: timestamppb.New(now), Summary: "a question"})
+	if got := listFollowUps(t, fc, ada, "", 0); len(got) != 1 || !proto.Equal(got[0], open[1]) {
+		t.Fatalf("open after the rebuild and a write: %v", got)
+	}
+	if got := listFollowUps(t, fc, ada, "state = FOLLOW_UP_STATE_COMPLETED", 0); len(got) != 1 || !proto.Equal(got[0], done.GetFollowUp()) {
+		t.Fatalf("completed after the rebuild: %v", got)
+	}
+}

@@ -393,6 +393,7 @@ func TestSearchAndCustomerPage(t *testing.T) {
 		`data-code="REPEAT_CONTACT_`,                             // a hint
 		`role="img"`, `data-label="voice"`, `data-label="email"`, // the chart of contacts by channel
 		"<title>Ada Lovelace · Rapport console</title>",
+		`id="customer-follow-ups"`, // the follow-ups owed (the negative contacts call for an apology)
 	} {
 		if !strings.Contains(p.body, want) {
 			t.Errorf("customer page lacks %q", want)

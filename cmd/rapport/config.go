@@ -52,8 +52,13 @@ type config struct {
 	LogSuccessEvery    int
 	MaxWatchPerTenant  int
 	MetricsListen      string
-	OTLPEndpoint       string
-	OTLPInsecure       bool
+	// ConsoleListen is the web console's address; empty: no console.
+	// consoleDefault: it is the development default, not asked for, so a
+	// busy port only turns the console off.
+	ConsoleListen  string
+	consoleDefault bool
+	OTLPEndpoint   string
+	OTLPInsecure   bool
 
 	// Authentication and transport security.
 	APIKeys             bool
@@ -67,6 +72,9 @@ type config struct {
 	AuditRetention      time.Duration
 	PurgeInterval       time.Duration
 }
+
+// defaultConsoleListen is the console's address in development mode.
+const defaultConsoleListen = "127.0.0.1:8080"
 
 // development reports whether no credentials are configured.
 func (c config) development() bool { return !c.APIKeys && c.JWT.KeysFile == "" }
@@ -145,6 +153,7 @@ func addServeFlags(fs *pflag.FlagSet, getenv func(string) string) *serveFlags {
 	}
 	fs.BoolVar(&c.Reflection, "reflection", envBool("RAPPORT_REFLECTION", true), "serve gRPC reflection (RAPPORT_REFLECTION)")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", env("RAPPORT_METRICS_LISTEN", "127.0.0.1:9464"), "HTTP address of the Prometheus /metrics endpoint; empty disables it (RAPPORT_METRICS_LISTEN)")
+	fs.StringVar(&c.ConsoleListen, "console-listen", env("RAPPORT_CONSOLE_LISTEN", ""), "HTTP address of the web console; in development mode "+defaultConsoleListen+" unless set, otherwise off unless set; --console-listen= turns it off (RAPPORT_CONSOLE_LISTEN)")
 	fs.StringVar(&c.OTLPEndpoint, "otlp-endpoint", env("RAPPORT_OTLP_ENDPOINT", ""), "OTLP/gRPC collector (host:port) to export traces to; empty disables tracing (RAPPORT_OTLP_ENDPOINT)")
 	fs.StringVar(&f.watchPoll, "watch-poll-interval", env("RAPPORT_WATCH_POLL_INTERVAL", "1s"), "how often watched customers are checked for changes (RAPPORT_WATCH_POLL_INTERVAL)")
 	fs.BoolVar(&c.OTLPInsecure, "otlp-insecure", envBool("RAPPORT_OTLP_INSECURE", false), "talk to the OTLP collector without TLS (RAPPORT_OTLP_INSECURE)")
@@ -273,7 +282,10 @@ func (f *serveFlags) config() (config, error) {
 	}
 	// Addresses are checked here, before anything starts, not when they
 	// are first used.
-	addrs := []struct{ flag, addr string }{{"--listen", c.Listen}, {"--metrics-listen", c.MetricsListen}, {"--otlp-endpoint", c.OTLPEndpoint}}
+	if c.development() && c.ConsoleListen == "" && !f.set("console-listen", "RAPPORT_CONSOLE_LISTEN") {
+		c.ConsoleListen, c.consoleDefault = defaultConsoleListen, true
+	}
+	addrs := []struct{ flag, addr string }{{"--listen", c.Listen}, {"--metrics-listen", c.MetricsListen}, {"--console-listen", c.ConsoleListen}, {"--otlp-endpoint", c.OTLPEndpoint}}
 	for _, a := range addrs {
 		if a.addr == "" {
 			continue
@@ -351,6 +363,10 @@ func (f *serveFlags) config() (config, error) {
 			errs = append(errs, fmt.Errorf("no credentials are configured (development mode), so the server listens on loopback addresses only, not %q: "+
 				"configure --api-keys or --jwt-keys, listen on 127.0.0.1, or pass --insecure-allow-unauthenticated", c.Listen))
 		}
+		if c.ConsoleListen != "" && !c.InsecureAllowNoAuth && !isLoopback(c.ConsoleListen) {
+			errs = append(errs, fmt.Errorf("no credentials are configured (development mode), so the console signs nobody in and listens on loopback addresses only, not %q: "+
+				"configure --api-keys or --jwt-keys, use --console-listen 127.0.0.1:8080, or pass --insecure-allow-unauthenticated", c.ConsoleListen))
+		}
 		// Every caller is then one principal of one tenant: the limits
 		// would throttle the developer's first load test and protect no
 		// other tenant. They stay off unless set.
@@ -362,6 +378,12 @@ func (f *serveFlags) config() (config, error) {
 		}
 	} else if c.Demo {
 		errs = append(errs, errors.New("--demo loads its data through the API without credentials: it works in development mode only"))
+	}
+	if c.ConsoleListen != "" && !c.consoleDefault && c.TLSClientCA != "" {
+		errs = append(errs, errors.New("--console-listen does not work with --tls-client-ca (mutual TLS): the console calls the API in process without a client certificate; run it in a replica without mutual TLS"))
+	}
+	if c.TLSClientCA != "" && c.consoleDefault {
+		c.ConsoleListen, c.consoleDefault = "", false
 	}
 	if c.Demo && c.TLSCert != "" {
 		errs = append(errs, errors.New("--demo loads its data over a plaintext connection: it does not work with --tls-cert"))
@@ -418,6 +440,7 @@ func (c config) logValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("listen", c.Listen),
 		slog.String("metrics_listen", c.MetricsListen),
+		slog.String("console_listen", c.ConsoleListen),
 		slog.String("otlp_endpoint", c.OTLPEndpoint),
 		slog.String("store", store),
 		slog.String("database", c.MongoDBDatabase),

@@ -203,6 +203,14 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 		defer mlis.Close()
 	}
 
+	clis, err := listenConsole(cfg, authCfg.Development(), logger)
+	if err != nil {
+		return err
+	}
+	if clis != nil {
+		defer clis.Close()
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerBuildInfo(reg)
@@ -282,6 +290,11 @@ func serve(ctx context.Context, cfg config, logw io.Writer) error {
 			defer cancel()
 			return hs.Shutdown(sctx)
 		})
+	}
+	if clis != nil {
+		if err := serveConsole(gctx, g, clis, srv, tlsCfg, authCfg.Development(), logger); err != nil {
+			return err
+		}
 	}
 	if cfg.Demo {
 		g.Go(func() error {

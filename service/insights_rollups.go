@@ -339,3 +339,14 @@ func RebuildInsights(ctx context.Context, store RebuildStore, tenant string, g i
 	})
 	return rows, err
 }
+
+// GetSummaryIfChanged passes the context cache's read through to the
+// store (see repository.UnchangedSummaryReader); a store that cannot tell
+// is read whole, and its summary, without a fingerprint, is not cached.
+func (r rollupStore) GetSummaryIfChanged(ctx context.Context, tenant, customerID string, known uint64) (*repository.Summary, bool, error) {
+	if u, ok := r.Store.(repository.UnchangedSummaryReader); ok {
+		return u.GetSummaryIfChanged(ctx, tenant, customerID, known)
+	}
+	sum, err := r.Store.GetSummary(ctx, tenant, customerID)
+	return sum, false, err
+}

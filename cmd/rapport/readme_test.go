@@ -9,10 +9,11 @@ import (
 	"testing"
 )
 
-// readmeBlocks returns the ```sh blocks of the README that call grpcurl.
+// readmeBlocks returns the ```sh blocks of the API tour (docs/api-tour.md)
+// that call grpcurl.
 func readmeBlocks(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile("../../README.md")
+	b, err := os.ReadFile("../../docs/api-tour.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -524,13 +524,13 @@ func TestHintRulesGroupedByTier(t *testing.T) {
 
 // The README's hint table documents every code the rules give, and no other.
 func TestREADMEListsEveryHintCode(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/context-and-hints.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, ok := strings.Cut(string(readme), "\n### Hints\n")
 	if !ok {
-		t.Fatal("README has no Hints section")
+		t.Fatal("docs/context-and-hints.md has no Hints section")
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	code := regexp.MustCompile("`([A-Z_]+)`")

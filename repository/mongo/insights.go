@@ -5,6 +5,7 @@ import (
 
 	"github.com/rapporthq/rapport/repository"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -49,10 +50,23 @@ func (s *Store) AddInsights(ctx context.Context, tenant string, rows []repositor
 	coll := s.db.Collection(insightsCollection)
 	for _, k := range order {
 		id := insightPrefix(tenant, k.g, k.dim) + k.day + "/" + k.value
-		_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
+		update := bson.D{
 			{Key: "$inc", Value: incs[k]},
 			{Key: "$setOnInsert", Value: bson.D{{Key: "tenant", Value: tenant}, {Key: "g", Value: k.g}, {Key: "dim", Value: k.dim}, {Key: "day", Value: k.day}, {Key: "value", Value: k.value}}},
-		}, options.UpdateOne().SetUpsert(true))
+		}
+		// Under the document's lock (see keyLocks: FerretDB's $inc reads
+		// and writes in two steps; on MongoDB it is atomic by itself).
+		err := s.locks.do(id, func() error {
+			_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update, options.UpdateOne().SetUpsert(true))
+			if mongo.IsDuplicateKeyError(err) {
+				// Two writers (two processes) upserted the same new counter
+				// document at once and this one lost the insert: the
+				// document exists now, and the same update increments it
+				// (MongoDB retries such an upsert on _id itself from 4.2).
+				_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update, options.UpdateOne().SetUpsert(true))
+			}
+			return err
+		})
 		if err != nil {
 			return dbErr("add insights", err)
 		}

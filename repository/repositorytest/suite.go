@@ -43,6 +43,7 @@ func Run(t *testing.T, e Engine) {
 		{"RecordInteractionsOfAMissingCustomer", testRecordInteractionsOfAMissingCustomer},
 		{"AtomicallyCommitsAndReportsErrors", testAtomicallyCommitsAndReportsErrors},
 		{"InsightRollupsAddReadClear", testInsightRollupsAddReadClear},
+		{"InsightRollupsConcurrentAdds", testInsightRollupsConcurrentAdds},
 		{"ExpireAtWrittenWithRetention", testExpireAtWrittenWithRetention},
 		{"PurgeQueries", testPurgeQueries},
 		{"ReviseExpiry", testReviseExpiry},

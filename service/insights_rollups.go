@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -83,11 +84,18 @@ func (r rollupStore) RecordInteractions(ctx context.Context, tenant string, item
 			if res.Err != nil || res.AlreadyRecorded || res.Interaction == nil {
 				continue
 			}
-			d.Add(r.groups.Interaction(res.Interaction), 1)
 			ids, err := r.person(ctx, tenant, items[k].CustomerID)
+			if errors.Is(err, repository.ErrNotFound) {
+				// Erased since its interaction was stored: counted in no
+				// figure, and the write's closing summary update sweeps
+				// what it left (on MongoDB, where this is no transaction,
+				// failing here would skip that sweep).
+				continue
+			}
 			if err != nil {
 				return err
 			}
+			d.Add(r.groups.Interaction(res.Interaction), 1)
 			if news[ids[0]] == nil {
 				order = append(order, ids[0])
 				people[ids[0]] = ids
@@ -96,6 +104,9 @@ func (r rollupStore) RecordInteractions(ctx context.Context, tenant string, item
 		}
 		for _, survivor := range order {
 			delta, err := r.contacted(ctx, tenant, people[survivor], news[survivor])
+			if errors.Is(err, repository.ErrNotFound) {
+				continue // erased meanwhile: as above
+			}
 			if err != nil {
 				return err
 			}

@@ -350,6 +350,21 @@ func (s *Store) confirmLive(ctx context.Context, tenant, customerID string) erro
 	return fmt.Errorf("customer %q erased during the write: %w", customerID, repository.ErrNotFound)
 }
 
+// failedWrite is what a write to a customer's records answers when a step
+// of it failed with err (the issue or summary update that closes a record
+// of an interaction, say): if the customer is being erased or gone, the
+// sweep of confirmLive runs and the answer is repository.ErrNotFound, so
+// that records the write stored before the failing step do not outlive
+// the erasure. That step fails this way when the erasure raced it: the
+// issue was swept, or the sealed store's data key was destroyed (its
+// mutate cannot open the summary). Otherwise err is answered as it is.
+func (s *Store) failedWrite(ctx context.Context, tenant, customerID string, err error) error {
+	if live := s.confirmLive(ctx, tenant, customerID); errors.Is(live, repository.ErrNotFound) {
+		return live
+	}
+	return err
+}
+
 // ListCustomers returns up to limit customers of tenant whose IDs sort after
 // afterID (all when empty), in ID order, and whether more follow: those
 // not merged into another, or (f.Merged) those merged, with merged_into

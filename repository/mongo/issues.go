@@ -253,14 +253,14 @@ func (s *Store) UpdateIssue(ctx context.Context, tenant, customerID, issueID, et
 		}
 		old, err := s.getIssueDoc(ctx, tenant, customerID, issueID)
 		if err != nil {
-			return nil, err
+			return nil, s.failedWrite(ctx, tenant, customerID, err)
 		}
 		if etag != "" && etag != repository.Etag(old.Revision) {
 			return nil, repository.ErrEtagMismatch
 		}
 		is := old.proto()
 		if err := mutate(is); err != nil {
-			return nil, err
+			return nil, s.failedWrite(ctx, tenant, customerID, err)
 		}
 		is.CreateTime, is.OpenTime = timestamppb.New(old.CreateTime), timestamppb.New(old.OpenTime)
 		is.UpdateTime = timestamppb.New(repository.Truncate(s.now()))

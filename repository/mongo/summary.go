@@ -114,11 +114,11 @@ func (s *Store) UpdateSummary(ctx context.Context, tenant, customerID string, mu
 		case isNew:
 			cur = &repository.Summary{Tenant: tenant, CustomerID: customerID}
 		case err != nil:
-			return nil, err
+			return nil, s.failedWrite(ctx, tenant, customerID, err)
 		}
 		old := cur.Revision
 		if err := mutate(cur); err != nil {
-			return nil, err
+			return nil, s.failedWrite(ctx, tenant, customerID, err)
 		}
 		cur.Tenant, cur.CustomerID = tenant, customerID
 		cur.Revision = old + 1

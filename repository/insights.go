@@ -1,5 +1,7 @@
 package repository
 
+import "time"
+
 // InsightKey names one counter of the tenant's insight rollups (see
 // service/insights): a period (Granularity "D" day, "W" ISO week, "M"
 // month) by its first day (Day, "2006-01-02", UTC), a group (Dim "" for
@@ -25,4 +27,11 @@ type InsightQuery struct {
 	From, To    string
 	Dims        []string
 	Counters    []string
+}
+
+// ContactMarksBefore is the first day (a mark's Day, "2006-01-02") of the
+// marks a retention purge with cutoff keeps: a period starting 31 days or
+// more before cutoff (a day, an ISO week or a month) ended before it.
+func ContactMarksBefore(cutoff time.Time) string {
+	return cutoff.UTC().AddDate(0, 0, -31).Format(time.DateOnly)
 }

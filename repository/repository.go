@@ -189,6 +189,23 @@ type Adapter interface {
 	AddInsights(ctx context.Context, tenant string, rows []InsightRow) error
 	ReadInsights(ctx context.Context, tenant string, q InsightQuery) ([]InsightRow, error)
 	ClearInsights(ctx context.Context, tenant string) error
+	// MarkContacted, ListContacted and ReplaceContacted keep the contact
+	// marks, beside the rollups, for the distinct count of customers
+	// contacted: a mark says that a person (a survivor with the customers
+	// merged into it, under the survivor's ID) is counted in the
+	// "customers" counter of a period and group (an InsightKey; Counter is
+	// not part of a mark). A write that records contacts marks their keys
+	// in its Atomically unit and counts the customer once in each key it
+	// marked first (MarkContacted returns those: the store's unique key
+	// decides, however many writers race); ReplaceContacted sets a
+	// person's marks (merges, unmerges, rebuilds; none deletes them).
+	// Unlike the rollups, marks hold a customer ID: an erasure deletes the
+	// customer's, the retention purge (DeleteInteractionsBefore) those of
+	// periods that ended before its cutoff (ContactMarksBefore), and
+	// ClearInsights the tenant's.
+	MarkContacted(ctx context.Context, tenant, customerID string, keys []InsightKey) ([]InsightKey, error)
+	ListContacted(ctx context.Context, tenant, customerID string) ([]InsightKey, error)
+	ReplaceContacted(ctx context.Context, tenant, customerID string, keys []InsightKey) error
 
 	Atomically(ctx context.Context, fn func(ctx context.Context) error) error
 	Ready(ctx context.Context) error

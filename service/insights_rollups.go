@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -18,6 +19,9 @@ type InsightStore interface {
 	AddInsights(ctx context.Context, tenant string, rows []repository.InsightRow) error
 	ReadInsights(ctx context.Context, tenant string, q repository.InsightQuery) ([]repository.InsightRow, error)
 	ClearInsights(ctx context.Context, tenant string) error
+	MarkContacted(ctx context.Context, tenant, customerID string, keys []repository.InsightKey) ([]repository.InsightKey, error)
+	ListContacted(ctx context.Context, tenant, customerID string) ([]repository.InsightKey, error)
+	ReplaceContacted(ctx context.Context, tenant, customerID string, keys []repository.InsightKey) error
 }
 
 // rollupStore keeps the insight rollups: it wraps the store every handler
@@ -103,55 +107,35 @@ func (r rollupStore) RecordInteractions(ctx context.Context, tenant string, item
 			news[ids[0]] = append(news[ids[0]], res.Interaction)
 		}
 		for _, survivor := range order {
-			delta, err := r.contacted(ctx, tenant, people[survivor], news[survivor])
-			if errors.Is(err, repository.ErrNotFound) {
-				continue // erased meanwhile: as above
-			}
+			marked, err := r.Store.MarkContacted(ctx, tenant, survivor, marks(r.groups.Customer(news[survivor])))
 			if err != nil {
 				return err
 			}
-			d.Add(delta, 1)
+			for _, k := range marked {
+				k.Counter = insights.CounterCustomers
+				d[k]++
+			}
 		}
 		return r.add(ctx, tenant, d)
 	})
 	return results, err
 }
 
-// contacted is the change that a person's new interactions make to the
-// distinct counts of customers contacted: +1 for each (period, group) of
-// theirs in which no other contact of the person is stored. The person's
-// other contacts in the span are read newest first, a page at a time, and
-// the read stops once every key is found covered.
-func (r rollupStore) contacted(ctx context.Context, tenant string, ids []string, added []*rapportv1.Interaction) (insights.Delta, error) {
-	times := make([]time.Time, len(added))
-	names := map[string]bool{}
-	for i, in := range added {
-		times[i], names[in.GetName()] = in.GetOccurTime().AsTime(), true
+// marks are the contact marks of a customers-contacted delta (its keys,
+// without the counter), in a stable order.
+func marks(d insights.Delta) []repository.InsightKey {
+	out := make([]repository.InsightKey, 0, len(d))
+	for k := range d {
+		k.Counter = ""
+		out = append(out, k)
 	}
-	open := r.groups.Customer(added)
-	from, to := insights.Span(times)
-	f := repository.InteractionFilter{AlsoCustomers: ids[1:], After: from, AfterInclusive: true, Before: to}
-	var after *repository.Cursor
-	for len(open) > 0 {
-		page, more, err := r.Store.ListInteractions(ctx, tenant, ids[0], f, after, contactedPage)
-		if err != nil {
-			return nil, err
-		}
-		others := slices.DeleteFunc(slices.Clone(page), func(in *rapportv1.Interaction) bool { return names[in.GetName()] })
-		for k := range r.groups.Customer(others) {
-			delete(open, k)
-		}
-		if !more || len(page) == 0 {
-			break
-		}
-		c := interactionCursor(page[len(page)-1])
-		after = &c
-	}
-	return open, nil
+	slices.SortFunc(out, compareKeys)
+	return out
 }
 
-// contactedPage is the page size of contacted's read.
-const contactedPage = 50
+func compareKeys(a, b repository.InsightKey) int {
+	return cmp.Or(cmp.Compare(a.Granularity, b.Granularity), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Dim, b.Dim), cmp.Compare(a.Value, b.Value))
+}
 
 func (r rollupStore) RecordSurvey(ctx context.Context, tenant string, a repository.SurveyAnswer) (res repository.SurveyResult, err error) {
 	err = r.Store.Atomically(ctx, func(ctx context.Context) error {
@@ -204,21 +188,32 @@ func (r rollupStore) MergeCustomers(ctx context.Context, tenant string, m reposi
 		if err != nil {
 			return err
 		}
-		sh, err := history(ctx, r.Store, tenant, survivor, time.Time{}, time.Time{})
-		if err != nil {
-			return err
-		}
-		mh, err := history(ctx, r.Store, tenant, []string{m.Merged}, time.Time{}, time.Time{})
-		if err != nil {
-			return err
-		}
 		got, already, err = r.Store.MergeCustomers(ctx, tenant, m)
 		if err != nil || already {
 			return err
 		}
-		d := r.groups.Customer(slices.Concat(sh, mh))
-		d.Add(r.groups.Customer(sh), -1)
-		d.Add(r.groups.Customer(mh), -1)
+		// The two were counted apart; from now on they are one customer:
+		// each key both were counted in counts one less, and the merged
+		// customer's marks become the survivor's.
+		mm, err := r.Store.ListContacted(ctx, tenant, m.Merged)
+		if err != nil {
+			return err
+		}
+		both, err := r.Store.MarkContacted(ctx, tenant, survivor[0], mm)
+		if err != nil {
+			return err
+		}
+		if err := r.Store.ReplaceContacted(ctx, tenant, m.Merged, nil); err != nil {
+			return err
+		}
+		d := insights.Delta{}
+		for _, k := range mm {
+			d[repository.InsightKey{Granularity: k.Granularity, Day: k.Day, Dim: k.Dim, Value: k.Value, Counter: insights.CounterCustomers}]--
+		}
+		for _, k := range both {
+			k.Counter = insights.CounterCustomers
+			d[k]++ // marked first now: the survivor was not counted there
+		}
 		return r.add(ctx, tenant, d)
 	})
 	return got, already, err
@@ -230,13 +225,16 @@ func (r rollupStore) UnmergeCustomers(ctx context.Context, tenant, survivor, mer
 		if err != nil {
 			return err
 		}
-		all, err := history(ctx, r.Store, tenant, ids, time.Time{}, time.Time{})
+		before, err := r.Store.ListContacted(ctx, tenant, ids[0])
 		if err != nil {
 			return err
 		}
 		if err := r.Store.UnmergeCustomers(ctx, tenant, survivor, merged); err != nil {
 			return err
 		}
+		// The two are counted apart again, each where its own history
+		// has contacts; a key only the marks know (its contacts purged by
+		// retention) stays with the survivor: figures of the past stay.
 		rest := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == merged })
 		sh, err := history(ctx, r.Store, tenant, rest, time.Time{}, time.Time{})
 		if err != nil {
@@ -246,9 +244,25 @@ func (r rollupStore) UnmergeCustomers(ctx context.Context, tenant, survivor, mer
 		if err != nil {
 			return err
 		}
-		d := r.groups.Customer(sh)
-		d.Add(r.groups.Customer(mh), 1)
-		d.Add(r.groups.Customer(all), -1)
+		sd, md := r.groups.Customer(sh), r.groups.Customer(mh)
+		for _, k := range before {
+			k.Counter = insights.CounterCustomers
+			if _, ok := md[k]; !ok {
+				sd[k] = 1
+			}
+		}
+		if err := r.Store.ReplaceContacted(ctx, tenant, ids[0], marks(sd)); err != nil {
+			return err
+		}
+		if err := r.Store.ReplaceContacted(ctx, tenant, merged, marks(md)); err != nil {
+			return err
+		}
+		d := sd
+		d.Add(md, 1)
+		for _, k := range before {
+			k.Counter = insights.CounterCustomers
+			d[k]--
+		}
 		return r.add(ctx, tenant, d)
 	})
 }
@@ -266,25 +280,34 @@ type RecountStore interface {
 // and purged contacts aside, which a recount cannot see).
 func RecountInsights(ctx context.Context, store RecountStore, tenant string, g insights.Groups) (insights.Delta, error) {
 	d := insights.Delta{}
+	err := eachPerson(ctx, store, tenant, func(survivor string) error {
+		pd, err := RecountPerson(ctx, store, tenant, survivor, g)
+		d.Add(pd, 1)
+		return err
+	})
+	return d, err
+}
+
+// eachPerson calls fn with each survivor of tenant (a customer not merged
+// into another), in ID order.
+func eachPerson(ctx context.Context, store RecountStore, tenant string, fn func(survivor string) error) error {
 	after := ""
 	for {
 		page, more, err := store.ListCustomers(ctx, tenant, repository.CustomerFilter{}, after, 500)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, c := range page {
 			id, err := parseCustomerName("", c.GetName())
 			if err != nil {
-				return nil, err
+				return err
 			}
-			pd, err := RecountPerson(ctx, store, tenant, id, g)
-			if err != nil {
-				return nil, err
+			if err := fn(id); err != nil {
+				return err
 			}
-			d.Add(pd, 1)
 		}
 		if !more || len(page) == 0 {
-			return d, nil
+			return nil
 		}
 		after, _ = parseCustomerName("", page[len(page)-1].GetName())
 	}
@@ -332,16 +355,32 @@ type RebuildStore interface {
 	InsightStore
 }
 
-// RebuildInsights replaces a tenant's rollups with a recount, in one unit
-// (one transaction on SQLite). It drops the figures of erased customers
-// and purged contacts, which the history no longer holds.
+// RebuildInsights replaces a tenant's rollups and contact marks with a
+// recount, in one unit (one transaction on SQLite). It drops the figures
+// of erased customers and purged contacts, which the history no longer
+// holds.
 func RebuildInsights(ctx context.Context, store RebuildStore, tenant string, g insights.Groups) (rows int, err error) {
 	err = store.Atomically(ctx, func(ctx context.Context) error {
-		d, err := RecountInsights(ctx, store, tenant, g)
-		if err != nil {
+		if err := store.ClearInsights(ctx, tenant); err != nil {
 			return err
 		}
-		if err := store.ClearInsights(ctx, tenant); err != nil {
+		d := insights.Delta{}
+		err := eachPerson(ctx, store, tenant, func(survivor string) error {
+			pd, err := RecountPerson(ctx, store, tenant, survivor, g)
+			if err != nil {
+				return err
+			}
+			d.Add(pd, 1)
+			counted := insights.Delta{}
+			for k, n := range pd {
+				if k.Counter == insights.CounterCustomers && n > 0 {
+					counted[k] = n
+				}
+			}
+			_, err = store.MarkContacted(ctx, tenant, survivor, marks(counted))
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		r := d.Rows()

@@ -322,6 +322,7 @@ func (s *Store) eraseOwned(ctx context.Context, tenant, customerID string, res *
 		{summariesCollection, &res.Summaries},
 		{mergesCollection, new(int64)},
 		{followUpsCollection, new(int64)},
+		{contactedCollection, new(int64)},
 	} {
 		del, err := s.db.Collection(step.coll).DeleteMany(ctx, owned)
 		if err != nil {

@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"errors"
 
 	"github.com/rapporthq/rapport/repository"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -111,13 +112,110 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// ClearInsights deletes the tenant's rollups (before a rebuild).
+// ClearInsights deletes the tenant's rollups and contact marks (before a
+// rebuild).
 func (s *Store) ClearInsights(ctx context.Context, tenant string) error {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return err
 	}
-	if _, err := s.db.Collection(insightsCollection).DeleteMany(ctx, bson.D{{Key: "tenant", Value: tenant}}); err != nil {
-		return dbErr("clear insights", err)
+	for _, coll := range []string{insightsCollection, contactedCollection} {
+		if _, err := s.db.Collection(coll).DeleteMany(ctx, bson.D{{Key: "tenant", Value: tenant}}); err != nil {
+			return dbErr("clear insights", err)
+		}
 	}
 	return nil
+}
+
+// contactedCollection holds the contact marks (see
+// repository.Adapter.MarkContacted): one document per person, period and
+// group, whose _id "tenant/customer/granularity/day/dim/value" is the
+// mark's unique key (the value last: it may hold anything).
+const contactedCollection = "insight_contacted"
+
+type contactedDoc struct {
+	ID         string `bson:"_id"`
+	Tenant     string `bson:"tenant"`
+	CustomerID string `bson:"customer_id"`
+	G          string `bson:"g"`
+	Day        string `bson:"day"`
+	Dim        string `bson:"dim"`
+	Value      string `bson:"value"`
+}
+
+// MarkContacted inserts the marks of keys for the person customerID with
+// one unordered insert, and returns the keys it inserted: those whose
+// insert failed on the unique _id were marked before (by this write's
+// retry or another writer).
+func (s *Store) MarkContacted(ctx context.Context, tenant, customerID string, keys []repository.InsightKey) ([]repository.InsightKey, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	docs := make([]any, len(keys))
+	for i, k := range keys {
+		docs[i] = contactedDoc{ID: tenant + "/" + customerID + "/" + k.Granularity + "/" + k.Day + "/" + k.Dim + "/" + k.Value,
+			Tenant: tenant, CustomerID: customerID, G: k.Granularity, Day: k.Day, Dim: k.Dim, Value: k.Value}
+	}
+	_, err := s.db.Collection(contactedCollection).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	marked := make([]bool, len(keys))
+	for i := range marked {
+		marked[i] = true
+	}
+	if err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return nil, dbErr("mark contacted", err)
+		}
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) {
+				return nil, dbErr("mark contacted", we)
+			}
+			marked[we.Index] = false
+		}
+	}
+	var out []repository.InsightKey
+	for i, k := range keys {
+		if marked[i] {
+			out = append(out, repository.InsightKey{Granularity: k.Granularity, Day: k.Day, Dim: k.Dim, Value: k.Value})
+		}
+	}
+	return out, nil
+}
+
+// ListContacted returns the marks of the person customerID (the owner
+// index).
+func (s *Store) ListContacted(ctx context.Context, tenant, customerID string) ([]repository.InsightKey, error) {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return nil, err
+	}
+	cur, err := s.db.Collection(contactedCollection).Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}})
+	if err != nil {
+		return nil, dbErr("list contacted", err)
+	}
+	var docs []contactedDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, dbErr("list contacted", err)
+	}
+	out := make([]repository.InsightKey, len(docs))
+	for i, d := range docs {
+		out[i] = repository.InsightKey{Granularity: d.G, Day: d.Day, Dim: d.Dim, Value: d.Value}
+	}
+	return out, nil
+}
+
+// ReplaceContacted sets the marks of the person customerID to keys: a
+// delete, then an insert (no transaction on this path: a crash between
+// the two leaves the person unmarked, and its next contact counted again
+// in its periods, until `rapport insights rebuild`).
+func (s *Store) ReplaceContacted(ctx context.Context, tenant, customerID string, keys []repository.InsightKey) error {
+	if err := repository.CheckTenant(tenant); err != nil {
+		return err
+	}
+	if _, err := s.db.Collection(contactedCollection).DeleteMany(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "customer_id", Value: customerID}}); err != nil {
+		return dbErr("replace contacted", err)
+	}
+	_, err := s.MarkContacted(ctx, tenant, customerID, keys)
+	return err
 }

@@ -38,10 +38,16 @@ func (s *Store) DeleteInteractionsBefore(ctx context.Context, scope repository.T
 	if err != nil {
 		return 0, err
 	}
+	marks := append(slices.Clone(f), bson.E{Key: "day", Value: bson.D{{Key: "$lt", Value: repository.ContactMarksBefore(cutoff)}}})
 	f = append(f, bson.E{Key: "occur_time", Value: bson.D{{Key: "$lt", Value: cutoff}}})
 	res, err := s.db.Collection(interactionsCollection).DeleteMany(ctx, f)
 	if err != nil {
 		return 0, dbErr("delete expired interactions", err)
+	}
+	// The contact marks of the periods that ended before the cutoff (see
+	// repository.Adapter.MarkContacted).
+	if _, err := s.db.Collection(contactedCollection).DeleteMany(ctx, marks); err != nil {
+		return res.DeletedCount, dbErr("delete expired contact marks", err)
 	}
 	return res.DeletedCount, nil
 }

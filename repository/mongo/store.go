@@ -263,6 +263,12 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			Options: options.Index().SetName("tenant_survivor_time"),
 		}, byOwner},
 		followUpsCollection: {followUpIndex, byOwner},
+		// A person's contact marks (merges, erasure); the retention purge's
+		// of periods before a cutoff.
+		contactedCollection: {byOwner, {
+			Keys:    bson.D{{Key: "day", Value: 1}},
+			Options: options.Index().SetName("day"),
+		}},
 	}
 	// One index per createIndexes: FerretDB v1 panics (and drops the
 	// connection) when one createIndexes names two or more indexes that

@@ -44,6 +44,7 @@ func Run(t *testing.T, e Engine) {
 		{"AtomicallyCommitsAndReportsErrors", testAtomicallyCommitsAndReportsErrors},
 		{"InsightRollupsAddReadClear", testInsightRollupsAddReadClear},
 		{"InsightRollupsConcurrentAdds", testInsightRollupsConcurrentAdds},
+		{"ContactMarks", testContactMarks},
 		{"ExpireAtWrittenWithRetention", testExpireAtWrittenWithRetention},
 		{"PurgeQueries", testPurgeQueries},
 		{"ReviseExpiry", testReviseExpiry},

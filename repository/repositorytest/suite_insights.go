@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rapporthq/rapport/repository"
 )
@@ -124,5 +125,130 @@ func testInsightRollupsConcurrentAdds(t *testing.T, e Engine) {
 	}
 	if n != writers {
 		t.Errorf("%d concurrent adds of 1 read back %d", writers, n)
+	}
+}
+
+// testContactMarks: MarkContacted returns the keys it marked first (per
+// tenant and person; of writers racing on one key, exactly one);
+// ListContacted and ReplaceContacted read and set a person's marks; the
+// retention purge deletes the marks of periods that ended before its
+// cutoff, an erasure the customer's, ClearInsights the tenant's.
+func testContactMarks(t *testing.T, e Engine) {
+	s := e.New(t, Options{})
+	ctx := t.Context()
+	for _, id := range []string{"ada", "marked-bob"} {
+		create(t, s, tenant, id)
+	}
+	k := func(g, day, dim, value string) repository.InsightKey {
+		return repository.InsightKey{Granularity: g, Day: day, Dim: dim, Value: value}
+	}
+	k1, k2, k3 := k("D", "2026-01-05", "", ""), k("W", "2026-01-05", "channel", "chat"), k("M", "2026-01-01", "agent", "a/b c")
+	mark := func(tenant, id string, keys ...repository.InsightKey) []repository.InsightKey {
+		t.Helper()
+		got, err := s.MarkContacted(ctx, tenant, id, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	set := func(keys []repository.InsightKey) map[repository.InsightKey]bool {
+		m := map[repository.InsightKey]bool{}
+		for _, k := range keys {
+			m[k] = true
+		}
+		return m
+	}
+	list := func(id string) map[repository.InsightKey]bool {
+		t.Helper()
+		got, err := s.ListContacted(ctx, tenant, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set(got)
+	}
+	if got := set(mark(tenant, "ada", k1, k2)); len(got) != 2 || !got[k1] || !got[k2] {
+		t.Errorf("first marks: %v", got)
+	}
+	if got := mark(tenant, "ada", k2, k3); len(got) != 1 || got[0] != k3 {
+		t.Errorf("k2 again and k3: %v, want k3 only", got)
+	}
+	// Counter is not part of a mark.
+	if got := mark(tenant, "ada", repository.InsightKey{Granularity: "D", Day: "2026-01-05", Counter: "customers"}); len(got) != 0 {
+		t.Errorf("k1 with a counter: %v, want marked before", got)
+	}
+	if got := mark("globex", "ada", k1); len(got) != 1 {
+		t.Errorf("another tenant's: %v", got)
+	}
+	if got := mark(tenant, "marked-bob", k1, k("D", "2020-01-01", "", "")); len(got) != 2 {
+		t.Errorf("another person's: %v", got)
+	}
+	if got := list("ada"); len(got) != 3 || !got[k1] || !got[k2] || !got[k3] {
+		t.Errorf("ada's marks: %v", got)
+	}
+
+	// Writers racing on one key: one marks it.
+	k4 := k("D", "2026-01-06", "", "")
+	const writers = 16
+	var wg sync.WaitGroup
+	firsts := make(chan int, writers)
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := s.MarkContacted(ctx, tenant, "ada", []repository.InsightKey{k4})
+			if err != nil {
+				t.Errorf("a racing mark: %v", err)
+			}
+			firsts <- len(got)
+		}()
+	}
+	wg.Wait()
+	close(firsts)
+	n := 0
+	for f := range firsts {
+		n += f
+	}
+	if n != 1 {
+		t.Errorf("%d racing writers marked one key %d times, want once", writers, n)
+	}
+
+	if err := s.ReplaceContacted(ctx, tenant, "ada", []repository.InsightKey{k3}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("ada"); len(got) != 1 || !got[k3] {
+		t.Errorf("after a replace: %v", got)
+	}
+
+	// The retention purge: a period 31 days or more before the cutoff.
+	if _, err := s.DeleteInteractionsBefore(ctx, repository.TenantScope{Tenant: tenant}, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("marked-bob"); len(got) != 1 || !got[k1] {
+		t.Errorf("bob's marks after the purge: %v, want the 2026 one", got)
+	}
+	// An erasure.
+	if _, err := s.DeleteCustomer(ctx, tenant, "marked-bob", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("marked-bob"); len(got) != 0 {
+		t.Errorf("an erased customer's marks: %v", got)
+	}
+	if rows := mentions(t, e, s, "marked-bob"); len(rows) != 0 {
+		t.Errorf("stored rows name the erased customer: %v", rows)
+	}
+	if err := s.ClearInsights(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("ada"); len(got) != 0 {
+		t.Errorf("after a clear: %v", got)
+	}
+	if got, err := s.ListContacted(ctx, "globex", "ada"); err != nil || len(got) != 1 {
+		t.Errorf("the other tenant's after a clear: %v %v", got, err)
+	}
+	if err := s.ReplaceContacted(ctx, tenant, "ada", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkContacted(ctx, "a/b", "ada", []repository.InsightKey{k1}); err == nil {
+		t.Error("an invalid tenant was accepted")
 	}
 }

@@ -351,6 +351,9 @@ func (s *Store) DeleteCustomer(ctx context.Context, tenant, customerID, etag str
 		if _, err := s.deleteOwned(ctx, t, "follow_ups", tenant, customerID); err != nil {
 			return err
 		}
+		if _, err := s.deleteOwned(ctx, t, "insight_contacted", tenant, customerID); err != nil {
+			return err
+		}
 		// Its merges, either way: the service erases the merged halves
 		// too; a half left behind is a customer of its own again.
 		if _, err := s.exec(ctx, t, "UPDATE customers SET merged_into = NULL WHERE tenant = ? AND customer_id IN (SELECT merged_id FROM merges WHERE tenant = ? AND survivor_id = ?)",

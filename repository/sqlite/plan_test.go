@@ -169,6 +169,7 @@ var byDesign = []struct{ step, in, why string }{
 	{"SCAN api_keys", "FROM api_keys ORDER BY", "rapport keys list for every tenant: an operator's listing of all keys"},
 	{"USE TEMP B-TREE FOR ORDER BY", "FROM api_keys ORDER BY", "the same listing, oldest first"},
 	{"SCAN ", "INSERT INTO insight_rollups", "the rows of the statement's own VALUES clause (a multi-row upsert of rollup counters)"},
+	{"SCAN ", "INSERT INTO insight_contacted", "the rows of the statement's own VALUES clause (a multi-row insert of contact marks)"},
 }
 
 // allowed says why a plan step that reads more is right for q, or "".

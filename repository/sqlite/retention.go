@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"github.com/rapporthq/rapport/repository"
@@ -33,7 +34,8 @@ func scopeConds(sc repository.TenantScope) (conds, error) {
 }
 
 // DeleteInteractionsBefore deletes the interactions in scope that occurred
-// before cutoff and returns how many it deleted, a batch per transaction.
+// before cutoff and returns how many it deleted, a batch per transaction,
+// and the contact marks of periods that ended before it.
 // Their customers' summaries are left as they are: see
 // SummariesContactedBefore.
 func (s *Store) DeleteInteractionsBefore(ctx context.Context, scope repository.TenantScope, cutoff time.Time) (int64, error) {
@@ -41,8 +43,16 @@ func (s *Store) DeleteInteractionsBefore(ctx context.Context, scope repository.T
 	if err != nil {
 		return 0, err
 	}
+	marks := conds{where: slices.Clone(c.where), args: slices.Clone(c.args)}
 	c.add("occur_time < ?", cutoff.UnixMilli())
 	n, err := s.deleteInBatches(ctx, "delete expired interactions", "interactions", "rowid", c.sql(), c.args...)
+	if err == nil {
+		// The contact marks of the periods that ended before the cutoff
+		// (see repository.Adapter.MarkContacted).
+		marks.add("day < ?", repository.ContactMarksBefore(cutoff))
+		_, err = s.deleteInBatches(ctx, "delete expired contact marks", "insight_contacted",
+			"tenant, customer_id, granularity, day, dim, value", marks.sql(), marks.args...)
+	}
 	if err == nil && n > 0 && txOf(ctx) == nil {
 		// The batches deleted personal data: leave none of it in the log.
 		err = s.truncateLog(ctx)

@@ -200,6 +200,23 @@ CREATE INDEX follow_ups_by_due ON follow_ups (tenant, state, due_time, customer_
 -- One customer's (ListFollowUps of customers/{customer}).
 CREATE INDEX follow_ups_by_customer ON follow_ups (tenant, customer_id, state, due_time, follow_up_id);
 `,
+	// 5: the contact marks (repository.Adapter.MarkContacted): one row per
+	// person, period and group that the customers-contacted counter counts
+	// the person in. A store written by a build with rollups and without
+	// marks needs `rapport insights rebuild` (it makes them).
+	`
+CREATE TABLE insight_contacted (
+	tenant      TEXT NOT NULL,
+	customer_id TEXT NOT NULL,
+	granularity TEXT NOT NULL,
+	day         TEXT NOT NULL,
+	dim         TEXT NOT NULL,
+	value       TEXT NOT NULL,
+	PRIMARY KEY (tenant, customer_id, granularity, day, dim, value)
+) WITHOUT ROWID;
+-- The retention purge: marks of periods before a cutoff.
+CREATE INDEX insight_contacted_by_day ON insight_contacted (day);
+`,
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -35,7 +35,7 @@ func TestSchema2MarksTheCustomersMergedBefore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TABLE follow_ups", "DROP TABLE insight_rollups", "DROP INDEX customers_listed", "DROP INDEX customers_merged", "ALTER TABLE customers DROP COLUMN merged_into", "PRAGMA user_version = 1"} {
+	for _, q := range []string{"DROP TABLE insight_contacted", "DROP TABLE follow_ups", "DROP TABLE insight_rollups", "DROP INDEX customers_listed", "DROP INDEX customers_merged", "ALTER TABLE customers DROP COLUMN merged_into", "PRAGMA user_version = 1"} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -30,10 +30,11 @@ type insightDoc struct {
 func insightPrefix(tenant, g, dim string) string { return tenant + "/" + g + "/" + dim + "/" }
 
 // AddInsights adds the rows to their counters: one $inc upsert per
-// document (the counters of one group and period together). MongoDB has
-// no transaction on this path (see Atomically): the increments land after
-// the write they count, and a crash between the two leaves that write
-// uncounted until `rapport insights rebuild`.
+// document (the counters of one group and period together), all in one
+// unordered bulk write (one round trip). MongoDB has no transaction on
+// this path (see Atomically): the increments land after the write they
+// count, and a crash between the two leaves that write uncounted until
+// `rapport insights rebuild`.
 func (s *Store) AddInsights(ctx context.Context, tenant string, rows []repository.InsightRow) error {
 	if err := repository.CheckTenant(tenant); err != nil {
 		return err
@@ -48,29 +49,45 @@ func (s *Store) AddInsights(ctx context.Context, tenant string, rows []repositor
 		}
 		incs[k] = append(incs[k], bson.E{Key: "c." + r.Counter, Value: r.N})
 	}
-	coll := s.db.Collection(insightsCollection)
-	for _, k := range order {
-		id := insightPrefix(tenant, k.g, k.dim) + k.day + "/" + k.value
-		update := bson.D{
+	if len(order) == 0 {
+		return nil
+	}
+	ids := make([]string, len(order))
+	models := make([]mongo.WriteModel, len(order))
+	for i, k := range order {
+		ids[i] = insightPrefix(tenant, k.g, k.dim) + k.day + "/" + k.value
+		models[i] = mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: ids[i]}}).SetUpsert(true).SetUpdate(bson.D{
 			{Key: "$inc", Value: incs[k]},
 			{Key: "$setOnInsert", Value: bson.D{{Key: "tenant", Value: tenant}, {Key: "g", Value: k.g}, {Key: "dim", Value: k.dim}, {Key: "day", Value: k.day}, {Key: "value", Value: k.value}}},
-		}
-		// Under the document's lock (see keyLocks: FerretDB's $inc reads
-		// and writes in two steps; on MongoDB it is atomic by itself).
-		err := s.locks.do(id, func() error {
-			_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update, options.UpdateOne().SetUpsert(true))
-			if mongo.IsDuplicateKeyError(err) {
-				// Two writers (two processes) upserted the same new counter
-				// document at once and this one lost the insert: the
-				// document exists now, and the same update increments it
-				// (MongoDB retries such an upsert on _id itself from 4.2).
-				_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update, options.UpdateOne().SetUpsert(true))
-			}
-			return err
 		})
-		if err != nil {
-			return dbErr("add insights", err)
+	}
+	coll := s.db.Collection(insightsCollection)
+	// Under the documents' locks (see keyLocks: FerretDB's $inc reads and
+	// writes in two steps; on MongoDB it is atomic by itself).
+	err := s.locks.doAll(ids, func() error {
+		for attempt := 0; ; attempt++ {
+			_, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+			var bwe mongo.BulkWriteException
+			if err == nil || attempt > 0 || !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+				return err
+			}
+			// Two writers (two processes) upserted the same new counter
+			// document at once and this one lost the insert: the document
+			// exists now, and the same update increments it (MongoDB
+			// retries such an upsert on _id itself from 4.2). Only the
+			// models that failed are sent again.
+			var again []mongo.WriteModel
+			for _, we := range bwe.WriteErrors {
+				if !mongo.IsDuplicateKeyError(we) {
+					return err
+				}
+				again = append(again, models[we.Index])
+			}
+			models = again
 		}
+	})
+	if err != nil {
+		return dbErr("add insights", err)
 	}
 	return nil
 }

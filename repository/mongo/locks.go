@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
 )
 
@@ -27,5 +28,26 @@ func (k *keyLocks) do(id string, fn func() error) error {
 	m := &k.stripes[maphash.String(k.seed, id)%uint64(len(k.stripes))]
 	m.Lock()
 	defer m.Unlock()
+	return fn()
+}
+
+// doAll runs fn while holding the locks of the documents ids: their
+// stripes, each once, taken in stripe order (so that two callers never
+// wait on each other).
+func (k *keyLocks) doAll(ids []string, fn func() error) error {
+	stripes := make([]uint64, 0, len(ids))
+	for _, id := range ids {
+		stripes = append(stripes, maphash.String(k.seed, id)%uint64(len(k.stripes)))
+	}
+	slices.Sort(stripes)
+	stripes = slices.Compact(stripes)
+	for _, i := range stripes {
+		k.stripes[i].Lock()
+	}
+	defer func() {
+		for _, i := range stripes {
+			k.stripes[i].Unlock()
+		}
+	}()
 	return fn()
 }

@@ -53,6 +53,43 @@ func BenchmarkInsightsWriteCost(b *testing.B) {
 	}
 }
 
+// BenchmarkInsightsWriteCostInterleaved is BenchmarkInsightsWriteCost's
+// record, with the two servers' calls interleaved in one loop (one into
+// each per iteration, in alternating order), so that both meet the same
+// machine at the same time: the ratio is what the rollups add. It
+// reports each side's mean time per call and their ratio.
+//
+//	go test -run '^$' -bench BenchmarkInsightsWriteCostInterleaved -benchtime 1000x -count 5 ./service/
+func BenchmarkInsightsWriteCostInterleaved(b *testing.B) {
+	var sides [2]struct {
+		ts     *testServer
+		parent string
+		spent  time.Duration
+	}
+	for i, without := range []bool{false, true} {
+		sides[i].ts = startServer(b, newStore(b), service.Options{WithoutInsightRollups: without})
+		sides[i].parent = historyOf(b, sides[i].ts, "recent", 100, false)
+	}
+	n := 0
+	for b.Loop() {
+		n++
+		for j := range 2 {
+			side := &sides[(n+j)%2]
+			req := historyItem(side.parent, n%2000)
+			req.Interaction.SourceId = fmt.Sprint("bench-", n)
+			start := time.Now()
+			if _, err := side.ts.interactions.RecordInteraction(b.Context(), req); err != nil {
+				b.Fatal(err)
+			}
+			side.spent += time.Since(start)
+		}
+	}
+	with, without := float64(sides[0].spent)/float64(n), float64(sides[1].spent)/float64(n)
+	b.ReportMetric(with, "rollups-ns/call")
+	b.ReportMetric(without, "none-ns/call")
+	b.ReportMetric(with/without, "ratio")
+}
+
 // surveyN makes the survey answers' request IDs unique across runs.
 var surveyN int
 

@@ -83,28 +83,37 @@ func (r rollupStore) RecordInteractions(ctx context.Context, tenant string, item
 		d := insights.Delta{}
 		news := map[string][]*rapportv1.Interaction{} // by survivor
 		var order []string
-		people := map[string][]string{}
+		survivors := map[string]string{} // by customer: one read each
 		for k, res := range results {
 			if res.Err != nil || res.AlreadyRecorded || res.Interaction == nil {
 				continue
 			}
-			ids, err := r.person(ctx, tenant, items[k].CustomerID)
-			if errors.Is(err, repository.ErrNotFound) {
-				// Erased since its interaction was stored: counted in no
-				// figure, and the write's closing summary update sweeps
-				// what it left (on MongoDB, where this is no transaction,
-				// failing here would skip that sweep).
+			id := items[k].CustomerID
+			survivor, known := survivors[id]
+			if !known {
+				// The survivor only: the marks are the person's, under its
+				// ID, and no history is read.
+				survivor, err = aliases{store: r.Store}.survivor(ctx, tenant, id)
+				if errors.Is(err, repository.ErrNotFound) {
+					// Erased since its interaction was stored: counted in
+					// no figure, and the write's closing summary update
+					// sweeps what it left (on MongoDB, where this is no
+					// transaction, failing here would skip that sweep).
+					survivor, err = "", nil
+				}
+				if err != nil {
+					return err
+				}
+				survivors[id] = survivor
+			}
+			if survivor == "" {
 				continue
 			}
-			if err != nil {
-				return err
-			}
 			d.Add(r.groups.Interaction(res.Interaction), 1)
-			if news[ids[0]] == nil {
-				order = append(order, ids[0])
-				people[ids[0]] = ids
+			if news[survivor] == nil {
+				order = append(order, survivor)
 			}
-			news[ids[0]] = append(news[ids[0]], res.Interaction)
+			news[survivor] = append(news[survivor], res.Interaction)
 		}
 		for _, survivor := range order {
 			marked, err := r.Store.MarkContacted(ctx, tenant, survivor, marks(r.groups.Customer(news[survivor])))

@@ -528,7 +528,7 @@ func TestInsightsEqualARecountAfterRandomOperations(t *testing.T) {
 }
 
 // The rollups' cost on the write path in round trips (machine-independent):
-// a RecordInteraction adds the two reads of the customer's person (merges),
+// a RecordInteraction adds one read of the customer's survivor (merges),
 // one insert of its contact marks (whether it is counted as a customer
 // contacted in each period and group: no read of the history, however
 // long) and one upsert of every counter it moves; a RecordSurvey one read
@@ -567,15 +567,15 @@ func TestInsightsRoundTripsPerWrite(t *testing.T) {
 		}
 		return n
 	}
-	// Reads: the person (merged into, merges); writes: the marks, and one
+	// Reads: the survivor (merged into); writes: the marks, and one
 	// upsert of the counters (a multi-row upsert on SQLite, a bulk write on
 	// MongoDB).
 	const writes = 1
-	if extra := total(counts[false][0]) - total(counts[true][0]); extra > 3+writes {
-		t.Errorf("RecordInteraction: %d round trips for the rollups, want at most %d", extra, 3+writes)
+	if extra := total(counts[false][0]) - total(counts[true][0]); extra > 2+writes {
+		t.Errorf("RecordInteraction: %d round trips for the rollups, want at most %d", extra, 2+writes)
 	}
-	if extra := counts[false][0]["read"] - counts[true][0]["read"]; extra > 2 {
-		t.Errorf("RecordInteraction: %d reads for the rollups, want the person's 2 (no read of the history)", extra)
+	if extra := counts[false][0]["read"] - counts[true][0]["read"]; extra > 1 {
+		t.Errorf("RecordInteraction: %d reads for the rollups, want the survivor's 1 (no read of the history)", extra)
 	}
 	if extra := total(counts[false][1]) - total(counts[true][1]); extra > 1+writes {
 		t.Errorf("RecordSurvey: %d round trips for the rollups, want at most %d", extra, 1+writes)

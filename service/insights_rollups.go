@@ -193,7 +193,7 @@ func (r rollupStore) UpdateIssue(ctx context.Context, tenant, customerID, issueI
 
 func (r rollupStore) MergeCustomers(ctx context.Context, tenant string, m repository.Merge) (got repository.Merge, already bool, err error) {
 	err = r.Store.Atomically(ctx, func(ctx context.Context) error {
-		survivor, err := r.person(ctx, tenant, m.Survivor)
+		survivor, err := aliases{store: r.Store}.survivor(ctx, tenant, m.Survivor)
 		if err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (r rollupStore) MergeCustomers(ctx context.Context, tenant string, m reposi
 		if err != nil {
 			return err
 		}
-		both, err := r.Store.MarkContacted(ctx, tenant, survivor[0], mm)
+		both, err := r.Store.MarkContacted(ctx, tenant, survivor, mm)
 		if err != nil {
 			return err
 		}

@@ -263,6 +263,13 @@ func TestFairQueueThroughTheAPI(t *testing.T) {
 	if status.Code(err) != codes.DeadlineExceeded {
 		t.Errorf("calm call while every slot is held: %v, want DEADLINE_EXCEEDED", err)
 	}
+	// The server's deadline is the client's timeout counted from when the
+	// server read the call: on a loaded machine it ends after the client
+	// gave up. Wait for the server to drop the call from its queue, or the
+	// next calm call could find this one still queued in its place.
+	eventually(t, "the server drops the call that timed out", func() bool {
+		return metricValue(t, reg, "rapport_admission_rejected_total", map[string]string{"class": "default", "reason": "deadline"}) == 1
+	})
 	if slices.Contains(store.log(), "get calm") {
 		t.Errorf("the call that timed out in the queue reached the store: %v", store.log())
 	}

@@ -128,6 +128,7 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /insights", h.authed(h.insightsPage))
 	h.mux.HandleFunc("GET /follow-ups", h.authed(h.followUpsPage))
 	h.mux.HandleFunc("POST /follow-ups/complete", h.authed(h.completeFollowUp))
+	h.mux.HandleFunc("POST /follow-ups/snooze", h.authed(h.snoozeFollowUp))
 	return h
 }
 

@@ -26,6 +26,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -423,25 +424,32 @@ func TestCustomerPageIsAuditedAsTheSignedInKey(t *testing.T) {
 	if p := b.get("/customers/ada"); p.status != http.StatusOK {
 		t.Fatalf("customer page: %d", p.status)
 	}
+	r.awaitAudit(key, "customers/ada", rapportv1.ContextService_GetCustomerContext_FullMethodName)
+}
+
+// awaitAudit waits for the one audit event of key's call of method on
+// customer, and checks it succeeded.
+func (r *rig) awaitAudit(key, customer, method string) {
+	r.t.Helper()
 	principal := "apiKeys/" + strings.Split(key, "_")[1]
 	audit := rapportv1.NewAuditServiceClient(r.conn)
-	filter := `customer = "customers/ada" AND method = "` + rapportv1.ContextService_GetCustomerContext_FullMethodName + `" AND principal = "` + principal + `"`
+	filter := `customer = "` + customer + `" AND method = "` + method + `" AND principal = "` + principal + `"`
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, err := audit.ListAuditEvents(r.as(r.admin), &rapportv1.ListAuditEventsRequest{Filter: filter})
 		if err != nil {
-			t.Fatal(err)
+			r.t.Fatal(err)
 		}
 		if n := len(resp.GetAuditEvents()); n == 1 {
 			if c := resp.GetAuditEvents()[0].GetCode(); c != "OK" {
-				t.Errorf("audited with code %s", c)
+				r.t.Errorf("audited with code %s", c)
 			}
 			return
 		} else if n > 1 {
-			t.Fatalf("%d events for one page view", n)
+			r.t.Fatalf("%d events of %s on %s for one page view", n, method, customer)
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no audit event for the customer page (the audit trail is written asynchronously; waited 10s)")
+			r.t.Fatalf("no audit event of %s on %s (the audit trail is written asynchronously; waited 10s)", method, customer)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -603,5 +611,86 @@ func TestWorklistCompletion(t *testing.T) {
 	// Sent again (a double click, a reload), the same form changes nothing.
 	if p := agent.post("/follow-ups/complete", form); p.status != http.StatusSeeOther {
 		t.Errorf("the same form again: %d\n%s", p.status, p.body)
+	}
+}
+
+// The worklist names each customer by display name (a profile read,
+// audited), and a follow-up can be snoozed from it: the form's time
+// counts from when the page was shown, so sending it twice snoozes once;
+// a choice not offered, or a page older than its snooze, changes nothing.
+func TestWorklistNamesAndSnooze(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, false, false)
+	r.seed()
+	api := rapportv1.NewFollowUpServiceClient(r.conn)
+	get := func(name string) *rapportv1.FollowUp {
+		t.Helper()
+		resp, err := api.ListFollowUps(r.as(r.admin), &rapportv1.ListFollowUpsRequest{Parent: "customers/-"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range resp.GetFollowUps() {
+			if f.GetName() == name {
+				return f
+			}
+		}
+		t.Fatalf("%s is not on the worklist", name)
+		return nil
+	}
+	key := r.key(access.ScopeContextRead, access.ScopeHistoryWrite)
+	agent := r.browser()
+	agent.signIn(key)
+	list := agent.get("/follow-ups")
+	if list.status != http.StatusOK {
+		t.Fatalf("worklist: %d\n%s", list.status, list.body)
+	}
+	m := regexp.MustCompile(`(?s)<tr data-name="(customers/ada/followUps/[^"]+)">.*?<a href="/customers/ada">([^<]*)</a>.*?name="snooze_request_id" value="([^"]+)".*?name="shown" value="([0-9]+)"`).FindStringSubmatch(list.body)
+	if m == nil {
+		t.Fatalf("no snooze form for ada's follow-up:\n%s", list.body)
+	}
+	name, shownName, requestID, shown := m[1], m[2], m[3], m[4]
+	if shownName != "Ada Lovelace" {
+		t.Errorf("the worklist names ada %q, want her display name", shownName)
+	}
+	r.awaitAudit(key, "customers/ada", rapportv1.CustomerService_GetCustomer_FullMethodName)
+	before := get(name)
+
+	form := url.Values{"csrf": {list.csrf(t)}, "name": {name}, "snooze_request_id": {requestID}, "shown": {shown}, "for": {"2d"}}
+	if p := agent.post("/follow-ups/snooze", form); p.status != http.StatusBadRequest {
+		t.Errorf("a snooze not offered: %d", p.status)
+	}
+	stale := url.Values{"csrf": {list.csrf(t)}, "name": {name}, "snooze_request_id": {requestID}, "for": {"4h"},
+		"shown": {strconv.FormatInt(time.Now().Add(-5*time.Hour).Unix(), 10)}}
+	if p := agent.post("/follow-ups/snooze", stale); p.status != http.StatusBadRequest || !strings.Contains(p.body, "reload") {
+		t.Errorf("a page older than its snooze: %d\n%s", p.status, p.body)
+	}
+	if got := get(name); !proto.Equal(got, before) {
+		t.Fatalf("a refused snooze changed the follow-up: %v, was %v", got, before)
+	}
+
+	form.Set("for", "3d")
+	for range 2 { // a double click
+		p := agent.post("/follow-ups/snooze", form)
+		if p.status != http.StatusSeeOther || p.header.Get("Location") != "/follow-ups?snoozed="+name {
+			t.Fatalf("snooze: %d %q\n%s", p.status, p.header.Get("Location"), p.body)
+		}
+	}
+	after := get(name)
+	secs, _ := strconv.ParseInt(shown, 10, 64)
+	if want := time.Unix(secs, 0).Add(72 * time.Hour); !after.GetSnoozeTime().AsTime().Equal(want) || after.GetDueTime().AsTime().Before(want) {
+		t.Errorf("after a 3-day snooze: snooze %v, due %v; want snooze %v and due no earlier", after.GetSnoozeTime().AsTime(), after.GetDueTime().AsTime(), want)
+	}
+	if page := agent.get("/follow-ups?snoozed=" + name); !strings.Contains(page.body, `id="snoozed"`) || !strings.Contains(page.body, `data-name="`+name+`"`) {
+		t.Errorf("the worklist after the snooze:\n%s", page.body)
+	}
+
+	// Snoozing needs history.write, as the API's SnoozeFollowUp.
+	reader := r.browser()
+	reader.signIn(r.key(access.ScopeContextRead))
+	page := reader.get("/follow-ups")
+	form.Set("csrf", page.csrf(t))
+	form.Set("snooze_request_id", "1f6a2b3c-4d5e-4f60-8a71-9b8c7d6e5f40")
+	if p := reader.post("/follow-ups/snooze", form); p.status != http.StatusForbidden || !strings.Contains(p.body, "history.write") {
+		t.Errorf("snooze without history.write: %d\n%s", p.status, p.body)
 	}
 }

@@ -91,6 +91,11 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 	var itemIndex []int
 	issues := map[[2]string]error{}
 	for i, req := range reqs {
+		if err := ctx.Err(); err != nil {
+			// The caller went away (or its deadline passed): check and
+			// analyse no more, and store nothing.
+			return cancelled(outcomes, err)
+		}
 		var v violations
 		customerID, err := parseCustomerName("parent", req.GetParent())
 		if err != nil {
@@ -200,6 +205,18 @@ func (s *interactionServer) record(ctx context.Context, reqs []*rapportv1.Record
 			if outcomes[i].err == nil {
 				outcomes[i] = outcome{err: err}
 			}
+		}
+	}
+	return outcomes
+}
+
+// cancelled fails every item of a call whose context ended before its
+// items were stored (an item already refused keeps its own error).
+func cancelled(outcomes []outcome, err error) []outcome {
+	st := status.FromContextError(err).Err()
+	for i := range outcomes {
+		if outcomes[i].err == nil {
+			outcomes[i].err = st
 		}
 	}
 	return outcomes

@@ -318,9 +318,37 @@ func TestConsoleInABrowser(t *testing.T) {
 	cdpDo(t, ctx, "follow-ups", chromedp.Click(chromedp.CSS(`nav a[href="/follow-ups"]`)), chromedp.WaitVisible(chromedp.CSS("#worklist")))
 	first := cdpRun(t, ctx, "first follow-up", chromedp.Evaluate[string](`document.querySelector('#worklist tbody tr').dataset.name`))
 	screenshot(t, ctx, shots, "follow-ups.png")
-	cdpDo(t, ctx, "complete", chromedp.Click(chromedp.CSS(`#worklist tbody tr:first-child button`)), chromedp.WaitVisible(chromedp.CSS("#completed")))
-	if still := cdpRun(t, ctx, "rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#worklist tbody tr')].map(tr => tr.dataset.name)`)); slices.Contains(still, first) {
+	// Customers are named as a person would say it, not by their IDs.
+	if who := cdpRun(t, ctx, "who", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#worklist tbody tr td:nth-child(2) a')].map(a => a.textContent)`)); len(who) == 0 || slices.ContainsFunc(who, func(n string) bool { return !strings.Contains(n, " ") }) {
+		t.Errorf("the worklist names its customers %q, want their display names", who)
+	}
+	cdpDo(t, ctx, "complete", chromedp.Click(chromedp.CSS(`#worklist tbody tr:first-child form.complete button`)), chromedp.WaitVisible(chromedp.CSS("#completed")))
+	rows := cdpRun(t, ctx, "rows", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#worklist tbody tr')].map(tr => tr.dataset.name)`))
+	if slices.Contains(rows, first) {
 		t.Errorf("%s is still on the worklist after Complete", first)
+	}
+	// Snooze the next one for three days, by keyboard-reachable controls.
+	if len(rows) == 0 {
+		t.Fatal("one follow-up in the demo data: nothing left to snooze")
+	}
+	cdpDo(t, ctx, "snooze", chromedp.SetValue(chromedp.CSS(`#worklist tbody tr:first-child form.snooze select`), "3d"),
+		chromedp.Click(chromedp.CSS(`#worklist tbody tr:first-child form.snooze button`)), chromedp.WaitVisible(chromedp.CSS("#snoozed")))
+	snoozed, err := rapportv1.NewFollowUpServiceClient(srv.conn).ListFollowUps(bearerCtx(t.Context(), adminKey),
+		&rapportv1.ListFollowUpsRequest{Parent: "customers/-", Filter: `state = FOLLOW_UP_STATE_OPEN`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range snoozed.GetFollowUps() {
+		if f.GetName() != rows[0] {
+			continue
+		}
+		if until := time.Until(f.GetSnoozeTime().AsTime()); until < 71*time.Hour || until > 73*time.Hour || f.GetDueTime().AsTime().Before(f.GetSnoozeTime().AsTime()) {
+			t.Errorf("snoozed for 3 days: snooze in %v, due %v", until, f.GetDueTime().AsTime())
+		}
+		rows = nil
+	}
+	if rows != nil {
+		t.Errorf("the snoozed follow-up %s is not open", rows[0])
 	}
 	// The worklist on a phone: one card per follow-up, no sideways scrolling.
 	cdpDo(t, ctx, "phone worklist", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#worklist")))

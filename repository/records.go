@@ -81,6 +81,10 @@ type RecordResult struct {
 	Interaction *rapportv1.Interaction
 	// AlreadyRecorded: the interaction existed (a retry or replay).
 	AlreadyRecorded bool
+	// Survivor is whom the item's customer counts as, read in the write's
+	// own unit: the customer merged into (as MergedInto), or the customer
+	// itself. Empty when the store did not read it: ask MergedInto.
+	Survivor string
 	// Err is set when the item was refused: ErrRequestReused, or
 	// *SourceConflictError, or a storage error.
 	Err error

@@ -90,6 +90,11 @@ func (r rollupStore) RecordInteractions(ctx context.Context, tenant string, item
 			}
 			id := items[k].CustomerID
 			survivor, known := survivors[id]
+			if !known && res.Survivor != "" {
+				// Read by the write itself (SQLite).
+				survivor, known = res.Survivor, true
+				survivors[id] = survivor
+			}
 			if !known {
 				// The survivor only: the marks are the person's, under its
 				// ID, and no history is read.

@@ -528,7 +528,8 @@ func TestInsightsEqualARecountAfterRandomOperations(t *testing.T) {
 }
 
 // The rollups' cost on the write path in round trips (machine-independent):
-// a RecordInteraction adds one read of the customer's survivor (merges),
+// a RecordInteraction adds one read of the customer's survivor (merges; on
+// SQLite none: the write's own read of the customer gives it),
 // one insert of its contact marks (whether it is counted as a customer
 // contacted in each period and group: no read of the history, however
 // long) and one upsert of every counter it moves; a RecordSurvey one read
@@ -571,11 +572,14 @@ func TestInsightsRoundTripsPerWrite(t *testing.T) {
 	// upsert of the counters (a multi-row upsert on SQLite, a bulk write on
 	// MongoDB).
 	const writes = 1
-	if extra := total(counts[false][0]) - total(counts[true][0]); extra > 2+writes {
-		t.Errorf("RecordInteraction: %d round trips for the rollups, want at most %d", extra, 2+writes)
+	// SQLite reads the survivor with the customer the write checks
+	// (RecordResult.Survivor); MongoDB reads it from the merges.
+	reads := map[string]int{"sqlite": 0, "mongo": 1}[engine().Name()]
+	if extra := total(counts[false][0]) - total(counts[true][0]); extra > reads+1+writes {
+		t.Errorf("RecordInteraction: %d round trips for the rollups, want at most %d", extra, reads+1+writes)
 	}
-	if extra := counts[false][0]["read"] - counts[true][0]["read"]; extra > 1 {
-		t.Errorf("RecordInteraction: %d reads for the rollups, want the survivor's 1 (no read of the history)", extra)
+	if extra := counts[false][0]["read"] - counts[true][0]["read"]; extra > reads {
+		t.Errorf("RecordInteraction: %d reads for the rollups, want %d (the survivor's; no read of the history)", extra, reads)
 	}
 	if extra := total(counts[false][1]) - total(counts[true][1]); extra > 1+writes {
 		t.Errorf("RecordSurvey: %d round trips for the rollups, want at most %d", extra, 1+writes)

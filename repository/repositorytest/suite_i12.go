@@ -216,6 +216,11 @@ func testMergesRecordedListedAndUndone(t *testing.T, e Engine) {
 	if err != nil || len(page) != 3 || page[0].GetName() != "customers/cy/interactions/c1" || page[2].GetName() != "customers/ada/interactions/a1" {
 		t.Errorf("interactions of ada with her halves: %v, %v", page, err)
 	}
+	// A write that reads whom its customer counts as says so as MergedInto
+	// (a replay too).
+	checkSurvivors(t, record(t, s, tenant, newInteraction("bob", "b2", 4), newInteraction("cy", "c2", 5), newInteraction("ada", "a2", 6), newInteraction("bob", "b1", 2)),
+		"ada", "ada", "ada", "ada")
+	checkSurvivors(t, record(t, s, tenant, newInteraction("dee", "d1", 4)), "dee")
 	if err := s.UnmergeCustomers(ctx, tenant, "ada", "bob"); err != nil {
 		t.Fatal(err)
 	}
@@ -225,6 +230,7 @@ func testMergesRecordedListedAndUndone(t *testing.T, e Engine) {
 	if into, err := s.MergedInto(ctx, tenant, "bob"); err != nil || into != "" {
 		t.Errorf("bob after the unmerge: %q, %v", into, err)
 	}
+	checkSurvivors(t, record(t, s, tenant, newInteraction("bob", "b3", 7)), "bob")
 	// Erasure of the survivor, and of a merged half, leaves no merge.
 	if _, _, err := s.MergeCustomers(ctx, tenant, repository.Merge{Survivor: "dee", Merged: "bob"}); err != nil {
 		t.Fatal(err)
@@ -236,5 +242,18 @@ func testMergesRecordedListedAndUndone(t *testing.T, e Engine) {
 	}
 	if n := e.Count(t, s, "merges", tenant); n != 0 {
 		t.Errorf("%d merges left after the erasures", n)
+	}
+}
+
+// checkSurvivors checks the Survivor of each result: want, or empty (not
+// read by the write).
+func checkSurvivors(t *testing.T, res []repository.RecordResult, want ...string) {
+	t.Helper()
+	for i, r := range res {
+		if r.Err != nil {
+			t.Errorf("item %d: %v", i, r.Err)
+		} else if r.Survivor != "" && r.Survivor != want[i] {
+			t.Errorf("item %d counts as %q, want %q", i, r.Survivor, want[i])
+		}
 	}
 }

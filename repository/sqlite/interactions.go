@@ -61,13 +61,17 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 			return err
 		}
 		for i, it := range items {
-			if !live[it.CustomerID] {
+			survivor := live[it.CustomerID]
+			if survivor == "" {
 				results[i] = repository.RecordResult{Err: fmt.Errorf("customer %q: %w", it.CustomerID, repository.ErrNotFound)}
 				continue
 			}
 			r, err := s.recordOne(ctx, t, tenant, it, now)
 			if err != nil {
 				return err
+			}
+			if r.Err == nil {
+				r.Survivor = survivor
 			}
 			results[i] = r
 		}
@@ -79,32 +83,35 @@ func (s *Store) RecordInteractions(ctx context.Context, tenant string, items []r
 	return results, nil
 }
 
-// liveCustomers reports which of the items' customers exist: one query.
-func (s *Store) liveCustomers(ctx context.Context, tenant string, items []repository.NewInteraction) (map[string]bool, error) {
+// liveCustomers reports the survivor of each of the items' customers
+// that exists (merged_into, or itself; absent: it does not exist): one
+// query.
+func (s *Store) liveCustomers(ctx context.Context, tenant string, items []repository.NewInteraction) (map[string]string, error) {
 	var ids []any
-	live := map[string]bool{}
+	seen := map[string]bool{}
 	for _, it := range items {
-		if _, seen := live[it.CustomerID]; !seen {
-			live[it.CustomerID] = false
+		if !seen[it.CustomerID] {
+			seen[it.CustomerID] = true
 			ids = append(ids, it.CustomerID)
 		}
 	}
+	live := map[string]string{}
 	for chunk := range slices.Chunk(ids, 512) {
 		chunk = padded(chunk)
-		rows, err := s.query(ctx, "SELECT customer_id FROM customers WHERE tenant = ? AND customer_id IN ("+placeholders(len(chunk))+")",
+		rows, err := s.query(ctx, "SELECT customer_id, COALESCE(merged_into, customer_id) FROM customers WHERE tenant = ? AND customer_id IN ("+placeholders(len(chunk))+")",
 			append([]any{tenant}, chunk...)...)
 		if err != nil {
 			return nil, dbErr("read customers", err)
 		}
-		found, _, err := collect(rows, -1, func(r *sql.Rows) (string, error) {
-			var id string
-			return id, r.Scan(&id)
+		found, _, err := collect(rows, -1, func(r *sql.Rows) ([2]string, error) {
+			var c [2]string
+			return c, r.Scan(&c[0], &c[1])
 		})
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range found {
-			live[id] = true
+		for _, c := range found {
+			live[c[0]] = c[1]
 		}
 	}
 	return live, nil

@@ -114,7 +114,7 @@ func (s *Store) UpdateSummaries(ctx context.Context, tenant string, customerIDs 
 			return err
 		}
 		for _, id := range customerIDs {
-			if !live[id] {
+			if live[id] == "" {
 				return fmt.Errorf("customer %q: %w", id, repository.ErrNotFound)
 			}
 		}

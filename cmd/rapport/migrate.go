@@ -209,6 +209,9 @@ directory first. Remove the old files once you have checked the new store.`,
 		}
 		fmt.Fprintf(out, "migrated %d records into %s; the FerretDB files are untouched: remove them once you have checked the new store\n",
 			total, filepath.Join(*dataDir, sqlite.FileName))
+		// The old store kept no insight rollups: they are counted from
+		// the history once the server runs.
+		fmt.Fprintln(out, "the insights start empty: once the server runs, run `rapport insights rebuild` with an admin credential of each tenant to count them from the history")
 		return nil
 	}
 	return cmd

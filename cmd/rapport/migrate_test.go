@@ -171,7 +171,8 @@ func TestMigrateFromTheFerretDBStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "customers: 6 carried over") || !strings.Contains(out, "merges: 1 carried over") || !strings.Contains(out, "interactions: ") {
+	if !strings.Contains(out, "customers: 6 carried over") || !strings.Contains(out, "merges: 1 carried over") || !strings.Contains(out, "interactions: ") ||
+		!strings.Contains(out, "rapport insights rebuild") {
 		t.Errorf("migrate says:\n%s", out)
 	}
 	// The old files are unchanged; the only new one is the store.

@@ -31,6 +31,10 @@ type grammar struct {
 	// firstPerson are endings of done forms that themselves say the
 	// customer did it (es "reinicié", pt "troquei", pl "sprawdziłem").
 	firstPerson []string
+	// thirdPerson are endings of done forms that say someone else did it
+	// (es "probó", pt "trocou", pl "wymienił"): a step only with its
+	// subject said ("mi marido probó otro cable"), never with none.
+	thirdPerson []string
 	// subjects are words that make the customer (or someone at home)
 	// the one who did it: pronouns, first-person auxiliaries, household.
 	subjects []string
@@ -70,8 +74,14 @@ type grammar struct {
 	// participles are endings of participles, for the telegraphic style.
 	participles []string
 	// noElided are done forms that look like an instruction at the start
-	// of a clause ("reset your password"), so they need a subject there.
-	noElided []string
+	// of a clause ("reset your password"), so they need a subject there,
+	// unless one of ownObjects follows them: the customer's own thing or
+	// a thing ("reset my password", "did a factory reset", "took the tray
+	// out", "logged out and back in"). setup are those that, so, would
+	// be setting a product up ("set it up following the leaflet").
+	noElided   []string
+	ownObjects []string
+	setup      []string
 	// contacts are forms of getting in touch ("called", "angerufen",
 	// "llamé"): a step only with an "already" marker ("I already called
 	// the courier"), since "I called you yesterday" is a contact, not a
@@ -98,7 +108,8 @@ var english = grammar{
 		tightened re-added followed reinserted inserted ejected unmounted rebooted resynced synced
 		re-synced re-downloaded redownloaded downloaded reinstated double-checked rechecked re-checked
 		retried re-tried relogged re-logged deactivated reactivated activated re-enabled booted
-		unlocked re-registered reregistered re-added re-set did done performed took set shut`),
+		unlocked re-registered reregistered re-added re-set did done performed took set shut
+		unscrewed loosened descaled`),
 	needs: needsOf(`did done performed: reset restart reboot update upgrade scan diagnostic test reinstall refresh restore;
 		took: out off; set: up; shut: down off`),
 	telegraphic: words(`cleared checked deleted replaced swapped reinstalled uninstalled tested cleaned unplugged
@@ -120,8 +131,10 @@ var english = grammar{
 	light:       words(`it them back in out again off on up all everything`),
 	noElided: words(`reset run rerun held cycled rolled turned powered logged signed moved
 		closed connected enabled installed updated paired synced forgotten did done performed took set shut booted charged`),
+	ownObjects: words(`my the a an it them both everything all out`),
+	setup:      words(`set installed connected`),
 	notObjects: phrases(`to call, to contact, to reach, to phone, to ring, to email, to write to, to pay, to order,
-		calling, contacting, emailing, house, to a new, my address, my mind, everything, every`),
+		calling, contacting, emailing, house, to a new, my address, my mind, everything, every, following`),
 }
 
 var german = grammar{
@@ -135,8 +148,9 @@ var german = grammar{
 		aktiviert eingerichtet konfiguriert formatiert wiederhergestellt repariert gedrückt
 		geschlossen beendet heruntergeladen synchronisiert gesteckt geändert angepasst zurückgestellt
 		angeschlossen abgezogen runtergefahren heruntergefahren hochgefahren gescannt entsperrt erneuert
-		eingelegt herausgenommen rausgenommen umgestellt neugebootet gemacht durchgeführt`),
-	needs:    needsOf(`gemacht durchgeführt: reset neustart update werksreset zurücksetzen werkseinstellungen neuinstallation test`),
+		eingelegt herausgenommen rausgenommen umgestellt neugebootet gemacht durchgeführt
+		entkalkt abgeschraubt aufgeschraubt festgezogen nachgezogen abgewischt`),
+	needs:    needsOf(`gemacht durchgeführt: reset neustart update bios-update firmware-update werksreset zurücksetzen werkseinstellungen neuinstallation test sauber`),
 	contacts: words(`angerufen telefoniert kontaktiert geschrieben geschickt gesendet gemeldet`),
 	subjects: words(`ich hab habe hab's habs wir mann frau freund freundin sohn tochter
 		partner partnerin mutter vater bruder schwester kollege`),
@@ -161,9 +175,10 @@ var spanish = grammar{
 		apagar quitar sacar eliminar desenchufar enchufar formatear restaurar reconfigurar
 		configurar cerrar cargar reemplazar vaciar desactivar activar forzar chequear testear iniciar
 		resincronizar sincronizar vincular desvincular desbloquear descargar mover acercar insertar
-		pulsar presionar escanear modificar ajustar reparar deshabilitar habilitar reconfigurar`),
+		pulsar presionar escanear modificar ajustar reparar deshabilitar habilitar reconfigurar
+		mirar desmontar descalcificar desatascar`),
 		romance(er, `encender sustituir prender reabrir seguir`)...),
-	needs:    needsOf(`hice hecho hicimos hizo: reset reinicio actualización restablecimiento formateo prueba`),
+	needs:    needsOf(`hice hecho hicimos hizo: reset reseteo reinicio actualización restablecimiento formateo prueba lavado ciclo`),
 	contacts: words(`llamé llamado contacté contactado escribí escrito envié enviado hablé hablado llamamos escribimos`),
 	subjects: words(`yo he hemos nosotros marido mujer esposo esposa novio novia hijo hija pareja
 		madre padre hermano hermana compañero`),
@@ -178,8 +193,9 @@ var spanish = grammar{
 	thirdAux:    words(`ha`),
 	determiners: words(`me te se le nos el la los las un una mi mis`),
 	firstPerson: words(`é í amos imos`),
+	thirdPerson: words(`ó`),
 	light:       words(`lo la le los las de nuevo otra vez todo`),
-	notObjects:  phrases(`a llamar, llamar, a pagar, de todo, todo`),
+	notObjects:  phrases(`a llamar, llamar, a pagar, de todo, todo, siguiendo`),
 }
 
 var french = grammar{
@@ -190,9 +206,10 @@ var french = grammar{
 		reconfigurer configurer désactiver activer forcer fermer recharger charger
 		resynchroniser synchroniser appairer réappairer restaurer formater contrôler relancer
 		rallumer allumer déplacer rapprocher retirer insérer réinsérer appuyer télécharger
-		retélécharger paramétrer reparamétrer modifier ajuster réparer`),
-		words(`éteint remis mis fait réinitialisé redémarré rebooté reseté suivi`)...),
-	needs:    needsOf(`fait: reset réinitialisation mise redémarrage test manip manipulation diagnostic`),
+		retélécharger paramétrer reparamétrer modifier ajuster réparer
+		regarder lancer dissocier réassocier enlever démonter détartrer`),
+		words(`éteint éteinte remis remise mis mise fait réinitialisé redémarré rebooté reseté suivi`)...),
+	needs:    needsOf(`fait: reset réinitialisation mise redémarrage test manip manipulation diagnostic cycle`),
 	contacts: words(`appelé contacté écrit envoyé parlé téléphoné`),
 	subjects: words(`j'ai j ai on nous avons je mari femme copain copine fils fille conjoint conjointe
 		compagnon compagne mère père frère sœur`),
@@ -207,7 +224,7 @@ var french = grammar{
 	thirdAux:    words(`a`),
 	determiners: words(`je j' il elle on ça ce c'est le la les l' un une mon ma mes`),
 	light:       words(`le la les l' lui tout encore nouveau à de`),
-	notObjects:  phrases(`de vous appeler, d'appeler, de payer, tout`),
+	notObjects:  phrases(`de vous appeler, d'appeler, de payer, tout, selon, en suivant`),
 }
 
 var portuguese = grammar{
@@ -217,9 +234,10 @@ var portuguese = grammar{
 		resetar restaurar reconfigurar configurar substituir fechar carregar remover excluir
 		formatar esvaziar desativar ativar forçar checar conferir sincronizar parear tirar
 		redefinir colocar mudar alterar ajustar baixar mover desparear reabrir recarregar reinserir
-		inserir recolocar seguir sair`),
+		inserir recolocar seguir sair
+		olhar emparelhar desemparelhar desmontar`),
 		words(`fiz fez feito fizemos`)...),
-	needs:    needsOf(`fiz fez feito fizemos: reset atualização restauração formatação teste`),
+	needs:    needsOf(`fiz fez feito fizemos: reset atualização restauração formatação teste ciclo`),
 	contacts: words(`liguei contatei contactei escrevi enviei mandei falei ligamos`),
 	subjects: words(`eu nós tenho temos marido mulher esposa esposo namorado namorada filho filha
 		mãe pai irmão irmã gente`),
@@ -233,8 +251,9 @@ var portuguese = grammar{
 	thirdAux:    words(`tem`),
 	determiners: words(`me te se eu o a os as um uma meu minha`),
 	firstPerson: words(`ei amos emos imos`),
+	thirdPerson: words(`ou eu iu`),
 	light:       words(`o a os as de novo outra vez tudo`),
-	notObjects:  phrases(`ligar para, ligar pra, pagar, tudo`),
+	notObjects:  phrases(`ligar para, ligar pra, pagar, tudo, seguindo, conforme`),
 }
 
 var italian = grammar{
@@ -244,10 +263,12 @@ var italian = grammar{
 		ricollegare collegare staccare riattaccare attaccare aggiornare disattivare attivare
 		riconfigurare configurare ricaricare caricare eliminare ripristinare
 		formattare sincronizzare associare inserire reinserire spostare avvicinare scaricare
-		riscaricare modificare impostare reimpostare riprovare effettuare eseguire`),
+		riscaricare modificare impostare reimpostare riprovare effettuare eseguire
+		bloccare sbloccare stampare smontare rimontare decalcificare`),
 		words(`spento acceso riacceso messo rimesso tolto chiuso rimosso premuto disconnesso riconnesso
-			connesso riaperto fatto`)...),
-	needs:    needsOf(`fatto effettuato eseguito: reset ripristino aggiornamento riavvio test logout login`),
+			connesso riaperto fatto stretto spenta accesa riaccesa messa rimessa tolta chiusa rimossa
+			disconnessa riconnessa connessa riaperta spenti accesi tolti rimossi`)...),
+	needs:    needsOf(`fatto effettuato eseguito: reset ripristino aggiornamento riavvio test logout login decalcificazione ciclo partire`),
 	contacts: words(`chiamato contattato scritto inviato mandato parlato telefonato`),
 	subjects: words(`ho abbiamo l'ho l'abbiamo io noi marito moglie fidanzato fidanzata figlio figlia compagno
 		compagna madre padre fratello sorella collega`),
@@ -261,7 +282,7 @@ var italian = grammar{
 	thirdAux:    words(`ha`),
 	determiners: words(`mi ti si non il lo la i gli le l' un una uno mio mia`),
 	light:       words(`lo la li le di nuovo tutto`),
-	notObjects:  phrases(`a chiamare, a pagare, di tutto, tutto`),
+	notObjects:  phrases(`a chiamare, a pagare, di tutto, tutto, seguendo, secondo`),
 }
 
 var dutch = grammar{
@@ -273,7 +294,8 @@ var dutch = grammar{
 		ontkoppeld gekoppeld verbonden afgemeld uitgelogd ingelogd opgeladen geleegd teruggezet
 		hersteld gedeactiveerd geactiveerd ingesteld geformatteerd gesynchroniseerd gedownload
 		gerestart gereboot gewijzigd veranderd aangepast vernieuwd ververst ontgrendeld
-		nagekeken ingedrukt aangesloten verplaatst gescand losgehaald gedaan uitgevoerd`),
+		nagekeken ingedrukt aangesloten verplaatst gescand losgehaald gedaan uitgevoerd
+		gekeken gezet gedraaid schoongeveegd uitgenomen schoongespoeld losgedraaid vastgedraaid gestoken ontkalkt`),
 	needs:    needsOf(`gedaan uitgevoerd: reset update herstart fabrieksreset test`),
 	contacts: words(`gebeld gecontacteerd geschreven gestuurd gemaild gesproken`),
 	subjects: words(`ik heb we wij man vrouw vriend vriendin zoon dochter partner moeder
@@ -298,12 +320,13 @@ var polish = grammar{
 		zmienić odłączyć podłączyć wyłączyć włączyć zaktualizować aktualizować przełączyć
 		skonfigurować przywrócić sformatować naładować przeładować wylogować
 		zalogować sparować rozłączyć połączyć włożyć uruchomić przestawić pobrać skasować
-		odświeżyć ustawić przytrzymać zrobić`),
+		odświeżyć ustawić przytrzymać zrobić puścić odkamienić`),
 		words(`wyjąłem wyjęłam wyjęliśmy wyjął wyjęła usunąłem usunęłam usunęliśmy usunął usunęła
 			zamknąłem zamknęłam zamknął zamknęła wyciągnąłem wyciągnęłam wyciągnął wyciągnęła ściągnąłem ściągnęłam wcisnąłem wcisnęłam
-			przesunąłem przesunęłam odpiąłem odpięłam`)...),
+			przesunąłem przesunęłam odpiąłem odpięłam przetarłem przetarłam przetarł przetarła`)...),
 	needs:       needsOf(`zrobiłem zrobiłam zrobiliśmy zrobił zrobiła: reset restart aktualizację aktualizacje test`),
 	firstPerson: words(`łem łam liśmy łyśmy`),
+	thirdPerson: words(`ł ła li ły`),
 	contacts:    words(`dzwoniłem dzwoniłam zadzwoniłem zadzwoniłam napisałem napisałam wysłałem wysłałam skontaktowałem skontaktowałam rozmawiałem rozmawiałam dzwoniliśmy napisaliśmy`),
 	subjects: words(`ja my mąż żona syn córka partner partnerka mama tata brat siostra chłopak
 		dziewczyna kolega`),
@@ -318,7 +341,7 @@ var polish = grammar{
 	determiners: words(``),
 	stopAtAnd:   true,
 	light:       words(`go ją je to ponownie znowu jeszcze raz wszystko od nowa`),
-	notObjects:  phrases(`zadzwonić, dzwonić, zapłacić, wszystko, wszystkiego`),
+	notObjects:  phrases(`zadzwonić, dzwonić, zapłacić, wszystko, wszystkiego, według, zgodnie z`),
 }
 
 // grammars are the languages read, in this order.

@@ -137,11 +137,11 @@ func tokenize(text string) []token {
 
 // lexicon is the tables as sets.
 type lexicon struct {
-	g                                                          *grammar
-	done, subjects, others, already, negations, plans          map[string]bool
-	and, breaks, light, thirdAux, determiners, noElided, folds map[string]bool
-	contacts                                                   map[string]bool
-	notObjects                                                 [][]string
+	g                                                                             *grammar
+	done, subjects, others, already, negations, plans                             map[string]bool
+	and, breaks, light, thirdAux, determiners, noElided, ownObjects, setup, folds map[string]bool
+	contacts                                                                      map[string]bool
+	notObjects                                                                    [][]string
 }
 
 func set(ws []string) map[string]bool {
@@ -157,7 +157,7 @@ var lexicons = func() []*lexicon {
 	for _, g := range grammars {
 		l := &lexicon{g: g, done: set(g.done), subjects: set(g.subjects), others: set(g.others),
 			already: map[string]bool{}, negations: set(g.negations), plans: set(g.plans), and: set(g.and),
-			breaks: set(g.breaks), light: set(g.light), thirdAux: set(g.thirdAux), determiners: set(g.determiners),
+			breaks: set(g.breaks), light: set(g.light), thirdAux: set(g.thirdAux), determiners: set(g.determiners), ownObjects: set(g.ownObjects), setup: set(g.setup),
 			noElided: set(g.noElided), folds: map[string]bool{}, contacts: set(g.contacts)}
 		for _, w := range g.already {
 			l.already[folded(w)] = true
@@ -198,6 +198,16 @@ func (l *lexicon) firstPerson(t token) bool {
 	return false
 }
 
+// thirdPerson reports whether the form says someone else did it.
+func (l *lexicon) thirdPerson(t token) bool {
+	for _, e := range l.g.thirdPerson {
+		if strings.HasSuffix(t.lower, e) {
+			return true
+		}
+	}
+	return false
+}
+
 func (l *lexicon) isAlready(t token) bool { return t.word() && l.already[t.folded] }
 
 func (l *lexicon) negates(t token) bool {
@@ -210,8 +220,10 @@ func (l *lexicon) breaksAt(t token) bool { return t.clauseEnd() || (t.word() && 
 // verdict is what was decided for a completed form.
 type verdict struct {
 	accepted, cancelled bool
-	confidence          float64
-	evidence            string
+	// negated: cancelled by a negation or a plan before the form.
+	negated    bool
+	confidence float64
+	evidence   string
 }
 
 // Find reads the steps tried in text, in the order they appear, each once
@@ -234,7 +246,20 @@ func Find(text string) []Step {
 		if consumed[i] || !toks[i].word() {
 			continue
 		}
+		// A language that knows the form and reads a negation or a plan
+		// before it speaks for every language: "No he reiniciado nada" is
+		// no Portuguese "object + participle".
+		vetoed := false
 		for n, l := range lexicons {
+			if ok, exact := l.isDone(toks[i]); ok && l.judge(toks, i, exact, memo[n]).negated {
+				vetoed = true
+				break
+			}
+		}
+		for n, l := range lexicons {
+			if vetoed {
+				break
+			}
 			ok, exact := l.isDone(toks[i])
 			if !ok {
 				continue
@@ -306,6 +331,10 @@ func (l *lexicon) judgeOnce(toks []token, i int, exact bool, memo map[int]verdic
 		if t.punct == '¿' {
 			return verdict{cancelled: true}
 		}
+		if prev < 0 && t.word() && l.negates(t) {
+			// Before a clause break: "je n'ai rien redémarré".
+			return verdict{cancelled: true, negated: true}
+		}
 		if l.breaksAt(t) {
 			break
 		}
@@ -313,7 +342,7 @@ func (l *lexicon) judgeOnce(toks []token, i int, exact bool, memo map[int]verdic
 			prev = k
 		}
 		if prev < 0 && (l.negates(t) || l.plans[t.lower]) {
-			return verdict{cancelled: true}
+			return verdict{cancelled: true, negated: true}
 		}
 		if !subject && !other {
 			switch {
@@ -378,7 +407,8 @@ func (l *lexicon) judgeOnce(toks []token, i int, exact bool, memo map[int]verdic
 	// (A German or Dutch participle ends its clause; one with words after
 	// it is a verb in the present: "Stephano beendet seine Karriere".)
 	ends := i+1 == len(toks) || l.breaksAt(toks[i+1]) || l.and[toks[i+1].lower]
-	if exact && !aux && !l.noElided[form] && (before == 0 || (l.g.verbFinal && before <= 3 && ends)) {
+	elided := (!l.noElided[form] || (i+1 < len(toks) && l.ownObjects[toks[i+1].lower] && !l.setup[form])) && !l.thirdPerson(toks[i])
+	if exact && !aux && elided && (before == 0 || (l.g.verbFinal && before <= 3 && ends)) {
 		return verdict{accepted: true, confidence: 0.7, evidence: l.g.lang + ": completed form \"" + form + "\" with the subject left out"}
 	}
 	// Telegraphic: "cache cleared, app reinstalled", "router riavviato".

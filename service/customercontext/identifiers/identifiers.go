@@ -358,6 +358,9 @@ func readVersions(a analysis.Analyzer, d *analysis.Doc, t *text) {
 		if !word && m[2] == m[3] && (parts == 2 || thousandsLike.MatchString(v) || ipLike.MatchString(v) || shortDate.MatchString(v) || t.labelReaches(start)) {
 			continue
 		}
+		if !word && m[2] == m[3] && len(onlyDigits(v)) >= 8 && t.phoneLabelled(start) {
+			continue // a phone number written with dots ("mi móvil es 644.12.34.56")
+		}
 		evidence := "version number (three or four dotted parts)"
 		if word || m[2] < m[3] {
 			evidence = "version number after a version word"
@@ -447,9 +450,10 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	}
 }
 
-// carrierNumberRE is a token of 10 to 30 upper-case letters and digits, or
-// digits in groups of four.
-var carrierNumberRE = regexp.MustCompile(`(?:^|[^\pL\pN])([A-Z0-9]{10,30}|\d{4}(?: \d{4}){2,5})(?:[^\pL\pN]|$)`)
+// carrierNumberRE is a token of 10 to 30 upper-case letters and digits, a
+// UPS number written in groups ("1Z 999 AA1 01 2345 6784"), or digits in
+// groups of four (a DPD number ends in a group of two).
+var carrierNumberRE = regexp.MustCompile(`(?:^|[^\pL\pN])([A-Z0-9]{10,30}|1Z(?: ?[0-9A-Z]){16}|\d{4}(?: \d{4}){2,5}(?: \d{2})?)(?:[^\pL\pN]|$)`)
 
 func readCarrierNumbers(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	lower := t.lower

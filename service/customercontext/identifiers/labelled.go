@@ -100,6 +100,10 @@ func labelOf(s string) string {
 // prefix ("FR 2024/512"), a token with letters, digits, '/', '_', '-'
 // and inner dots, and, after a short number, more groups of digits or a
 // letter ("12 448 901 B").
+// spokenDigitsRE is a number said digit by digit: four or more single
+// digits, one space apart.
+var spokenDigitsRE = regexp.MustCompile(`^\d(?: \d){3,}\b`)
+
 var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,5}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
 
 // digitGroupsRE are groups of three or four digits after a number ("5510
@@ -158,6 +162,11 @@ func skipLinks(s string, pos int) int {
 // readValue reads a value at pos of s: its normalised text and its span,
 // or ok false.
 func readValue(s string, pos int, key string) (v string, start, end int, ok bool) {
+	// Digits said one by one, as a call's transcript writes them ("my
+	// claim number is 7 7 0 4 1 9 2"): the number, without the spaces.
+	if m := spokenDigitsRE.FindString(s[pos:min(len(s), pos+2*MaxValue)]); m != "" {
+		return strings.ReplaceAll(m, " ", ""), pos, pos + len(m), true
+	}
 	// A value is at most MaxValue bytes: read no further (linear cost).
 	m := valueRE.FindStringSubmatchIndex(s[pos:min(len(s), pos+2*MaxValue)])
 	if m == nil {

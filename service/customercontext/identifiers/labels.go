@@ -17,7 +17,7 @@ var labels = map[string][]string{
 	},
 	"invoice_number": {
 		"invoice", "invoice no", "invoice number", "bill number",
-		"rechnung", "rechnungsnummer", "rechnungsnr",
+		"rechnung", "rechnungsnummer", "rechnungsnr", "rg.-nr.", "rg.-nr", "rg-nr", "rgnr", "re.-nr.", "rech.-nr.",
 		"factura", "número de factura",
 		"facture", "numéro de facture",
 		"fatura", "número da fatura", "nota fiscal",
@@ -158,12 +158,12 @@ var linkWords = []string{
 var phoneLabels = []string{
 	"phone*", "call", "calls", "ring", "tel", "tel.", "tlf", "tfno", "telf", "mobile", "mob", "cell", "cellphone", "reach me", "text me", "whatsapp", "landline", "sms",
 	"number",
-	"telefon*", "handy*", "anrufen", "erreichbar", "ruf", "rufen", "rückruf*", "mobil*", "festnetz*", "nummer",
-	"teléfono", "telefono", "móvil", "movil", "llám*", "llama*", "celular", "número", "numero",
-	"tél", "tél.", "téléphone", "portable", "gsm", "joignable", "appel*", "numéro",
+	"telefon*", "handy*", "anrufen", "erreichbar", "ruf", "rufen", "rückruf*", "mobil*", "festnetz*", "nummer", "zurückrufen", "kontaktieren",
+	"teléfono", "telefono", "móvil", "movil", "llám*", "llama*", "celular", "número", "numero", "marcar*", "márcame", "márqueme",
+	"tél", "tél.", "téléphone", "portable", "gsm", "joignable", "appel*", "numéro", "rappel*", "joindre", "j'appelle",
 	"telefone", "telemóvel", "telemovel", "telm", "liga", "ligue", "contacto", "contato",
-	"cellulare", "cell.", "chiam*", "cel",
-	"bel", "bellen", "telefoon*", "mobiel*", "bereikbaar",
+	"cellulare", "cell.", "chiam*", "cel", "richiam*", "contattarmi",
+	"bel", "bellen", "telefoon*", "mobiel*", "bereikbaar", "terugbel*", "bereiken",
 	"dzwoń", "dzwon*", "komórk*", "kom.", "numer", "zadzwoń",
 }
 

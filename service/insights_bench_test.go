@@ -57,37 +57,52 @@ func BenchmarkInsightsWriteCost(b *testing.B) {
 // record, with the two servers' calls interleaved in one loop (one into
 // each per iteration, in alternating order), so that both meet the same
 // machine at the same time: the ratio is what the rollups add. It
-// reports each side's mean time per call and their ratio.
+// reports each side's mean time per call and their ratio. Two workloads:
+// contacts spread over the same two days (a customer already marked in
+// each day and group after the first few: one marks insert), and each
+// contact on a day of its own (every day's marks new: the week's and
+// month's written too, a second insert).
 //
 //	go test -run '^$' -bench BenchmarkInsightsWriteCostInterleaved -benchtime 1000x -count 5 ./service/
 func BenchmarkInsightsWriteCostInterleaved(b *testing.B) {
-	var sides [2]struct {
-		ts     *testServer
-		parent string
-		spent  time.Duration
-	}
-	for i, without := range []bool{false, true} {
-		sides[i].ts = startServer(b, newStore(b), service.Options{WithoutInsightRollups: without})
-		sides[i].parent = historyOf(b, sides[i].ts, "recent", 100, false)
-	}
-	n := 0
-	for b.Loop() {
-		n++
-		for j := range 2 {
-			side := &sides[(n+j)%2]
-			req := historyItem(side.parent, n%2000)
-			req.Interaction.SourceId = fmt.Sprint("bench-", n)
-			start := time.Now()
-			if _, err := side.ts.interactions.RecordInteraction(b.Context(), req); err != nil {
-				b.Fatal(err)
+	for _, w := range []struct {
+		name    string
+		minutes func(n int) int // when the n-th contact occurred, before the base
+	}{
+		{"same-days", func(n int) int { return n % 2000 }},
+		{"new-day-each", func(n int) int { return n * 24 * 60 }},
+	} {
+		b.Run(w.name, func(b *testing.B) {
+			var sides [2]struct {
+				ts     *testServer
+				parent string
+				spent  time.Duration
 			}
-			side.spent += time.Since(start)
-		}
+			for i, without := range []bool{false, true} {
+				sides[i].ts = startServer(b, newStore(b), service.Options{WithoutInsightRollups: without})
+				sides[i].parent = historyOf(b, sides[i].ts, "recent", 100, false)
+			}
+			n := 0
+			for b.Loop() {
+				n++
+				for j := range 2 {
+					side := &sides[(n+j)%2]
+					req := historyItem(side.parent, n%2000)
+					req.Interaction.OccurTime = at(-w.minutes(n))
+					req.Interaction.SourceId = fmt.Sprint("bench-", n)
+					start := time.Now()
+					if _, err := side.ts.interactions.RecordInteraction(b.Context(), req); err != nil {
+						b.Fatal(err)
+					}
+					side.spent += time.Since(start)
+				}
+			}
+			with, without := float64(sides[0].spent)/float64(n), float64(sides[1].spent)/float64(n)
+			b.ReportMetric(with, "rollups-ns/call")
+			b.ReportMetric(without, "none-ns/call")
+			b.ReportMetric(with/without, "ratio")
+		})
 	}
-	with, without := float64(sides[0].spent)/float64(n), float64(sides[1].spent)/float64(n)
-	b.ReportMetric(with, "rollups-ns/call")
-	b.ReportMetric(without, "none-ns/call")
-	b.ReportMetric(with/without, "ratio")
 }
 
 // surveyN makes the survey answers' request IDs unique across runs.

@@ -100,6 +100,10 @@ func labelOf(s string) string {
 // prefix ("FR 2024/512"), a token with letters, digits, '/', '_', '-'
 // and inner dots, and, after a short number, more groups of digits or a
 // letter ("12 448 901 B").
+// numberSigns are the signs for "number" that may stand right before a
+// value, with no space.
+var numberSigns = []string{"n°", "nº", "n.º", "#", "no.", "nr."}
+
 // spokenDigitsRE is a number said digit by digit: four or more single
 // digits, one space apart.
 var spokenDigitsRE = regexp.MustCompile(`^\d(?: \d){3,}\b`)
@@ -166,6 +170,13 @@ func readValue(s string, pos int, key string) (v string, start, end int, ok bool
 	// claim number is 7 7 0 4 1 9 2"): the number, without the spaces.
 	if m := spokenDigitsRE.FindString(s[pos:min(len(s), pos+2*MaxValue)]); m != "" {
 		return strings.ReplaceAll(m, " ", ""), pos, pos + len(m), true
+	}
+	// A number sign written onto the value: "ticket n°55812", "#4471".
+	for _, sign := range numberSigns {
+		if strings.HasPrefix(s[pos:], sign) && pos+len(sign) < len(s) && s[pos+len(sign)] >= '0' && s[pos+len(sign)] <= '9' {
+			pos += len(sign)
+			break
+		}
 	}
 	// A value is at most MaxValue bytes: read no further (linear cost).
 	m := valueRE.FindStringSubmatchIndex(s[pos:min(len(s), pos+2*MaxValue)])

@@ -48,7 +48,7 @@ var labels = map[string][]string{
 	"ticket_number": {
 		"ticket", "ticket no", "ticket number", "ticket id",
 		"ticketnummer", "ticketnr",
-		"incidencia", "número de incidencia", "número de ticket",
+		"incidencia", "número de incidencia", "número de ticket", "folio", "número de folio",
 		"numéro de ticket", "numéro d'incident",
 		"chamado", "protocolo", "número do chamado", "número de protocolo", "pedido de suporte", "número do pedido de suporte",
 		"numero del ticket", "numero di ticket", "segnalazione", "numero di segnalazione",
@@ -88,7 +88,7 @@ var labels = map[string][]string{
 	},
 	"contract_number": {
 		"contract", "contract no", "contract number", "policy", "policy number", "policy no",
-		"vertrag", "vertragsnummer", "versicherungsschein", "versicherungsnummer", "police", "policennummer",
+		"vertrag", "vertragsnummer", "versicherungsschein", "versicherungsnummer", "police", "policennummer", "polizze", "polizzennummer",
 		"póliza", "contrato", "número de contrato", "número de póliza",
 		"contrat", "numéro de contrat", "numéro de police",
 		"apólice", "número da apólice",

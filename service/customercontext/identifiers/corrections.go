@@ -41,7 +41,7 @@ var correctionMarkers = []string{
 	// pt
 	"desculp*", "correção", "correcção", "corrijo", "enganei-me", "enganei me", "me enganei", "queria dizer", "quero dizer", "quer dizer",
 	"perdão", "escrevi mal", "troquei", "enganei",
-	"aliás", "engano", "me confundi", "confundi", "errad*", "incorret*", "o correto", "a correta", "o certo", "ou melhor", "na verdade", "em vez", "espere", "ou seja",
+	"aliás", "engano", "opa", "ops", "me confundi", "confundi", "errad*", "incorret*", "o correto", "a correta", "o certo", "ou melhor", "na verdade", "em vez", "espere", "ou seja",
 	// it
 	"scusi", "scusa*", "correzione", "correggo", "ho sbagliato", "volevo dire", "voglio dire", "errore", "errat*", "sbagliat*",
 	"quello giusto", "quella giusta", "il corretto", "la corretta", "anzi", "o meglio", "invece", "ignorate", "aspetta", "aspetti", "cioè",
@@ -97,7 +97,8 @@ var (
 	oldWords = []string{"old", "previous", "former", "alte", "alten", "alter", "altes", "bisherige", "bisherigen", "antiguo", "antigua", "anterior",
 		"ancien", "ancienne", "antigo", "antiga", "vecchio", "vecchia", "precedente", "oude", "vorige", "stary", "stara", "starego", "starej", "poprzedni", "poprzednia"}
 	newWords = []string{"new", "neue", "neuen", "neuer", "neues", "nuevo", "nueva", "nouveau", "nouvelle", "nouvel", "novo", "nova", "nuovo", "nuova",
-		"nieuwe", "nieuw", "nowy", "nowa", "nowego", "nowej"}
+		"nieuwe", "nieuw", "nowy", "nowa", "nowego", "nowej",
+		"now", "jetzt", "ahora", "maintenant", "agora", "adesso", "nu", "teraz"}
 	// replaceable are the kinds a customer has one of in use at a time.
 	replaceable = map[string]bool{"email": true, "phone": true, "iban": true, "imei": true, PaymentCard: true}
 )

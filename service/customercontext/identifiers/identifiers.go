@@ -402,6 +402,11 @@ func currencyBefore(lower string, pos int) bool {
 // dots, dashes, slashes and brackets.
 var phoneRE = regexp.MustCompile(`(?:^|[^\pL\pN])(\+?\(?\d[\d ().\-/]{5,20}\d)`)
 
+// trunkPrefixOmitted are the regions whose national numbers are written
+// without their trunk prefix (Brazil: "(11) 98765-4321", the 0 and a
+// carrier code being dialled only between areas).
+var trunkPrefixOmitted = map[string]bool{"BR": true}
+
 // languageRegions read national numbers when the tenant gave no region.
 var languageRegions = map[string]string{"en": "GB", "de": "DE", "es": "ES", "fr": "FR", "pt": "PT", "it": "IT", "nl": "NL", "pl": "PL"}
 
@@ -436,7 +441,7 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
 		// A national number is written with the region's trunk prefix 0
 		// where it has one ("0172 …" in Germany, not "2024-55123"; the
 		// North American 1 is left out as often as not).
-		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); !international && ndd == "0" && !strings.HasPrefix(digits, ndd) {
+		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); !international && ndd == "0" && !strings.HasPrefix(digits, ndd) && !trunkPrefixOmitted[region] {
 			continue
 		}
 		// A valid number; or, after a phone word, a possible one (numbers

@@ -105,8 +105,8 @@ func labelOf(s string) string {
 var numberSigns = []string{"n°", "nº", "n.º", "#", "no.", "nr."}
 
 // spokenDigitsRE is a number said digit by digit: four or more single
-// digits, one space apart.
-var spokenDigitsRE = regexp.MustCompile(`^\d(?: \d){3,}\b`)
+// digits, one space apart, after an optional prefix ("FV 7 7 2 1").
+var spokenDigitsRE = regexp.MustCompile(`^(?:[A-Z]{1,5} )?\d(?: \d){3,}\b`)
 
 var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,5}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
 

@@ -23,7 +23,7 @@ var labels = map[string][]string{
 		"fatura", "número da fatura", "nota fiscal",
 		"fattura", "numero di fattura", "numero fattura",
 		"factuur", "factuurnummer",
-		"faktura", "faktury", "fakturę", "numer faktury",
+		"faktura", "faktury", "fakturę", "fakturze", "numer faktury",
 	},
 	"claim_number": {
 		"claim", "claim no", "claim number", "claim reference",
@@ -161,7 +161,7 @@ var phoneLabels = []string{
 	"telefon*", "handy*", "anrufen", "erreichbar", "ruf", "rufen", "rückruf*", "mobil*", "festnetz*", "nummer", "zurückrufen", "kontaktieren",
 	"teléfono", "telefono", "móvil", "movil", "llám*", "llama*", "celular", "número", "numero", "marcar*", "márcame", "márqueme",
 	"tél", "tél.", "téléphone", "portable", "gsm", "joignable", "appel*", "numéro", "rappel*", "joindre", "j'appelle",
-	"telefone", "telemóvel", "telemovel", "telm", "liga", "ligue", "contacto", "contato",
+	"telefone", "telemóvel", "telemovel", "telm", "liga", "ligue", "liguem", "liguem-me", "ligue-me", "liga-me", "contacto", "contato",
 	"cellulare", "cell.", "chiam*", "cel", "richiam*", "contattarmi",
 	"bel", "bellen", "telefoon*", "mobiel*", "bereikbaar", "terugbel*", "bereiken",
 	"dzwoń", "dzwon*", "komórk*", "kom.", "numer", "zadzwoń",

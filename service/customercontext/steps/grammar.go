@@ -82,6 +82,9 @@ type grammar struct {
 	noElided   []string
 	ownObjects []string
 	setup      []string
+	// clitics are object pronouns said before the verb, part of the step
+	// ("lo desenchufé", "la he dejado enfriar").
+	clitics []string
 	// contacts are forms of getting in touch ("called", "angerufen",
 	// "llamé"): a step only with an "already" marker ("I already called
 	// the courier"), since "I called you yesterday" is a contact, not a
@@ -177,8 +180,8 @@ var spanish = grammar{
 		resincronizar sincronizar vincular desvincular desbloquear descargar mover acercar insertar
 		pulsar presionar escanear modificar ajustar reparar deshabilitar habilitar reconfigurar
 		mirar desmontar descalcificar desatascar`),
-		romance(er, `encender sustituir prender reabrir seguir`)...),
-	needs:    needsOf(`hice hecho hicimos hizo: reset reseteo reinicio actualización restablecimiento formateo prueba lavado ciclo`),
+		append(romance(er, `encender sustituir prender reabrir seguir`), words(`hice hicimos hecho volví volvi volvimos`)...)...),
+	needs:    needsOf(`hice hecho hicimos hizo: reset reseteo reinicio actualización restablecimiento formateo prueba lavado ciclo; volví volvi volvimos: a`),
 	contacts: words(`llamé llamado contacté contactado escribí escrito envié enviado hablé hablado llamamos escribimos`),
 	subjects: words(`yo he hemos nosotros marido mujer esposo esposa novio novia hijo hija pareja
 		madre padre hermano hermana compañero`),
@@ -196,6 +199,7 @@ var spanish = grammar{
 	thirdPerson: words(`ó`),
 	light:       words(`lo la le los las de nuevo otra vez todo`),
 	notObjects:  phrases(`a llamar, llamar, a pagar, de todo, todo, siguiendo`),
+	clitics:     words(`lo la los las le les`),
 }
 
 var french = grammar{

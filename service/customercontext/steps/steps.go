@@ -137,11 +137,11 @@ func tokenize(text string) []token {
 
 // lexicon is the tables as sets.
 type lexicon struct {
-	g                                                                             *grammar
-	done, subjects, others, already, negations, plans                             map[string]bool
-	and, breaks, light, thirdAux, determiners, noElided, ownObjects, setup, folds map[string]bool
-	contacts                                                                      map[string]bool
-	notObjects                                                                    [][]string
+	g                                                                                      *grammar
+	done, subjects, others, already, negations, plans                                      map[string]bool
+	and, breaks, light, thirdAux, determiners, noElided, ownObjects, setup, clitics, folds map[string]bool
+	contacts                                                                               map[string]bool
+	notObjects                                                                             [][]string
 }
 
 func set(ws []string) map[string]bool {
@@ -157,7 +157,7 @@ var lexicons = func() []*lexicon {
 	for _, g := range grammars {
 		l := &lexicon{g: g, done: set(g.done), subjects: set(g.subjects), others: set(g.others),
 			already: map[string]bool{}, negations: set(g.negations), plans: set(g.plans), and: set(g.and),
-			breaks: set(g.breaks), light: set(g.light), thirdAux: set(g.thirdAux), determiners: set(g.determiners), ownObjects: set(g.ownObjects), setup: set(g.setup),
+			breaks: set(g.breaks), light: set(g.light), thirdAux: set(g.thirdAux), determiners: set(g.determiners), ownObjects: set(g.ownObjects), setup: set(g.setup), clitics: set(g.clitics),
 			noElided: set(g.noElided), folds: map[string]bool{}, contacts: set(g.contacts)}
 		for _, w := range g.already {
 			l.already[folded(w)] = true
@@ -488,6 +488,14 @@ func (l *lexicon) extent(toks []token, i int, consumed map[int]bool) (start, end
 			return start, end, last
 		}
 	}
+	// An object pronoun before the verb (or before its auxiliary) starts
+	// the step: "lo desenchufé", "la he dejado enfriar".
+	if k := i - 1; k >= 0 && (l.clitics[toks[k].lower] || k > 0 && l.subjects[toks[k].lower] && l.clitics[toks[k-1].lower]) {
+		if !l.clitics[toks[k].lower] {
+			k--
+		}
+		start = toks[k].start
+	}
 	// The object follows the verb: to the end of the clause, or to "and"
 	// before the next step or a new clause.
 	words := 1
@@ -543,6 +551,11 @@ func (l *lexicon) extent(toks []token, i int, consumed map[int]bool) (start, end
 					return toks[m].start, toks[i].end, i
 				}
 			}
+		}
+		// The object is a pronoun elided onto the auxiliary: "l'ho
+		// spento" (it), "je l'ai rebranché" (fr).
+		if i > 0 && strings.HasPrefix(toks[i-1].lower, "l'") && len(toks[i-1].lower) > 2 {
+			return toks[i-1].start, toks[i].end, i
 		}
 		return -1, -1, i
 	}

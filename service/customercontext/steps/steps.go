@@ -495,6 +495,8 @@ func (l *lexicon) extent(toks []token, i int, consumed map[int]bool) (start, end
 			k--
 		}
 		start = toks[k].start
+	} else if elidedObject(toks, i) {
+		start = toks[i-1].start // "je l'ai dissociée", "l'ho spenta"
 	}
 	// The object follows the verb: to the end of the clause, or to "and"
 	// before the next step or a new clause.
@@ -552,14 +554,19 @@ func (l *lexicon) extent(toks []token, i int, consumed map[int]bool) (start, end
 				}
 			}
 		}
-		// The object is a pronoun elided onto the auxiliary: "l'ho
-		// spento" (it), "je l'ai rebranché" (fr).
-		if i > 0 && strings.HasPrefix(toks[i-1].lower, "l'") && len(toks[i-1].lower) > 2 {
+		if elidedObject(toks, i) {
 			return toks[i-1].start, toks[i].end, i
 		}
 		return -1, -1, i
 	}
 	return start, end, last
+}
+
+// elidedObject reports whether the object of the form at i is a pronoun
+// elided onto its auxiliary just before it: "l'ho spento" (it), "je l'ai
+// rebranché" (fr).
+func elidedObject(toks []token, i int) bool {
+	return i > 0 && strings.HasPrefix(toks[i-1].lower, "l'") && len(toks[i-1].lower) > 2
 }
 
 // restLen counts the words after k to the end of its clause (at most

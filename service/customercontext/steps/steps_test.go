@@ -135,7 +135,7 @@ func TestItalian(t *testing.T) {
 		{"ho già resettato il router e controllato i cavi, niente", []string{"resettato il router", "controllato i cavi"}},
 		{"svuotato la cache gia. che faccio", []string{"svuotato la cache"}},
 		{"mio marito ha già provato con un altro browser e la pagina non carica", []string{"provato con un altro browser"}},
-		{"l'ho spento e riacceso due volte", []string{"spento e riacceso due volte"}},
+		{"l'ho spento e riacceso due volte", []string{"l'ho spento e riacceso due volte"}},
 		{"Ho provato a reinstallare l'app", []string{"provato a reinstallare l'app"}},
 		// not steps
 		{"non ho ancora provato a riavviarlo, devo farlo?", nil},

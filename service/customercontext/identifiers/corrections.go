@@ -442,8 +442,35 @@ func shapeToken(d *analysis.Doc, lower string, a analysis.Annotation, from, limi
 		if v, ok := sameShape(d, a, raw); ok {
 			return analysis.Annotation{Value: v, Span: analysis.Span{Start: start, End: end}}, true
 		}
+		// a's value written in groups ("1180 392", "CL 00 77 812"): as
+		// many groups from here.
+		if groups := len(strings.Fields(a.Value)); groups > 1 && a.Key != "phone" {
+			if e, ok := groupsFrom(d.Text, start, groups, limit); ok && (shape(d.Text[start:e]) == shape(a.Value) || NearDuplicate(d.Text[start:e], a.Value)) {
+				return analysis.Annotation{Value: d.Text[start:e], Span: analysis.Span{Start: start, End: e}}, true
+			}
+		}
 	}
 	return analysis.Annotation{}, false
+}
+
+// groupsFrom is the end of n tokens from start, one space apart (at most
+// limit).
+func groupsFrom(text string, start, n, limit int) (int, bool) {
+	end := start
+	for g := 0; g < n; g++ {
+		if g > 0 {
+			if end >= limit || text[end] != ' ' {
+				return 0, false
+			}
+			end++
+		}
+		m := tokenRE.FindStringIndex(text[end:limit])
+		if m == nil || m[0] != 0 {
+			return 0, false
+		}
+		end += m[1]
+	}
+	return end, true
 }
 
 // sameShape reports whether raw is a value of a's kind and shape, and its

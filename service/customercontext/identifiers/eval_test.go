@@ -185,11 +185,12 @@ var floors = map[string]struct {
 }{
 	"identifiers-dev.jsonl":   {0.98, 0.98, 0},
 	"identifiers-dev2.jsonl":  {0.95, 0.92, 0},
+	"identifiers-dev3.jsonl":  {0, 0, 1000},
 	"identifiers-blind.jsonl": {0.95, 0.83, 8},
 }
 
 func TestEvalIdentifiers(t *testing.T) {
-	names := []string{"identifiers-dev.jsonl", "identifiers-dev2.jsonl", "identifiers-blind.jsonl"}
+	names := []string{"identifiers-dev.jsonl", "identifiers-dev2.jsonl", "identifiers-dev3.jsonl", "identifiers-blind.jsonl"}
 	if only := os.Getenv("RAPPORT_IDENTIFIERS_SET"); only != "" {
 		names = []string{only}
 	}

@@ -416,6 +416,7 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
 	if region == "" {
 		region = languageRegions[d.Language]
 	}
+	lastPhone := -1 // where the last phone number read ends
 	for _, m := range phoneRE.FindAllStringSubmatchIndex(d.Text, -1) {
 		start, end := m[2], m[3]
 		raw := strings.TrimRight(d.Text[start:end], " .-/(")
@@ -424,13 +425,17 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
 		if len(digits) < 8 || len(digits) > 15 || taken(d, start, end) {
 			continue
 		}
+		// Shortly after a phone number, in the same sentence, another is
+		// a phone number too: "my old number was 07700 900418, please use
+		// 07700 900652 from now on".
+		afterPhone := lastPhone >= 0 && start-lastPhone <= 60 && !strings.ContainsAny(d.Text[lastPhone:start], ".!?\n")
 		international := strings.HasPrefix(raw, "+") || strings.HasPrefix(raw, "00")
 		// A phone word before it, or one that says "reachable" after it
 		// ("0172 5538190 erreichbar").
 		// The whole message is the number written as a phone number is
 		// (grouped), as a reply to "your phone?".
 		whole := strings.TrimSpace(d.Text) == raw && strings.ContainsAny(raw, " -()")
-		labelled := whole || t.phoneLabelled(start) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
+		labelled := whole || afterPhone || t.phoneLabelled(start) || hasWordPrefix(lower[end:min(len(lower), end+20)], phoneLabelsAfter)
 		if !international && (!labelled || region == "") {
 			continue
 		}
@@ -456,6 +461,7 @@ func readPhones(a analysis.Analyzer, d *analysis.Doc, t *text) {
 			continue
 		}
 		add(d, a, "phone", phonenumbers.Format(num, phonenumbers.E164), start, end, "valid phone number after a phone word")
+		lastPhone = end
 	}
 }
 

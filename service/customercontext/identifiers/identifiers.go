@@ -116,10 +116,44 @@ func (s Shapes) Analyze(d *analysis.Doc) {
 	if !strings.ContainsAny(d.Text, "0123456789@") {
 		return
 	}
+	defer ownText(d)()
 	t := newText(d.Text)
 	for _, r := range shapeRules {
 		r.read(s, d, t)
 	}
+}
+
+// ownText blanks, byte for byte, the lines of d's text quoted from a
+// message it replies to ("> Your reference number is 55-918273"): what
+// is quoted is not what the customer gave. It returns what puts the text
+// back.
+func ownText(d *analysis.Doc) (restore func()) {
+	if !strings.Contains(d.Text, ">") {
+		return func() {}
+	}
+	orig := d.Text
+	b := []byte(orig)
+	blanked := false
+	for start := 0; start < len(b); {
+		end := strings.IndexByte(orig[start:], '\n')
+		if end < 0 {
+			end = len(orig)
+		} else {
+			end += start
+		}
+		if strings.HasPrefix(strings.TrimLeft(orig[start:end], " \t"), ">") {
+			for j := start; j < end; j++ {
+				b[j] = ' '
+			}
+			blanked = true
+		}
+		start = end + 1
+	}
+	if !blanked {
+		return func() {}
+	}
+	d.Text = string(b)
+	return func() { d.Text = orig }
 }
 
 // text is a text being read, lower case, and where its labels are.

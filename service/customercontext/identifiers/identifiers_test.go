@@ -71,6 +71,12 @@ func TestShapes(t *testing.T) {
 		{"app version 2.8.14 crashes", "DE", "version=2.8.14"},
 		{"update of 12.03.2024", "DE", ""},
 		{"we met at 10.30 on 12.03.2024", "DE", ""},
+		{"my old number was 07700 900418, please use 07700 900652 from now on", "GB", "~phone=+447700900418 phone=+447700900652"},
+		{"Mi móvil es 644.12.34.56", "ES", "phone=+34644123456"},
+		{"rappelez-moi au 06.98.76.54.32 svp", "FR", "phone=+33698765432"},
+		{"Me liga no (11) 98765-4321", "BR", "phone=+5511987654321"},
+		{"UPS 1Z 999 AA1 01 2345 6784 not here", "NL", "tracking_number=1Z999AA10123456784"},
+		{"USPS tracking 9400 1118 9922 3856 0142 07 says delivered", "US", "tracking_number=9400111899223856014207"},
 	} {
 		if got := read(tc.text, "", tc.region); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.text, got, tc.want)
@@ -101,6 +107,12 @@ func TestLabels(t *testing.T) {
 		// with a slip: it corrects the one given there.
 		{"QX7T2", "my booking ref is QX7T1, ok", "booking_reference=QX7T2 corrects:booking_reference"},
 		{"QX7T2", "my booking ref is AB991, ok", ""},
+		// What a reply quotes is not what the customer gave.
+		{"Thanks.\n\n> Your reference number is 55-918273. Quote it.\n\nMy order number is A-12345.", "", "order_number=A-12345"},
+		{"> call us on 07911 123456\nmy mobile: 07700 900652", "", "phone=+447700900652"},
+		// Values written in groups, and digits said one by one.
+		{"my claim number is 7 7 0 4 1 9 2, and it happened on the twelfth", "", "claim_number=7704192"},
+		{"ticket n°55812 please", "", "ticket_number=55812"},
 	} {
 		if got := read(tc.text, tc.previous, "GB"); got != tc.want {
 			t.Errorf("%q after %q: %q, want %q", tc.text, tc.previous, got, tc.want)

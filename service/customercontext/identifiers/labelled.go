@@ -227,6 +227,7 @@ func (l Labels) Analyze(d *analysis.Doc) {
 	if !strings.ContainsAny(d.Text, "0123456789") {
 		return
 	}
+	defer ownText(d)()
 	t := newText(d.Text)
 	for _, lb := range t.labels {
 		if count(d) >= MaxRead {

@@ -334,7 +334,7 @@ func (c Corrections) inText(d *analysis.Doc, lower string, marks []mark) {
 			}
 		}
 		// "my old e-mail a@x.com, the new one b@y.com".
-		if hasWordBefore(lower, a.Span.Start, oldWords, 24) && slices.ContainsFunc(d.Annotations, func(o analysis.Annotation) bool {
+		if hasWordBefore(lower, a.Span.Start, oldWords, 32) && slices.ContainsFunc(d.Annotations, func(o analysis.Annotation) bool {
 			return o.Kind == Kind && o.Key == a.Key && o.Span != a.Span && !strings.EqualFold(o.Value, a.Value)
 		}) {
 			d.Annotations[i].Superseded = true
@@ -436,18 +436,19 @@ func shapeToken(d *analysis.Doc, lower string, a analysis.Annotation, from, limi
 		}
 		raw := strings.TrimRight(d.Text[start:end], " ()-/.")
 		end = start + len(raw)
+		// a's value written in groups ("1180 392", "CL 00 77 812"): as
+		// many groups from here.
+		if groups := len(strings.Fields(a.Value)); groups > 1 && a.Key != "phone" {
+			if e, ok := groupsFrom(d.Text, start, groups, limit); ok && strings.ContainsAny(d.Text[start:e], "0123456789") &&
+				(shape(d.Text[start:e]) == shape(a.Value) || NearDuplicate(d.Text[start:e], a.Value)) {
+				return analysis.Annotation{Value: d.Text[start:e], Span: analysis.Span{Start: start, End: e}}, true
+			}
+		}
 		if !strings.ContainsAny(raw, "0123456789") {
 			continue
 		}
 		if v, ok := sameShape(d, a, raw); ok {
 			return analysis.Annotation{Value: v, Span: analysis.Span{Start: start, End: end}}, true
-		}
-		// a's value written in groups ("1180 392", "CL 00 77 812"): as
-		// many groups from here.
-		if groups := len(strings.Fields(a.Value)); groups > 1 && a.Key != "phone" {
-			if e, ok := groupsFrom(d.Text, start, groups, limit); ok && (shape(d.Text[start:e]) == shape(a.Value) || NearDuplicate(d.Text[start:e], a.Value)) {
-				return analysis.Annotation{Value: d.Text[start:e], Span: analysis.Span{Start: start, End: e}}, true
-			}
 		}
 	}
 	return analysis.Annotation{}, false

@@ -243,6 +243,12 @@ func (l Labels) Analyze(d *analysis.Doc) {
 			}
 		}
 		if !ok {
+			// "... a wrong policy number. The right one is 3301-448920".
+			if p := rightOneAfter(t.lower, end); p >= 0 {
+				v, start, vend, ok = readValue(d.Text, p, key)
+			}
+		}
+		if !ok {
 			// "55102398 is my customer number", "55102398 (customer number)".
 			v, start, vend, ok = valueBefore(d.Text, lb.start, key)
 		}
@@ -300,7 +306,8 @@ func labelEnd(s string, m []int) int {
 // listWords join the values of a list after one label.
 var listWords = []string{",", "&", "/", "and", "und", "y", "e", "et", "en", "i", "oraz", "or", "oder", "o", "ou", "of", "lub", "as well as", "sowie"}
 
-// listNext is where the next value of a list starts after end, or -1.
+// listNext is where the next value of a list starts after end, or -1:
+// after a list word, and then maybe a possessive ("and mine is").
 func listNext(s string, end int) int {
 	p := end
 	for p < len(s) && s[p] == ' ' {
@@ -314,7 +321,61 @@ func listNext(s string, end int) int {
 				q++
 			}
 			if q > p+len(w) || !letterAt(w, 0) {
-				return q
+				return afterWords(s, q, possessives)
+			}
+		}
+	}
+	return -1
+}
+
+// afterWords is p, or after one of ws standing at p (and the spaces after).
+func afterWords(s string, p int, ws []string) int {
+	rest := strings.ToLower(s[p:min(len(s), p+24)])
+	for _, w := range ws {
+		if strings.HasPrefix(rest, w) && !letterAt(rest, len(w)) {
+			q := p + len(w)
+			for q < len(s) && s[q] == ' ' {
+				q++
+			}
+			return q
+		}
+	}
+	return p
+}
+
+// rightOneAfter is where the value said to be the right one starts, after
+// a label ending at end with no value: one of rightOnes in the next 160
+// bytes, in that sentence or the next; past "not X, but" after it. Or -1.
+func rightOneAfter(lower string, end int) int {
+	window := lower[end:min(len(lower), end+160)]
+	sentences := 0
+	for i := 0; i < len(window); i++ {
+		if strings.ContainsRune(".!?\n", rune(window[i])) {
+			if sentences++; sentences > 1 {
+				return -1
+			}
+			continue
+		}
+		if i > 0 && letterAt(window, i-1) {
+			continue
+		}
+		for _, w := range rightOnes {
+			if strings.HasPrefix(window[i:], w) && !letterAt(window, i+len(w)) {
+				p := end + i + len(w)
+				for p < len(lower) && lower[p] == ' ' {
+					p++
+				}
+				// "richtig ist nicht X, sondern Y": Y.
+				if q := afterWords(lower, p, negations); q > p {
+					rest := lower[q:min(len(lower), q+60)]
+					for _, c := range contrasts {
+						if k := strings.Index(rest, " "+c+" "); k >= 0 {
+							return afterWords(lower, q+k+len(c)+2, nil)
+						}
+					}
+					return -1
+				}
+				return afterWords(lower, p, articles)
 			}
 		}
 	}

@@ -250,3 +250,38 @@ var numbered = struct{ enAfter, deSuffix, romanceBefore, romanceOf, nlSuffix, pl
 	nlSuffix:      []string{"nummer", "nr", "nr.", "-nummer", "-nr", " nummer", " nr", "code", "-id"},
 	plBefore:      []string{"numer", "nr", "nr.", "id", "kod", "identyfikator"},
 }
+
+// rightOnes say the value after them is the right one of a label given
+// just before (the sentence before, at most): "I gave a wrong policy
+// number. The right one is 3301-448920". After "richtig ist nicht X,
+// sondern Y" the value is Y.
+var rightOnes = []string{
+	"the right one is", "the correct one is", "the right number is", "the correct number is", "it should be", "the correct one's",
+	"richtig ist", "die richtige ist", "die richtige nummer ist", "korrekt ist", "die korrekte ist", "die korrekte nummer ist",
+	"el correcto es", "la correcta es", "el bueno es", "el número correcto es", "el número bueno es",
+	"le bon est", "la bonne est", "le bon numéro est", "le numéro correct est", "le correct est",
+	"quello giusto è", "quella giusta è", "il numero giusto è", "quello corretto è", "il numero corretto è",
+	"de juiste is", "het juiste is", "het juiste nummer is", "het goede nummer is", "de goede is",
+	"prawidłowy to", "prawidłowy numer to", "poprawny to", "poprawny numer to", "właściwy to", "właściwy numer to",
+	"o correto é", "o certo é", "a correta é", "o número correto é", "o número certo é",
+}
+
+// possessives continue a list with another person's value or the
+// customer's own: "my husband's policy is 40-118822 and mine is
+// 40-118828", "meine ist 40-118828".
+var possessives = []string{
+	"mine is", "mine's", "his is", "hers is", "my wife's is", "my husband's is",
+	"meine ist", "meiner ist", "meins ist", "seine ist", "ihre ist",
+	"la mía es", "el mío es", "la suya es", "el suyo es", "la mía", "el mío",
+	"la mienne est", "le mien est", "la sienne est", "le sien est",
+	"la mia è", "il mio è", "la sua è", "il suo è",
+	"de mijne is", "het mijne is", "die van mij is", "die van hem is", "die van haar is",
+	"moja to", "mój to", "moja jest", "mój jest", "jego to", "jej to",
+	"a minha é", "o meu é", "a dele é", "o dele é", "a dela é", "o dela é",
+	// with no verb: "y la mía la HG-330121", "et le mien le AH-700281"
+	"la mía la", "el mío el", "la mienne la", "le mien le", "la mia la", "il mio il", "a minha a", "o meu o", "moja", "mój",
+}
+
+// articles may stand between a phrase and its value: "le bon est le
+// 0450-882193".
+var articles = []string{"the", "le", "la", "l'", "el", "il", "lo", "o", "a", "der", "die", "das", "de", "het"}

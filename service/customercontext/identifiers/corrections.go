@@ -429,6 +429,17 @@ func shapeToken(d *analysis.Doc, lower string, a analysis.Annotation, from, limi
 	if a.Key == "phone" {
 		re, group = phoneRE, 2
 	}
+	// Digits said one by one, as the value they correct was: "5 5 0 0 3
+	// 1, wait no, sorry, 5 5 0 0 1 3".
+	if a.Key != "phone" {
+		for _, m := range spokenRunRE.FindAllStringSubmatchIndex(d.Text[from:limit], -1) {
+			start, end := from+m[2], from+m[3]
+			v := strings.ReplaceAll(d.Text[start:end], " ", "")
+			if !taken(d, start, end) && !strings.EqualFold(v, a.Value) && (shape(v) == shape(a.Value) || NearDuplicate(v, a.Value)) {
+				return analysis.Annotation{Value: v, Span: analysis.Span{Start: start, End: end}}, true
+			}
+		}
+	}
 	for _, m := range re.FindAllStringSubmatchIndex(d.Text[from:limit], -1) {
 		start, end := from+m[group], from+m[group+1]
 		if letterAt(d.Text, start-1) || taken(d, start, end) {
@@ -453,6 +464,9 @@ func shapeToken(d *analysis.Doc, lower string, a analysis.Annotation, from, limi
 	}
 	return analysis.Annotation{}, false
 }
+
+// spokenRunRE is a number said digit by digit (see spokenDigitsRE).
+var spokenRunRE = regexp.MustCompile(`(?:^|[^\pL\pN])(\d(?: \d){3,})\b`)
 
 // groupsFrom is the end of n tokens from start, one space apart (at most
 // limit).

@@ -400,12 +400,25 @@ func runShape(s string) string {
 // "the serial on the back is …", "la referencia que me dieron es …".
 var copulas = []string{"is", "was", "ist", "lautet", "war", "es", "era", "est", "était", "é", "era", "è", "era", "is", "was", "to", "jest", "brzmi",
 	// "registered under (the number)", "gemeldet unter der Nummer"
-	"under", "unter", "sous", "bajo", "con", "com", "onder", "pod", "number", "nummer", "número", "numéro", "numero", "numer", "reference", "ref"}
+	"under", "unter", "sous", "bajo", "con", "com", "onder", "pod", "number", "nummer", "número", "numéro", "numero", "numer", "reference", "ref",
+	"code", "codice", "código", "kod"}
 
 // afterCopula is the offset after a copula that stands at most four short
 // words after a label ending at end, or -1.
 func afterCopula(s string, end int) int {
 	p := end
+	// A clause between commas first: "my member number, which I
+	// mistyped earlier, is MB0093317"; or a comma alone: "my claim,
+	// number CLM-77821".
+	for p < len(s) && s[p] == ' ' {
+		p++
+	}
+	if p < len(s) && s[p] == ',' {
+		if c := strings.IndexByte(s[p+1:min(len(s), p+100)], ','); c >= 0 && !strings.ContainsAny(s[p+1:p+1+c], ".!?\n") && afterCopula(s, p+2+c) >= 0 {
+			return afterCopula(s, p+2+c)
+		}
+		p++
+	}
 	for words := 0; words < 5; words++ {
 		for p < len(s) && s[p] == ' ' {
 			p++

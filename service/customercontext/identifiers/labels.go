@@ -77,6 +77,9 @@ var labels = map[string][]string{
 	},
 	"customer_number": {
 		"customer number", "customer no", "customer id", "account no", "account number", "account", "membership number",
+		"member number", "member no", "membership no", "acct", "acct no", "acct no.", "a/c",
+		"numéro d'adhérent", "n° d'adhérent", "adhérent", "numero di tessera", "tessera socio", "numero socio", "número de socio", "socio", "número de sócio",
+		"lidnummer", "lidmaatschapsnummer", "numer członkowski", "mitgliedsnummer", "mitgliedsnr",
 		"kundennummer", "kundennr", "kunden-nr", "kd.-nr.", "kd.-nr", "kd-nr", "kdnr", "kd.nr.", "kd. nr.",
 		"número de cliente", "nº de cliente", "n.º de cliente",
 		"numéro de client", "n° client", "n° de client", "no client",

@@ -414,8 +414,18 @@ func afterCopula(s string, end int) int {
 		p++
 	}
 	if p < len(s) && s[p] == ',' {
-		if c := strings.IndexByte(s[p+1:min(len(s), p+100)], ','); c >= 0 && !strings.ContainsAny(s[p+1:p+1+c], ".!?\n") && afterCopula(s, p+2+c) >= 0 {
-			return afterCopula(s, p+2+c)
+		if c := strings.IndexByte(s[p+1:min(len(s), p+100)], ','); c >= 0 && !strings.ContainsAny(s[p+1:p+1+c], ".!?\n") {
+			q := p + 2 + c
+			for q < len(s) && s[q] == ' ' {
+				q++
+			}
+			r := q
+			for r < len(s) && letterAt(s, r) {
+				r++
+			}
+			if r > q && slices.Contains(copulas, strings.ToLower(s[q:r])) {
+				return r
+			}
 		}
 		p++
 	}
@@ -443,7 +453,7 @@ func afterCopula(s string, end int) int {
 // after it: "55102398 is my customer number", "41100982 es mi número de
 // cliente", "55102398 ist meine Kundennummer".
 var beforeLabel = []string{"is my", "is our", "is the", "was my", "ist meine", "ist mein", "ist die", "war meine", "es mi", "es el", "era mi",
-	"est mon", "est ma", "est le", "est la", "é o meu", "é a minha", "é o", "é a", "è il mio", "è la mia", "è il", "è la", "is mijn", "is het",
+	"c'est mon", "c'est ma", "c'est le", "c'est la", "est mon", "est ma", "est le", "est la", "é o meu", "é a minha", "é o", "é a", "è il mio", "è la mia", "è il", "è la", "is mijn", "is het",
 	"is de", "to mój", "to moja", "to mój numer", "to", "is", "ist", "es", "est", "é", "è", "-", "–", "="}
 
 // valueBefore reads a value that ends just before a label at pos: before

@@ -96,10 +96,6 @@ func labelOf(s string) string {
 	return kind
 }
 
-// valueRE is a value at the start of a text: an optional short capital
-// prefix ("FR 2024/512"), a token with letters, digits, '/', '_', '-'
-// and inner dots, and, after a short number, more groups of digits or a
-// letter ("12 448 901 B").
 // numberSigns are the signs for "number" that may stand right before a
 // value, with no space.
 var numberSigns = []string{"n°", "nº", "n.º", "#", "no.", "nr."}
@@ -108,6 +104,10 @@ var numberSigns = []string{"n°", "nº", "n.º", "#", "no.", "nr."}
 // digits, one space apart, after an optional prefix ("FV 7 7 2 1").
 var spokenDigitsRE = regexp.MustCompile(`^(?:[A-Z]{1,5} )?\d(?: \d){3,}\b`)
 
+// valueRE is a value at the start of a text: an optional short capital
+// prefix ("FR 2024/512"), a token with letters, digits, '/', '_', '-'
+// and inner dots, and, after a short number, more groups of digits or a
+// letter ("12 448 901 B").
 var valueRE = regexp.MustCompile(`^(?:([A-Z]{1,5}) )?([A-Za-z0-9](?:[A-Za-z0-9/_-]|\.[A-Za-z0-9])*)((?: \d{2,4}\b| [A-Z]\b)*)`)
 
 // digitGroupsRE are groups of three or four digits after a number ("5510
@@ -370,7 +370,7 @@ func rightOneAfter(lower string, end int) int {
 					rest := lower[q:min(len(lower), q+60)]
 					for _, c := range contrasts {
 						if k := strings.Index(rest, " "+c+" "); k >= 0 {
-							return afterWords(lower, q+k+len(c)+2, nil)
+							return q + k + len(c) + 2
 						}
 					}
 					return -1

@@ -40,6 +40,22 @@ func compileCue(pattern string) cuePattern {
 	return out
 }
 
+// compileRule is compileCue for a pattern that says its own case rules
+// ("(?i:…)" where it means it, a name's capital kept) and keeps Go's \b
+// beside the letter edges, as re does.
+func compileRule(pattern string) cuePattern {
+	var out cuePattern
+	for _, alt := range splitAlternatives(pattern) {
+		expr := strings.ReplaceAll(alt, `\b`, `(?:\b|^|$|[^\p{L}\p{N}_])`)
+		a := cueAlt{re: regexp.MustCompile(expr)}
+		if tree, err := syntax.Parse(expr, syntax.Perl); err == nil {
+			a.need = needed(tree)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // splitAlternatives splits a pattern at its "|" outside any group or
 // character class.
 func splitAlternatives(p string) []string {
@@ -164,6 +180,17 @@ func (p cuePattern) findAll(text, lower string, n int) [][]int {
 	for _, a := range p {
 		if a.may(lower) {
 			out = append(out, a.re.FindAllStringIndex(text, n)...)
+		}
+	}
+	return out
+}
+
+// findAllSubmatch is findAll with the submatches.
+func (p cuePattern) findAllSubmatch(text, lower string, n int) [][]int {
+	var out [][]int
+	for _, a := range p {
+		if a.may(lower) {
+			out = append(out, a.re.FindAllStringSubmatchIndex(text, n)...)
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package statements
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -26,7 +27,7 @@ func (Preferences) Name() string { return "preferences" }
 // value, and how the value is read from it.
 type prefRule struct {
 	lang, key string
-	re        *regexp.Regexp
+	re        cuePattern
 	// value turns the group into the annotation's value; "" reads nothing.
 	value    func(group string) string
 	evidence string
@@ -139,71 +140,71 @@ func trimSpan(text string, start, end int) analysis.Span {
 // preferenceRules are the rules, by kind and language.
 var preferenceRules = []prefRule{
 	// The name to use.
-	{"en", PreferredName, re(`(?i:\b(?:please call me|you can call me|just call me|call me|i go by|address me as|refer to me as)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"de", PreferredName, re(`(?i:\b(?:nennen Sie mich|nennt mich|nenn mich|sagen Sie|sag|sagt)\s+)` + nameGroup + `(?i:\s+(?:zu mir|bitte))`), asName, "asks to be called so"},
-	{"de", PreferredName, re(`(?i:\b(?:nennen Sie mich|nennt mich|nenn mich)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"de", PreferredName, re(`(?i:\bsprechen Sie mich (?:bitte )?(?:mit|als)\s+)` + nameGroup + `(?i:\s+an\b)`), asName, "asks to be addressed so"},
-	{"es", PreferredName, re(`(?i:\b(?:llámame|llamame|llámenme|llamenme|me pueden llamar|pueden llamarme|puedes llamarme|dime|díganme)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"fr", PreferredName, re(`(?i:\b(?:appelez-moi|appelle-moi|merci de m['’]appeler|vous pouvez m['’]appeler|tu peux m['’]appeler)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"pt", PreferredName, re(`(?i:\b(?:pode me chamar de|podem me chamar de|me chame de|me chamem de|chamem-me|pode chamar-me|trate-me por)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"it", PreferredName, re(`(?i:\b(?:chiamatemi pure|chiamatemi|chiamami pure|chiamami|potete chiamarmi|mi chiami pure)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"nl", PreferredName, re(`(?i:\b(?:zeg maar|noem me|noem mij|spreek me aan met|spreek mij aan met)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"pl", PreferredName, re(`(?i:\b(?:mówić do mnie|mówcie do mnie|mów do mnie|mówcie mi|mów mi|mówić mi)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"en", PreferredName, compileRule(`(?i:\b(?:please call me|you can call me|just call me|call me|i go by|address me as|refer to me as)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"de", PreferredName, compileRule(`(?i:\b(?:nennen Sie mich|nennt mich|nenn mich|sagen Sie|sag|sagt)\s+)` + nameGroup + `(?i:\s+(?:zu mir|bitte))`), asName, "asks to be called so"},
+	{"de", PreferredName, compileRule(`(?i:\b(?:nennen Sie mich|nennt mich|nenn mich)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"de", PreferredName, compileRule(`(?i:\bsprechen Sie mich (?:bitte )?(?:mit|als)\s+)` + nameGroup + `(?i:\s+an\b)`), asName, "asks to be addressed so"},
+	{"es", PreferredName, compileRule(`(?i:\b(?:llámame|llamame|llámenme|llamenme|me pueden llamar|pueden llamarme|puedes llamarme|dime|díganme)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"fr", PreferredName, compileRule(`(?i:\b(?:appelez-moi|appelle-moi|merci de m['’]appeler|vous pouvez m['’]appeler|tu peux m['’]appeler)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"pt", PreferredName, compileRule(`(?i:\b(?:pode me chamar de|podem me chamar de|me chame de|me chamem de|chamem-me|pode chamar-me|trate-me por)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"it", PreferredName, compileRule(`(?i:\b(?:chiamatemi pure|chiamatemi|chiamami pure|chiamami|potete chiamarmi|mi chiami pure)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"nl", PreferredName, compileRule(`(?i:\b(?:zeg maar|noem me|noem mij|spreek me aan met|spreek mij aan met)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"pl", PreferredName, compileRule(`(?i:\b(?:mówić do mnie|mówcie do mnie|mów do mnie|mówcie mi|mów mi|mówić mi)\s+)` + nameGroup), asName, "asks to be called so"},
 
 	// A channel never to use.
-	{"en", ChannelNever, re(`(?i)\b(?:don'?t|do not|never|please don'?t|pls don'?t)\s+(?:ever\s+)?` + enChannel + `\s+(?:me|us)\b`), asChannel, "asks not to be contacted so"},
-	{"en", ChannelNever, re(`(?i)\bstop\s+(calling|ringing|phoning|texting|emailing)\s+me\b`), asChannel, "asks not to be contacted so"},
-	{"en", ChannelNever, re(`(?i)\bno\s+(?:more\s+)?(?:phone\s+)?(calls|texts|emails|e-mails)\s*(?:please|pls)\b`), asChannel, "asks not to be contacted so"},
-	{"de", ChannelNever, re(`(?i)\b(?:bitte|mich)\b` + w + `\bnicht\b` + w + `\b(anrufen|simsen|mailen)\b`), asChannel, "asks not to be contacted so"},
-	{"de", ChannelNever, re(`(?i)\b(?:rufen Sie|ruft|ruf)\s+mich\b` + w + `\bnicht\b` + w + `\b(an)\b`), func(string) string { return "voice" }, "asks not to be contacted so"},
-	{"de", ChannelNever, re(`(?i)\bbitte\s+keine\s+(Anrufe|SMS|E-?Mails|Mails)\b`), asChannel, "asks not to be contacted so"},
-	{"es", ChannelNever, re(`(?i)\bno\s+me\s+(llamen|llames|llame|telefoneen)\b(?:\s*[,;.!]|\s+(?:al|a|en|por|nunca|más|mas|nunca|de)\b)`), asChannel, "asks not to be contacted so"},
-	{"fr", ChannelNever, re(`(?i)\bne\s+m['’](appelez|téléphonez)\s+(?:plus|pas|jamais)\b`), asChannel, "asks not to be contacted so"},
-	{"fr", ChannelNever, re(`(?i)\bne\s+(?:pas|plus|jamais)\s+m['’](appeler|téléphoner)\b`), asChannel, "asks not to be contacted so"},
-	{"pt", ChannelNever, re(`(?i)\bn[ãa]o\s+me\s+(liguem|ligue|ligues|telefonem|telefone)\b`), asChannel, "asks not to be contacted so"},
-	{"it", ChannelNever, re(`(?i)\bnon\s+(chiamatemi|telefonatemi|chiamarmi|telefonarmi)\b`), asChannel, "asks not to be contacted so"},
-	{"it", ChannelNever, re(`(?i)(?:^|[.!;\n,]\s*|\b(?:per favore|per cortesia|vi prego),?\s+)non\s+mi\s+(chiamate|chiami|telefonate)\b`), asChannel, "asks not to be contacted so"},
-	{"nl", ChannelNever, re(`(?i)\b(?:me|mij|alstublieft|aub|graag|liever)\b` + w + `\bniet\b` + w + `\b(bellen|mailen|sms'?en)\b`), asChannel, "asks not to be contacted so"},
-	{"nl", ChannelNever, re(`(?i)\b(bel)\s+(?:me|mij)\s+(?:alstublieft\s+|aub\s+|a\.u\.b\.\s+)?niet\b`), asChannel, "asks not to be contacted so"},
-	{"pl", ChannelNever, re(`(?i)\bprosz[ęe]\s+(?:do\s+mnie\s+|mnie\s+)?nie\s+(dzwonić|dzwonic)\b`), asChannel, "asks not to be contacted so"},
-	{"pl", ChannelNever, re(`(?i)\bnie\s+(dzwońcie|dzwoncie|dzwoń)\b`), asChannel, "asks not to be contacted so"},
+	{"en", ChannelNever, compileRule(`(?i)\b(?:don'?t|do not|never|please don'?t|pls don'?t)\s+(?:ever\s+)?` + enChannel + `\s+(?:me|us)\b`), asChannel, "asks not to be contacted so"},
+	{"en", ChannelNever, compileRule(`(?i)\bstop\s+(calling|ringing|phoning|texting|emailing)\s+me\b`), asChannel, "asks not to be contacted so"},
+	{"en", ChannelNever, compileRule(`(?i)\bno\s+(?:more\s+)?(?:phone\s+)?(calls|texts|emails|e-mails)\s*(?:please|pls)\b`), asChannel, "asks not to be contacted so"},
+	{"de", ChannelNever, compileRule(`(?i)\b(?:bitte|mich)\b` + w + `\bnicht\b` + w + `\b(anrufen|simsen|mailen)\b`), asChannel, "asks not to be contacted so"},
+	{"de", ChannelNever, compileRule(`(?i)\b(?:rufen Sie|ruft|ruf)\s+mich\b` + w + `\bnicht\b` + w + `\b(an)\b`), func(string) string { return "voice" }, "asks not to be contacted so"},
+	{"de", ChannelNever, compileRule(`(?i)\bbitte\s+keine\s+(Anrufe|SMS|E-?Mails|Mails)\b`), asChannel, "asks not to be contacted so"},
+	{"es", ChannelNever, compileRule(`(?i)\bno\s+me\s+(llamen|llames|llame|telefoneen)\b(?:\s*[,;.!]|\s+(?:al|a|en|por|nunca|más|mas|nunca|de)\b)`), asChannel, "asks not to be contacted so"},
+	{"fr", ChannelNever, compileRule(`(?i)\bne\s+m['’](appelez|téléphonez)\s+(?:plus|pas|jamais)\b`), asChannel, "asks not to be contacted so"},
+	{"fr", ChannelNever, compileRule(`(?i)\bne\s+(?:pas|plus|jamais)\s+m['’](appeler|téléphoner)\b`), asChannel, "asks not to be contacted so"},
+	{"pt", ChannelNever, compileRule(`(?i)\bn[ãa]o\s+me\s+(liguem|ligue|ligues|telefonem|telefone)\b`), asChannel, "asks not to be contacted so"},
+	{"it", ChannelNever, compileRule(`(?i)\bnon\s+(chiamatemi|telefonatemi|chiamarmi|telefonarmi)\b`), asChannel, "asks not to be contacted so"},
+	{"it", ChannelNever, compileRule(`(?i)(?:^|[.!;\n,]\s*|\b(?:per favore|per cortesia|vi prego),?\s+)non\s+mi\s+(chiamate|chiami|telefonate)\b`), asChannel, "asks not to be contacted so"},
+	{"nl", ChannelNever, compileRule(`(?i)\b(?:me|mij|alstublieft|aub|graag|liever)\b` + w + `\bniet\b` + w + `\b(bellen|mailen|sms'?en)\b`), asChannel, "asks not to be contacted so"},
+	{"nl", ChannelNever, compileRule(`(?i)\b(bel)\s+(?:me|mij)\s+(?:alstublieft\s+|aub\s+|a\.u\.b\.\s+)?niet\b`), asChannel, "asks not to be contacted so"},
+	{"pl", ChannelNever, compileRule(`(?i)\bprosz[ęe]\s+(?:do\s+mnie\s+|mnie\s+)?nie\s+(dzwonić|dzwonic)\b`), asChannel, "asks not to be contacted so"},
+	{"pl", ChannelNever, compileRule(`(?i)\bnie\s+(dzwońcie|dzwoncie|dzwoń)\b`), asChannel, "asks not to be contacted so"},
 
 	// The only channel to use.
-	{"en", ChannelOnly, re(`(?i)\b(?:only|just)\s+(?:contact me\s+|reach me\s+|write to me\s+)?(?:by|via|through|over)\s+(e-?mail|text|sms|phone|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"en", ChannelOnly, re(`(?i)\b(?:contact|reach|write to|message)\s+me\s+only\s+(?:by|via|through|over|on)\s+(e-?mail|text|sms|phone|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"en", ChannelOnly, re(`(?i)\bonly\s+(e-?mail|text|call)\s+me\b`), asChannel, "asks to be contacted only so"},
-	{"en", ChannelOnly, re(`(?i)\b(e-?mail|text|sms)\s+only\b`), asChannel, "asks to be contacted only so"},
-	{"de", ChannelOnly, re(`(?i)\bnur\s+(?:noch\s+)?(?:per|über|via|als|schriftlich per)\s+(E-?Mail|Mail|SMS|Telefon|Chat)\b`), asChannel, "asks to be contacted only so"},
-	{"es", ChannelOnly, re(`(?i)\b(?:solo|sólo|solamente|únicamente)\s+(?:por|vía|via|mediante)\s+(correo electrónico|correo|e-?mail|mail|sms|teléfono|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"fr", ChannelOnly, re(`(?i)\b(?:uniquement|seulement|exclusivement)\s+par\s+(e-?mail|mail|courriel|sms|téléphone|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"fr", ChannelOnly, re(`(?i)\bque\s+par\s+(e-?mail|mail|courriel|sms|téléphone)\b`), asChannel, "asks to be contacted only so"},
-	{"pt", ChannelOnly, re(`(?i)\b(?:s[óo]|apenas|somente|unicamente)\s+(?:por|via|pelo|pela)\s+(e-?mail|sms|telefone|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"it", ChannelOnly, re(`(?i)\b(?:solo|soltanto|solamente|unicamente)\s+(?:via|per|tramite)\s+(e-?mail|mail|sms|telefono|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"nl", ChannelOnly, re(`(?i)\b(?:alleen|uitsluitend|enkel)\s+(?:per|via)\s+(e-?mail|mail|sms|telefoon|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"pl", ChannelOnly, re(`(?i)\b(?:tylko|wyłącznie|jedynie)\s+(?:przez\s+|drogą\s+)?(e-?mail|mailowo|sms|smsem|telefonicznie|czat)\b`), asChannel, "asks to be contacted only so"},
+	{"en", ChannelOnly, compileRule(`(?i)\b(?:only|just)\s+(?:contact me\s+|reach me\s+|write to me\s+)?(?:by|via|through|over)\s+(e-?mail|text|sms|phone|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"en", ChannelOnly, compileRule(`(?i)\b(?:contact|reach|write to|message)\s+me\s+only\s+(?:by|via|through|over|on)\s+(e-?mail|text|sms|phone|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"en", ChannelOnly, compileRule(`(?i)\bonly\s+(e-?mail|text|call)\s+me\b`), asChannel, "asks to be contacted only so"},
+	{"en", ChannelOnly, compileRule(`(?i)\b(e-?mail|text|sms)\s+only\b`), asChannel, "asks to be contacted only so"},
+	{"de", ChannelOnly, compileRule(`(?i)\bnur\s+(?:noch\s+)?(?:per|über|via|als|schriftlich per)\s+(E-?Mail|Mail|SMS|Telefon|Chat)\b`), asChannel, "asks to be contacted only so"},
+	{"es", ChannelOnly, compileRule(`(?i)\b(?:solo|sólo|solamente|únicamente)\s+(?:por|vía|via|mediante)\s+(correo electrónico|correo|e-?mail|mail|sms|teléfono|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"fr", ChannelOnly, compileRule(`(?i)\b(?:uniquement|seulement|exclusivement)\s+par\s+(e-?mail|mail|courriel|sms|téléphone|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"fr", ChannelOnly, compileRule(`(?i)\bque\s+par\s+(e-?mail|mail|courriel|sms|téléphone)\b`), asChannel, "asks to be contacted only so"},
+	{"pt", ChannelOnly, compileRule(`(?i)\b(?:s[óo]|apenas|somente|unicamente)\s+(?:por|via|pelo|pela)\s+(e-?mail|sms|telefone|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"it", ChannelOnly, compileRule(`(?i)\b(?:solo|soltanto|solamente|unicamente)\s+(?:via|per|tramite)\s+(e-?mail|mail|sms|telefono|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"nl", ChannelOnly, compileRule(`(?i)\b(?:alleen|uitsluitend|enkel)\s+(?:per|via)\s+(e-?mail|mail|sms|telefoon|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"pl", ChannelOnly, compileRule(`(?i)\b(?:tylko|wyłącznie|jedynie)\s+(?:przez\s+|drogą\s+)?(e-?mail|mailowo|sms|smsem|telefonicznie|czat)\b`), asChannel, "asks to be contacted only so"},
 
 	// A language.
-	{"en", Language, re(`(?i)\b(?:i only speak|i speak only|only speak)\s+` + langEN + `\b`), asLanguage, "asks for a language"},
-	{"en", Language, re(`(?i)\b(?:can|could)\s+(?:we|you)\s+(?:do this|continue|speak|talk|write|reply|answer|carry on)\s+in\s+` + langEN + `\b`), asLanguage, "asks for a language"},
-	{"en", Language, re(`(?i)\b(?:someone|somebody|anyone|anybody)\s+(?:who|that)\s+(?:speaks|can speak|can help me in|can answer in)\s+` + langEN + `\b`), asLanguage, "asks for a language"},
-	{"en", Language, re(`(?i)\b(?:help me|answer me|reply|write to me|talk to me)\s+in\s+` + langEN + `\b`), asLanguage, "asks for a language"},
-	{"en", Language, re(`(?i)\bin\s+` + langEN + `,?\s+please\b`), asLanguage, "asks for a language"},
-	{"en", Language, re(`(?i)\bdo\s+you\s+(?:have\s+(?:anyone|someone)\s+who\s+)?speaks?\s+` + langEN + `\b`), asLanguage, "asks for a language"},
-	{"de", Language, re(`(?i)\b(?:können wir|könnten wir|können Sie|könnten Sie|bitte|gerne|lieber)\b` + w + `\bauf\s+` + langDE + `\b`), asLanguage, "asks for a language"},
-	{"de", Language, re(`(?i)\b(?:spricht|sprechen Sie)\s+(?:hier\s+)?(?:jemand\s+)?` + langDE + `\b`), asLanguage, "asks for a language"},
-	{"es", Language, re(`(?i)\b(?:atender|atenderme|hablar|ayudar|ayudarme|escribir|escribirme|responder|responderme|contestar|contestarme|seguir|continuar)\b[^.?!;\n]{0,12}\ben\s+` + langES + `\b`), asLanguage, "asks for a language"},
-	{"es", Language, re(`(?i)\b(?:alguien|hay alguien)\s+que\s+hable\s+` + langES + `\b`), asLanguage, "asks for a language"},
-	{"es", Language, re(`(?i)\ben\s+` + langES + `,?\s+por\s+favor\b`), asLanguage, "asks for a language"},
-	{"fr", Language, re(`(?i)\b(?:répondre|parler|aider|écrire|continuer|m'aider|me répondre|m'écrire)\b[^.?!;\n]{0,12}\ben\s+` + langFR + `\b`), asLanguage, "asks for a language"},
-	{"fr", Language, re(`(?i)\bquelqu['’]un\s+qui\s+parle\s+` + langFR + `\b`), asLanguage, "asks for a language"},
-	{"fr", Language, re(`(?i)\ben\s+` + langFR + `,?\s+(?:svp|s'il vous plaît|s’il vous plaît|merci)\b`), asLanguage, "asks for a language"},
-	{"pt", Language, re(`(?i)\b(?:atender|me atender|falar|ajudar|me ajudar|responder|escrever|continuar)\b[^.?!;\n]{0,12}\bem\s+` + langPT + `\b`), asLanguage, "asks for a language"},
-	{"pt", Language, re(`(?i)\balgu[ée]m\s+que\s+fale\s+` + langPT + `\b`), asLanguage, "asks for a language"},
-	{"it", Language, re(`(?i)\b(?:assistito|assistita|assistere|assistermi|parlare|aiutare|aiutarmi|rispondere|rispondermi|scrivere|scrivermi|continuare)\b[^.?!;\n]{0,12}\bin\s+` + langIT + `\b`), asLanguage, "asks for a language"},
-	{"it", Language, re(`(?i)\bqualcuno\s+che\s+parla\s+` + langIT + `\b`), asLanguage, "asks for a language"},
-	{"nl", Language, re(`(?i)\b(?:kunnen we|kan het|kunt u|graag|helpen|verder|spreken|praten)\b[^.?!;\n]{0,20}\bin\s+het\s+` + langNL + `\b`), asLanguage, "asks for a language"},
-	{"nl", Language, re(`(?i)\bspreekt\s+(?:er\s+)?iemand\s+` + langNL + `\b`), asLanguage, "asks for a language"},
-	{"pl", Language, re(`(?i)\b(?:pomóc|pomoc|mówić|rozmawiać|porozmawiać|pisać|obsłużyć|odpowiedzieć|kontynuować)\b[^.?!;\n]{0,12}\bpo\s+` + langPL + `\b`), asLanguage, "asks for a language"},
+	{"en", Language, compileRule(`(?i)\b(?:i only speak|i speak only|only speak)\s+` + langEN + `\b`), asLanguage, "asks for a language"},
+	{"en", Language, compileRule(`(?i)\b(?:can|could)\s+(?:we|you)\s+(?:do this|continue|speak|talk|write|reply|answer|carry on)\s+in\s+` + langEN + `\b`), asLanguage, "asks for a language"},
+	{"en", Language, compileRule(`(?i)\b(?:someone|somebody|anyone|anybody)\s+(?:who|that)\s+(?:speaks|can speak|can help me in|can answer in)\s+` + langEN + `\b`), asLanguage, "asks for a language"},
+	{"en", Language, compileRule(`(?i)\b(?:help me|answer me|reply|write to me|talk to me)\s+in\s+` + langEN + `\b`), asLanguage, "asks for a language"},
+	{"en", Language, compileRule(`(?i)\bin\s+` + langEN + `,?\s+please\b`), asLanguage, "asks for a language"},
+	{"en", Language, compileRule(`(?i)\bdo\s+you\s+(?:have\s+(?:anyone|someone)\s+who\s+)?speaks?\s+` + langEN + `\b`), asLanguage, "asks for a language"},
+	{"de", Language, compileRule(`(?i)\b(?:können wir|könnten wir|können Sie|könnten Sie|bitte|gerne|lieber)\b` + w + `\bauf\s+` + langDE + `\b`), asLanguage, "asks for a language"},
+	{"de", Language, compileRule(`(?i)\b(?:spricht|sprechen Sie)\s+(?:hier\s+)?(?:jemand\s+)?` + langDE + `\b`), asLanguage, "asks for a language"},
+	{"es", Language, compileRule(`(?i)\b(?:atender|atenderme|hablar|ayudar|ayudarme|escribir|escribirme|responder|responderme|contestar|contestarme|seguir|continuar)\b[^.?!;\n]{0,12}\ben\s+` + langES + `\b`), asLanguage, "asks for a language"},
+	{"es", Language, compileRule(`(?i)\b(?:alguien|hay alguien)\s+que\s+hable\s+` + langES + `\b`), asLanguage, "asks for a language"},
+	{"es", Language, compileRule(`(?i)\ben\s+` + langES + `,?\s+por\s+favor\b`), asLanguage, "asks for a language"},
+	{"fr", Language, compileRule(`(?i)\b(?:répondre|parler|aider|écrire|continuer|m'aider|me répondre|m'écrire)\b[^.?!;\n]{0,12}\ben\s+` + langFR + `\b`), asLanguage, "asks for a language"},
+	{"fr", Language, compileRule(`(?i)\bquelqu['’]un\s+qui\s+parle\s+` + langFR + `\b`), asLanguage, "asks for a language"},
+	{"fr", Language, compileRule(`(?i)\ben\s+` + langFR + `,?\s+(?:svp|s'il vous plaît|s’il vous plaît|merci)\b`), asLanguage, "asks for a language"},
+	{"pt", Language, compileRule(`(?i)\b(?:atender|me atender|falar|ajudar|me ajudar|responder|escrever|continuar)\b[^.?!;\n]{0,12}\bem\s+` + langPT + `\b`), asLanguage, "asks for a language"},
+	{"pt", Language, compileRule(`(?i)\balgu[ée]m\s+que\s+fale\s+` + langPT + `\b`), asLanguage, "asks for a language"},
+	{"it", Language, compileRule(`(?i)\b(?:assistito|assistita|assistere|assistermi|parlare|aiutare|aiutarmi|rispondere|rispondermi|scrivere|scrivermi|continuare)\b[^.?!;\n]{0,12}\bin\s+` + langIT + `\b`), asLanguage, "asks for a language"},
+	{"it", Language, compileRule(`(?i)\bqualcuno\s+che\s+parla\s+` + langIT + `\b`), asLanguage, "asks for a language"},
+	{"nl", Language, compileRule(`(?i)\b(?:kunnen we|kan het|kunt u|graag|helpen|verder|spreken|praten)\b[^.?!;\n]{0,20}\bin\s+het\s+` + langNL + `\b`), asLanguage, "asks for a language"},
+	{"nl", Language, compileRule(`(?i)\bspreekt\s+(?:er\s+)?iemand\s+` + langNL + `\b`), asLanguage, "asks for a language"},
+	{"pl", Language, compileRule(`(?i)\b(?:pomóc|pomoc|mówić|rozmawiać|porozmawiać|pisać|obsłużyć|odpowiedzieć|kontynuować)\b[^.?!;\n]{0,12}\bpo\s+` + langPL + `\b`), asLanguage, "asks for a language"},
 }
 
 // Analyze implements analysis.Analyzer.
@@ -223,7 +224,9 @@ func (p Preferences) Analyze(d *analysis.Doc) {
 			if r.key == Language && !lang {
 				continue // no language named: no language rule can match
 			}
-			for _, m := range r.re.FindAllStringSubmatchIndex(text, 4) {
+			ms := r.re.findAllSubmatch(text, lower, 4)
+			slices.SortFunc(ms, func(a, b []int) int { return a[0] - b[0] })
+			for _, m := range ms {
 				g := text[m[2]:m[3]]
 				if r.key == ChannelNever && namedAfter(text, m[1]) {
 					continue // "don't call me Samuel": a name, not a channel

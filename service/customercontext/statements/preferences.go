@@ -298,7 +298,8 @@ type contactTime struct {
 // part reads "in the evening".
 type timeRule struct {
 	lang      string
-	cue, at   *regexp.Regexp
+	cue       cuePattern // a sentence without it is not read for a time
+	at        *regexp.Regexp
 	part      *regexp.Regexp
 	pm        *regexp.Regexp // after an hour: it is in the afternoon or evening
 	bareIsPM  bool           // an hour 1–7 without am/pm is in the afternoon
@@ -310,48 +311,48 @@ type timeRule struct {
 
 // timeRules are the time-of-day rules, one per language.
 var timeRules = []timeRule{
-	{lang: "en", cue: re(`(?i)\b(?:call me|ring me|phone me|call back|reach me|contact me|get hold of me|best time|is best|works best|suits me best|i'?m available|am available|available)\b`),
+	{lang: "en", cue: compileRule(`(?i)\b(?:call me|ring me|phone me|call back|reach me|contact me|get hold of me|best time|is best|works best|suits me best|i'?m available|am available|available)\b`),
 		at:   re(`(?i)\b(after|before|from|between)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|o'?clock)?(?:\s*(?:and|-|–|to|until)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?)?`),
 		part: re(`(?i)\b(?:in the|during the)\s+(morning|afternoon|evening)s?\b|\b(mornings|afternoons|evenings)\b`),
 		pm:   re(`(?i)^\s*(?:pm|p\.m\.)`), bareIsPM: true,
 		after: []string{"after", "from"}, before: []string{"before"}, between: []string{"between"},
 		partWords: map[string]string{"morning": "morning", "afternoon": "afternoon", "evening": "evening", "mornings": "morning", "afternoons": "afternoon", "evenings": "evening"}},
-	{lang: "de", cue: re(`(?i)\b(?:anrufen|rufen Sie|erreichbar|erreichen Sie mich|zurückrufen|Rückruf|am besten|melden Sie sich)\b`),
+	{lang: "de", cue: compileRule(`(?i)\b(?:anrufen|rufen Sie|erreichbar|erreichen Sie mich|zurückrufen|Rückruf|am besten|melden Sie sich)\b`),
 		at:    re(`(?i)\b(nach|ab|vor|zwischen|von)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(Uhr)?(?:\s*(?:und|-|–|bis)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(Uhr)?)?`),
 		part:  re(`(?i)\b(vormittags|morgens|nachmittags|abends)\b`),
 		pm:    re(`(?i)^\s*(?:Uhr\s+)?(?:abends|nachmittags)`),
 		after: []string{"nach", "ab", "von"}, before: []string{"vor"}, between: []string{"zwischen"},
 		partWords: map[string]string{"vormittags": "morning", "morgens": "morning", "nachmittags": "afternoon", "abends": "evening"}},
-	{lang: "es", cue: re(`(?i)\b(?:llamarme|llámame|llámenme|llamenme|me pueden llamar|pueden llamar|podéis llamar|contactarme|localizarme|localizable|disponible|mejor)\b`),
+	{lang: "es", cue: compileRule(`(?i)\b(?:llamarme|llámame|llámenme|llamenme|me pueden llamar|pueden llamar|podéis llamar|contactarme|localizarme|localizable|disponible|mejor)\b`),
 		at:    re(`(?i)\b(después de las|a partir de las|antes de las|entre las|desde las)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:y las|y|-|a|hasta las)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)\bpor\s+la\s+(mañana|tarde|noche)\b`),
 		pm:    re(`(?i)^\s*(?:h\s+)?de\s+la\s+(?:tarde|noche)`),
 		after: []string{"después de las", "a partir de las", "desde las"}, before: []string{"antes de las"}, between: []string{"entre las"},
 		partWords: map[string]string{"mañana": "morning", "tarde": "afternoon", "noche": "evening"}},
-	{lang: "fr", cue: re(`(?i)\b(?:appelez|appeler|m'appeler|rappelez|rappeler|me rappeler|joindre|joignable|contacter|me contacter|disponible)\b`),
+	{lang: "fr", cue: compileRule(`(?i)\b(?:appelez|appeler|m'appeler|rappelez|rappeler|me rappeler|joindre|joignable|contacter|me contacter|disponible)\b`),
 		at:    re(`(?i)(après|avant|à partir de|entre|dès)\s+(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?()(?:\s*(?:et|-|à)\s*(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?)?()`),
 		part:  re(`(?i)\b(le matin|l['’]après-midi|le soir|en soirée|en matinée)\b`),
 		after: []string{"après", "à partir de", "dès"}, before: []string{"avant"}, between: []string{"entre"},
 		partWords: map[string]string{"le matin": "morning", "en matinée": "morning", "l'après-midi": "afternoon", "l’après-midi": "afternoon", "le soir": "evening", "en soirée": "evening"}},
-	{lang: "pt", cue: re(`(?i)\b(?:ligar|liguem|ligue|me ligar|ligar-me|contactar|contatar|contactar-me|telefonar|dispon[ií]vel|melhor)\b`),
+	{lang: "pt", cue: compileRule(`(?i)\b(?:ligar|liguem|ligue|me ligar|ligar-me|contactar|contatar|contactar-me|telefonar|dispon[ií]vel|melhor)\b`),
 		at:    re(`(?i)\b(depois das|antes das|a partir das|entre as|desde as)\s+(\d{1,2})(?:[:h](\d{2}))?()\s*h?(?:\s*(?:e as|e|-|às|até às|até as)\s*(\d{1,2})(?:[:h](\d{2}))?)?()`),
 		part:  re(`(?i)\b(de manhã|à tarde|de tarde|à noite|de noite)\b`),
 		pm:    re(`(?i)^\s*(?:h\s+)?da\s+(?:tarde|noite)`),
 		after: []string{"depois das", "a partir das", "desde as"}, before: []string{"antes das"}, between: []string{"entre as"},
 		partWords: map[string]string{"de manhã": "morning", "à tarde": "afternoon", "de tarde": "afternoon", "à noite": "evening", "de noite": "evening"}},
-	{lang: "it", cue: re(`(?i)\b(?:chiamatemi|chiamarmi|chiamare|chiamami|contattarmi|contattatemi|telefonatemi|reperibile|disponibile|meglio)\b`),
+	{lang: "it", cue: compileRule(`(?i)\b(?:chiamatemi|chiamarmi|chiamare|chiamami|contattarmi|contattatemi|telefonatemi|reperibile|disponibile|meglio)\b`),
 		at:    re(`(?i)\b(dopo le|prima delle|dalle|tra le|fra le)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:e le|alle|-|e)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)\b(di mattina|la mattina|al mattino|di pomeriggio|nel pomeriggio|di sera|la sera)\b`),
 		pm:    re(`(?i)^\s*di\s+sera`),
 		after: []string{"dopo le", "dalle"}, before: []string{"prima delle"}, between: []string{"tra le", "fra le"},
 		partWords: map[string]string{"di mattina": "morning", "la mattina": "morning", "al mattino": "morning", "di pomeriggio": "afternoon", "nel pomeriggio": "afternoon", "di sera": "evening", "la sera": "evening"}},
-	{lang: "nl", cue: re(`(?i)\b(?:bel me|bel mij|bellen|terugbellen|bereikbaar|contact opnemen)\b`),
+	{lang: "nl", cue: compileRule(`(?i)\b(?:bel me|bel mij|bellen|terugbellen|bereikbaar|contact opnemen)\b`),
 		at:    re(`(?i)\b(na|voor|vanaf|tussen)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(uur)?(?:\s*(?:en|-|tot)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(uur)?)?`),
 		part:  re(`(?i)('s ochtends|'s morgens|'s middags|'s avonds)`),
 		pm:    re(`(?i)^\s*(?:uur\s+)?'s\s+(?:avonds|middags)`),
 		after: []string{"na", "vanaf"}, before: []string{"voor"}, between: []string{"tussen"},
 		partWords: map[string]string{"'s ochtends": "morning", "'s morgens": "morning", "'s middags": "afternoon", "'s avonds": "evening"}},
-	{lang: "pl", cue: re(`(?i)(?:dzwonić|dzwonic|dzwońcie|zadzwonić|zadzwońcie|kontakt|dostępna|dostępny|najlepiej)`),
+	{lang: "pl", cue: compileRule(`(?i)(?:dzwonić|dzwonic|dzwońcie|zadzwonić|zadzwońcie|kontakt|dostępna|dostępny|najlepiej)`),
 		at:    re(`(?i)(?:^|\s)(po|przed|od|między)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:a|-|do)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)(?:^|\s)(rano|rankiem|po południu|wieczorem)\b`),
 		after: []string{"po", "od"}, before: []string{"przed"}, between: []string{"między"},
@@ -371,8 +372,9 @@ func contactTimes(text string) []contactTime {
 			end += start + 1
 		}
 		s := text[start:end]
+		lower := strings.ToLower(s)
 		for _, r := range timeRules {
-			if !r.cue.MatchString(s) || negatedBefore(s, len(s)) {
+			if !r.cue.match(s, lower) || negatedBefore(s, len(s)) {
 				continue
 			}
 			if m := r.at.FindStringSubmatchIndex(s); m != nil {

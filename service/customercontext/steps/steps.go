@@ -380,7 +380,9 @@ func (l *lexicon) judgeOnce(toks []token, i int, exact bool, memo map[int]verdic
 		// Joined to a step before it in the same clause: it shares its
 		// subject and its fate.
 		if pv := l.judge(toks, prev, true, memo); pv.cancelled || !pv.accepted {
-			if !subjectSincePrev {
+			// (Unless the step before was merely no step and this form
+			// says "I" itself: "liguei no cabo e mudei o DNS".)
+			if !subjectSincePrev && (pv.cancelled || !l.firstPerson(toks[i])) {
 				return verdict{cancelled: true}
 			}
 		} else if !subjectSincePrev {

@@ -77,8 +77,9 @@ type grammar struct {
 	// of a clause ("reset your password"), so they need a subject there,
 	// unless one of ownObjects follows them: the customer's own thing or
 	// a thing ("reset my password", "did a factory reset", "took the tray
-	// out", "logged out and back in"). setup are those that, so, would
-	// be setting a product up ("set it up following the leaflet").
+	// out", "logged out and back in"). setup are the forms that, read
+	// so, would be setting a product up ("set it up following the
+	// leaflet"): they still need a subject.
 	noElided   []string
 	ownObjects []string
 	setup      []string

@@ -624,8 +624,10 @@ func (c Corrections) ofPrevious(d *analysis.Doc, lower string, marks []mark) {
 			b, ok = shapeToken(d, lower, p, 0, len(lower))
 		} else if !strings.ContainsAny(whole, " \t\n") || p.Key == "phone" {
 			b, ok = shapeToken(d, lower, p, 0, len(lower))
+			// "*4417" on its own line: the chat's way to correct a word.
+			star := strings.HasPrefix(strings.TrimSpace(d.Text), "*")
 			ok = ok && len(strings.Trim(d.Text[b.Span.End:], " \t\n.,;:!?*")) == 0 && strings.Trim(d.Text[:b.Span.Start], " \t\n.,;:!?*#") == "" &&
-				(NearDuplicate(b.Value, p.Value) || p.Key == "phone" && b.Value != p.Value)
+				(NearDuplicate(b.Value, p.Value) || star && shape(b.Value) == shape(p.Value) || p.Key == "phone" && b.Value != p.Value)
 		}
 		if !ok || strings.EqualFold(b.Value, p.Value) {
 			continue

@@ -113,6 +113,8 @@ func TestLabels(t *testing.T) {
 		// Values written in groups, and digits said one by one.
 		{"my claim number is 7 7 0 4 1 9 2, and it happened on the twelfth", "", "claim_number=7704192"},
 		{"ticket n°55812 please", "", "ticket_number=55812"},
+		// "*4417" on its own line corrects the order given before.
+		{"*4417", "Can you check order 4471 please", "order_number=4417 corrects:order_number"},
 	} {
 		if got := read(tc.text, tc.previous, "GB"); got != tc.want {
 			t.Errorf("%q after %q: %q, want %q", tc.text, tc.previous, got, tc.want)

@@ -2,7 +2,9 @@ package statements
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -52,8 +54,8 @@ func evalPreferences(t *testing.T, file string) (all counts, byKind, byLang map[
 	byKind, byLang = map[string]*counts{}, map[string]*counts{}
 	evalset.ReadLines(t, filepath.Join(evalset.Dir(), file), func(line []byte) {
 		var item struct {
-			Language, Channel, Text string
-			Preferences             []struct{ Kind, Value string }
+			ID, Language, Channel, Text string
+			Preferences                 []struct{ Kind, Value string }
 		}
 		if err := json.Unmarshal(line, &item); err != nil {
 			t.Fatal(err)
@@ -66,6 +68,21 @@ func evalPreferences(t *testing.T, file string) (all counts, byKind, byLang map[
 		}
 		add(byLang, item.Language, 0, 0, len(gold))
 		all.Gold += len(gold)
+		var read []string
+		for _, an := range d.Of(KindPreference) {
+			read = append(read, an.Key+"="+strings.ToLower(an.Value))
+		}
+		if strings.Contains(file, "-dev") && os.Getenv("RAPPORT_PREFS_DEV_ITEMS") != "" {
+			// A dev set may be read item by item, to tune on.
+			var want []string
+			for k := range gold {
+				want = append(want, k)
+			}
+			sort.Strings(want)
+			if got := slices.Sorted(slices.Values(read)); !slices.Equal(got, want) {
+				t.Logf("%s: read %q, labelled %q", item.ID, got, want)
+			}
+		}
 		for _, an := range d.Of(KindPreference) {
 			tp := 0
 			if gold[an.Key+"="+strings.ToLower(an.Value)] {

@@ -267,3 +267,28 @@ func FuzzFind(f *testing.F) {
 		}
 	})
 }
+
+// The forms read since the second dev set (stop 28): each case is the
+// kind of text, written here, not taken from a set.
+func TestFormsOfTheSecondPass(t *testing.T) {
+	runCases(t, []stepCase{
+		// A negation read by one language is no other language's step.
+		{"No he reiniciado nada porque su web indica una avería.", nil},
+		{"Je n'ai rien redémarré puisque le site signale une panne.", nil},
+		// Instruction-like English forms with the customer's own object.
+		{"did a factory reset on the router last night", []string{"did a factory reset on the router last night"}},
+		{"Logged out and back in, reset my password too, and the app still fails", []string{"Logged out and back in", "reset my password too"}},
+		{"reset your password and try again", nil},
+		{"set it up following the leaflet", nil},
+		// Someone else's action, said in the third person with no subject.
+		{"w piątek był technik, wymienił modem i przełożył kabel", nil},
+		{"O técnico veio na sexta, trocou o modem.", nil},
+		// Setting a product up is no step.
+		{"lo instalé siguiendo el folleto y no aparece la red", nil},
+		// An object pronoun before the verb, or on the auxiliary.
+		{"lo desenchufé un rato y lo volví a enchufar", []string{"lo desenchufé un rato", "lo volví a enchufar"}},
+		{"io l'ho spenta, poi niente", []string{"l'ho spenta"}},
+		// A first-person form after a contact.
+		{"reiniciei ele, liguei no cabo e mudei o DNS", []string{"reiniciei ele", "mudei o DNS"}},
+	})
+}

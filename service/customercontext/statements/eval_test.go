@@ -100,11 +100,12 @@ func evalPreferences(t *testing.T, file string) (all counts, byKind, byLang map[
 // Floors: a little under the figures measured (BENCHMARKS.md).
 var preferenceFloors = map[string]struct{ precision, recall float64 }{
 	"preferences-dev.jsonl":   {0.95, 0.95},
+	"preferences-dev2.jsonl":  {0, 0},
 	"preferences-blind.jsonl": {0.95, 0.55},
 }
 
 func TestEvalPreferences(t *testing.T) {
-	for _, file := range []string{"preferences-dev.jsonl", "preferences-blind.jsonl"} {
+	for _, file := range []string{"preferences-dev.jsonl", "preferences-dev2.jsonl", "preferences-blind.jsonl"} {
 		t.Run(file, func(t *testing.T) {
 			all, byKind, byLang := evalPreferences(t, file)
 			t.Logf("stated preferences, %s: %s", file, all)

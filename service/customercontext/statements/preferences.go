@@ -307,6 +307,11 @@ type timeRule struct {
 	before    []string
 	between   []string
 	partWords map[string]string
+	// until is "I work until 5" (groups: hour, minutes, am/pm): in a
+	// sentence with a cue or one of then ("after", "danach"), the time
+	// from that hour on.
+	until *regexp.Regexp
+	then  []string
 }
 
 // timeRules are the time-of-day rules, one per language.
@@ -316,47 +321,55 @@ var timeRules = []timeRule{
 		part: re(`(?i)\b(?:in the|during the)\s+(morning|afternoon|evening)s?\b|\b(mornings|afternoons|evenings)\b`),
 		pm:   re(`(?i)^\s*(?:pm|p\.m\.)`), bareIsPM: true,
 		after: []string{"after", "from"}, before: []string{"before"}, between: []string{"between"},
-		partWords: map[string]string{"morning": "morning", "afternoon": "afternoon", "evening": "evening", "mornings": "morning", "afternoons": "afternoon", "evenings": "evening"}},
+		partWords: map[string]string{"morning": "morning", "afternoon": "afternoon", "evening": "evening", "mornings": "morning", "afternoons": "afternoon", "evenings": "evening"},
+		until:     re(`(?i)\b(?:i'?m at work|i work|i'?m working|i'?m in the office|i'?m busy)\s+(?:until|till|til)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?`), then: []string{"after", "then"}},
 	{lang: "de", cue: compileRule(`(?i)\b(?:anrufen|rufen Sie|erreichbar|erreichen Sie mich|zurückrufen|Rückruf|am besten|melden Sie sich)\b`),
 		at:    re(`(?i)\b(nach|ab|vor|zwischen|von)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(Uhr)?(?:\s*(?:und|-|–|bis)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(Uhr)?)?`),
 		part:  re(`(?i)\b(vormittags|morgens|nachmittags|abends)\b`),
 		pm:    re(`(?i)^\s*(?:Uhr\s+)?(?:abends|nachmittags)`),
 		after: []string{"nach", "ab", "von"}, before: []string{"vor"}, between: []string{"zwischen"},
-		partWords: map[string]string{"vormittags": "morning", "morgens": "morning", "nachmittags": "afternoon", "abends": "evening"}},
+		partWords: map[string]string{"vormittags": "morning", "morgens": "morning", "nachmittags": "afternoon", "abends": "evening"},
+		until:     re(`(?i)\bich\s+(?:bin|arbeite)\s+(?:\p{L}+\s+){0,2}?bis\s+(\d{1,2})(?:[:.](\d{2}))?()\s*(?:Uhr)?`), then: []string{"danach", "später", "ab dann"}},
 	{lang: "es", cue: compileRule(`(?i)\b(?:llamarme|llámame|llámenme|llamenme|me pueden llamar|pueden llamar|podéis llamar|contactarme|localizarme|localizable|disponible|mejor)\b`),
 		at:    re(`(?i)\b(después de las|a partir de las|antes de las|entre las|desde las)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:y las|y|-|a|hasta las)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)\bpor\s+la\s+(mañana|tarde|noche)\b`),
 		pm:    re(`(?i)^\s*(?:h\s+)?de\s+la\s+(?:tarde|noche)`),
 		after: []string{"después de las", "a partir de las", "desde las"}, before: []string{"antes de las"}, between: []string{"entre las"},
-		partWords: map[string]string{"mañana": "morning", "tarde": "afternoon", "noche": "evening"}},
+		partWords: map[string]string{"mañana": "morning", "tarde": "afternoon", "noche": "evening"},
+		until:     re(`(?i)\b(?:trabajo|estoy trabajando|estoy en el trabajo)\s+hasta\s+las\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"después", "luego", "a partir de"}},
 	{lang: "fr", cue: compileRule(`(?i)\b(?:appelez|appeler|m'appeler|rappelez|rappeler|me rappeler|joindre|joignable|contacter|me contacter|disponible)\b`),
 		at:    re(`(?i)(après|avant|à partir de|entre|dès)\s+(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?()(?:\s*(?:et|-|à)\s*(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?)?()`),
 		part:  re(`(?i)\b(le matin|l['’]après-midi|le soir|en soirée|en matinée)\b`),
 		after: []string{"après", "à partir de", "dès"}, before: []string{"avant"}, between: []string{"entre"},
-		partWords: map[string]string{"le matin": "morning", "en matinée": "morning", "l'après-midi": "afternoon", "l’après-midi": "afternoon", "le soir": "evening", "en soirée": "evening"}},
+		partWords: map[string]string{"le matin": "morning", "en matinée": "morning", "l'après-midi": "afternoon", "l’après-midi": "afternoon", "le soir": "evening", "en soirée": "evening"},
+		until:     re(`(?i)\bje\s+(?:travaille|suis\s+au\s+(?:travail|bureau))\s+jusqu['’]à\s+(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?()`), then: []string{"après", "ensuite"}},
 	{lang: "pt", cue: compileRule(`(?i)\b(?:ligar|liguem|ligue|me ligar|ligar-me|contactar|contatar|contactar-me|telefonar|dispon[ií]vel|melhor)\b`),
 		at:    re(`(?i)\b(depois das|antes das|a partir das|entre as|desde as)\s+(\d{1,2})(?:[:h](\d{2}))?()\s*h?(?:\s*(?:e as|e|-|às|até às|até as)\s*(\d{1,2})(?:[:h](\d{2}))?)?()`),
 		part:  re(`(?i)\b(de manhã|à tarde|de tarde|à noite|de noite)\b`),
 		pm:    re(`(?i)^\s*(?:h\s+)?da\s+(?:tarde|noite)`),
 		after: []string{"depois das", "a partir das", "desde as"}, before: []string{"antes das"}, between: []string{"entre as"},
-		partWords: map[string]string{"de manhã": "morning", "à tarde": "afternoon", "de tarde": "afternoon", "à noite": "evening", "de noite": "evening"}},
+		partWords: map[string]string{"de manhã": "morning", "à tarde": "afternoon", "de tarde": "afternoon", "à noite": "evening", "de noite": "evening"},
+		until:     re(`(?i)\b(?:trabalho|estou a trabalhar|estou trabalhando)\s+até\s+(?:às|as|à)\s+(\d{1,2})(?:[:h](\d{2}))?()`), then: []string{"depois", "a partir"}},
 	{lang: "it", cue: compileRule(`(?i)\b(?:chiamatemi|chiamarmi|chiamare|chiamami|contattarmi|contattatemi|telefonatemi|reperibile|disponibile|meglio)\b`),
 		at:    re(`(?i)\b(dopo le|prima delle|dalle|tra le|fra le)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:e le|alle|-|e)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)\b(di mattina|la mattina|al mattino|di pomeriggio|nel pomeriggio|di sera|la sera)\b`),
 		pm:    re(`(?i)^\s*di\s+sera`),
 		after: []string{"dopo le", "dalle"}, before: []string{"prima delle"}, between: []string{"tra le", "fra le"},
-		partWords: map[string]string{"di mattina": "morning", "la mattina": "morning", "al mattino": "morning", "di pomeriggio": "afternoon", "nel pomeriggio": "afternoon", "di sera": "evening", "la sera": "evening"}},
+		partWords: map[string]string{"di mattina": "morning", "la mattina": "morning", "al mattino": "morning", "di pomeriggio": "afternoon", "nel pomeriggio": "afternoon", "di sera": "evening", "la sera": "evening"},
+		until:     re(`(?i)\b(?:lavoro|sono al lavoro|sono in ufficio)\s+fino\s+alle\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"dopo", "poi"}},
 	{lang: "nl", cue: compileRule(`(?i)\b(?:bel me|bel mij|bellen|terugbellen|bereikbaar|contact opnemen)\b`),
 		at:    re(`(?i)\b(na|voor|vanaf|tussen)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(uur)?(?:\s*(?:en|-|tot)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(uur)?)?`),
 		part:  re(`(?i)('s ochtends|'s morgens|'s middags|'s avonds)`),
 		pm:    re(`(?i)^\s*(?:uur\s+)?'s\s+(?:avonds|middags)`),
 		after: []string{"na", "vanaf"}, before: []string{"voor"}, between: []string{"tussen"},
-		partWords: map[string]string{"'s ochtends": "morning", "'s morgens": "morning", "'s middags": "afternoon", "'s avonds": "evening"}},
+		partWords: map[string]string{"'s ochtends": "morning", "'s morgens": "morning", "'s middags": "afternoon", "'s avonds": "evening"},
+		until:     re(`(?i)\bik\s+(?:werk|ben\s+aan\s+het\s+werk|zit\s+op\s+kantoor)\s+tot\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"daarna", "na "}},
 	{lang: "pl", cue: compileRule(`(?i)(?:dzwonić|dzwonic|dzwońcie|zadzwonić|zadzwońcie|kontakt|dostępna|dostępny|najlepiej)`),
 		at:    re(`(?i)(?:^|\s)(po|przed|od|między)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:a|-|do)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)(?:^|\s)(rano|rankiem|po południu|wieczorem)\b`),
 		after: []string{"po", "od"}, before: []string{"przed"}, between: []string{"między"},
-		partWords: map[string]string{"rano": "morning", "rankiem": "morning", "po południu": "afternoon", "wieczorem": "evening"}},
+		partWords: map[string]string{"rano": "morning", "rankiem": "morning", "po południu": "afternoon", "wieczorem": "evening"},
+		until:     re(`(?i)(?:^|\s)(?:pracuję|jestem w pracy)\s+do\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"po ", "potem"}},
 }
 
 // contactTimes reads the times of day to be contacted: only in a sentence
@@ -374,6 +387,14 @@ func contactTimes(text string) []contactTime {
 		s := text[start:end]
 		lower := strings.ToLower(s)
 		for _, r := range timeRules {
+			if r.until != nil && (r.cue.match(s, lower) || containsAny(lower, r.then)) {
+				if m := r.until.FindStringSubmatchIndex(s); m != nil {
+					if v := r.untilTime(s, m); v != "" {
+						out = append(out, contactTime{r.lang, v, analysis.Span{Start: start + m[0], End: start + m[1]}})
+						continue
+					}
+				}
+			}
 			if !r.cue.match(s, lower) || negatedBefore(s, len(s)) {
 				continue
 			}
@@ -397,6 +418,29 @@ func contactTimes(text string) []contactTime {
 		start = end
 	}
 	return out
+}
+
+// untilTime is the time from the hour of an until match on ("17:00-").
+func (r timeRule) untilTime(s string, m []int) string {
+	group := func(i int) string {
+		if m[2*i] < 0 {
+			return ""
+		}
+		return s[m[2*i]:m[2*i+1]]
+	}
+	n, err := strconv.Atoi(group(1))
+	if err != nil || n > 24 {
+		return ""
+	}
+	ap := strings.ToLower(group(3))
+	if (ap == "pm" || ap == "" && r.bareIsPM && n >= 1 && n <= 7) && n < 12 {
+		n += 12
+	}
+	mm := group(2)
+	if mm == "" {
+		mm = "00"
+	}
+	return fmt.Sprintf("%02d:%s-", n, mm)
 }
 
 // read turns a time match into "HH:MM-", "-HH:MM" or "HH:MM-HH:MM"; ""

@@ -55,6 +55,16 @@ func words(ws ...string) map[string]bool {
 // asName reads a name group: the name, without a trailing "." or "-", or
 // "" when its first word is not a name.
 func asName(g string) string {
+	// A word that ends a sentence ends the name: "address me as Dr. Rao.
+	// And ..." (a title's dot does not: "Dr.", "Sr.").
+	if ws := strings.Fields(g); len(ws) > 1 {
+		for i, w := range ws[:len(ws)-1] {
+			if strings.HasSuffix(w, ".") && !nameTitles[strings.ToLower(strings.TrimSuffix(w, "."))] {
+				g = strings.Join(ws[:i+1], " ")
+				break
+			}
+		}
+	}
 	g = strings.TrimRight(g, ".-'’")
 	first, _, _ := strings.Cut(g, " ")
 	if !isTitle(first) || notNames[strings.ToLower(strings.TrimRight(first, "."))] {
@@ -62,6 +72,10 @@ func asName(g string) string {
 	}
 	return g
 }
+
+// nameTitles are the abbreviated titles written with a dot before a
+// name, lower case without the dot.
+var nameTitles = words("dr", "mr", "mrs", "ms", "prof", "sr", "sra", "srta", "dra", "mme", "mlle", "m", "hr", "fr", "dott", "ing", "avv", "sig", "mevr", "dhr", "ir", "mgr", "inż", "eng", "eng.º", "d")
 
 // channelWords map a word for a channel, in any language, to the channel.
 var channelWords = map[string]string{
@@ -312,6 +326,11 @@ type timeRule struct {
 	// from that hour on.
 	until *regexp.Regexp
 	then  []string
+	// notBefore is "don't call before 10" (groups: hour, minutes,
+	// am/pm): the time from that hour on, in a sentence with one of
+	// calls (stems of calling).
+	notBefore *regexp.Regexp
+	calls     []string
 }
 
 // timeRules are the time-of-day rules, one per language.
@@ -322,54 +341,62 @@ var timeRules = []timeRule{
 		pm:   re(`(?i)^\s*(?:pm|p\.m\.)`), bareIsPM: true,
 		after: []string{"after", "from"}, before: []string{"before"}, between: []string{"between"},
 		partWords: map[string]string{"morning": "morning", "afternoon": "afternoon", "evening": "evening", "mornings": "morning", "afternoons": "afternoon", "evenings": "evening"},
-		until:     re(`(?i)\b(?:i'?m at work|i work|i'?m working|i'?m in the office|i'?m busy)\s+(?:until|till|til)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?`), then: []string{"after", "then"}},
+		until:     re(`(?i)\b(?:i'?m at work|i work|i'?m working|i'?m in the office|i'?m busy)\s+(?:until|till|til)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?`), then: []string{"after", "then"},
+		notBefore: re(`(?i)\b(?:not|never|don'?t\s+\p{L}+(?:\s+me)?)\s+before\s+(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?`), calls: []string{"call", "ring", "phone"}},
 	{lang: "de", cue: compileRule(`(?i)\b(?:anrufen|rufen Sie|erreichbar|erreichen Sie mich|zurückrufen|Rückruf|am besten|melden Sie sich)\b`),
 		at:    re(`(?i)\b(nach|ab|vor|zwischen|von)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(Uhr)?(?:\s*(?:und|-|–|bis)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(Uhr)?)?`),
 		part:  re(`(?i)\b(vormittags|morgens|nachmittags|abends)\b`),
 		pm:    re(`(?i)^\s*(?:Uhr\s+)?(?:abends|nachmittags)`),
 		after: []string{"nach", "ab", "von"}, before: []string{"vor"}, between: []string{"zwischen"},
 		partWords: map[string]string{"vormittags": "morning", "morgens": "morning", "nachmittags": "afternoon", "abends": "evening"},
-		until:     re(`(?i)\bich\s+(?:bin|arbeite)\s+(?:\p{L}+\s+){0,2}?bis\s+(\d{1,2})(?:[:.](\d{2}))?()\s*(?:Uhr)?`), then: []string{"danach", "später", "ab dann"}},
+		until:     re(`(?i)\bich\s+(?:bin|arbeite)\s+(?:\p{L}+\s+){0,2}?bis\s+(\d{1,2})(?:[:.](\d{2}))?()\s*(?:Uhr)?`), then: []string{"danach", "später", "ab dann"},
+		notBefore: re(`(?i)\bnicht\s+vor\s+(\d{1,2})(?:[:.](\d{2}))?()`), calls: []string{"ruf", "anruf", "melden"}},
 	{lang: "es", cue: compileRule(`(?i)\b(?:llamarme|llámame|llámenme|llamenme|me pueden llamar|pueden llamar|podéis llamar|contactarme|localizarme|localizable|disponible|mejor)\b`),
 		at:    re(`(?i)\b(después de las|a partir de las|antes de las|entre las|desde las)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:y las|y|-|a|hasta las)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)\bpor\s+la\s+(mañana|tarde|noche)\b`),
 		pm:    re(`(?i)^\s*(?:h\s+)?de\s+la\s+(?:tarde|noche)`),
 		after: []string{"después de las", "a partir de las", "desde las"}, before: []string{"antes de las"}, between: []string{"entre las"},
 		partWords: map[string]string{"mañana": "morning", "tarde": "afternoon", "noche": "evening"},
-		until:     re(`(?i)\b(?:trabajo|estoy trabajando|estoy en el trabajo)\s+hasta\s+las\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"después", "luego", "a partir de"}},
+		until:     re(`(?i)\b(?:trabajo|estoy trabajando|estoy en el trabajo)\s+hasta\s+las\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"después", "luego", "a partir de"},
+		notBefore: re(`(?i)\bno\s+(?:me\s+)?\p{L}+\s+antes\s+de?\s+las\s+(\d{1,2})(?:[:.](\d{2}))?()`), calls: []string{"llam"}},
 	{lang: "fr", cue: compileRule(`(?i)\b(?:appelez|appeler|m'appeler|rappelez|rappeler|me rappeler|joindre|joignable|contacter|me contacter|disponible)\b`),
 		at:    re(`(?i)(après|avant|à partir de|entre|dès)\s+(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?()(?:\s*(?:et|-|à)\s*(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?)?()`),
 		part:  re(`(?i)\b(le matin|l['’]après-midi|le soir|en soirée|en matinée)\b`),
 		after: []string{"après", "à partir de", "dès"}, before: []string{"avant"}, between: []string{"entre"},
 		partWords: map[string]string{"le matin": "morning", "en matinée": "morning", "l'après-midi": "afternoon", "l’après-midi": "afternoon", "le soir": "evening", "en soirée": "evening"},
-		until:     re(`(?i)\bje\s+(?:travaille|suis\s+au\s+(?:travail|bureau))\s+jusqu['’]à\s+(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?()`), then: []string{"après", "ensuite"}},
+		until:     re(`(?i)\bje\s+(?:travaille|suis\s+au\s+(?:travail|bureau))\s+jusqu['’]à\s+(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?()`), then: []string{"après", "ensuite"},
+		notBefore: re(`(?i)\bpas\s+avant\s+(\d{1,2})\s*(?:h|heures?)\s*(\d{2})?()`), calls: []string{"appel", "rappel", "contact"}},
 	{lang: "pt", cue: compileRule(`(?i)\b(?:ligar|liguem|ligue|me ligar|ligar-me|contactar|contatar|contactar-me|telefonar|dispon[ií]vel|melhor)\b`),
 		at:    re(`(?i)\b(depois das|antes das|a partir das|entre as|desde as)\s+(\d{1,2})(?:[:h](\d{2}))?()\s*h?(?:\s*(?:e as|e|-|às|até às|até as)\s*(\d{1,2})(?:[:h](\d{2}))?)?()`),
 		part:  re(`(?i)\b(de manhã|à tarde|de tarde|à noite|de noite)\b`),
 		pm:    re(`(?i)^\s*(?:h\s+)?da\s+(?:tarde|noite)`),
 		after: []string{"depois das", "a partir das", "desde as"}, before: []string{"antes das"}, between: []string{"entre as"},
 		partWords: map[string]string{"de manhã": "morning", "à tarde": "afternoon", "de tarde": "afternoon", "à noite": "evening", "de noite": "evening"},
-		until:     re(`(?i)\b(?:trabalho|estou a trabalhar|estou trabalhando)\s+até\s+(?:às|as|à)\s+(\d{1,2})(?:[:h](\d{2}))?()`), then: []string{"depois", "a partir"}},
+		until:     re(`(?i)\b(?:trabalho|estou a trabalhar|estou trabalhando)\s+até\s+(?:às|as|à)\s+(\d{1,2})(?:[:h](\d{2}))?()`), then: []string{"depois", "a partir"},
+		notBefore: re(`(?i)\bnão\s+(?:me\s+)?(?:\p{L}+\s+)?antes\s+das\s+(\d{1,2})(?:[:h](\d{2}))?()`), calls: []string{"lig", "telefon", "contact"}},
 	{lang: "it", cue: compileRule(`(?i)\b(?:chiamatemi|chiamarmi|chiamare|chiamami|contattarmi|contattatemi|telefonatemi|reperibile|disponibile|meglio)\b`),
 		at:    re(`(?i)\b(dopo le|prima delle|dalle|tra le|fra le)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:e le|alle|-|e)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)\b(di mattina|la mattina|al mattino|di pomeriggio|nel pomeriggio|di sera|la sera)\b`),
 		pm:    re(`(?i)^\s*di\s+sera`),
 		after: []string{"dopo le", "dalle"}, before: []string{"prima delle"}, between: []string{"tra le", "fra le"},
 		partWords: map[string]string{"di mattina": "morning", "la mattina": "morning", "al mattino": "morning", "di pomeriggio": "afternoon", "nel pomeriggio": "afternoon", "di sera": "evening", "la sera": "evening"},
-		until:     re(`(?i)\b(?:lavoro|sono al lavoro|sono in ufficio)\s+fino\s+alle\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"dopo", "poi"}},
+		until:     re(`(?i)\b(?:lavoro|sono al lavoro|sono in ufficio)\s+fino\s+alle\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"dopo", "poi"},
+		notBefore: re(`(?i)\bnon\s+prima\s+delle\s+(\d{1,2})(?:[:.](\d{2}))?()`), calls: []string{"chiam", "telefon", "contatt"}},
 	{lang: "nl", cue: compileRule(`(?i)\b(?:bel me|bel mij|bellen|terugbellen|bereikbaar|contact opnemen)\b`),
 		at:    re(`(?i)\b(na|voor|vanaf|tussen)\s+(\d{1,2})(?:[:.](\d{2}))?\s*(uur)?(?:\s*(?:en|-|tot)\s*(\d{1,2})(?:[:.](\d{2}))?\s*(uur)?)?`),
 		part:  re(`(?i)('s ochtends|'s morgens|'s middags|'s avonds)`),
 		pm:    re(`(?i)^\s*(?:uur\s+)?'s\s+(?:avonds|middags)`),
 		after: []string{"na", "vanaf"}, before: []string{"voor"}, between: []string{"tussen"},
 		partWords: map[string]string{"'s ochtends": "morning", "'s morgens": "morning", "'s middags": "afternoon", "'s avonds": "evening"},
-		until:     re(`(?i)\bik\s+(?:werk|ben\s+aan\s+het\s+werk|zit\s+op\s+kantoor)\s+tot\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"daarna", "na "}},
+		until:     re(`(?i)\bik\s+(?:werk|ben\s+aan\s+het\s+werk|zit\s+op\s+kantoor)\s+tot\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"daarna", "na "},
+		notBefore: re(`(?i)\bniet\s+voor\s+(\d{1,2})(?:[:.](\d{2}))?()`), calls: []string{"bel"}},
 	{lang: "pl", cue: compileRule(`(?i)(?:dzwonić|dzwonic|dzwońcie|zadzwonić|zadzwońcie|kontakt|dostępna|dostępny|najlepiej)`),
 		at:    re(`(?i)(?:^|\s)(po|przed|od|między)\s+(\d{1,2})(?:[:.](\d{2}))?()(?:\s*(?:a|-|do)\s*(\d{1,2})(?:[:.](\d{2}))?)?()`),
 		part:  re(`(?i)(?:^|\s)(rano|rankiem|po południu|wieczorem)\b`),
 		after: []string{"po", "od"}, before: []string{"przed"}, between: []string{"między"},
 		partWords: map[string]string{"rano": "morning", "rankiem": "morning", "po południu": "afternoon", "wieczorem": "evening"},
-		until:     re(`(?i)(?:^|\s)(?:pracuję|jestem w pracy)\s+do\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"po ", "potem"}},
+		until:     re(`(?i)(?:^|\s)(?:pracuję|jestem w pracy)\s+do\s+(\d{1,2})(?:[:.](\d{2}))?()`), then: []string{"po ", "potem"},
+		notBefore: re(`(?i)(?:^|\s)nie\s+(?:\p{L}+\s+)?przed\s+(\d{1,2})(?:[:.](\d{2}))?()`), calls: []string{"dzwo"}},
 }
 
 // contactTimes reads the times of day to be contacted: only in a sentence
@@ -387,6 +414,14 @@ func contactTimes(text string) []contactTime {
 		s := text[start:end]
 		lower := strings.ToLower(s)
 		for _, r := range timeRules {
+			if r.notBefore != nil && containsAny(lower, r.calls) {
+				if m := r.notBefore.FindStringSubmatchIndex(s); m != nil {
+					if v := r.untilTime(s, m); v != "" {
+						out = append(out, contactTime{r.lang, v, analysis.Span{Start: start + m[0], End: start + m[1]}})
+						continue
+					}
+				}
+			}
 			if r.until != nil && (r.cue.match(s, lower) || containsAny(lower, r.then)) {
 				if m := r.until.FindStringSubmatchIndex(s); m != nil {
 					if v := r.untilTime(s, m); v != "" {

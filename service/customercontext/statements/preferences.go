@@ -77,6 +77,15 @@ func asName(g string) string {
 // name, lower case without the dot.
 var nameTitles = words("dr", "mr", "mrs", "ms", "prof", "sr", "sra", "srta", "dra", "mme", "mlle", "m", "hr", "fr", "dott", "ing", "avv", "sig", "mevr", "dhr", "ir", "mgr", "inż", "eng", "eng.º", "d")
 
+// asTitledName is asName for a match whose group may start with a title
+// written in lower case ("doña Carmen", "mevrouw De Vries"): the title is
+// part of the name.
+func asTitledName(g string) string { return strings.TrimRight(g, ".-'’") }
+
+// titled is nameGroup after an optional title of titles, written in lower
+// case, in the same group.
+func titled(titles string) string { return `((?i:(?:` + titles + `)\s+)?` + nameGroup[1:] }
+
 // channelWords map a word for a channel, in any language, to the channel.
 var channelWords = map[string]string{
 	"ring": "voice", "call": "voice", "calls": "voice", "calling": "voice", "ringing": "voice", "phone": "voice", "phoning": "voice", "telephone": "voice",
@@ -156,13 +165,20 @@ var preferenceRules = []prefRule{
 	// The name to use.
 	{"en", PreferredName, compileRule(`(?i:\b(?:please call me|you can call me|just call me|call me|i go by|address me as|refer to me as)\s+)` + nameGroup), asName, "asks to be called so"},
 	{"de", PreferredName, compileRule(`(?i:\b(?:nennen Sie mich|nennt mich|nenn mich|sagen Sie|sag|sagt)\s+)` + nameGroup + `(?i:\s+(?:zu mir|bitte))`), asName, "asks to be called so"},
-	{"de", PreferredName, compileRule(`(?i:\b(?:nennen Sie mich|nennt mich|nenn mich)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"de", PreferredName, compileRule(`(?i:\b(?:nennen Sie mich|nennt mich|nenn mich)\s+(?:(?:einfach|ruhig|bitte|gerne?)\s+)?)` + nameGroup), asName, "asks to be called so"},
+	{"de", PreferredName, compileRule(`(?i:\bmich\s+(?:\p{L}+\s+){0,2}?(?:mit|als)\s+)` + nameGroup + `(?i:\s+(?:anzusprechen|ansprechen|anreden)\b)`), asName, "asks to be addressed so"},
 	{"de", PreferredName, compileRule(`(?i:\bsprechen Sie mich (?:bitte )?(?:mit|als)\s+)` + nameGroup + `(?i:\s+an\b)`), asName, "asks to be addressed so"},
+	{"es", PreferredName, compileRule(`(?i:\b(?:se dirijan a mí|se dirija a mí|me traten|me trate|dirigirse a mí)\s+(?:como|de)\s+)` + titled(`doña|don|señora|señor`)), asTitledName, "asks to be addressed so"},
 	{"es", PreferredName, compileRule(`(?i:\b(?:llámame|llamame|llámenme|llamenme|me pueden llamar|pueden llamarme|puedes llamarme|dime|díganme)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"fr", PreferredName, compileRule(`(?i:\b(?:appelez-moi|appelle-moi|merci de m['’]appeler|vous pouvez m['’]appeler|tu peux m['’]appeler)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"fr", PreferredName, compileRule(`(?i:\b(?:appelez-moi|appelle-moi|merci de m['’]appeler|vous pouvez m['’]appeler|tu peux m['’]appeler)\s+(?:simplement\s+|juste\s+)?)` + nameGroup), asName, "asks to be called so"},
+	{"fr", PreferredName, compileRule(`(?i:\b(?:vous adresser à moi|vous adressiez à moi|m['’]appeler|me nommer)\s+(?:en tant que|comme)\s+)` + nameGroup), asName, "asks to be addressed so"},
+	{"pt", PreferredName, compileRule(`(?i:\b(?:se dirijam a mim|se dirija a mim|me tratem|me trate)\s+(?:como|por)\s+)` + nameGroup), asName, "asks to be addressed so"},
 	{"pt", PreferredName, compileRule(`(?i:\b(?:pode me chamar de|podem me chamar de|me chame de|me chamem de|chamem-me|pode chamar-me|trate-me por)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"it", PreferredName, compileRule(`(?i:\b(?:rivolgervi a me|rivolgersi a me|vi rivolgiate a me|chiamarmi)\s+come\s+)` + nameGroup), asName, "asks to be addressed so"},
 	{"it", PreferredName, compileRule(`(?i:\b(?:chiamatemi pure|chiamatemi|chiamami pure|chiamami|potete chiamarmi|mi chiami pure)\s+)` + nameGroup), asName, "asks to be called so"},
-	{"nl", PreferredName, compileRule(`(?i:\b(?:zeg maar|noem me|noem mij|spreek me aan met|spreek mij aan met)\s+)` + nameGroup), asName, "asks to be called so"},
+	{"nl", PreferredName, compileRule(`(?i:\b(?:zeg maar|noem me|noem mij|spreek me aan met|spreek mij aan met)\s+(?:(?:gewoon|maar|gerust)\s+)?)` + nameGroup), asName, "asks to be called so"},
+	{"nl", PreferredName, compileRule(`(?i:\bmij\s+aan\s+te\s+spreken\s+met\s+)` + titled(`mevrouw|meneer|mevr\.|dhr\.`)), asTitledName, "asks to be addressed so"},
+	{"pl", PreferredName, compileRule(`(?i:\b(?:zwracali się|zwracać się|zwracanie się)\s+(?:\p{L}+\s+){0,2}?do mnie\s+(?:per|jako)\s+)` + nameGroup), asName, "asks to be addressed so"},
 	{"pl", PreferredName, compileRule(`(?i:\b(?:mówić do mnie|mówcie do mnie|mów do mnie|mówcie mi|mów mi|mówić mi)\s+)` + nameGroup), asName, "asks to be called so"},
 
 	// A channel never to use.

@@ -261,7 +261,12 @@ func (p Preferences) Analyze(d *analysis.Doc) {
 				if r.key == ChannelNever && namedAfter(text, m[1]) {
 					continue // "don't call me Samuel": a name, not a channel
 				}
-				if (r.key == Language || r.key == PreferredName) && negatedBefore(text, m[0]) {
+				if r.key == PreferredName && negatedBefore(text, m[0]) {
+					continue
+				}
+				// A language: the negation must be in the request's own
+				// part of the sentence, not in "my English is not good, …".
+				if r.key == Language && negatedBefore(text[max(0, lastCommaBefore(text, m[0])):], m[0]-max(0, lastCommaBefore(text, m[0]))) {
 					continue
 				}
 				add(r.key, r.value(g), off+m[0], off+m[1], fmt.Sprintf("%s (%s)", r.evidence, r.lang))
@@ -314,6 +319,16 @@ func negatedBefore(text string, i int) bool {
 		}
 	}
 	return false
+}
+
+// lastCommaBefore is where the part of the sentence holding i starts:
+// after its last comma before i, or -1.
+func lastCommaBefore(text string, i int) int {
+	c := clauseBefore(text, i)
+	if k := strings.LastIndexAny(c, ",;:"); k >= 0 {
+		return i - len(c) + k + 1
+	}
+	return -1
 }
 
 // contactTime is a time of day to be contacted, read in a sentence that

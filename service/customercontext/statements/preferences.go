@@ -104,6 +104,19 @@ var channelWords = map[string]string{
 
 func asChannel(g string) string { return channelWords[strings.ToLower(g)] }
 
+// asChannelStem is the channel of a word for a kind of message, by its
+// stem: "SMS-ów", "sms'jes", "mensagens", "correos", "E-Mails".
+func asChannelStem(g string) string {
+	w := strings.ToLower(g)
+	switch {
+	case strings.HasPrefix(w, "sms"), strings.HasPrefix(w, "text"), strings.HasPrefix(w, "mensag"), strings.HasPrefix(w, "mensaj"), strings.HasPrefix(w, "messagg"):
+		return "sms"
+	case strings.Contains(w, "mail"), strings.HasPrefix(w, "correo"), strings.HasPrefix(w, "courriel"):
+		return "email"
+	}
+	return ""
+}
+
 // languageNames map a language's name, in the supported languages, to its
 // code.
 var languageNames = map[string]string{
@@ -184,6 +197,16 @@ var preferenceRules = []prefRule{
 	// A channel never to use.
 	{"en", ChannelNever, compileRule(`(?i)\b(?:don'?t|do not|never|please don'?t|pls don'?t)\s+(?:ever\s+)?` + enChannel + `\s+(?:me|us)\b`), asChannel, "asks not to be contacted so"},
 	{"en", ChannelNever, compileRule(`(?i)\bstop\s+(calling|ringing|phoning|texting|emailing)\s+me\b`), asChannel, "asks not to be contacted so"},
+	// No more messages of a channel: "stop sending me these promo texts",
+	// "keine SMS mehr", "ne plus m'envoyer de SMS".
+	{"en", ChannelNever, compileRule(`(?i)\bstop\s+sending\s+(?:me\s+)?(?:\p{L}+\s+){0,3}?(texts|text messages|sms|emails|e-mails)\b`), asChannelStem, "asks for no more messages so"},
+	{"de", ChannelNever, compileRule(`(?i)\bkeine\s+(?:\p{L}+\s+)?(SMS|E-Mails?|Mails?)\s+mehr\b`), asChannelStem, "asks for no more messages so"},
+	{"es", ChannelNever, compileRule(`(?i)\bdej(?:en|a|e)\s+de\s+(?:enviarme|mandarme)\s+(sms|mensajes|correos|e-?mails?)\b`), asChannelStem, "asks for no more messages so"},
+	{"fr", ChannelNever, compileRule(`(?i)\bne\s+plus\s+m['’](?:envoyer|adresser)\s+(?:de\s+|d['’])?(SMS|textos|e-?mails?|mails?|courriels?)\b`), asChannelStem, "asks for no more messages so"},
+	{"it", ChannelNever, compileRule(`(?i)\bnon\s+(?:mandatemi|inviatemi|mandarmi|inviarmi)\s+più\s+(SMS|e-?mail|mail|messaggi)\b`), asChannelStem, "asks for no more messages so"},
+	{"nl", ChannelNever, compileRule(`(?i)\bgeen\s+(sms(?:['’]?jes|['’]?en)?|e-?mails?|mails?)\s+meer\b`), asChannelStem, "asks for no more messages so"},
+	{"pl", ChannelNever, compileRule(`(?i)\bnie\s+(?:wysyłać|przysyłać|wysyłajcie)\s+(?:mi\s+)?(?:więcej\s+|już\s+)?(SMS\p{L}*(?:-\p{L}+)?|maili|e-maili)`), asChannelStem, "asks for no more messages so"},
+	{"pt", ChannelNever, compileRule(`(?i)\bnão\s+(?:quero\s+receber|me\s+mandem|me\s+enviem)\s+mais\s+(SMS|e-?mails?|mensagens)\b`), asChannelStem, "asks for no more messages so"},
 	{"en", ChannelNever, compileRule(`(?i)\bno\s+(?:more\s+)?(?:phone\s+)?(calls|texts|emails|e-mails)\s*(?:please|pls)\b`), asChannel, "asks not to be contacted so"},
 	{"de", ChannelNever, compileRule(`(?i)\b(?:bitte|mich)\b` + w + `\bnicht\b` + w + `\b(anrufen|simsen|mailen)\b`), asChannel, "asks not to be contacted so"},
 	{"de", ChannelNever, compileRule(`(?i)\b(?:rufen Sie|ruft|ruf)\s+mich\b` + w + `\bnicht\b` + w + `\b(an)\b`), func(string) string { return "voice" }, "asks not to be contacted so"},

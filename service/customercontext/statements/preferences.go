@@ -99,7 +99,8 @@ var channelWords = map[string]string{
 	"text": "sms", "texts": "sms", "texting": "sms", "sms": "sms", "smsen": "sms", "sms'en": "sms", "smsem": "sms", "simsen": "sms",
 	"email": "email", "e-mail": "email", "emails": "email", "e-mails": "email", "emailing": "email", "mail": "email", "mails": "email", "mailen": "email",
 	"correo": "email", "correo electrónico": "email", "courriel": "email", "mailowo": "email", "maila": "email",
-	"chat": "chat", "czat": "chat",
+	"chat": "chat", "czat": "chat", "whatsapp": "chat",
+	"posta elettronica": "email", "mailowy": "email", "mailowa": "email",
 }
 
 func asChannel(g string) string { return channelWords[strings.ToLower(g)] }
@@ -227,14 +228,14 @@ var preferenceRules = []prefRule{
 	{"en", ChannelOnly, compileRule(`(?i)\b(?:contact|reach|write to|message)\s+me\s+only\s+(?:by|via|through|over|on)\s+(e-?mail|text|sms|phone|chat)\b`), asChannel, "asks to be contacted only so"},
 	{"en", ChannelOnly, compileRule(`(?i)\bonly\s+(e-?mail|text|call)\s+me\b`), asChannel, "asks to be contacted only so"},
 	{"en", ChannelOnly, compileRule(`(?i)\b(e-?mail|text|sms)\s+only\b`), asChannel, "asks to be contacted only so"},
-	{"de", ChannelOnly, compileRule(`(?i)\bnur\s+(?:noch\s+)?(?:per|über|via|als|schriftlich per)\s+(E-?Mail|Mail|SMS|Telefon|Chat)\b`), asChannel, "asks to be contacted only so"},
-	{"es", ChannelOnly, compileRule(`(?i)\b(?:solo|sólo|solamente|únicamente)\s+(?:por|vía|via|mediante)\s+(correo electrónico|correo|e-?mail|mail|sms|teléfono|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"de", ChannelOnly, compileRule(`(?i)\b(?:nur|ausschließlich|ausschliesslich)\s+(?:noch\s+)?(?:per|über|via|als|schriftlich per)\s+(E-?Mail|Mail|SMS|Telefon|Chat|WhatsApp)\b`), asChannel, "asks to be contacted only so"},
+	{"es", ChannelOnly, compileRule(`(?i)\b(?:solo|sólo|solamente|únicamente)\s+(?:por|vía|via|mediante)\s+(correo electrónico|correo|e-?mail|mail|sms|teléfono|chat|whatsapp)\b`), asChannel, "asks to be contacted only so"},
 	{"fr", ChannelOnly, compileRule(`(?i)\b(?:uniquement|seulement|exclusivement)\s+par\s+(e-?mail|mail|courriel|sms|téléphone|chat)\b`), asChannel, "asks to be contacted only so"},
 	{"fr", ChannelOnly, compileRule(`(?i)\bque\s+par\s+(e-?mail|mail|courriel|sms|téléphone)\b`), asChannel, "asks to be contacted only so"},
 	{"pt", ChannelOnly, compileRule(`(?i)\b(?:s[óo]|apenas|somente|unicamente)\s+(?:por|via|pelo|pela)\s+(e-?mail|sms|telefone|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"it", ChannelOnly, compileRule(`(?i)\b(?:solo|soltanto|solamente|unicamente)\s+(?:via|per|tramite)\s+(e-?mail|mail|sms|telefono|chat)\b`), asChannel, "asks to be contacted only so"},
+	{"it", ChannelOnly, compileRule(`(?i)\b(?:solo|soltanto|solamente|unicamente|esclusivamente)\s+(?:via|per|tramite|su)\s+(posta elettronica|e-?mail|mail|sms|telefono|chat|whatsapp)\b`), asChannel, "asks to be contacted only so"},
 	{"nl", ChannelOnly, compileRule(`(?i)\b(?:alleen|uitsluitend|enkel)\s+(?:per|via)\s+(e-?mail|mail|sms|telefoon|chat)\b`), asChannel, "asks to be contacted only so"},
-	{"pl", ChannelOnly, compileRule(`(?i)\b(?:tylko|wyłącznie|jedynie)\s+(?:przez\s+|drogą\s+)?(e-?mail|mailowo|sms|smsem|telefonicznie|czat)\b`), asChannel, "asks to be contacted only so"},
+	{"pl", ChannelOnly, compileRule(`(?i)\b(?:tylko|wyłącznie|jedynie)\s+(?:przez\s+|drogą\s+)?(e-?mail|mailowo|mailowy|mailowa|sms|smsem|telefonicznie|czat)\b`), asChannel, "asks to be contacted only so"},
 
 	// A language.
 	{"en", Language, compileRule(`(?i)\b(?:i only speak|i speak only|only speak)\s+` + langEN + `\b`), asLanguage, "asks for a language"},

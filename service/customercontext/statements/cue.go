@@ -176,21 +176,20 @@ func (a cueAlt) may(lower string) bool {
 // findAll returns the matches of each alternative in turn, at most n of
 // each.
 func (p cuePattern) findAll(text, lower string, n int) [][]int {
-	var out [][]int
-	for _, a := range p {
-		if a.may(lower) {
-			out = append(out, a.re.FindAllStringIndex(text, n)...)
-		}
-	}
-	return out
+	return p.collect(lower, func(re *regexp.Regexp) [][]int { return re.FindAllStringIndex(text, n) })
 }
 
 // findAllSubmatch is findAll with the submatches.
 func (p cuePattern) findAllSubmatch(text, lower string, n int) [][]int {
+	return p.collect(lower, func(re *regexp.Regexp) [][]int { return re.FindAllStringSubmatchIndex(text, n) })
+}
+
+// collect joins what find gives for each alternative that may match.
+func (p cuePattern) collect(lower string, find func(*regexp.Regexp) [][]int) [][]int {
 	var out [][]int
 	for _, a := range p {
 		if a.may(lower) {
-			out = append(out, a.re.FindAllStringSubmatchIndex(text, n)...)
+			out = append(out, find(a.re)...)
 		}
 	}
 	return out
